@@ -1,0 +1,260 @@
+"""The typed predicate tree: frozen pydantic models, one per predicate kind.
+
+Nodes are data. Parsing builds them (`engine.parse`), rendering turns them back into
+criteria text (`engine.render`), evaluation gives them a truth value (`engine.evaluate`).
+Every node carries the `Span` of the text it came from; a node built by hand or by
+rendering has the empty span (0, 0).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Op = Literal[">=", ">", "<=", "<", "="]
+"""Comparison operators, in their canonical ASCII spelling."""
+
+Anchor = Literal[
+    "as_of",
+    "screening",
+    "enrollment",
+    "consent",
+    "first_dose",
+    "infusion",
+    "randomization",
+    "diagnosis",
+    "transplant",
+]
+"""Events a time window can be measured from. `as_of` is the screening date given to elig."""
+
+TimeUnit = Literal["hour", "day", "week", "month", "year", "half_life"]
+
+JudgmentCategory = Literal[
+    "consent",
+    "compliance",
+    "investigator_opinion",
+    "life_expectancy",
+    "willingness",
+    "contraception",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(_Frozen):
+    """Character offsets [start, end) into the criterion text as the user wrote it."""
+
+    start: int = 0
+    end: int = 0
+
+
+NO_SPAN = Span()
+
+
+class Threshold(_Frozen):
+    """A bound's number and unit as written ('500 /uL', '2.5 x ULN'); never a live Quantity."""
+
+    value: Decimal
+    unit: str | None = None
+    relative_to: Literal["ULN", "LLN"] | None = None
+
+
+class Duration(_Frozen):
+    """'6 months', '5 half-lives'."""
+
+    value: Decimal
+    unit: TimeUnit
+
+
+class Window(_Frozen):
+    """When an event must (not) have happened, relative to an anchor event.
+
+    `within`: on or after anchor - longest(durations), and not after the anchor.
+    `before`: more than longest(durations) before the anchor ('> 90 days prior to enrollment').
+    Several durations mean 'whichever is longer'.
+    """
+
+    relation: Literal["within", "before"]
+    durations: tuple[Duration, ...]
+    anchor: Anchor = "as_of"
+
+
+class Node(_Frozen):
+    span: Span = NO_SPAN
+
+
+class Comparison(Node):
+    """'ANC >= 500 /uL': a measure against a threshold."""
+
+    kind: Literal["comparison"] = "comparison"
+    measure: str
+    op: Op
+    threshold: Threshold
+
+
+class Range(Node):
+    """'age between 18 and 65 years': a measure within two bounds."""
+
+    kind: Literal["range"] = "range"
+    measure: str
+    low: Threshold
+    high: Threshold
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+
+
+class Sex(Node):
+    """'male or female', 'women': the sexes the criterion admits."""
+
+    kind: Literal["sex"] = "sex"
+    sexes: tuple[Literal["female", "male"], ...]
+
+
+class Condition(Node):
+    """'history of myocardial infarction within 6 months': a diagnosis, state or finding."""
+
+    kind: Literal["condition"] = "condition"
+    concept: str
+    active: bool | None = None
+    window: Window | None = None
+
+
+class Medication(Node):
+    """'prednisone > 10 mg/day within 7 days': exposure to a drug or drug class."""
+
+    kind: Literal["medication"] = "medication"
+    concept: str
+    dose: Comparison | None = None
+    window: Window | None = None
+
+
+class Procedure(Node):
+    """'major surgery within 4 weeks': a procedure or therapy that was done."""
+
+    kind: Literal["procedure"] = "procedure"
+    concept: str
+    window: Window | None = None
+
+
+class Judgment(Node):
+    """Consent, compliance, the investigator's opinion...: assessed by the study team."""
+
+    kind: Literal["judgment"] = "judgment"
+    category: JudgmentCategory
+    text: str
+
+
+class Unparsed(Node):
+    """Text that did not become structure; always unknown."""
+
+    kind: Literal["unparsed"] = "unparsed"
+    text: str
+
+
+class Following(Node):
+    """'at least one of the following': its operands are the criterion's sub-items."""
+
+    kind: Literal["following"] = "following"
+    quantifier: Literal["any", "all"]
+
+
+class AllOf(Node):
+    kind: Literal["all_of"] = "all_of"
+    items: tuple[Predicate, ...]
+
+
+class AnyOf(Node):
+    kind: Literal["any_of"] = "any_of"
+    items: tuple[Predicate, ...]
+
+
+class Not(Node):
+    kind: Literal["not"] = "not"
+    item: Predicate
+
+
+class Conditional(Node):
+    """'Lansky >= 50 if age < 16 years': `then` binds only where `condition` holds."""
+
+    kind: Literal["conditional"] = "conditional"
+    condition: Predicate
+    then: Predicate
+
+
+class Exception_(Node):
+    """'X unless E' / 'X with the exception of E': E relaxes the restriction X places.
+
+    `unless` waives X where E holds; `except` carves E out of X ('immunosuppressants except
+    prednisone 10 mg/day'), so where E holds whether X still applies cannot be told.
+    """
+
+    kind: Literal["exception"] = "exception"
+    mode: Literal["unless", "except"]
+    main: Predicate
+    exception: Predicate
+
+
+Predicate = Annotated[
+    Union[
+        Comparison,
+        Range,
+        Sex,
+        Condition,
+        Medication,
+        Procedure,
+        Judgment,
+        Unparsed,
+        Following,
+        AllOf,
+        AnyOf,
+        Not,
+        Conditional,
+        Exception_,
+    ],
+    Field(discriminator="kind"),
+]
+
+LEAF_KINDS = frozenset(
+    {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following"}
+)
+
+for _model in (AllOf, AnyOf, Not, Conditional, Exception_, Medication):
+    _model.model_rebuild()
+
+
+def children(node: BaseModel) -> tuple[BaseModel, ...]:
+    """The predicate operands of a node, in order (empty for a leaf)."""
+    match node:
+        case AllOf(items=items) | AnyOf(items=items):
+            return items
+        case Not(item=item):
+            return (item,)
+        case Conditional(condition=c, then=t):
+            return (c, t)
+        case Exception_(main=m, exception=e):
+            return (m, e)
+    return ()
+
+
+def walk(node: BaseModel):
+    """Every predicate node of the tree, parents before children."""
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def strip_spans(node: BaseModel) -> BaseModel:
+    """The same tree with every span set to (0, 0): for comparing trees by meaning."""
+    return type(node).model_validate(_strip(node.model_dump()))
+
+
+def _strip(value):
+    if isinstance(value, dict):
+        return {k: (Span().model_dump() if k == "span" else _strip(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_strip(v) for v in value)
+    return value

@@ -1,0 +1,83 @@
+"""The patient record elig evaluates against: loaded from FHIR R4 or the project's own JSON.
+
+Data only. Values keep the unit as the source wrote it, normalised in spelling by
+`engine.units`; dates are calendar dates (times dropped).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Coding(_Record):
+    """One code: system is a short name ('loinc', 'snomed', 'icd10cm', 'rxnorm') or the URI."""
+
+    system: str
+    code: str
+    display: str | None = None
+
+
+class Observation(_Record):
+    """A measurement: lab, vital sign, score. `value` is None for a coded or text result."""
+
+    codings: tuple[Coding, ...] = ()
+    text: str | None = None
+    value: Decimal | None = None
+    unit: str | None = None
+    value_code: Coding | None = None
+    value_text: str | None = None
+    date: date | None = None
+    ref_low: Decimal | None = None
+    ref_high: Decimal | None = None
+    ref_unit: str | None = None
+    where: str | None = None  # place in the source file, for messages
+
+
+class ConditionRecord(_Record):
+    codings: tuple[Coding, ...] = ()
+    text: str | None = None
+    clinical_status: Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"] | None = None
+    onset: date | None = None
+    abatement: date | None = None
+    where: str | None = None
+
+
+class MedicationRecord(_Record):
+    """A medication the patient took, takes or was given. `daily_dose` in `dose_unit` per day."""
+
+    codings: tuple[Coding, ...] = ()
+    text: str | None = None
+    start: date | None = None
+    end: date | None = None
+    status: str | None = None
+    dose_value: Decimal | None = None
+    dose_unit: str | None = None
+    daily_dose: Decimal | None = None
+    where: str | None = None
+
+
+class ProcedureRecord(_Record):
+    codings: tuple[Coding, ...] = ()
+    text: str | None = None
+    start: date | None = None
+    end: date | None = None
+    where: str | None = None
+
+
+class Patient(_Record):
+    id: str
+    birth_date: date | None = None
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    observations: tuple[Observation, ...] = ()
+    conditions: tuple[ConditionRecord, ...] = ()
+    medications: tuple[MedicationRecord, ...] = ()
+    procedures: tuple[ProcedureRecord, ...] = ()
+    source: str | None = Field(default=None, description="file the record came from")
