@@ -94,6 +94,7 @@ class Comparison(Node):
     measure: str
     op: Op
     threshold: Threshold
+    window: Window | None = None  # when the measurement must have been taken
 
 
 class Range(Node):
@@ -105,6 +106,7 @@ class Range(Node):
     high: Threshold
     low_inclusive: bool = True
     high_inclusive: bool = True
+    window: Window | None = None
 
 
 class Sex(Node):
@@ -153,6 +155,15 @@ class Unparsed(Node):
 
     kind: Literal["unparsed"] = "unparsed"
     text: str
+
+
+class Qualified(Node):
+    """A structure with words around it that were not understood ('... by morphologic
+    assessment'): unknown whatever `item` gives, since the words could change it."""
+
+    kind: Literal["qualified"] = "qualified"
+    item: Predicate
+    qualifiers: tuple[Unparsed, ...]
 
 
 class Following(Node):
@@ -214,6 +225,7 @@ Predicate = Annotated[
         Not,
         Conditional,
         Exception_,
+        Qualified,
     ],
     Field(discriminator="kind"),
 ]
@@ -222,7 +234,7 @@ LEAF_KINDS = frozenset(
     {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following"}
 )
 
-for _model in (AllOf, AnyOf, Not, Conditional, Exception_, Medication):
+for _model in (AllOf, AnyOf, Not, Conditional, Exception_, Qualified, Medication):
     _model.model_rebuild()
 
 
@@ -237,6 +249,8 @@ def children(node: BaseModel) -> tuple[BaseModel, ...]:
             return (c, t)
         case Exception_(main=m, exception=e):
             return (m, e)
+        case Qualified(item=item, qualifiers=qualifiers):
+            return (item, *qualifiers)
     return ()
 
 

@@ -1,0 +1,446 @@
+"""Folded text -> typed tokens for the grammar.
+
+The scanner reads the folded text left to right and types each token by its spelling:
+vocabulary terms (longest match over the vocabulary's names and synonyms), numbers,
+operators, connectives, time words, punctuation, and WORD for the rest. A second pass
+types by context, so that the LALR grammar never meets a token it has no place for: an
+operator is OP only before a number, `to` is RANGE_SEP only between numbers, and so on;
+a token whose context is missing falls back to WORD. Linear in the text: every regular
+expression here is anchored at the scan position and has no nested quantifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from engine import units
+from engine.vocab import load_vocabulary
+
+
+@dataclass(slots=True)
+class Tok:
+    type: str
+    start: int
+    end: int
+    value: object = None  # typed payload: Decimal, canonical op, unit, concept name...
+    text: str = field(default="", repr=False)
+
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "eighteen": 18,
+    "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+}
+
+# Phrases typed by spelling: (regex, type, value). Order matters only among patterns that
+# can match the same text; the scanner takes the longest match over all of them.
+_PHRASES: list[tuple[str, str, object]] = [
+    # operators, symbols first
+    (r">\s*/\s*=|>\s*=|=\s*>|\u2265", "OP", ">="),
+    (r"<\s*/\s*=|<\s*=|=\s*<|\u2264", "OP", "<="),
+    (r">", "OP", ">"),
+    (r"<", "OP", "<"),
+    (r"=", "OP", "="),
+    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than", "OP", ">="),
+    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than", "OP", "<="),
+    (r"(?:greater|more|higher|larger) than|exceeding|exceeds|above|over", "OP", ">"),
+    (r"(?:less|lower|fewer|smaller) than|below|under", "OP", "<"),
+    (r"equal to|equals", "OP", "="),
+    (r"or (?:more|greater|higher|above|older|over)|and (?:above|older|over|greater|higher)|(?:and|or) (?:more|greater)", "POSTOP", ">="),
+    (r"or (?:less|lower|fewer|below|younger|under)|and (?:below|younger|under|less|lower)", "POSTOP", "<="),
+    (r"inclusive", "WORD", None),
+    (r"between", "BETWEEN", None),
+    # connectives
+    (r"and/or|or", "OR", None),
+    (r"and|as well as|plus", "AND", None),
+    (r"nor", "NOR", None),
+    (r"neither", "NEITHER", None),
+    (r"not|no|non|without|absence of|free of|negative for", "NOT", None),
+    (r"unless", "UNLESS", None),
+    (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
+    (r"if|when|in case of|for patients with|for subjects with|in patients with", "IF", None),
+    (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
+    (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
+    # time
+    (r"(?:within|in|during|over|for) (?:the )?(?:previous|past|last|preceding|prior)|within", "WITHIN", None),
+    (r"prior to|before|preceding|previous to|ahead of|of", "PRIOR", None),
+    (r"hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?", "TIMEUNIT", None),
+    (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
+    (r"whichever is (?:longer|greater|later)", "LONGER", None),
+    # normal limits: the multiplier sign and the limit are one token
+    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?|uln)(?:\s*\(uln\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
+    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal|lln)(?:\s*\(lln\))?", "LLN", "LLN"),
+    (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|uln)", "ULN_BARE", "ULN"),
+    # anchors
+    (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
+    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
+    (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
+    (r"(?:the )?(?:first dose|first administration|start of (?:study )?(?:treatment|therapy)|day 1|study treatment|study drug|treatment start)(?: of (?:study )?(?:drug|treatment))?", "ANCHOR", "first_dose"),
+    (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
+    (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
+    # history and state
+    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|receiving|treated with|use of|exposure to|exposed to|taking|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    (r"active|current|currently|ongoing|uncontrolled", "ACTIVE", None),
+    (r"or equivalents?|\(or equivalents?(?: [a-z]+)?\)|or its equivalent|equivalent", "EQUIV", None),
+    # sex
+    (r"male or female|female or male|males or females|females or males|men or women|women or men|men and women|women and men|males and females|male and female|both sexes|either sex|all sexes", "SEX", ("female", "male")),
+    (r"female|females|women|woman|girls|sex female", "SEX", ("female",)),
+    (r"male|males|men|man|boys|sex male", "SEX", ("male",)),
+    (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of", "AGE", None),
+    (r"adults?|adolescents?|children|child|pediatric|paediatric|minors?", "AGE", None),
+    # judgment and administration: the whole clause is the study team's to assess
+    (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
+    (r"compl(?:y|iance|iant)|adhere(?:nce)?|willing(?:ness)?|able and willing|unwilling|unable", "JUDGE", "compliance"),
+    (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by", "JUDGE", "investigator_opinion"),
+    (r"life expectancy", "JUDGE", "life_expectancy"),
+    (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
+]
+
+_PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH"}
+
+_NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+_WORD = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264]+")
+_WORD_END = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264.]*")
+_SPACE = re.compile(r"\s+")
+_LIT = re.compile(r"\u00ab([^\u00ab\u00bb]*)\u00bb")
+_JUDGMENT_LIT = re.compile(r"judgment\(([a-z_]+)\)\s*\u00ab([^\u00ab\u00bb]*)\u00bb")
+_DASH = re.compile(r"-|~")
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """Top-level alternatives of a pattern ('a|b(c|d)' -> ['a', 'b(c|d)'])."""
+    out, depth, cur = [], 0, ""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            cur += pattern[i : i + 2]
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if c == "|" and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    out.append(cur)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _phrase_regex() -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """One alternation over every phrase spelling, longest spelling first.
+
+    Python's alternation takes the first alternative that matches, so ordering the
+    spellings by length makes it take the longest ('or equivalent' before 'or').
+    Returns the regex and, per group, the index of its entry in _PHRASES.
+    """
+    alts = [(alt, i) for i, (pattern, _t, _v) in enumerate(_PHRASES) for alt in _alternatives(pattern)]
+    alts.sort(key=lambda a: -len(a[0]))
+    parts = []
+    # a phrase ending in a letter ends at a word boundary; '<' needs none ('<30')
+    for g, (alt, _i) in enumerate(alts):
+        parts.append(f"(?P<g{g}>(?:{alt}))(?:(?<=[a-z.)])(?![a-z0-9'])|(?<![a-z.)]))")
+    return re.compile("|".join(parts)), tuple(i for _alt, i in alts)
+
+
+@lru_cache(maxsize=1)
+def _unit_regex() -> re.Pattern[str]:
+    return re.compile(rf"\s*(?:{units.UNIT_REGEX})", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _terms() -> tuple[dict[str, tuple[str, str]], int]:
+    """Vocabulary phrases -> (token type, concept name), and the longest phrase in words."""
+    kinds = {"measure": "MEASURE", "condition": "CONDITION", "drug": "DRUG", "drug_class": "DRUG", "procedure": "PROCEDURE"}
+    table: dict[str, tuple[str, str]] = {}
+    longest = 1
+    for phrase, concept in load_vocabulary().terms().items():
+        key = " ".join(_split_words(phrase))
+        table[key] = (kinds[concept.kind], concept.name)
+        longest = max(longest, key.count(" ") + 1)
+    return table, longest
+
+
+_TERM_WORD = re.compile(r"[a-z0-9][a-z0-9'+.\-]*[a-z0-9+']|[a-z0-9]")
+
+
+def _split_words(text: str) -> list[str]:
+    return _TERM_WORD.findall(text)
+
+
+def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
+    """Longest vocabulary phrase at pos: (end, token type, concept)."""
+    table, longest = _terms()
+    best = None
+    words_end: list[tuple[str, int]] = []
+    p = pos
+    for _ in range(longest):
+        m = _TERM_WORD.match(folded, p)
+        if not m:
+            break
+        words_end.append((m.group(), m.end()))
+        key = " ".join(w for w, _ in words_end)
+        hit = table.get(key)
+        if hit is None and m.group().endswith("."):
+            hit = table.get(key[:-1])
+        if hit is not None:
+            best = (m.end() if not m.group().endswith(".") or key in table else m.end() - 1, hit[0], hit[1])
+        # next word: skip spaces, a hyphen or an apostrophe-s between words of a phrase
+        q = m.end()
+        while q < len(folded) and folded[q] in " -":
+            q += 1
+        if q == m.end() and not (q < len(folded) and folded[q].isalnum()):
+            break
+        p = q
+    return best
+
+
+def _number_value(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+def scan(folded: str) -> list[Tok]:
+    """Type tokens by spelling. `folded` is `engine.normalize.fold(text)`."""
+    phrase_re, phrase_of = _phrase_regex()
+    unit_re = _unit_regex()
+    toks: list[Tok] = []
+    pos, n = 0, len(folded)
+    while pos < n:
+        m = _SPACE.match(folded, pos)
+        if m:
+            pos = m.end()
+            continue
+        ch = folded[pos]
+        if ch == "\u00ab":
+            m = _LIT.match(folded, pos)
+            if m:
+                toks.append(Tok("UNPARSED_LIT", pos, m.end(), m.group(1)))
+                pos = m.end()
+                continue
+        if ch == "j":
+            m = _JUDGMENT_LIT.match(folded, pos)
+            if m:
+                toks.append(Tok("JUDGMENT_LIT", pos, m.end(), (m.group(1), m.start(2), m.end(2))))
+                pos = m.end()
+                continue
+        # a number, with its unit when one follows
+        m = _NUMBER.match(folded, pos)
+        if m and not (m.end() < n and folded[m.end()].isalpha() and not _unit_or_time_at(folded, m.end())):
+            if not (pos > 0 and (folded[pos - 1].isalpha() or folded[pos - 1] in "-.")):
+                toks.append(Tok("NUMBER", pos, m.end(), _number_value(m.group())))
+                pos = m.end()
+                u = unit_re.match(folded, pos)
+                if u and u.end() > pos:
+                    end = u.end()
+                    written = folded[pos:end].strip()
+                    try:
+                        canonical = units.normalize_unit(written)
+                    except Exception:  # a spelling the regex takes but the table does not: a word
+                        canonical = None
+                    if canonical is not None and not _TIME_AHEAD.match(folded, pos):
+                        start = pos + (len(folded[pos:end]) - len(folded[pos:end].lstrip()))
+                        toks.append(Tok("UNIT", start, end, canonical))
+                        pos = end
+                continue
+        if ch in "<>=\u2265\u2264" or ch.isalpha() or ch in "(":
+            pm = phrase_re.match(folded, pos)
+        else:
+            pm = None
+        term = _match_term(folded, pos) if ch.isalnum() else None
+        if pm is not None:
+            pend = pm.end()
+            if term is not None and term[0] > pend:
+                pm = None
+        if term is not None and pm is None:
+            end, ttype, concept = term
+            toks.append(Tok(ttype, pos, end, concept))
+            pos = end
+            continue
+        if pm is not None:
+            idx = phrase_of[int(pm.lastgroup[1:])]
+            _pattern, ttype, value = _PHRASES[idx]
+            if ttype == "WORD":
+                value = None
+            toks.append(Tok(ttype, pos, pm.end(), value))
+            pos = pm.end()
+            continue
+        if ch in _PUNCT:
+            toks.append(Tok(_PUNCT[ch], pos, pos + 1, ch))
+            pos += 1
+            continue
+        if _DASH.match(folded, pos):
+            toks.append(Tok("DASH", pos, pos + 1, ch))
+            pos += 1
+            continue
+        m = _WORD.match(folded, pos)
+        if m:
+            # a word ends before a trailing full stop
+            end = m.end()
+            while end - 1 > pos and folded[end - 1] in ".,'":
+                end -= 1
+            toks.append(Tok("WORD", pos, end))
+            pos = end
+            continue
+        toks.append(Tok("WORD", pos, pos + 1))  # anything else: one character, a word
+        pos += 1
+    return toks
+
+
+_TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe))(?![a-z])")
+
+
+def _unit_or_time_at(folded: str, pos: int) -> bool:
+    if _TIME_AHEAD.match(folded, pos):
+        return True
+    u = _unit_regex().match(folded, pos)
+    return bool(u and u.end() > pos)
+
+
+_STARTERS = {"OP", "WITHIN", "BETWEEN"}
+
+
+def contextualize(toks: list[Tok]) -> list[Tok]:
+    """Type tokens by their neighbours; whatever lacks its context becomes a WORD.
+
+    After this pass the grammar accepts the sequence: no token stands where the LALR
+    tables have no place for it.
+    """
+    out = [Tok(t.type, t.start, t.end, t.value, t.text) for t in toks]
+    n = len(out)
+
+    def typ(i: int) -> str | None:
+        return out[i].type if 0 <= i < n else None
+
+    # time units and half-lives belong to a number before them
+    for i, t in enumerate(out):
+        if t.type == "WORD" and i + 1 < n and out[i + 1].type in ("TIMEUNIT", "HALFLIFE"):
+            word = _text_of(t)
+            if word in NUMBER_WORDS:
+                t.type, t.value = "NUMBER", Decimal(NUMBER_WORDS[word])
+    for i, t in enumerate(out):
+        if t.type in ("TIMEUNIT", "HALFLIFE") and typ(i - 1) != "NUMBER":
+            t.type = "WORD"
+        if t.type in ("ULN", "LLN"):
+            if typ(i - 1) == "NUMBER" or (typ(i - 1) == "UNIT" and typ(i - 2) == "NUMBER"):
+                t.type = "ULN"
+            else:
+                t.type = "WORD"
+        if t.type == "ULN_BARE":
+            t.type = "WORD"
+    # ranges: number (unit) -|~|to number
+    for i, t in enumerate(out):
+        if t.type in ("DASH",) or (t.type == "WORD" and _text_of(t) == "to") or (t.type == "PRIOR" and False):
+            left_ok = typ(i - 1) in ("NUMBER", "UNIT", "TIMEUNIT", "ULN")
+            right_ok = typ(i + 1) == "NUMBER"
+            t.type = "RANGE_SEP" if left_ok and right_ok else "WORD"
+        elif t.type == "DASH":
+            t.type = "WORD"
+    # 'between a and b'
+    for i, t in enumerate(out):
+        if t.type == "BETWEEN":
+            j = _quantity_end(out, i + 1)
+            if j is not None and typ(j) == "AND" and _quantity_end(out, j + 1) is not None:
+                out[j].type = "RANGE_AND"
+            else:
+                t.type = "WORD"
+    # operators need a number; postfix operators a quantity before them
+    for i, t in enumerate(out):
+        if t.type == "OP" and typ(i + 1) != "NUMBER":
+            t.type = "WORD"
+        if t.type == "POSTOP" and typ(i - 1) not in ("NUMBER", "UNIT", "TIMEUNIT", "ULN", "HALFLIFE"):
+            t.type = "WORD"
+    # '>= 18 and <= 75': two bounds joined by and make a range
+    for i, t in enumerate(out):
+        if t.type == "AND" and typ(i + 1) == "OP":
+            k = i - 1
+            while k >= 0 and out[k].type in ("UNIT", "TIMEUNIT", "ULN", "HALFLIFE"):
+                k -= 1
+            if typ(k) == "NUMBER" and typ(k - 1) == "OP" and _op_dir(out[k - 1].value) != _op_dir(out[i + 1].value):
+                t.type = "RANGE_AND"
+    # durations: 'or' between two durations, 'whichever is longer' after one
+    for i, t in enumerate(out):
+        if t.type == "OR" and typ(i - 1) in ("TIMEUNIT", "HALFLIFE") and typ(i + 1) == "NUMBER" and typ(i + 2) in ("TIMEUNIT", "HALFLIFE"):
+            t.type = "DUR_OR"
+        if t.type == "COMMA" and typ(i + 1) == "LONGER":
+            t.type = "DROP"
+    for i, t in enumerate(out):
+        if t.type == "LONGER" and _prev(out, i) not in ("TIMEUNIT", "HALFLIFE"):
+            t.type = "WORD"
+    # 'within' needs a duration; 'prior to' an anchor after a duration
+    for i, t in enumerate(out):
+        if t.type == "WITHIN" and not (typ(i + 1) == "NUMBER" and typ(i + 2) in ("TIMEUNIT", "HALFLIFE")):
+            t.type = "WORD"
+        if t.type == "PRIOR":
+            before = _prev(out, i)
+            if typ(i + 1) == "ANCHOR" and before in ("TIMEUNIT", "HALFLIFE", "LONGER"):
+                pass
+            else:
+                t.type = "HIST" if _text_of(t) in ("prior", "previous", "past") else "WORD"
+    # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
+    return [t for t in out if t.type != "DROP"]
+
+
+def _prev(out: list[Tok], i: int) -> str | None:
+    j = i - 1
+    while j >= 0 and out[j].type == "DROP":
+        j -= 1
+    return out[j].type if j >= 0 else None
+
+
+def _op_dir(op: object) -> int:
+    return 1 if op in (">=", ">") else -1 if op in ("<=", "<") else 0
+
+
+def _quantity_end(out: list[Tok], i: int) -> int | None:
+    """Index after a quantity starting at i (NUMBER then an optional unit), or None."""
+    if i >= len(out) or out[i].type != "NUMBER":
+        return None
+    j = i + 1
+    if j < len(out) and out[j].type in ("UNIT", "TIMEUNIT", "HALFLIFE"):
+        j += 1
+    if j < len(out) and out[j].type in ("ULN", "LLN"):
+        j += 1
+    return j
+
+
+def _text_of(t: Tok) -> str:
+    return t.text
+
+
+def tokenize(folded: str) -> list[Tok]:
+    """Scan and type by context: the token stream the grammar reads."""
+    toks = scan(folded)
+    for t in toks:
+        t.text = folded[t.start : t.end]
+    toks = contextualize(toks)
+    for t in toks:
+        t.text = folded[t.start : t.end]
+    _balance(toks)
+    return toks
+
+
+def _balance(toks: list[Tok]) -> None:
+    """Unmatched brackets become words, so every bracket the grammar sees has its pair."""
+    stack: list[int] = []
+    for i, t in enumerate(toks):
+        if t.type == "LPAR":
+            stack.append(i)
+        elif t.type == "RPAR":
+            if stack:
+                stack.pop()
+            else:
+                t.type = "WORD"
+    for i in stack:
+        toks[i].type = "WORD"
+    # an empty group '()' has nothing the grammar can hold
+    for i in range(len(toks) - 1):
+        if toks[i].type == "LPAR" and toks[i + 1].type == "RPAR":
+            toks[i].type = toks[i + 1].type = "WORD"

@@ -1,0 +1,969 @@
+"""Text -> lark Tree -> predicate nodes.
+
+`parse(text)` folds the text (engine.normalize), types its tokens (engine.lexicon), parses
+them with the LALR grammar in grammars/criteria.lark, and builds nodes with a Transformer.
+The grammar gives the logic (exceptions, or, and, brackets) and the phrases (bounds,
+ranges, quantities, windows); how the elements of one sequence combine is decided here,
+where the whole sequence is in view. Whatever is not understood becomes an `Unparsed`
+node with the exact text, where it keeps its logical weight: a structure with words
+around it that could change its meaning is `Qualified`, and so stays unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedInput, VisitError
+from lark.lexer import Lexer
+
+from engine.errors import CriteriaError
+from engine.lexicon import Tok, tokenize
+from engine.nodes import (
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Conditional,
+    Duration,
+    Exception_,
+    Following,
+    Judgment,
+    Medication,
+    Not,
+    Predicate,
+    Procedure,
+    Qualified,
+    Range,
+    Sex,
+    Span,
+    Threshold,
+    Unparsed,
+    Window,
+)
+from engine.normalize import fold
+
+MAX_LENGTH = 20_000
+"""Longest criterion text parsed; a longer one is one unparsed node (see `parse`)."""
+
+
+def grammar_path() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammars" / "criteria.lark", here.parent / "grammars" / "criteria.lark"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("grammars/criteria.lark not found beside the engine package")
+
+
+class _TokenFeed(Lexer):
+    """Hands lark the tokens engine.lexicon typed (the grammar declares, not defines, terminals)."""
+
+    def __init__(self, lexer_conf):  # noqa: D107 - lark's interface
+        pass
+
+    def lex(self, data, *args):
+        yield from data
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    return Lark.open(str(grammar_path()), parser="lalr", lexer=_TokenFeed, propagate_positions=True, maybe_placeholders=False)
+
+
+def grammar_version() -> str:
+    import hashlib
+
+    return hashlib.sha256(grammar_path().read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------------------
+# Elements: what the grammar's phrases become before a sequence is assembled
+
+
+@dataclass(frozen=True, slots=True)
+class Qty:
+    value: Decimal
+    unit: str | None
+    time: str | None  # TimeUnit when the unit is a duration
+    relative_to: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bnd:
+    op: str
+    qty: Qty
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rng:
+    low: Qty
+    high: Qty
+    low_inclusive: bool
+    high_inclusive: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Win:
+    window: Window | None  # None: the window could not be read (an odd unit)
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    type: str
+    value: object
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grp:
+    node: Predicate
+    start: int
+    end: int
+    raw: object = None  # the Clause inside the brackets, for structures that borrow from outside
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A sequence of elements, not yet assembled: logic above it may still share its parts."""
+
+    elements: tuple
+    start: int
+    end: int
+
+
+_TIME_UNITS = {
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour",
+    "day": "day", "days": "day",
+    "week": "week", "weeks": "week", "wk": "week", "wks": "week",
+    "month": "month", "months": "month", "mo": "month", "mos": "month",
+    "year": "year", "years": "year", "yr": "year", "yrs": "year",
+}
+
+# Words that carry no meaning a verdict could turn on, in the places criteria use them.
+FILLER = frozenset(
+    """the a an of is are be been being must should shall will would have has had having with
+    in on at by for to from patients patient subjects subject participants participant people
+    individuals persons those who that which whose level levels value values count counts
+    concentration serum plasma blood defined as score scores status result results test tests
+    measured documented evidence confirmed laboratory lab labs screening baseline adequate
+    normal . - any all following: including include includes e.g eg i.e ie etc. also either
+    both only there their his her they he she it its this these be documented known""".split()
+)
+
+
+def _is_filler(el) -> bool:
+    if isinstance(el, Atom):
+        if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR"):
+            return True
+        if el.type == "WORD":
+            return str(el.value) in FILLER
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# The transformer
+
+
+class _Build(Transformer):
+    def __init__(self, text: str, folded: str):
+        super().__init__()
+        self.text = text
+        self.folded = folded
+
+    # phrases ------------------------------------------------------------------------
+    def quantity(self, items):
+        number = items[0]
+        unit = time = rel = None
+        end = number.end_pos
+        for tok in items[1:]:
+            if tok.type == "UNIT":
+                unit = tok.value.value
+            elif tok.type == "TIMEUNIT":
+                time = _TIME_UNITS.get(str(tok.value.text).rstrip("."), None)
+                unit = tok.value.text
+            elif tok.type == "HALFLIFE":
+                time = "half_life"
+                unit = "half-lives"
+            elif tok.type == "ULN":
+                rel = tok.value.value
+            end = tok.end_pos
+        return Qty(number.value.value, unit, time, rel, number.start_pos, end)
+
+    def bound(self, items):
+        if isinstance(items[0], Token):  # OP quantity
+            op, qty = items[0].value.value, items[1]
+            return Bnd(op, qty, items[0].start_pos, qty.end)
+        qty, post = items
+        return Bnd(post.value.value, qty, qty.start, post.end_pos)
+
+    def range(self, items):
+        if isinstance(items[0], Token):  # BETWEEN q AND q
+            low, high = items[1], items[3]
+            return Rng(low, _share_unit(high, low), True, True, items[0].start_pos, high.end)
+        if isinstance(items[0], Bnd):  # bound and bound
+            a, b = items[0], items[2]
+            if a.op in ("<", "<="):
+                a, b = b, a
+            low_q = _share_unit(a.qty, b.qty)
+            return Rng(low_q, b.qty, a.op == ">=", b.op == "<=", min(a.start, b.start), max(a.end, b.end))
+        low, high = items[0], items[2]
+        return Rng(_share_unit(low, high), high, True, True, low.start, high.end)
+
+    def durations(self, items):
+        qtys = [q for q in items if isinstance(q, Qty)]
+        end = items[-1].end_pos if isinstance(items[-1], Token) else qtys[-1].end
+        return ("durations", qtys, qtys[0].start, end)
+
+    def anchor(self, items):
+        return ("anchor", items[1].value.value, items[0].start_pos, items[1].end_pos)
+
+    def window(self, items):
+        start = items[0].start_pos if isinstance(items[0], Token) else _start(items[0])
+        end = _end(items[-1])
+        anchor = "as_of"
+        relation = "within"
+        qtys: list[Qty] = []
+        for it in items:
+            if isinstance(it, tuple) and it[0] == "anchor":
+                anchor = it[1]
+            elif isinstance(it, tuple) and it[0] == "durations":
+                qtys.extend(it[1])
+            elif isinstance(it, Qty):
+                qtys.append(it)
+            elif isinstance(it, Bnd):
+                qtys.append(it.qty)
+                if it.op in (">", ">="):
+                    relation = "before"
+                # '< 4 weeks prior to' is within
+        durations = []
+        for q in qtys:
+            if q.time is None or q.relative_to:
+                return Win(None, start, end)
+            durations.append(Duration(value=q.value, unit=q.time))
+        return Win(Window(relation=relation, durations=tuple(durations), anchor=anchor), start, end)
+
+    def atom(self, items):
+        tok = items[0]
+        value = tok.value
+        return Atom(tok.type, value.value if value.type not in ("WORD",) else value.text, tok.start_pos, tok.end_pos)
+
+    def group(self, items):
+        if isinstance(items[1], _Pending):
+            pending = _PendingNode(items[1].mode, items[1].exception)
+            return Grp(pending, items[0].start_pos, items[2].end_pos)
+        inner = items[1]
+        if isinstance(inner, Clause):
+            sig = [e for e in inner.elements if not _is_filler(e)]
+            if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
+                return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
+        node = self._node(inner)
+        return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
+
+    # logic --------------------------------------------------------------------------
+    def seq(self, items):
+        return Clause(tuple(items), _start(items[0]), _end(items[-1]))
+
+    def all_of(self, items):
+        return self._join(items[0], items[2], AllOf)
+
+    def any_of(self, items):
+        left, right = items[0], items[2]
+        merged = _value_list(left, right)
+        if merged is not None:
+            return merged
+        # 'no X or Y': the negation covers every alternative
+        if isinstance(left, Clause) and len(left.elements) > 1 and isinstance(left.elements[0], Atom) and left.elements[0].type == "NOT":
+            neg = left.elements[0]
+            rest = Clause(left.elements[1:], _start(left.elements[1]), left.end)
+            inner = self._node(self._join(rest, right, AnyOf))
+            return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
+        return self._join(left, right, AnyOf)
+
+    def nor(self, items):
+        left, right = items[0], items[2]
+        if isinstance(left, Clause) and left.elements and isinstance(left.elements[0], Atom) and left.elements[0].type == "NEITHER":
+            left = Clause(left.elements[1:], left.elements[1].start if len(left.elements) > 1 else left.start, left.end) if len(left.elements) > 1 else left
+            inner = self._join(left, right, AnyOf)
+            node = self._node(inner)
+            return Not(item=node, span=Span(start=items[0].start if isinstance(items[0], Clause) else _start(items[0]), end=_end(right)))
+        return self._join(left, right, AnyOf)
+
+    def unless(self, items):
+        return self._exception(items, "unless")
+
+    def except_(self, items):
+        return self._exception(items, "except")
+
+    def start(self, items):
+        if not items:
+            return None
+        return self._node(items[0])
+
+    # assembly -----------------------------------------------------------------------
+    def _exception(self, items, mode):
+        if len(items) == 2:  # 'unless E' with nothing before: the caller attaches it
+            exc = self._node(items[1])
+            return _Pending(mode, exc, items[0].start_pos, _end(items[1]))
+        main = self._node(items[0])
+        exc = self._node(items[2])
+        return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+
+    def _join(self, left, right, cls):
+        lhs = _flatten(left, cls)
+        rhs = _flatten(right, cls)
+        parts = lhs + rhs
+        parts = _share_bound(parts)
+        parts = _share_window(parts)
+        nodes = [self._node(p) for p in parts]
+        flat: list = []
+        for n in nodes:
+            if isinstance(n, cls):
+                flat.extend(n.items)
+            else:
+                flat.append(n)
+        merged = _merge_text(flat, self.text, cls)
+        if len(merged) == 1:
+            return merged[0]
+        return cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
+
+    def _node(self, x) -> Predicate:
+        if isinstance(x, Clause):
+            return _Assembler(self.text).clause(list(x.elements))
+        if isinstance(x, _Pending):
+            return Unparsed(text=self.text[x.start : x.end], span=Span(start=x.start, end=x.end))
+        if isinstance(x, (_Flat,)):
+            return self._node(x.part)
+        return x
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """'(unless E)' inside brackets: E waits for the structure before the brackets."""
+
+    mode: str
+    exception: Predicate
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Flat:
+    part: object
+
+
+def _start(x) -> int:
+    if isinstance(x, Token):
+        return x.start_pos
+    if isinstance(x, tuple):
+        return x[2]
+    if hasattr(x, "span"):
+        return x.span.start
+    return x.start
+
+
+def _end(x) -> int:
+    if isinstance(x, Token):
+        return x.end_pos
+    if isinstance(x, tuple):
+        return x[3]
+    if hasattr(x, "span"):
+        return x.span.end
+    return x.end
+
+
+def _share_unit(q: Qty, other: Qty) -> Qty:
+    """'between 7.0 and 10.5 %': the unit written once serves both numbers."""
+    if q.unit is None and q.relative_to is None and (other.unit is not None or other.relative_to is not None):
+        return Qty(q.value, other.unit, other.time, other.relative_to, q.start, q.end)
+    return q
+
+
+def _flatten(x, cls) -> list:
+    """Operands of an and/or chain, so 'A, B, or C' gives three operands."""
+    if isinstance(x, cls):
+        return list(x.items)
+    if isinstance(x, Clause):
+        # a comma list on the left of the final connective: 'A, B, or C'
+        pieces = _split(list(x.elements), ("COMMA",))
+        if len(pieces) > 1 and all(_is_listable(p) for p in pieces):
+            return [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
+    return [x]
+
+
+def _is_listable(elements) -> bool:
+    """A list item: a single term (with filler), such as one condition or one measure."""
+    significant = [e for e in elements if not _is_filler(e)]
+    return 0 < len(significant) <= 3 and any(isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for e in significant)
+
+
+def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
+    pieces: list[list] = [[]]
+    for e in elements:
+        if isinstance(e, Atom) and e.type in seps:
+            pieces.append([])
+        else:
+            pieces[-1].append(e)
+    return [p for p in pieces if p]
+
+
+def _value_list(left, right):
+    """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values."""
+    if not (isinstance(left, Clause) and isinstance(right, Clause)):
+        return None
+    le = [e for e in left.elements if not _is_filler(e)]
+    re_ = [e for e in right.elements if not _is_filler(e)]
+    if len(le) < 2 or not re_:
+        return None
+    if not (isinstance(le[-1], Qty) and le[-1].unit is None and isinstance(le[-2], Atom) and le[-2].type == "MEASURE"):
+        return None
+    if not (isinstance(re_[0], Qty) and re_[0].unit is None):
+        return None
+    low, high = le[-1], re_[0]
+    if high.value - low.value != 1 or low.value != low.value.to_integral_value():
+        return None
+    rng = Rng(low, high, True, True, low.start, high.end)
+    i = left.elements.index(le[-1])
+    j = right.elements.index(re_[0])
+    return Clause(left.elements[:i] + (rng,) + right.elements[j + 1 :], left.start, right.end)
+
+
+def _share_bound(parts: list) -> list:
+    """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the last."""
+    if len(parts) < 2 or not isinstance(parts[-1], Clause):
+        return parts
+    last = [e for e in parts[-1].elements if not _is_filler(e)]
+    if len(last) < 2 or not (isinstance(last[0], Atom) and last[0].type == "MEASURE"):
+        return parts
+    bound = next((e for e in last[1:] if isinstance(e, (Bnd, Rng))), None)
+    if bound is None:
+        return parts
+    out = []
+    for p in parts[:-1]:
+        if isinstance(p, Clause):
+            sig = [e for e in p.elements if not _is_filler(e)]
+            if sig and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
+                (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
+            ):
+                out.append(Clause(tuple(p.elements) + (bound,), p.start, p.end))
+                continue
+        out.append(p)
+    return out + [parts[-1]]
+
+
+def _share_window(parts: list) -> list:
+    """'myocardial infarction or stroke within 6 months': the window covers each event."""
+    if len(parts) < 2 or not isinstance(parts[-1], Clause):
+        return parts
+    last = parts[-1].elements
+    win = next((e for e in last if isinstance(e, Win)), None)
+    if win is None or win.window is None:
+        return parts
+    out = []
+    for p in parts[:-1]:
+        if isinstance(p, Clause):
+            sig = [e for e in p.elements if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))]
+            if sig and all(isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE") for e in sig):
+                out.append(Clause(tuple(p.elements) + (win,), p.start, p.end))
+                continue
+        out.append(p)
+    return out + [parts[-1]]
+
+
+def _merge_text(nodes: list, text: str, cls) -> list:
+    """Neighbouring unparsed pieces (or judgments) read better as one piece of text."""
+    out: list = []
+    for n in nodes:
+        prev = out[-1] if out else None
+        if isinstance(n, Unparsed) and isinstance(prev, Unparsed):
+            out[-1] = Unparsed(text=text[prev.span.start : n.span.end], span=Span(start=prev.span.start, end=n.span.end))
+        elif isinstance(n, Judgment) and isinstance(prev, (Judgment, Unparsed)) or isinstance(n, Unparsed) and isinstance(prev, Judgment):
+            category = prev.category if isinstance(prev, Judgment) else n.category
+            out[-1] = Judgment(category=category, text=text[prev.span.start : n.span.end], span=Span(start=prev.span.start, end=n.span.end))
+        else:
+            out.append(n)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# One sequence: which structure its elements make
+
+
+_JUDGMENT_CATEGORIES = frozenset(Judgment.model_fields["category"].annotation.__args__)
+
+
+class _Assembler:
+    def __init__(self, text: str):
+        self.text = text
+
+    def _span_text(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+    def unparsed(self, elements) -> Unparsed:
+        elements = _trim(elements) or elements
+        start, end = _start(elements[0]), _end(elements[-1])
+        return Unparsed(text=self._span_text(start, end), span=Span(start=start, end=end))
+
+    def literal(self, e: Atom) -> Unparsed:
+        """«text» in canonical form: the text between the guillemets, as written."""
+        return Unparsed(text=self.text[e.start + 1 : e.end - 1], span=Span(start=e.start, end=e.end))
+
+    def qualifiers(self, els: list, indices: list[int]) -> tuple[Unparsed, ...]:
+        out: list[Unparsed] = []
+        run: list = []
+        for i in indices:
+            e = els[i]
+            if isinstance(e, Atom) and e.type == "UNPARSED_LIT":
+                if run:
+                    out.append(self.unparsed(run))
+                    run = []
+                out.append(self.literal(e))
+                continue
+            if run and els.index(run[-1]) != i - 1:
+                out.append(self.unparsed(run))
+                run = []
+            run.append(e)
+        if run:
+            out.append(self.unparsed(run))
+        return tuple(out)
+
+    def clause(self, elements: list) -> Predicate:
+        elements = _trim(elements) or elements
+        start, end = _start(elements[0]), _end(elements[-1])
+        span = Span(start=start, end=end)
+        # the study team's to judge: consent, compliance, opinion, life expectancy
+        for e in elements:
+            if isinstance(e, Atom) and e.type == "JUDGMENT_LIT":
+                category, a, b = e.value
+                if category not in _JUDGMENT_CATEGORIES:
+                    return self.unparsed(elements)
+                return Judgment(category=category, text=self.text[a:b], span=span)
+            if isinstance(e, Atom) and e.type == "UNPARSED_LIT" and len(elements) == 1:
+                return self.literal(e)
+        for e in elements:
+            if isinstance(e, Atom) and e.type == "JUDGE":
+                return Judgment(category=e.value, text=self._span_text(start, end), span=span)
+        # a pending exception in brackets binds to what precedes it
+        for i, e in enumerate(elements):
+            if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
+                main = self.clause(elements[:i])
+                exc = Exception_(mode=e.node.mode, main=main, exception=e.node.exception, span=Span(start=start, end=e.end))
+                rest = elements[i + 1 :]
+                if rest and not all(_is_filler(r) for r in rest):
+                    return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
+                return exc
+        # 'if X, Y' and 'Y if X'
+        if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)
+        if if_at is not None:
+            if if_at == 0:
+                comma = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COMMA"), None)
+                if comma is not None and 1 < comma < len(elements) - 1:
+                    cond = self.clause(elements[1:comma])
+                    then = self.clause(elements[comma + 1 :])
+                    return Conditional(condition=cond, then=then, span=span)
+            elif if_at < len(elements) - 1:
+                then = self.clause(elements[:if_at])
+                cond = self.clause(elements[if_at + 1 :])
+                return Conditional(condition=cond, then=then, span=span)
+        # a heading before a colon: 'Renal function: creatinine clearance >= 50 mL/min'
+        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
+        if colon is not None:
+            head, rest = elements[:colon], elements[colon + 1 :]
+            following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
+            if following is not None and not rest:
+                return self._following(head, following, span)
+            if rest and head and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head) and len(head) <= 6:
+                node = self.clause(rest)
+                return node
+        # comma-separated parts: each assembled, the unparsed ones qualify the rest
+        pieces = _split(elements, ("COMMA", "SEMI"))
+        if len(pieces) > 1:
+            nodes = [self.simple(p) for p in pieces if not all(_is_filler(e) for e in p)]
+            return _combine(nodes, span)
+        return self.simple(elements)
+
+    def _following(self, head, following, span) -> Predicate:
+        node = Following(quantifier=following.value, span=span)
+        rest = [e for e in head if e is not following and not _is_filler(e)]
+        if rest:
+            return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
+        return node
+
+    def simple(self, elements: list) -> Predicate:
+        """A sequence without commas: structures found in it, the rest its qualifiers."""
+        start, end = _start(elements[0]), _end(elements[-1])
+        span = Span(start=start, end=end)
+        if isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(elements) > 1:
+            inner = self.simple(elements[1:])
+            return Not(item=inner, span=span)
+        following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
+        if following is not None:
+            return self._following(elements, following, span)
+        used: set[int] = set()
+        found: list[Predicate] = []
+        els = elements
+
+        def take(*idx):
+            used.update(idx)
+
+        # groups are structures of their own
+        for i, e in enumerate(els):
+            if isinstance(e, Grp):
+                if isinstance(e.node, (_PendingNode, Unparsed)):
+                    continue
+                found.append(e.node)
+                take(i)
+        # asides: '(ANC)' after 'absolute neutrophil count' says nothing new
+        els = list(els)
+        for i, e in enumerate(els):
+            if isinstance(e, Atom) and e.type == "ASIDE":
+                inner = e.value
+                prev = els[i - 1] if i > 0 else None
+                if isinstance(prev, Atom) and prev.type == inner.type and prev.value == inner.value:
+                    take(i)
+                else:
+                    els[i] = Atom(inner.type, inner.value, e.start, e.end)
+        # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
+        i = 0
+        while i < len(els):
+            e = els[i]
+            if i in used or not (isinstance(e, Atom) and e.type in ("MEASURE", "AGE")):
+                i += 1
+                continue
+            measures = [i]
+            cases: list[int] = []
+            j = i + 1
+            while j < len(els):
+                x = els[j]
+                if isinstance(x, Atom) and x.type == "SLASH" and j + 1 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].type == e.type:
+                    measures.append(j + 1)
+                    j += 2
+                elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng))):
+                    j += 1
+                elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
+                    cases.append(j)
+                    j += 1
+                else:
+                    break
+            if j < len(els) and isinstance(els[j], (Bnd, Rng)):
+                bound = els[j]
+                win_at = j + 1 if j + 1 < len(els) and isinstance(els[j + 1], Win) and els[j + 1].window else None
+                window = els[win_at].window if win_at is not None else None
+                last_end = _end(els[win_at] if win_at is not None else bound)
+                made = [
+                    self._compare("age" if els[m].type == "AGE" else els[m].value, bound, window, Span(start=els[m].start, end=last_end))
+                    for m in measures
+                ]
+                alt_at = self._alternative_limit(els, (win_at or j) + 1, e) if len(measures) == 1 and not cases else None
+                if alt_at is not None and made[0] is not None:
+                    grp, alt = alt_at
+                    found.remove(els[grp].node)
+                    main = made[0]
+                    made = [AllOf(items=(Conditional(condition=Not(item=alt.condition, span=alt.condition.span), then=main, span=main.span), alt), span=Span(start=e.start, end=els[grp].end))]
+                    take(grp)
+                if all(x is not None for x in made):
+                    for case in cases:
+                        found.remove(els[case].node)
+                    if cases:
+                        conds = tuple(els[c].node for c in cases)
+                        made = [AllOf(items=(*conds, x), span=Span(start=e.start, end=last_end)) for x in made]
+                    found.extend(made)
+                    take(*range(i, j + 1))
+                    if win_at is not None:
+                        take(win_at)
+                    i = (win_at or j) + 1
+                    continue
+            i += 1
+        # ages written without the word: '18 years and older', 'aged 12 to 30'
+        for i, e in enumerate(els):
+            if i in used or not isinstance(e, (Bnd, Rng)):
+                continue
+            q = e.qty if isinstance(e, Bnd) else e.high
+            if q.time in ("year", "month") and not q.relative_to:
+                age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els)
+                events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
+                if not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els))):
+                    node = self._compare("age", e, None, Span(start=e.start, end=e.end))
+                    if node is not None:
+                        found.append(node)
+                        take(i)
+                        take(*[j for j, x in enumerate(els) if isinstance(x, Atom) and x.type == "AGE"])
+        # ages as bare numbers after the word: 'aged 12 to 30', 'age 18 or older'
+        for i, e in enumerate(els):
+            if i in used or not (isinstance(e, Atom) and e.type == "AGE"):
+                continue
+            nxt = next((j for j in range(i + 1, len(els)) if not _is_filler(els[j])), None)
+            if nxt is not None and nxt not in used and isinstance(els[nxt], (Bnd, Rng)):
+                b = els[nxt]
+                q = b.qty if isinstance(b, Bnd) else b.high
+                if q.unit is None or q.time in ("year", "month"):
+                    node = self._compare("age", b, None, Span(start=e.start, end=b.end), default_unit="years")
+                    if node is not None:
+                        found.append(node)
+                        take(i, nxt)
+            elif self.text[e.start : e.end].lower() in ("age", "aged", "ages"):
+                take(i)  # the word 'age' alone adds nothing
+        # with an age bound found, words naming age groups ('adults age > 16') are said
+        if any(isinstance(f, (Comparison, Range)) and f.measure == "age" for f in found):
+            take(*[i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "AGE"])
+        # events: conditions, drugs, procedures, with their windows
+        events = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE")]
+        for n_ev, i in enumerate(events):
+            e = els[i]
+            nxt_event = events[n_ev + 1] if n_ev + 1 < len(events) else len(els)
+            window = None
+            dose = None
+            equiv = False
+            active = None
+            take(i)
+            for j in range(i + 1, nxt_event):
+                x = els[j]
+                if j in used:
+                    continue
+                if isinstance(x, Win) and x.window is not None and window is None:
+                    window = x.window
+                    take(j)
+                elif e.type == "DRUG" and isinstance(x, Bnd) and dose is None and x.qty.unit and x.qty.time is None:
+                    dose = x
+                    take(j)
+                elif isinstance(x, Atom) and x.type == "EQUIV" and e.type == "DRUG":
+                    equiv = True
+                    take(j)
+                elif isinstance(x, Grp) and isinstance(x.node, Unparsed) and e.type == "DRUG" and "equivalent" in x.node.text.lower():
+                    pass
+            # words before the event that say history or activity
+            for j in range(i - 1, -1, -1):
+                x = els[j]
+                if j in used or not isinstance(x, Atom):
+                    break
+                if x.type == "HIST":
+                    take(j)
+                elif x.type == "ACTIVE" and e.type == "CONDITION" and self.text[x.start : x.end].lower() in ("active", "current", "currently", "ongoing"):
+                    active = True
+                    take(j)
+                elif _is_filler(x):
+                    continue
+                else:
+                    break
+            # a window before the event: 'within 4 weeks, major surgery'
+            if window is None:
+                for j in range(i - 1, -1, -1):
+                    x = els[j]
+                    if isinstance(x, Win) and j not in used and x.window is not None:
+                        window = x.window
+                        take(j)
+                        break
+                    if not (_is_filler(x) or (isinstance(x, Atom) and x.type in ("HIST", "ACTIVE"))):
+                        break
+            ev_span = Span(start=e.start, end=e.end)
+            if e.type == "CONDITION":
+                found.append(Condition(concept=e.value, active=active, window=window, span=ev_span))
+            elif e.type == "PROCEDURE":
+                found.append(Procedure(concept=e.value, window=window, span=ev_span))
+            else:
+                concept = e.value
+                dose_node = None
+                if dose is not None:
+                    measure = "prednisone equivalent daily dose" if equiv else "daily dose"
+                    if equiv:
+                        concept = "corticosteroid"
+                    dose_node = Comparison(measure=measure, op=dose.op, threshold=Threshold(value=dose.qty.value, unit=dose.qty.unit), span=Span(start=dose.start, end=dose.end))
+                elif equiv:
+                    concept = "corticosteroid"
+                found.append(Medication(concept=concept, dose=dose_node, window=window, span=ev_span))
+        # sex
+        for i, e in enumerate(els):
+            if i not in used and isinstance(e, Atom) and e.type == "SEX":
+                found.append(Sex(sexes=tuple(e.value), span=Span(start=e.start, end=e.end)))
+                take(i)
+        # history words with nothing to attach to, and activity words, are not filler
+        leftovers = [i for i, e in enumerate(els) if i not in used and not _is_filler(e)]
+        if not found:
+            sig = [e for e in els if not _is_filler(e)]
+            if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode):
+                return sig[0].node
+            return self.unparsed(elements)
+        node = found[0] if len(found) == 1 else AllOf(items=tuple(found), span=span)
+        if leftovers:
+            return Qualified(item=node, qualifiers=self.qualifiers(els, leftovers), span=span)
+        if len(found) == 1 and node.span != span:
+            node = node.model_copy(update={"span": span})
+        return node
+
+    def _alternative_limit(self, els, k, measure_atom):
+        """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket
+        gives the same measure another limit under a condition. Returns (index, Conditional)."""
+        while k < len(els) and _is_filler(els[k]):
+            k += 1
+        if k >= len(els) or not isinstance(els[k], Grp) or els[k].raw is None:
+            return None
+        raw = list(els[k].raw.elements)
+        if not any(isinstance(x, Atom) and x.type == "IF" for x in raw) or not isinstance(raw[0], (Bnd, Rng)):
+            return None
+        alt = self.clause([measure_atom, *raw])
+        if isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value:
+            return k, alt
+        return None
+
+    def _compare(self, measure, b, window, span, default_unit=None):
+        if isinstance(b, Bnd):
+            q = b.qty
+            unit = q.unit if q.time is None else _age_unit(q)
+            if measure == "age" and default_unit is None:
+                default_unit = "years"
+            if unit is None and default_unit and q.relative_to is None:
+                unit = default_unit
+            if measure == "age" and q.time not in ("year", "month", "week", "day") and unit != default_unit:
+                return None
+            if q.time is not None and measure != "age":
+                return None
+            return Comparison(measure=measure, op=b.op, threshold=Threshold(value=q.value, unit=unit, relative_to=q.relative_to), window=window, span=span)
+        lo, hi = b.low, b.high
+        if measure == "age" and default_unit is None:
+            default_unit = "years"
+        lo_unit = lo.unit if lo.time is None else _age_unit(lo)
+        hi_unit = hi.unit if hi.time is None else _age_unit(hi)
+        if default_unit:
+            lo_unit = lo_unit or default_unit
+            hi_unit = hi_unit or default_unit
+        if (lo.time is not None or hi.time is not None) and measure != "age":
+            return None
+        if measure == "age" and (lo_unit is None or hi_unit is None):
+            return None
+        return Range(
+            measure=measure,
+            low=Threshold(value=lo.value, unit=lo_unit, relative_to=lo.relative_to),
+            high=Threshold(value=hi.value, unit=hi_unit, relative_to=hi.relative_to),
+            low_inclusive=b.low_inclusive,
+            high_inclusive=b.high_inclusive,
+            window=window,
+            span=span,
+        )
+
+
+def _age_unit(q: Qty) -> str | None:
+    return {"year": "years", "month": "months", "week": "weeks", "day": "days"}.get(q.time or "")
+
+
+def _trim(elements: list) -> list:
+    """Punctuation at either end of a sequence belongs to neither side."""
+    a, b = 0, len(elements)
+    while a < b and _is_punct(elements[a]):
+        a += 1
+    while b > a and _is_punct(elements[b - 1]):
+        b -= 1
+    return elements[a:b]
+
+
+def _is_punct(e) -> bool:
+    return isinstance(e, Atom) and (e.type in ("COMMA", "SEMI", "COLON", "SLASH") or (e.type == "WORD" and e.value in (".", "-", "'")))
+
+
+def _combine(nodes: list, span: Span) -> Predicate:
+    structured = [n for n in nodes if not isinstance(n, Unparsed)]
+    loose = tuple(n for n in nodes if isinstance(n, Unparsed))
+    if not structured:
+        return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span)
+    node = structured[0] if len(structured) == 1 else AllOf(items=tuple(structured), span=span)
+    if loose:
+        return Qualified(item=node, qualifiers=loose, span=span)
+    return node
+
+
+def _join_unparsed(loose, span):
+    return loose[0] if len(loose) == 1 else Unparsed(text=" ".join(u.text for u in loose), span=span)
+
+
+class _PendingNode:
+    """Marker kept inside a Grp for '(unless E)'; never leaves this module."""
+
+    def __init__(self, mode, exception):
+        self.mode = mode
+        self.exception = exception
+
+
+# ---------------------------------------------------------------------------------------
+# The entry point
+
+
+def parse(text: str) -> Predicate:
+    """Parse one criterion into its predicate tree.
+
+    Args:
+        text: the criterion as written.
+
+    Returns:
+        The tree; what was not understood is held in `Unparsed` nodes.
+
+    Raises:
+        CriteriaError: `text` is not a string, or is empty.
+
+    >>> parse("ANC >= 500/uL").kind
+    'comparison'
+    """
+    if not isinstance(text, str):
+        raise CriteriaError(f"a criterion must be text, not {type(text).__name__}")
+    if not text.strip():
+        raise CriteriaError("empty criterion", text=text, position=0)
+    if len(text) > MAX_LENGTH:
+        start = len(text) - len(text.lstrip())
+        return Unparsed(text=text.strip(), span=Span(start=start, end=start + len(text.strip())))
+    folded = fold(text)
+    toks = tokenize(folded)
+    if not toks:
+        return Unparsed(text=text.strip(), span=Span(start=0, end=len(text)))
+    for _attempt in range(len(toks) + 1):
+        try:
+            tree = parser().parse([_lark_token(t) for t in toks])
+            break
+        except UnexpectedInput as exc:
+            # a token the context typing let through: read it as a word and try again
+            bad = getattr(exc, "token", None)
+            idx = next((i for i, t in enumerate(toks) if bad is not None and t.start == getattr(bad, "start_pos", -1) and t.type != "WORD"), None)
+            if idx is None:
+                idx = next((i for i, t in enumerate(toks) if t.type != "WORD" and t.type not in ("LPAR", "RPAR")), None)
+            if idx is None:
+                return _whole(text)
+            toks[idx].type = "WORD"
+            _rebalance(toks)
+    else:
+        return _whole(text)
+    try:
+        node = _Build(text, folded).transform(tree)
+    except VisitError as exc:
+        raise exc.orig_exc from None
+    if node is None:
+        return _whole(text)
+    node = _resolve_pending(node, text)
+    return node
+
+
+def _rebalance(toks: list[Tok]) -> None:
+    from engine.lexicon import _balance
+
+    _balance(toks)
+
+
+def _whole(text: str) -> Unparsed:
+    start = len(text) - len(text.lstrip())
+    return Unparsed(text=text.strip(), span=Span(start=start, end=start + len(text.strip())))
+
+
+def _resolve_pending(node, text):
+    return node
+
+
+def _lark_token(t: Tok) -> Token:
+    tok = Token(t.type, t, start_pos=t.start, end_pos=t.end)
+    return tok

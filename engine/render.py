@@ -1,0 +1,168 @@
+"""Nodes -> canonical criterion text.
+
+The canonical form is criteria-language text that `engine.parse.parse` reads back into
+the same tree (spans aside): names are the vocabulary's canonical names, operators ASCII,
+units in their canonical spelling, compound operands in brackets. Text that was not
+understood is kept between guillemets, `«like this»`, and judgments as
+`judgment(consent) «...»`; curated rule files use this form.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import assert_never
+
+from engine.nodes import (
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Conditional,
+    Duration,
+    Exception_,
+    Following,
+    Judgment,
+    Medication,
+    Not,
+    Predicate,
+    Procedure,
+    Qualified,
+    Range,
+    Sex,
+    Threshold,
+    Unparsed,
+    Window,
+)
+
+_ANCHORS = {
+    "as_of": "",
+    "screening": "screening",
+    "enrollment": "enrollment",
+    "consent": "informed consent",
+    "first_dose": "first dose",
+    "infusion": "infusion",
+    "randomization": "randomization",
+    "diagnosis": "diagnosis",
+    "transplant": "transplant",
+}
+
+_TIME = {"hour": "hours", "day": "days", "week": "weeks", "month": "months", "year": "years", "half_life": "half-lives"}
+
+
+def number(value: Decimal) -> str:
+    """A Decimal as written: no exponent, trailing zeros kept as the source had them."""
+    text = format(value, "f")
+    return text
+
+
+def threshold(t: Threshold) -> str:
+    out = number(t.value)
+    if t.unit:
+        out += f" {t.unit}"
+    if t.relative_to:
+        out += f" x {t.relative_to}"
+    return out
+
+
+def duration(d: Duration) -> str:
+    return f"{number(d.value)} {_TIME[d.unit]}"
+
+
+def window(w: Window) -> str:
+    spans = " or ".join(duration(d) for d in w.durations)
+    if len(w.durations) > 1:
+        spans += ", whichever is longer"
+    anchor = _ANCHORS[w.anchor]
+    if w.relation == "within":
+        out = f"within {spans}"
+        if anchor:
+            out += f" before {anchor}"
+        return out
+    # 'before': more than the duration before the anchor; the anchor must be named
+    return f"> {spans} before {anchor or 'screening'}"
+
+
+def render(node: Predicate) -> str:
+    """The canonical text of a tree.
+
+    Args:
+        node: a predicate tree.
+
+    Returns:
+        Criteria-language text that parses back to the same tree (spans aside).
+
+    >>> from engine.parse import parse
+    >>> render(parse("ANC >= 500/uL"))
+    'absolute neutrophil count >= 500 /uL'
+    """
+    match node:
+        case Comparison():
+            out = f"{node.measure} {node.op} {threshold(node.threshold)}"
+            if node.window:
+                out += f" {window(node.window)}"
+            return out
+        case Range():
+            low_op = ">=" if node.low_inclusive else ">"
+            high_op = "<=" if node.high_inclusive else "<"
+            out = f"{node.measure} {low_op} {threshold(node.low)} and {high_op} {threshold(node.high)}"
+            if node.window:
+                out += f" {window(node.window)}"
+            return out
+        case Sex():
+            return f"sex {node.sexes[0]}" if len(node.sexes) == 1 else "male or female"
+        case Condition():
+            out = ("active " if node.active else "") + node.concept
+            if node.window:
+                out += f" {window(node.window)}"
+            return out
+        case Medication():
+            if node.dose is not None and node.dose.measure == "prednisone equivalent daily dose":
+                out = f"prednisone or equivalent {node.dose.op} {threshold(node.dose.threshold)}"
+            elif node.dose is not None:
+                out = f"{node.concept} {node.dose.op} {threshold(node.dose.threshold)}"
+            elif node.concept == "corticosteroid" and False:
+                out = node.concept
+            else:
+                out = node.concept
+            if node.window:
+                out += f" {window(node.window)}"
+            return out
+        case Procedure():
+            out = node.concept
+            if node.window:
+                out += f" {window(node.window)}"
+            return out
+        case Judgment():
+            return f"judgment({node.category}) «{_quote(node.text)}»"
+        case Unparsed():
+            return f"«{_quote(node.text)}»"
+        case Following():
+            return "at least one of the following:" if node.quantifier == "any" else "all of the following:"
+        case AllOf():
+            return " and ".join(_operand(i) for i in node.items)
+        case AnyOf():
+            return " or ".join(_operand(i) for i in node.items)
+        case Not():
+            return f"not ({render(node.item)})"
+        case Conditional():
+            return f"({render(node.then)}) if ({render(node.condition)})"
+        case Exception_():
+            word = "unless" if node.mode == "unless" else "except"
+            return f"({render(node.main)}) {word} ({render(node.exception)})"
+        case Qualified():
+            return f"({render(node.item)}) " + " ".join(render(q) for q in node.qualifiers)
+        case _:
+            assert_never(node)
+
+
+def _operand(node: Predicate) -> str:
+    text = render(node)
+    simple = isinstance(node, (Comparison, Sex, Condition, Medication, Procedure, Judgment, Unparsed)) and not (
+        isinstance(node, Sex) and len(node.sexes) > 1
+    )
+    return text if simple else f"({text})"
+
+
+def _quote(text: str) -> str:
+    """Guillemets delimit unparsed text; any inside it are folded to plain quotes."""
+    return text.replace("«", '"').replace("»", '"')
