@@ -6,6 +6,7 @@ Data only. Values keep the unit as the source wrote it, normalised in spelling b
 
 from __future__ import annotations
 
+import datetime as _dt
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -15,6 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PartialDate(_Record):
+    """A date the source gave only to the year or the month. The record's `field` holds the
+    first day it can be; `latest` is the last ('2023-01' -> 2023-01-01 .. 2023-01-31)."""
+
+    field: str
+    precision: Literal["year", "month"]
+    latest: date
 
 
 class Coding(_Record):
@@ -34,11 +44,15 @@ class Observation(_Record):
     unit: str | None = None
     value_code: Coding | None = None
     value_text: str | None = None
-    date: date | None = None
+    date: _dt.date | None = None  # `_dt.`: the field name shadows the type in the class body
     ref_low: Decimal | None = None
     ref_high: Decimal | None = None
     ref_unit: str | None = None
     where: str | None = None  # place in the source file, for messages
+    unit_ok: bool = True  # False: `unit` is the source's string, not understood by engine.units
+    value_comparator: Literal["<", "<=", ">=", ">"] | None = None  # '<0.1': value is a bound
+    flags: tuple[str, ...] = ()  # odd data kept as is ('negative value'), for reasons
+    partial_dates: tuple[PartialDate, ...] = ()
 
 
 class ConditionRecord(_Record):
@@ -48,6 +62,8 @@ class ConditionRecord(_Record):
     onset: date | None = None
     abatement: date | None = None
     where: str | None = None
+    flags: tuple[str, ...] = ()
+    partial_dates: tuple[PartialDate, ...] = ()
 
 
 class MedicationRecord(_Record):
@@ -62,6 +78,9 @@ class MedicationRecord(_Record):
     dose_unit: str | None = None
     daily_dose: Decimal | None = None
     where: str | None = None
+    dose_unit_ok: bool = True  # False: `dose_unit` is the source's string, not understood
+    flags: tuple[str, ...] = ()
+    partial_dates: tuple[PartialDate, ...] = ()
 
 
 class ProcedureRecord(_Record):
@@ -70,6 +89,9 @@ class ProcedureRecord(_Record):
     start: date | None = None
     end: date | None = None
     where: str | None = None
+    status: str | None = None  # FHIR Procedure.status ('completed', 'in-progress', ...)
+    flags: tuple[str, ...] = ()
+    partial_dates: tuple[PartialDate, ...] = ()
 
 
 class Patient(_Record):
@@ -81,3 +103,5 @@ class Patient(_Record):
     medications: tuple[MedicationRecord, ...] = ()
     procedures: tuple[ProcedureRecord, ...] = ()
     source: str | None = Field(default=None, description="file the record came from")
+    flags: tuple[str, ...] = ()  # e.g. 'deceased 2020-03-01 per the record'
+    partial_dates: tuple[PartialDate, ...] = ()  # for birth_date
