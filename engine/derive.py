@@ -1,0 +1,404 @@
+"""Values elig works out from the record: age, Cockcroft-Gault clearance, BMI, steroid doses.
+
+Each derivation returns a `Derived`: the value and its unit with a reason that names the
+formula and every input with its date, or no value and the names of what is missing.
+Also here, because derivations need them too: finding the observations of a measure and
+the latest of them on or before the as-of date.
+
+Formulas (DOMAIN.md, "Derived values"):
+- age: whole years (or months, weeks, days) from the birth date to the as-of date;
+- creatinine clearance, Cockcroft-Gault (Cockcroft & Gault, Nephron 1976;16:31-41):
+  (140 - age) x weight kg / (72 x serum creatinine mg/dL), x 0.85 for women;
+- body mass index: weight kg / (height m)^2;
+- prednisone-equivalent daily dose: mg/day x 5 / (the drug's dose equal to 5 mg prednisone).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any, Literal
+
+from engine import units
+from engine.errors import UnitError
+from engine.patient import Coding, MedicationRecord, Observation, Patient
+
+# Systems whose codes identify a test exactly: an observation coded in one of them that
+# does not carry one of the concept's codes is a different test, whatever its text says
+# ("Neutrophils/100 leukocytes" is not the absolute neutrophil count).
+_SYSTEMS = {
+    "http://loinc.org": "loinc",
+    "loinc": "loinc",
+    "http://snomed.info/sct": "snomed",
+    "snomed": "snomed",
+    "snomed ct": "snomed",
+    "http://hl7.org/fhir/sid/icd-10-cm": "icd10cm",
+    "icd10cm": "icd10cm",
+    "icd-10-cm": "icd10cm",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
+    "rxnorm": "rxnorm",
+}
+_EXACT_TEST_SYSTEMS = frozenset({"loinc"})
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived value (`value` None when it cannot be worked out, with `missing` saying why)."""
+
+    value: Decimal | None
+    unit: str
+    reason: str
+    missing: tuple[str, ...] = ()
+    dates: tuple[date, ...] = field(default=(), compare=False)
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def fmt(value: Decimal | int) -> str:
+    """A number as written: no exponent, no float noise, trailing zeros kept.
+
+    >>> fmt(Decimal("2.10")), fmt(Decimal("1E+2")), fmt(7)
+    ('2.10', '100', '7')
+    """
+    if isinstance(value, int):
+        return str(value)
+    return format(value, "f")
+
+
+def tidy(value: Decimal, digits: int = 12) -> Decimal:
+    """A computed value rounded to `digits` significant digits, trailing zeros dropped.
+
+    Conversions in Decimal can end in ...9999 (1/3 x 3); twelve significant digits are far
+    beyond any clinical precision and put such values back on their boundary.
+
+    >>> tidy(Decimal(1) / Decimal(3) * 3), tidy(Decimal("500.000"))
+    (Decimal('1'), Decimal('500'))
+    """
+    if not value.is_finite() or value == 0:
+        return value.normalize() if value.is_finite() else value
+    with localcontext() as ctx:
+        ctx.prec = digits
+        rounded = +value
+    normal = rounded.normalize()
+    # normalize() turns 500 into 5E+2: quantize back to an integer exponent for printing
+    if normal.as_tuple().exponent > 0:
+        normal = normal.quantize(Decimal(1))
+    return normal
+
+
+def shown(value: Decimal, digits: int = 6) -> str:
+    """A computed value for a reason: '= 500' when exact, '≈ 26.6667' when rounded.
+
+    >>> shown(Decimal(500)), shown(Decimal(80) / Decimal(3))
+    ('= 500', '≈ 26.6667')
+    """
+    short = tidy(value, digits)
+    return f"= {fmt(short)}" if short == value else f"≈ {fmt(short)}"
+
+
+def round_to(value: Decimal, places: int) -> Decimal:
+    """`value` rounded half-even to `places` decimals (for showing derived values)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+# --- concepts and records ------------------------------------------------------------------
+
+
+def short_system(system: str) -> str:
+    """'http://loinc.org' -> 'loinc'; unknown systems unchanged (lower-cased)."""
+    return _SYSTEMS.get(system.strip().lower(), system.strip().lower())
+
+
+def lookup(vocab: Any, kinds: Iterable[str], name: str) -> Any | None:
+    """The concept called `name` (or a synonym) of one of `kinds`, or None."""
+    kinds = tuple(kinds)
+    for kind in kinds:
+        try:
+            concept = vocab.get(kind, name)
+        except (KeyError, LookupError, ValueError):
+            concept = None
+        if concept is not None:
+            return concept
+    try:
+        found = vocab.find(name)
+    except (KeyError, LookupError, ValueError):
+        found = None
+    candidates = found if isinstance(found, (list, tuple)) else (found,)
+    for concept in candidates:
+        if concept is not None and concept.kind in kinds:
+            return concept
+    return None
+
+
+def family(vocab: Any, concept: Any) -> tuple[Any, ...]:
+    """The concept and every descendant, most specific first (a record is matched to the
+    narrowest concept it fits, so a drug of a class keeps its own half-life and dose)."""
+    try:
+        descendants = tuple(vocab.descendants(concept))
+    except (KeyError, LookupError, ValueError):
+        descendants = ()
+    seen: dict[tuple[str, str], Any] = {}
+    for c in (*reversed(descendants), concept):
+        seen.setdefault((c.kind, c.name), c)
+    return tuple(seen.values())
+
+
+def match_record(
+    vocab: Any,
+    concept: Any,
+    codings: Sequence[Coding],
+    text: str | None,
+    *,
+    exact_tests: bool = False,
+) -> Any | None:
+    """The narrowest concept of `concept`'s family (itself or a descendant) the record fits,
+    by a coding first, else by its text; None when it does not fit.
+
+    With `exact_tests` (observations), a record coded in LOINC is matched by code only:
+    its text is not allowed to stand in for a code that says it is another test.
+    """
+    coded = [(short_system(c.system), c.code) for c in codings]
+    if any(vocab.matches_coding(concept, system, code) for system, code in coded):
+        return next(
+            c for c in family(vocab, concept) if any(vocab.matches_coding(c, s, code) for s, code in coded)
+        )
+    if exact_tests and any(system in _EXACT_TEST_SYSTEMS for system, _ in coded):
+        return None
+    texts = [t for t in (text, *(c.display for c in codings)) if t]
+    if any(vocab.matches_text(concept, t) for t in texts):
+        return next(c for c in family(vocab, concept) if any(vocab.matches_text(c, t) for t in texts))
+    return None
+
+
+def observations_of(vocab: Any, concept: Any, patient: Patient) -> list[Observation]:
+    """Every observation of `concept` (or a narrower measure) in the record."""
+    return [o for o in patient.observations if match_record(vocab, concept, o.codings, o.text, exact_tests=True)]
+
+
+def latest(observations: Iterable[Observation], as_of: date) -> tuple[list[Observation], int, int]:
+    """The observations on the latest date on or before `as_of` (usually one).
+
+    Returns (those observations, how many later than `as_of` were ignored, how many undated
+    were ignored). Undated observations are never taken: their age cannot be told.
+    """
+    dated = []
+    later = undated = 0
+    for o in observations:
+        if o.date is None:
+            undated += 1
+        elif o.date > as_of:
+            later += 1
+        else:
+            dated.append(o)
+    if not dated:
+        return [], later, undated
+    last = max(o.date for o in dated)
+    return [o for o in dated if o.date == last], later, undated
+
+
+def obs_label(obs: Observation) -> str:
+    """'1.0 mg/dL (2026-05-20)'."""
+    value = fmt(obs.value) if obs.value is not None else "no value"
+    unit = f" {obs.unit}" if obs.unit else ""
+    when = f" ({obs.date.isoformat()})" if obs.date else ""
+    return f"{value}{unit}{when}"
+
+
+def _latest_value(
+    vocab: Any, patient: Patient, names: Sequence[str], as_of: date, to_unit: str
+) -> tuple[Decimal | None, str, str | None]:
+    """The latest value of the first measure among `names` the vocabulary knows, in `to_unit`.
+
+    Returns (value or None, label 'weight 70 kg (2026-05-20)', problem or None).
+    """
+    concept = next((c for c in (lookup(vocab, ("measure",), n) for n in names) if c is not None), None)
+    label = names[0]
+    if concept is None:
+        return None, label, f"{label} not in the vocabulary"
+    label = concept.name
+    found, _later, _undated = latest(observations_of(vocab, concept, patient), as_of)
+    if not found:
+        return None, label, f"no {label} on record on or before {as_of.isoformat()}"
+    values = []
+    for obs in found:
+        if obs.value is None:
+            return None, label, f"{label} ({obs.date.isoformat()}) has no numeric value"
+        if obs.value_comparator:
+            return None, label, f"{label} {obs.value_comparator}{obs_label(obs)} is a bound, not a value"
+        if not obs.unit:
+            return None, label, f"{label} {obs_label(obs)} has no unit"
+        try:
+            values.append(
+                units.convert(obs.value, obs.unit, to_unit, molar_mass=getattr(concept, "molar_mass", None))
+            )
+        except UnitError:
+            return None, label, f"{label} {obs_label(obs)}: {obs.unit} cannot be converted to {to_unit}"
+    if len(set(tidy(v) for v in values)) > 1:
+        listed = ", ".join(obs_label(o) for o in found)
+        return None, label, f"{label}: different values on the same date ({listed})"
+    obs = found[0]
+    value = tidy(values[0])
+    text = f"{label} {obs_label(obs)}"
+    if obs.unit != to_unit:
+        text += f" {shown(value)} {to_unit}"
+    return value, text, None
+
+
+# --- age -------------------------------------------------------------------------------------
+
+AgeUnit = Literal["years", "months", "weeks", "days"]
+
+
+def whole_months(start: date, end: date) -> int:
+    """Whole calendar months from `start` to `end` (a month is complete on the same day of
+    the month, or on the last day of a shorter month)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if months > 0 and end < add_months(start, months):
+        months -= 1
+    return months
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole calendar months, clamped to the end of the month.
+
+    >>> add_months(date(2026, 3, 31), -1), add_months(date(2024, 2, 29), 12)
+    (datetime.date(2026, 2, 28), datetime.date(2025, 2, 28))
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def age(birth_date: date, as_of: date, unit: AgeUnit = "years") -> int:
+    """Age at `as_of` in whole `unit`s; the birthday itself counts.
+
+    >>> age(date(2008, 6, 1), date(2026, 6, 1)), age(date(2008, 6, 2), date(2026, 6, 1))
+    (18, 17)
+    """
+    if unit == "days":
+        return (as_of - birth_date).days
+    if unit == "weeks":
+        return (as_of - birth_date).days // 7
+    months = whole_months(birth_date, as_of)
+    return months if unit == "months" else months // 12
+
+
+def age_of(patient: Patient, as_of: date, unit: AgeUnit = "years") -> Derived:
+    """The patient's age at `as_of` in whole `unit`s."""
+    if patient.birth_date is None:
+        return Derived(None, unit, "no date of birth on record", ("date of birth",))
+    if patient.birth_date > as_of:
+        return Derived(None, unit, f"date of birth {patient.birth_date.isoformat()} is after {as_of.isoformat()}")
+    value = age(patient.birth_date, as_of, unit)
+    return Derived(
+        Decimal(value),
+        unit,
+        f"age {value} {unit} at {as_of.isoformat()} (born {patient.birth_date.isoformat()})",
+        dates=(patient.birth_date,),
+    )
+
+
+# --- creatinine clearance ----------------------------------------------------------------
+
+WEIGHT = ("body weight", "weight")
+HEIGHT = ("body height", "height")
+CREATININE = ("creatinine", "serum creatinine")
+
+
+def creatinine_clearance(
+    patient: Patient, as_of: date, vocab: Any, *, sex: Literal["female", "male"]
+) -> Derived:
+    """Cockcroft-Gault creatinine clearance in mL/min from the latest creatinine and weight.
+
+    Uses actual body weight and whole years of age; `sex` is given (not read from the
+    record) so that a caller can work out both values when the record does not say.
+    """
+    missing: list[str] = []
+    problems: list[str] = []
+    years = age_of(patient, as_of)
+    if years.value is None:
+        missing.append("date of birth")
+        problems.append(years.reason)
+    weight, weight_text, weight_problem = _latest_value(vocab, patient, WEIGHT, as_of, "kg")
+    if weight is None:
+        missing.append(weight_text)
+        problems.append(weight_problem or "")
+    creat, creat_text, creat_problem = _latest_value(vocab, patient, CREATININE, as_of, "mg/dL")
+    if creat is None:
+        missing.append(creat_text)
+        problems.append(creat_problem or "")
+    if creat is not None and creat <= 0:
+        problems.append(f"{creat_text}: not a usable creatinine")
+        creat = None
+    if years.value is None or weight is None or creat is None:
+        return Derived(
+            None, "mL/min", "creatinine clearance cannot be derived: " + "; ".join(problems), tuple(missing)
+        )
+    value = (140 - years.value) * weight / (72 * creat)
+    factor = ""
+    if sex == "female":
+        value *= Decimal("0.85")
+        factor = " x 0.85 (female)"
+    value = tidy(value)
+    reason = (
+        f"creatinine clearance {fmt(round_to(value, 1))} mL/min, derived: Cockcroft-Gault"
+        f" (140 - age) x weight / (72 x creatinine){factor} from {creat_text},"
+        f" {weight_text} (actual body weight), age {years.value}"
+    )
+    return Derived(value, "mL/min", reason)
+
+
+# --- body mass index -----------------------------------------------------------------------
+
+
+def body_mass_index(patient: Patient, as_of: date, vocab: Any) -> Derived:
+    """BMI in kg/m2 from the latest weight and height."""
+    weight, weight_text, weight_problem = _latest_value(vocab, patient, WEIGHT, as_of, "kg")
+    height, height_text, height_problem = _latest_value(vocab, patient, HEIGHT, as_of, "cm")
+    missing = [t for v, t in ((weight, weight_text), (height, height_text)) if v is None]
+    if weight is None or height is None or height <= 0:
+        problems = "; ".join(p for p in (weight_problem, height_problem) if p) or "height is not positive"
+        return Derived(None, "kg/m2", f"body mass index cannot be derived: {problems}", tuple(missing))
+    metres = height / 100
+    value = tidy(weight / (metres * metres))
+    reason = (
+        f"body mass index {fmt(round_to(value, 1))} kg/m2, derived: weight / height^2"
+        f" from {weight_text}, {height_text}"
+    )
+    return Derived(value, "kg/m2", reason)
+
+
+# --- corticosteroids -----------------------------------------------------------------------
+
+
+def daily_dose_mg(record: MedicationRecord) -> Decimal | None:
+    """The record's daily dose in mg/day, or None when absent or not a mass."""
+    if record.daily_dose is None or not record.dose_unit:
+        return None
+    try:
+        return tidy(units.convert(record.daily_dose, f"{record.dose_unit}/day", "mg/day"))
+    except UnitError:
+        pass
+    try:
+        return tidy(units.convert(record.daily_dose, record.dose_unit, "mg/day"))
+    except UnitError:
+        return None
+
+
+def prednisone_equivalent_daily_dose(record: MedicationRecord, concept: Any) -> Decimal | None:
+    """The record's daily dose as mg/day of prednisone, given the drug's concept.
+
+    `concept.prednisone_equivalent_mg` is the dose of the drug equal to 5 mg prednisone
+    (dexamethasone 0.75): 1.5 mg/day dexamethasone is 10 mg/day prednisone.
+    None when the record has no daily dose in mass units or the drug has no equivalence.
+    """
+    equivalent = getattr(concept, "prednisone_equivalent_mg", None)
+    dose = daily_dose_mg(record)
+    if equivalent is None or dose is None or Decimal(equivalent) <= 0:
+        return None
+    return tidy(dose * 5 / Decimal(equivalent))

@@ -1,0 +1,1353 @@
+"""Predicate tree x patient record -> Outcome tree: one Truth and its reasons per node.
+
+`evaluate` never raises for what the record lacks or cannot be converted: such a node is
+UNKNOWN with a reason saying what is missing. Every TRUE or FALSE carries the values, dates,
+thresholds and assumptions (closed world, default ULN, derived value) it rests on.
+
+An Outcome's truth is the *predicate's* truth about the patient. Whether that lets the
+patient through depends on the section: an inclusion passes when TRUE, an exclusion when
+FALSE. The section enters here only through `polarity` (+1 inclusion, -1 exclusion), which
+the "unless" form of Exception_ needs (see `_exception`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal, assert_never
+
+from pydantic import BaseModel, ConfigDict
+
+from engine import derive, units
+from engine.derive import Derived, fmt, tidy
+from engine.errors import UnitError
+from engine.logic import Truth, all_of, any_of
+from engine.nodes import (
+    NO_SPAN,
+    AllOf,
+    AnyOf,
+    Comparison,
+    Condition,
+    Conditional,
+    Duration,
+    Each,
+    Exception_,
+    Following,
+    Judgment,
+    Medication,
+    Not,
+    Procedure,
+    Qualified,
+    Range,
+    Sex,
+    Span,
+    Threshold,
+    Unparsed,
+    Window,
+)
+from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
+
+
+class Outcome(BaseModel):
+    """The truth of one predicate node about one patient; mirrors the tree, one per node."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    truth: Truth  # the predicate's truth (not yet pass/fail: that depends on the section)
+    reasons: tuple[str, ...] = ()  # clinician-checkable: value, date, threshold, assumption
+    missing: tuple[str, ...] = ()  # data that would decide it, when it is UNKNOWN
+    children: tuple[Outcome, ...] = ()
+    span: Span = NO_SPAN
+
+
+Outcome.model_rebuild()
+
+
+def evaluate(
+    node: Any,
+    patient: Patient,
+    *,
+    as_of: date,
+    open_world: bool = False,
+    polarity: int = 1,
+    vocab: Any = None,
+) -> Outcome:
+    """The Outcome of predicate `node` for `patient` at the date `as_of`.
+
+    Args:
+        node: a predicate tree (`engine.nodes`).
+        patient: the record.
+        as_of: the screening date: ages and windows are counted to it; later data is ignored.
+        open_world: a condition, medication or procedure the record does not show is
+            UNKNOWN (default: closed world, it did not happen, and the reason says so).
+            Measurements are always open world.
+        polarity: +1 when the enclosing criterion is an inclusion (the predicate must hold),
+            -1 for an exclusion (the predicate rules the patient out).
+        vocab: the vocabulary (default: `engine.vocab.load_vocabulary()`).
+
+    Returns:
+        An Outcome tree mirroring `node`.
+
+    >>> from engine.nodes import Sex
+    >>> evaluate(Sex(sexes=("female",)), Patient(id="p", sex="female"), as_of=date(2026, 6, 1)).truth
+    <Truth.TRUE: 'true'>
+    """
+    if polarity not in (1, -1):
+        raise ValueError(f"polarity must be +1 or -1, not {polarity!r}")
+    ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab if vocab is not None else _vocab())
+    return _eval(node, ctx, polarity)
+
+
+@cache
+def _vocab() -> Any:
+    from engine.vocab import load_vocabulary
+
+    return load_vocabulary()
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    patient: Patient
+    as_of: date
+    open_world: bool
+    vocab: Any
+
+
+def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
+    match node:
+        case Comparison() | Range():
+            return _measure(node, ctx)
+        case Sex():
+            return _sex(node, ctx)
+        case Condition():
+            return _condition(node, ctx)
+        case Medication():
+            return _medication(node, ctx)
+        case Procedure():
+            return _procedure(node, ctx)
+        case Judgment():
+            return _judgment(node)
+        case Unparsed():
+            return _unparsed(node)
+        case Following():
+            return _following(node)
+        case AllOf():
+            return _all_of(node, ctx, polarity)
+        case AnyOf():
+            return _any_of(node, ctx, polarity)
+        case Each():
+            return _each(node, ctx, polarity)
+        case Not():
+            return _not(node, ctx, polarity)
+        case Conditional():
+            return _conditional(node, ctx, polarity)
+        case Exception_():
+            return _exception(node, ctx, polarity)
+        case Qualified():
+            return _qualified(node, ctx, polarity)
+        case _:
+            assert_never(node)
+
+
+def _leaf(node: Any, truth: Truth, reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> Outcome:
+    missing = _unique(missing) if truth is Truth.UNKNOWN else ()
+    return Outcome(kind=node.kind, truth=truth, reasons=tuple(reasons), missing=missing, span=node.span)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+# --- measures ----------------------------------------------------------------------------
+
+_SYMBOL = {">=": "\u2265", ">": ">", "<=": "\u2264", "<": "<", "=": "="}
+_NEGATED = {">=": "<", ">": "\u2264", "<=": ">", "<": "\u2265", "=": "\u2260"}
+
+_AGE = "age"
+_CLEARANCE = "creatinine clearance"
+_BMI = "body mass index"
+_DERIVED_NAMES = {
+    "age": _AGE,
+    "creatinine clearance": _CLEARANCE,
+    "crcl": _CLEARANCE,
+    "body mass index": _BMI,
+    "bmi": _BMI,
+}
+
+_AGE_UNITS = {
+    "years": "years", "year": "years", "yr": "years", "yrs": "years", "y": "years", "a": "years",
+    "years old": "years", "year old": "years",
+    "months": "months", "month": "months", "mo": "months", "mos": "months",
+    "weeks": "weeks", "week": "weeks", "wk": "weeks", "wks": "weeks",
+    "days": "days", "day": "days", "d": "days",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One value a measure node is checked against: an observation or a derived value."""
+
+    value: Decimal | None
+    unit: str | None
+    label: str  # 'absolute neutrophil count 2.1 10^9/L (2026-05-20)'
+    notes: tuple[str, ...] = ()  # derivation, odd data flags
+    comparator: str | None = None  # '<' for '<0.1': the value is a bound
+    ref_low: Decimal | None = None
+    ref_high: Decimal | None = None
+    ref_unit: str | None = None
+    unit_ok: bool = True
+    problem: str | None = None  # why there is no usable value
+    age_of: Callable[[str], Derived] | None = None  # age: worked out in each threshold's unit
+
+
+@dataclass(frozen=True)
+class _Check:
+    truth: Truth
+    reasons: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+def _bounds(node: Comparison | Range) -> list[tuple[str, Threshold]]:
+    if isinstance(node, Comparison):
+        return [(node.op, node.threshold)]
+    return [
+        (">=" if node.low_inclusive else ">", node.low),
+        ("<=" if node.high_inclusive else "<", node.high),
+    ]
+
+
+def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
+    concept = derive.lookup(ctx.vocab, ("measure",), node.measure)
+    derived = _derived_kind(node.measure, concept)
+    if concept is None and derived is None:
+        return _leaf(node, Truth.UNKNOWN, [f"measure {node.measure} not in the vocabulary"], [node.measure])
+    name = concept.name if concept is not None else derived
+    values, notes, missing = _values(node, concept, derived, name, ctx)
+    if not values:
+        return _leaf(node, Truth.UNKNOWN, notes, missing)
+    checks = []
+    for value in values:
+        parts = [_check_bound(value, op, threshold, concept, name) for op, threshold in _bounds(node)]
+        checks.append(
+            _Check(
+                all_of(p.truth for p in parts),
+                tuple(r for p in parts for r in p.reasons) + value.notes,
+                tuple(m for p in parts for m in p.missing),
+            )
+        )
+    truths = {c.truth for c in checks}
+    reasons = [r for c in checks for r in c.reasons]
+    if len(truths) == 1:
+        truth = truths.pop()
+    else:
+        truth = Truth.UNKNOWN
+        reasons.append("the values above disagree on the verdict")
+    return _leaf(node, truth, [*reasons, *notes], [*missing, *(m for c in checks for m in c.missing)])
+
+
+def _derived_kind(measure: str, concept: Any) -> str | None:
+    names = [measure.strip().lower()]
+    if concept is not None:
+        names.append(concept.name.lower())
+        formula = getattr(concept, "derived", None)
+        if isinstance(formula, str):
+            names.append(formula.strip().lower())
+    for n in names:
+        if n in _DERIVED_NAMES:
+            return _DERIVED_NAMES[n]
+        if n in ("cockcroft-gault", "cockcroft_gault"):
+            return _CLEARANCE
+    return None
+
+
+def _values(
+    node: Comparison | Range, concept: Any, derived: str | None, name: str, ctx: _Ctx
+) -> tuple[list[_Value], list[str], list[str]]:
+    """The values to check the node against (several when the record leaves a choice the
+    verdict may depend on), notes for the reasons, and what is missing when there is none."""
+    if derived == _AGE:
+        return _age_values(ctx)
+    notes: list[str] = []
+    if concept is not None:
+        observations = derive.observations_of(ctx.vocab, concept, ctx.patient)
+        if node.window is not None:
+            observations, usable = _measured_in(observations, node.window, ctx, name, notes)
+            if not usable:
+                return [], notes, [name]
+        found, later, undated = derive.latest(observations, ctx.as_of)
+        if later:
+            notes.append(f"{later} {name} value(s) after {ctx.as_of.isoformat()} not used")
+        if undated:
+            notes.append(f"{undated} undated {name} value(s) not used")
+        if found:
+            return [_observed(o, name) for o in found], notes, []
+    if derived == _CLEARANCE:
+        return _clearance_values(ctx, notes)
+    if derived == _BMI:
+        bmi = derive.body_mass_index(ctx.patient, ctx.as_of, ctx.vocab)
+        if bmi.value is None:
+            reasons = [f"no {name} on record on or before {ctx.as_of.isoformat()}", bmi.reason, *notes]
+            return [], reasons, [name, *bmi.missing]
+        label = f"{name} {fmt(derive.round_to(bmi.value, 1))} kg/m2 (derived)"
+        return [_Value(bmi.value, "kg/m2", label, notes=(bmi.reason,))], notes, []
+    return [], [f"no {name} on record on or before {ctx.as_of.isoformat()}", *notes], [name]
+
+
+def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list[str]):
+    """'LVEF >= 50% within 8 weeks prior to screening': only values measured in the window
+    count. Returns the observations in it and whether the window could be worked out."""
+    anchor, assumption = _anchor(window, ctx)
+    if assumption:
+        notes.append(assumption)
+    starts = [_minus(anchor, d, None) for d in window.durations] if anchor is not None else [None]
+    if anchor is None or window.relation != "within" or any(s is None for s in starts):
+        notes.append(f"the window of the {name} measurement could not be worked out")
+        return [], False
+    start = min(starts)
+    inside = [o for o in observations if o.date is not None and start <= o.date <= anchor]
+    notes.append(f"only {name} values from {start.isoformat()} to {anchor.isoformat()} count")
+    if not inside:
+        notes.append(f"no {name} measured from {start.isoformat()} to {anchor.isoformat()}")
+        return [], False
+    return inside, True
+
+
+def _observed(obs: Observation, name: str) -> _Value:
+    label = f"{name} {derive.obs_label(obs)}"
+    if obs.value_comparator:
+        label = f"{name} {obs.value_comparator}{derive.obs_label(obs)}"
+    notes = tuple(f"{name} ({_date(obs.date)}): {flag}" for flag in obs.flags)
+    notes += _partial_notes(obs.partial_dates)
+    problem = None
+    if obs.value is None:
+        shown = obs.value_text or (obs.value_code.display or obs.value_code.code if obs.value_code else None)
+        problem = f"{name} ({_date(obs.date)}) has no numeric value" + (f': "{shown}"' if shown else "")
+    return _Value(
+        value=obs.value,
+        unit=obs.unit,
+        label=label,
+        notes=notes,
+        comparator=obs.value_comparator,
+        ref_low=obs.ref_low,
+        ref_high=obs.ref_high,
+        ref_unit=obs.ref_unit,
+        unit_ok=obs.unit_ok,
+        problem=problem,
+    )
+
+
+def _age_values(ctx: _Ctx) -> tuple[list[_Value], list[str], list[str]]:
+    patient = ctx.patient
+    if patient.birth_date is None:
+        return [], ["no date of birth on record"], ["date of birth"]
+    births = [patient.birth_date]
+    partial = next((p for p in patient.partial_dates if p.field == "birth_date"), None)
+    if partial is not None:
+        births.append(partial.latest)  # born as late as this: the youngest the patient can be
+    values = []
+    for born in births:
+        who = patient.model_copy(update={"birth_date": born})
+
+        def age_in(unit: str, who: Patient = who) -> Derived:
+            return derive.age_of(who, ctx.as_of, unit)  # type: ignore[arg-type]
+
+        values.append(_Value(None, None, "age", age_of=age_in))
+    notes = [f"date of birth known only to the {partial.precision}"] if partial else []
+    return values, notes, []
+
+
+def _clearance_values(ctx: _Ctx, notes: list[str]) -> tuple[list[_Value], list[str], list[str]]:
+    sexes: list[Literal["female", "male"]]
+    sex = ctx.patient.sex
+    if sex in ("female", "male"):
+        sexes = [sex]
+        sex_note: list[str] = []
+    else:
+        sexes = ["male", "female"]
+        sex_note = [f"sex {'not recorded' if sex in (None, 'unknown') else sex}: clearance worked out for both"]
+    values = []
+    for s in sexes:
+        crcl = derive.creatinine_clearance(ctx.patient, ctx.as_of, ctx.vocab, sex=s)
+        if crcl.value is None:
+            return (
+                [],
+                [f"no measured creatinine clearance on or before {ctx.as_of.isoformat()}", crcl.reason, *notes],
+                [_CLEARANCE, *crcl.missing],
+            )
+        shown = f"{fmt(derive.round_to(crcl.value, 1))} mL/min"
+        label = f"creatinine clearance {shown} (Cockcroft-Gault, {s})"
+        values.append(_Value(crcl.value, "mL/min", label, notes=(crcl.reason,)))
+    return values, [*sex_note, *notes], ["sex"] if len(sexes) > 1 else []
+
+
+def _check_bound(value: _Value, op: str, threshold: Threshold, concept: Any, name: str) -> _Check:
+    """One bound of a Comparison or Range against one value."""
+    if value.age_of is not None:
+        return _check_age(value, op, threshold)
+    if value.problem:
+        return _Check(Truth.UNKNOWN, (value.problem,), (name,))
+    assert value.value is not None
+    if threshold.relative_to is not None:
+        return _check_relative(value, op, threshold, concept, name)
+    scale = getattr(concept, "scale", None) if concept is not None else None
+    if scale:
+        return _check_scale(value, op, threshold, scale, name)
+    target = threshold.unit
+    if target is None:
+        if value.unit is None or (concept is not None and concept.unit is None):
+            # a measure without a unit (INR, a class): the number as recorded
+            return _compare(replace(value, unit=None), value.value, op, threshold.value, "")
+        return _Check(
+            Truth.UNKNOWN,
+            (f"threshold {fmt(threshold.value)} has no unit; {value.label} is in {value.unit}: not compared",),
+        )
+    if value.unit is None:
+        reason = f"{value.label} has no unit: not compared with {fmt(threshold.value)} {target}"
+        return _Check(Truth.UNKNOWN, (reason,), (name,))
+    if not value.unit_ok:
+        return _Check(Truth.UNKNOWN, (f"{value.label}: unit {value.unit!r} not understood",), (name,))
+    converted, problem = _convert(value.value, value.unit, target, concept)
+    if converted is None:
+        return _Check(Truth.UNKNOWN, (f"{value.label}: {problem}",), (f"{name} in {target}",))
+    return _compare(value, converted, op, threshold.value, target)
+
+
+def _convert(amount: Decimal, unit: str, target: str, concept: Any) -> tuple[Decimal | None, str]:
+    if unit == target:
+        return amount, ""
+    molar_mass = getattr(concept, "molar_mass", None) if concept is not None else None
+    try:
+        return tidy(units.convert(amount, unit, target, molar_mass=molar_mass)), ""
+    except UnitError:
+        return None, f"{unit} and {target} are different quantities or not convertible: not compared"
+    except (ValueError, ArithmeticError, TypeError, KeyError, AttributeError) as error:  # messy data
+        return None, f"{unit} cannot be converted to {target} ({type(error).__name__}): not compared"
+
+
+def _holds(x: Decimal, op: str, t: Decimal) -> bool:
+    match op:
+        case ">=":
+            return x >= t
+        case ">":
+            return x > t
+        case "<=":
+            return x <= t
+        case "<":
+            return x < t
+        case "=":
+            return x == t
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def _truth_of_bound(x: Decimal, comparator: str | None, op: str, t: Decimal) -> Truth:
+    """Whether `v op t` holds for the true value v, recorded as `x` or, with a comparator
+    ('<0.1'), only as a bound `v comparator x`: TRUE if it holds for every v allowed, FALSE
+    for none, else UNKNOWN. Both sets are intervals ending at x or t, so points at, between
+    and beyond x and t decide.
+    """
+    if comparator is None:
+        return Truth.of(_holds(x, op, t))
+    step = abs(x - t) / 2 or Decimal(1)
+    far = abs(x) + abs(t) + 1
+    points = {x, t, x - step, x + step, t - step, t + step, x - far, x + far}
+    holds = {_holds(v, op, t) for v in points if _holds(v, comparator, x)}
+    if holds == {True}:
+        return Truth.TRUE
+    return Truth.FALSE if holds == {False} else Truth.UNKNOWN
+
+
+def _compare(value: _Value, x: Decimal, op: str, t: Decimal, unit: str) -> _Check:
+    truth = _truth_of_bound(x, value.comparator, op, t)
+    shown_unit = f" {unit}" if unit else ""
+    converted = ""
+    if value.unit and unit and value.unit != unit:
+        sign, number = derive.shown(x).split(" ")
+        converted = f" {sign} {value.comparator or ''}{number}{shown_unit}"
+    return _Check(truth, (f"{value.label}{converted} {_symbol(op, truth)} {fmt(t)}{shown_unit}",))
+
+
+def _symbol(op: str, truth: Truth) -> str:
+    """'≥' when it holds, '<' when it does not, 'cannot tell whether ≥' otherwise."""
+    if truth is Truth.TRUE:
+        return _SYMBOL[op]
+    if truth is Truth.FALSE:
+        return _NEGATED[op]
+    return f"cannot tell whether {_SYMBOL[op]}"
+
+
+def _check_scale(value: _Value, op: str, threshold: Threshold, scale: Any, name: str) -> _Check:
+    """Performance scales (ECOG, Karnofsky, Lansky) are compared as recorded, whatever unit
+    string a source attached ('{score}', '%'): never mapped from one scale onto another."""
+    low_high = _scale_range(scale)
+    if low_high is not None and not (low_high[0] <= value.value <= low_high[1]):
+        return _Check(
+            Truth.UNKNOWN,
+            (f"{value.label} is outside the {name} scale {fmt(low_high[0])}-{fmt(low_high[1])}: not compared",),
+            (name,),
+        )
+    return _compare(replace(value, unit=None), value.value, op, threshold.value, "")
+
+
+def _scale_range(scale: Any) -> tuple[Decimal, Decimal] | None:
+    if isinstance(scale, (tuple, list)) and len(scale) == 2:
+        try:
+            return Decimal(str(scale[0])), Decimal(str(scale[1]))
+        except ArithmeticError:
+            return None
+    for lo, hi in (("low", "high"), ("min", "max"), ("minimum", "maximum")):
+        if hasattr(scale, lo) and hasattr(scale, hi):
+            return Decimal(str(getattr(scale, lo))), Decimal(str(getattr(scale, hi)))
+    return None
+
+
+def _check_relative(value: _Value, op: str, threshold: Threshold, concept: Any, name: str) -> _Check:
+    """'ALT <= 2.5 x ULN': a multiple of the observation's reference limit, else the default."""
+    which = threshold.relative_to
+    limit = value.ref_high if which == "ULN" else value.ref_low
+    source: str
+    if limit is not None:
+        limit_unit = value.ref_unit or value.unit
+        source = f"{which} {fmt(limit)}{' ' + limit_unit if limit_unit else ''}: reference range on the observation"
+    else:
+        default = _default_uln(concept) if which == "ULN" else None
+        if default is None:
+            return _Check(
+                Truth.UNKNOWN,
+                (f"{value.label}: no reference range on the observation and no default {which} for {name}",),
+                (f"{which} of {name}",),
+            )
+        limit, limit_unit, where = default
+        unit_text = f" {limit_unit}" if limit_unit else ""
+        source = f"{which} {fmt(limit)}{unit_text}: default, no reference range on the observation ({where})"
+    amount = value.value
+    if limit_unit and value.unit and limit_unit != value.unit:
+        if not value.unit_ok:
+            return _Check(Truth.UNKNOWN, (f"{value.label}: unit {value.unit!r} not understood",), (name,))
+        amount, problem = _convert(value.value, value.unit, limit_unit, concept)
+        if amount is None:
+            return _Check(Truth.UNKNOWN, (f"{value.label}: {problem}", source), ())
+    elif limit_unit and not value.unit:
+        return _Check(Truth.UNKNOWN, (f"{value.label} has no unit: not compared with the {which}", source), (name,))
+    bound = tidy(threshold.value * limit)
+    truth = _truth_of_bound(amount, value.comparator, op, bound)
+    converted = f" {derive.shown(amount)} {limit_unit}" if value.unit != limit_unit and limit_unit else ""
+    symbol = _symbol(op, truth)
+    unit_text = f" {limit_unit}" if limit_unit else ""
+    reason = f"{value.label}{converted} {symbol} {fmt(threshold.value)} x {which} {derive.shown(bound)}{unit_text}"
+    return _Check(truth, (reason, source))
+
+
+def _default_uln(concept: Any) -> tuple[Decimal, str, str] | None:
+    uln = getattr(concept, "uln", None) if concept is not None else None
+    if uln is None:
+        return None
+    if isinstance(uln, (tuple, list)):
+        value, unit, source = (*uln, "")[:3]
+    else:
+        value, unit, source = getattr(uln, "value", None), getattr(uln, "unit", None), getattr(uln, "source", "")
+    if value is None or unit is None:
+        return None
+    return Decimal(str(value)), str(unit), str(source or "vocabulary default")
+
+
+def _age_unit(unit: str | None) -> str | None:
+    if unit is None:
+        return "years"
+    key = unit.strip().lower()
+    if key in _AGE_UNITS:
+        return _AGE_UNITS[key]
+    try:
+        key = units.normalize_unit(unit).strip().lower()
+    except (UnitError, ValueError, AttributeError):
+        return None
+    return _AGE_UNITS.get(key)
+
+
+def _check_age(value: _Value, op: str, threshold: Threshold) -> _Check:
+    assert value.age_of is not None
+    unit = _age_unit(threshold.unit)
+    if unit is None:
+        return _Check(Truth.UNKNOWN, (f"age threshold in {threshold.unit!r}: not a unit of age elig knows",))
+    if threshold.relative_to is not None:
+        return _Check(Truth.UNKNOWN, (f"age relative to the {threshold.relative_to}: not meaningful",))
+    derived = value.age_of(unit)
+    if derived.value is None:
+        return _Check(Truth.UNKNOWN, (derived.reason,), derived.missing or ("date of birth",))
+    truth = Truth.of(_holds(derived.value, op, threshold.value))
+    reasons = [f"{derived.reason} {_symbol(op, truth)} {fmt(threshold.value)} {unit}"]
+    if threshold.unit is None:
+        reasons.append("age threshold without a unit taken as years")
+    return _Check(truth, tuple(reasons))
+
+
+# --- sex ---------------------------------------------------------------------------------
+
+
+def _sex(node: Sex, ctx: _Ctx) -> Outcome:
+    sex = ctx.patient.sex
+    admitted = " or ".join(node.sexes)
+    if sex in ("female", "male"):
+        truth = Truth.of(sex in node.sexes)
+        verb = "is" if truth is Truth.TRUE else "is not"
+        return _leaf(node, truth, [f"sex {sex} (record) {verb} {admitted}"])
+    shown = "not recorded" if sex is None else f"recorded as {sex}"
+    return _leaf(node, Truth.UNKNOWN, [f"sex {shown}: cannot tell whether {admitted}"], ["sex"])
+
+
+# --- time windows ------------------------------------------------------------------------
+
+_STANDS_FOR_AS_OF = {"screening", "enrollment", "consent", "randomization"}
+_FUTURE_TREATMENT = {"first_dose": "first dose", "infusion": "infusion"}
+
+
+@dataclass(frozen=True)
+class _Span:
+    """When a recorded event happened: [start, end]; `ongoing` says what follows `end`
+    when there is none (TRUE: still going at the as-of date; FALSE: a single day).
+    `start_late`/`end_late`: the last day a date known only to the month or year can be."""
+
+    start: date | None
+    end: date | None
+    ongoing: Truth
+    what: str  # 'myocardial infarction (onset 2025-01-02)'
+    subject: str  # the concept's name, for what is missing
+    start_late: date | None = None
+    end_late: date | None = None
+
+
+def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, what: str, subject: str) -> _Span:
+    late = {p.field: p.latest for p in getattr(record, "partial_dates", ())}
+    return _Span(
+        start,
+        end,
+        ongoing,
+        what,
+        subject,
+        start_late=next((late[f] for f in ("onset", "start") if f in late), None),
+        end_late=next((late[f] for f in ("abatement", "end") if f in late), None),
+    )
+
+
+def _anchor(window: Window, ctx: _Ctx) -> tuple[date | None, str | None]:
+    """The anchor's date and the assumption made to get it (None: no assumption)."""
+    anchor = window.anchor
+    if anchor == "as_of":
+        return ctx.as_of, None
+    if anchor in _STANDS_FOR_AS_OF:
+        return ctx.as_of, f"{anchor} taken as the as-of date {ctx.as_of.isoformat()}"
+    if anchor in _FUTURE_TREATMENT:
+        return ctx.as_of, (
+            f"the {_FUTURE_TREATMENT[anchor]} is still to come: the window is counted back from the"
+            f" as-of date {ctx.as_of.isoformat()}"
+        )
+    return None, f"window counted from the {anchor} date, which elig does not take from the record"
+
+
+def _minus(anchor: date, duration: Duration, half_life_hours: Decimal | None) -> date | None:
+    """`anchor` minus `duration`: days and weeks exact, months and years calendar (day clamped
+    to the month's end), hours and half-lives rounded up to whole days. None: half-life unknown."""
+    try:
+        return _minus_exact(anchor, duration, half_life_hours)
+    except (OverflowError, ValueError):  # 'within 10000 years': before any date there is
+        return date.min
+
+
+def _minus_exact(anchor: date, duration: Duration, half_life_hours: Decimal | None) -> date | None:
+    value = duration.value
+    match duration.unit:
+        case "day":
+            return anchor - timedelta(days=math.ceil(value))
+        case "week":
+            return anchor - timedelta(days=math.ceil(value * 7))
+        case "hour":
+            return anchor - timedelta(days=math.ceil(value / 24))
+        case "half_life":
+            if half_life_hours is None:
+                return None
+            return anchor - timedelta(days=math.ceil(value * half_life_hours / 24))
+        case "month" | "year":
+            months = value * 12 if duration.unit == "year" else value
+            whole = int(months)
+            start = derive.add_months(anchor, -whole)
+            fraction = months - whole
+            if fraction:
+                start -= timedelta(days=math.ceil(fraction * Decimal("30.4375")))
+            return start
+        case _:
+            assert_never(duration.unit)
+
+
+def _duration_text(duration: Duration) -> str:
+    if duration.unit == "half_life":
+        return f"{fmt(duration.value)} half-li{'fe' if duration.value == 1 else 'ves'}"
+    return f"{fmt(duration.value)} {duration.unit}{'' if duration.value == 1 else 's'}"
+
+
+def _in_window(
+    span: _Span,
+    window: Window,
+    ctx: _Ctx,
+    *,
+    before_uses: Literal["start", "end"],
+    half_life: tuple[str, Decimal | None] | None = None,
+) -> tuple[Truth, list[str], list[str]]:
+    """Whether an event span meets `window`: its truth, reasons and what is missing.
+
+    within: the span [start, end] overlaps [anchor - longest duration, anchor].
+    before: the event's day (`before_uses`: a condition's onset, a treatment's last day) is
+    more than the longest duration before the anchor.
+    """
+    anchor, assumption = _anchor(window, ctx)
+    notes = [assumption] if assumption else []
+    if not window.durations:
+        return Truth.UNKNOWN, [f"{span.what}: a window without a duration"], []
+    if len(window.durations) == 1:
+        durations = _duration_text(window.durations[0])
+    else:
+        durations = "the longer of " + " and ".join(_duration_text(d) for d in window.durations)
+    if anchor is None:
+        reason = f"{span.what}: {window.relation} {durations} of the {window.anchor}: cannot tell"
+        return Truth.UNKNOWN, [reason, *notes], [f"{window.anchor} date"]
+    starts: list[date] = []
+    unknown: list[str] = []
+    drug = half_life[0] if half_life else span.subject
+    for duration in window.durations:
+        start = _minus(anchor, duration, half_life[1] if half_life else None)
+        if start is None:
+            unknown.append(f"window of {_duration_text(duration)} needs the half-life of {drug}")
+        else:
+            starts.append(start)
+    if not starts:
+        return Truth.UNKNOWN, [f"{span.what}: " + "; ".join(unknown), *notes], [f"half-life of {drug}"]
+    window_start = min(starts)  # the longest window (of those known)
+    if window.relation == "within":
+        label = f"within {durations} before {anchor.isoformat()} (window from {window_start.isoformat()})"
+    else:
+        label = f"more than {durations} before {anchor.isoformat()} (before {window_start.isoformat()})"
+    truth, why = _span_over_dates(span, window, window_start, anchor, ctx, before_uses)
+    missing: list[str] = []
+    if unknown:
+        # the true window is at least this long: 'within' can still be TRUE, 'before' still FALSE
+        if (window.relation == "within" and truth is not Truth.TRUE) or (
+            window.relation == "before" and truth is not Truth.FALSE
+        ):
+            truth = Truth.UNKNOWN
+            missing.append(f"half-life of {drug}")
+        notes.extend(unknown)
+    elif truth is Truth.UNKNOWN:
+        missing.append(f"date of {span.subject}")
+    verdict = {Truth.TRUE: "", Truth.FALSE: "not ", Truth.UNKNOWN: "cannot tell whether "}[truth]
+    reason = f"{span.what}: {verdict}{label}" + (f": {why}" if why else "")
+    return truth, [reason, *notes], missing
+
+
+def _span_over_dates(
+    span: _Span, window: Window, window_start: date, anchor: date, ctx: _Ctx, before_uses: Literal["start", "end"]
+) -> tuple[Truth, str]:
+    """`_span_truth` over every day a partial date allows: the truth is piecewise constant
+    between the window's edges, so the range's ends and the edges inside it decide."""
+    if span.start_late is None and span.end_late is None:
+        return _span_truth(span, window, window_start, anchor, ctx, before_uses)
+
+    def days(low: date | None, high: date | None) -> set[date | None]:
+        if low is None or high is None:
+            return {low}
+        picks = {low, high}
+        for edge in (window_start, anchor):
+            for day in (edge - timedelta(days=1), edge, edge + timedelta(days=1)):
+                if low <= day <= high:
+                    picks.add(day)
+        return picks
+
+    results = {
+        _span_truth(replace(span, start=s, end=e), window, window_start, anchor, ctx, before_uses)[0]
+        for s in days(span.start, span.start_late)
+        for e in days(span.end, span.end_late)
+        if s is None or e is None or s <= e
+    }
+    if len(results) == 1:
+        truth = results.pop()
+        return truth, _span_truth(span, window, window_start, anchor, ctx, before_uses)[1] + (
+            "; a date known only to the month or year, the same on any day of it"
+        )
+    return Truth.UNKNOWN, "a date known only to the month or year: the verdict depends on the exact day"
+
+
+def _span_truth(
+    span: _Span, window: Window, window_start: date, anchor: date, ctx: _Ctx, before_uses: Literal["start", "end"]
+) -> tuple[Truth, str]:
+    start, end = span.start, span.end
+    if end is None:
+        if span.ongoing is Truth.TRUE:
+            end = ctx.as_of
+        elif span.ongoing is Truth.FALSE:
+            end = start
+    if start is None and end is None:
+        return Truth.UNKNOWN, "no date recorded"
+    if window.relation == "within":
+        if start is not None and start > anchor:
+            return Truth.FALSE, "after it"
+        if start is not None and start >= window_start:
+            return Truth.TRUE, ""
+        if end is not None:
+            if end >= window_start:
+                return Truth.TRUE, "began earlier, went on into it" if span.end else "began earlier, still going"
+            return Truth.FALSE, f"ended {end.isoformat()}" if span.end is not None else ""
+        if start is None:
+            return Truth.UNKNOWN, "no start date recorded"
+        return Truth.UNKNOWN, "began earlier; when it ended is not recorded"
+    day = start if before_uses == "start" else end
+    if day is not None:
+        still = before_uses == "end" and span.end is None and span.ongoing is Truth.TRUE
+        return Truth.of(day < window_start), "still going" if still else ""
+    if start is not None and start >= window_start:
+        return Truth.FALSE, "began inside the window"
+    return Truth.UNKNOWN, "end not recorded"
+
+
+def _partial_notes(partials: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(f"{p.field} known only to the {p.precision}" for p in partials)
+
+
+def _date(day: date | None) -> str:
+    return day.isoformat() if day else "undated"
+
+
+# --- records: conditions, medications, procedures ----------------------------------------
+
+
+def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: bool = False) -> tuple[Truth, str]:
+    """What the record's silence means: FALSE in the closed world (and the reason says so)."""
+    what = f"{'other ' if other else ''}record of {qualifier}{concept_name}"
+    if ctx.open_world:
+        return Truth.UNKNOWN, f"no {what} (open world: not shown is unknown)"
+    return Truth.FALSE, f"no {what} (closed world)"
+
+
+def _not_in_vocabulary(node: Any, ctx: _Ctx) -> Outcome:
+    """UNKNOWN in either world: what the vocabulary does not know cannot be shown absent."""
+    reason = f"{node.concept} not in the vocabulary: cannot be shown absent"
+    other = derive.lookup(ctx.vocab, ("condition", "drug", "drug_class", "procedure", "measure"), node.concept)
+    if other is not None:
+        kind = other.kind.replace("_", " ")
+        reason = f"{node.concept} is a {kind} in the vocabulary, not a {node.kind}: cannot be shown absent"
+    return _leaf(node, Truth.UNKNOWN, [reason], [node.concept])
+
+
+def _redirect(node: Condition | Medication | Procedure, ctx: _Ctx) -> Outcome | None:
+    """A record node whose concept the vocabulary files under another kind ('history of
+    stem cell transplant' as a condition, 'prior radiotherapy' as a medication): evaluated
+    against the records of that kind, when nothing but the window needs carrying over."""
+    other = derive.lookup(ctx.vocab, ("condition", "drug", "drug_class", "procedure"), node.concept)
+    if other is None:
+        return None
+    if (isinstance(node, Condition) and node.active is not None) or (
+        isinstance(node, Medication) and node.dose is not None
+    ):
+        return None
+    kind = other.kind
+    target: Any
+    if kind == "condition":
+        target = Condition(concept=other.name, window=node.window, span=node.span)
+    elif kind == "procedure":
+        target = Procedure(concept=other.name, window=node.window, span=node.span)
+    else:
+        target = Medication(concept=other.name, window=node.window, span=node.span)
+    if type(target) is type(node):
+        return None
+    inner = _eval(target, ctx, 1)
+    note = f"{node.concept} is a {kind.replace('_', ' ')} in the vocabulary: {kind.replace('_', ' ')} records searched"
+    return inner.model_copy(update={"kind": node.kind, "reasons": (*inner.reasons, note)})
+
+
+def _record_name(record: Any, concept_name: str) -> str:
+    """How the record names itself: its text, a coding's display, else the concept it was
+    matched to with the code ('prednisone (rxnorm 8640)')."""
+    if record.text:
+        return record.text
+    for coding in record.codings:
+        if coding.display:
+            return coding.display
+    if record.codings:
+        c = record.codings[0]
+        return f"{concept_name} ({derive.short_system(c.system)} {c.code})"
+    return concept_name
+
+
+def _combine_records(
+    node: Any,
+    found: list[tuple[Truth, list[str], list[str]]],
+    concept_name: str,
+    ctx: _Ctx,
+    qualifier: str,
+    notes: list[str],
+) -> Outcome:
+    """OR over the matching records, then OR with what the record's silence means."""
+    record_truth = any_of(t for t, _, _ in found)
+    reasons = [r for t, rs, _ in found for r in rs]
+    missing = [m for t, _, ms in found if t is Truth.UNKNOWN for m in ms]
+    if record_truth is not Truth.TRUE:
+        silence, why = _unrecorded(concept_name, ctx, qualifier, other=bool(found))
+        reasons.append(why)
+        if silence is Truth.UNKNOWN:
+            missing.append(concept_name)
+        record_truth = record_truth | silence
+    return _leaf(node, record_truth, [*reasons, *notes], missing)
+
+
+def _condition(node: Condition, ctx: _Ctx) -> Outcome:
+    concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
+    if concept is None:
+        return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    found: list[tuple[Truth, list[str], list[str]]] = []
+    notes: list[str] = []
+    for record in ctx.patient.conditions:
+        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+        if matched is None:
+            continue
+        what = f"{_record_name(record, matched.name)} (onset {_date(record.onset)})"
+        if record.onset is not None and record.onset > ctx.as_of:
+            notes.append(f"{what}: after {ctx.as_of.isoformat()}, not used")
+            continue
+        truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
+        reasons += [f"{what}: {flag}" for flag in record.flags]
+        if node.active is not None:
+            active, why = _condition_active(record, ctx)
+            if node.active is False:
+                active = ~active
+            truth = truth & active
+            reasons.append(f"{what}: {why}")
+            if active is Truth.UNKNOWN:
+                missing.append(f"clinical status of {concept.name}")
+        if node.window is not None:
+            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name)
+            w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
+            truth = truth & w_truth
+            reasons += w_reasons
+            missing += w_missing
+        found.append((truth, reasons, missing))
+    qualifier = "active " if node.active else "inactive " if node.active is False else ""
+    return _combine_records(node, found, concept.name, ctx, qualifier, notes)
+
+
+_ACTIVE_STATUSES = {"active", "recurrence", "relapse"}
+_INACTIVE_STATUSES = {"inactive", "remission", "resolved"}
+
+
+def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
+    """Whether a condition record was active at the as-of date.
+
+    A recurrence or relapse is active. Otherwise an abatement on or before the as-of date
+    ends it and one after it means it was still going then (the record's status is as of
+    its export, not of the as-of date). Without an abatement the status decides; without a
+    status either, the record cannot say: UNKNOWN, not assumed active (an old diagnosis left
+    open on a problem list would otherwise exclude) nor inactive (an unresolved one would pass).
+    """
+    status = record.clinical_status
+    if status in ("recurrence", "relapse"):
+        return Truth.TRUE, f"clinical status {status}"
+    if record.abatement is not None:
+        if record.abatement <= ctx.as_of:
+            return Truth.FALSE, f"abated {record.abatement.isoformat()}"
+        return Truth.TRUE, f"abated only {record.abatement.isoformat()}, after {ctx.as_of.isoformat()}"
+    if status in _ACTIVE_STATUSES:
+        return Truth.TRUE, f"clinical status {status}"
+    if status in _INACTIVE_STATUSES:
+        return Truth.FALSE, f"clinical status {status}"
+    return Truth.UNKNOWN, "no clinical status and no abatement date: cannot tell whether active"
+
+
+def _condition_ongoing(record: ConditionRecord) -> Truth:
+    if record.abatement is not None:
+        return Truth.FALSE
+    if record.clinical_status in _ACTIVE_STATUSES:
+        return Truth.TRUE
+    return Truth.UNKNOWN  # resolved without a date, or no status: when it ended is not recorded
+
+
+_NOT_TAKEN = {"entered-in-error", "cancelled", "not-taken", "draft", "not-done", "unknown-error"}
+_MED_ONGOING = {"active", "on-hold", "intended"}
+_MED_DONE = {"completed", "stopped"}
+
+
+def _medication(node: Medication, ctx: _Ctx) -> Outcome:
+    concept = derive.lookup(ctx.vocab, ("drug", "drug_class"), node.concept)
+    if concept is None:
+        return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    # 'prednisone 20 mg/day': a record of another corticosteroid is compared in prednisone
+    # equivalents, but the criterion names prednisone, so it can make the result UNKNOWN at most
+    others: tuple[Any, ...] = ()
+    if node.dose is not None and _is_prednisone(concept):
+        others = tuple(
+            c for c in _concepts(ctx.vocab, "drug") if _equivalent_mg(c) is not None and c.name != concept.name
+        )
+    found: list[tuple[Truth, list[str], list[str]]] = []
+    notes: list[str] = []
+    for record in ctx.patient.medications:
+        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+        cap = Truth.TRUE
+        if matched is None and others:
+            matched = next(
+                (m for o in others if (m := derive.match_record(ctx.vocab, o, record.codings, record.text))), None
+            )
+            cap = Truth.UNKNOWN
+        if matched is None:
+            continue
+        what = f"{_record_name(record, matched.name)} (from {_date(record.start)}" + (
+            f" to {record.end.isoformat()})" if record.end else ")"
+        )
+        status = (record.status or "").lower() or None
+        if status in _NOT_TAKEN:
+            notes.append(f"{what}: status {status}, not counted")
+            continue
+        if record.start is not None and record.start > ctx.as_of:
+            notes.append(f"{what}: starts after {ctx.as_of.isoformat()}, not counted")
+            continue
+        truth, reasons, missing = Truth.TRUE, [f"{what} on record" + (f", status {status}" if status else "")], []
+        reasons += [f"{what}: {flag}" for flag in record.flags]
+        if node.window is not None:
+            if record.end is not None:
+                ongoing = Truth.FALSE
+            elif status in _MED_ONGOING:
+                ongoing = Truth.TRUE
+            elif status in _MED_DONE:
+                ongoing = Truth.FALSE
+                reasons.append(f"{what}: no end date, status {status}: taken as a single day")
+            else:
+                ongoing = Truth.UNKNOWN
+            span = _span_of(record, record.start, record.end, ongoing, what, matched.name)
+            hours = getattr(matched, "half_life_hours", None) or getattr(concept, "half_life_hours", None)
+            half_life = (matched.name, Decimal(str(hours)) if hours is not None else None)
+            w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="end", half_life=half_life)
+            truth = truth & w_truth
+            reasons += w_reasons
+            missing += w_missing
+        if node.dose is not None:
+            d_truth, d_reasons, d_missing = _dose(node.dose, record, matched, concept, what)
+            truth = truth & d_truth
+            reasons += d_reasons
+            missing += d_missing
+        if cap is Truth.UNKNOWN and truth is not Truth.FALSE:
+            reasons.append(
+                f"the criterion names {concept.name}; whether an equivalent dose of {matched.name}"
+                " counts is for the study team"
+            )
+            truth = truth & cap
+        found.append((truth, reasons, missing))
+    return _combine_records(node, found, concept.name, ctx, "", notes)
+
+
+def _concepts(vocab: Any, kind: str) -> tuple[Any, ...]:
+    try:
+        return tuple(vocab.concepts(kind))
+    except (KeyError, LookupError, ValueError, AttributeError):
+        return ()
+
+
+def _equivalent_mg(concept: Any) -> Decimal | None:
+    value = getattr(concept, "prednisone_equivalent_mg", None)
+    return Decimal(str(value)) if value is not None else None
+
+
+def _is_prednisone(concept: Any) -> bool:
+    return concept.kind == "drug" and concept.name.lower() == "prednisone"
+
+
+def _dose(
+    dose: Comparison, record: MedicationRecord, matched: Any, concept: Any, what: str
+) -> tuple[Truth, list[str], list[str]]:
+    """The record's daily dose against the node's dose bound; other corticosteroids in
+    prednisone equivalents when the node names prednisone or a class."""
+    threshold = dose.threshold
+    target = threshold.unit or "mg/day"
+    missing = [f"daily dose of {matched.name}"]
+    if record.daily_dose is None or not record.dose_unit:
+        return Truth.UNKNOWN, [f"{what}: no daily dose recorded"], missing
+    if not record.dose_unit_ok:
+        return Truth.UNKNOWN, [f"{what}: dose unit {record.dose_unit!r} not understood"], missing
+    written = f"{fmt(record.daily_dose)} {record.dose_unit}/day"
+    equivalent = _equivalent_mg(matched)
+    convert_to_prednisone = (
+        equivalent is not None
+        and matched.name != "prednisone"
+        and (concept.kind == "drug_class" or _is_prednisone(concept))
+    )
+    if convert_to_prednisone:
+        amount = derive.prednisone_equivalent_daily_dose(record, matched)
+        if amount is None:
+            return Truth.UNKNOWN, [f"{what}: {written} cannot be expressed as prednisone equivalent"], missing
+        label = (
+            f"{matched.name} {written} {derive.shown(amount)} mg/day prednisone equivalent"
+            f" ({fmt(equivalent)} mg {matched.name} = 5 mg prednisone)"
+        )
+        unit = "mg/day"
+    elif concept.kind == "drug_class" and matched.name == concept.name:
+        why = f"{what}: the drug of the class {concept.name} is not identified, so its dose cannot be compared"
+        return Truth.UNKNOWN, [why], []
+    elif concept.kind == "drug_class" and equivalent is None and _class_is_corticosteroid(concept):
+        return Truth.UNKNOWN, [f"{what}: no prednisone equivalence known for {matched.name}"], []
+    else:
+        amount = record.daily_dose
+        unit = f"{record.dose_unit}/day"
+        label = f"{matched.name} {written}"
+    value = _Value(amount, unit, label)
+    bound = Threshold(value=threshold.value, unit=target)
+    check = _check_bound(value, dose.op, bound, None, f"daily dose of {matched.name}")
+    return check.truth, [f"{what}: {r}" for r in check.reasons], list(check.missing)
+
+
+def _class_is_corticosteroid(concept: Any) -> bool:
+    name = concept.name.lower()
+    return "steroid" in name or "glucocorticoid" in name
+
+
+_PROC_NOT_DONE = {"not-done", "entered-in-error", "preparation", "stopped-before", "unknown-error"}
+
+
+def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
+    concept = derive.lookup(ctx.vocab, ("procedure",), node.concept)
+    if concept is None:
+        return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    found: list[tuple[Truth, list[str], list[str]]] = []
+    notes: list[str] = []
+    for record in ctx.patient.procedures:
+        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+        if matched is None:
+            continue
+        what = f"{_record_name(record, matched.name)} ({_date(record.start)}" + (
+            f" to {record.end.isoformat()})" if record.end and record.end != record.start else ")"
+        )
+        status = (record.status or "").lower() or None
+        if status in _PROC_NOT_DONE:
+            notes.append(f"{what}: status {status}, not counted")
+            continue
+        if record.start is not None and record.start > ctx.as_of:
+            notes.append(f"{what}: after {ctx.as_of.isoformat()}, not counted")
+            continue
+        truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
+        reasons += [f"{what}: {flag}" for flag in record.flags]
+        if node.window is not None:
+            ongoing = Truth.TRUE if status == "in-progress" else Truth.FALSE
+            span = _span_of(record, record.start, record.end, ongoing, what, concept.name)
+            w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="end")
+            truth = truth & w_truth
+            reasons += w_reasons
+            missing += w_missing
+        found.append((truth, reasons, missing))
+    return _combine_records(node, found, concept.name, ctx, "", notes)
+
+
+# --- what the study team assesses, and what was not understood ---------------------------
+
+
+def _judgment(node: Judgment) -> Outcome:
+    return _leaf(node, Truth.UNKNOWN, [f"assessed by the study team ({node.category.replace('_', ' ')})"])
+
+
+def _unparsed(node: Unparsed) -> Outcome:
+    return _leaf(node, Truth.UNKNOWN, [f'not understood: "{node.text}"'])
+
+
+def _following(node: Following) -> Outcome:
+    return _leaf(node, Truth.UNKNOWN, [f"depends on its sub-items ({node.quantifier} of the following)"])
+
+
+# --- connectives -------------------------------------------------------------------------
+
+
+def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: Iterable[str] = ()) -> Outcome:
+    """A connective's Outcome: what is missing is what its UNKNOWN children miss, and only
+    while the result itself is UNKNOWN (a FALSE child of an AND needs nothing more)."""
+    missing: tuple[str, ...] = ()
+    if truth is Truth.UNKNOWN:
+        missing = _unique(m for c in children if c.truth is Truth.UNKNOWN for m in c.missing)
+    return Outcome(
+        kind=node.kind, truth=truth, reasons=tuple(reasons), missing=missing, children=tuple(children), span=node.span
+    )
+
+
+def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
+    children = [_eval(item, ctx, polarity) for item in node.items]
+    return _composite(node, all_of(c.truth for c in children), children)
+
+
+def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
+    children = [_eval(item, ctx, polarity) for item in node.items]
+    return _composite(node, any_of(c.truth for c in children), children)
+
+
+def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
+    """A list of separate criteria: all must hold where the patient must satisfy them
+    (polarity +1), and any one rules the patient out where they exclude (polarity -1)."""
+    children = [_eval(item, ctx, polarity) for item in node.items]
+    combine = all_of if polarity == 1 else any_of
+    return _composite(node, combine(c.truth for c in children), children)
+
+
+def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:
+    child = _eval(node.item, ctx, -polarity)
+    return _composite(node, ~child.truth, [child])
+
+
+def _conditional(node: Conditional, ctx: _Ctx, polarity: int) -> Outcome:
+    """'then if condition' = (NOT condition) OR then: it binds only where the condition holds."""
+    condition = _eval(node.condition, ctx, -polarity)
+    then = _eval(node.then, ctx, polarity)
+    truth = ~condition.truth | then.truth
+    if condition.truth is Truth.FALSE:
+        reasons = ["does not apply: its condition does not hold"]
+    elif condition.truth is Truth.TRUE:
+        reasons = ["applies: its condition holds"]
+    else:
+        reasons = ["cannot tell whether it applies"] if truth is Truth.UNKNOWN else []
+    return _composite(node, truth, [condition, then], reasons)
+
+
+def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
+    """'main unless exception' and 'main with the exception of exception'.
+
+    unless: the exception waives the restriction. In an inclusion (+1) the criterion is met
+    when main holds or the exception does: main OR exception. In an exclusion (-1) it rules
+    out when main holds and the exception does not: main AND NOT exception. The exception
+    helps the patient either way, so it is evaluated with polarity +1.
+
+    except: the exception is carved out of main's class ('immunosuppressants except
+    prednisone <= 10 mg/day'): the predicate is 'something in main other than the
+    exception'. Where the exception is FALSE that is main. Where it is TRUE or UNKNOWN, the
+    main's TRUE may rest on the excepted item alone: the result is UNKNOWN ("cannot tell
+    whether only the excepted X applies"), and a FALSE main stays FALSE (taking things out
+    cannot add any). So: main AND (NOT exception OR UNKNOWN), in both polarities: the
+    carve-out narrows the predicate whichever side of the criteria it is on, and the result
+    is never more confident than main alone can justify.
+    When main is monotone and the exception speaks only of records of one kind
+    (conditions, medications or procedures), the records the exception covers are set aside
+    and main is evaluated again without them, which tells the two apart where the record can.
+    """
+    main = _eval(node.main, ctx, polarity)
+    if node.mode == "unless":
+        exception = _eval(node.exception, ctx, 1)
+        if polarity > 0:
+            truth = main.truth | exception.truth
+            reasons = ["'unless' in an inclusion: met when the main part or the exception holds"]
+        else:
+            truth = main.truth & ~exception.truth
+            reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
+        return _composite(node, truth, [main, exception], reasons)
+    exception = _eval(node.exception, ctx, -polarity)
+    what = _describe(node.exception)
+    refined = _except_by_records(node, ctx, polarity)
+    if refined is not None:
+        truth, reasons = refined
+    else:
+        truth = main.truth & (~exception.truth | Truth.UNKNOWN)
+        reasons = []
+        if exception.truth is Truth.FALSE:
+            reasons.append(f"the excepted {what} does not apply")
+    if truth is Truth.UNKNOWN and main.truth is not Truth.UNKNOWN:
+        reasons.append(f"cannot tell whether only the excepted {what} applies")
+    elif truth is Truth.FALSE and main.truth is Truth.TRUE:
+        reasons.append(f"only the excepted {what} applies")
+    return _composite(node, truth, [main, exception], reasons)
+
+
+_RECORD_FIELDS = {Condition: "conditions", Medication: "medications", Procedure: "procedures"}
+
+
+def _record_field(node: Any) -> str | None:
+    """The one kind of record a positive tree of record leaves speaks of, else None."""
+    if type(node) in _RECORD_FIELDS:
+        return _RECORD_FIELDS[type(node)]
+    if isinstance(node, (AllOf, AnyOf)):
+        fields = {_record_field(item) for item in node.items}
+        return fields.pop() if len(fields) == 1 and None not in fields else None
+    return None
+
+
+def _speaks_of(node: Any, fieldname: str) -> bool:
+    """Whether the tree has a leaf about records of this kind."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return any(_speaks_of(item, fieldname) for item in node.items)
+    return _RECORD_FIELDS.get(type(node)) == fieldname
+
+
+def _monotone(node: Any) -> bool:
+    """Removing records can only lower its truth (no negation inside)."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return all(_monotone(item) for item in node.items)
+    return isinstance(node, (Comparison, Range, Sex, Condition, Medication, Procedure, Judgment, Unparsed, Following))
+
+
+def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
+    fieldname = _record_field(node.exception)
+    if fieldname is None or not _monotone(node.main) or not _speaks_of(node.main, fieldname):
+        return None
+    what = _describe(node.exception)
+    records = getattr(ctx.patient, fieldname)
+    excepted, maybe = [], []
+    closed = replace(ctx, open_world=False)
+    for record in records:
+        alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}))
+        truth = _eval(node.exception, alone, -polarity).truth
+        if truth is Truth.TRUE:
+            excepted.append(record)
+        elif truth is Truth.UNKNOWN:
+            maybe.append(record)
+    if not excepted and not maybe:
+        return None
+
+    def without(drop: list[Any]) -> Outcome:
+        kept = tuple(r for r in records if all(r is not d for d in drop))
+        return _eval(node.main, replace(ctx, patient=ctx.patient.model_copy(update={fieldname: kept})), polarity)
+
+    rest = without(excepted)  # the excepted records set aside
+    sure = without(excepted + maybe)  # and those that may be excepted, too
+    truth = sure.truth | (rest.truth & Truth.UNKNOWN)
+    reasons = []
+    if excepted:
+        reasons.append("set aside as excepted: " + "; ".join(_record_label(r, what) for r in excepted))
+    if maybe:
+        reasons.append("may be excepted: " + "; ".join(_record_label(r, what) for r in maybe))
+    decided = sure if truth is sure.truth else rest
+    reasons += [f"without them: {r}" for r in _leaf_reasons(decided)]
+    return truth, reasons
+
+
+def _record_label(record: Any, concept_name: str) -> str:
+    day = getattr(record, "onset", None) or getattr(record, "start", None)
+    name = _record_name(record, concept_name)
+    return f"{name} ({day.isoformat()})" if day else name
+
+
+def _leaf_reasons(outcome: Outcome) -> list[str]:
+    return [*outcome.reasons, *(r for c in outcome.children for r in _leaf_reasons(c))]
+
+
+def _describe(node: Any) -> str:
+    match node:
+        case Condition() | Medication() | Procedure():
+            return node.concept
+        case Comparison():
+            unit = f" {node.threshold.unit}" if node.threshold.unit else ""
+            return f"{node.measure} {node.op} {fmt(node.threshold.value)}{unit}"
+        case Range():
+            return node.measure
+        case AnyOf() | AllOf():
+            return " / ".join(_describe(i) for i in node.items)
+        case Unparsed() | Judgment():
+            return f'"{node.text}"'
+    return node.kind
+
+
+def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
+    """Structure with words around it that were not understood: UNKNOWN whatever the
+    structure gives, since the words could change it."""
+    item = _eval(node.item, ctx, polarity)
+    qualifiers = [_eval(q, ctx, polarity) for q in node.qualifiers]
+    words = "; ".join(f'"{q.text}"' for q in node.qualifiers)
+    reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
+    return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
