@@ -65,7 +65,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
     (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
-    (r"(?:within|in|during|over|for) (?:the )?(?:previous|past|last|preceding|prior)|within", "WITHIN", None),
+    (r"(?:within|in|during|over|for) (?:the )?(?:previous|past|last|preceding|prior)|within the|within", "WITHIN", None),
     (r"prior to|before|preceding|previous to|ahead of|of", "PRIOR", None),
     (r"hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?", "TIMEUNIT", None),
     (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
@@ -84,6 +84,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # history and state
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|receiving|treated with|use of|exposure to|exposed to|taking|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     (r"active|current|currently|ongoing|uncontrolled", "ACTIVE", None),
+    (r"such as|including but not limited to|including, but not limited to|including|e\.g\.?|eg|for example|for instance|i\.e\.?|like", "EXAMPLES", None),
     (r"or equivalents?|\(or equivalents?(?: [a-z]+)?\)|or its equivalent|equivalent", "EQUIV", None),
     # sex
     (r"male or female|female or male|males or females|females or males|men or women|women or men|men and women|women and men|males and females|male and female|both sexes|either sex|all sexes", "SEX", ("female", "male")),

@@ -183,6 +183,15 @@ class AnyOf(Node):
     items: tuple[Predicate, ...]
 
 
+class Each(Node):
+    """'HIV, hepatitis B; hepatitis C': a list whose items are separate criteria, joined by
+    no connective. Each item must hold in an inclusion (all of them) and each excludes on
+    its own in an exclusion (any of them): the evaluator reads it by the criterion's side."""
+
+    kind: Literal["each"] = "each"
+    items: tuple[Predicate, ...]
+
+
 class Not(Node):
     kind: Literal["not"] = "not"
     item: Predicate
@@ -222,6 +231,7 @@ Predicate = Annotated[
         Following,
         AllOf,
         AnyOf,
+        Each,
         Not,
         Conditional,
         Exception_,
@@ -234,14 +244,14 @@ LEAF_KINDS = frozenset(
     {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following"}
 )
 
-for _model in (AllOf, AnyOf, Not, Conditional, Exception_, Qualified, Medication):
+for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Medication):
     _model.model_rebuild()
 
 
 def children(node: BaseModel) -> tuple[BaseModel, ...]:
     """The predicate operands of a node, in order (empty for a leaf)."""
     match node:
-        case AllOf(items=items) | AnyOf(items=items):
+        case AllOf(items=items) | AnyOf(items=items) | Each(items=items):
             return items
         case Not(item=item):
             return (item,)

@@ -29,6 +29,7 @@ from engine.nodes import (
     Condition,
     Conditional,
     Duration,
+    Each,
     Exception_,
     Following,
     Judgment,
@@ -158,7 +159,7 @@ FILLER = frozenset(
     individuals persons those who that which whose level levels value values count counts
     concentration serum plasma blood defined as score scores status result results test tests
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
-    normal . - any all following: including include includes e.g eg i.e ie etc. also either
+    normal . - any all following: include includes etc. also either inclusive
     both only there their his her they he she it its this these be documented known""".split()
 )
 
@@ -321,6 +322,8 @@ class _Build(Transformer):
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
     def _join(self, left, right, cls):
+        if cls is AllOf and isinstance(left, Clause) and _has(left.elements, "EXAMPLES"):
+            cls = AnyOf  # 'infection including A and B': A and B are examples, alternatives
         lhs = _flatten(left, cls)
         rhs = _flatten(right, cls)
         parts = lhs + rhs
@@ -396,16 +399,14 @@ def _flatten(x, cls) -> list:
         return list(x.items)
     if isinstance(x, Clause):
         # a comma list on the left of the final connective: 'A, B, or C'
-        pieces = _split(list(x.elements), ("COMMA",))
-        if len(pieces) > 1 and all(_is_listable(p) for p in pieces):
+        pieces = [p for p in _split(list(x.elements), ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
+        if len(pieces) > 1 and not _has(x.elements, "EXAMPLES"):
             return [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
     return [x]
 
 
-def _is_listable(elements) -> bool:
-    """A list item: a single term (with filler), such as one condition or one measure."""
-    significant = [e for e in elements if not _is_filler(e)]
-    return 0 < len(significant) <= 3 and any(isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for e in significant)
+def _has(elements, token_type: str) -> bool:
+    return any(isinstance(e, Atom) and e.type == token_type for e in elements)
 
 
 def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
@@ -563,6 +564,16 @@ class _Assembler:
                 if rest and not all(_is_filler(r) for r in rest):
                     return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
                 return exc
+        # a heading before a colon: 'Renal function: creatinine clearance >= 50 mL/min'
+        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
+        if colon is not None:
+            head, rest = elements[:colon], elements[colon + 1 :]
+            following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
+            if following is not None and not rest:
+                return self._following(head, following, span)
+            if rest and head and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head) and len(head) <= 6:
+                node = self.clause(rest)
+                return node
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)
         if if_at is not None:
@@ -576,16 +587,18 @@ class _Assembler:
                 then = self.clause(elements[:if_at])
                 cond = self.clause(elements[if_at + 1 :])
                 return Conditional(condition=cond, then=then, span=span)
-        # a heading before a colon: 'Renal function: creatinine clearance >= 50 mL/min'
-        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
-        if colon is not None:
-            head, rest = elements[:colon], elements[colon + 1 :]
-            following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
-            if following is not None and not rest:
-                return self._following(head, following, span)
-            if rest and head and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head) and len(head) <= 6:
-                node = self.clause(rest)
-                return node
+        # 'X such as A, B': examples are instances of X, so alternatives to it
+        ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None)
+        if ex is not None:
+            head, tail = elements[:ex], elements[ex + 1 :]
+            pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
+            nodes = ([self.clause(head)] if head and not all(_is_filler(e) for e in head) else []) + [self.clause(p) for p in pieces]
+            if not nodes:
+                return self.unparsed(elements)
+            flat = []
+            for n in nodes:
+                flat.extend(n.items if isinstance(n, AnyOf) else (n,))
+            return flat[0] if len(flat) == 1 else AnyOf(items=tuple(flat), span=span)
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
         if len(pieces) > 1:
@@ -612,6 +625,7 @@ class _Assembler:
             return self._following(elements, following, span)
         used: set[int] = set()
         found: list[Predicate] = []
+        examples: list[Predicate] = []
         els = elements
 
         def take(*idx):
@@ -621,6 +635,10 @@ class _Assembler:
         for i, e in enumerate(els):
             if isinstance(e, Grp):
                 if isinstance(e.node, (_PendingNode, Unparsed)):
+                    continue
+                if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
+                    examples.append(e.node)
+                    take(i)
                     continue
                 found.append(e.node)
                 take(i)
@@ -789,12 +807,17 @@ class _Assembler:
                 take(i)
         # history words with nothing to attach to, and activity words, are not filler
         leftovers = [i for i, e in enumerate(els) if i not in used and not _is_filler(e)]
+        if not found and examples:
+            found, examples = examples[:1], examples[1:]
         if not found:
             sig = [e for e in els if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode):
                 return sig[0].node
             return self.unparsed(elements)
         node = found[0] if len(found) == 1 else AllOf(items=tuple(found), span=span)
+        if examples:
+            alts = [x for n in examples for x in (n.items if isinstance(n, AnyOf) else (n,))]
+            node = AnyOf(items=(node, *alts), span=span)
         if leftovers:
             return Qualified(item=node, qualifiers=self.qualifiers(els, leftovers), span=span)
         if len(found) == 1 and node.span != span:
@@ -875,7 +898,7 @@ def _combine(nodes: list, span: Span) -> Predicate:
     loose = tuple(n for n in nodes if isinstance(n, Unparsed))
     if not structured:
         return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span)
-    node = structured[0] if len(structured) == 1 else AllOf(items=tuple(structured), span=span)
+    node = structured[0] if len(structured) == 1 else Each(items=tuple(structured), span=span)
     if loose:
         return Qualified(item=node, qualifiers=loose, span=span)
     return node

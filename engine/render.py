@@ -19,6 +19,7 @@ from engine.nodes import (
     Condition,
     Conditional,
     Duration,
+    Each,
     Exception_,
     Following,
     Judgment,
@@ -142,6 +143,8 @@ def render(node: Predicate) -> str:
             return " and ".join(_operand(i) for i in node.items)
         case AnyOf():
             return " or ".join(_operand(i) for i in node.items)
+        case Each():
+            return "; ".join(_operand(i) for i in node.items)
         case Not():
             return f"not ({render(node.item)})"
         case Conditional():

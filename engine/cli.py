@@ -1,0 +1,177 @@
+"""The `elig` command: parse, screen, coverage (see ../shared/CONTRACT.md).
+
+argparse, not a framework: it starts in a few milliseconds. Every bad input ends with
+exit status 2 and one line on stderr naming the file, the place and the problem; output
+files are written to a temporary file and renamed, so none is ever half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from engine.errors import EligError, InputError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit 2 with one line, as bad input
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"elig: error: {message}\n")
+
+
+def _build() -> argparse.ArgumentParser:
+    p = _Parser(prog="elig", description="Clinical-trial eligibility: parse criteria, screen patients against trials.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    pp = sub.add_parser("parse", help="parse criteria into predicate trees")
+    pp.add_argument("text", nargs="*", help="criteria; none: one a line from stdin")
+    pp.add_argument("--format", choices=("text", "json"), default="text")
+
+    ps = sub.add_parser("screen", help="screen patients against trials")
+    ps.add_argument("patients", nargs="+", metavar="PATIENT", help="FHIR R4 bundle, own-format patient file, or a directory of them")
+    ps.add_argument("--trials", action="append", metavar="PATH", help="trial files or directories (default: the bundled library)")
+    ps.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="screening date (default: today)")
+    ps.add_argument("--open-world", action="store_true", help="history the record does not show is unknown, not absent")
+    ps.add_argument("--format", choices=("table", "json", "html"), default="table")
+    ps.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    ps.add_argument("--verbose", "-v", action="store_true", help="table: show every criterion")
+
+    pc = sub.add_parser("coverage", help="how much of the criteria under PATH became structure")
+    pc.add_argument("paths", nargs="+", metavar="PATH")
+    pc.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build().parse_args(argv)
+    try:
+        if args.command == "parse":
+            return _parse(args)
+        if args.command == "screen":
+            return _screen(args)
+        if args.command == "coverage":
+            return _coverage(args)
+    except EligError as exc:
+        print(f"elig: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `elig ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_BAD_INPUT
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def parse_record(text: str) -> dict:
+    """One line of `elig parse --format json`."""
+    from engine.parse import parse
+    from engine.render import render
+    from engine.summary import thresholds, unparsed
+
+    tree = parse(text)
+    return {
+        "text": text,
+        "predicate": tree.model_dump(mode="json"),
+        "canonical": render(tree),
+        "thresholds": thresholds(tree),
+        "unparsed": unparsed(tree),
+    }
+
+
+def _parse(args) -> int:
+    texts = args.text if args.text else [line.rstrip("\n") for line in sys.stdin]
+    out = sys.stdout
+    for text in texts:
+        if not text.strip():
+            continue
+        record = parse_record(text)
+        if args.format == "json":
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"{text}\n  canonical: {record['canonical']}\n")
+            for t in record["thresholds"]:
+                rel = f" x {t['relative_to']}" if t["relative_to"] else ""
+                unit = f" {t['unit']}" if t["unit"] else ""
+                out.write(f"  threshold: {t['measure']} {t['op']} {t['value']}{unit}{rel}\n")
+            for piece in record["unparsed"]:
+                out.write(f"  unparsed:  {piece}\n")
+    return EXIT_OK
+
+
+def _coverage(args) -> int:
+    from engine.coverage import coverage
+
+    started = time.perf_counter()
+    report = coverage([Path(p) for p in args.paths], progress=sys.stderr.isatty())
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    if args.format == "json":
+        print(json.dumps({k: report[k] for k in ("trials", "criteria", "structured", "partial", "unparsed", "errors", "seconds")}))
+    else:
+        n = max(report["criteria"], 1)
+        print(f"trials      {report['trials']}")
+        print(f"criteria    {report['criteria']}")
+        for key in ("structured", "partial", "unparsed", "errors"):
+            print(f"{key:<11} {report[key]} ({100 * report[key] / n:.1f}%)")
+        print(f"seconds     {report['seconds']}")
+    return EXIT_OK
+
+
+def _screen(args) -> int:
+    from engine.screen import screen_files
+
+    as_of = args.as_of or date.today()
+    result, skipped = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world)
+    for message in skipped:
+        print(f"elig: skipped {message}", file=sys.stderr)
+    if args.format == "json":
+        text = json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "html":
+        from engine.report import html
+
+        text = html(result)
+    else:
+        from engine.report import table
+
+        text = table(result, verbose=args.verbose, color=args.output is None and sys.stdout.isatty())
+    write_output(text, args.output)
+    return EXIT_BAD_INPUT if skipped else EXIT_OK
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write all of `text` or nothing: a temporary file beside the target, then a rename."""
+    if path is None:
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as exc:
+        raise InputError(str(target), None, f"cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

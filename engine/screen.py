@@ -1,0 +1,224 @@
+"""Patients x trials -> verdicts with reasons (CONTRACT.md `elig screen` and `screen()`).
+
+A criterion is parsed (its curated canonical form when it has one), evaluated against the
+patient, and its truth turned into the eligibility side: an inclusion that holds and an
+exclusion that does not apply `pass`; an inclusion that does not hold and an exclusion that
+applies `fail`. Sub-items are operands of the item that introduces them ('at least one of
+the following:'), and a trial is ineligible if any criterion fails, eligible if all pass.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.evaluate import Outcome, evaluate
+from engine.logic import Truth
+from engine.nodes import AllOf, AnyOf, Following, Predicate, Qualified, Unparsed, walk
+from engine.parse import parse
+from engine.patient import Patient
+from engine.render import render
+from engine.trials import Criterion, Trial
+
+Status = Literal["pass", "fail", "unknown"]
+TrialStatus = Literal["eligible", "ineligible", "unknown"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CriterionResult(_Out):
+    section: Literal["inclusion", "exclusion"]
+    text: str
+    status: Status
+    reasons: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    children: tuple["CriterionResult", ...] = ()
+    canonical: str
+    curated: bool = False
+
+
+class TrialResult(_Out):
+    trial_id: str
+    title: str
+    status: TrialStatus
+    criteria: tuple[CriterionResult, ...]
+    unknown: int
+    source: str | None = None
+
+
+class PatientResult(_Out):
+    patient_id: str
+    trials: tuple[TrialResult, ...]
+    source: str | None = None
+
+
+class ScreenResult(_Out):
+    as_of: date
+    open_world: bool = False
+    patients: tuple[PatientResult, ...]
+
+
+CriterionResult.model_rebuild()
+
+
+@lru_cache(maxsize=65536)
+def _parsed(text: str) -> Predicate:
+    return parse(text)
+
+
+def criterion_predicate(criterion: Criterion) -> Predicate:
+    """The tree a criterion is judged by: the curated canonical form wins over the text."""
+    return _parsed(criterion.canonical or criterion.text)
+
+
+def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
+    """Sub-items are the operands of 'the following' in their parent."""
+    if not criterion.children:
+        return tree
+    kids = tuple(criterion_predicate(c) if not c.children else _with_children(criterion_predicate(c), c) for c in criterion.children)
+    following = [n for n in walk(tree) if isinstance(n, Following)]
+    if following:
+        target = following[0]
+        combined = (AnyOf if target.quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        return _replace(tree, target, combined)
+    # Without 'the following' the relation is not stated: a heading not understood
+    # ('Inclusion criteria (ESRD group):') may restrict its items to a cohort. The items
+    # are shown with their own verdicts but decide nothing here; a curated canonical
+    # form ('all of the following:') says how they combine.
+    combined = AllOf(items=(tree, *kids)) if not isinstance(tree, Unparsed) else (AllOf(items=kids) if len(kids) > 1 else kids[0])
+    pieces = tuple(n for n in walk(tree) if isinstance(n, Unparsed)) or (Unparsed(text=criterion.text, span=tree.span),)
+    return Qualified(item=combined, qualifiers=pieces, span=tree.span)
+
+
+def _replace(tree, target, new):
+    if tree is target:
+        return new
+    if isinstance(tree, Qualified) and tree.item is target:
+        # the words around 'the following' qualify the whole list
+        return tree.model_copy(update={"item": new})
+    updates = {}
+    for name, value in tree:
+        if isinstance(value, tuple) and value and isinstance(value[0], BaseModel) and hasattr(value[0], "kind"):
+            replaced = tuple(_replace(v, target, new) for v in value)
+            if replaced != value:
+                updates[name] = replaced
+        elif isinstance(value, BaseModel) and hasattr(value, "kind"):
+            replaced = _replace(value, target, new)
+            if replaced is not value:
+                updates[name] = replaced
+    return tree.model_copy(update=updates) if updates else tree
+
+
+def _status(truth: Truth, section: str) -> Status:
+    if truth is Truth.UNKNOWN:
+        return "unknown"
+    holds = truth is Truth.TRUE
+    if section == "exclusion":
+        holds = not holds
+    return "pass" if holds else "fail"
+
+
+def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    stack = [outcome]
+    while stack:
+        o = stack.pop(0)
+        for item in getattr(o, field):
+            seen.setdefault(item, None)
+        stack.extend(o.children)
+    return tuple(seen)
+
+
+def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    polarity = 1 if criterion.section == "inclusion" else -1
+    own = criterion_predicate(criterion)
+    tree = _with_children(own, criterion)
+    outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
+    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
+    return CriterionResult(
+        section=criterion.section,
+        text=criterion.text,
+        status=_status(outcome.truth, criterion.section),
+        reasons=_flatten(outcome, "reasons"),
+        missing=_flatten(outcome, "missing"),
+        children=children,
+        canonical=render(own),
+        curated=criterion.canonical is not None,
+    )
+
+
+def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
+    results = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria)
+    statuses = [r.status for r in results]
+    if "fail" in statuses:
+        status: TrialStatus = "ineligible"
+    elif all(s == "pass" for s in statuses):
+        status = "eligible"
+    else:
+        status = "unknown"
+    return TrialResult(
+        trial_id=trial.trial_id,
+        title=trial.title,
+        status=status,
+        criteria=results,
+        unknown=statuses.count("unknown"),
+        source=trial.source,
+    )
+
+
+_RANK = {"eligible": 0, "unknown": 1, "ineligible": 2}
+
+
+def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: date | None = None, open_world: bool = False) -> ScreenResult:
+    """Screen every patient against every trial.
+
+    Args:
+        patients: patient records (engine.load_patient), or one.
+        trials: trials (engine.load_trials).
+        as_of: the screening date for ages and time windows; default today.
+        open_world: history the record does not show is unknown rather than absent.
+
+    Returns:
+        A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
+        Per patient, trials are ranked best first: eligible, then unknown with the fewest
+        unknown criteria, then ineligible.
+    """
+    if isinstance(patients, Patient):
+        patients = [patients]
+    as_of = as_of or date.today()
+    out = []
+    for patient in patients:
+        results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in trials]
+        results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
+        out.append(PatientResult(patient_id=patient.id, trials=tuple(results), source=patient.source))
+    return ScreenResult(as_of=as_of, open_world=open_world, patients=tuple(out))
+
+
+def bundled_trials_dir() -> Path:
+    from engine.trials import rules_dir
+
+    return rules_dir() / "trials"
+
+
+def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool) -> tuple[ScreenResult, list[str]]:
+    """The CLI's screening: load, check ids, screen. Raises InputError on bad input."""
+    from engine.errors import InputError
+    from engine.patients import load_patients
+    from engine.trials import load_trials
+
+    patients = load_patients([Path(p) for p in patient_paths])
+    trials: list[Trial] = []
+    seen: dict[str, str] = {}
+    for path in trial_paths or [str(bundled_trials_dir())]:
+        for trial in load_trials(path):
+            if trial.trial_id in seen:
+                raise InputError(trial.source, None, f"trial {trial.trial_id} is also in {seen[trial.trial_id]}")
+            seen[trial.trial_id] = trial.source
+            trials.append(trial)
+    return screen(patients, trials, as_of=as_of, open_world=open_world), []

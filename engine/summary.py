@@ -1,0 +1,47 @@
+"""Flat views of a predicate tree: its thresholds and its unparsed pieces (CONTRACT.md `elig parse`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.nodes import Comparison, Medication, Predicate, Range, Threshold, Unparsed, walk
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number, as written: 500 stays 500, 1.5 stays 1.5."""
+    if value == value.to_integral_value() and "." not in str(value) and "E" not in str(value).upper():
+        return int(value)
+    return float(value)
+
+
+def _entry(measure: str, op: str, t: Threshold) -> dict:
+    return {"measure": measure, "op": op, "value": json_number(t.value), "unit": t.unit, "relative_to": t.relative_to}
+
+
+def thresholds(tree: Predicate) -> list[dict]:
+    """Every numeric bound on a measure, flattened; a range gives two entries."""
+    out: list[dict] = []
+    for node in walk(tree):
+        if isinstance(node, Medication) and node.dose is not None:
+            out.append(_entry(node.dose.measure, node.dose.op, node.dose.threshold))
+        if isinstance(node, Comparison):
+            out.append(_entry(node.measure, node.op, node.threshold))
+        elif isinstance(node, Range):
+            out.append(_entry(node.measure, ">=" if node.low_inclusive else ">", node.low))
+            out.append(_entry(node.measure, "<=" if node.high_inclusive else "<", node.high))
+    return out
+
+
+def unparsed(tree: Predicate) -> list[str]:
+    """The pieces of text that did not become structure, in order."""
+    return [node.text for node in walk(tree) if isinstance(node, Unparsed) and node.text]
+
+
+def coverage_class(tree: Predicate) -> str:
+    """'structured' (no unparsed piece), 'partial' (some) or 'unparsed' (nothing understood)."""
+    pieces = unparsed(tree)
+    if not pieces:
+        return "structured"
+    if isinstance(tree, Unparsed):
+        return "unparsed"
+    return "partial"
