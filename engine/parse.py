@@ -487,7 +487,9 @@ def _merge_text(nodes: list, text: str, cls) -> list:
     out: list = []
     for n in nodes:
         prev = out[-1] if out else None
-        if isinstance(n, Unparsed) and isinstance(prev, Unparsed):
+        if prev is not None and any(c in text[prev.span.start : n.span.end] for c in "()[]\u00ab\u00bb"):
+            out.append(n)  # pieces from different brackets, or quoted apart, stay apart
+        elif isinstance(n, Unparsed) and isinstance(prev, Unparsed):
             out[-1] = Unparsed(text=text[prev.span.start : n.span.end], span=Span(start=prev.span.start, end=n.span.end))
         elif isinstance(n, Judgment) and isinstance(prev, (Judgment, Unparsed)) or isinstance(n, Unparsed) and isinstance(prev, Judgment):
             category = prev.category if isinstance(prev, Judgment) else n.category
