@@ -1,0 +1,588 @@
+"""The vocabulary: measures, conditions, drugs, drug classes and procedures, with their codes.
+
+Data lives in `rules/vocab/*.toml` (one file per kind by convention; any file may hold any
+kind). Each entry names one concept: its canonical lowercase name, the phrases criteria use
+for it (`synonyms`), its codes (LOINC, ICD-10-CM prefixes, SNOMED CT, RxNorm) and its broader
+concepts (`parents`; for a drug, its classes). Every phrase maps to exactly one concept, across
+all kinds: the parser turns a phrase into one concept.
+
+Loading checks the data and raises `InputError` naming the file and the entry
+(`measure[3].synonyms`) for a duplicate phrase, an unknown parent, a parent cycle, an unknown
+code system or a malformed code (LOINC and SNOMED CT codes carry check digits, verified here).
+
+>>> vocab = load_vocabulary()
+>>> vocab.find("ANC").name
+'absolute neutrophil count'
+>>> dex = vocab.get("drug", "dexamethasone")
+>>> dex in vocab.descendants(vocab.get("drug_class", "corticosteroid"))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.errors import InputError
+
+Kind = Literal["measure", "condition", "drug", "drug_class", "procedure"]
+KINDS: tuple[str, ...] = ("measure", "condition", "drug", "drug_class", "procedure")
+CODE_SYSTEMS: tuple[str, ...] = ("loinc", "icd10cm", "snomed", "rxnorm")
+
+CANONICAL_UNITS: frozenset[str] = frozenset(
+    {
+        "/uL", "10^9/L", "10^3/uL", "g/dL", "g/L", "mg/dL", "umol/L", "mmol/L", "mmol/mol",
+        "mL/min", "mL/min/1.73m2", "%", "mmHg", "kg/m2", "kg", "cm", "IU/L", "U/L", "bpm",
+        "s", "ms", "years",
+        # hormones and tumour markers, as laboratories report them
+        "ng/dL", "ng/mL", "pg/mL", "mIU/mL", "mIU/L",
+    }
+)
+"""Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""
+
+# Parent kinds: a drug's parents are drug classes; everything else has parents of its own kind.
+_PARENT_KIND = {"drug": "drug_class"}
+
+_ENTRY_KEYS = {
+    "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "derived", "note", "source", *CODE_SYSTEMS},
+    "condition": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", *CODE_SYSTEMS},
+    "drug_class": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
+    "procedure": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
+}
+
+
+class Concept(BaseModel):
+    """One vocabulary entry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Kind
+    name: str
+    synonyms: tuple[str, ...] = ()
+    codes: tuple[tuple[str, str], ...] = ()
+    parents: tuple[str, ...] = ()
+    unit: str | None = None
+    molar_mass: Decimal | None = None
+    scale: tuple[int, int] | None = None
+    uln: tuple[Decimal, str, str] | None = None  # (value, unit or '' for a ratio, source)
+    derived: bool = False
+    prednisone_equivalent_mg: Decimal | None = None
+    half_life_hours: Decimal | None = None
+    source: str | None = None
+
+    def phrases(self) -> tuple[str, ...]:
+        """The name and every synonym."""
+        return (self.name, *self.synonyms)
+
+    def codes_for(self, system: str) -> tuple[str, ...]:
+        """This concept's own codes in one system."""
+        return tuple(code for s, code in self.codes if s == system)
+
+
+# --- text folding --------------------------------------------------------------------------
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\u00ad"), "-")
+_QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u02bc\u00b4`"), "'")
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents off, dashes and apostrophes to ASCII, whitespace collapsed.
+
+    >>> fold("Sézary  Syndrome")
+    'sezary syndrome'
+    >>> fold("Gilbert’s")
+    "gilbert's"
+    """
+    if text.isascii():  # the common case, and the same result: nothing to translate or strip
+        return " ".join(text.lower().split())
+    text = unicodedata.normalize("NFKD", text.translate(_DASHES).translate(_QUOTES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().split())
+
+
+@lru_cache(maxsize=65536)
+def _key(phrase: str) -> str:
+    """The identity of a phrase: folded, hyphens and spaces alike, apostrophes dropped."""
+    return " ".join(fold(phrase).replace("-", " ").replace("'", "").split())
+
+
+_SEP = r"(?:\s*-\s*|\s+)"
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """Regex for a phrase in folded text: whole words, space and hyphen interchangeable."""
+    parts = []
+    for token in re.split(r"[\s-]+", fold(phrase)):
+        if token:
+            parts.append(re.escape(token).replace("'", "'?"))
+    return r"(?<![0-9a-z])" + _SEP.join(parts) + r"(?![0-9a-z])"
+
+
+# --- code checks ---------------------------------------------------------------------------
+
+_LOINC = re.compile(r"^(\d{1,7})-(\d)$")
+_ICD10CM = re.compile(r"^[A-Z](?:[0-9](?:[0-9A-Z](?:\.[0-9A-Z]{1,4})?)?)?$")
+_SCTID = re.compile(r"^[1-9]\d{5,17}$")
+_RXCUI = re.compile(r"^[1-9]\d{0,9}$")
+
+_VERHOEFF_D = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5), (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7), (4, 0, 1, 2, 3, 9, 5, 6, 7, 8), (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2), (7, 6, 5, 9, 8, 2, 1, 0, 4, 3), (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+_VERHOEFF_P = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 5, 7, 6, 2, 8, 3, 0, 9, 4), (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
+    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7), (9, 4, 5, 3, 1, 2, 6, 8, 7, 0), (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
+    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5), (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+
+
+def loinc_check_ok(code: str) -> bool:
+    """LOINC's mod-10 check digit (the digit after the hyphen).
+
+    >>> loinc_check_ok("2160-0"), loinc_check_ok("2160-1")
+    (True, False)
+    """
+    m = _LOINC.match(code)
+    if not m:
+        return False
+    digits = m.group(1)[::-1]
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch)
+        if i % 2 == 0:  # odd positions from the right are doubled
+            d *= 2
+            total += d // 10 + d % 10
+        else:
+            total += d
+    return (10 - total % 10) % 10 == int(m.group(2))
+
+
+def snomed_check_ok(code: str) -> bool:
+    """SNOMED CT concept id: Verhoeff check digit, partition 00 (short) or 10 (namespaced).
+
+    >>> snomed_check_ok("38341003"), snomed_check_ok("38341004")
+    (True, False)
+    """
+    if not _SCTID.match(code) or code[-3:-1] not in ("00", "10"):
+        return False
+    c = 0
+    for i, ch in enumerate(reversed(code)):
+        c = _VERHOEFF_D[c][_VERHOEFF_P[i % 8][int(ch)]]
+    return c == 0
+
+
+def _code_ok(system: str, code: str) -> bool:
+    if system == "loinc":
+        return loinc_check_ok(code)
+    if system == "icd10cm":
+        return bool(_ICD10CM.match(code))
+    if system == "snomed":
+        return snomed_check_ok(code)
+    return bool(_RXCUI.match(code))
+
+
+def _icd_norm(code: str) -> str:
+    return code.replace(".", "").strip().upper()
+
+
+# --- the vocabulary ------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """Concepts by kind and name, a phrase lexicon, and the parent graph."""
+
+    def __init__(self, concepts: list[Concept], version: str):
+        self.version = version
+        self._concepts = tuple(concepts)
+        self._by_kind_name: dict[tuple[str, str], Concept] = {(c.kind, c.name): c for c in concepts}
+        self._terms: dict[str, Concept] = {}
+        self._by_key: dict[str, Concept] = {}
+        for c in concepts:
+            for phrase in c.phrases():
+                self._terms.setdefault(phrase.lower(), c)
+                self._by_key.setdefault(_key(phrase), c)
+        self._children: dict[tuple[str, str], list[Concept]] = {}
+        for c in concepts:
+            for p in c.parents:
+                parent = self._by_kind_name[(_PARENT_KIND.get(c.kind, c.kind), p)]
+                self._children.setdefault((parent.kind, parent.name), []).append(c)
+        self._ancestors: dict[tuple[str, str], tuple[Concept, ...]] = {}
+        self._descendants: dict[tuple[str, str], tuple[Concept, ...]] = {}
+        self._regex: dict[tuple[str, str], tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+
+    def __repr__(self) -> str:
+        return f"Vocabulary(version={self.version!r}, concepts={len(self._concepts)})"
+
+    def terms(self) -> dict[str, Concept]:
+        """Every lowercased name and synonym -> its concept: the parser's lexicon.
+
+        >>> load_vocabulary().terms()["sgpt"].name
+        'alanine aminotransferase'
+        """
+        return dict(self._terms)
+
+    def concepts(self, kind: str | None = None) -> tuple[Concept, ...]:
+        """All concepts, or those of one kind, in file order."""
+        if kind is None:
+            return self._concepts
+        return tuple(c for c in self._concepts if c.kind == kind)
+
+    def get(self, kind: str, name: str) -> Concept | None:
+        """The concept of this kind by canonical name (or, failing that, by synonym).
+
+        >>> load_vocabulary().get("measure", "age").unit
+        'years'
+        """
+        found = self._by_kind_name.get((kind, name))
+        if found is None:
+            found = self._by_key.get(_key(name))
+            if found is not None and found.kind != kind:
+                found = None
+        return found
+
+    def find(self, name: str) -> Concept | None:
+        """The concept of any kind with this name or synonym, case- and accent-insensitive.
+
+        >>> load_vocabulary().find("Sezary syndrome").name
+        'sézary syndrome'
+        """
+        return self._by_key.get(_key(name))
+
+    def ancestors(self, concept: Concept) -> tuple[Concept, ...]:
+        """Transitive parents, nearest first (for a drug: its classes, then theirs)."""
+        k = (concept.kind, concept.name)
+        if k not in self._ancestors:
+            seen: dict[tuple[str, str], Concept] = {}
+            frontier = [concept]
+            while frontier:
+                nxt = []
+                for c in frontier:
+                    for p in c.parents:
+                        parent = self._by_kind_name[(_PARENT_KIND.get(c.kind, c.kind), p)]
+                        pk = (parent.kind, parent.name)
+                        if pk not in seen:
+                            seen[pk] = parent
+                            nxt.append(parent)
+                frontier = nxt
+            self._ancestors[k] = tuple(seen.values())
+        return self._ancestors[k]
+
+    def descendants(self, concept: Concept) -> tuple[Concept, ...]:
+        """Transitive children: a class's member drugs and subclasses; a condition's subtypes."""
+        k = (concept.kind, concept.name)
+        if k not in self._descendants:
+            seen: dict[tuple[str, str], Concept] = {}
+            frontier = [concept]
+            while frontier:
+                nxt = []
+                for c in frontier:
+                    for child in self._children.get((c.kind, c.name), ()):
+                        ck = (child.kind, child.name)
+                        if ck not in seen:
+                            seen[ck] = child
+                            nxt.append(child)
+                frontier = nxt
+            self._descendants[k] = tuple(seen.values())
+        return self._descendants[k]
+
+    def matches_coding(self, concept: Concept, system: str, code: str) -> bool:
+        """Whether a record's code is this concept's or a descendant's.
+
+        ICD-10-CM codes match by prefix, dots ignored ('C91.0' covers 'C91.00'); other
+        systems match exactly. `system` is a short name or the FHIR system URI.
+
+        >>> v = load_vocabulary()
+        >>> v.matches_coding(v.get("condition", "acute lymphoblastic leukemia"), "icd10cm", "C91.00")
+        True
+        """
+        system = system_name(system)
+        if system is None:
+            return False
+        code = code.strip()
+        for c in (concept, *self.descendants(concept)):
+            for s, own in c.codes:
+                if s != system:
+                    continue
+                if system == "icd10cm":
+                    if _icd_norm(code).startswith(_icd_norm(own)):
+                        return True
+                elif own == code:
+                    return True
+        return False
+
+    def matches_text(self, concept: Concept, text: str) -> bool:
+        """Whether a name or synonym of the concept or of a descendant is in `text`.
+
+        Whole words, case- and accent-insensitive, space and hyphen alike. A hit inside a
+        longer phrase of an unrelated concept does not count ('small cell lung cancer' is not
+        found in 'non-small cell lung cancer'; 'hepatitis b' not in 'hepatitis b vaccine').
+
+        >>> v = load_vocabulary()
+        >>> v.matches_text(v.find("alt"), "ALT 45 U/L"), v.matches_text(v.find("alt"), "salt")
+        (True, False)
+        """
+        own, blockers = self._patterns(concept)
+        folded = fold(text)
+        hits = [m.span() for m in own.finditer(folded)]
+        if not hits:
+            return False
+        if blockers is None:
+            return True
+        blocked = [m.span(1) for m in blockers.finditer(folded)]
+        return any(not any(bs <= s and e <= be for bs, be in blocked) for s, e in hits)
+
+    def _patterns(self, concept: Concept) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        k = (concept.kind, concept.name)
+        if k not in self._regex:
+            family = (concept, *self.descendants(concept))
+            mine = {_key(p) for c in family for p in c.phrases()}
+            own_pats = sorted({_phrase_pattern(p) for c in family for p in c.phrases()}, key=len, reverse=True)
+            own = re.compile("|".join(own_pats))
+            block_phrases = set()
+            for phrase in self._terms:
+                if _key(phrase) in mine:
+                    continue
+                if own.search(fold(phrase)):
+                    block_phrases.add(phrase)
+            blockers = None
+            if block_phrases:
+                pats = sorted({_phrase_pattern(p) for p in block_phrases}, key=len, reverse=True)
+                blockers = re.compile("(?=(" + "|".join(pats) + "))")  # overlapping hits
+            self._regex[k] = (own, blockers)
+        return self._regex[k]
+
+
+_SYSTEM_URIS = {
+    "http://loinc.org": "loinc",
+    "http://hl7.org/fhir/sid/icd-10-cm": "icd10cm",
+    "http://snomed.info/sct": "snomed",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
+}
+
+
+def system_name(system: str) -> str | None:
+    """The short name of a code system given as a short name or a FHIR URI; None if unknown.
+
+    >>> system_name("http://snomed.info/sct"), system_name("ICD10CM"), system_name("cvx")
+    ('snomed', 'icd10cm', None)
+    """
+    s = system.strip()
+    if s in _SYSTEM_URIS:
+        return _SYSTEM_URIS[s]
+    low = s.lower().replace("-", "").replace("_", "")
+    aliases = {"loinc": "loinc", "icd10cm": "icd10cm", "snomed": "snomed", "snomedct": "snomed", "sct": "snomed", "rxnorm": "rxnorm"}
+    if low in aliases:
+        return aliases[low]
+    return _SYSTEM_URIS.get(s.rstrip("/"))
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def rules_dir() -> Path:
+    """The `rules/` folder: beside the package in a source checkout, inside it when installed."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "rules", here / "rules"):
+        if (candidate / "vocab").is_dir():
+            return candidate
+    return here.parent / "rules"
+
+
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    """Load and check the vocabulary from a folder of TOML files (or one file).
+
+    Args:
+        path: a folder of `*.toml` files or a single file; default `rules_dir() / "vocab"`,
+            loaded once per process.
+
+    Returns:
+        The checked `Vocabulary`.
+
+    Raises:
+        InputError: a file that cannot be read or data that breaks a rule.
+
+    >>> load_vocabulary().get("drug", "dexamethasone").prednisone_equivalent_mg
+    Decimal('0.75')
+    """
+    if path is None:
+        return _load_default()
+    return _load(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> Vocabulary:
+    return _load(rules_dir() / "vocab")
+
+
+def _load(path: Path) -> Vocabulary:
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    if not files:
+        raise InputError(str(path), None, "no vocabulary files (*.toml) found")
+    digest = hashlib.sha256()
+    raw: list[tuple[str, str, int, dict]] = []  # (file, kind, index, entry)
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            raise InputError(str(f), None, f"cannot read: {exc}") from exc
+        digest.update(f.name.encode() + b"\0" + data + b"\0")
+        try:
+            doc = tomllib.loads(data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(str(f), None, f"not valid TOML: {exc}") from exc
+        for table, entries in doc.items():
+            if table not in KINDS:
+                raise InputError(str(f), table, f"unknown table {table!r}; expected one of {', '.join(KINDS)}")
+            if not isinstance(entries, list):
+                raise InputError(str(f), table, f"{table!r} must be an array of tables ([[{table}]])")
+            for i, entry in enumerate(entries):
+                raw.append((str(f), table, i, entry))
+
+    concepts: list[Concept] = []
+    where_of: dict[tuple[str, str], tuple[str, str]] = {}
+    phrase_owner: dict[str, tuple[Concept, str, str]] = {}
+    for source, kind, i, entry in raw:
+        where = f"{kind}[{i}]"
+        concept = _concept(source, kind, where, entry)
+        ck = (kind, concept.name)
+        if ck in where_of:
+            raise InputError(source, f"{where}.name", f"duplicate {kind} {concept.name!r} (also {where_of[ck][1]} in {where_of[ck][0]})")
+        where_of[ck] = (source, where)
+        for j, phrase in enumerate(concept.phrases()):
+            key = _key(phrase)
+            place = f"{where}.name" if j == 0 else f"{where}.synonyms"
+            if key in phrase_owner and phrase_owner[key][0] is not concept:
+                other, osrc, oplace = phrase_owner[key]
+                raise InputError(
+                    source, place,
+                    f"phrase {phrase!r} already names {other.kind} {other.name!r} ({oplace} in {osrc}); a phrase must name one concept",
+                )
+            phrase_owner.setdefault(key, (concept, source, place))
+        concepts.append(concept)
+
+    names = {(c.kind, c.name) for c in concepts}
+    for c in concepts:
+        source, where = where_of[(c.kind, c.name)]
+        pkind = _PARENT_KIND.get(c.kind, c.kind)
+        for p in c.parents:
+            if (pkind, p) not in names:
+                field = "classes" if c.kind == "drug" else "parents"
+                raise InputError(source, f"{where}.{field}", f"unknown {pkind} {p!r}")
+    by_name = {(c.kind, c.name): c for c in concepts}
+    state: dict[tuple[str, str], int] = {}
+
+    def visit(k: tuple[str, str], path: list[str]) -> None:
+        if state.get(k) == 2:
+            return
+        if state.get(k) == 1:
+            source, where = where_of[k]
+            raise InputError(source, f"{where}.parents", "parent cycle: " + " -> ".join([*path, k[1]]))
+        state[k] = 1
+        c = by_name[k]
+        for p in c.parents:
+            visit((_PARENT_KIND.get(c.kind, c.kind), p), [*path, k[1]])
+        state[k] = 2
+
+    for k in by_name:
+        visit(k, [])
+    return Vocabulary(concepts, digest.hexdigest()[:12])
+
+
+def _strings(source: str, where: str, value, *, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(source, f"{where}.{field}", "must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _decimal(source: str, where: str, value, *, field: str) -> Decimal:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise InvalidOperation
+        d = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise InputError(source, f"{where}.{field}", f"not a number: {value!r}") from exc
+    if not d.is_finite() or d <= 0:
+        raise InputError(source, f"{where}.{field}", f"must be a positive number, not {value!r}")
+    return d
+
+
+def _concept(source: str, kind: str, where: str, entry) -> Concept:
+    if not isinstance(entry, dict):
+        raise InputError(source, where, "must be a table")
+    unknown = set(entry) - _ENTRY_KEYS[kind]
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise InputError(
+            source, f"{where}.{bad}",
+            f"unknown key {bad!r} for a {kind} (code systems are {', '.join(CODE_SYSTEMS)}; other keys: "
+            f"{', '.join(sorted(_ENTRY_KEYS[kind] - set(CODE_SYSTEMS)))})",
+        )
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(source, f"{where}.name", "a non-empty name is required")
+    if name != name.strip() or name != name.lower() or "  " in name:
+        raise InputError(source, f"{where}.name", f"name must be lowercase and trimmed: {name!r}")
+    synonyms = _strings(source, where, entry.get("synonyms"), field="synonyms")
+    for s in synonyms:
+        if s != s.lower():
+            raise InputError(source, f"{where}.synonyms", f"synonym must be lowercase: {s!r}")
+    seen, unique = {_key(name)}, []
+    for s in synonyms:
+        if _key(s) not in seen:
+            seen.add(_key(s))
+            unique.append(s)
+    codes: list[tuple[str, str]] = []
+    for system in CODE_SYSTEMS:
+        for code in _strings(source, where, entry.get(system), field=system):
+            if not _code_ok(system, code):
+                raise InputError(source, f"{where}.{system}", f"malformed {system} code {code!r}")
+            codes.append((system, code))
+    parents = _strings(source, where, entry.get("parents"), field="parents")
+    if kind == "drug":
+        parents = _strings(source, where, entry.get("classes"), field="classes") + parents
+    fields: dict = dict(kind=kind, name=name, synonyms=tuple(unique), codes=tuple(codes), parents=tuple(dict.fromkeys(parents)))
+    src = entry.get("source")
+    if src is not None and not isinstance(src, str):
+        raise InputError(source, f"{where}.source", "must be a string")
+    fields["source"] = src
+    if kind == "measure":
+        unit = entry.get("unit")
+        if unit is not None and unit not in CANONICAL_UNITS:
+            raise InputError(source, f"{where}.unit", f"unknown canonical unit {unit!r}")
+        fields["unit"] = unit
+        if "molar_mass" in entry:
+            fields["molar_mass"] = _decimal(source, where, entry["molar_mass"], field="molar_mass")
+        if "scale" in entry:
+            sc = entry["scale"]
+            if not (isinstance(sc, list) and len(sc) == 2 and all(type(v) is int for v in sc) and sc[0] < sc[1]):
+                raise InputError(source, f"{where}.scale", "must be [min, max], two integers, min < max")
+            fields["scale"] = (sc[0], sc[1])
+        if "uln" in entry:
+            u = entry["uln"]
+            if not (isinstance(u, dict) and set(u) == {"value", "unit", "source"} and isinstance(u["source"], str)):
+                raise InputError(source, f"{where}.uln", "must be {value=..., unit=..., source=...}")
+            if not isinstance(u["unit"], str) or (u["unit"] and u["unit"] not in CANONICAL_UNITS):
+                raise InputError(source, f"{where}.uln.unit", f"unknown canonical unit {u['unit']!r} ('' for a ratio)")
+            fields["uln"] = (_decimal(source, where, u["value"], field="uln.value"), u["unit"], u["source"])
+        derived = entry.get("derived", False)
+        if not isinstance(derived, bool):
+            raise InputError(source, f"{where}.derived", "must be true or false")
+        fields["derived"] = derived
+    if kind == "drug":
+        for key in ("prednisone_equivalent_mg", "half_life_hours"):
+            if key in entry:
+                fields[key] = _decimal(source, where, entry[key], field=key)
+    return Concept(**fields)
