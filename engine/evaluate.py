@@ -826,6 +826,9 @@ def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: boo
     what = f"{'other ' if other else ''}record of {qualifier}{concept_name}"
     if ctx.open_world:
         return Truth.UNKNOWN, f"no {what} (open world: not shown is unknown)"
+    concept = ctx.vocab.find(concept_name)
+    if concept is not None and getattr(concept, "open_world", False):
+        return Truth.UNKNOWN, f"no {what} (records do not show its absence)"
     return Truth.FALSE, f"no {what} (closed world)"
 
 

@@ -53,10 +53,10 @@ _PARENT_KIND = {"drug": "drug_class"}
 
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "derived", "note", "source", *CODE_SYSTEMS},
-    "condition": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", *CODE_SYSTEMS},
-    "drug_class": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
-    "procedure": {"name", "synonyms", "parents", "note", "source", *CODE_SYSTEMS},
+    "condition": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
+    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
+    "procedure": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
 
@@ -77,6 +77,7 @@ class Concept(BaseModel):
     derived: bool = False
     prednisone_equivalent_mg: Decimal | None = None
     half_life_hours: Decimal | None = None
+    open_world: bool = False  # no record shows its absence: a status, or a class no record names
     source: str | None = None
 
     def phrases(self) -> tuple[str, ...]:
@@ -558,6 +559,10 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
     if src is not None and not isinstance(src, str):
         raise InputError(source, f"{where}.source", "must be a string")
     fields["source"] = src
+    open_world = entry.get("open_world", False)
+    if not isinstance(open_world, bool):
+        raise InputError(source, f"{where}.open_world", "must be true or false")
+    fields["open_world"] = open_world
     if kind == "measure":
         unit = entry.get("unit")
         if unit is not None and unit not in CANONICAL_UNITS:

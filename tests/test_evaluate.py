@@ -1207,3 +1207,21 @@ def test_bound_values_against_a_dense_grid(x, t, comparator, op):
     holds = {_holds(v, op, Decimal(t)) for v in allowed}
     expected = T if holds == {True} else F if holds == {False} else U
     assert _truth_of_bound(Decimal(x), comparator, op, Decimal(t)) is expected
+
+
+def test_status_concepts_stay_unknown_in_the_closed_world():
+    """Childbearing potential is a status no record shows to be absent: silence is not 'no'."""
+    from datetime import date
+
+    from engine.evaluate import evaluate
+    from engine.logic import Truth
+    from engine.nodes import Condition, Medication
+    from engine.patient import Patient
+
+    patient = Patient(id="p", birth_date=date(1990, 1, 1), sex="female")
+    for node in (Condition(concept="childbearing potential"), Medication(concept="investigational agent")):
+        outcome = evaluate(node, patient, as_of=date(2026, 6, 1))
+        assert outcome.truth is Truth.UNKNOWN, node
+        assert any("do not show its absence" in r for r in outcome.reasons)
+    # an ordinary concept is still absent in the closed world
+    assert evaluate(Condition(concept="myocardial infarction"), patient, as_of=date(2026, 6, 1)).truth is Truth.FALSE
