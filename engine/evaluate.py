@@ -927,6 +927,10 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             reasons.append(f"{what}: {why}")
             if active is Truth.UNKNOWN:
                 missing.append(f"clinical status of {concept.name}")
+        if _present_tense(node):
+            if _condition_active(record, ctx)[0] is Truth.FALSE:
+                truth = truth & Truth.UNKNOWN
+                reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.window is not None:
             span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name)
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
@@ -936,6 +940,21 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         found.append((truth, reasons, missing))
     qualifier = "active " if node.active else "inactive " if node.active is False else ""
     return _combine_records(node, found, concept.name, ctx, qualifier, notes)
+
+
+_TENSE = "the criterion does not say whether a past one counts"
+
+
+def _present_tense(node: Condition | Medication | Procedure) -> bool:
+    """A bare 'hepatitis B' or 'steroids' (no 'history of', no window, not 'active') speaks
+    of the present as likely as of the past: a record that is over cannot make it TRUE."""
+    return not node.history and node.window is None and getattr(node, "active", None) is None
+
+
+def _medication_over(record: MedicationRecord, status: str | None, ctx: _Ctx) -> bool:
+    if record.end is not None:
+        return record.end < ctx.as_of
+    return status in _MED_DONE
 
 
 _ACTIVE_STATUSES = {"active", "recurrence", "relapse"}
@@ -1030,6 +1049,9 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
             truth = truth & w_truth
             reasons += w_reasons
             missing += w_missing
+        if _present_tense(node) and _medication_over(record, status, ctx):
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.dose is not None:
             d_truth, d_reasons, d_missing = _dose(node.dose, record, matched, concept, what)
             truth = truth & d_truth
@@ -1134,6 +1156,9 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
             continue
         truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
         reasons += [f"{what}: {flag}" for flag in record.flags]
+        if _present_tense(node) and status != "in-progress":
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: done, not under way; {_TENSE}")
         if node.window is not None:
             ongoing = Truth.TRUE if status == "in-progress" else Truth.FALSE
             span = _span_of(record, record.start, record.end, ongoing, what, concept.name)

@@ -123,6 +123,7 @@ class Condition(Node):
     concept: str
     active: bool | None = None
     window: Window | None = None
+    history: bool = False  # 'history of', 'prior', 'received': a past event counts, not only a current one
 
 
 class Medication(Node):
@@ -132,6 +133,7 @@ class Medication(Node):
     concept: str
     dose: Comparison | None = None
     window: Window | None = None
+    history: bool = False  # 'history of', 'prior', 'received': a past event counts, not only a current one
 
 
 class Procedure(Node):
@@ -140,6 +142,7 @@ class Procedure(Node):
     kind: Literal["procedure"] = "procedure"
     concept: str
     window: Window | None = None
+    history: bool = False  # 'history of', 'prior', 'received': a past event counts, not only a current one
 
 
 class Judgment(Node):

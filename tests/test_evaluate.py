@@ -543,8 +543,19 @@ def test_condition_closed_and_open_world():
     opened = ev(Condition(concept=MI), nothing, open_world=True)
     assert opened.truth is U and opened.missing == (MI,)
     had = patient(conditions=(cond("I21.4", onset="2025-01-02", status="resolved"),))
-    assert ev(Condition(concept=MI), had).truth is T
-    assert ev(Condition(concept=MI), had, open_world=True).truth is T
+    assert ev(Condition(concept=MI, history=True), had).truth is T
+    assert ev(Condition(concept=MI, history=True), had, open_world=True).truth is T
+
+
+def test_bare_condition_speaks_of_the_present():
+    """'Myocardial infarction' without 'history of' or a window: a resolved one cannot make
+    it true (the criterion may mean a current one); an active one does."""
+    resolved = patient(conditions=(cond("I21.4", onset="2025-01-02", status="resolved"),))
+    out = ev(Condition(concept=MI), resolved)
+    assert out.truth is U
+    assert any("does not say whether a past one counts" in r for r in out.reasons)
+    active = patient(conditions=(cond("I21.4", onset="2026-05-02", status="active"),))
+    assert ev(Condition(concept=MI), active).truth is T
 
 
 def test_condition_not_in_vocabulary_stays_unknown_in_closed_world():
@@ -963,7 +974,7 @@ def test_except_condition_carve_out():
     node = Exception_(
         mode="except",
         main=Condition(concept="malignancy", window=within(5, "year")),
-        exception=Condition(concept="basal cell carcinoma"),
+        exception=Condition(concept="basal cell carcinoma", history=True),
     )
     bcc = patient(conditions=(cond("C44.91", onset="2024-01-01", status="resolved", abatement="2024-02-01"),))
     assert ev(node, bcc, polarity=-1).truth is F

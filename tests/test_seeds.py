@@ -1,0 +1,194 @@
+"""The bundled trials against the bundled patients: the verdicts issue 3 asks for.
+
+The case-report patient (seed 000: 53-year-old man, CD7+ relapsed/refractory Sézary
+syndrome) fits none of the three seed trials, each for a reason a clinician would give;
+each near-fit patient is not ruled out by the trial it was built for; and changing one
+fact rules them out by the criterion that fact decides.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.screen import CriterionResult, TrialResult
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def trials():
+    return {t.trial_id: t for t in engine.load_trials(ROOT / "rules" / "trials")}
+
+
+def bundle(name: str) -> dict:
+    return json.loads((ROOT / "examples" / name).read_text())
+
+
+def screen(doc: dict, trial) -> TrialResult:
+    patient = engine.load_patient(doc)
+    return engine.screen([patient], [trial], as_of=AS_OF).patients[0].trials[0]
+
+
+def failed(result: TrialResult) -> list[CriterionResult]:
+    return [c for c in result.criteria if c.status == "fail"]
+
+
+def resources(doc: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == kind]
+
+
+# -- the case-report patient ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trial_id", "deciding"),
+    [
+        # T-ALL/T-LBL trial: he has Sézary syndrome, a mature T-cell lymphoma, not T-ALL/LBL
+        ("NCT04984356", "Evidence of relapsed or refractory T-ALL"),
+        # refractory SLE trial: no lupus on record
+        ("NCT07339332", "Meet the EULAR/ACR 2019 classification criteria for SLE"),
+        # ALL trial for patients up to 30: he is 53, and has no ALL
+        ("NCT06709469", "Maximum age: 30 Years"),
+    ],
+)
+def test_case_report_patient_is_ineligible_for_the_right_reason(trials, trial_id, deciding):
+    result = screen(bundle("case_report_sezary.json"), trials[trial_id])
+    assert result.status == "ineligible"
+    texts = [c.text for c in failed(result)]
+    assert any(t.startswith(deciding) for t in texts), texts
+    # every failing criterion carries a reason a clinician can check
+    assert all(c.reasons for c in failed(result))
+
+
+def test_case_report_age_reason_names_the_value_and_the_limit(trials):
+    result = screen(bundle("case_report_sezary.json"), trials["NCT06709469"])
+    age = next(c for c in result.criteria if c.text.startswith("Maximum age"))
+    assert age.status == "fail"
+    assert any("53" in r and "30" in r for r in age.reasons), age.reasons
+
+
+# -- near-fit patients ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trial_id", ["NCT04984356", "NCT07339332", "NCT06709469"])
+def test_near_fit_patient_is_not_ruled_out(trials, trial_id):
+    result = screen(bundle(f"near_fit_{trial_id}.json"), trials[trial_id])
+    assert result.status != "ineligible", [(c.text, c.reasons) for c in failed(result)]
+
+
+def _one_failure(result: TrialResult, prefix: str) -> None:
+    assert result.status == "ineligible"
+    texts = [c.text for c in failed(result)]
+    assert any(t.startswith(prefix) for t in texts), texts
+
+
+def test_ball_patient_aged_past_30_fails_the_age_limit(trials):
+    doc = bundle("near_fit_NCT06709469.json")
+    resources(doc, "Patient")[0]["birthDate"] = "1990-01-01"
+    _one_failure(screen(doc, trials["NCT06709469"]), "Maximum age")
+
+
+def test_ball_patient_with_few_lymphocytes_fails_the_lymphocyte_bound(trials):
+    doc = bundle("near_fit_NCT06709469.json")
+    changed = 0
+    for obs in resources(doc, "Observation"):
+        codes = {c.get("code") for c in obs.get("code", {}).get("coding", [])}
+        if "731-0" in codes:
+            obs["valueQuantity"] = {"value": 50, "unit": "/uL", "system": "http://unitsofmeasure.org", "code": "/uL"}
+            changed += 1
+    assert changed
+    _one_failure(screen(doc, trials["NCT06709469"]), "Absolute lymphocyte count")
+
+
+def test_ball_patient_at_the_lymphocyte_boundary_passes(trials):
+    """Equal values pass >=: 0.1 x10^9/L is exactly 100/uL."""
+    doc = bundle("near_fit_NCT06709469.json")
+    for obs in resources(doc, "Observation"):
+        codes = {c.get("code") for c in obs.get("code", {}).get("coding", [])}
+        if "731-0" in codes:
+            obs["valueQuantity"] = {"value": 0.1, "unit": "10*9/L", "system": "http://unitsofmeasure.org", "code": "10*9/L"}
+    result = screen(doc, trials["NCT06709469"])
+    alc = next(c for c in result.criteria if c.text.startswith("Absolute lymphocyte count"))
+    assert alc.status == "pass", alc.reasons
+
+
+def test_sle_patient_with_recent_rituximab_fails_the_b_cell_exclusion(trials):
+    doc = bundle("near_fit_NCT07339332.json")
+    new = {
+        "resourceType": "MedicationStatement",
+        "id": "recent-rituximab",
+        "status": "completed",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "121191", "display": "rituximab"}],
+            "text": "rituximab",
+        },
+        "subject": {"reference": f"Patient/{resources(doc, 'Patient')[0]['id']}"},
+        "effectivePeriod": {"start": "2026-04-15", "end": "2026-04-15"},
+    }
+    doc["entry"].append({"resource": new})
+    _one_failure(screen(doc, trials["NCT07339332"]), "Screen for individuals who have used targeted B-cell")
+
+
+def test_sle_patient_with_low_lvef_fails_adequate_organ_function(trials):
+    doc = bundle("near_fit_NCT07339332.json")
+    changed = 0
+    for obs in resources(doc, "Observation"):
+        codes = {c.get("code") for c in obs.get("code", {}).get("coding", [])}
+        if codes & {"10230-1", "18043-0"}:
+            obs["valueQuantity"] = {"value": 40, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}
+            changed += 1
+    assert changed
+    result = screen(doc, trials["NCT07339332"])
+    _one_failure(result, "Adequate organ function")
+    organ = next(c for c in result.criteria if c.text.startswith("Adequate organ function"))
+    cardiac = next(c for c in organ.children if c.text.startswith("Cardiac function"))
+    assert cardiac.status == "fail"
+
+
+def test_tall_patient_with_hepatitis_b_fails_the_infection_exclusion(trials):
+    doc = bundle("near_fit_NCT04984356.json")
+    new = {
+        "resourceType": "Condition",
+        "id": "hbv",
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B18.1"}], "text": "Chronic hepatitis B"},
+        "subject": {"reference": f"Patient/{resources(doc, 'Patient')[0]['id']}"},
+        "onsetDateTime": "2020-01-01",
+    }
+    doc["entry"].append({"resource": new})
+    _one_failure(screen(doc, trials["NCT04984356"]), "Have active or latent hepatitis B")
+
+
+def test_tall_patient_younger_than_12_fails_the_age_limit(trials):
+    doc = bundle("near_fit_NCT04984356.json")
+    resources(doc, "Patient")[0]["birthDate"] = "2016-01-01"
+    _one_failure(screen(doc, trials["NCT04984356"]), "Minimum age")
+
+
+def test_open_world_turns_absence_into_unknown(trials):
+    doc = bundle("case_report_sezary.json")
+    patient = engine.load_patient(doc)
+    closed = engine.screen([patient], [trials["NCT07339332"]], as_of=AS_OF).patients[0].trials[0]
+    opened = engine.screen([patient], [trials["NCT07339332"]], as_of=AS_OF, open_world=True).patients[0].trials[0]
+    sle_closed = next(c for c in closed.criteria if c.text.startswith("Meet the EULAR"))
+    sle_open = next(c for c in opened.criteria if c.text.startswith("Meet the EULAR"))
+    assert sle_closed.status == "fail"
+    assert any("closed world" in r for r in sle_closed.reasons), sle_closed.reasons
+    assert sle_open.status == "unknown"
+
+
+def test_synthea_patients_screen_without_error(trials, shared_data):
+    bundles = sorted((shared_data / "synthea_fhir_r4_smart" / "bundles").glob("*.json"))
+    assert len(bundles) == 16
+    patients = [engine.load_patient(p) for p in bundles]
+    result = engine.screen(patients, list(trials.values()), as_of=AS_OF)
+    assert len(result.patients) == 16
+    for p in result.patients:
+        assert {t.trial_id for t in p.trials} == set(trials)
