@@ -116,16 +116,12 @@ def _key(phrase: str) -> str:
     return " ".join(fold(phrase).replace("-", " ").replace("'", "").split())
 
 
-_SEP = r"(?:\s*-\s*|\s+)"
+_WORD = re.compile(r"[0-9a-z+]+")
 
 
-def _phrase_pattern(phrase: str) -> str:
-    """Regex for a phrase in folded text: whole words, space and hyphen interchangeable."""
-    parts = []
-    for token in re.split(r"[\s-]+", fold(phrase)):
-        if token:
-            parts.append(re.escape(token).replace("'", "'?"))
-    return r"(?<![0-9a-z])" + _SEP.join(parts) + r"(?![0-9a-z])"
+def _words(text: str) -> list[str]:
+    """A text's words for phrase matching: folded, hyphens and spaces alike, apostrophes dropped."""
+    return _WORD.findall(_key(text))
 
 
 # --- code checks ---------------------------------------------------------------------------
@@ -220,7 +216,9 @@ class Vocabulary:
                 self._children.setdefault((parent.kind, parent.name), []).append(c)
         self._ancestors: dict[tuple[str, str], tuple[Concept, ...]] = {}
         self._descendants: dict[tuple[str, str], tuple[Concept, ...]] = {}
-        self._regex: dict[tuple[str, str], tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+        self._mention_cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._index: tuple[dict[str, Concept], int] | None = None
+        self._families: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
 
     def __repr__(self) -> str:
         return f"Vocabulary(version={self.version!r}, concepts={len(self._concepts)})"
@@ -333,35 +331,46 @@ class Vocabulary:
         >>> v.matches_text(v.find("alt"), "ALT 45 U/L"), v.matches_text(v.find("alt"), "salt")
         (True, False)
         """
-        own, blockers = self._patterns(concept)
-        folded = fold(text)
-        hits = [m.span() for m in own.finditer(folded)]
-        if not hits:
+        mentioned = self._mentions(text)
+        if not mentioned:
             return False
-        if blockers is None:
-            return True
-        blocked = [m.span(1) for m in blockers.finditer(folded)]
-        return any(not any(bs <= s and e <= be for bs, be in blocked) for s, e in hits)
+        return not mentioned.isdisjoint(self._family_keys(concept))
 
-    def _patterns(self, concept: Concept) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    def _mentions(self, text: str) -> frozenset[tuple[str, str]]:
+        """The concepts a text names: longest vocabulary phrase first, left to right, so a
+        phrase inside a longer one of another concept does not count. Cached per text."""
+        hit = self._mention_cache.get(text)
+        if hit is not None:
+            return hit
+        index, longest = self._phrase_index()
+        words = _words(text)
+        found: set[tuple[str, str]] = set()
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + longest), i, -1):
+                c = index.get(" ".join(words[i:j]))
+                if c is not None:
+                    found.add((c.kind, c.name))
+                    i = j
+                    break
+            else:
+                i += 1
+        result = frozenset(found)
+        if len(self._mention_cache) < 100_000:
+            self._mention_cache[text] = result
+        return result
+
+    def _phrase_index(self) -> tuple[dict[str, Concept], int]:
+        if self._index is None:
+            index = {" ".join(_words(p)): c for p, c in self._terms.items()}
+            self._index = (index, max((k.count(" ") + 1 for k in index), default=1))
+        return self._index
+
+    def _family_keys(self, concept: Concept) -> frozenset[tuple[str, str]]:
         k = (concept.kind, concept.name)
-        if k not in self._regex:
-            family = (concept, *self.descendants(concept))
-            mine = {_key(p) for c in family for p in c.phrases()}
-            own_pats = sorted({_phrase_pattern(p) for c in family for p in c.phrases()}, key=len, reverse=True)
-            own = re.compile("|".join(own_pats))
-            block_phrases = set()
-            for phrase in self._terms:
-                if _key(phrase) in mine:
-                    continue
-                if own.search(fold(phrase)):
-                    block_phrases.add(phrase)
-            blockers = None
-            if block_phrases:
-                pats = sorted({_phrase_pattern(p) for p in block_phrases}, key=len, reverse=True)
-                blockers = re.compile("(?=(" + "|".join(pats) + "))")  # overlapping hits
-            self._regex[k] = (own, blockers)
-        return self._regex[k]
+        if k not in self._families:
+            self._families[k] = frozenset((c.kind, c.name) for c in (concept, *self.descendants(concept)))
+        return self._families[k]
 
 
 _SYSTEM_URIS = {
