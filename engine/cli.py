@@ -24,8 +24,7 @@ EXIT_BAD_INPUT = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors: exit 2 with one line, as bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"elig: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _build() -> argparse.ArgumentParser:
@@ -59,6 +58,7 @@ def _date(text: str) -> date:
 
 
 def main(argv: list[str] | None = None) -> int:
+    _utf8_stdout()
     args = _build().parse_args(argv)
     try:
         if args.command == "parse":
@@ -73,14 +73,33 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `elig ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback; --output is left as it was
+        print("elig: interrupted", file=sys.stderr)
+        return 130
     return EXIT_BAD_INPUT
+
+
+def _utf8_stdout() -> None:
+    """JSON, tables and reasons carry '≥', 'µ', 'é': write them as UTF-8 (RFC 8259 for JSON)
+    even where the locale says otherwise (a pipe on Windows, LANG=C on old systems), rather
+    than stop half-way with an encoding error."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding not in ("utf8", "utf8sig") and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------
 
 
 def parse_record(text: str) -> dict:
-    """One line of `elig parse --format json`."""
+    """One line of `elig parse --format json`.
+
+    >>> record = parse_record("ANC >= 500/uL")
+    >>> sorted(record)
+    ['canonical', 'predicate', 'text', 'thresholds', 'unparsed']
+    >>> record["thresholds"]
+    [{'measure': 'absolute neutrophil count', 'op': '>=', 'value': 500, 'unit': '/uL', 'relative_to': None}]
+    """
     from engine.parse import parse
     from engine.render import render
     from engine.summary import thresholds, unparsed
@@ -155,19 +174,36 @@ def _screen(args) -> int:
 
 
 def write_output(text: str, path: str | None) -> None:
-    """Write all of `text` or nothing: a temporary file beside the target, then a rename."""
+    """Write all of `text` or nothing: a temporary file beside the target, then a rename.
+
+    The file gets the mode the target had, or the usual one for a new file (0666 less the
+    umask), not the temporary file's 0600. Any failure leaves the target as it was, removes
+    the temporary file and is an InputError naming the target.
+    """
     if path is None:
         sys.stdout.write(text)
         return
     target = Path(path)
+    if target.is_dir():
+        raise InputError(str(target), None, "cannot write: is a directory")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise InputError(str(target), None, f"cannot write: {exc.strerror}") from None
+        raise InputError(str(target), None, f"cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(str(target), None, f"cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

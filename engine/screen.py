@@ -125,14 +125,28 @@ def _status(truth: Truth, section: str) -> Status:
 
 
 def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
+    """The reasons (or missing data) of an Outcome tree, once each, deciding ones first."""
     seen: dict[str, None] = {}
-    stack = [outcome]
-    while stack:
-        o = stack.pop(0)
+    for o in _deciding_first(outcome):
         for item in getattr(o, field):
             seen.setdefault(item, None)
-        stack.extend(o.children)
     return tuple(seen)
+
+
+_CONNECTIVES = frozenset({"all_of", "any_of", "each"})
+
+
+def _deciding_first(outcome: Outcome):
+    """Every node of an Outcome tree, parents before children, each subtree together; among
+    the operands of and/or those with the connective's own truth (the FALSE one of a false
+    AND, the TRUE one of a true OR, the UNKNOWN ones of an unknown either) come first, so a
+    criterion's first reason is one that decides it, not a part that did not matter."""
+    yield outcome
+    children = outcome.children
+    if outcome.kind in _CONNECTIVES:
+        children = sorted(children, key=lambda c: c.truth is not outcome.truth)
+    for child in children:
+        yield from _deciding_first(child)
 
 
 def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
@@ -188,6 +202,14 @@ def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: dat
         A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
         Per patient, trials are ranked best first: eligible, then unknown with the fewest
         unknown criteria, then ineligible.
+
+    >>> from engine.patients import load_patient
+    >>> from engine.trials import Criterion, Trial
+    >>> trial = Trial(trial_id="T1", title="t", source="-", criteria=(Criterion(section="inclusion", text="ANC >= 500/uL"),))
+    >>> patient = load_patient({"id": "p", "observations": [{"loinc": "751-8", "value": 800, "unit": "/uL", "date": "2026-05-20"}]})
+    >>> result = screen([patient], [trial], as_of=date(2026, 6, 1))
+    >>> result.patients[0].trials[0].status, result.patients[0].trials[0].criteria[0].reasons
+    ('eligible', ('absolute neutrophil count 800 /uL (2026-05-20) ≥ 500 /uL',))
     """
     if isinstance(patients, Patient):
         patients = [patients]
@@ -214,11 +236,14 @@ def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_
 
     patients = load_patients([Path(p) for p in patient_paths])
     trials: list[Trial] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Trial] = {}
     for path in trial_paths or [str(bundled_trials_dir())]:
         for trial in load_trials(path):
-            if trial.trial_id in seen:
-                raise InputError(trial.source, None, f"trial {trial.trial_id} is also in {seen[trial.trial_id]}")
-            seen[trial.trial_id] = trial.source
-            trials.append(trial)
+            first = seen.get(trial.trial_id)
+            if first is None:
+                seen[trial.trial_id] = trial
+                trials.append(trial)
+            elif first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
+                # as load_trials does within one path: the same trial twice is kept once
+                raise InputError(trial.source, None, f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content")
     return screen(patients, trials, as_of=as_of, open_world=open_world), []

@@ -8,7 +8,11 @@ from engine.nodes import Comparison, Medication, Predicate, Range, Threshold, Un
 
 
 def json_number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number, as written: 500 stays 500, 1.5 stays 1.5."""
+    """A Decimal as a JSON number, as written: 500 stays 500, 1.5 stays 1.5.
+
+    >>> json_number(Decimal("500")), json_number(Decimal("1.5")), json_number(Decimal("500.0"))
+    (500, 1.5, 500.0)
+    """
     if value == value.to_integral_value() and "." not in str(value) and "E" not in str(value).upper():
         return int(value)
     return float(value)
@@ -19,7 +23,14 @@ def _entry(measure: str, op: str, t: Threshold) -> dict:
 
 
 def thresholds(tree: Predicate) -> list[dict]:
-    """Every numeric bound on a measure, flattened; a range gives two entries."""
+    """Every numeric bound on a measure, flattened; a range gives two entries.
+
+    >>> from engine.parse import parse
+    >>> [(t["op"], t["value"], t["unit"]) for t in thresholds(parse("age 18 to 65 years"))]
+    [('>=', 18, 'years'), ('<=', 65, 'years')]
+    >>> thresholds(parse("bilirubin <= 1.5 x ULN"))[0]["relative_to"]
+    'ULN'
+    """
     out: list[dict] = []
     for node in walk(tree):
         if isinstance(node, Medication) and node.dose is not None:
@@ -33,12 +44,22 @@ def thresholds(tree: Predicate) -> list[dict]:
 
 
 def unparsed(tree: Predicate) -> list[str]:
-    """The pieces of text that did not become structure, in order."""
+    """The pieces of text that did not become structure, in order.
+
+    >>> from engine.parse import parse
+    >>> unparsed(parse("ANC >= 500/uL")), unparsed(parse("qwertyuiop zxcvbnm"))
+    ([], ['qwertyuiop zxcvbnm'])
+    """
     return [node.text for node in walk(tree) if isinstance(node, Unparsed) and node.text]
 
 
 def coverage_class(tree: Predicate) -> str:
-    """'structured' (no unparsed piece), 'partial' (some) or 'unparsed' (nothing understood)."""
+    """'structured' (no unparsed piece), 'partial' (some) or 'unparsed' (nothing understood).
+
+    >>> from engine.parse import parse
+    >>> coverage_class(parse("ANC >= 500/uL")), coverage_class(parse("qwertyuiop zxcvbnm"))
+    ('structured', 'unparsed')
+    """
     pieces = unparsed(tree)
     if not pieces:
         return "structured"
