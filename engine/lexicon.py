@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from engine import units
+from engine.normalize import fold
 from engine.vocab import load_vocabulary
 
 
@@ -27,6 +28,7 @@ class Tok:
     end: int
     value: object = None  # typed payload: Decimal, canonical op, unit, concept name...
     text: str = field(default="", repr=False)
+    alt: tuple | None = None  # (type, value) the token is when its context rejects the first typing
 
 
 NUMBER_WORDS = {
@@ -164,7 +166,7 @@ def _terms() -> tuple[dict[str, tuple[str, str]], int]:
     table: dict[str, tuple[str, str]] = {}
     longest = 1
     for phrase, concept in load_vocabulary().terms().items():
-        key = " ".join(_split_words(phrase))
+        key = " ".join(_split_words(fold(phrase)))  # the text is folded so: 'sézary' is 'sezary'
         table[key] = (kinds[concept.kind], concept.name)
         longest = max(longest, key.count(" ") + 1)
     return table, longest
@@ -178,27 +180,42 @@ def _split_words(text: str) -> list[str]:
 
 
 def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
-    """Longest vocabulary phrase at pos: (end, token type, concept)."""
+    """Longest vocabulary phrase at pos: (end, token type, concept).
+
+    Words of a phrase are separated by spaces or hyphens; a word in brackets ('qtc interval
+    (fridericia)') matches only with its closing bracket, so no bracket is left unpaired.
+    """
     table, longest = _terms()
     best = None
     words_end: list[tuple[str, int]] = []
     p = pos
+    opened = False
     for _ in range(longest):
         m = _TERM_WORD.match(folded, p)
         if not m:
             break
         words_end.append((m.group(), m.end()))
         key = " ".join(w for w, _ in words_end)
+        end = m.end()
+        if opened:
+            if end < len(folded) and folded[end] == ")" and not m.group().endswith("."):
+                end += 1
+                opened = False
+            else:
+                break  # a bracket opened inside a phrase closes after one word, or it is not one
         hit = table.get(key)
         if hit is None and m.group().endswith("."):
             hit = table.get(key[:-1])
         if hit is not None:
-            best = (m.end() if not m.group().endswith(".") or key in table else m.end() - 1, hit[0], hit[1])
-        # next word: skip spaces, a hyphen or an apostrophe-s between words of a phrase
-        q = m.end()
+            best = (end if not m.group().endswith(".") or key in table else end - 1, hit[0], hit[1])
+        # next word: skip spaces, a hyphen or an opening bracket between words of a phrase
+        q = end
         while q < len(folded) and folded[q] in " -":
             q += 1
-        if q == m.end() and not (q < len(folded) and folded[q].isalnum()):
+        if q < len(folded) and folded[q] == "(" and q > end:
+            opened = True
+            q += 1
+        if q == end and not (q < len(folded) and folded[q].isalnum()):
             break
         p = q
     return best
@@ -235,7 +252,10 @@ def scan(folded: str) -> list[Tok]:
         # a number, with its unit when one follows
         m = _NUMBER.match(folded, pos)
         if m and not (m.end() < n and folded[m.end()].isalpha() and not _unit_or_time_at(folded, m.end())):
-            if not (pos > 0 and (folded[pos - 1].isalpha() or folded[pos - 1] in "-.")):
+            # a number glued to a word or a hyphen is part of a name ('CD7', 'T-2'), except the
+            # second number of a range written with a hyphen ('ECOG 0-2', 'ages 12-17')
+            after_range_dash = folded[pos - 1 : pos] == "-" and len(toks) >= 2 and toks[-1].type == "DASH" and toks[-1].end == pos and toks[-2].type in ("NUMBER", "UNIT")
+            if after_range_dash or not (pos > 0 and (folded[pos - 1].isalpha() or folded[pos - 1] in "-.")):
                 toks.append(Tok("NUMBER", pos, m.end(), _number_value(m.group())))
                 pos = m.end()
                 u = unit_re.match(folded, pos)
@@ -270,7 +290,19 @@ def scan(folded: str) -> list[Tok]:
             _pattern, ttype, value = _PHRASES[idx]
             if ttype == "WORD":
                 value = None
-            toks.append(Tok(ttype, pos, pm.end(), value))
+            tm = _TIME_AHEAD.match(folded, pos) if ttype == "AGE" and toks and toks[-1].type == "NUMBER" else None
+            if tm is not None and tm.end() < pm.end():
+                # '18 years of age', '30 years old': the number's time unit, then the age word
+                toks.append(Tok("TIMEUNIT", pos, tm.end()))
+                rest = _SPACE.match(folded, tm.end())
+                start = rest.end() if rest else tm.end()
+                toks.append(Tok("AGE", start, pm.end()))
+                pos = pm.end()
+                continue
+            # an anchor that is also a vocabulary term ('lymphodepleting chemotherapy') is the
+            # term wherever it is not a window's anchor
+            alt = (term[1], term[2]) if ttype == "ANCHOR" and term is not None and term[0] == pm.end() else None
+            toks.append(Tok(ttype, pos, pm.end(), value, alt=alt))
             pos = pm.end()
             continue
         if ch in _PUNCT:
@@ -298,8 +330,12 @@ def scan(folded: str) -> list[Tok]:
 _TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe))(?![a-z])")
 
 
+# a multiple of a normal limit written without a space: '2xULN', '≤2× upper limit of normal'
+_LIMIT_AHEAD = re.compile(r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit|lower limit|uln|lln)(?![a-z])")
+
+
 def _unit_or_time_at(folded: str, pos: int) -> bool:
-    if _TIME_AHEAD.match(folded, pos):
+    if _TIME_AHEAD.match(folded, pos) or _LIMIT_AHEAD.match(folded, pos):
         return True
     u = _unit_regex().match(folded, pos)
     return bool(u and u.end() > pos)
@@ -314,7 +350,13 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     After this pass the grammar accepts the sequence: no token stands where the LALR
     tables have no place for it.
     """
-    out = [Tok(t.type, t.start, t.end, t.value, t.text) for t in toks]
+    out = [Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks]
+    # '18 years of age or older': the age words between a duration and its postfix bound
+    # say again what the bound says
+    out = [
+        t for i, t in enumerate(out)
+        if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
+    ]
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -385,8 +427,22 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 pass
             else:
                 t.type = "HIST" if _text_of(t) in ("prior", "previous", "past") else "WORD"
+    # consent named anywhere but as a window's anchor is the consent criterion itself
+    # ('able to provide written informed consent'): the study team's to assess
+    for i, t in enumerate(out):
+        if t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
+            if t.alt is not None:
+                t.type, t.value = t.alt
+            elif t.value == "consent" and not (i > 0 and _text_of(out[i - 1]) in _TIME_PREPOSITIONS):
+                t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+# 'MI prior to informed consent': consent named as a point in time, not the consent criterion
+_TIME_PREPOSITIONS = frozenset(
+    "prior to|before|preceding|previous to|ahead of|of|after|since|until|from|at|by|following|upon|on|to|time of".split("|")
+)
 
 
 def _prev(out: list[Tok], i: int) -> str | None:

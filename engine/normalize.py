@@ -67,7 +67,22 @@ _FOLDS: dict[str, str] = {
 
 _SPACES = "\t\n\r\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
-_TABLE = str.maketrans({**_FOLDS, **{c: " " for c in _SPACES}})
+
+def _accents() -> dict[str, str]:
+    """Latin letters with diacritics -> their base letter, one character each ('é' -> 'e'),
+    so 'Sézary' and 'Sjögren' meet the vocabulary's accent-free phrases."""
+    import unicodedata
+
+    out = {}
+    for code in range(0x00C0, 0x0250):
+        ch = chr(code)
+        parts = unicodedata.normalize("NFD", ch)
+        if len(parts) > 1 and parts[0].isascii() and parts[0].isalpha() and all(unicodedata.combining(c) for c in parts[1:]):
+            out[ch] = parts[0]
+    return out
+
+
+_TABLE = str.maketrans({**_accents(), **_FOLDS, **{c: " " for c in _SPACES}})
 
 
 def fold(text: str) -> str:

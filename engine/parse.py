@@ -44,6 +44,8 @@ from engine.nodes import (
     Threshold,
     Unparsed,
     Window,
+    children,
+    walk,
 )
 from engine.normalize import fold
 
@@ -71,7 +73,9 @@ class _TokenFeed(Lexer):
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    return Lark.open(str(grammar_path()), parser="lalr", lexer=_TokenFeed, propagate_positions=True, maybe_placeholders=False)
+    # spans come from the tokens engine.lexicon made, so lark need not propagate positions
+    # (it costs a fifth of the parse time)
+    return Lark.open(str(grammar_path()), parser="lalr", lexer=_TokenFeed, maybe_placeholders=False)
 
 
 def grammar_version() -> str:
@@ -160,13 +164,13 @@ FILLER = frozenset(
     concentration serum plasma blood defined as score scores status result results test tests
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
     normal . - any all following: include includes etc. also either inclusive
-    both only there their his her they he she it its this these be documented known""".split()
+    both only there their his her they he she it its this these be documented known etc""".split()
 )
 
 
 def _is_filler(el) -> bool:
     if isinstance(el, Atom):
-        if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR"):
+        if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"):
             return True
         if el.type == "WORD":
             return str(el.value) in FILLER
@@ -212,7 +216,7 @@ class _Build(Transformer):
     def range(self, items):
         if isinstance(items[0], Token):  # BETWEEN q AND q
             low, high = items[1], items[3]
-            return Rng(low, _share_unit(high, low), True, True, items[0].start_pos, high.end)
+            return Rng(_share_unit(low, high), _share_unit(high, low), True, True, items[0].start_pos, high.end)
         if isinstance(items[0], Bnd):  # bound and bound
             a, b = items[0], items[2]
             if a.op in ("<", "<="):
@@ -269,6 +273,9 @@ class _Build(Transformer):
             sig = [e for e in inner.elements if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
+            if not sig and all(isinstance(e, Atom) for e in inner.elements):
+                # '(inclusive)': brackets around words that say nothing say nothing
+                return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
         node = self._node(inner)
         return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
 
@@ -277,29 +284,13 @@ class _Build(Transformer):
         return Clause(tuple(items), _start(items[0]), _end(items[-1]))
 
     def all_of(self, items):
-        return self._join(items[0], items[2], AllOf)
+        return _Chain.extend(items[0], items[2], "and")
 
     def any_of(self, items):
-        left, right = items[0], items[2]
-        merged = _value_list(left, right)
-        if merged is not None:
-            return merged
-        # 'no X or Y': the negation covers every alternative
-        if isinstance(left, Clause) and len(left.elements) > 1 and isinstance(left.elements[0], Atom) and left.elements[0].type == "NOT":
-            neg = left.elements[0]
-            rest = Clause(left.elements[1:], _start(left.elements[1]), left.end)
-            inner = self._node(self._join(rest, right, AnyOf))
-            return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
-        return self._join(left, right, AnyOf)
+        return _Chain.extend(items[0], items[2], "or")
 
     def nor(self, items):
-        left, right = items[0], items[2]
-        if isinstance(left, Clause) and left.elements and isinstance(left.elements[0], Atom) and left.elements[0].type == "NEITHER":
-            left = Clause(left.elements[1:], left.elements[1].start if len(left.elements) > 1 else left.start, left.end) if len(left.elements) > 1 else left
-            inner = self._join(left, right, AnyOf)
-            node = self._node(inner)
-            return Not(item=node, span=Span(start=items[0].start if isinstance(items[0], Clause) else _start(items[0]), end=_end(right)))
-        return self._join(left, right, AnyOf)
+        return _Chain.extend(items[0], items[2], "nor")
 
     def unless(self, items):
         return self._exception(items, "unless")
@@ -321,15 +312,101 @@ class _Build(Transformer):
         exc = self._node(items[2])
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
-    def _join(self, left, right, cls):
-        if cls is AllOf and isinstance(left, Clause) and _has(left.elements, "EXAMPLES"):
-            cls = AnyOf  # 'infection including A and B': A and B are examples, alternatives
-        lhs = _flatten(left, cls)
-        rhs = _flatten(right, cls)
-        parts = lhs + rhs
-        parts = _share_bound(parts)
-        parts = _share_window(parts)
+    def _chain(self, chain: "_Chain") -> Predicate:
+        """A whole and/or/nor chain at once ('A or B or C'), so that what the first operand
+        says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
+        lark's left-recursive rules would otherwise hand it over two operands at a time."""
+        parts = list(chain.parts)
+        sentences = self._sentences(parts)
+        if len(sentences) > 1:
+            # 'ANC >= 500 /uL; platelets >= 50000 /uL or hemoglobin >= 9 g/dL': a semicolon or
+            # a full stop ends a clause, so binds looser than the connectives inside it
+            nodes = [self._node(seg[0]) if len(seg) == 1 else self._chain(_Chain(chain.op, tuple(seg), _start(seg[0]), _end(seg[-1]))) for seg in sentences]
+            return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
+        if chain.op in ("or", "nor"):
+            # 'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values
+            i = 0
+            while i + 1 < len(parts):
+                merged = _value_list(parts[i], parts[i + 1])
+                if merged is None:
+                    i += 1
+                else:
+                    parts[i : i + 2] = [merged]
+            if len(parts) == 1:
+                return self._node(parts[0])
+            # 'no X or Y', 'neither X nor Y': the negation covers every alternative
+            first = parts[0]
+            lead = ("NOT", "NEITHER") if chain.op == "nor" else ("NOT",)
+            if isinstance(first, Clause) and len(first.elements) > 1 and isinstance(first.elements[0], Atom) and first.elements[0].type in lead:
+                neg = first.elements[0]
+                parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
+                inner = self._join(parts, AnyOf)
+                return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
+            return self._join(parts, AnyOf)
+        return self._join(parts, AllOf)
+
+    def _sentences(self, parts: list) -> list[list]:
+        """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
+        stop before a capital letter. A separator right before the connective ('A; B; or
+        C') marks a list, and then none of its separators is a boundary."""
+        def boundary(els, i) -> bool:
+            e = els[i]
+            if not isinstance(e, Atom):
+                return False
+            if e.type == "SEMI":
+                return True
+            if e.type == "WORD" and e.value == "." and i + 1 < len(els):
+                nxt = self.text[_start(els[i + 1]) : _start(els[i + 1]) + 1]
+                prev = els[i - 1] if i > 0 else None
+                abbreviation = isinstance(prev, Atom) and prev.type == "WORD" and str(prev.value) in ("etc", "e.g", "i.e", "vs", "approx", "no")
+                return nxt.isupper() and not abbreviation
+            return False
+
+        for p in parts[:-1]:
+            if isinstance(p, Clause) and p.elements and isinstance(p.elements[-1], Atom) and p.elements[-1].type in ("SEMI", "COMMA"):
+                if any(isinstance(e, Atom) and e.type == "SEMI" for q in parts if isinstance(q, Clause) for e in q.elements):
+                    return [parts]
+        segments: list[list] = [[]]
+        for p in parts:
+            if not isinstance(p, Clause):
+                segments[-1].append(p)
+                continue
+            els = list(p.elements)
+            cuts = [i for i in range(1, len(els) - 1) if boundary(els, i)]
+            start = 0
+            for c in cuts:
+                piece = els[start:c]
+                if piece and not all(_is_filler(e) for e in piece):
+                    segments[-1].append(Clause(tuple(piece), _start(piece[0]), _end(piece[-1])))
+                segments.append([])
+                start = c + 1
+            piece = els[start:]
+            if piece and not all(_is_filler(e) for e in piece):
+                segments[-1].append(Clause(tuple(piece), _start(piece[0]), _end(piece[-1])))
+        return [seg for seg in segments if seg]
+
+    def _join(self, operands: list, cls) -> Predicate:
+        first = operands[0]
+        colon = next((i for i, e in enumerate(first.elements) if isinstance(e, Atom) and e.type == "COLON"), None) if isinstance(first, Clause) else None
+        if colon is not None and 0 < colon < len(first.elements) - 1:
+            # 'History of any of the following within 30 days: A, B, or C': the words before
+            # the colon speak of every operand, not only the first
+            head, rest = list(first.elements[:colon]), first.elements[colon + 1 :]
+            node = self._join([Clause(rest, _start(rest[0]), first.end), *operands[1:]], cls)
+            return self._heading(head, node, cls)
+        k = next((i for i, x in enumerate(operands) if isinstance(x, Clause) and _has(x.elements, "EXAMPLES")), None)
+        if k is not None:
+            return self._examples_chain(operands, k, cls)
+        parts = [p for x in operands for p in _flatten(x, cls, self.text)]
+        bounded = _share_bound(parts)
+        shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
+        parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
+        if cls is AnyOf and shared:
+            nodes = self._ambiguous_bound(nodes, [*shared, len(nodes) - 1])
+        if cls is AnyOf:
+            nodes = _distribute_prefix(nodes)
+        nodes = _distribute_history(nodes, [_plain_event(p) for p in parts])
         flat: list = []
         for n in nodes:
             if isinstance(n, cls):
@@ -341,7 +418,92 @@ class _Build(Transformer):
             return merged[0]
         return cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
 
+    def _examples_chain(self, operands: list, k: int, cls) -> Predicate:
+        """'prohibited medications or treatments, eg, steroids, or anti-neoplastic agents',
+        'infection including A and B': what follows the examples marker are examples of
+        what precedes it, to the end of the chain; they are alternatives to it, and each
+        carries what the head says of it (engine.parse.with_examples)."""
+        part = operands[k]
+        at = next(i for i, e in enumerate(part.elements) if isinstance(e, Atom) and e.type == "EXAMPLES")
+        before, after = list(part.elements[:at]), list(part.elements[at + 1 :])
+        head_parts = list(operands[:k])
+        if before and not all(_is_filler(e) for e in before):
+            head_parts.append(Clause(tuple(before), _start(before[0]), _end(before[-1])))
+        example_parts: list = []
+        for x in ([Clause(tuple(after), _start(after[0]), _end(after[-1]))] if after else []) + list(operands[k + 1 :]):
+            if isinstance(x, Clause):
+                pieces = [p for p in _split(list(x.elements), ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
+                example_parts += [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
+            else:
+                example_parts.append(x)
+        head = None
+        if len(head_parts) > 1:
+            head = self._join(head_parts, cls)
+        elif head_parts:
+            head = self._node(head_parts[0])
+        examples = [self._node(p) for p in example_parts]
+        return with_examples(head, examples, self.text)
+
+    def _heading(self, head: list, node: Predicate, cls) -> Predicate:
+        """A list's heading: plain words ('Liver function:', 'any of the following cardiac
+        criteria:') say nothing a verdict turns on; a window ('within 30 days prior to
+        screening:') reaches every event of the list; anything else qualifies the list."""
+        following = [e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"]
+        explicit = [e for e in following if not self.text[e.start : e.end].lower().startswith("the ")]
+        if explicit and (explicit[0].value == "all") != (cls is AllOf):
+            return self._qualify(node, head)
+        if any(isinstance(e, Atom) and e.type == "HIST" for e in head):
+            # 'History of any of the following: A, B': each event counts when it is over
+            items = node.items if isinstance(node, cls) else (node,)
+            marked = tuple(
+                n.model_copy(update={"history": True}) if isinstance(n, (Condition, Medication, Procedure)) and getattr(n, "active", None) is None else n
+                for n in items
+            )
+            node = cls(items=marked, span=node.span) if isinstance(node, cls) else marked[0]
+        sig = [e for e in head if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("FOLLOWING", "HIST"))]
+        if _is_heading(sig) or not sig:
+            return node
+        windows = [e for e in sig if isinstance(e, Win)]
+        if len(sig) == 1 and windows and windows[0].window is not None:
+            items = node.items if isinstance(node, cls) else (node,)
+            if all(isinstance(n, (Condition, Medication, Procedure)) and n.window is None for n in items):
+                items = tuple(n.model_copy(update={"window": windows[0].window}) for n in items)
+                return cls(items=items, span=node.span) if len(items) > 1 else items[0]
+        return self._qualify(node, head)
+
+    def _qualify(self, node: Predicate, head: list) -> Predicate:
+        """`node` with the words before it as a qualifier; text not understood is one piece."""
+        start = _start(head[0])
+        span = Span(start=start, end=node.span.end)
+        if isinstance(node, Unparsed):
+            return Unparsed(text=self.text[start : node.span.end], span=span)
+        if isinstance(node, Judgment):
+            return Judgment(category=node.category, text=self.text[start : node.span.end], span=span)
+        return Qualified(item=node, qualifiers=(_Assembler(self.text).unparsed(head),), span=span)
+
+    def _ambiguous_bound(self, nodes: list, shared: list[int]) -> list:
+        """'INR or APTT <= 1.5 x ULN' says either 'each of them' or 'one of them': it holds
+        when all of them do, fails when none does, and stays unknown when they disagree (the
+        whole phrase, kept as unparsed text, is what makes it unknown)."""
+        group = [nodes[i] for i in shared]
+        if not all(isinstance(n, (Comparison, Range)) for n in group):
+            return nodes
+        start, end = group[0].span.start, group[-1].span.end
+        whole = Span(start=start, end=end)
+        node = AnyOf(
+            items=(
+                AllOf(items=tuple(group), span=whole),
+                AllOf(items=(Unparsed(text=self.text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
+            ),
+            span=whole,
+        )
+        out = [n for i, n in enumerate(nodes) if i not in shared]
+        out.insert(shared[0], node)
+        return out
+
     def _node(self, x) -> Predicate:
+        if isinstance(x, _Chain):
+            return self._chain(x)
         if isinstance(x, Clause):
             return _Assembler(self.text).clause(list(x.elements))
         if isinstance(x, _Pending):
@@ -359,6 +521,21 @@ class _Pending:
     exception: Predicate
     start: int
     end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """Operands joined by one connective, not yet assembled (see `_Build._chain`)."""
+
+    op: str  # and, or, nor
+    parts: tuple
+    start: int
+    end: int
+
+    @staticmethod
+    def extend(left, right, op: str) -> "_Chain":
+        parts = left.parts if isinstance(left, _Chain) and left.op == op else (left,)
+        return _Chain(op, (*parts, right), _start(left), _end(right))
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +570,7 @@ def _share_unit(q: Qty, other: Qty) -> Qty:
     return q
 
 
-def _flatten(x, cls) -> list:
+def _flatten(x, cls, text: str) -> list:
     """Operands of an and/or chain, so 'A, B, or C' gives three operands."""
     if isinstance(x, cls):
         return list(x.items)
@@ -401,6 +578,11 @@ def _flatten(x, cls) -> list:
         # a comma list on the left of the final connective: 'A, B, or C'
         pieces = [p for p in _split(list(x.elements), ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
         if len(pieces) > 1 and not _has(x.elements, "EXAMPLES"):
+            if cls is AnyOf and any(isinstance(_Assembler(text).clause(p), Unparsed) for p in pieces):
+                # 'T-LBL, as defined by WHO classification, or ...': a piece not understood may
+                # qualify its neighbour rather than be an alternative to it, and an alternative
+                # would let the neighbour alone decide: the pieces stay together, qualified
+                return [x]
             return [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
     return [x]
 
@@ -427,17 +609,31 @@ def _value_list(left, right):
     re_ = [e for e in right.elements if not _is_filler(e)]
     if len(le) < 2 or not re_:
         return None
-    if not (isinstance(le[-1], Qty) and le[-1].unit is None and isinstance(le[-2], Atom) and le[-2].type == "MEASURE"):
+    if not (isinstance(re_[0], Qty) and _plain(re_[0])):
         return None
-    if not (isinstance(re_[0], Qty) and re_[0].unit is None):
+    # the numbers (or a set already read) after the measure: 'ECOG 0, 1 or 2'
+    k = len(le)
+    while k > 0 and isinstance(le[k - 1], Qty) and _plain(le[k - 1]):
+        k -= 1
+    if k == len(le) and isinstance(le[-1], Rng) and _plain(le[-1].low) and _plain(le[-1].high):
+        k -= 1
+    run = le[k:]
+    if not run or k == 0 or not (isinstance(le[k - 1], Atom) and le[k - 1].type == "MEASURE"):
         return None
-    low, high = le[-1], re_[0]
-    if high.value - low.value != 1 or low.value != low.value.to_integral_value():
+    low = run[0].low if isinstance(run[0], Rng) else run[0]
+    high = re_[0]
+    values = [run[0].high.value if isinstance(run[0], Rng) else run[0].value] + [e.value for e in run[1:]] + [high.value]
+    if any(v != v.to_integral_value() for v in values) or any(b - a != 1 for a, b in zip(values, values[1:])):
         return None
     rng = Rng(low, high, True, True, low.start, high.end)
-    i = left.elements.index(le[-1])
+    i = left.elements.index(run[0])
     j = right.elements.index(re_[0])
     return Clause(left.elements[:i] + (rng,) + right.elements[j + 1 :], left.start, right.end)
+
+
+def _plain(q: Qty) -> bool:
+    """A bare number: no unit, no time unit, no normal limit."""
+    return q.unit is None and q.relative_to is None and q.time is None
 
 
 def _share_bound(parts: list) -> list:
@@ -453,7 +649,8 @@ def _share_bound(parts: list) -> list:
     out = []
     for p in parts[:-1]:
         if isinstance(p, Clause):
-            sig = [e for e in p.elements if not _is_filler(e)]
+            # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
+            sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
             if sig and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
                 (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
             ):
@@ -463,6 +660,19 @@ def _share_bound(parts: list) -> list:
     return out + [parts[-1]]
 
 
+def _is_heading(head: list) -> bool:
+    """'Renal function' before a colon: a few plain words or measure names, nothing to judge."""
+    return bool(head) and len(head) <= 6 and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head)
+
+
+def _after_heading(elements: list) -> list:
+    """The elements after a heading and its colon ('Renal function: ...'), or all of them."""
+    colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
+    if colon is not None and _is_heading(elements[:colon]) and elements[colon + 1 :]:
+        return elements[colon + 1 :]
+    return elements
+
+
 def _share_window(parts: list) -> list:
     """'myocardial infarction or stroke within 6 months': the window covers each event."""
     if len(parts) < 2 or not isinstance(parts[-1], Clause):
@@ -470,6 +680,10 @@ def _share_window(parts: list) -> list:
     last = parts[-1].elements
     win = next((e for e in last if isinstance(e, Win)), None)
     if win is None or win.window is None:
+        return parts
+    # only an event's window is shared: 'HIV and ANC >= 500 /uL within 7 days' times the count
+    head = next((e for e in last if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))), None)
+    if not (isinstance(head, Atom) and head.type in ("CONDITION", "DRUG", "PROCEDURE")):
         return parts
     out = []
     for p in parts[:-1]:
@@ -545,15 +759,11 @@ class _Assembler:
         elements = _trim(elements) or elements
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
+        # canonical literals: «text», judgment(category) «text»
+        sig = [e for e in elements if not _is_filler(e)]
+        if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
+            return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
-        for e in elements:
-            if isinstance(e, Atom) and e.type == "JUDGMENT_LIT":
-                category, a, b = e.value
-                if category not in _JUDGMENT_CATEGORIES:
-                    return self.unparsed(elements)
-                return Judgment(category=category, text=self.text[a:b], span=span)
-            if isinstance(e, Atom) and e.type == "UNPARSED_LIT" and len(elements) == 1:
-                return self.literal(e)
         for e in elements:
             if isinstance(e, Atom) and e.type == "JUDGE":
                 return Judgment(category=e.value, text=self._span_text(start, end), span=span)
@@ -573,7 +783,7 @@ class _Assembler:
             following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
             if following is not None and not rest:
                 return self._following(head, following, span)
-            if rest and head and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head) and len(head) <= 6:
+            if rest and _is_heading(head):
                 node = self.clause(rest)
                 return node
         # 'if X, Y' and 'Y if X'
@@ -594,18 +804,32 @@ class _Assembler:
         if ex is not None:
             head, tail = elements[:ex], elements[ex + 1 :]
             pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
-            nodes = ([self.clause(head)] if head and not all(_is_filler(e) for e in head) else []) + [self.clause(p) for p in pieces]
-            if not nodes:
+            head_node = self.clause(head) if head and not all(_is_filler(e) for e in head) else None
+            examples = [self.clause(p) for p in pieces]
+            if head_node is None and not examples:
                 return self.unparsed(elements)
-            flat = []
-            for n in nodes:
-                flat.extend(n.items if isinstance(n, AnyOf) else (n,))
-            return flat[0] if len(flat) == 1 else AnyOf(items=tuple(flat), span=span)
+            return with_examples(head_node, examples, self.text)
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
         if len(pieces) > 1:
-            nodes = [self.simple(p) for p in pieces if not all(_is_filler(e) for e in p)]
-            return _combine(nodes, span)
+            pieces = [p for p in pieces if not all(_is_filler(e) for e in p)]
+            nodes = [self._piece(p) for p in pieces]
+            return _combine(nodes, span, self.text, [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces])
+        return self.simple(elements)
+
+    def _literal(self, e: Atom, elements: list, span: Span) -> Predicate:
+        if e.type == "UNPARSED_LIT":
+            return self.literal(e)
+        category, a, b = e.value
+        if category not in _JUDGMENT_CATEGORIES:
+            return self.unparsed(elements)
+        return Judgment(category=category, text=self.text[a:b], span=span)
+
+    def _piece(self, elements: list) -> Predicate:
+        """One piece of a comma list: a literal as such, anything else as a sequence."""
+        sig = [e for e in elements if not _is_filler(e)]
+        if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
+            return self._literal(sig[0], elements, Span(start=_start(elements[0]), end=_end(elements[-1])))
         return self.simple(elements)
 
     def _following(self, head, following, span) -> Predicate:
@@ -664,6 +888,7 @@ class _Assembler:
             measures = [i]
             cases: list[int] = []
             j = i + 1
+            skipped: list[int] = []
             while j < len(els):
                 x = els[j]
                 if isinstance(x, Atom) and x.type == "SLASH" and j + 1 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].type == e.type:
@@ -673,6 +898,14 @@ class _Assembler:
                     j += 1
                 elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
                     cases.append(j)
+                    j += 1
+                elif e.type == "MEASURE" and len(skipped) < 6 and (
+                    (isinstance(x, Atom) and x.type in ("WORD", "NOT", "ACTIVE")) or (isinstance(x, Grp) and isinstance(x.node, Unparsed))
+                ):
+                    # 'creatinine clearance rate (Cockcroft-Gault) calculated without hydration
+                    # assistance >= 50 mL/min': words between a measure and its bound are not
+                    # taken, so they qualify the comparison (and keep it unknown)
+                    skipped.append(j)
                     j += 1
                 else:
                     break
@@ -698,8 +931,11 @@ class _Assembler:
                     if cases:
                         conds = tuple(els[c].node for c in cases)
                         made = [AllOf(items=(*conds, x), span=Span(start=e.start, end=last_end)) for x in made]
+                    if len(made) > 1 and _alternative_scales([els[m].value for m in measures if els[m].type == "MEASURE"]):
+                        # 'ECOG/Karnofsky performance status 0 or 1': one status, on either scale
+                        made = [AnyOf(items=tuple(made), span=Span(start=e.start, end=last_end))]
                     found.extend(made)
-                    take(*range(i, j + 1))
+                    take(*(k for k in range(i, j + 1) if k not in skipped))
                     if win_at is not None:
                         take(win_at)
                     i = (win_at or j) + 1
@@ -746,6 +982,7 @@ class _Assembler:
             dose = None
             equiv = False
             active = None
+            history = False
             take(i)
             for j in range(i + 1, nxt_event):
                 x = els[j]
@@ -768,6 +1005,7 @@ class _Assembler:
                 if j in used or not isinstance(x, Atom):
                     break
                 if x.type == "HIST":
+                    history = True  # 'history of', 'prior', 'received': a past event counts
                     take(j)
                 elif x.type == "ACTIVE" and e.type == "CONDITION" and self.text[x.start : x.end].lower() in ("active", "current", "currently", "ongoing"):
                     active = True
@@ -788,9 +1026,9 @@ class _Assembler:
                         break
             ev_span = Span(start=e.start, end=e.end)
             if e.type == "CONDITION":
-                found.append(Condition(concept=e.value, active=active, window=window, span=ev_span))
+                found.append(Condition(concept=e.value, active=active, window=window, history=history, span=ev_span))
             elif e.type == "PROCEDURE":
-                found.append(Procedure(concept=e.value, window=window, span=ev_span))
+                found.append(Procedure(concept=e.value, window=window, history=history, span=ev_span))
             else:
                 concept = e.value
                 dose_node = None
@@ -801,7 +1039,7 @@ class _Assembler:
                     dose_node = Comparison(measure=measure, op=dose.op, threshold=Threshold(value=dose.qty.value, unit=dose.qty.unit), span=Span(start=dose.start, end=dose.end))
                 elif equiv:
                     concept = "corticosteroid"
-                found.append(Medication(concept=concept, dose=dose_node, window=window, span=ev_span))
+                found.append(Medication(concept=concept, dose=dose_node, window=window, history=history, span=ev_span))
         # sex
         for i, e in enumerate(els):
             if i not in used and isinstance(e, Atom) and e.type == "SEX":
@@ -810,16 +1048,19 @@ class _Assembler:
         # history words with nothing to attach to, and activity words, are not filler
         leftovers = [i for i, e in enumerate(els) if i not in used and not _is_filler(e)]
         if not found and examples:
-            found, examples = examples[:1], examples[1:]
+            return with_examples(None, examples, self.text) if not leftovers else Qualified(
+                item=with_examples(None, examples, self.text), qualifiers=self.qualifiers(els, leftovers), span=span
+            )
         if not found:
             sig = [e for e in els if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode):
                 return sig[0].node
             return self.unparsed(elements)
+        # a conjunction found inside brackets joins this one: no AllOf directly in an AllOf
+        found = [x for f in found for x in (f.items if isinstance(f, AllOf) else (f,))]
         node = found[0] if len(found) == 1 else AllOf(items=tuple(found), span=span)
         if examples:
-            alts = [x for n in examples for x in (n.items if isinstance(n, AnyOf) else (n,))]
-            node = AnyOf(items=(node, *alts), span=span)
+            node = with_examples(node, examples, self.text)
         if leftovers:
             return Qualified(item=node, qualifiers=self.qualifiers(els, leftovers), span=span)
         if len(found) == 1 and node.span != span:
@@ -877,6 +1118,72 @@ class _Assembler:
         )
 
 
+def with_examples(head: Predicate | None, examples: list, text: str) -> Predicate:
+    """'X such as A, B': the examples are instances of X, so alternatives to it. An example
+    stands for X only with what X says of it: an active condition's examples are active,
+    a window reaches them, and words of X not understood ('prohibited medications such as
+    steroids') qualify each of them, so a past steroid course does not stand for a
+    prohibited medication."""
+    flat: list = []
+    for n in examples:
+        flat.extend(n.items if isinstance(n, AnyOf) else (n,))
+    flat = _distribute_prefix(flat)
+    if head is not None:
+        flat = [_as_example(head, n, text) for n in flat]
+        items = [*(head.items if isinstance(head, AnyOf) else (head,)), *flat]
+    else:
+        items = flat
+    if len(items) == 1:
+        return items[0]
+    return AnyOf(items=tuple(items), span=Span(start=min(i.span.start for i in items), end=max(i.span.end for i in items)))
+
+
+def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
+    events = (Condition, Medication, Procedure)
+    if isinstance(ex, (Unparsed, Judgment)):
+        return ex
+    if isinstance(ex, Qualified):
+        # the example's own words and the head's, around one item
+        inner = _as_example(head, ex.item, text)
+        if isinstance(inner, Qualified) and inner.item is not ex.item:
+            return Qualified(item=inner.item, qualifiers=(*ex.qualifiers, *inner.qualifiers), span=ex.span)
+        return Qualified(item=inner, qualifiers=ex.qualifiers, span=ex.span)
+    if isinstance(head, Qualified) and isinstance(head.item, events):
+        inner = _as_example(head.item, ex, text)
+        return Qualified(item=inner, qualifiers=head.qualifiers, span=ex.span)
+    if isinstance(head, events):
+        if not isinstance(ex, events):
+            return ex
+        update: dict = {}
+        if head.window is not None and ex.window is None:
+            update["window"] = head.window
+        if isinstance(head, Condition) and head.active and isinstance(ex, Condition) and ex.active is None:
+            update["active"] = True
+        if head.history and not ex.history:
+            update["history"] = True
+        return ex.model_copy(update=update) if update else ex
+    if isinstance(head, (Comparison, Range, Sex)):
+        return ex
+    # a head not understood, or logic: the example alone cannot stand for it
+    words = head.qualifiers if isinstance(head, Qualified) else (Unparsed(text=text[head.span.start : head.span.end], span=head.span),)
+    return Qualified(item=ex, qualifiers=words, span=ex.span)
+
+
+def _alternative_scales(names: list[str]) -> bool:
+    """'ECOG/Karnofsky': two different rating scales joined by a slash name one status scored
+    on either scale, not two statuses that must both hold (as 'AST/ALT' are two measures)."""
+    from engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    if len(set(names)) < 2:
+        return False
+    for name in names:
+        concept = vocab.get("measure", name)
+        if concept is None or concept.scale is None:
+            return False
+    return True
+
+
 def _age_unit(q: Qty) -> str | None:
     return {"year": "years", "month": "months", "week": "weeks", "day": "days"}.get(q.time or "")
 
@@ -895,19 +1202,85 @@ def _is_punct(e) -> bool:
     return isinstance(e, Atom) and (e.type in ("COMMA", "SEMI", "COLON", "SLASH") or (e.type == "WORD" and e.value in (".", "-", "'")))
 
 
-def _combine(nodes: list, span: Span) -> Predicate:
-    structured = [n for n in nodes if not isinstance(n, Unparsed)]
+def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate:
+    kept = [(n, f) for n, f in zip(nodes, plain) if not isinstance(n, Unparsed)]
+    structured = _distribute_history(_distribute_prefix([n for n, _f in kept]), [f for _n, f in kept])
     loose = tuple(n for n in nodes if isinstance(n, Unparsed))
     if not structured:
-        return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span)
+        return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span, text)
     node = structured[0] if len(structured) == 1 else Each(items=tuple(structured), span=span)
     if loose:
         return Qualified(item=node, qualifiers=loose, span=span)
     return node
 
 
-def _join_unparsed(loose, span):
-    return loose[0] if len(loose) == 1 else Unparsed(text=" ".join(u.text for u in loose), span=span)
+def _join_unparsed(loose, span, text: str):
+    """Pieces not understood, one piece: the text they span, as written (so a substring of
+    the input). Pieces quoted apart in canonical text («a»; «b») stay apart."""
+    if len(loose) == 1:
+        return loose[0]
+    start, end = loose[0].span.start, loose[-1].span.end
+    whole = text[start:end]
+    if "\u00ab" in whole or "\u00bb" in whole:
+        return Each(items=tuple(loose), span=span)
+    return Unparsed(text=whole, span=Span(start=start, end=end))
+
+
+def _plain_event(part) -> bool:
+    """An operand written as an event's words, not in brackets: 'stroke', 'active HIV'."""
+    return isinstance(part, Clause) and not any(isinstance(e, Grp) for e in part.elements) and any(
+        isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE") for e in part.elements
+    )
+
+
+def _distribute_history(nodes: list, plain: list[bool]) -> list:
+    """'history of myocardial infarction, stroke, or heart failure': the history words
+    before the first event speak of each bare event written after it (an event in
+    brackets, '(stroke)', stands apart: that is how render writes one without them)."""
+    events = (Condition, Medication, Procedure)
+    first = nodes[0].item if nodes and isinstance(nodes[0], Qualified) else (nodes[0] if nodes else None)
+    if len(nodes) < 2 or not isinstance(first, events) or not first.history:
+        return nodes
+
+    def bare(n) -> bool:
+        return isinstance(n, events) and not n.history and getattr(n, "active", None) is None
+
+    out = [nodes[0]]
+    for n, is_plain in zip(nodes[1:], plain[1:]):
+        if not is_plain:
+            pass
+        elif bare(n):
+            n = n.model_copy(update={"history": True})
+        elif isinstance(n, Qualified) and bare(n.item):
+            n = n.model_copy(update={"item": n.item.model_copy(update={"history": True})})
+        out.append(n)
+    return out
+
+
+def _distribute_prefix(nodes: list) -> list:
+    """'uncontrolled hypertension, diabetes, or stroke': words before the first event that
+    were not understood may speak of every event of the list; each event keeps them, so
+    none decides alone what the words could change."""
+    if len(nodes) < 2 or not isinstance(nodes[0], Qualified):
+        return nodes
+    first = nodes[0]
+    events = (Condition, Medication, Procedure)
+    # the words before the first operand's first structure ('histological confirmation of
+    # relapse after HSCT of T-ALL or T-LBL'); words after it speak of it alone
+    leaves = [n.span.start for n in walk(first.item) if not children(n) and not isinstance(n, (Unparsed, Judgment))]
+    if not leaves:
+        return nodes
+    prefix = tuple(q for q in first.qualifiers if q.span.end <= min(leaves))
+    if not prefix:
+        return nodes
+    out = [first]
+    for n in nodes[1:]:
+        if isinstance(n, events):
+            n = Qualified(item=n, qualifiers=prefix, span=n.span)
+        elif isinstance(n, Qualified) and isinstance(n.item, events):
+            n = Qualified(item=n.item, qualifiers=(*prefix, *n.qualifiers), span=n.span)
+        out.append(n)
+    return out
 
 
 class _PendingNode:

@@ -112,7 +112,7 @@ def render(node: Predicate) -> str:
         case Sex():
             return f"sex {node.sexes[0]}" if len(node.sexes) == 1 else "male or female"
         case Condition():
-            out = ("active " if node.active else "") + node.concept
+            out = _history(node) + ("active " if node.active else "") + node.concept
             if node.window:
                 out += f" {window(node.window)}"
             return out
@@ -121,15 +121,14 @@ def render(node: Predicate) -> str:
                 out = f"prednisone or equivalent {node.dose.op} {threshold(node.dose.threshold)}"
             elif node.dose is not None:
                 out = f"{node.concept} {node.dose.op} {threshold(node.dose.threshold)}"
-            elif node.concept == "corticosteroid" and False:
-                out = node.concept
             else:
                 out = node.concept
+            out = _history(node) + out
             if node.window:
                 out += f" {window(node.window)}"
             return out
         case Procedure():
-            out = node.concept
+            out = _history(node) + node.concept
             if node.window:
                 out += f" {window(node.window)}"
             return out
@@ -140,11 +139,11 @@ def render(node: Predicate) -> str:
         case Following():
             return "at least one of the following:" if node.quantifier == "any" else "all of the following:"
         case AllOf():
-            return " and ".join(_operand(i) for i in node.items)
+            return " and ".join(_operands(node.items))
         case AnyOf():
-            return " or ".join(_operand(i) for i in node.items)
+            return " or ".join(_operands(node.items))
         case Each():
-            return "; ".join(_operand(i) for i in node.items)
+            return "; ".join(_operands(node.items))
         case Not():
             return f"not ({render(node.item)})"
         case Conditional():
@@ -156,6 +155,42 @@ def render(node: Predicate) -> str:
             return f"({render(node.item)}) " + " ".join(render(q) for q in node.qualifiers)
         case _:
             assert_never(node)
+
+
+def _history(node: Condition | Medication | Procedure) -> str:
+    """'history of ': the event counts when it is over, not only while it lasts."""
+    return "history of " if node.history else ""
+
+
+def _operands(items: tuple[Predicate, ...]) -> list[str]:
+    """Operands of 'and'/'or'. A window written after the last event reaches every bare
+    event before it ('myocardial infarction or stroke within 6 months'), so an event
+    without a window is bracketed when the last operand is an event with one."""
+    last = items[-1]
+    shared = isinstance(last, (Condition, Medication, Procedure)) and last.window is not None
+    first = items[0].item if isinstance(items[0], Qualified) else items[0]
+    history = isinstance(first, (Condition, Medication, Procedure)) and first.history
+    out = []
+    for i, item in enumerate(items):
+        text = _operand(item)
+        event = item.item if isinstance(item, Qualified) else item
+        if i < len(items) - 1 and shared and _bare_event(item):
+            text = f"({text})"
+        elif i > 0 and history and text[:1] != "(" and _no_history(event):
+            # 'history of A or B' reads as history of both: B without it is bracketed
+            text = f"({text})"
+        out.append(text)
+    return out
+
+
+def _no_history(node: Predicate) -> bool:
+    return isinstance(node, (Condition, Medication, Procedure)) and not node.history and getattr(node, "active", None) is None
+
+
+def _bare_event(node: Predicate) -> bool:
+    if isinstance(node, Medication):
+        return node.window is None and node.dose is None
+    return isinstance(node, (Condition, Procedure)) and node.window is None
 
 
 def _operand(node: Predicate) -> str:
