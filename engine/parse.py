@@ -366,6 +366,26 @@ class _Build(Transformer):
             if isinstance(p, Clause) and p.elements and isinstance(p.elements[-1], Atom) and p.elements[-1].type in ("SEMI", "COMMA"):
                 if any(isinstance(e, Atom) and e.type == "SEMI" for q in parts if isinstance(q, Clause) for e in q.elements):
                     return [parts]
+        # 'female >= 18 years, ECOG 0-2 or KPS >= 60, life expectancy >= 3 months': where the
+        # comma pieces are not a list of terms ('AML, MDS, or CML'), a comma ends a clause too,
+        # and binds looser than the 'or' inside one; read as one chain, every requirement of
+        # the criterion became an alternative to the others
+        # lists that their own mechanisms read, and ', in the opinion of the investigator,'
+        # which sits between commas inside one sentence
+        def keeps_commas(e) -> bool:
+            return isinstance(e, Atom) and (
+                e.type in ("EXAMPLES", "COLON", "FOLLOWING") or (e.type == "JUDGE" and e.value == "investigator_opinion")
+            )
+
+        comma_cuts = not _term_list(parts) and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
+        outer = boundary
+
+        def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
+            e = els[i]
+            if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i):
+                return True
+            return outer(els, i)
+
         segments: list[list] = [[]]
         for p in parts:
             if not isinstance(p, Clause):
@@ -585,6 +605,48 @@ def _flatten(x, cls, text: str) -> list:
                 return [x]
             return [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
     return [x]
+
+
+def _term_list(parts: list) -> bool:
+    """Whether the comma pieces of a chain's operands are terms of one list ('AML, MDS, or
+    CML', 'hypertension, diabetes or stroke'): each a single event or measure with at most a
+    word or two around it, no bound, window, bracket or examples."""
+    pieces = []
+    for n, p in enumerate(parts):
+        if not isinstance(p, Clause):
+            continue
+        els = list(p.elements)
+        if n == 0:  # a heading before a colon speaks of the list, it is not one of its terms
+            colon = max((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COLON"), default=-1)
+            els = els[colon + 1 :]
+        cut = _split(els, ("COMMA",))
+        if len(cut) > 1:
+            pieces.extend(cut)
+    for piece in pieces:
+        sig = [e for e in piece if not _is_filler(e)]
+        if not sig:
+            continue
+        if len(sig) == 1 and isinstance(sig[0], Qty) and sig[0].unit is None:
+            continue  # a value of a list of values: 'ECOG 0, 1 or 2'
+        if len(sig) > 4:
+            return False
+        if any(
+            not isinstance(e, (Atom, Qty)) or (isinstance(e, Qty) and e.unit is not None) or getattr(e, "type", None) in ("EXAMPLES", "JUDGE", "IF", "UNLESS", "EXCEPT", "FOLLOWING")
+            for e in sig
+        ):
+            return False
+        if not any(e.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for e in sig) and not (
+            isinstance(sig[-1], Qty) and sig[-1].unit is None
+        ):
+            return False
+        if sum(getattr(e, "type", None) == "WORD" for e in sig) > 2:
+            return False
+    return True
+
+
+def _inside_examples(els: list, i: int) -> bool:
+    """A comma after 'such as', 'including' separates examples, not clauses."""
+    return any(isinstance(e, Atom) and e.type == "EXAMPLES" for e in els[:i])
 
 
 def _has(elements, token_type: str) -> bool:

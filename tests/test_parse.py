@@ -701,9 +701,12 @@ def test_comma_piece_not_understood_is_not_an_alternative():
         "extramedullary disease at screening."
     )
     tree = parse(text)
-    assert isinstance(tree, AnyOf)
-    assert not any(isinstance(i, (Condition, Comparison)) for i in tree.items)
-    assert all(isinstance(i, (Unparsed, Qualified)) for i in tree.items)
+    # the definition after the comma is never an alternative to T-LBL: it is required with it
+    # (the comma ends the clause) or qualifies it
+    for node in walk(tree):
+        if isinstance(node, AnyOf) and any(isinstance(i, Condition) for i in node.items):
+            assert not any(isinstance(i, Unparsed) and i.text.startswith("as defined") for i in node.items)
+    assert not (isinstance(tree, AnyOf) and any(isinstance(i, (Condition, Comparison)) for i in tree.items))
 
 
 def test_prefix_words_reach_every_item_of_the_list():
@@ -1073,3 +1076,32 @@ def test_history_words_set_history():
     tree = AnyOf(items=(parse("history of myocardial infarction"), Condition(concept="stroke")))
     assert render(tree) == "history of myocardial infarction or (stroke)"
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_issue_comma_clauses_bind_looser_than_or():
+    """NCT02207361 'female >= 18 years old, ECOG 0-2 or KPS>=60, ...' was one or-chain: a
+    53-year-old man came out eligible through his ECOG alone. Where comma pieces are not a
+    list of terms, a comma ends a clause and the 'or' stays inside its own clause."""
+    tree = parse("female ≥ 18 years old, ECOG 0-2 or KPS≥60, life expectancy ≥ 3 months")
+    assert isinstance(tree, Each)
+    kinds = [type(i) for i in tree.items]
+    assert AllOf in kinds and AnyOf in kinds
+    alternatives = next(i for i in tree.items if isinstance(i, AnyOf))
+    assert {c.measure for c in walk(alternatives) if isinstance(c, (Comparison, Range))} == {
+        "ecog performance status",
+        "karnofsky performance status",
+    }
+
+
+def test_issue_exclusion_list_with_an_and_inside_is_not_one_conjunction():
+    """'Pregnancy, Paclitaxel, platinum and anthracycline-based drugs' allergy, Severe
+    Infection.' read as pregnancy AND paclitaxel AND ... could never exclude anyone."""
+    tree = parse("Pregnancy, Paclitaxel, platinum and anthracycline-based drugs' allergy, Severe Infection.")
+    assert isinstance(tree, Each)
+    assert any(isinstance(i, Condition) and i.concept == "pregnancy" for i in tree.items)
+
+
+def test_a_list_of_terms_before_or_stays_one_list_of_alternatives():
+    assert canon("Diagnosis of AML, MDS, or CML") == (
+        "history of acute myeloid leukemia or history of myelodysplastic syndrome or history of chronic myeloid leukemia"
+    )
