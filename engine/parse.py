@@ -635,7 +635,7 @@ def _term_list(parts: list) -> bool:
             for e in sig
         ):
             return False
-        if not any(e.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for e in sig) and not (
+        if not any(getattr(e, "type", None) in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for e in sig) and not (
             isinstance(sig[-1], Qty) and sig[-1].unit is None
         ):
             return False

@@ -1105,3 +1105,10 @@ def test_a_list_of_terms_before_or_stays_one_list_of_alternatives():
     assert canon("Diagnosis of AML, MDS, or CML") == (
         "history of acute myeloid leukemia or history of myelodysplastic syndrome or history of chronic myeloid leukemia"
     )
+
+
+def test_issue_a_number_beside_a_term_in_a_comma_list_does_not_crash():
+    """A bare number in a comma piece next to a term ('... except A, 2 B') crashed the
+    list check the first time it ran over the corpus."""
+    tree = parse("Prior therapy except hydroxyurea, 2 cycles of azacitidine or decitabine")
+    assert tree is not None
