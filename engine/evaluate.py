@@ -13,6 +13,7 @@ the "unless" form of Exception_ needs (see `_exception`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -944,6 +945,12 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
 
 _TENSE = "the criterion does not say whether a past one counts"
 
+# a steroid cream is a corticosteroid, but not the 'systemic steroid therapy' criteria mean
+_LOCAL_ROUTE = re.compile(
+    r"\b(?:topical\w*|cream|ointment|lotion|gel|foam|inhal\w*|nasal|intranasal|ophthalmic|eye drops?|otic|ear drops?|shampoo|transdermal|vaginal|rectal|enema)\b",
+    re.IGNORECASE,
+)
+
 
 def _present_tense(node: Condition | Medication | Procedure) -> bool:
     """A bare 'hepatitis B' or 'steroids' (no 'history of', no window, not 'active') speaks
@@ -1049,6 +1056,9 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
             truth = truth & w_truth
             reasons += w_reasons
             missing += w_missing
+        if concept.kind == "drug_class" and _LOCAL_ROUTE.search(" ".join(filter(None, (record.text, *(c.display for c in record.codings))))):
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: not given systemically; whether it counts as {concept.name} here is for the study team")
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")

@@ -84,7 +84,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
     (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
     # history and state
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|receiving|treated with|use of|exposure to|exposed to|taking|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|use of|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     (r"active|current|currently|ongoing|uncontrolled", "ACTIVE", None),
     (r"such as|including but not limited to|including, but not limited to|including|e\.g\.?|eg|for example|for instance|i\.e\.?|like", "EXAMPLES", None),
     (r"or equivalents?|\(or equivalents?(?: [a-z]+)?\)|or its equivalent|equivalent", "EQUIV", None),

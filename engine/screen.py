@@ -9,6 +9,7 @@ the following:'), and a trial is ineligible if any criterion fails, eligible if 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -149,11 +150,33 @@ def _deciding_first(outcome: Outcome):
         yield from _deciding_first(child)
 
 
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|without|exclud\w*|ineligible|prohibit\w*|disallow\w*|contraindicat\w*|cannot|unless|except\w*|other than)\b",
+    re.IGNORECASE,
+)
+
+
+def _negation_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
+    """A negation among the words not understood ('Pregnant and lactating women are
+    excluded from the study', listed as an inclusion) may reverse the whole criterion, and
+    where it was left in the tree says nothing of its scope: the verdict stays unknown.
+    Curated canonical forms place their unparsed pieces on purpose and are not capped."""
+    if outcome.truth is Truth.UNKNOWN:
+        return outcome
+    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed) and _NEGATION.search(n.text)]
+    if not pieces:
+        return outcome
+    reason = f'a negation was not understood ("{pieces[0]}"): it could reverse the verdict, which would otherwise be {outcome.truth.value}'
+    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+
+
 def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
     polarity = 1 if criterion.section == "inclusion" else -1
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
+    if criterion.canonical is None:
+        outcome = _negation_not_understood(outcome, own)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
     return CriterionResult(
         section=criterion.section,

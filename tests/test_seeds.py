@@ -192,3 +192,35 @@ def test_synthea_patients_screen_without_error(trials, shared_data):
     assert len(result.patients) == 16
     for p in result.patients:
         assert {t.trial_id for t in p.trials} == set(trials)
+
+
+# -- safety nets found by screening the case-report patient against the corpus -----------
+
+
+def _rules(tmp_path, section: str, text: str):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        f'id = "T1"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "{section}"\ntext = {json.dumps(text)}\n',
+        encoding="utf-8",
+    )
+    return engine.load_trials(path)[0]
+
+
+def test_issue_negation_not_understood_keeps_the_criterion_unknown(tmp_path):
+    """NCT00021060 lists 'Pregnant and lactating women are excluded from the study' under
+    inclusion: read as 'pregnant and lactating', every patient failed it."""
+    trial = _rules(tmp_path, "inclusion", "Pregnant and lactating women are excluded from the study")
+    result = screen(bundle("case_report_sezary.json"), trial)
+    criterion = result.criteria[0]
+    assert criterion.status == "unknown"
+    assert "a negation was not understood" in criterion.reasons[0]
+
+
+def test_issue_topical_steroid_is_not_systemic_steroid_therapy(tmp_path):
+    """NCT02335411 'receiving systemic steroid therapy': the case-report patient's
+    triamcinolone cream excluded him."""
+    trial = _rules(tmp_path, "exclusion", "Receiving systemic steroid therapy")
+    result = screen(bundle("case_report_sezary.json"), trial)
+    criterion = result.criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("not given systemically" in r for r in criterion.reasons)
