@@ -1323,10 +1323,14 @@ def _distribute_prefix(nodes: list) -> list:
     """'uncontrolled hypertension, diabetes, or stroke': words before the first event that
     were not understood may speak of every event of the list; each event keeps them, so
     none decides alone what the words could change."""
+    events = (Condition, Medication, Procedure)
+    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and len(nodes[0].text.split()) <= 3:
+        # 'Serious cardiac or cardiovascular disease': a short first operand not understood
+        # may be an adjective of the alternatives after it as much as an alternative itself
+        return [nodes[0], *(_qualify(n, (nodes[0],), events) for n in nodes[1:])]
     if len(nodes) < 2 or not isinstance(nodes[0], Qualified):
         return nodes
     first = nodes[0]
-    events = (Condition, Medication, Procedure)
     # the words before the first operand's first structure ('histological confirmation of
     # relapse after HSCT of T-ALL or T-LBL'); words after it speak of it alone
     leaves = [n.span.start for n in walk(first.item) if not children(n) and not isinstance(n, (Unparsed, Judgment))]
@@ -1335,14 +1339,19 @@ def _distribute_prefix(nodes: list) -> list:
     prefix = tuple(q for q in first.qualifiers if q.span.end <= min(leaves))
     if not prefix:
         return nodes
-    out = [first]
-    for n in nodes[1:]:
-        if isinstance(n, events):
-            n = Qualified(item=n, qualifiers=prefix, span=n.span)
-        elif isinstance(n, Qualified) and isinstance(n.item, events):
-            n = Qualified(item=n.item, qualifiers=(*prefix, *n.qualifiers), span=n.span)
-        out.append(n)
-    return out
+    return [first, *(_qualify(n, prefix, events) for n in nodes[1:])]
+
+
+def _qualify(n, prefix: tuple, events: tuple):
+    """An event with the words before it that may speak of it (once: canonical text that
+    already carries them parses back to the same tree)."""
+    if isinstance(n, events):
+        return Qualified(item=n, qualifiers=prefix, span=n.span)
+    if isinstance(n, Qualified) and isinstance(n.item, events):
+        have = {q.text for q in n.qualifiers}
+        extra = tuple(q for q in prefix if q.text not in have)
+        return Qualified(item=n.item, qualifiers=(*extra, *n.qualifiers), span=n.span) if extra else n
+    return n
 
 
 class _PendingNode:

@@ -1112,3 +1112,15 @@ def test_issue_a_number_beside_a_term_in_a_comma_list_does_not_crash():
     list check the first time it ran over the corpus."""
     tree = parse("Prior therapy except hydroxyurea, 2 cycles of azacitidine or decitabine")
     assert tree is not None
+
+
+def test_issue_short_unparsed_first_operand_may_qualify_the_rest():
+    """NCT01358877 'Serious cardiac or cardiovascular disease or condition': a patient with
+    essential hypertension was excluded as if any cardiovascular disease counted."""
+    tree = parse("Serious cardiac or cardiovascular disease or condition")
+    assert isinstance(tree, AnyOf)
+    assert not any(isinstance(i, Condition) for i in tree.items)
+    qualified = next(i for i in tree.items if isinstance(i, Qualified))
+    assert qualified.item.concept == "cardiovascular disease"
+    assert [q.text for q in qualified.qualifiers] == ["Serious cardiac"]
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
