@@ -425,7 +425,7 @@ class _Build(Transformer):
         if cls is AnyOf and shared:
             nodes = self._ambiguous_bound(nodes, [*shared, len(nodes) - 1])
         if cls is AnyOf:
-            nodes = _distribute_prefix(nodes)
+            nodes = _distribute_prefix(nodes, self.text)
         nodes = _distribute_history(nodes, [_plain_event(p) for p in parts])
         flat: list = []
         for n in nodes:
@@ -1189,7 +1189,7 @@ def with_examples(head: Predicate | None, examples: list, text: str) -> Predicat
     flat: list = []
     for n in examples:
         flat.extend(n.items if isinstance(n, AnyOf) else (n,))
-    flat = _distribute_prefix(flat)
+    flat = _distribute_prefix(flat, text)
     if head is not None:
         flat = [_as_example(head, n, text) for n in flat]
         items = [*(head.items if isinstance(head, AnyOf) else (head,)), *flat]
@@ -1266,7 +1266,7 @@ def _is_punct(e) -> bool:
 
 def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate:
     kept = [(n, f) for n, f in zip(nodes, plain) if not isinstance(n, Unparsed)]
-    structured = _distribute_history(_distribute_prefix([n for n, _f in kept]), [f for _n, f in kept])
+    structured = _distribute_history(_distribute_prefix([n for n, _f in kept], text), [f for _n, f in kept])
     loose = tuple(n for n in nodes if isinstance(n, Unparsed))
     if not structured:
         return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span, text)
@@ -1319,12 +1319,15 @@ def _distribute_history(nodes: list, plain: list[bool]) -> list:
     return out
 
 
-def _distribute_prefix(nodes: list) -> list:
+def _distribute_prefix(nodes: list, text: str) -> list:
     """'uncontrolled hypertension, diabetes, or stroke': words before the first event that
     were not understood may speak of every event of the list; each event keeps them, so
     none decides alone what the words could change."""
     events = (Condition, Medication, Procedure)
-    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and len(nodes[0].text.split()) <= 3:
+    if not nodes:
+        return nodes
+    first_literal = isinstance(nodes[0], Unparsed) and text[nodes[0].span.start : nodes[0].span.start + 1] == "\u00ab"
+    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and len(nodes[0].text.split()) <= 3:
         # 'Serious cardiac or cardiovascular disease': a short first operand not understood
         # may be an adjective of the alternatives after it as much as an alternative itself
         return [nodes[0], *(_qualify(n, (nodes[0],), events) for n in nodes[1:])]
