@@ -100,8 +100,23 @@ def evaluate(
     """
     if polarity not in (1, -1):
         raise ValueError(f"polarity must be +1 or -1, not {polarity!r}")
-    ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab if vocab is not None else _vocab())
+    ctx = _Ctx(
+        patient=patient,
+        as_of=as_of,
+        open_world=open_world,
+        vocab=vocab if vocab is not None else _vocab(),
+        windowed=_has_windowed_event(node),
+    )
     return _eval(node, ctx, polarity)
+
+
+_EVENTS = (Condition, Medication, Procedure)
+
+
+def _has_windowed_event(node: Any) -> bool:
+    from engine.nodes import walk
+
+    return any(isinstance(n, _EVENTS) and n.window is not None for n in walk(node))
 
 
 @cache
@@ -117,6 +132,7 @@ class _Ctx:
     as_of: date
     open_world: bool
     vocab: Any
+    windowed: bool = False  # some event of the tree has a time window
 
 
 def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
@@ -895,6 +911,12 @@ def _combine_records(
     record_truth = any_of(t for t, _, _ in found)
     reasons = [r for t, rs, _ in found for r in rs]
     missing = [m for t, _, ms in found if t is Truth.UNKNOWN for m in ms]
+    if record_truth is Truth.TRUE and ctx.windowed and isinstance(node, _EVENTS) and node.window is None:
+        # 'prior radiotherapy, chemotherapy within 4 weeks': the window written once may
+        # cover every event of the criterion, so a record outside it cannot decide alone
+        record_truth = Truth.UNKNOWN
+        reasons.append("another item of this criterion has a time window, which may cover this one too")
+        missing.append(f"date of {concept_name}")
     if record_truth is not Truth.TRUE:
         silence, why = _unrecorded(concept_name, ctx, qualifier, other=bool(found))
         reasons.append(why)
@@ -1267,8 +1289,10 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     and main is evaluated again without them, which tells the two apart where the record can.
     """
     main = _eval(node.main, ctx, polarity)
+    # an exception only relaxes: a window of the main part is not read into it
+    plain = replace(ctx, windowed=False)
     if node.mode == "unless":
-        exception = _eval(node.exception, ctx, 1)
+        exception = _eval(node.exception, plain, 1)
         if polarity > 0:
             truth = main.truth | exception.truth
             reasons = ["'unless' in an inclusion: met when the main part or the exception holds"]
@@ -1276,7 +1300,7 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
             truth = main.truth & ~exception.truth
             reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
         return _composite(node, truth, [main, exception], reasons)
-    exception = _eval(node.exception, ctx, -polarity)
+    exception = _eval(node.exception, plain, -polarity)
     what = _describe(node.exception)
     refined = _except_by_records(node, ctx, polarity)
     if refined is not None:
@@ -1327,7 +1351,7 @@ def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Trut
     what = _describe(node.exception)
     records = getattr(ctx.patient, fieldname)
     excepted, maybe = [], []
-    closed = replace(ctx, open_world=False)
+    closed = replace(ctx, open_world=False, windowed=False)  # the exception: no window of main read into it
     for record in records:
         alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}))
         truth = _eval(node.exception, alone, -polarity).truth

@@ -224,3 +224,18 @@ def test_issue_topical_steroid_is_not_systemic_steroid_therapy(tmp_path):
     criterion = result.criteria[0]
     assert criterion.status == "unknown", criterion.reasons
     assert any("not given systemically" in r for r in criterion.reasons)
+
+
+def test_issue_a_window_elsewhere_in_the_criterion_keeps_an_event_without_one_unknown(tmp_path):
+    """NCT02684292 'prior chemotherapy, targeted small molecule therapy, or radiation therapy
+    including investigational agents within 4 weeks prior to study Day 1': the case-report
+    patient's skin electron-beam therapy of 2024 excluded him as 'prior radiotherapy'."""
+    trial = _rules(
+        tmp_path,
+        "exclusion",
+        "Has had prior chemotherapy, targeted small molecule therapy, or radiation therapy including "
+        "investigational agents within 4 weeks prior to study Day 1",
+    )
+    criterion = screen(bundle("case_report_sezary.json"), trial).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("has a time window" in r for r in criterion.reasons)
