@@ -1233,6 +1233,10 @@ def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: It
 
 def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     children = [_eval(item, ctx, polarity) for item in node.items]
+    if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
+        # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:
+        # each case excludes where its condition holds
+        return _composite(node, any_of(c.truth for c in children), children)
     return _composite(node, all_of(c.truth for c in children), children)
 
 
@@ -1255,10 +1259,13 @@ def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:
 
 
 def _conditional(node: Conditional, ctx: _Ctx, polarity: int) -> Outcome:
-    """'then if condition' = (NOT condition) OR then: it binds only where the condition holds."""
-    condition = _eval(node.condition, ctx, -polarity)
+    """'then if condition' binds only where the condition holds. Where the patient must
+    satisfy it (polarity +1) it is (NOT condition) OR then: outside the condition nothing is
+    required. Where it rules the patient out (-1) it is condition AND then: 'women if they
+    are breast-feeding' excludes breast-feeding women, not every patient who is not one."""
+    condition = _eval(node.condition, ctx, 1)
     then = _eval(node.then, ctx, polarity)
-    truth = ~condition.truth | then.truth
+    truth = (~condition.truth | then.truth) if polarity > 0 else (condition.truth & then.truth)
     if condition.truth is Truth.FALSE:
         reasons = ["does not apply: its condition does not hold"]
     elif condition.truth is Truth.TRUE:

@@ -151,7 +151,7 @@ def _deciding_first(outcome: Outcome):
 
 
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|without|exclud\w*|ineligible|prohibit\w*|disallow\w*|contraindicat\w*|cannot|unless|except\w*|other than)\b",
+    r"\b(?:not|no|never|without|negative|absen\w*|exclud\w*|ineligible|prohibit\w*|disallow\w*|contraindicat\w*|cannot|unless|except\w*|other than)\b",
     re.IGNORECASE,
 )
 

@@ -239,3 +239,45 @@ def test_issue_a_window_elsewhere_in_the_criterion_keeps_an_event_without_one_un
     criterion = screen(bundle("case_report_sezary.json"), trial).criteria[0]
     assert criterion.status == "unknown", criterion.reasons
     assert any("has a time window" in r for r in criterion.reasons)
+
+
+def test_issue_a_conditional_exclusion_applies_only_where_its_condition_holds(tmp_path):
+    """NCT03861078 'Women if they are breast-feeding or test positive for pregnancy': read
+    as (not breast-feeding) or female, it excluded every woman who was not breast-feeding."""
+    trial = _rules(tmp_path, "exclusion", "Women if they are breast-feeding")
+    criterion = screen(bundle("near_fit_NCT07339332.json"), trial).criteria[0]
+    assert criterion.status == "pass", criterion.reasons
+
+
+def test_case_split_in_an_exclusion_excludes_by_the_case_that_holds(tmp_path):
+    """'total bilirubin > 1.5 x ULN (> 3 x ULN if Gilbert's syndrome)' as an exclusion: a
+    patient without Gilbert's and a bilirubin of twice the ULN is excluded."""
+    from engine.nodes import AllOf, Conditional
+
+    trial = _rules(tmp_path, "exclusion", "total bilirubin > 1.5 x ULN (> 3 x ULN if Gilbert's syndrome)")
+    tree = engine.parse(trial.criteria[0].text)
+    assert isinstance(tree, AllOf) and all(isinstance(i, Conditional) for i in tree.items)
+    doc = bundle("near_fit_NCT07339332.json")
+    changed = 0
+    for obs in resources(doc, "Observation"):
+        if "1975-2" in {c.get("code") for c in obs.get("code", {}).get("coding", [])}:
+            high = obs["referenceRange"][0]["high"]["value"]
+            obs["valueQuantity"]["value"] = high * 2
+            changed += 1
+    assert changed
+    criterion = screen(doc, trial).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
+
+
+def test_issue_negative_test_result_not_understood_keeps_unknown(tmp_path):
+    """NCT03671044 'Serum pregnancy test at screening ... must be negative' (inclusion) was
+    read as 'pregnancy', failing every patient who is not pregnant."""
+    trial = _rules(tmp_path, "inclusion", "Serum pregnancy test at screening and urine pregnancy test on Day 1 (before randomization) must be negative.")
+    criterion = screen(bundle("near_fit_NCT07339332.json"), trial).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+
+
+def test_issue_microlitre_is_not_mantle_cell_lymphoma():
+    """NCT03095352 'ANC >=1,000 /microliter (mcL)': 'mcL' was read as mantle cell lymphoma."""
+    tree = engine.parse("Absolute neutrophil count (ANC) >=1,000 /microliter (mcL)")
+    assert "mantle" not in engine.render(tree)
