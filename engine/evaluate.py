@@ -113,10 +113,17 @@ def evaluate(
 _EVENTS = (Condition, Medication, Procedure)
 
 
+# a window in words not understood: 'stroke or TIAs within 6 months' with TIA unknown
+_WINDOW_WORDS = re.compile(r"\b(?:within|in the (?:past|last|previous|preceding))\b", re.IGNORECASE)
+
+
 def _has_windowed_event(node: Any) -> bool:
     from engine.nodes import walk
 
-    return any(isinstance(n, _EVENTS) and n.window is not None for n in walk(node))
+    return any(
+        (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _WINDOW_WORDS.search(n.text))
+        for n in walk(node)
+    )
 
 
 @cache

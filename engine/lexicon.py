@@ -96,7 +96,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"adults?|adolescents?|children|child|pediatric|paediatric|minors?", "AGE", None),
     # judgment and administration: the whole clause is the study team's to assess
     (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
-    (r"compl(?:y|iance|iant)|adhere(?:nce)?|willing(?:ness)?|able and willing|unwilling|unable", "JUDGE", "compliance"),
+    (r"compl(?:y|iance|iant)|adhere(?:nce)?|willing(?:ness)?|able and willing|unwilling|unable|ability|able to", "JUDGE", "compliance"),
     (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by", "JUDGE", "investigator_opinion"),
     (r"life expectancy", "JUDGE", "life_expectancy"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),

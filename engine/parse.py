@@ -424,8 +424,16 @@ class _Build(Transformer):
         nodes = [self._node(p) for p in parts]
         if cls is AnyOf and shared:
             nodes = self._ambiguous_bound(nodes, [*shared, len(nodes) - 1])
-        if cls is AnyOf:
-            nodes = _distribute_prefix(nodes, self.text)
+        # 'uncontrolled hypertension, diabetes or stroke', 'recovered from the effects of
+        # chemotherapy and radiotherapy': the words before the first event may speak of each
+        nodes = _distribute_prefix(nodes, self.text)
+        if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
+            isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
+        ) and "\u00ab" not in self.text[nodes[0].span.end : nodes[-1].span.end]:
+            # 'Ability to undergo diagnostic tests and surgical interventions': the study
+            # team's judgment speaks of the events after it, which are not requirements of their own
+            start, end = nodes[0].span.start, nodes[-1].span.end
+            return Judgment(category=nodes[0].category, text=self.text[start:end], span=Span(start=start, end=end))
         nodes = _distribute_history(nodes, [_plain_event(p) for p in parts])
         flat: list = []
         for n in nodes:
@@ -779,6 +787,7 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
+_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "compliance")
 _JUDGMENT_CATEGORIES = frozenset(Judgment.model_fields["category"].annotation.__args__)
 
 
@@ -826,9 +835,11 @@ class _Assembler:
         if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
-        for e in elements:
-            if isinstance(e, Atom) and e.type == "JUDGE":
-                return Judgment(category=e.value, text=self._span_text(start, end), span=span)
+        judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"]
+        if judged:
+            # the most specific word names it: 'able to provide written informed consent' is consent
+            category = min(judged, key=_JUDGMENT_RANK.index)
+            return Judgment(category=category, text=self._span_text(start, end), span=span)
         # a pending exception in brackets binds to what precedes it
         for i, e in enumerate(elements):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
@@ -873,6 +884,11 @@ class _Assembler:
             return with_examples(head_node, examples, self.text)
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
+        if len(pieces) > 1 and isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(pieces[0]) > 1:
+            # 'No history of myocardial infarction, unstable angina within 6 months': the
+            # negation covers every item of the list, not only the first
+            inner = self.clause(elements[1:])
+            return Not(item=inner, span=span)
         if len(pieces) > 1:
             pieces = [p for p in pieces if not all(_is_filler(e) for e in p)]
             nodes = [self._piece(p) for p in pieces]

@@ -1124,3 +1124,26 @@ def test_issue_short_unparsed_first_operand_may_qualify_the_rest():
     assert qualified.item.concept == "cardiovascular disease"
     assert [q.text for q in qualified.qualifiers] == ["Serious cardiac"]
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_issue_no_before_a_comma_list_negates_every_item():
+    """NCT01290939 'No history of myocardial infarction, unstable angina within 6 months
+    prior to randomization': the 'no' covered only the first item, so a patient with neither
+    failed the criterion."""
+    tree = parse("No history of myocardial infarction, unstable angina within 6 months prior to randomization")
+    assert isinstance(tree, Not)
+
+
+def test_issue_judgment_speaks_of_the_events_after_it():
+    """NCT02988895 'Ability to undergo diagnostic tests and surgical interventions' required
+    a surgery on record."""
+    tree = parse("Ability to undergo diagnostic tests and surgical interventions")
+    assert isinstance(tree, Judgment)
+    assert tree.text == "Ability to undergo diagnostic tests and surgical interventions"
+
+
+def test_issue_words_before_the_first_event_reach_every_event_of_an_and_chain():
+    """NCT03155997 'must have recovered (grade ≤1) from the acute effects of chemotherapy and
+    radiotherapy' required radiotherapy on record."""
+    tree = parse("Participants must have recovered (grade ≤1) from the acute effects of chemotherapy and radiotherapy")
+    assert not any(isinstance(n, Procedure) for n in (tree.items if isinstance(tree, AllOf) else (tree,)))
