@@ -429,7 +429,7 @@ class _Build(Transformer):
         nodes = _distribute_prefix(nodes, self.text)
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
-        ) and "\u00ab" not in self.text[nodes[0].span.end : nodes[-1].span.end]:
+        ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
             # 'Ability to undergo diagnostic tests and surgical interventions': the study
             # team's judgment speaks of the events after it, which are not requirements of their own
             start, end = nodes[0].span.start, nodes[-1].span.end

@@ -1147,3 +1147,12 @@ def test_issue_words_before_the_first_event_reach_every_event_of_an_and_chain():
     radiotherapy' required radiotherapy on record."""
     tree = parse("Participants must have recovered (grade ≤1) from the acute effects of chemotherapy and radiotherapy")
     assert not any(isinstance(n, Procedure) for n in (tree.items if isinstance(tree, AllOf) else (tree,)))
+
+
+def test_a_judgment_literal_beside_an_event_keeps_its_structure():
+    """Found by the round-trip property: canonical 'judgment(consent) «0» and adjuvant
+    chemotherapy' was read back as one judgment."""
+    text = "judgment(consent) «0» and adjuvant chemotherapy"
+    tree = parse(text)
+    assert isinstance(tree, AllOf)
+    assert render(tree) == text
