@@ -49,6 +49,7 @@ from engine.nodes import (
     Threshold,
     Unparsed,
     Window,
+    walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
 
@@ -118,8 +119,6 @@ _WINDOW_WORDS = re.compile(r"\b(?:within|in the (?:past|last|previous|preceding)
 
 
 def _has_windowed_event(node: Any) -> bool:
-    from engine.nodes import walk
-
     return any(
         (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _WINDOW_WORDS.search(n.text))
         for n in walk(node)

@@ -365,7 +365,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     # time units and half-lives belong to a number before them
     for i, t in enumerate(out):
         if t.type == "WORD" and i + 1 < n and out[i + 1].type in ("TIMEUNIT", "HALFLIFE"):
-            word = _text_of(t)
+            word = t.text
             if word in NUMBER_WORDS:
                 t.type, t.value = "NUMBER", Decimal(NUMBER_WORDS[word])
     for i, t in enumerate(out):
@@ -380,12 +380,10 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             t.type = "WORD"
     # ranges: number (unit) -|~|to number
     for i, t in enumerate(out):
-        if t.type in ("DASH",) or (t.type == "WORD" and _text_of(t) == "to") or (t.type == "PRIOR" and False):
+        if t.type == "DASH" or (t.type == "WORD" and t.text == "to"):
             left_ok = typ(i - 1) in ("NUMBER", "UNIT", "TIMEUNIT", "ULN")
             right_ok = typ(i + 1) == "NUMBER"
             t.type = "RANGE_SEP" if left_ok and right_ok else "WORD"
-        elif t.type == "DASH":
-            t.type = "WORD"
     # 'between a and b'
     for i, t in enumerate(out):
         if t.type == "BETWEEN":
@@ -426,14 +424,14 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             if typ(i + 1) == "ANCHOR" and before in ("TIMEUNIT", "HALFLIFE", "LONGER"):
                 pass
             else:
-                t.type = "HIST" if _text_of(t) in ("prior", "previous", "past") else "WORD"
+                t.type = "HIST" if t.text in ("prior", "previous", "past") else "WORD"
     # consent named anywhere but as a window's anchor is the consent criterion itself
     # ('able to provide written informed consent'): the study team's to assess
     for i, t in enumerate(out):
         if t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
             if t.alt is not None:
                 t.type, t.value = t.alt
-            elif t.value == "consent" and not (i > 0 and _text_of(out[i - 1]) in _TIME_PREPOSITIONS):
+            elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS):
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
@@ -468,10 +466,6 @@ def _quantity_end(out: list[Tok], i: int) -> int | None:
     return j
 
 
-def _text_of(t: Tok) -> str:
-    return t.text
-
-
 def tokenize(folded: str) -> list[Tok]:
     """Scan and type by context: the token stream the grammar reads."""
     toks = scan(folded)
@@ -480,11 +474,11 @@ def tokenize(folded: str) -> list[Tok]:
     toks = contextualize(toks)
     for t in toks:
         t.text = folded[t.start : t.end]
-    _balance(toks)
+    balance(toks)
     return toks
 
 
-def _balance(toks: list[Tok]) -> None:
+def balance(toks: list[Tok]) -> None:
     """Unmatched brackets become words, so every bracket the grammar sees has its pair."""
     stack: list[int] = []
     for i, t in enumerate(toks):

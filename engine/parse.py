@@ -21,7 +21,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
 
 from engine.errors import CriteriaError
-from engine.lexicon import Tok, tokenize
+from engine.lexicon import Tok, balance, tokenize
 from engine.nodes import (
     AllOf,
     AnyOf,
@@ -536,8 +536,6 @@ class _Build(Transformer):
             return _Assembler(self.text).clause(list(x.elements))
         if isinstance(x, _Pending):
             return Unparsed(text=self.text[x.start : x.end], span=Span(start=x.start, end=x.end))
-        if isinstance(x, (_Flat,)):
-            return self._node(x.part)
         return x
 
 
@@ -564,11 +562,6 @@ class _Chain:
     def extend(left, right, op: str) -> "_Chain":
         parts = left.parts if isinstance(left, _Chain) and left.op == op else (left,)
         return _Chain(op, (*parts, right), _start(left), _end(right))
-
-
-@dataclass(frozen=True, slots=True)
-class _Flat:
-    part: object
 
 
 def _start(x) -> int:
@@ -1405,12 +1398,11 @@ def parse(text: str) -> Predicate:
     if not text.strip():
         raise CriteriaError("empty criterion", text=text, position=0)
     if len(text) > MAX_LENGTH:
-        start = len(text) - len(text.lstrip())
-        return Unparsed(text=text.strip(), span=Span(start=start, end=start + len(text.strip())))
+        return _whole(text)
     folded = fold(text)
     toks = tokenize(folded)
     if not toks:
-        return Unparsed(text=text.strip(), span=Span(start=0, end=len(text)))
+        return _whole(text)
     for _attempt in range(len(toks) + 1):
         try:
             tree = parser().parse([_lark_token(t) for t in toks])
@@ -1424,7 +1416,7 @@ def parse(text: str) -> Predicate:
             if idx is None:
                 return _whole(text)
             toks[idx].type = "WORD"
-            _rebalance(toks)
+            balance(toks)
     else:
         return _whole(text)
     try:
@@ -1433,23 +1425,12 @@ def parse(text: str) -> Predicate:
         raise exc.orig_exc from None
     if node is None:
         return _whole(text)
-    node = _resolve_pending(node, text)
     return node
-
-
-def _rebalance(toks: list[Tok]) -> None:
-    from engine.lexicon import _balance
-
-    _balance(toks)
 
 
 def _whole(text: str) -> Unparsed:
     start = len(text) - len(text.lstrip())
     return Unparsed(text=text.strip(), span=Span(start=start, end=start + len(text.strip())))
-
-
-def _resolve_pending(node, text):
-    return node
 
 
 def _lark_token(t: Tok) -> Token:
