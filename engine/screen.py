@@ -23,7 +23,7 @@ from engine.nodes import AllOf, AnyOf, Following, Predicate, Qualified, Unparsed
 from engine.parse import parse
 from engine.patient import Patient
 from engine.render import render
-from engine.trials import Criterion, Trial
+from engine.trials import HEALTHY_VOLUNTEERS, Criterion, Trial
 
 Status = Literal["pass", "fail", "unknown"]
 TrialStatus = Literal["eligible", "ineligible", "unknown"]
@@ -170,7 +170,22 @@ def _negation_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
     return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
 
 
+def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
+    """The record's healthyVolunteers field, an inclusion criterion as CONTRACT.md asks. It
+    restricts no patient by itself: whether the trial takes healthy volunteers or not, the
+    patient's disease is what its other criteria ask about."""
+    accepts = criterion.text.endswith("Yes")
+    reason = (
+        "the trial accepts healthy volunteers as well as patients"
+        if accepts
+        else "the trial does not take healthy volunteers; which patients it takes, its other criteria say"
+    )
+    return CriterionResult(section=criterion.section, text=criterion.text, status="pass", reasons=(reason,), canonical=criterion.text)
+
+
 def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
+        return _healthy_volunteers(criterion)
     polarity = 1 if criterion.section == "inclusion" else -1
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)

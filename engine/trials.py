@@ -362,7 +362,7 @@ def _from_record(record: Any, name: str, where: str, prefix: str, source: str) -
     if healthy is not None and not isinstance(healthy, bool):
         raise fail(f"{elig_path}.healthyVolunteers", f"expected true or false, got {healthy!r}")
 
-    structured = _structured(ages["minimumAge"], ages["maximumAge"], sex)
+    structured = _structured(ages["minimumAge"], ages["maximumAge"], sex, healthy)
     return Trial(
         trial_id=nct,
         title=title or nct,
@@ -378,7 +378,11 @@ def _from_record(record: Any, name: str, where: str, prefix: str, source: str) -
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s+(years?|months?|weeks?|days?|hours?|minutes?)$", re.I)
 
 
-def _structured(minimum: str | None, maximum: str | None, sex: str | None) -> tuple[Criterion, ...]:
+HEALTHY_VOLUNTEERS = "Accepts healthy volunteers"
+"""Text of the structured criterion for the healthyVolunteers field (engine.screen decides it)."""
+
+
+def _structured(minimum: str | None, maximum: str | None, sex: str | None, healthy: bool | None) -> tuple[Criterion, ...]:
     out = []
     for label, op, value in (("Minimum age", ">=", minimum), ("Maximum age", "<=", maximum)):
         if value is None:
@@ -398,6 +402,9 @@ def _structured(minimum: str | None, maximum: str | None, sex: str | None) -> tu
         out.append(
             Criterion(section="inclusion", text=f"Sex: {word}", canonical=f"sex {word}", origin="structured")
         )
+    if healthy is not None:
+        answer = "Yes" if healthy else "No"
+        out.append(Criterion(section="inclusion", text=f"{HEALTHY_VOLUNTEERS}: {answer}", origin="structured"))
     return tuple(out)
 
 
@@ -466,7 +473,7 @@ def _trial_from_rules(doc: dict, name: str) -> Trial:
     return Trial(
         trial_id=doc["id"].strip(),
         title=doc["title"].strip(),
-        criteria=_structured(ages["minimum_age"], ages["maximum_age"], sex) + criteria,
+        criteria=_structured(ages["minimum_age"], ages["maximum_age"], sex, doc.get("healthy_volunteers")) + criteria,
         source=name,
         minimum_age=ages["minimum_age"],
         maximum_age=ages["maximum_age"],

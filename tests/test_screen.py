@@ -395,3 +395,22 @@ def test_screen_results_are_frozen():
     result = engine.screen(patient(), [trial("basic.toml")], as_of=AS_OF)
     with pytest.raises(Exception):
         result.patients[0].trials[0].status = "eligible"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("accepts", [True, False])
+def test_healthy_volunteers_field_is_an_inclusion_criterion_that_restricts_no_patient(accepts):
+    """CONTRACT.md: the structured fields, healthy volunteers among them, appear as inclusion
+    criteria. The field says whom else the trial takes; the patient's disease is for the
+    other criteria."""
+    from datetime import date
+
+    import engine
+    from engine.trials import trials_from_record
+
+    record = {"protocolSection": {"identificationModule": {"nctId": "NCT1"}, "eligibilityModule": {"healthyVolunteers": accepts}}}
+    trial = trials_from_record(record, "x")
+    patient = engine.load_patient({"id": "p"})
+    [criterion] = engine.screen([patient], [trial], as_of=date(2026, 6, 1)).patients[0].trials[0].criteria
+    assert (criterion.section, criterion.status) == ("inclusion", "pass")
+    assert criterion.text == f"Accepts healthy volunteers: {'Yes' if accepts else 'No'}"
+    assert criterion.reasons

@@ -56,6 +56,7 @@ def test_single_study_object():
         ("inc", "Minimum age: 18 Years"),
         ("inc", "Maximum age: 75 Years"),
         ("inc", "Sex: female"),
+        ("inc", "Accepts healthy volunteers: No"),
         ("inc", "Age 18 years or older"),
         ("inc", "Absolute neutrophil count >= 1500/uL"),
         ("exc", "Pregnant or breastfeeding"),
@@ -70,7 +71,7 @@ def test_api_page():
     assert trials[0].title == "Official title used when the brief title is empty"
     assert trials[1].title == "NCT90000003"
     # no eligibility text: only the structured criteria, not an error
-    assert shape(trials[1].criteria) == [("inc", "Sex: male")]
+    assert shape(trials[1].criteria) == [("inc", "Sex: male"), ("inc", "Accepts healthy volunteers: Yes")]
     assert trials[1].healthy_volunteers is True
 
 
@@ -96,6 +97,7 @@ def test_curated_rules_file():
     assert (trial.trial_id, trial.title, trial.source) == ("LOCAL-0001", "Curated fixture", str(GOOD / "curated.toml"))
     assert shape(trial.criteria) == [
         ("inc", "Minimum age: 12 Years"),
+        ("inc", "Accepts healthy volunteers: No"),
         (
             "inc",
             "Relapsed disease defined as at least one of the following:",
@@ -161,7 +163,9 @@ def test_identical_duplicates_are_kept_once(tmp_path):
         ({"sex": "FEMALE"}, [("Sex: female", "sex female")]),
         ({"sex": "MALE"}, [("Sex: male", "sex male")]),
         ({"sex": "ALL"}, []),
-        ({"healthyVolunteers": True}, []),
+        # CONTRACT.md: healthy volunteers appear as an inclusion criterion too (engine.screen decides it)
+        ({"healthyVolunteers": True}, [("Accepts healthy volunteers: Yes", None)]),
+        ({"healthyVolunteers": False}, [("Accepts healthy volunteers: No", None)]),
         ({"minimumAge": "N/A"}, []),
     ],
 )
@@ -679,9 +683,9 @@ def test_rules_dir():
 def test_bundled_rules_load():
     trials = bundled()
     assert sorted(trials) == ["NCT04984356", "NCT06709469", "NCT07339332"]
-    assert counts(trials["NCT04984356"]) == (1, 9, 10)
-    assert counts(trials["NCT07339332"]) == (2, 11, 22)
-    assert counts(trials["NCT06709469"]) == (1, 12, 10)
+    assert counts(trials["NCT04984356"]) == (2, 9, 10)
+    assert counts(trials["NCT07339332"]) == (3, 11, 22)
+    assert counts(trials["NCT06709469"]) == (1, 12, 10)  # the page does not say whether it takes healthy volunteers
     for trial in trials.values():
         # every curated restatement says why
         assert all(c.note for c in walk(trial.criteria) if c.canonical is not None and c.origin == "text")
