@@ -205,8 +205,50 @@ def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_worl
     )
 
 
+# A heading that introduces a list in which one item (or a few) is enough: 'One of the
+# following tumor types:', 'at least two of the following', 'either'. Under an exclusion,
+# 'all of the following' / 'both' asks for several items together.
+_ANY_LIST = re.compile(
+    r"\b(?:(?:at least|any|only|exactly)\s+)?(?:one|two|three|\d+)\s+(?:or more\s+)?of\b|\bany of\b|\beither\b|\bat least one\b",
+    re.IGNORECASE,
+)
+_ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
+_LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+
+
+def _opens_flat_list(criterion: Criterion) -> bool:
+    """A heading whose items the record gives as its siblings rather than its children
+    (registry text often loses the indentation), where one item alone does not decide."""
+    text = criterion.text.strip()
+    if criterion.children or not _LIST_HEADING.search(text):
+        return False
+    cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+    return bool(cue.search(text))
+
+
+def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResult]) -> list[CriterionResult]:
+    """After a heading such as 'One of the following solid tumors:' with no sub-items, the
+    items that follow it in its section may be its alternatives ('Endometrial cancer',
+    'Gastric cancer', ...), and where that list ends the record does not say. None of them
+    can rule the patient out alone: a fail becomes unknown, with the heading named."""
+    heading: dict[str, str] = {}
+    capped = []
+    for criterion, result in zip(criteria, results):
+        opened = heading.get(criterion.section)
+        if opened is not None and result.status == "fail":
+            reason = (
+                f'may be one item of the list under "{opened}", which the record does not nest, '
+                "so it cannot rule the patient out by itself"
+            )
+            result = result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+        if _opens_flat_list(criterion):
+            heading[criterion.section] = criterion.text.strip()
+        capped.append(result)
+    return capped
+
+
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria)
+    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria])
     statuses = [r.status for r in results]
     if "fail" in statuses:
         status: TrialStatus = "ineligible"
@@ -218,7 +260,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
         trial_id=trial.trial_id,
         title=trial.title,
         status=status,
-        criteria=results,
+        criteria=tuple(results),
         unknown=statuses.count("unknown"),
         source=trial.source,
     )

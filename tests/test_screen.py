@@ -414,3 +414,81 @@ def test_healthy_volunteers_field_is_an_inclusion_criterion_that_restricts_no_pa
     assert (criterion.section, criterion.status) == ("inclusion", "pass")
     assert criterion.text == f"Accepts healthy volunteers: {'Yes' if accepts else 'No'}"
     assert criterion.reasons
+
+
+# ---------------------------------------------------------------- lists that lost their nesting
+
+
+def _flat(section: str, heading: str, items: list[str], *, nested: bool = False):
+    from engine.trials import Criterion, Trial
+
+    kids = tuple(Criterion(section=section, text=t) for t in items)
+    if nested:
+        criteria = (Criterion(section=section, text=heading, children=kids),)
+    else:
+        criteria = (Criterion(section=section, text=heading), *kids)
+    return Trial(trial_id="NCT00000001", title="flat list", source="-", criteria=criteria)
+
+
+# NCT05007106: the tumor types are siblings of their heading in the record.
+TUMOR_HEADING = "One of the following histologically or cytologically confirmed, advanced (unresectable or metastatic) solid tumors:"
+TUMORS = ["Endometrial cancer", "Ovarian cancer", "Gastric cancer"]
+
+
+def _screen_trial(p, t) -> TrialResult:
+    return engine.screen([p], [t], as_of=AS_OF).patients[0].trials[0]
+
+
+def test_items_after_a_one_of_heading_cannot_rule_out_alone():
+    result = _screen_trial(patient(), _flat("inclusion", TUMOR_HEADING, TUMORS))
+    assert result.status == "unknown"
+    for text in TUMORS:
+        c = criterion(result, text)
+        assert c.status == "unknown"
+        assert "may be one item of the list under" in c.reasons[0]
+        assert "no record of" in " ".join(c.reasons)  # the item's own reading stays visible
+
+
+def test_a_passing_item_after_a_one_of_heading_still_passes():
+    gastric = {"name": "gastric cancer", "icd10cm": "C16.9", "status": "active", "onset": "2025-01-01"}
+    result = _screen_trial(patient(conditions=[gastric]), _flat("inclusion", TUMOR_HEADING, TUMORS))
+    assert criterion(result, "Gastric cancer").status == "pass"
+
+
+def test_nested_items_of_a_one_of_heading_are_not_capped():
+    result = _screen_trial(patient(), _flat("inclusion", TUMOR_HEADING, TUMORS, nested=True))
+    [heading] = result.criteria
+    assert [c.status for c in heading.children] == ["fail"] * 3
+    assert not any("may be one item" in r for c in heading.children for r in c.reasons)
+
+
+def test_items_after_an_all_of_inclusion_heading_still_rule_out():
+    result = _screen_trial(patient(), _flat("inclusion", "Patients must meet all of the following:", TUMORS))
+    assert result.status == "ineligible"
+    assert criterion(result, "Gastric cancer").status == "fail"
+
+
+@pytest.mark.parametrize(
+    ("heading", "status"),
+    [
+        ("Patients with both of the following:", "unknown"),  # one item alone does not exclude
+        ("Any of the following:", "fail"),  # each item excludes alone
+    ],
+)
+def test_exclusion_headings_cap_only_where_items_combine(heading, status):
+    result = _screen_trial(patient(conditions=[MI]), _flat("exclusion", heading, ["acute myocardial infarction", "HIV infection"]))
+    assert criterion(result, "acute myocardial infarction").status == status
+
+
+def test_a_cap_stays_within_its_section():
+    from engine.trials import Criterion, Trial
+
+    criteria = (
+        Criterion(section="inclusion", text=TUMOR_HEADING),
+        Criterion(section="inclusion", text="Endometrial cancer"),
+        Criterion(section="exclusion", text="HIV infection"),
+    )
+    t = Trial(trial_id="NCT00000002", title="t", source="-", criteria=criteria)
+    result = _screen_trial(patient(conditions=[HIV]), t)
+    assert criterion(result, "HIV infection").status == "fail"
+    assert result.status == "ineligible"
