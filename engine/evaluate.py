@@ -420,6 +420,9 @@ def _check_bound(value: _Value, op: str, threshold: Threshold, concept: Any, nam
     scale = getattr(concept, "scale", None) if concept is not None else None
     if scale:
         return _check_scale(value, op, threshold, scale, name)
+    misprint = _misprint(threshold, concept, name)
+    if misprint:
+        return _Check(Truth.UNKNOWN, (misprint,), ())
     target = threshold.unit
     if target is None:
         if value.unit is None or (concept is not None and concept.unit is None):
@@ -438,6 +441,23 @@ def _check_bound(value: _Value, op: str, threshold: Threshold, concept: Any, nam
     if converted is None:
         return _Check(Truth.UNKNOWN, (f"{value.label}: {problem}",), (f"{name} in {target}",))
     return _compare(value, converted, op, threshold.value, target)
+
+
+def _misprint(threshold: Threshold, concept: Any, name: str) -> str | None:
+    """A threshold no trial could mean ('hemoglobin >= 9 g/mm3', written for 9 g/dL) is
+    a misprint: compared as written it would decide against every patient, so it is not
+    compared at all. The measure's `plausible` range (in its unit) says what could be meant."""
+    plausible = getattr(concept, "plausible", None) if concept is not None else None
+    if plausible is None or threshold.unit is None:
+        return None
+    amount, _ = _convert(threshold.value, threshold.unit, concept.unit, concept)
+    low, high = plausible
+    if amount is None or low <= amount <= high:
+        return None
+    return (
+        f"threshold {fmt(threshold.value)} {threshold.unit} ({derive.shown(amount)} {concept.unit}) is outside "
+        f"{fmt(low)}-{fmt(high)} {concept.unit}, where a {name} threshold can lie: probably a misprint in the criterion; not compared"
+    )
 
 
 def _convert(amount: Decimal, unit: str, target: str, concept: Any) -> tuple[Decimal | None, str]:

@@ -52,7 +52,7 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
 _PARENT_KIND = {"drug": "drug_class"}
 
 _ENTRY_KEYS = {
-    "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "derived", "note", "source", *CODE_SYSTEMS},
+    "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
     "condition": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
@@ -74,6 +74,7 @@ class Concept(BaseModel):
     molar_mass: Decimal | None = None
     scale: tuple[int, int] | None = None
     uln: tuple[Decimal, str, str] | None = None  # (value, unit or '' for a ratio, source)
+    plausible: tuple[Decimal, Decimal] | None = None  # thresholds outside, in `unit`, are misprints
     derived: bool = False
     prednisone_equivalent_mg: Decimal | None = None
     half_life_hours: Decimal | None = None
@@ -517,15 +518,27 @@ def _strings(source: str, where: str, value, *, field: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _decimal(source: str, where: str, value, *, field: str) -> Decimal:
+def _plausible(source: str, where: str, value, unit: str | None) -> tuple[Decimal, Decimal]:
+    if unit is None:
+        raise InputError(source, f"{where}.plausible", "needs the measure's unit, which the range is in")
+    if not (isinstance(value, list) and len(value) == 2):
+        raise InputError(source, f"{where}.plausible", "must be [low, high] in the measure's unit")
+    low, high = (_decimal(source, where, v, field="plausible", zero=True) for v in value)
+    if not low < high:
+        raise InputError(source, f"{where}.plausible", "must be [low, high] with low < high")
+    return low, high
+
+
+def _decimal(source: str, where: str, value, *, field: str, zero: bool = False) -> Decimal:
     try:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InvalidOperation
         d = Decimal(str(value))
     except InvalidOperation as exc:
         raise InputError(source, f"{where}.{field}", f"not a number: {value!r}") from exc
-    if not d.is_finite() or d <= 0:
-        raise InputError(source, f"{where}.{field}", f"must be a positive number, not {value!r}")
+    if not d.is_finite() or d < 0 or (d == 0 and not zero):
+        kind = "a number >= 0" if zero else "a positive number"
+        raise InputError(source, f"{where}.{field}", f"must be {kind}, not {value!r}")
     return d
 
 
@@ -591,6 +604,8 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
             if not isinstance(u["unit"], str) or (u["unit"] and u["unit"] not in CANONICAL_UNITS):
                 raise InputError(source, f"{where}.uln.unit", f"unknown canonical unit {u['unit']!r} ('' for a ratio)")
             fields["uln"] = (_decimal(source, where, u["value"], field="uln.value"), u["unit"], u["source"])
+        if "plausible" in entry:
+            fields["plausible"] = _plausible(source, where, entry["plausible"], unit)
         derived = entry.get("derived", False)
         if not isinstance(derived, bool):
             raise InputError(source, f"{where}.derived", "must be true or false")

@@ -1236,3 +1236,69 @@ def test_status_concepts_stay_unknown_in_the_closed_world():
         assert any("do not show its absence" in r for r in outcome.reasons)
     # an ordinary concept is still absent in the closed world
     assert evaluate(Condition(concept="myocardial infarction"), patient, as_of=date(2026, 6, 1)).truth is Truth.FALSE
+
+
+# ---------------------------------------------------------------- misprinted thresholds
+
+
+def _real(text: str, observations: list[dict]) -> Outcome:
+    """A corpus line parsed and evaluated with the bundled vocabulary."""
+    from engine import load_patient, parse
+
+    p = load_patient({"id": "p", "birth_date": "1970-01-01", "sex": "male", "observations": observations})
+    return evaluate(parse(text), p, as_of=d("2026-06-01"))
+
+
+HB = {"loinc": "718-7", "value": 16.9, "unit": "g/dL", "date": "2026-05-01"}
+PLT = {"loinc": "777-3", "value": 50, "unit": "10*9/L", "date": "2026-05-01"}
+ALB = {"loinc": "1751-7", "value": 4.0, "unit": "g/dL", "date": "2026-05-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "observations"),
+    [
+        ("hemoglobin≥9g/mm3", [HB]),  # NCT01730677, for 9 g/dL: would fail every patient
+        ("Hemoglobin >= 9 mg/dL", [HB]),
+        ("Hemoglobin ≥ 90g/dl.", [HB]),
+        ("Platelets ≥ 100.000/mm3", [PLT]),  # NCT corpus line "f. Platelets …": a decimal point for a thousands separator
+        ("Platelet count ≥ 100,000 per mL of blood", [PLT]),
+        ("Albumin ≥ 2.5 mg/dL", [ALB]),
+    ],
+)
+def test_a_threshold_no_trial_could_mean_is_not_compared(text, observations):
+    outcome = _real(text, observations)
+    assert outcome.truth is Truth.UNKNOWN
+    assert "probably a misprint" in text_of(outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "observations", "truth"),
+    [
+        ("Hemoglobin > 9.0 g/dL", [HB], Truth.TRUE),
+        ("hemoglobin >= 90 g/L", [HB], Truth.TRUE),
+        ("Platelets ≥ 100,000/uL", [PLT], Truth.FALSE),
+        ("Serum albumin ≥ 25 g/L", [ALB], Truth.TRUE),
+    ],
+)
+def test_plausible_thresholds_are_compared(text, observations, truth):
+    assert _real(text, observations).truth is truth
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"plausible": [5]}, "must be [low, high]"),
+        ({"plausible": [5, 1]}, "low < high"),
+        ({"plausible": [-1, 1]}, "a number >= 0"),
+        ({"unit": None, "plausible": [0, 1]}, "needs the measure's unit"),
+    ],
+)
+def test_a_bad_plausible_range_is_a_clear_vocabulary_error(entry, problem):
+    from engine.errors import InputError
+    from engine.vocab import _concept
+
+    fields = {"name": "x", "unit": "g/dL", "source": "test", **entry}
+    if fields["unit"] is None:
+        del fields["unit"]
+    with pytest.raises(InputError, match=problem.replace("[", r"\[")):
+        _concept("measures.toml", "measure", "measure[0]", fields)
