@@ -317,12 +317,19 @@ class _Build(Transformer):
         says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
         parts = list(chain.parts)
-        sentences = self._sentences(parts)
+        sentences, series = self._sentences(parts)
         if len(sentences) > 1:
             # 'ANC >= 500 /uL; platelets >= 50000 /uL or hemoglobin >= 9 g/dL': a semicolon or
             # a full stop ends a clause, so binds looser than the connectives inside it
             nodes = [self._node(seg[0]) if len(seg) == 1 else self._chain(_Chain(chain.op, tuple(seg), _start(seg[0]), _end(seg[-1]))) for seg in sentences]
-            return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
+            span = Span(start=nodes[0].span.start, end=nodes[-1].span.end)
+            combined = _combine(nodes, span, self.text, [False] * len(nodes))
+            if series is None:
+                return combined
+            # '... after the last dose of paclitaxel, docetaxel or irinotecan': the list runs
+            # across a comma that also ends clauses here, so where it belongs is not known
+            piece = Unparsed(text=self.text[series : chain.end], span=Span(start=series, end=chain.end))
+            return Qualified(item=combined, qualifiers=(piece,), span=span)
         if chain.op in ("or", "nor"):
             # 'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values
             i = 0
@@ -345,10 +352,12 @@ class _Build(Transformer):
             return self._join(parts, AnyOf)
         return self._join(parts, AllOf)
 
-    def _sentences(self, parts: list) -> list[list]:
+    def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
         stop before a capital letter. A separator right before the connective ('A; B; or
-        C') marks a list, and then none of its separators is a boundary."""
+        C') marks a list, and then none of its separators is a boundary. Also where a cut
+        comma begins a list of terms that the chain's connective goes on ('..., docetaxel
+        or irinotecan'), or None."""
         def boundary(els, i) -> bool:
             e = els[i]
             if not isinstance(e, Atom):
@@ -365,7 +374,7 @@ class _Build(Transformer):
         for p in parts[:-1]:
             if isinstance(p, Clause) and p.elements and isinstance(p.elements[-1], Atom) and p.elements[-1].type in ("SEMI", "COMMA"):
                 if any(isinstance(e, Atom) and e.type == "SEMI" for q in parts if isinstance(q, Clause) for e in q.elements):
-                    return [parts]
+                    return [parts], None
         # 'female >= 18 years, ECOG 0-2 or KPS >= 60, life expectancy >= 3 months': where the
         # comma pieces are not a list of terms ('AML, MDS, or CML'), a comma ends a clause too,
         # and binds looser than the 'or' inside one; read as one chain, every requirement of
@@ -379,6 +388,7 @@ class _Build(Transformer):
 
         comma_cuts = not _term_list(parts) and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
         outer = boundary
+        series: list[int] = []
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
             e = els[i]
@@ -393,6 +403,8 @@ class _Build(Transformer):
                 continue
             els = list(p.elements)
             cuts = [i for i in range(1, len(els) - 1) if boundary(els, i)]
+            if comma_cuts and p is not parts[-1]:
+                series.extend(_start(els[i - 1]) for i in cuts if _series_comma(els, i))
             start = 0
             for c in cuts:
                 piece = els[start:c]
@@ -403,7 +415,7 @@ class _Build(Transformer):
             piece = els[start:]
             if piece and not all(_is_filler(e) for e in piece):
                 segments[-1].append(Clause(tuple(piece), _start(piece[0]), _end(piece[-1])))
-        return [seg for seg in segments if seg]
+        return [seg for seg in segments if seg], min(series, default=None)
 
     def _join(self, operands: list, cls) -> Predicate:
         first = operands[0]
@@ -643,6 +655,24 @@ def _term_list(parts: list) -> bool:
         if sum(getattr(e, "type", None) == "WORD" for e in sig) > 2:
             return False
     return True
+
+
+_TERMS = ("CONDITION", "DRUG", "PROCEDURE")
+
+
+def _series_comma(els: list, i: int) -> bool:
+    """A comma between two terms after which only terms and commas follow to the end of the
+    operand: 'paclitaxel, docetaxel' before 'or irinotecan'."""
+    def term(e) -> bool:
+        return isinstance(e, Atom) and e.type in _TERMS
+
+    rest = els[i + 1 :]
+    return (
+        els[i].type == "COMMA"
+        and term(els[i - 1])
+        and bool(rest)
+        and all(term(e) or (isinstance(e, Atom) and e.type == "COMMA") for e in rest)
+    )
 
 
 def _inside_examples(els: list, i: int) -> bool:

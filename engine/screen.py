@@ -156,18 +156,29 @@ _NEGATION = re.compile(
 )
 
 
-def _negation_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
-    """A negation among the words not understood ('Pregnant and lactating women are
-    excluded from the study', listed as an inclusion) may reverse the whole criterion, and
-    where it was left in the tree says nothing of its scope: the verdict stays unknown.
-    Curated canonical forms place their unparsed pieces on purpose and are not capped."""
+# 'For patients who have received chemotherapy in the past 6 months, a CD4 count < 250
+# cells/mcl during chemotherapy is permitted': what a permission allows is no requirement.
+_PERMISSION = re.compile(r"\b(?:permit\w*|allow\w*|acceptable|eligible|may)\b", re.IGNORECASE)
+
+
+def _reversal_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
+    """A negation or a permission among the words not understood ('Pregnant and lactating
+    women are excluded from the study', listed as an inclusion; '... are permitted') may
+    reverse the whole criterion or turn a requirement into an allowance, and where it was
+    left in the tree says nothing of its scope: the verdict stays unknown. Curated canonical
+    forms place their unparsed pieces on purpose and are not capped."""
     if outcome.truth is Truth.UNKNOWN:
         return outcome
-    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed) and _NEGATION.search(n.text)]
-    if not pieces:
-        return outcome
-    reason = f'a negation was not understood ("{pieces[0]}"): it could reverse the verdict, which would otherwise be {outcome.truth.value}'
-    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
+    for pattern, what, effect in (
+        (_NEGATION, "a negation", "reverse the verdict"),
+        (_PERMISSION, "a permission", "make a requirement an allowance"),
+    ):
+        found = next((piece for piece in pieces if pattern.search(piece)), None)
+        if found is not None:
+            reason = f'{what} was not understood ("{found}"): it could {effect}, which would otherwise be {outcome.truth.value}'
+            return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+    return outcome
 
 
 def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
@@ -191,7 +202,7 @@ def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_worl
     tree = _with_children(own, criterion)
     outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
     if criterion.canonical is None:
-        outcome = _negation_not_understood(outcome, own)
+        outcome = _reversal_not_understood(outcome, own)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
     return CriterionResult(
         section=criterion.section,

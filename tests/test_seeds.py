@@ -281,3 +281,48 @@ def test_issue_microlitre_is_not_mantle_cell_lymphoma():
     """NCT03095352 'ANC >=1,000 /microliter (mcL)': 'mcL' was read as mantle cell lymphoma."""
     tree = engine.parse("Absolute neutrophil count (ANC) >=1,000 /microliter (mcL)")
     assert "mantle" not in engine.render(tree)
+
+
+# -- safety nets found by screening Synthea patients against the corpus -------------------
+
+SYNTHETIC = {"id": "s", "birth_date": "1942-03-19", "sex": "female"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04704661: read as 'history of chemotherapy within 6 months' required
+        "For patients who have received chemotherapy in the past 6 months, a CD4 count < 250 cells/mcl during "
+        "chemotherapy is permitted as long as viral loads were undetectable during this same chemotherapy",
+        # NCT05319873: read as 'red blood cell transfusion and filgrastim' required
+        "For Phase Ib only: Phase Ib allows for red blood cell transfusion, filgrastim (G-CSF), and hydration to "
+        "meet eligibility requirements at the discretion of the investigator",
+    ],
+)
+def test_issue_a_permission_not_understood_is_no_requirement(tmp_path, text):
+    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert "a permission was not understood" in criterion.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "series"),
+    [
+        (  # NCT02564263: 'docetaxel or irinotecan' became a requirement of its own
+            "Participants of reproductive potential must be willing to use adequate contraception for the course of "
+            "the study through 120 days after the last dose of pembrolizumab or through 180 days after the last dose "
+            "of paclitaxel, docetaxel or irinotecan",
+            "«paclitaxel, docetaxel or irinotecan»",
+        ),
+        (  # NCT04862585: each drug of the list became a requirement of its own
+            "Patients scheduled to receive at least 4 doses of paclitaxel as a single-agent or in combination with "
+            "trastuzumab, pertuzumab, bevacizumab, pembrolizumab, lapatinib, gemcitabine or other drug combination "
+            "(excluding cisplatin or carboplatin) for the treatment of any stage, histologically confirmed breast cancer",
+            "«trastuzumab, pertuzumab, bevacizumab, pembrolizumab, lapatinib, gemcitabine or other",
+        ),
+    ],
+)
+def test_issue_a_list_of_terms_across_a_clause_comma_is_not_a_requirement_of_its_own(tmp_path, text, series):
+    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert series in criterion.canonical  # the list is shown as not placed
