@@ -41,18 +41,21 @@ NUMBER_WORDS = {
 # can match the same text; the scanner takes the longest match over all of them.
 _PHRASES: list[tuple[str, str, object]] = [
     # operators, symbols first
-    (r">\s*/\s*=|>\s*=|=\s*>|\u2265", "OP", ">="),
-    (r"<\s*/\s*=|<\s*=|=\s*<|\u2264", "OP", "<="),
+    (r">\s*/\s*=|>\s*=|=\s*>|\u2265|>\s*or\s*=(?:\s*to)?", "OP", ">="),
+    (r"<\s*/\s*=|<\s*=|=\s*<|\u2264|<\s*or\s*=(?:\s*to)?", "OP", "<="),
     (r">", "OP", ">"),
     (r"<", "OP", "<"),
     (r"=", "OP", "="),
-    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than", "OP", ">="),
-    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than", "OP", "<="),
-    (r"(?:greater|more|higher|larger) than|exceeding|exceeds|above|over", "OP", ">"),
-    (r"(?:less|lower|fewer|smaller) than|below|under", "OP", "<"),
+    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?", "OP", ">="),
+    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?", "OP", "<="),
+    (r"(?:greater|more|higher|larger|older) than|exceeding|exceeds|above|over", "OP", ">"),
+    (r"(?:less|lower|fewer|smaller|younger) than|below|under", "OP", "<"),
+    # 'under the age of 18': the age and its operator in one phrase (scan makes two tokens)
+    (r"(?:over|above|older than) the age of", "AGE_OP", ">"),
+    (r"(?:under|below|younger than) the age of", "AGE_OP", "<"),
     (r"equal to|equals", "OP", "="),
-    (r"or (?:more|greater|higher|above|older|over)|and (?:above|older|over|greater|higher)|(?:and|or) (?:more|greater)", "POSTOP", ">="),
-    (r"or (?:less|lower|fewer|below|younger|under)|and (?:below|younger|under|less|lower)", "POSTOP", "<="),
+    (r"or (?:more|greater|higher|above|older|over)(?! than)|and (?:above|older|over|greater|higher)(?! than)|(?:and|or) (?:more|greater)(?! than)", "POSTOP", ">="),
+    (r"or (?:less|lower|fewer|below|younger|under)(?! than)|and (?:below|younger|under|less|lower)(?! than)", "POSTOP", "<="),
     (r"inclusive", "WORD", None),
     (r"between", "BETWEEN", None),
     # connectives
@@ -73,9 +76,9 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
     (r"whichever is (?:longer|greater|later)", "LONGER", None),
     # normal limits: the multiplier sign and the limit are one token
-    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?|uln)(?:\s*\(uln\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
+    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?(?: range)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
     (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal|lln)(?:\s*\(lln\))?", "LLN", "LLN"),
-    (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|uln)", "ULN_BARE", "ULN"),
+    (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|upper normal limit|normal upper limit|uln)", "ULN_BARE", "ULN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (r"(?:the )?(?:enrollment|enrolment|study entry|registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
@@ -83,6 +86,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:first dose|first administration|start of (?:study )?(?:treatment|therapy)|day 1|study treatment|study drug|treatment start)(?: of (?:study )?(?:drug|treatment))?", "ANCHOR", "first_dose"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
     (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
+    # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
+    (r"at (?:the )?time of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?|icf))", "ANCHOR", "screening"),
     # history and state
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|use of|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     (r"active|current|currently|ongoing|uncontrolled", "ACTIVE", None),
@@ -92,7 +97,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"male or female|female or male|males or females|females or males|men or women|women or men|men and women|women and men|males and females|male and female|both sexes|either sex|all sexes", "SEX", ("female", "male")),
     (r"female|females|women|woman|girls|sex female", "SEX", ("female",)),
     (r"male|males|men|man|boys|sex male", "SEX", ("male",)),
-    (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of", "AGE", None),
+    (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of|years?-old|yrs?-old|y/o|y\.o\.?", "AGE", None),
     (r"adults?|adolescents?|children|child|pediatric|paediatric|minors?", "AGE", None),
     # judgment and administration: the whole clause is the study team's to assess
     (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
@@ -254,7 +259,7 @@ def scan(folded: str) -> list[Tok]:
         if m and not (m.end() < n and folded[m.end()].isalpha() and not _unit_or_time_at(folded, m.end())):
             # a number glued to a word or a hyphen is part of a name ('CD7', 'T-2'), except the
             # second number of a range written with a hyphen ('ECOG 0-2', 'ages 12-17')
-            after_range_dash = folded[pos - 1 : pos] == "-" and len(toks) >= 2 and toks[-1].type == "DASH" and toks[-1].end == pos and toks[-2].type in ("NUMBER", "UNIT")
+            after_range_dash = folded[pos - 1 : pos] == "-" and len(toks) >= 2 and toks[-1].type == "DASH" and toks[-1].end == pos and toks[-2].type in ("NUMBER", "UNIT", "TIMEUNIT")
             if after_range_dash or not (pos > 0 and (folded[pos - 1].isalpha() or folded[pos - 1] in "-.")):
                 toks.append(Tok("NUMBER", pos, m.end(), _number_value(m.group())))
                 pos = m.end()
@@ -290,6 +295,12 @@ def scan(folded: str) -> list[Tok]:
             _pattern, ttype, value = _PHRASES[idx]
             if ttype == "WORD":
                 value = None
+            if ttype == "AGE_OP":
+                # 'under the age of 18': the word age (no text of its own) before the operator
+                toks.append(Tok("AGE", pos, pos))
+                toks.append(Tok("OP", pos, pm.end(), value))
+                pos = pm.end()
+                continue
             tm = _TIME_AHEAD.match(folded, pos) if ttype == "AGE" and toks and toks[-1].type == "NUMBER" else None
             if tm is not None and tm.end() < pm.end():
                 # '18 years of age', '30 years old': the number's time unit, then the age word
@@ -309,6 +320,9 @@ def scan(folded: str) -> list[Tok]:
             toks.append(Tok(_PUNCT[ch], pos, pos + 1, ch))
             pos += 1
             continue
+        if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _TIME_AHEAD.match(folded, pos + 1):
+            pos += 1  # '6-month', '50-year-old': the hyphen joins a number to its time unit
+            continue
         if _DASH.match(folded, pos):
             toks.append(Tok("DASH", pos, pos + 1, ch))
             pos += 1
@@ -327,7 +341,7 @@ def scan(folded: str) -> list[Tok]:
     return toks
 
 
-_TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe))(?![a-z])")
+_TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe)|y(?=/o|\.o))(?![a-z])")
 
 
 # a multiple of a normal limit written without a space: '2xULN', '≤2× upper limit of normal'
@@ -351,6 +365,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     tables have no place for it.
     """
     out = [Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks]
+    _drop_list_marker(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -377,13 +392,19 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             else:
                 t.type = "WORD"
         if t.type == "ULN_BARE":
-            t.type = "WORD"
+            # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
+            t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
     # ranges: number (unit) -|~|to number
     for i, t in enumerate(out):
         if t.type == "DASH" or (t.type == "WORD" and t.text == "to"):
             left_ok = typ(i - 1) in ("NUMBER", "UNIT", "TIMEUNIT", "ULN")
             right_ok = typ(i + 1) == "NUMBER"
             t.type = "RANGE_SEP" if left_ok and right_ok else "WORD"
+    # '= 18.5-29.9 kg/m2': an operator before a range; '=' says the range, any other is not understood
+    for i, t in enumerate(out):
+        j = _quantity_end(out, i + 1) if t.type == "OP" else None
+        if j is not None and typ(j) == "RANGE_SEP":
+            t.type = "DROP" if t.value == "=" else "WORD"
     # 'between a and b'
     for i, t in enumerate(out):
         if t.type == "BETWEEN":
@@ -435,6 +456,21 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+def _drop_list_marker(out: list[Tok]) -> None:
+    """'15. History of ...', '1)Age: 20-35 years; 2) first parturients': a list item's number
+    or letter, at the start of a criterion or of a clause after a semicolon (several items
+    the record ran into one line), numbers the item; it says nothing of it."""
+    for i in range(len(out) - 2):
+        if i > 0 and out[i - 1].type != "SEMI":
+            continue
+        first, mark, nxt = out[i], out[i + 1], out[i + 2]
+        numbered = first.type == "NUMBER" and first.value == first.value.to_integral_value() and "." not in first.text
+        lettered = len(first.text) == 1 and first.text.isalpha()
+        spaced = nxt.start > mark.end or mark.text == ")"
+        if (numbered or lettered) and mark.start == first.end and mark.text in (".", ")") and mark.type in ("WORD", "RPAR") and spaced:
+            first.type = mark.type = "DROP"
 
 
 # 'MI prior to informed consent': consent named as a point in time, not the consent criterion

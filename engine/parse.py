@@ -11,6 +11,7 @@ around it that could change its meaning is `Qualified`, and so stays unknown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -20,7 +21,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
 
-from engine.errors import CriteriaError
+from engine.errors import CriteriaError, UnitError
 from engine.lexicon import Tok, balance, tokenize
 from engine.nodes import (
     AllOf,
@@ -153,7 +154,7 @@ _TIME_UNITS = {
     "day": "day", "days": "day",
     "week": "week", "weeks": "week", "wk": "week", "wks": "week",
     "month": "month", "months": "month", "mo": "month", "mos": "month",
-    "year": "year", "years": "year", "yr": "year", "yrs": "year",
+    "year": "year", "years": "year", "yr": "year", "yrs": "year", "y": "year",
 }
 
 # Words that carry no meaning a verdict could turn on, in the places criteria use them.
@@ -166,6 +167,17 @@ FILLER = frozenset(
     normal . - any all following: include includes etc. also either inclusive receiving taking
     both only there their his her they he she it its this these be documented known etc""".split()
 )
+
+
+# Filler words that name what a number measures: after an age word they say the number is not an age.
+_MEASURE_NOUNS = frozenset("score scores level levels value values count counts result results concentration status test tests".split())
+
+
+_AGE_INSIDE = re.compile(r"\b(?:of age|old)\b")
+
+
+def _measure_noun(el) -> bool:
+    return isinstance(el, Atom) and el.type == "WORD" and str(el.value) in _MEASURE_NOUNS
 
 
 def _is_filler(el) -> bool:
@@ -194,7 +206,7 @@ class _Build(Transformer):
         end = number.end_pos
         for tok in items[1:]:
             if tok.type == "UNIT":
-                unit = tok.value.value
+                unit = self._unit_as_written(tok)
             elif tok.type == "TIMEUNIT":
                 time = _TIME_UNITS.get(str(tok.value.text).rstrip("."), None)
                 unit = tok.value.text
@@ -205,6 +217,20 @@ class _Build(Transformer):
                 rel = tok.value.value
             end = tok.end_pos
         return Qty(number.value.value, unit, time, rel, number.start_pos, end)
+
+    def _unit_as_written(self, tok) -> str:
+        """The unit of a token; read again in the text's own case where case tells units apart
+        ('450 G/L' is giga-cells, 'g/L' grams: engine.lexicon reads folded, lower-case text),
+        unless the whole criterion is in capitals."""
+        written = self.text[tok.start_pos : tok.end_pos].strip()
+        if "G" not in written or self.text.upper() == self.text:
+            return tok.value.value
+        from engine.units import normalize_unit
+
+        try:
+            return normalize_unit(written)
+        except UnitError:  # the folded reading stands
+            return tok.value.value
 
     def bound(self, items):
         if isinstance(items[0], Token):  # OP quantity
@@ -995,7 +1021,7 @@ class _Assembler:
                 if isinstance(x, Atom) and x.type == "SLASH" and j + 1 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].type == e.type:
                     measures.append(j + 1)
                     j += 2
-                elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng))):
+                elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng)) and not (e.type == "AGE" and _measure_noun(x))):
                     j += 1
                 elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
                     cases.append(j)
@@ -1048,7 +1074,8 @@ class _Assembler:
                 continue
             q = e.qty if isinstance(e, Bnd) else e.high
             if q.time in ("year", "month") and not q.relative_to:
-                age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els)
+                # '18 years of age or older': the age words inside the bound (engine.lexicon drops them)
+                age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els) or _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
                 if not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els))):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
@@ -1061,7 +1088,9 @@ class _Assembler:
             if i in used or not (isinstance(e, Atom) and e.type == "AGE"):
                 continue
             nxt = next((j for j in range(i + 1, len(els)) if not _is_filler(els[j])), None)
-            if nxt is not None and nxt not in used and isinstance(els[nxt], (Bnd, Rng)):
+            if nxt is not None and any(_measure_noun(x) for x in els[i + 1 : nxt]):
+                pass  # 'Child score more than 6': the number is a score's, not an age
+            elif nxt is not None and nxt not in used and isinstance(els[nxt], (Bnd, Rng)):
                 b = els[nxt]
                 q = b.qty if isinstance(b, Bnd) else b.high
                 if q.unit is None or q.time in ("year", "month"):
@@ -1184,6 +1213,9 @@ class _Assembler:
         return None
 
     def _compare(self, measure, b, window, span, default_unit=None):
+        qtys = (b.qty,) if isinstance(b, Bnd) else (b.low, b.high)
+        if measure == "age" and any(q.time is not None and _age_unit(q) is None for q in qtys):
+            return None  # 'age less than 72 hours': no age in hours, and never 72 years
         if isinstance(b, Bnd):
             q = b.qty
             unit = q.unit if q.time is None else _age_unit(q)

@@ -1,0 +1,307 @@
+"""How well elig reads numeric bounds, measured against hand-written logical forms:
+`python scripts/leaf_bounds.py [--leaf DIR] [--show KIND] [--limit N]`.
+
+The Leaf Clinical Trials corpus (../shared/data/leaf_clinical_trials_lct, see its SOURCE.md)
+carries 2,060 single criteria with a logical form written by hand, in which every numeric
+bound is a `num_filter(eq(op(GTEQ), val("1500"), unit("cells"), unit("mm 3")))` part. For
+each criterion this script takes the line as the trial published it (from
+`leaf_clinical_trials/`, the logical form's own sentence is re-tokenized), parses it with
+`engine.parse`, and compares the bounds `engine.summary.thresholds` gives (the `thresholds`
+of `elig parse --format json`) with the gold bounds, measure-agnostic: a bound matches when
+its operator, number and unit are the gold ones.
+
+- A gold `BETWEEN a b` is two bounds (`>=` a, `<=` b), as a range is in `thresholds`.
+- Units compare by their canonical spelling (`engine.units.normalize_unit`) when both sides
+  have one, else by their letters and digits; `x 109 / L` is 10^9/L (a lost superscript);
+  `temporal_unit(YEAR)` is `years`; `REF_RANGE_NORMAL`/`HIGH` is a multiple of the ULN.
+- Gold bounds without a number (`eq(op(LT), unit(REF_RANGE_LOW))`), with a number that is
+  not one (`val("III")`), or with `PLUS_MINUS` are not counted.
+- Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
+  over the same criteria (elig bounds in criteria where the annotators wrote none count
+  against it). Duplicates (double annotation) are counted once.
+
+Unmatched bounds are sorted into kinds: `missing` (elig has no bound with that number),
+`op`, `unit`, `op+unit` (elig has the number with another operator and/or unit), and
+`extra` (elig's bound has no gold counterpart). `--show KIND` prints examples of one kind.
+
+Exits 0 with a message when the Leaf data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LEAF = ROOT.parent / "shared" / "data" / "leaf_clinical_trials_lct"
+
+_OPS = {"GTEQ": ">=", "GT": ">", "LTEQ": "<=", "LT": "<", "EQ": "="}
+_TIME = {"YEAR": "years", "MONTH": "months", "WEEK": "weeks", "DAY": "days", "HOUR": "hours", "MINUTE": "min", "SECOND": "s"}
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_POWER = re.compile(r"^(?:x\s*)?10\s*(?:\^|\*)?\s*(3|6|9|12)$|^(?:x\s*)?10(9|3|6|12)$")
+_ARG = re.compile(r'(op|val|unit|temporal_unit|per)\((?:"([^"]*)"|([A-Z_]+))\)')
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\(?[0-9]{1,2}[.)]|\(?[a-z][.)])\s+")
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: str
+    value: Decimal
+    unit: str  # a comparison key, "" when none
+    age: bool = False  # elig's bound is on age: 'age >= 18' written without a unit is in years
+
+    def matches(self, gold: Bound) -> bool:
+        """Operator, number and unit as the gold bound; an age elig reads in years matches
+        a gold age the annotators wrote, as the text did, without a unit."""
+        unit_ok = self.unit == gold.unit or (gold.unit == "" and self.age and self.unit == "years")
+        return self.op == gold.op and self.value == gold.value and unit_ok
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.value} {self.unit}".strip()
+
+
+@dataclass
+class Item:
+    key: str  # NCT_line
+    text: str
+    gold: list[Bound]
+    got: list[Bound]
+
+
+# ---------------------------------------------------------------------------------------
+# The gold side
+
+
+def _balanced(text: str, at: int) -> str:
+    """The text inside the brackets that open at `at`."""
+    depth = 0
+    for i in range(at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[at + 1 : i]
+    return text[at + 1 :]
+
+
+def _number(text: str) -> Decimal | None:
+    s = re.sub(r"\s+", "", text).replace(",", "")
+    if s.lower() in _WORDS:
+        return Decimal(_WORDS[s.lower()])
+    try:
+        return Decimal(s)
+    except InvalidOperation:
+        return None
+
+
+def unit_key(unit: str | None) -> str:
+    """A unit as a comparison key: its canonical spelling when elig knows it, else its
+    letters and digits, lower case ('mm 3' and 'mm3' are one)."""
+    if not unit:
+        return ""
+    from engine.errors import UnitError
+    from engine.units import normalize_unit
+
+    squeezed = re.sub(r"\s+(?=[0-9])|(?<=[0-9.])\s+|\^\s*(?=[0-9])", "", unit.strip())
+    squeezed = re.sub(r"\s*/\s*", "/", squeezed)
+    for candidate in (squeezed, unit.strip()):
+        try:
+            return normalize_unit(candidate)
+        except UnitError:
+            continue
+    return re.sub(r"[^a-z0-9%/]", "", squeezed.lower().replace("\u00b5", "u").replace("\u03bc", "u"))
+
+
+def gold_bounds(logical_form: str) -> list[Bound]:
+    """The numeric bounds of a logical form's `num_filter(eq(...))` parts."""
+    out: list[Bound] = []
+    for m in re.finditer(r"num_filter\(", logical_form):
+        inner = _balanced(logical_form, m.end() - 1)
+        for e in re.finditer(r"\beq\(", inner):
+            out.extend(_eq_bounds(_balanced(inner, e.end() - 1)))
+    return out
+
+
+def _eq_bounds(args: str) -> list[Bound]:
+    ops, values, units, relative = [], [], [], None
+    power = ""
+    for name, quoted, bare in _ARG.findall(args):
+        if name == "op":
+            ops.append(bare)
+        elif name == "val":
+            p = _POWER.match(re.sub(r"\s+", "", quoted.lower()))
+            if p and values:
+                power = f"10^{p.group(1) or p.group(2)}"
+                continue
+            v = _number(quoted)
+            if v is None:
+                return []
+            values.append(v)
+        elif name == "unit" and bare:
+            if bare in ("REF_RANGE_NORMAL", "REF_RANGE_HIGH"):
+                relative = "x ULN"
+            elif bare == "REF_RANGE_LOW":
+                relative = "x LLN"
+        elif name == "unit":
+            p = _POWER.match(re.sub(r"\s+", "", quoted.lower()))
+            if p:
+                power = f"10^{p.group(1) or p.group(2)}"
+            else:
+                units.append(quoted)
+        elif name == "temporal_unit":
+            units.append(_TIME.get(bare, bare.lower()))
+        elif name == "per":
+            units.append(quoted or _TIME.get(bare, bare.lower()).rstrip("s"))
+    if len(ops) != 1 or not values:
+        return []
+    units = [u for k, u in enumerate(units) if k == 0 or u != units[k - 1]]  # 'years to years'
+    if units and units[0].lower() in ("cells", "cell") and len(units) > 1:
+        units = units[1:]
+        if not power:
+            units[0] = "/" + units[0]
+    unit = "/".join(units)
+    if power:
+        unit = f"{power}/{unit}" if unit else power
+    if relative:
+        unit = relative
+    key = unit if relative else unit_key(unit)
+    op = ops[0]
+    if op == "BETWEEN":
+        if len(values) != 2:
+            return []
+        return [Bound(">=", values[0], key), Bound("<=", values[1], key)]
+    if op not in _OPS:
+        return []
+    return [Bound(_OPS[op], v, key) for v in values]
+
+
+# ---------------------------------------------------------------------------------------
+# The criteria
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _source_line(leaf: Path, nct: str, line: int, sentence: str, cache: dict) -> str:
+    """The criterion as the trial published it; the logical form's re-tokenized sentence
+    when the published line cannot be found."""
+    if nct not in cache:
+        found = next(iter(sorted((leaf / "leaf_clinical_trials").glob(f"*/{nct}.txt"))), None)
+        cache[nct] = found.read_text(encoding="utf-8").splitlines() if found else []
+    lines = cache[nct]
+    want = _squash(sentence)
+    for candidate in [line, line - 1, line + 1, *range(len(lines))]:
+        if 0 <= candidate < len(lines) and _squash(lines[candidate]) == want:
+            return lines[candidate]
+    return re.sub(r"\s+([,.;:)\]/])|([(\[/])\s+", r"\1\2", sentence)
+
+
+def items(leaf: Path) -> list[tuple[str, str, list[Bound]]]:
+    """(key, criterion text without its bullet, gold bounds) for each annotated criterion."""
+    out = []
+    seen: set[str] = set()
+    cache: dict = {}
+    for f in sorted((leaf / "leaf_logical_forms").rglob("*.lf.txt")):
+        key = f.name.removesuffix(".lf.txt")
+        if key in seen:
+            continue
+        seen.add(key)
+        blocks = f.read_text(encoding="utf-8").split("\n\n")
+        if len(blocks) < 4:
+            continue
+        sentence = blocks[1].strip().strip("'")
+        nct, _, line = key.rpartition("_")
+        text = _source_line(leaf, nct, int(line), sentence, cache)
+        text = _BULLET.sub("", text).strip()
+        if text:
+            out.append((key, text, gold_bounds("\n\n".join(blocks[3:]))))
+    return out
+
+
+def elig_bounds(text: str) -> list[Bound]:
+    from engine.parse import parse
+    from engine.summary import thresholds
+
+    out = []
+    for t in thresholds(parse(text)):
+        unit = f"x {t['relative_to']}" if t["relative_to"] else unit_key(t["unit"])
+        out.append(Bound(t["op"], Decimal(str(t["value"])), unit, age=t["measure"] == "age"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Scoring
+
+
+def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, str]]]:
+    totals: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    examples: list[tuple[str, Item, str]] = []
+    for item in entries:
+        got = list(item.got)
+        unmatched_gold = []
+        for b in item.gold:
+            hit = next((g for g in got if g.matches(b)), None)
+            if hit is not None:
+                got.remove(hit)
+                totals["matched"] += 1
+            else:
+                unmatched_gold.append(b)
+        totals["gold"] += len(item.gold)
+        totals["elig"] += len(item.got)
+        for b in unmatched_gold:
+            same = [g for g in got if g.value == b.value]
+            if not same:
+                kind = "missing"
+            elif any(g.unit == b.unit or (b.unit == "" and g.age) for g in same):
+                kind = "op"
+            elif any(g.op == b.op for g in same):
+                kind = "unit"
+            else:
+                kind = "op+unit"
+            if same:
+                got.remove(same[0])
+            kinds[kind] += 1
+            examples.append((kind, item, f"gold {b}" + (f", elig {same[0]}" if same else "")))
+        for g in got:
+            kinds["extra"] += 1
+            examples.append(("extra", item, f"elig {g}"))
+    return totals, kinds, examples
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{100 * a / b:.1f}%" if b else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--leaf", type=Path, default=DEFAULT_LEAF, help="the leaf_clinical_trials_lct folder")
+    ap.add_argument("--show", metavar="KIND", help="print examples of one mismatch kind (missing, op, unit, op+unit, extra)")
+    ap.add_argument("--limit", type=int, default=40, help="how many examples --show prints")
+    args = ap.parse_args(argv)
+    if not (args.leaf / "leaf_logical_forms").is_dir():
+        print(f"leaf_bounds: no logical forms under {args.leaf}: nothing to measure")
+        return 0
+    entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(args.leaf)]
+    totals, kinds, examples = score(entries)
+    with_gold = sum(1 for e in entries if e.gold)
+    print(f"{len(entries)} criteria, {with_gold} with a gold numeric bound")
+    print(f"gold bounds {totals['gold']}, elig bounds {totals['elig']}, matched {totals['matched']}")
+    print(f"recall {_pct(totals['matched'], totals['gold'])}  precision {_pct(totals['matched'], totals['elig'])}")
+    print("mismatches: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    if args.show:
+        shown = [x for x in examples if x[0] == args.show][: args.limit]
+        for _kind, item, what in shown:
+            print(f"- {item.key}: {what}\n    {item.text[:200]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

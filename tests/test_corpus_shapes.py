@@ -1,0 +1,140 @@
+"""Shapes of real registry text, one row each, quoted (trimmed) from the public corpus
+(../shared/data/corpus, the Leaf criteria among it): lost superscripts, look-alike
+characters, spelled-out operators, list numbers run into a line, ages written every way.
+
+Each row pins what the parser makes of the line: its canonical text and/or its thresholds
+(the `elig parse` contract). Safety rows pin lines that once gave a confident wrong bound
+('age < 72 years' for 'less than 72 hours', an age for a Child-Pugh score): there the
+right answer is no bound at all, and the text stays unparsed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.nodes import AnyOf, Comparison, Qualified, Range, Unparsed, strip_spans, walk
+from engine.parse import parse
+from engine.render import render
+from engine.summary import thresholds, unparsed
+
+
+def bounds(text: str) -> list[tuple]:
+    return [(t["measure"], t["op"], t["value"], t["unit"], t["relative_to"]) for t in thresholds(parse(text))]
+
+
+# (line as written, thresholds it must give, in order)
+BOUNDS = [
+    # lost superscripts: 10⁹/L printed as 109/L, with x or × before it
+    ("Platelet count ≥ 100 x 109/L", [("platelet count", ">=", 100, "10^9/L", None)]),
+    ("Hb≥90g/L; WBC≥4.0×109/L; Plt≥100×109/L", [
+        ("hemoglobin", ">=", 90, "g/L", None),
+        ("white blood cell count", ">=", 4.0, "10^9/L", None),
+        ("platelet count", ">=", 100, "10^9/L", None),
+    ]),
+    # G/L is giga-cells per litre, g/L grams: told apart by the text's own case
+    ("Blood routine: neutrophil≥1.5G/L, platelet count ≥80G/L, hemoglobin ≥90g/L", [
+        ("absolute neutrophil count", ">=", 1.5, "10^9/L", None),
+        ("platelet count", ">=", 80, "10^9/L", None),
+        ("hemoglobin", ">=", 90, "g/L", None),
+    ]),
+    # micro sign (U+00B5) and Greek mu (U+03BC) are one micro
+    ("An absolute neutrophil count of <1000 cells/µL during Screening.", [("absolute neutrophil count", "<", 1000, "/uL", None)]),
+    ("Leukocytes ≥ 3000/μL, Absolute neutrophil count ≥ 1500/μL", [
+        ("white blood cell count", ">=", 3000, "/uL", None),
+        ("absolute neutrophil count", ">=", 1500, "/uL", None),
+    ]),
+    # operators spelled with slashes and words
+    ("Males and females age >/= 13 years.", [("age", ">=", 13, "years", None)]),
+    ("Age > or = to 65 years", [("age", ">=", 65, "years", None)]),
+    ("Body mass index (BMI) equal or greater than 35 kg/m2.", [("body mass index", ">=", 35, "kg/m2", None)]),
+    # en dash and tilde ranges, and '=' before a range (it says the range)
+    ("Age 18\u201365 years", [("age", ">=", 18, "years", None), ("age", "<=", 65, "years", None)]),
+    ("BMI = 18.5-29.9 kg/m2", [("body mass index", ">=", 18.5, "kg/m2", None), ("body mass index", "<=", 29.9, "kg/m2", None)]),
+    # multiples of the normal limit written without 'x', or in other words
+    ("ALT and AST < 2.5 ULN", [
+        ("alanine aminotransferase", "<", 2.5, None, "ULN"),
+        ("aspartate aminotransferase", "<", 2.5, None, "ULN"),
+    ]),
+    ("total bilirubin < 1.5 X maximum normal value", [("total bilirubin", "<", 1.5, None, "ULN")]),
+    ("AST/ALT≤2 x upper normal limit (UNL), alkaline phosphatase ≤2.5 x UNL", [
+        ("aspartate aminotransferase", "<=", 2, None, "ULN"),
+        ("alanine aminotransferase", "<=", 2, None, "ULN"),
+        ("alkaline phosphatase", "<=", 2.5, None, "ULN"),
+    ]),
+    # ages written every way
+    ("Patient is under the age of 21", [("age", "<", 21, "years", None)]),
+    ("Patients older than 18 years", [("age", ">", 18, "years", None)]),
+    ("Men and women ≥ 18 year-old", [("age", ">=", 18, "years", None)]),
+    ("Men >50-year-old", [("age", ">", 50, "years", None)]),
+    ("≥ 20 y/o patients", [("age", ">=", 20, "years", None)]),
+    ("Age 8yr-18yrs", [("age", ">=", 8, "years", None), ("age", "<=", 18, "years", None)]),
+    ("Patients 18 years old and older at the time of consent.", [("age", ">=", 18, "years", None)]),
+    # '18 years of age or older than 95': 'or older' is no postfix bound before 'than'
+    ("Younger than 18 years of age or older than 95 years of age", [("age", "<", 18, "years", None), ("age", ">", 95, "years", None)]),
+    # several items run into one line, each with its list number or letter
+    ("1)Age: 20 ~35 years old; 2) first parturients registered in the obstetrics department", [
+        ("age", ">=", 20, "years", None),
+        ("age", "<=", 35, "years", None),
+    ]),
+    ("B. ALT and AST < 2.5 ULN; C. Serum Cr < 1 ULN", [
+        ("alanine aminotransferase", "<", 2.5, None, "ULN"),
+        ("aspartate aminotransferase", "<", 2.5, None, "ULN"),
+        ("serum creatinine", "<", 1, None, "ULN"),
+    ]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BOUNDS, ids=[t[:40] for t, _ in BOUNDS])
+def test_bounds_of_real_lines(text, expected):
+    assert bounds(text) == expected
+
+
+def test_list_numbers_are_not_unparsed():
+    # '15. History of ...': a sub-item kept its number; the number is not a qualifier
+    text = "15. History of deep venous thrombosis or Pulmonary embolism within the past 6 months"
+    tree = parse(text)
+    assert not any("15" in piece for piece in unparsed(tree))
+    assert render(tree).startswith("history of deep vein thrombosis")
+
+
+def test_items_run_together_keep_their_own_words():
+    # the second item's words are not lost, only its number is
+    tree = parse("1)Age: 20 ~35 years old; 2) first parturients registered in the obstetrics department")
+    assert unparsed(tree) == ["first parturients registered in the obstetrics department"]
+
+
+def test_or_at_the_end_stays_unparsed():
+    # 'Age >= 60 years, or' links this item to the next one: read alone, the age would
+    # decide an inclusion the next item may satisfy instead
+    tree = parse("Age >= 60 years, or")
+    assert isinstance(tree, Qualified)
+    assert [q.text for q in tree.qualifiers] == ["or"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Age less than 72 hours",  # an age in hours: never 72 years
+        "Child score more than 6.",  # a Child-Pugh score after an age word: no age
+        "Subjects weighing between 50kg (inclusive) and 90kg (exclusive)",  # not age, no measure
+    ],
+)
+def test_no_wrong_age(text):
+    tree = parse(text)
+    assert not any(isinstance(n, (Comparison, Range)) and n.measure == "age" for n in walk(tree))
+
+
+def test_age_in_hours_stays_text():
+    assert isinstance(parse("Age less than 72 hours"), Unparsed)
+
+
+def test_either_age_bound_excludes():
+    tree = parse("Younger than 18 years of age or older than 95 years of age")
+    assert isinstance(tree, AnyOf)
+    assert render(tree) == "age < 18 years or age > 95 years"
+
+
+@pytest.mark.parametrize("text", [line for line, _ in BOUNDS])
+def test_real_lines_round_trip(text):
+    tree = parse(text)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
