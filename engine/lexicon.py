@@ -358,6 +358,24 @@ def _unit_or_time_at(folded: str, pos: int) -> bool:
 _STARTERS = {"OP", "WITHIN", "BETWEEN"}
 
 
+_TERM_TYPES = ("CONDITION", "DRUG", "PROCEDURE", "MEASURE")
+
+
+def _non_as_modifier(out: list[Tok]) -> None:
+    """'non-palliative radiotherapy' is radiotherapy that is not palliative, not the absence
+    of palliative radiotherapy: 'non' before a term of several words negates its first
+    word only, which the grammar cannot say, so 'non' is left a word not understood.
+    Before a one-word term ('non-smoker', 'non-pregnant') it negates the term."""
+    for i, t in enumerate(out):
+        if t.type != "NOT" or t.text.lower() != "non":
+            continue
+        j = i + 1
+        if j < len(out) and out[j].text == "-":
+            j += 1
+        if j < len(out) and out[j].type in _TERM_TYPES and " " in out[j].text.strip():
+            t.type = "WORD"
+
+
 def contextualize(toks: list[Tok]) -> list[Tok]:
     """Type tokens by their neighbours; whatever lacks its context becomes a WORD.
 
@@ -366,6 +384,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     """
     out = [Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks]
     _drop_list_marker(out)
+    _non_as_modifier(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [

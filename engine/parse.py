@@ -687,18 +687,16 @@ _TERMS = ("CONDITION", "DRUG", "PROCEDURE")
 
 
 def _series_comma(els: list, i: int) -> bool:
-    """A comma between two terms after which only terms and commas follow to the end of the
-    operand: 'paclitaxel, docetaxel' before 'or irinotecan'."""
+    """A comma after a term, after which only short pieces naming a term each follow to the
+    end of the operand: 'paclitaxel, docetaxel' before 'or irinotecan'; 'cutaneous melanoma,
+    RCC, TNBC, MSS colorectal cancer, MSI-H solid tumors (NOS)' before 'or ovarian cancer'."""
     def term(e) -> bool:
         return isinstance(e, Atom) and e.type in _TERMS
 
-    rest = els[i + 1 :]
-    return (
-        els[i].type == "COMMA"
-        and term(els[i - 1])
-        and bool(rest)
-        and all(term(e) or (isinstance(e, Atom) and e.type == "COMMA") for e in rest)
-    )
+    if els[i].type != "COMMA" or not term(els[i - 1]):
+        return False
+    pieces = [[e for e in piece if not _is_filler(e)] for piece in _split(els[i + 1 :], ("COMMA",))]
+    return all(0 < len(piece) <= 4 and any(term(e) for e in piece) for piece in pieces)
 
 
 def _inside_examples(els: list, i: int) -> bool:
@@ -779,9 +777,23 @@ def _share_bound(parts: list) -> list:
     return out + [parts[-1]]
 
 
+# Headings that name whom the list is for ('Part 1F: prostate cancer', 'Cohort B:', 'For
+# pediatric patients:') restrict it to a group the record cannot place the patient in.
+_COHORT_WORDS = frozenset(
+    "part parts cohort cohorts arm arms phase group groups population populations only for "
+    "expansion escalation substudy sub-study step stage period patients participants subjects "
+    "children adults adult pediatric paediatric adolescents infants men women".split()
+)
+
+
 def _is_heading(head: list) -> bool:
     """'Renal function' before a colon: a few plain words or measure names, nothing to judge."""
-    return bool(head) and len(head) <= 6 and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head)
+    return (
+        bool(head)
+        and len(head) <= 6
+        and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head)
+        and not any(e.type == "WORD" and str(e.value).lower() in _COHORT_WORDS for e in head)
+    )
 
 
 def _after_heading(elements: list) -> list:
@@ -1170,10 +1182,13 @@ class _Assembler:
                 elif equiv:
                     concept = "corticosteroid"
                 found.append(Medication(concept=concept, dose=dose_node, window=window, history=history, span=ev_span))
-        # sex
-        for i, e in enumerate(els):
-            if i not in used and isinstance(e, Atom) and e.type == "SEX":
-                found.append(Sex(sexes=tuple(e.value), span=Span(start=e.start, end=e.end)))
+        # sex: 'Male/Female', 'male and female patients' name the sexes taken, never a
+        # patient of both
+        sexes = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type == "SEX"]
+        if sexes:
+            named = tuple(dict.fromkeys(x for i in sexes for x in els[i].value))
+            found.append(Sex(sexes=named, span=Span(start=els[sexes[0]].start, end=els[sexes[-1]].end)))
+            for i in sexes:
                 take(i)
         # history words with nothing to attach to, and activity words, are not filler
         leftovers = [i for i, e in enumerate(els) if i not in used and not _is_filler(e)]
