@@ -968,6 +968,9 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             continue
         truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
         reasons += [f"{what}: {flag}" for flag in record.flags]
+        if not ctx.vocab.strictly_under(matched, concept):
+            truth = Truth.UNKNOWN
+            reasons.append(f"{what}: counted as {concept.name} by some criteria and not by others")
         if node.active is not None:
             active, why = _condition_active(record, ctx)
             if node.active is False:

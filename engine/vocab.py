@@ -53,7 +53,7 @@ _PARENT_KIND = {"drug": "drug_class"}
 
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
-    "condition": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
+    "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
     "procedure": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
@@ -70,6 +70,9 @@ class Concept(BaseModel):
     synonyms: tuple[str, ...] = ()
     codes: tuple[tuple[str, str], ...] = ()
     parents: tuple[str, ...] = ()
+    # parents the concept falls under for some criteria and not others (hypertension as a
+    # 'cardiovascular disease'): a record of it leaves such a parent unknown, never true
+    loose_parents: tuple[str, ...] = ()
     unit: str | None = None
     molar_mass: Decimal | None = None
     scale: tuple[int, int] | None = None
@@ -295,6 +298,24 @@ class Vocabulary:
                 frontier = nxt
             self._descendants[k] = tuple(seen.values())
         return self._descendants[k]
+
+    def strictly_under(self, concept: Concept, ancestor: Concept) -> bool:
+        """Whether `concept` is `ancestor` or reaches it through strict parents only."""
+        target = (ancestor.kind, ancestor.name)
+        seen: set[tuple[str, str]] = set()
+        frontier = [concept]
+        while frontier:
+            c = frontier.pop()
+            k = (c.kind, c.name)
+            if k == target:
+                return True
+            if k in seen:
+                continue
+            seen.add(k)
+            frontier.extend(
+                self._by_kind_name[(_PARENT_KIND.get(c.kind, c.kind), p)] for p in c.parents if p not in c.loose_parents
+            )
+        return False
 
     def matches_coding(self, concept: Concept, system: str, code: str) -> bool:
         """Whether a record's code is this concept's or a descendant's.
@@ -576,7 +597,11 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
     parents = _strings(source, where, entry.get("parents"), field="parents")
     if kind == "drug":
         parents = _strings(source, where, entry.get("classes"), field="classes") + parents
-    fields: dict = dict(kind=kind, name=name, synonyms=tuple(unique), codes=tuple(codes), parents=tuple(dict.fromkeys(parents)))
+    loose = _strings(source, where, entry.get("loose_parents"), field="loose_parents")
+    if set(loose) & set(parents):
+        raise InputError(source, f"{where}.loose_parents", "a parent is either strict (parents) or loose (loose_parents), not both")
+    parents += loose
+    fields: dict = dict(kind=kind, name=name, synonyms=tuple(unique), codes=tuple(codes), parents=tuple(dict.fromkeys(parents)), loose_parents=loose)
     src = entry.get("source")
     if src is not None and not isinstance(src, str):
         raise InputError(source, f"{where}.source", "must be a string")

@@ -363,3 +363,22 @@ def test_issue_a_cohort_heading_restricts_its_criterion(tmp_path, text):
 def test_a_plain_heading_still_reads_through(tmp_path):
     criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", "Renal function: creatinine clearance >= 50 mL/min")).criteria[0]
     assert criterion.canonical == "creatinine clearance >= 50 mL/min"
+
+
+HYPERTENSIVE = {
+    "id": "h", "birth_date": "1985-11-08", "sex": "female",
+    "conditions": [{"name": "Hypertension", "snomed": "38341003", "status": "active", "onset": "2004-06-11"}],
+}
+
+
+def test_issue_hypertension_leaves_cardiovascular_disease_unknown(tmp_path):
+    """NCT03920449 excludes 'cardiovascular disease or heart failure': a record of
+    hypertension excluded the patient, though most such criteria mean heart disease."""
+    criterion = screen(HYPERTENSIVE, _rules(tmp_path, "exclusion", "cardiovascular disease or heart failure")).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("by some criteria and not by others" in r for r in criterion.reasons)
+
+
+def test_hypertension_itself_is_still_known(tmp_path):
+    criterion = screen(HYPERTENSIVE, _rules(tmp_path, "exclusion", "History of hypertension")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.errors import InputError
 from engine.vocab import KINDS, Vocabulary, load_vocabulary, rules_dir
 
 VOCAB_DIR = rules_dir() / "vocab"
@@ -385,3 +386,20 @@ def test_matches_text_ignores_longer_phrases_of_other_concepts(vocab: Vocabulary
     assert not vocab.matches_text(heparin, "low molecular weight heparin 40 mg")
     covid = vocab.get("condition", "covid-19")
     assert not vocab.matches_text(covid, "COVID-19 vaccine")
+
+
+def test_a_loose_parent_is_a_parent_that_does_not_make_its_child_strictly_under_it(vocab: Vocabulary):
+    hypertension = vocab.get("condition", "hypertension")
+    cvd = vocab.get("condition", "cardiovascular disease")
+    assert hypertension in vocab.descendants(cvd)  # still found under it
+    assert not vocab.strictly_under(hypertension, cvd)
+    mi = vocab.get("condition", "acute myocardial infarction") or vocab.get("condition", "myocardial infarction")
+    assert mi is not None and vocab.strictly_under(mi, cvd)
+
+
+def test_a_parent_cannot_be_both_strict_and_loose(tmp_path: Path):
+    (tmp_path / "conditions.toml").write_text(
+        '[[condition]]\nname = "a"\n\n[[condition]]\nname = "b"\nparents = ["a"]\nloose_parents = ["a"]\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="either strict"):
+        load_vocabulary(tmp_path)
