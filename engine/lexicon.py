@@ -174,6 +174,13 @@ def _terms() -> tuple[dict[str, tuple[str, str]], int]:
         key = " ".join(_split_words(fold(phrase)))  # the text is folded so: 'sézary' is 'sezary'
         table[key] = (kinds[concept.kind], concept.name)
         longest = max(longest, key.count(" ") + 1)
+    # 'mini mental state examination' for the vocabulary's 'mini-mental state examination': a
+    # hyphen inside a word of the text joins it, so the phrase is also read with spaces
+    for key, hit in list(table.items()):
+        spaced = key.replace("-", " ")
+        if spaced != key and spaced not in table:
+            table[spaced] = hit
+            longest = max(longest, spaced.count(" ") + 1)
     return table, longest
 
 

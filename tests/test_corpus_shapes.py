@@ -138,3 +138,35 @@ def test_either_age_bound_excludes():
 def test_real_lines_round_trip(text):
     tree = parse(text)
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bound alone after 'or' bounds the measure before it
+        ("age < 18 or > 60,", [("age", "<", 18, "years", None), ("age", ">", 60, "years", None)]),
+        ("Diastolic blood pressure < 40 mmHg or > 100 mmHg;", [
+            ("diastolic blood pressure", "<", 40, "mmHg", None),
+            ("diastolic blood pressure", ">", 100, "mmHg", None),
+        ]),
+        # a full-width tilde between the numbers of a range
+        ("Subjects with a fasting plasma glucose (FPG) of 70\uff5e110mg/dL", [
+            ("fasting glucose", ">=", 70, "mg/dL", None),
+            ("fasting glucose", "<=", 110, "mg/dL", None),
+        ]),
+        # a vocabulary phrase with a hyphen, written with a space
+        ("Mini Mental State Examination score \u2265 24", [("mini-mental state examination", ">=", 24, None, None)]),
+        # measures the corpus bounds, added to the vocabulary
+        ("IOP > 21 mmHg", [("intraocular pressure", ">", 21, "mmHg", None)]),
+        ("NRS \u2265 6", [("pain numeric rating scale", ">=", 6, None, None)]),
+        ("Temperature on admission < 30 \u00b0C", [("body temperature", "<", 30, "degC", None)]),
+    ],
+)
+def test_more_bounds_of_real_lines(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_hyphenless_name_is_not_a_negation():
+    # 'Non small cell lung cancer' once read as 'not (small cell lung cancer)'
+    tree = parse("Non small cell lung cancer")
+    assert tree.kind == "condition" and "non-small" in tree.concept
