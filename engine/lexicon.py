@@ -102,8 +102,9 @@ _PHRASES: list[tuple[str, str, object]] = [
     # judgment and administration: the whole clause is the study team's to assess
     (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
     (r"compl(?:y|iance|iant)|adhere(?:nce)?|willing(?:ness)?|able and willing|unwilling|unable|ability|able to", "JUDGE", "compliance"),
-    (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by", "JUDGE", "investigator_opinion"),
-    (r"life expectancy", "JUDGE", "life_expectancy"),
+    (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by|deemed|at the discretion of|discretion", "JUDGE", "investigator_opinion"),
+    (r"life expectancy|life-expectancy|expected survival(?: time)?|estimated survival|predicted survival|anticipated survival|survival expectancy|expected to live", "JUDGE", "life_expectancy"),
+    (r"refus(?:e|es|ed|al|ing)|agree(?:s|d)? to|agreement to|agreeing to", "JUDGE", "willingness"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
 ]
 
@@ -174,6 +175,13 @@ def _terms() -> tuple[dict[str, tuple[str, str]], int]:
         key = " ".join(_split_words(fold(phrase)))  # the text is folded so: 'sézary' is 'sezary'
         table[key] = (kinds[concept.kind], concept.name)
         longest = max(longest, key.count(" ") + 1)
+    # 'mini mental state examination' for the vocabulary's 'mini-mental state examination': a
+    # hyphen inside a word of the text joins it, so the phrase is also read with spaces
+    for key, hit in list(table.items()):
+        spaced = key.replace("-", " ")
+        if spaced != key and spaced not in table:
+            table[spaced] = hit
+            longest = max(longest, spaced.count(" ") + 1)
     return table, longest
 
 
@@ -385,6 +393,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = [Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks]
     _drop_list_marker(out)
     _non_as_modifier(out)
+    out = _roman_scores(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -490,6 +499,44 @@ def _drop_list_marker(out: list[Tok]) -> None:
         spaced = nxt.start > mark.end or mark.text == ")"
         if (numbered or lettered) and mark.start == first.end and mark.text in (".", ")") and mark.type in ("WORD", "RPAR") and spaced:
             first.type = mark.type = "DROP"
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+# words and signs that may stand between a scale's name and its values ('NYHA class III or IV')
+_SCALE_GAP = frozenset("class classes functional stage grade score of".split())
+_ROMAN_RANGE = re.compile(r"(i{1,3}|iv|vi?)-(i{1,3}|iv|vi?)")
+
+
+def _roman_scores(out: list[Tok]) -> list[Tok]:
+    """'NYHA class III or IV', 'ASA II-III': roman numerals after the name of a scale whose
+    values they are (a measure with a `scale` in rules/vocab/measures.toml) are numbers."""
+    on_scale = False
+    typed: list[Tok] = []
+    for t in out:
+        pair = _ROMAN_RANGE.fullmatch(t.text) if on_scale and t.type == "WORD" else None
+        if pair is not None:
+            # 'III-IV' was scanned as one word: its two numbers and the dash between them
+            a, b = t.start + pair.end(1), t.start + pair.start(2)
+            typed += [
+                Tok("NUMBER", t.start, a, Decimal(_ROMAN[pair.group(1)]), pair.group(1)),
+                Tok("DASH", a, b, "-", "-"),
+                Tok("NUMBER", b, t.end, Decimal(_ROMAN[pair.group(2)]), pair.group(2)),
+            ]
+            continue
+        if t.type == "MEASURE":
+            on_scale = _has_scale(str(t.value))
+        elif on_scale and t.type == "WORD" and t.text in _ROMAN:
+            t.type, t.value = "NUMBER", Decimal(_ROMAN[t.text])
+        elif not (on_scale and (t.text in _SCALE_GAP or t.type in ("OR", "AND", "DASH", "OP", "NUMBER", "COMMA", "LPAR", "RPAR"))):
+            on_scale = False
+        typed.append(t)
+    return typed
+
+
+@lru_cache(maxsize=256)
+def _has_scale(measure: str) -> bool:
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.scale is not None
 
 
 # 'MI prior to informed consent': consent named as a point in time, not the consent criterion

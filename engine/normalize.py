@@ -30,6 +30,9 @@ _FOLDS: dict[str, str] = {
     "\u2212": "-",
     "\ufe63": "-",
     "\uff0d": "-",
+    # tildes between numbers of a range ('17.1\uff5e25.8'): full-width and wave dash
+    "\uff5e": "~",
+    "\u301c": "~",
     # multiplication
     "\u00d7": "x",
     "\u2715": "x",

@@ -456,6 +456,8 @@ class _Build(Transformer):
         if k is not None:
             return self._examples_chain(operands, k, cls)
         parts = [p for x in operands for p in _flatten(x, cls, self.text)]
+        if cls is AnyOf:
+            parts = _borrow_measure(parts)
         bounded = _share_bound(parts)
         shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
         parts = _share_window(bounded)
@@ -775,6 +777,26 @@ def _share_bound(parts: list) -> list:
                 continue
         out.append(p)
     return out + [parts[-1]]
+
+
+def _borrow_measure(parts: list) -> list:
+    """'age < 18 or > 60', 'diastolic blood pressure < 40 mmHg or > 100 mmHg': a bound alone
+    after 'or' bounds the measure the operand before it bounds (an unwritten, empty mention
+    of it is put before the bound)."""
+    out = list(parts)
+    for k in range(1, len(out)):
+        here, before = out[k], out[k - 1]
+        if not (isinstance(here, Clause) and isinstance(before, Clause)):
+            continue
+        sig = [e for e in here.elements if not _is_filler(e)]
+        prev = [e for e in _after_heading(list(before.elements)) if not _is_filler(e)]
+        if len(sig) != 1 or not isinstance(sig[0], Bnd) or len(prev) != 2:
+            continue
+        measure, bound = prev
+        if isinstance(measure, Atom) and measure.type in ("MEASURE", "AGE") and isinstance(bound, (Bnd, Rng)):
+            mention = Atom(measure.type, measure.value, sig[0].start, sig[0].start)
+            out[k] = Clause((mention, *here.elements), here.start, here.end)
+    return out
 
 
 # Headings that name whom the list is for ('Part 1F: prostate cancer', 'Cohort B:', 'For

@@ -44,6 +44,8 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "s", "ms", "years",
         # hormones and tumour markers, as laboratories report them
         "ng/dL", "ng/mL", "pg/mL", "mIU/mL", "mIU/L",
+        # body temperature, viral loads
+        "degC", "copies/mL",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""

@@ -138,3 +138,77 @@ def test_either_age_bound_excludes():
 def test_real_lines_round_trip(text):
     tree = parse(text)
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bound alone after 'or' bounds the measure before it
+        ("age < 18 or > 60,", [("age", "<", 18, "years", None), ("age", ">", 60, "years", None)]),
+        ("Diastolic blood pressure < 40 mmHg or > 100 mmHg;", [
+            ("diastolic blood pressure", "<", 40, "mmHg", None),
+            ("diastolic blood pressure", ">", 100, "mmHg", None),
+        ]),
+        # a full-width tilde between the numbers of a range
+        ("Subjects with a fasting plasma glucose (FPG) of 70\uff5e110mg/dL", [
+            ("fasting glucose", ">=", 70, "mg/dL", None),
+            ("fasting glucose", "<=", 110, "mg/dL", None),
+        ]),
+        # a vocabulary phrase with a hyphen, written with a space
+        ("Mini Mental State Examination score \u2265 24", [("mini-mental state examination", ">=", 24, None, None)]),
+        # measures the corpus bounds, added to the vocabulary
+        ("IOP > 21 mmHg", [("intraocular pressure", ">", 21, "mmHg", None)]),
+        ("NRS \u2265 6", [("pain numeric rating scale", ">=", 6, None, None)]),
+        ("Temperature on admission < 30 \u00b0C", [("body temperature", "<", 30, "degC", None)]),
+    ],
+)
+def test_more_bounds_of_real_lines(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_hyphenless_name_is_not_a_negation():
+    # 'Non small cell lung cancer' once read as 'not (small cell lung cancer)'
+    tree = parse("Non small cell lung cancer")
+    assert tree.kind == "condition" and "non-small" in tree.concept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the name, its abbreviation in brackets, and the rest of the name
+        ("Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1", [
+            ("ecog performance status", ">=", 0, None, None),
+            ("ecog performance status", "<=", 1, None, None),
+        ]),
+        ("New York Heart Association (NYHA) class \u2265 3", [("nyha functional class", ">=", 3, None, None)]),
+        # roman numerals are the values of a scale after its name, one word or several
+        ("congestive heart failure NYHA class III-IV", [
+            ("nyha functional class", ">=", 3, None, None),
+            ("nyha functional class", "<=", 4, None, None),
+        ]),
+        ("ASA physical status I-II", [("asa physical status", ">=", 1, None, None), ("asa physical status", "<=", 2, None, None)]),
+        # ... and nowhere else: a cancer's stage is no measure here
+        ("Stage IV breast cancer", []),
+    ],
+)
+def test_scales_as_written(text, expected):
+    assert bounds(text) == expected
+
+
+def test_heart_failure_of_a_class_is_both():
+    tree = parse("New York Heart Association (NYHA) Class III or IV congestive heart failure")
+    assert render(tree) == "(nyha functional class >= 3 and <= 4) and heart failure"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Expected survival \u2265 3 months", "life_expectancy"),
+        ("Estimated survival of at least 12 weeks", "life_expectancy"),
+        ("Patient refusal", "willingness"),
+        ("Patients deemed unfit for surgery", "investigator_opinion"),
+    ],
+)
+def test_the_study_teams_to_judge(text, category):
+    tree = parse(text)
+    assert tree.kind == "judgment" and tree.category == category
