@@ -367,7 +367,7 @@ def _html_criterion(number: str, c: CriterionResult) -> str:
     e = _html.escape
     body = []
     if c.curated:
-        body.append(f"<p class='text'>{e(c.text)}</p><p class='read'>read as (curated): {_highlighted(c.canonical)}</p>")
+        body.append(f"<p class='text'>{e(c.text)}</p><p class='read'>read as: {_highlighted(c.canonical)}</p>")
     elif c.text.startswith(HEALTHY_VOLUNTEERS):  # a record field, judged without parsing
         body.append(f"<p class='text'>{e(c.text)}</p>")
     else:

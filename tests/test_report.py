@@ -191,3 +191,35 @@ def test_html_criteria_have_status_reasons_and_missing(result):
     assert "<b>Missing:</b> left ventricular ejection fraction" in unknown
     assert "no left ventricular ejection fraction on record on or before 2026-06-01" in unknown
     assert unknown.count("<li class='c' data-status='unknown'>") == 3
+
+
+# ------------------------------------------------------------------- progress
+
+
+def test_progress_bar_for_long_runs_on_a_terminal_only():
+    import io
+
+    from rich.console import Console
+
+    from engine.progress import LONG_RUN, progress_bar
+
+    def shown(total: int, enabled: bool) -> str:
+        buf = io.StringIO()
+        with progress_bar("screening", total, enabled=enabled, console=Console(file=buf, force_terminal=True, width=80)) as ticker:
+            assert list(ticker.each(range(total))) == list(range(total))
+        return buf.getvalue()
+
+    assert "screening" in shown(LONG_RUN, True)
+    assert shown(LONG_RUN - 1, True) == "" and shown(LONG_RUN * 10, False) == ""
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_screen_asks_for_progress_only_when_stderr_is_a_terminal(capsys, monkeypatch, terminal):
+    module = sys.modules["engine.screen"]  # `engine.screen` is the function engine exports
+
+    asked = []
+    real = module.screen
+    monkeypatch.setattr(module, "screen", lambda *a, **kw: asked.append(kw["progress"]) or real(*a, **{**kw, "progress": False}))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    rc, out, err = run(capsys, "screen", EXAMPLES, "--as-of", AS_OF, "--format", "json")
+    assert (rc, err, asked) == (0, "", [terminal])
