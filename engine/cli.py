@@ -1,4 +1,4 @@
-"""The `elig` command: parse, screen, coverage (see ../shared/CONTRACT.md).
+"""The `elig` command: parse, screen, coverage, explain (see ../shared/CONTRACT.md).
 
 argparse, not a framework: it starts in a few milliseconds. Every bad input ends with
 exit status 2 and one line on stderr naming the file, the place and the problem; output

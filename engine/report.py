@@ -69,7 +69,7 @@ def deciding(trial: TrialResult, *, limit: int = DECIDING) -> list[str]:
     unknown = [c for c in trial.criteria if c.status == "unknown"]
     missing = list(dict.fromkeys(m for c in unknown for m in c.missing))
     study_team = sum(1 for c in unknown if not c.missing)
-    lines = [f"{len(unknown)} unknown criteria"]
+    lines = [_count(len(unknown), "unknown criterion", "unknown criteria")]
     if missing:
         lines.append("needs " + _series(missing, limit))
     if study_team:
@@ -251,6 +251,9 @@ def html(result: ScreenResult) -> str:
         _LEGEND,
         "</header><main>",
     ]
+    if len(result.patients) > 1:
+        links = "".join(f"<li><a href='#patient-{e(p.patient_id)}'>{e(patient_line(p))}</a></li>" for p in result.patients)
+        parts.append(f"<nav><h3>Patients ({len(result.patients)})</h3><ul>{links}</ul></nav>")
     for patient in result.patients:
         parts.append(_html_patient(patient))
     parts.append("</main></body></html>\n")
@@ -267,6 +270,7 @@ header h1{margin:0;font-size:1.4rem}header p{margin:.2rem 0 0;color:#cfd6e6}
 main{max-width:72rem;margin:0 auto;padding:1rem 2rem 3rem}
 .legend{display:flex;gap:1rem;flex-wrap:wrap;margin-top:.6rem;font-size:.85rem;color:#cfd6e6}
 .legend span{background:#fff;border-radius:3px;padding:0 .3rem;color:var(--ink)}
+nav ul{margin:.2rem 0;padding-left:1.2rem}nav a{color:var(--accent);text-decoration:none}nav a:hover{text-decoration:underline}
 section.patient{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:1.4rem 0;padding:1.2rem 1.4rem;box-shadow:0 1px 3px rgba(0,0,0,.05)}
 section.patient>h2{margin:0 0 .4rem;font-size:1.25rem}
 .facts{display:flex;gap:.5rem 1.4rem;flex-wrap:wrap;margin:.2rem 0 .8rem;color:var(--mute)}

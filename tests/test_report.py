@@ -223,3 +223,11 @@ def test_screen_asks_for_progress_only_when_stderr_is_a_terminal(capsys, monkeyp
     monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
     rc, out, err = run(capsys, "screen", EXAMPLES, "--as-of", AS_OF, "--format", "json")
     assert (rc, err, asked) == (0, "", [terminal])
+
+
+def test_html_of_several_patients_links_to_each():
+    result = screen([patient(), patient(id="p2")], TRIALS, as_of=AS_OF)
+    page = report.html(result)
+    assert "<a href='#patient-p1'>Patient p1, 54 years, female: 1 eligible, 1 unknown, 1 ineligible</a>" in page
+    assert "<a href='#patient-p2'>" in page and "id='patient-p2'" in page
+    assert "<nav>" not in report.html(screen([patient()], TRIALS, as_of=AS_OF))
