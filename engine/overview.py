@@ -7,6 +7,7 @@ so a reader can see what the verdicts rested on without opening the record.
 
 from __future__ import annotations
 
+import datetime as _dt
 from datetime import date
 from typing import Any
 
@@ -26,7 +27,7 @@ class LabValue(BaseModel):
     value: int | float | None  # None for a coded or text result, shown in `text`
     unit: str | None = None
     text: str | None = None
-    date: date
+    date: _dt.date  # `_dt.`: the field name shadows the type in the class body
 
 
 class PatientSummary(BaseModel):
@@ -65,14 +66,19 @@ def summarize(patient: Patient, as_of: date, vocab: Any = None) -> PatientSummar
 def _labs(patient: Patient, as_of: date, vocab: Any) -> tuple[LabValue, ...]:
     if not patient.observations:
         return ()
+    # records share codes (a lab measured a hundred times): match each kind of record once
+    kinds: dict[tuple, list] = {}
+    for obs in patient.observations:
+        kinds.setdefault((obs.codings, obs.text), []).append(obs)
     out: dict[str, LabValue] = {}
     for concept in vocab.concepts("measure"):
-        found, _, _ = derive.latest(derive.observations_of(vocab, concept, patient), as_of)
+        matched = {key: derive.match_record(vocab, concept, *key, exact_tests=True) for key in kinds}
+        found, _, _ = derive.latest([o for key, narrow in matched.items() if narrow for o in kinds[key]], as_of)
         if not found:
             continue
         obs = found[0]
         # a broad measure matched through a narrower one is listed under the narrower name
-        name = derive.match_record(vocab, concept, obs.codings, obs.text, exact_tests=True).name
+        name = matched[(obs.codings, obs.text)].name
         shown = obs.value_text or (obs.value_code.display or obs.value_code.code if obs.value_code else None)
         value = json_number(obs.value) if obs.value is not None else None
         out.setdefault(name, LabValue(name=name, value=value, unit=obs.unit, text=shown, date=obs.date))

@@ -231,3 +231,10 @@ def test_html_of_several_patients_links_to_each():
     assert "<a href='#patient-p1'>Patient p1, 54 years, female: 1 eligible, 1 unknown, 1 ineligible</a>" in page
     assert "<a href='#patient-p2'>" in page and "id='patient-p2'" in page
     assert "<nav>" not in report.html(screen([patient()], TRIALS, as_of=AS_OF))
+
+
+def test_text_with_rich_markup_is_shown_as_written():
+    t = trial("T-[b]", ("inclusion", "[bold red]ANC[/] >= 500/uL"), title="[link=x]title[/link]")
+    out = report.table(screen([patient(id="[i]p")], [t], as_of=AS_OF), verbose=True, width=200)
+    assert "[bold red]ANC[/] >= 500/uL" in out and "[link=x]title[/link]" in out
+    assert "Patient [i]p" in out and "T-[b]" in out
