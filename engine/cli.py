@@ -1,4 +1,4 @@
-"""The `elig` command: parse, screen, coverage (see ../shared/CONTRACT.md).
+"""The `elig` command: parse, screen, coverage, explain (see ../shared/CONTRACT.md).
 
 argparse, not a framework: it starts in a few milliseconds. Every bad input ends with
 exit status 2 and one line on stderr naming the file, the place and the problem; output
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +43,16 @@ def _build() -> argparse.ArgumentParser:
     ps.add_argument("--open-world", action="store_true", help="history the record does not show is unknown, not absent")
     ps.add_argument("--format", choices=("table", "json", "html"), default="table")
     ps.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    ps.add_argument("--verbose", "-v", action="store_true", help="table: show every criterion")
+    ps.add_argument("--verbose", "-v", action="store_true", help="table: show every criterion, numbered as elig explain takes them")
+
+    pe = sub.add_parser("explain", help="one criterion's tree, each node's verdict and reasons, for one patient")
+    pe.add_argument("trial", metavar="TRIAL", help="a trial id among the trials given (default: the bundled library)")
+    pe.add_argument("number", metavar="CRITERION", help="its number as elig screen --verbose shows it: N (1-based, inclusions then exclusions), N.K for a sub-item")
+    pe.add_argument("--patient", required=True, metavar="PATIENT", help="one patient file")
+    pe.add_argument("--trials", action="append", metavar="PATH", help="trial files or directories (default: the bundled library)")
+    pe.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="screening date (default: today)")
+    pe.add_argument("--open-world", action="store_true", help="history the record does not show is unknown, not absent")
+    pe.add_argument("--format", choices=("text", "json"), default="text")
 
     pc = sub.add_parser("coverage", help="how much of the criteria under PATH became structure")
     pc.add_argument("paths", nargs="+", metavar="PATH")
@@ -67,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return _screen(args)
         if args.command == "coverage":
             return _coverage(args)
+        if args.command == "explain":
+            return _explain(args)
     except EligError as exc:
         print(f"elig: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -79,11 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_BAD_INPUT
 
 
+_STDOUT_ENCODING: str | None = None  # before _utf8_stdout: can the terminal show '✔'?
+
+
 def _utf8_stdout() -> None:
     """JSON, tables and reasons carry '≥', 'µ', 'é': write them as UTF-8 (RFC 8259 for JSON)
     even where the locale says otherwise (a pipe on Windows, LANG=C on old systems), rather
     than stop half-way with an encoding error."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    global _STDOUT_ENCODING
+    _STDOUT_ENCODING = getattr(sys.stdout, "encoding", None)
+    encoding = (_STDOUT_ENCODING or "").lower().replace("-", "").replace("_", "")
     if encoding not in ("utf8", "utf8sig") and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
 
@@ -156,7 +173,7 @@ def _screen(args) -> int:
     from engine.screen import screen_files
 
     as_of = args.as_of or date.today()
-    result, skipped = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world)
+    result, skipped = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world, progress=sys.stderr.isatty())
     for message in skipped:
         print(f"elig: skipped {message}", file=sys.stderr)
     if args.format == "json":
@@ -166,11 +183,40 @@ def _screen(args) -> int:
 
         text = html(result)
     else:
-        from engine.report import table
+        from engine.report import can_encode, table
 
-        text = table(result, verbose=args.verbose, color=args.output is None and sys.stdout.isatty())
+        terminal = args.output is None and sys.stdout.isatty()
+        text = table(
+            result,
+            verbose=args.verbose,
+            color=terminal and not os.environ.get("NO_COLOR"),
+            width=shutil.get_terminal_size().columns if terminal else None,
+            ascii=args.output is None and not can_encode(_STDOUT_ENCODING),
+        )
     write_output(text, args.output)
     return EXIT_BAD_INPUT if skipped else EXIT_OK
+
+
+def _explain(args) -> int:
+    from engine import explain
+    from engine.patients import load_patients
+    from engine.report import can_encode
+    from engine.screen import bundled_trials_dir, load_trial_files
+
+    as_of = args.as_of or date.today()
+    patients = load_patients([Path(args.patient)])
+    if len(patients) != 1:
+        raise InputError(args.patient, None, f"holds {len(patients)} patients; explain takes one")
+    trials = load_trial_files(args.trials)
+    where = ", ".join(args.trials) if args.trials else str(bundled_trials_dir())
+    trial = explain.find_trial(trials, args.trial, where)
+    report = explain.explain(trial, args.number, patients[0], as_of=as_of, open_world=args.open_world)
+    if args.format == "json":
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = explain.text(report, patients[0].id, as_of=as_of, ascii=not can_encode(_STDOUT_ENCODING))
+    write_output(text, None)
+    return EXIT_OK
 
 
 def write_output(text: str, path: str | None) -> None:

@@ -17,11 +17,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Following, Predicate, Qualified, Unparsed, walk
+from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
+from engine.progress import progress_bar
 from engine.render import render
 from engine.trials import HEALTHY_VOLUNTEERS, Criterion, Trial
 
@@ -57,6 +60,8 @@ class PatientResult(_Out):
     patient_id: str
     trials: tuple[TrialResult, ...]
     source: str | None = None
+    summary: PatientSummary | None = None  # age, sex, latest key labs: for the reports
+    collect_next: tuple[CollectItem, ...] = ()  # missing data, most deciding first (engine.collect)
 
 
 class ScreenResult(_Out):
@@ -141,9 +146,17 @@ def _deciding_first(outcome: Outcome):
     """Every node of an Outcome tree, parents before children, each subtree together; among
     the operands of and/or those with the connective's own truth (the FALSE one of a false
     AND, the TRUE one of a true OR, the UNKNOWN ones of an unknown either) come first, so a
-    criterion's first reason is one that decides it, not a part that did not matter."""
-    yield outcome
+    criterion's first reason is one that decides it, not a part that did not matter. An
+    exception's own reasons ('the excepted X does not apply') qualify its main part and
+    follow it, so the event comes before what it is excepted from."""
     children = outcome.children
+    if outcome.kind == "exception" and children:
+        yield from _deciding_first(children[0])
+        yield outcome
+        for child in children[1:]:
+            yield from _deciding_first(child)
+        return
+    yield outcome
     if outcome.kind in _CONNECTIVES:
         children = sorted(children, key=lambda c: c.truth is not outcome.truth)
     for child in children:
@@ -194,15 +207,22 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
     return CriterionResult(section=criterion.section, text=criterion.text, status="pass", reasons=(reason,), canonical=criterion.text)
 
 
-def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
-    if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
-        return _healthy_volunteers(criterion)
+def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> tuple[Predicate, Predicate, Outcome]:
+    """A criterion's own tree, the tree it is judged by (its sub-items joined in) and the
+    Outcome tree of that: what `elig explain` shows node by node."""
     polarity = 1 if criterion.section == "inclusion" else -1
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
     if criterion.canonical is None:
         outcome = _reversal_not_understood(outcome, own)
+    return own, tree, outcome
+
+
+def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
+        return _healthy_volunteers(criterion)
+    own, _, outcome = criterion_outcome(criterion, patient, as_of=as_of, open_world=open_world)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
     return CriterionResult(
         section=criterion.section,
@@ -280,7 +300,9 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
 _RANK = {"eligible": 0, "unknown": 1, "ineligible": 2}
 
 
-def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: date | None = None, open_world: bool = False) -> ScreenResult:
+def screen(
+    patients: list[Patient] | Patient, trials: list[Trial], *, as_of: date | None = None, open_world: bool = False, progress: bool = False
+) -> ScreenResult:
     """Screen every patient against every trial.
 
     Args:
@@ -288,6 +310,7 @@ def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: dat
         trials: trials (engine.load_trials).
         as_of: the screening date for ages and time windows; default today.
         open_world: history the record does not show is unknown rather than absent.
+        progress: a progress bar on stderr for a long run (the CLI asks on a terminal).
 
     Returns:
         A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
@@ -306,10 +329,19 @@ def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: dat
         patients = [patients]
     as_of = as_of or date.today()
     out = []
-    for patient in patients:
-        results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in trials]
-        results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
-        out.append(PatientResult(patient_id=patient.id, trials=tuple(results), source=patient.source))
+    with progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
+        for patient in patients:
+            results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in advance.each(trials)]
+            results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
+            out.append(
+                PatientResult(
+                    patient_id=patient.id,
+                    trials=tuple(results),
+                    source=patient.source,
+                    summary=summarize(patient, as_of),
+                    collect_next=collect_next(results),
+                )
+            )
     return ScreenResult(as_of=as_of, open_world=open_world, patients=tuple(out))
 
 
@@ -319,13 +351,23 @@ def bundled_trials_dir() -> Path:
     return rules_dir() / "trials"
 
 
-def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool) -> tuple[ScreenResult, list[str]]:
+def screen_files(
+    patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool, progress: bool = False
+) -> tuple[ScreenResult, list[str]]:
     """The CLI's screening: load, check ids, screen. Raises InputError on bad input."""
-    from engine.errors import InputError
     from engine.patients import load_patients
-    from engine.trials import load_trials
 
     patients = load_patients([Path(p) for p in patient_paths])
+    trials = load_trial_files(trial_paths)
+    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress), []
+
+
+def load_trial_files(trial_paths: list[str] | None) -> list[Trial]:
+    """The trials under the paths (default: the bundled library), each id once. Raises
+    InputError when one id comes with different content."""
+    from engine.errors import InputError
+    from engine.trials import load_trials
+
     trials: list[Trial] = []
     seen: dict[str, Trial] = {}
     for path in trial_paths or [str(bundled_trials_dir())]:
@@ -337,4 +379,4 @@ def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_
             elif first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
                 # as load_trials does within one path: the same trial twice is kept once
                 raise InputError(trial.source, None, f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content")
-    return screen(patients, trials, as_of=as_of, open_world=open_world), []
+    return trials

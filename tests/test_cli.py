@@ -632,3 +632,36 @@ def test_module_runs_as_a_script_and_writes_utf8_whatever_the_locale(tmp_path):
     assert record["text"] == "ANC ≥ 500/µL"
     proc = subprocess.run([sys.executable, "-m", "engine.cli", "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0 and proc.stdout.startswith("usage: elig")
+
+
+# ====================================================================== issue 6: additions
+
+
+def test_screen_json_adds_summary_and_collect_next_per_patient(capsys):
+    """CONTRACT.md's fields stay as they are; each patient gains `summary` and `collect_next`."""
+    rc, out, _ = run(capsys, "screen", EXAMPLES, "--format", "json", "--as-of", AS_OF)
+    assert rc == 0
+    for patient in json.loads(out)["patients"]:
+        assert {"patient_id", "trials", "summary", "collect_next"} <= set(patient)
+        assert set(patient["summary"]) == {"age", "sex", "birth_date", "labs"}
+        for lab in patient["summary"]["labs"]:
+            assert set(lab) == {"name", "value", "unit", "text", "date"} and lab["date"] <= AS_OF
+        for item in patient["collect_next"]:
+            assert set(item) == {"item", "decides", "decides_trials", "settles", "needed_by", "trials"}
+            assert item["decides"] == len(item["decides_trials"]) <= item["needed_by"] == len(item["trials"])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain", "NCT04984356", "1"],
+        ["explain", "NCT04984356", "--patient", EXAMPLES / "case_report_sezary.json"],
+        ["explain", "NCT04984356", "1", "--patient", ROOT / "no-such-patient.json"],
+        ["explain", "NCT04984356", "1", "--patient", EXAMPLES / "case_report_sezary.json", "--format", "xml"],
+    ],
+    ids=["no-patient", "no-number", "missing-patient", "unknown-format"],
+)
+def test_explain_usage_and_input_errors_are_exit_2_one_line(capsys, argv):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
