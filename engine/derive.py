@@ -208,6 +208,18 @@ def obs_label(obs: Observation) -> str:
     return f"{value}{unit}{when}"
 
 
+# A criterion that names no window means a value of now: one measured longer ago than this
+# says little of today ('LVEF < 50%' decided by an echocardiogram of 2012) and decides nothing.
+STALE_AFTER_DAYS = 365
+STABLE_MEASURES = frozenset({"body height"})
+STALE_REASON = f"is more than {STALE_AFTER_DAYS} days old on {{as_of}}: too old to decide a criterion that names no time window"
+
+
+def stale(obs: Observation, as_of: date) -> bool:
+    """Whether a measurement is too old to stand for today's value."""
+    return obs.date is not None and (as_of - obs.date).days > STALE_AFTER_DAYS
+
+
 def _latest_value(
     vocab: Any, patient: Patient, names: Sequence[str], as_of: date, to_unit: str
 ) -> tuple[Decimal | None, str, str | None]:
@@ -223,6 +235,8 @@ def _latest_value(
     found, _later, _undated = latest(observations_of(vocab, concept, patient), as_of)
     if not found:
         return None, label, f"no {label} on record on or before {as_of.isoformat()}"
+    if label not in STABLE_MEASURES and stale(found[0], as_of):
+        return None, label, f"{label} {obs_label(found[0])} {STALE_REASON.format(as_of=as_of.isoformat())}"
     values = []
     for obs in found:
         if obs.value is None:

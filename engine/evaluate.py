@@ -308,7 +308,10 @@ def _values(
         if undated:
             notes.append(f"{undated} undated {name} value(s) not used")
         if found:
-            return [_observed(o, name) for o in found], notes, []
+            values = [_observed(o, name) for o in found]
+            if node.window is None and concept.name not in derive.STABLE_MEASURES:
+                values = [_stale(v, o, ctx.as_of) for v, o in zip(values, found)]
+            return values, notes, []
     if derived == _CLEARANCE:
         return _clearance_values(ctx, notes)
     if derived == _BMI:
@@ -319,6 +322,12 @@ def _values(
         label = f"{name} {fmt(derive.round_to(bmi.value, 1))} kg/m2 (derived)"
         return [_Value(bmi.value, "kg/m2", label, notes=(bmi.reason,))], notes, []
     return [], [f"no {name} on record on or before {ctx.as_of.isoformat()}", *notes], [name]
+
+
+def _stale(value: _Value, obs: Observation, as_of: date) -> _Value:
+    if value.problem or not derive.stale(obs, as_of):
+        return value
+    return replace(value, problem=f"{value.label} {derive.STALE_REASON.format(as_of=as_of.isoformat())}")
 
 
 def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list[str]):

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Following, Predicate, Qualified, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Conditional, Following, Judgment, Predicate, Qualified, Sex, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -207,6 +207,34 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
     return CriterionResult(section=criterion.section, text=criterion.text, status="pass", reasons=(reason,), canonical=criterion.text)
 
 
+# 'Patients with HIV must have CD4 count >= 200/uL': a requirement of those with X only.
+_SUBJECT_WITH = re.compile(
+    r"^\W*(?:(?:all|any)\s+)?(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|females?|males?|children)"
+    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _subject_read_as_requirement(outcome: Outcome, tree: Predicate, criterion: Criterion) -> Outcome:
+    """Whom an inclusion speaks of, read as what it requires: 'Patients with HIV must have
+    CD4 >= 200' holds for a patient without HIV, and 'Male individuals and female
+    individuals of childbearing potential ... must agree to use contraception' asks nothing
+    of sex. Where the reading has no condition to show for it, it cannot rule out."""
+    if criterion.section != "inclusion" or outcome.truth is not Truth.FALSE:
+        return outcome
+    nodes = list(walk(tree))
+    if any(isinstance(n, Conditional) for n in nodes):
+        return outcome
+    if _SUBJECT_WITH.search(criterion.text):
+        why = "it speaks of some patients only ('patients with … must …'), which the reading does not show"
+    elif any(isinstance(n, Sex) for n in nodes) and any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
+        why = "its sexes say whom the contraception requirement is for, not whom the trial takes"
+    else:
+        return outcome
+    reason = f"read as a requirement, but {why}: it would otherwise be false"
+    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+
+
 def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> tuple[Predicate, Predicate, Outcome]:
     """A criterion's own tree, the tree it is judged by (its sub-items joined in) and the
     Outcome tree of that: what `elig explain` shows node by node."""
@@ -216,6 +244,7 @@ def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, op
     outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
     if criterion.canonical is None:
         outcome = _reversal_not_understood(outcome, own)
+        outcome = _subject_read_as_requirement(outcome, own, criterion)
     return own, tree, outcome
 
 

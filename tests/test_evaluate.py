@@ -1302,3 +1302,38 @@ def test_a_bad_plausible_range_is_a_clear_vocabulary_error(entry, problem):
         del fields["unit"]
     with pytest.raises(InputError, match=problem.replace("[", r"\[")):
         _concept("measures.toml", "measure", "measure[0]", fields)
+
+
+# ---------------------------------------------------------------- measurements too old to stand for now
+
+
+def _lvef(day: str) -> dict:
+    return {"loinc": "10230-1", "value": 35, "unit": "%", "date": day}
+
+
+def test_a_measurement_older_than_a_year_decides_nothing():
+    """Spot-check: NCT05748834 excluded a patient for 'LVEF < 50%' on an echo of 2012."""
+    outcome = _real("left ventricular ejection fraction < 50%", [_lvef("2012-12-02")])
+    assert outcome.truth is Truth.UNKNOWN
+    assert "too old to decide" in text_of(outcome)
+    assert "left ventricular ejection fraction" in outcome.missing
+
+
+@pytest.mark.parametrize("day", ["2026-05-01", "2025-06-02"])  # a year to the day still counts
+def test_a_recent_measurement_decides(day):
+    assert _real("left ventricular ejection fraction < 50%", [_lvef(day)]).truth is Truth.TRUE
+
+
+def test_a_written_window_replaces_the_default_age_limit():
+    outcome = _real("LVEF < 50% within 20 years prior to screening", [_lvef("2012-12-02")])
+    assert "too old" not in text_of(outcome)
+
+
+def test_a_derived_value_from_an_old_measurement_decides_nothing():
+    observations = [
+        {"loinc": "2160-0", "value": 1.0, "unit": "mg/dL", "date": "2020-01-01"},
+        {"loinc": "29463-7", "value": 70, "unit": "kg", "date": "2026-05-01"},
+    ]
+    outcome = _real("creatinine clearance >= 60 mL/min", observations)
+    assert outcome.truth is Truth.UNKNOWN
+    assert "too old to decide" in text_of(outcome)

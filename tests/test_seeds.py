@@ -382,3 +382,31 @@ def test_issue_hypertension_leaves_cardiovascular_disease_unknown(tmp_path):
 def test_hypertension_itself_is_still_known(tmp_path):
     criterion = screen(HYPERTENSIVE, _rules(tmp_path, "exclusion", "History of hypertension")).criteria[0]
     assert criterion.status == "fail", criterion.reasons
+
+
+YOUNG_WOMAN = {"id": "y", "birth_date": "2004-02-13", "sex": "female"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT05020119: read as 'gastric cancer and pancreatic cancer and ...' required of everyone
+        "Patient with gastric cancer and pancreatic cancer must have received radiotherapy, surgery, or received chemotherapies.",
+        "Patient with cervical cancer must have received radiation therapy and chemotherapies.",
+        "Patients with HIV must have CD4 count >= 200/uL",
+        # NCT05382299: read as 'sex male and ...'
+        "Male individuals and female individuals of childbearing potential who engage in heterosexual intercourse must "
+        "agree to use protocol-specified method(s) of contraception",
+    ],
+)
+def test_issue_whom_an_inclusion_speaks_of_is_not_what_it_requires(tmp_path, text):
+    criterion = screen(YOUNG_WOMAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert criterion.reasons[0].startswith("read as a requirement, but")
+
+
+def test_a_subject_clause_that_holds_still_passes(tmp_path):
+    patient = {**YOUNG_WOMAN, "conditions": [{"name": "HIV infection", "icd10cm": "B20", "status": "active", "onset": "2020-01-01"}],
+               "observations": [{"loinc": "24467-3", "name": "cd4 count", "value": 500, "unit": "/uL", "date": "2026-05-20"}]}
+    criterion = screen(patient, _rules(tmp_path, "inclusion", "Patients with HIV must have CD4 count >= 200/uL")).criteria[0]
+    assert criterion.status == "pass", criterion.reasons
