@@ -174,6 +174,7 @@ _MEASURE_NOUNS = frozenset("score scores level levels value values count counts 
 
 
 _AGE_INSIDE = re.compile(r"\b(?:of age|old)\b")
+_AT_ONSET = re.compile(r"diagnos|onset|\bat (?:the )?(?:time of )?(?:birth|presentation|first)")
 
 
 def _measure_noun(el) -> bool:
@@ -544,15 +545,7 @@ class _Build(Transformer):
         group = [nodes[i] for i in shared]
         if not all(isinstance(n, (Comparison, Range)) for n in group):
             return nodes
-        start, end = group[0].span.start, group[-1].span.end
-        whole = Span(start=start, end=end)
-        node = AnyOf(
-            items=(
-                AllOf(items=tuple(group), span=whole),
-                AllOf(items=(Unparsed(text=self.text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
-            ),
-            span=whole,
-        )
+        node = each_or_either(group, self.text, group[0].span.start, group[-1].span.end)
         out = [n for i, n in enumerate(nodes) if i not in shared]
         out.insert(shared[0], node)
         return out
@@ -749,6 +742,20 @@ def _share_bound(parts: list) -> list:
                 continue
         out.append(p)
     return out + [parts[-1]]
+
+
+def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
+    """Bounds a text joins so that it may mean each of them or one of them: holds when all
+    hold, fails when none does, unknown when they disagree (the text, kept as unparsed,
+    is what makes it unknown)."""
+    whole = Span(start=start, end=end)
+    return AnyOf(
+        items=(
+            AllOf(items=tuple(group), span=whole),
+            AllOf(items=(Unparsed(text=text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
+        ),
+        span=whole,
+    )
 
 
 def _borrow_measure(parts: list) -> list:
@@ -997,6 +1004,11 @@ class _Assembler:
                     take(i)
                 else:
                     els[i] = Atom(inner.type, inner.value, e.start, e.end)
+        for i in range(len(els)):
+            pair = self._pressure_pair(els, i, used)
+            if pair is not None:
+                found.append(pair[0])
+                take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
         i = 0
         while i < len(els):
@@ -1069,7 +1081,7 @@ class _Assembler:
                 # '18 years of age or older': the age words inside the bound (engine.lexicon drops them)
                 age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els) or _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
-                if not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els))):
+                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
                     if node is not None:
                         found.append(node)
@@ -1188,6 +1200,50 @@ class _Assembler:
         if len(found) == 1 and node.span != span:
             node = node.model_copy(update={"span": span})
         return node
+
+    def _pressure_pair(self, els: list, i: int, used: set) -> tuple[Predicate, list[int]] | None:
+        """'BP > 140/90 mmHg', 'blood pressure 160/110 mmHg or more': a systolic and a
+        diastolic bound in one. Whether both must pass it or either ('> 140/90' as
+        hypertension is either) the text does not say: each_or_either keeps the difference
+        unknown. Returns the node and the indices it used."""
+        e = els[i]
+        if i in used or not (isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("bp", "pressure")):
+            return None
+        if e.value == "pressure" and not (i > 0 and isinstance(els[i - 1], Atom) and els[i - 1].value == "blood"):
+            return None
+        j = i + 1
+        while j < len(els) and _is_filler(els[j]) and not isinstance(els[j], (Bnd, Rng)) and not (isinstance(els[j], Atom) and els[j].type == "SLASH"):
+            j += 1
+        if j + 2 >= len(els) or not (isinstance(els[j + 1], Atom) and els[j + 1].type == "SLASH"):
+            return None
+        first, second = els[j], els[j + 2]
+        if isinstance(first, Bnd) and isinstance(second, Qty):  # '> 140/90 mmHg'
+            op, high, low = first.op, first.qty, second
+        elif isinstance(first, Qty) and isinstance(second, Bnd) and second.qty.start == second.start:  # '160/110 mmHg or more'
+            op, high, low = second.op, first, second.qty
+        else:
+            return None
+        if high.unit is not None or low.unit != "mmHg" or high.relative_to or low.relative_to:
+            return None
+        start = els[i - 1].start if e.value == "pressure" else e.start
+        end = _end(second)
+        bounds = [
+            Comparison(measure=name, op=op, threshold=Threshold(value=q.value, unit="mmHg"), span=Span(start=start, end=end))
+            for name, q in (("systolic blood pressure", high), ("diastolic blood pressure", low))
+        ]
+        return each_or_either(bounds, self.text, start, end), [*range(i - (e.value == "pressure"), j + 3)]
+
+    def _leading_age(self, els: list, i: int) -> bool:
+        """'Patients over 18 years of age undergoing gastric resection': a bound in years
+        marked as an age ('of age', 'old'), with nothing but filler, age and sex words before
+        it, is the patient's age even with events after it; not where the text speaks of an
+        age at onset or diagnosis ('diagnosed at < 12 years of age', 'before age 30 at onset')."""
+        e = els[i]
+        marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
+            i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
+        )
+        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for x in els[:i])
+        return marked and leading and _AT_ONSET.search(self.text.lower()) is None
 
     def _alternative_limit(self, els, k, measure_atom):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket

@@ -14,6 +14,9 @@ its operator, number and unit are the gold ones.
 - Units compare by their canonical spelling (`engine.units.normalize_unit`) when both sides
   have one, else by their letters and digits; `x 109 / L` is 10^9/L (a lost superscript);
   `temporal_unit(YEAR)` is `years`; `REF_RANGE_NORMAL`/`HIGH` is a multiple of the ULN.
+- Roman numerals are numbers ('ASA I-II'); unit words that name a scale's values
+  (`unit("class")`, `unit("stage")`, `unit("score")`) are no unit; a bare volume
+  (`unit("mm 3")` for '< 200/mm3') is a count per that volume.
 - Gold bounds without a number (`eq(op(LT), unit(REF_RANGE_LOW))`), with a number that is
   not one (`val("III")`), or with `PLUS_MINUS` are not counted.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
@@ -42,6 +45,9 @@ DEFAULT_LEAF = ROOT.parent / "shared" / "data" / "leaf_clinical_trials_lct"
 
 _OPS = {"GTEQ": ">=", "GT": ">", "LTEQ": "<=", "LT": "<", "EQ": "="}
 _TIME = {"YEAR": "years", "MONTH": "months", "WEEK": "weeks", "DAY": "days", "HOUR": "hours", "MINUTE": "min", "SECOND": "s"}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+# words the annotators wrote as units that name a scale's values, not a unit
+_SCALE_WORDS = frozenset("class classes classification stage grade grading score points point".split())
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
 _POWER = re.compile(r"^(?:x\s*)?10\s*(?:\^|\*)?\s*(3|6|9|12)$|^(?:x\s*)?10(9|3|6|12)$")
 _ARG = re.compile(r'(op|val|unit|temporal_unit|per)\((?:"([^"]*)"|([A-Z_]+))\)')
@@ -94,6 +100,8 @@ def _number(text: str) -> Decimal | None:
     s = re.sub(r"\s+", "", text).replace(",", "")
     if s.lower() in _WORDS:
         return Decimal(_WORDS[s.lower()])
+    if s.lower() in _ROMAN:
+        return Decimal(_ROMAN[s.lower()])
     try:
         return Decimal(s)
     except InvalidOperation:
@@ -110,7 +118,9 @@ def unit_key(unit: str | None) -> str:
 
     squeezed = re.sub(r"\s+(?=[0-9])|(?<=[0-9.])\s+|\^\s*(?=[0-9])", "", unit.strip())
     squeezed = re.sub(r"\s*/\s*", "/", squeezed)
-    for candidate in (squeezed, unit.strip()):
+    # a bare volume ('mm 3') is a count per volume, as '< 200/mm3' is
+    volume = re.fullmatch(r"(?:mm3|[u\u00b5\u03bc]l)", squeezed.lower())
+    for candidate in (("/" + squeezed,) if volume else ()) + (squeezed, unit.strip()):
         try:
             return normalize_unit(candidate)
         except UnitError:
@@ -148,6 +158,8 @@ def _eq_bounds(args: str) -> list[Bound]:
                 relative = "x ULN"
             elif bare == "REF_RANGE_LOW":
                 relative = "x LLN"
+        elif name == "unit" and quoted.lower() in _SCALE_WORDS:
+            continue
         elif name == "unit":
             p = _POWER.match(re.sub(r"\s+", "", quoted.lower()))
             if p:

@@ -212,3 +212,49 @@ def test_heart_failure_of_a_class_is_both():
 def test_the_study_teams_to_judge(text, category):
     tree = parse(text)
     assert tree.kind == "judgment" and tree.category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "systolic", "diastolic"),
+    [
+        ("uncontrolled hypertension (BP > 160/100 mmHg)", ">", 160, 100),
+        ("Normal blood pressure <140/90 mmHg", "<", 140, 90),
+        ("blood pressure 160/110 mmHg or more", ">=", 160, 110),
+    ],
+)
+def test_blood_pressure_pairs(text, op, systolic, diastolic):
+    assert bounds(text) == [
+        ("systolic blood pressure", op, systolic, "mmHg", None),
+        ("diastolic blood pressure", op, diastolic, "mmHg", None),
+    ]
+
+
+def test_a_pressure_pair_stays_unknown_where_the_readings_differ():
+    # '> 140/90' may mean either pressure above or both: 150/80 satisfies one reading only
+    tree = parse("BP >140/90 mmHg")
+    assert isinstance(tree, AnyOf)
+    both, either = tree.items
+    assert [n.measure for n in both.items] == ["systolic blood pressure", "diastolic blood pressure"]
+    assert isinstance(either.items[0], Unparsed) and either.items[0].text == "BP >140/90 mmHg"
+
+
+def test_a_pressure_pair_needs_its_unit():
+    assert bounds("have a resting blood pressure of > 140/90.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("All patients over 18 years of age undergoing gastric resection surgery due to cancer", [("age", ">", 18, "years", None)]),
+        ("Women 18 years of age or older with breast cancer", [("age", ">=", 18, "years", None)]),
+        # an age at diagnosis is not the patient's age
+        ("Patients diagnosed with asthma at < 12 years of age", []),
+    ],
+)
+def test_an_age_before_the_events(text, expected):
+    assert bounds(text) == expected
+
+
+def test_look_alike_arrowheads():
+    # 'acidic saliva pH\u02c25.8': U+02C2 is '<'
+    assert bounds("serum phosphate \u02c2 0.8 mmol/L") == [("phosphate", "<", 0.8, "mmol/L", None)]
