@@ -300,8 +300,9 @@ class _Build(Transformer):
             sig = [e for e in inner.elements if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
-            if not sig and all(isinstance(e, Atom) for e in inner.elements):
-                # '(inclusive)': brackets around words that say nothing say nothing
+            if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements):
+                # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
+                # words that say nothing, point elsewhere in the protocol, or widen nothing
                 return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
         node = self._node(inner)
         return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
@@ -756,6 +757,23 @@ def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
         ),
         span=whole,
     )
+
+
+_POINTER_WORDS = frozenset("see refer to appendix section table attachment annex protocol in the for details list of and".split())
+
+
+def _pointer(elements) -> bool:
+    """'(see Appendix A)', '(Appendix 7)', '(refer to section 5.2)': a pointer to another part of the protocol."""
+    words = [str(e.value) for e in elements if isinstance(e, Atom) and e.type == "WORD"]
+    plain = all((isinstance(e, Atom) and e.type == "WORD") or (isinstance(e, Qty) and e.unit is None) for e in elements)
+    named = any(w in ("appendix", "section", "table", "attachment", "annex") for w in words)
+    return plain and named and all(w in _POINTER_WORDS or len(w) == 1 or w.replace(".", "").isdigit() for w in words)
+
+
+def _regardless(elements) -> bool:
+    """'(regardless of MSI status)', '(irrespective of dose)': says the criterion holds whatever that is."""
+    first = elements[0] if elements else None
+    return isinstance(first, Atom) and first.type == "WORD" and str(first.value) in ("regardless", "irrespective") and len(elements) > 1
 
 
 def _borrow_measure(parts: list) -> list:

@@ -258,3 +258,29 @@ def test_an_age_before_the_events(text, expected):
 def test_look_alike_arrowheads():
     # 'acidic saliva pH\u02c25.8': U+02C2 is '<'
     assert bounds("serum phosphate \u02c2 0.8 mmol/L") == [("phosphate", "<", 0.8, "mmol/L", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # list numbers after a full stop: items the record ran into one line
+        ("1. Age \u2265 18 years old. 2. Participant must have brain metastasis", "age >= 18 years and brain metastases"),
+        # 'between' before a range it says again
+        ("Individuals between age 18-65", "age >= 18 years and <= 65 years"),
+        # brackets that point elsewhere in the protocol, or widen nothing
+        ("Has Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1 (Appendix 7).", "ecog performance status >= 0 and <= 1"),
+        ("endometrial cancer (regardless of MSI status)", "endometrial cancer"),
+        # an anchor spelled with a prefix
+        ("Myocardial infarction or stroke =< 6 months prior to pre-registration",
+         "myocardial infarction within 6 months before enrollment or stroke within 6 months before enrollment"),
+    ],
+)
+def test_canonical_of_real_lines(text, canonical):
+    assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize("text", ["Age \u226518 years old; AND", "Patients with diabetes mellitus and"])
+def test_a_trailing_and_stays_unparsed(text):
+    # in an exclusion list, 'X and' + the next item may exclude only together: read alone,
+    # X would exclude by itself
+    assert unparsed(parse(text)) == ["AND" if "AND" in text else "and"]
