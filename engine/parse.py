@@ -300,7 +300,7 @@ class _Build(Transformer):
             sig = [e for e in inner.elements if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
-            if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements):
+            if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
                 # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
                 # words that say nothing, point elsewhere in the protocol, or widen nothing
                 return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
@@ -770,6 +770,12 @@ def _pointer(elements) -> bool:
     return plain and named and all(w in _POINTER_WORDS or len(w) == 1 or w.replace(".", "").isdigit() for w in words)
 
 
+def _scale_range(elements) -> bool:
+    """'(range 0-42)' after a score: the scale's range, not a bound the patient must meet."""
+    first = elements[0] if elements else None
+    return len(elements) == 2 and isinstance(first, Atom) and str(first.value) == "range" and isinstance(elements[1], Rng)
+
+
 def _regardless(elements) -> bool:
     """'(regardless of MSI status)', '(irrespective of dose)': says the criterion holds whatever that is."""
     first = elements[0] if elements else None
@@ -794,6 +800,16 @@ def _borrow_measure(parts: list) -> list:
             mention = Atom(measure.type, measure.value, sig[0].start, sig[0].start)
             out[k] = Clause((mention, *here.elements), here.start, here.end)
     return out
+
+
+def _named_bound(head: list, rest: list) -> bool:
+    """A measure alone before a colon and a bound alone after it."""
+    named = [e for e in head if not _is_filler(e)]
+    bounded = [e for e in rest if not _is_filler(e)]
+    return (
+        len(named) == 1 and isinstance(named[0], Atom) and named[0].type in ("MEASURE", "AGE")
+        and len(bounded) == 1 and isinstance(bounded[0], (Bnd, Rng))
+    )
 
 
 def _is_heading(head: list) -> bool:
@@ -922,6 +938,9 @@ class _Assembler:
             following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
             if following is not None and not rest:
                 return self._following(head, following, span)
+            if _named_bound(head, rest):
+                # 'BMI: 18~30 kg/m2', 'Age: 18 to 70': the colon stands between a measure and its bound
+                return self.clause([*head, *rest])
             if rest and _is_heading(head):
                 node = self.clause(rest)
                 return node
@@ -1090,6 +1109,17 @@ class _Assembler:
                     i = (win_at or j) + 1
                     continue
             i += 1
+        # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
+        for j in range(len(els) - 1):
+            b, m = els[j], els[j + 1]
+            if j in used or j + 1 in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
+                continue
+            if j + 2 < len(els) and isinstance(els[j + 2], (Bnd, Rng, Qty)):
+                continue  # the measure has a bound of its own after it
+            node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
+            if node is not None:
+                found.append(node)
+                take(j, j + 1)
         # ages written without the word: '18 years and older', 'aged 12 to 30'
         for i, e in enumerate(els):
             if i in used or not isinstance(e, (Bnd, Rng)):

@@ -288,6 +288,27 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
     return totals, kinds, examples
 
 
+def measure(leaf: Path) -> dict | None:
+    """The figures of a run over the Leaf logical forms (None when they are absent):
+    criteria, with_gold, gold, elig, matched, recall, precision (fractions), kinds (a Counter)
+    and examples (kind, Item, what)."""
+    if not (leaf / "leaf_logical_forms").is_dir():
+        return None
+    entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(leaf)]
+    totals, kinds, examples = score(entries)
+    return {
+        "criteria": len(entries),
+        "with_gold": sum(1 for e in entries if e.gold),
+        "gold": totals["gold"],
+        "elig": totals["elig"],
+        "matched": totals["matched"],
+        "recall": totals["matched"] / totals["gold"] if totals["gold"] else 0.0,
+        "precision": totals["matched"] / totals["elig"] if totals["elig"] else 0.0,
+        "kinds": kinds,
+        "examples": examples,
+    }
+
+
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "-"
 
@@ -298,18 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", metavar="KIND", help="print examples of one mismatch kind (missing, op, unit, op+unit, extra)")
     ap.add_argument("--limit", type=int, default=40, help="how many examples --show prints")
     args = ap.parse_args(argv)
-    if not (args.leaf / "leaf_logical_forms").is_dir():
+    figures = measure(args.leaf)
+    if figures is None:
         print(f"leaf_bounds: no logical forms under {args.leaf}: nothing to measure")
         return 0
-    entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(args.leaf)]
-    totals, kinds, examples = score(entries)
-    with_gold = sum(1 for e in entries if e.gold)
-    print(f"{len(entries)} criteria, {with_gold} with a gold numeric bound")
-    print(f"gold bounds {totals['gold']}, elig bounds {totals['elig']}, matched {totals['matched']}")
-    print(f"recall {_pct(totals['matched'], totals['gold'])}  precision {_pct(totals['matched'], totals['elig'])}")
-    print("mismatches: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    print(f"{figures['criteria']} criteria, {figures['with_gold']} with a gold numeric bound")
+    print(f"gold bounds {figures['gold']}, elig bounds {figures['elig']}, matched {figures['matched']}")
+    print(f"recall {_pct(figures['matched'], figures['gold'])}  precision {_pct(figures['matched'], figures['elig'])}")
+    print("mismatches: " + ", ".join(f"{k} {n}" for k, n in figures["kinds"].most_common()))
     if args.show:
-        shown = [x for x in examples if x[0] == args.show][: args.limit]
+        shown = [x for x in figures["examples"] if x[0] == args.show][: args.limit]
         for _kind, item, what in shown:
             print(f"- {item.key}: {what}\n    {item.text[:200]}")
     return 0

@@ -284,3 +284,20 @@ def test_a_trailing_and_stays_unparsed(text):
     # in an exclusion list, 'X and' + the next item may exclude only together: read alone,
     # X would exclude by itself
     assert unparsed(parse(text)) == ["AND" if "AND" in text else "and"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a measure, a colon, its bound: legacy 'PATIENT CHARACTERISTICS:' sub-items and others
+        ("BMI: 18~30 kg/m2", [("body mass index", ">=", 18, "kg/m2", None), ("body mass index", "<=", 30, "kg/m2", None)]),
+        ("Age: 18 and over", [("age", ">=", 18, "years", None)]),
+        # the bound before its measure
+        ("Relapsed disease will be defined as 5% or more blasts in bone marrow seen after remission.",
+         [("bone marrow blasts", ">=", 5, "%", None)]),
+        # '(range 0-42)' gives the scale's range, not a bound
+        ("ECOG (range 0-5) \u2264 2", [("ecog performance status", "<=", 2, None, None)]),
+    ],
+)
+def test_bounds_around_colons_and_asides(text, expected):
+    assert bounds(text) == expected
