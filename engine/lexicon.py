@@ -81,7 +81,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|upper normal limit|normal upper limit|uln)", "ULN_BARE", "ULN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
-    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
+    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
     (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
     (r"(?:the )?(?:first dose|first administration|start of (?:study )?(?:treatment|therapy)|day 1|study treatment|study drug|treatment start)(?: of (?:study )?(?:drug|treatment))?", "ANCHOR", "first_dose"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
@@ -435,7 +435,9 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             t.type = "DROP" if t.value == "=" else "WORD"
     # 'between a and b'
     for i, t in enumerate(out):
-        if t.type == "BETWEEN":
+        if t.type == "BETWEEN" and typ(i + 1) == "AGE" and typ(i + 2) == "NUMBER":
+            t.type = "DROP"  # 'between age 18-65': the range says the between
+        elif t.type == "BETWEEN":
             j = _quantity_end(out, i + 1)
             if j is not None and typ(j) == "AND" and _quantity_end(out, j + 1) is not None:
                 out[j].type = "RANGE_AND"
@@ -491,7 +493,7 @@ def _drop_list_marker(out: list[Tok]) -> None:
     or letter, at the start of a criterion or of a clause after a semicolon (several items
     the record ran into one line), numbers the item; it says nothing of it."""
     for i in range(len(out) - 2):
-        if i > 0 and out[i - 1].type != "SEMI":
+        if i > 0 and not (out[i - 1].type == "SEMI" or out[i - 1].text == "."):
             continue
         first, mark, nxt = out[i], out[i + 1], out[i + 2]
         numbered = first.type == "NUMBER" and first.value == first.value.to_integral_value() and "." not in first.text

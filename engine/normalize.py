@@ -18,6 +18,8 @@ _FOLDS: dict[str, str] = {
     "\u2a7e": "\u2265",  # ⩾
     "\u2a7d": "\u2264",  # ⩽
     "\uff1e": ">",
+    "\u02c3": ">",  # modifier letter right arrowhead, as in 'pH\u02c25.8'
+    "\u02c2": "<",
     "\uff1c": "<",
     "\uff1d": "=",
     # dashes and minus signs

@@ -174,6 +174,7 @@ _MEASURE_NOUNS = frozenset("score scores level levels value values count counts 
 
 
 _AGE_INSIDE = re.compile(r"\b(?:of age|old)\b")
+_AT_ONSET = re.compile(r"diagnos|onset|\bat (?:the )?(?:time of )?(?:birth|presentation|first)")
 
 
 def _measure_noun(el) -> bool:
@@ -299,8 +300,9 @@ class _Build(Transformer):
             sig = [e for e in inner.elements if not _is_filler(e)]
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
-            if not sig and all(isinstance(e, Atom) for e in inner.elements):
-                # '(inclusive)': brackets around words that say nothing say nothing
+            if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
+                # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
+                # words that say nothing, point elsewhere in the protocol, or widen nothing
                 return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
         node = self._node(inner)
         return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
@@ -556,15 +558,7 @@ class _Build(Transformer):
         group = [nodes[i] for i in shared]
         if not all(isinstance(n, (Comparison, Range)) for n in group):
             return nodes
-        start, end = group[0].span.start, group[-1].span.end
-        whole = Span(start=start, end=end)
-        node = AnyOf(
-            items=(
-                AllOf(items=tuple(group), span=whole),
-                AllOf(items=(Unparsed(text=self.text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
-            ),
-            span=whole,
-        )
+        node = each_or_either(group, self.text, group[0].span.start, group[-1].span.end)
         out = [n for i, n in enumerate(nodes) if i not in shared]
         out.insert(shared[0], node)
         return out
@@ -779,6 +773,43 @@ def _share_bound(parts: list) -> list:
     return out + [parts[-1]]
 
 
+def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
+    """Bounds a text joins so that it may mean each of them or one of them: holds when all
+    hold, fails when none does, unknown when they disagree (the text, kept as unparsed,
+    is what makes it unknown)."""
+    whole = Span(start=start, end=end)
+    return AnyOf(
+        items=(
+            AllOf(items=tuple(group), span=whole),
+            AllOf(items=(Unparsed(text=text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
+        ),
+        span=whole,
+    )
+
+
+_POINTER_WORDS = frozenset("see refer to appendix section table attachment annex protocol in the for details list of and".split())
+
+
+def _pointer(elements) -> bool:
+    """'(see Appendix A)', '(Appendix 7)', '(refer to section 5.2)': a pointer to another part of the protocol."""
+    words = [str(e.value) for e in elements if isinstance(e, Atom) and e.type == "WORD"]
+    plain = all((isinstance(e, Atom) and e.type == "WORD") or (isinstance(e, Qty) and e.unit is None) for e in elements)
+    named = any(w in ("appendix", "section", "table", "attachment", "annex") for w in words)
+    return plain and named and all(w in _POINTER_WORDS or len(w) == 1 or w.replace(".", "").isdigit() for w in words)
+
+
+def _scale_range(elements) -> bool:
+    """'(range 0-42)' after a score: the scale's range, not a bound the patient must meet."""
+    first = elements[0] if elements else None
+    return len(elements) == 2 and isinstance(first, Atom) and str(first.value) == "range" and isinstance(elements[1], Rng)
+
+
+def _regardless(elements) -> bool:
+    """'(regardless of MSI status)', '(irrespective of dose)': says the criterion holds whatever that is."""
+    first = elements[0] if elements else None
+    return isinstance(first, Atom) and first.type == "WORD" and str(first.value) in ("regardless", "irrespective") and len(elements) > 1
+
+
 def _borrow_measure(parts: list) -> list:
     """'age < 18 or > 60', 'diastolic blood pressure < 40 mmHg or > 100 mmHg': a bound alone
     after 'or' bounds the measure the operand before it bounds (an unwritten, empty mention
@@ -797,6 +828,16 @@ def _borrow_measure(parts: list) -> list:
             mention = Atom(measure.type, measure.value, sig[0].start, sig[0].start)
             out[k] = Clause((mention, *here.elements), here.start, here.end)
     return out
+
+
+def _named_bound(head: list, rest: list) -> bool:
+    """A measure alone before a colon and a bound alone after it."""
+    named = [e for e in head if not _is_filler(e)]
+    bounded = [e for e in rest if not _is_filler(e)]
+    return (
+        len(named) == 1 and isinstance(named[0], Atom) and named[0].type in ("MEASURE", "AGE")
+        and len(bounded) == 1 and isinstance(bounded[0], (Bnd, Rng))
+    )
 
 
 # Headings that name whom the list is for ('Part 1F: prostate cancer', 'Cohort B:', 'For
@@ -939,6 +980,9 @@ class _Assembler:
             following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
             if following is not None and not rest:
                 return self._following(head, following, span)
+            if _named_bound(head, rest):
+                # 'BMI: 18~30 kg/m2', 'Age: 18 to 70': the colon stands between a measure and its bound
+                return self.clause([*head, *rest])
             if rest and _is_heading(head):
                 node = self.clause(rest)
                 return node
@@ -1039,6 +1083,11 @@ class _Assembler:
                     take(i)
                 else:
                     els[i] = Atom(inner.type, inner.value, e.start, e.end)
+        for i in range(len(els)):
+            pair = self._pressure_pair(els, i, used)
+            if pair is not None:
+                found.append(pair[0])
+                take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
         i = 0
         while i < len(els):
@@ -1102,6 +1151,17 @@ class _Assembler:
                     i = (win_at or j) + 1
                     continue
             i += 1
+        # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
+        for j in range(len(els) - 1):
+            b, m = els[j], els[j + 1]
+            if j in used or j + 1 in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
+                continue
+            if j + 2 < len(els) and isinstance(els[j + 2], (Bnd, Rng, Qty)):
+                continue  # the measure has a bound of its own after it
+            node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
+            if node is not None:
+                found.append(node)
+                take(j, j + 1)
         # ages written without the word: '18 years and older', 'aged 12 to 30'
         for i, e in enumerate(els):
             if i in used or not isinstance(e, (Bnd, Rng)):
@@ -1111,7 +1171,7 @@ class _Assembler:
                 # '18 years of age or older': the age words inside the bound (engine.lexicon drops them)
                 age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els) or _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
-                if not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els))):
+                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
                     if node is not None:
                         found.append(node)
@@ -1233,6 +1293,50 @@ class _Assembler:
         if len(found) == 1 and node.span != span:
             node = node.model_copy(update={"span": span})
         return node
+
+    def _pressure_pair(self, els: list, i: int, used: set) -> tuple[Predicate, list[int]] | None:
+        """'BP > 140/90 mmHg', 'blood pressure 160/110 mmHg or more': a systolic and a
+        diastolic bound in one. Whether both must pass it or either ('> 140/90' as
+        hypertension is either) the text does not say: each_or_either keeps the difference
+        unknown. Returns the node and the indices it used."""
+        e = els[i]
+        if i in used or not (isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("bp", "pressure")):
+            return None
+        if e.value == "pressure" and not (i > 0 and isinstance(els[i - 1], Atom) and els[i - 1].value == "blood"):
+            return None
+        j = i + 1
+        while j < len(els) and _is_filler(els[j]) and not isinstance(els[j], (Bnd, Rng)) and not (isinstance(els[j], Atom) and els[j].type == "SLASH"):
+            j += 1
+        if j + 2 >= len(els) or not (isinstance(els[j + 1], Atom) and els[j + 1].type == "SLASH"):
+            return None
+        first, second = els[j], els[j + 2]
+        if isinstance(first, Bnd) and isinstance(second, Qty):  # '> 140/90 mmHg'
+            op, high, low = first.op, first.qty, second
+        elif isinstance(first, Qty) and isinstance(second, Bnd) and second.qty.start == second.start:  # '160/110 mmHg or more'
+            op, high, low = second.op, first, second.qty
+        else:
+            return None
+        if high.unit is not None or low.unit != "mmHg" or high.relative_to or low.relative_to:
+            return None
+        start = els[i - 1].start if e.value == "pressure" else e.start
+        end = _end(second)
+        bounds = [
+            Comparison(measure=name, op=op, threshold=Threshold(value=q.value, unit="mmHg"), span=Span(start=start, end=end))
+            for name, q in (("systolic blood pressure", high), ("diastolic blood pressure", low))
+        ]
+        return each_or_either(bounds, self.text, start, end), [*range(i - (e.value == "pressure"), j + 3)]
+
+    def _leading_age(self, els: list, i: int) -> bool:
+        """'Patients over 18 years of age undergoing gastric resection': a bound in years
+        marked as an age ('of age', 'old'), with nothing but filler, age and sex words before
+        it, is the patient's age even with events after it; not where the text speaks of an
+        age at onset or diagnosis ('diagnosed at < 12 years of age', 'before age 30 at onset')."""
+        e = els[i]
+        marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
+            i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
+        )
+        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for x in els[:i])
+        return marked and leading and _AT_ONSET.search(self.text.lower()) is None
 
     def _alternative_limit(self, els, k, measure_atom):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket

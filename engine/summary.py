@@ -32,14 +32,23 @@ def thresholds(tree: Predicate) -> list[dict]:
     'ULN'
     """
     out: list[dict] = []
+    seen: set[tuple] = set()
     for node in walk(tree):
+        entries = []
         if isinstance(node, Medication) and node.dose is not None:
-            out.append(_entry(node.dose.measure, node.dose.op, node.dose.threshold))
+            entries.append(_entry(node.dose.measure, node.dose.op, node.dose.threshold))
         if isinstance(node, Comparison):
-            out.append(_entry(node.measure, node.op, node.threshold))
+            entries.append(_entry(node.measure, node.op, node.threshold))
         elif isinstance(node, Range):
-            out.append(_entry(node.measure, ">=" if node.low_inclusive else ">", node.low))
-            out.append(_entry(node.measure, "<=" if node.high_inclusive else "<", node.high))
+            entries.append(_entry(node.measure, ">=" if node.low_inclusive else ">", node.low))
+            entries.append(_entry(node.measure, "<=" if node.high_inclusive else "<", node.high))
+        for entry in entries:
+            # a bound the tree holds twice ('INR or APTT <= 1.5 x ULN': each of them, or
+            # either) is one bound of the text: the same node, from the same span
+            key = (node.span.start, node.span.end, *entry.values())
+            if key not in seen or node.span.end == 0:
+                seen.add(key)
+                out.append(entry)
     return out
 
 

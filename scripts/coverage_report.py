@@ -4,7 +4,8 @@
 Runs `engine.coverage` over every ../shared/data/corpus/*.jsonl (the held-out chia/ folder is
 not read), prints the counts per file and in total, and the most frequent unparsed pieces,
 normalised by `engine.coverage.piece_key` (lower case, each run of digits '#'). With
-`--write FILE` the same figures go into a markdown document with the date.
+`--write FILE` the same figures go into a markdown document with the date, together with the
+numeric-bound figures of scripts/leaf_bounds.py (against the Leaf hand-written logical forms).
 
 Exits 0 with a message when the corpus folder is absent, 1 when the parser crashed on any criterion.
 """
@@ -104,10 +105,40 @@ def markdown(per_file, total, pieces, failures, seconds, top: int, corpus: Path)
     ]
     for rank, (piece, count) in enumerate(pieces.most_common(top), 1):
         out.append(f"| {rank} | {count} | {_cell(piece)} |")
+    out += _bounds_section()
     if failures:
         out += ["", "## Errors", ""]
         out += [f"- {trial_id}: {_cell(error)}: `{_cell(text[:120])}`" for trial_id, text, error in failures]
     return "\n".join(out) + "\n"
+
+
+def _bounds_section() -> list[str]:
+    """The numeric-bound figures of scripts/leaf_bounds.py, as a markdown section."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import leaf_bounds
+
+    out = [
+        "",
+        "## Numeric bounds against the Leaf logical forms",
+        "",
+        "`python scripts/leaf_bounds.py` compares the bounds `elig parse --format json` gives "
+        "(`thresholds`: operator, number, unit) with the `num_filter(eq(op(...), val(...), unit(...)))` "
+        "parts of the hand-written logical forms in `shared/data/leaf_clinical_trials_lct/leaf_logical_forms`, "
+        "measure-agnostic; `--show missing` (or `op`, `unit`, `op+unit`, `extra`) lists the mismatches. "
+        "Its docstring says how gold forms are read.",
+        "",
+    ]
+    figures = leaf_bounds.measure(leaf_bounds.DEFAULT_LEAF)
+    if figures is None:
+        return [*out, "The Leaf data was not beside this checkout: no figures."]
+    kinds = ", ".join(f"{kind} {n}" for kind, n in figures["kinds"].most_common())
+    return [
+        *out,
+        f"{figures['criteria']} criteria, {figures['with_gold']} with a gold numeric bound: "
+        f"{figures['gold']} gold bounds, {figures['elig']} from elig, {figures['matched']} the same. "
+        f"**Recall {100 * figures['recall']:.1f}%, precision {100 * figures['precision']:.1f}%**. "
+        f"Mismatches: {kinds}.",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

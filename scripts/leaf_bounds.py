@@ -14,6 +14,9 @@ its operator, number and unit are the gold ones.
 - Units compare by their canonical spelling (`engine.units.normalize_unit`) when both sides
   have one, else by their letters and digits; `x 109 / L` is 10^9/L (a lost superscript);
   `temporal_unit(YEAR)` is `years`; `REF_RANGE_NORMAL`/`HIGH` is a multiple of the ULN.
+- Roman numerals are numbers ('ASA I-II'); unit words that name a scale's values
+  (`unit("class")`, `unit("stage")`, `unit("score")`) are no unit; a bare volume
+  (`unit("mm 3")` for '< 200/mm3') is a count per that volume.
 - Gold bounds without a number (`eq(op(LT), unit(REF_RANGE_LOW))`), with a number that is
   not one (`val("III")`), or with `PLUS_MINUS` are not counted.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
@@ -42,6 +45,9 @@ DEFAULT_LEAF = ROOT.parent / "shared" / "data" / "leaf_clinical_trials_lct"
 
 _OPS = {"GTEQ": ">=", "GT": ">", "LTEQ": "<=", "LT": "<", "EQ": "="}
 _TIME = {"YEAR": "years", "MONTH": "months", "WEEK": "weeks", "DAY": "days", "HOUR": "hours", "MINUTE": "min", "SECOND": "s"}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+# words the annotators wrote as units that name a scale's values, not a unit
+_SCALE_WORDS = frozenset("class classes classification stage grade grading score points point".split())
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
 _POWER = re.compile(r"^(?:x\s*)?10\s*(?:\^|\*)?\s*(3|6|9|12)$|^(?:x\s*)?10(9|3|6|12)$")
 _ARG = re.compile(r'(op|val|unit|temporal_unit|per)\((?:"([^"]*)"|([A-Z_]+))\)')
@@ -94,6 +100,8 @@ def _number(text: str) -> Decimal | None:
     s = re.sub(r"\s+", "", text).replace(",", "")
     if s.lower() in _WORDS:
         return Decimal(_WORDS[s.lower()])
+    if s.lower() in _ROMAN:
+        return Decimal(_ROMAN[s.lower()])
     try:
         return Decimal(s)
     except InvalidOperation:
@@ -110,7 +118,9 @@ def unit_key(unit: str | None) -> str:
 
     squeezed = re.sub(r"\s+(?=[0-9])|(?<=[0-9.])\s+|\^\s*(?=[0-9])", "", unit.strip())
     squeezed = re.sub(r"\s*/\s*", "/", squeezed)
-    for candidate in (squeezed, unit.strip()):
+    # a bare volume ('mm 3') is a count per volume, as '< 200/mm3' is
+    volume = re.fullmatch(r"(?:mm3|[u\u00b5\u03bc]l)", squeezed.lower())
+    for candidate in (("/" + squeezed,) if volume else ()) + (squeezed, unit.strip()):
         try:
             return normalize_unit(candidate)
         except UnitError:
@@ -148,6 +158,8 @@ def _eq_bounds(args: str) -> list[Bound]:
                 relative = "x ULN"
             elif bare == "REF_RANGE_LOW":
                 relative = "x LLN"
+        elif name == "unit" and quoted.lower() in _SCALE_WORDS:
+            continue
         elif name == "unit":
             p = _POWER.match(re.sub(r"\s+", "", quoted.lower()))
             if p:
@@ -276,6 +288,27 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
     return totals, kinds, examples
 
 
+def measure(leaf: Path) -> dict | None:
+    """The figures of a run over the Leaf logical forms (None when they are absent):
+    criteria, with_gold, gold, elig, matched, recall, precision (fractions), kinds (a Counter)
+    and examples (kind, Item, what)."""
+    if not (leaf / "leaf_logical_forms").is_dir():
+        return None
+    entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(leaf)]
+    totals, kinds, examples = score(entries)
+    return {
+        "criteria": len(entries),
+        "with_gold": sum(1 for e in entries if e.gold),
+        "gold": totals["gold"],
+        "elig": totals["elig"],
+        "matched": totals["matched"],
+        "recall": totals["matched"] / totals["gold"] if totals["gold"] else 0.0,
+        "precision": totals["matched"] / totals["elig"] if totals["elig"] else 0.0,
+        "kinds": kinds,
+        "examples": examples,
+    }
+
+
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:.1f}%" if b else "-"
 
@@ -286,18 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", metavar="KIND", help="print examples of one mismatch kind (missing, op, unit, op+unit, extra)")
     ap.add_argument("--limit", type=int, default=40, help="how many examples --show prints")
     args = ap.parse_args(argv)
-    if not (args.leaf / "leaf_logical_forms").is_dir():
+    figures = measure(args.leaf)
+    if figures is None:
         print(f"leaf_bounds: no logical forms under {args.leaf}: nothing to measure")
         return 0
-    entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(args.leaf)]
-    totals, kinds, examples = score(entries)
-    with_gold = sum(1 for e in entries if e.gold)
-    print(f"{len(entries)} criteria, {with_gold} with a gold numeric bound")
-    print(f"gold bounds {totals['gold']}, elig bounds {totals['elig']}, matched {totals['matched']}")
-    print(f"recall {_pct(totals['matched'], totals['gold'])}  precision {_pct(totals['matched'], totals['elig'])}")
-    print("mismatches: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    print(f"{figures['criteria']} criteria, {figures['with_gold']} with a gold numeric bound")
+    print(f"gold bounds {figures['gold']}, elig bounds {figures['elig']}, matched {figures['matched']}")
+    print(f"recall {_pct(figures['matched'], figures['gold'])}  precision {_pct(figures['matched'], figures['elig'])}")
+    print("mismatches: " + ", ".join(f"{k} {n}" for k, n in figures["kinds"].most_common()))
     if args.show:
-        shown = [x for x in examples if x[0] == args.show][: args.limit]
+        shown = [x for x in figures["examples"] if x[0] == args.show][: args.limit]
         for _kind, item, what in shown:
             print(f"- {item.key}: {what}\n    {item.text[:200]}")
     return 0

@@ -212,3 +212,92 @@ def test_heart_failure_of_a_class_is_both():
 def test_the_study_teams_to_judge(text, category):
     tree = parse(text)
     assert tree.kind == "judgment" and tree.category == category
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "systolic", "diastolic"),
+    [
+        ("uncontrolled hypertension (BP > 160/100 mmHg)", ">", 160, 100),
+        ("Normal blood pressure <140/90 mmHg", "<", 140, 90),
+        ("blood pressure 160/110 mmHg or more", ">=", 160, 110),
+    ],
+)
+def test_blood_pressure_pairs(text, op, systolic, diastolic):
+    assert bounds(text) == [
+        ("systolic blood pressure", op, systolic, "mmHg", None),
+        ("diastolic blood pressure", op, diastolic, "mmHg", None),
+    ]
+
+
+def test_a_pressure_pair_stays_unknown_where_the_readings_differ():
+    # '> 140/90' may mean either pressure above or both: 150/80 satisfies one reading only
+    tree = parse("BP >140/90 mmHg")
+    assert isinstance(tree, AnyOf)
+    both, either = tree.items
+    assert [n.measure for n in both.items] == ["systolic blood pressure", "diastolic blood pressure"]
+    assert isinstance(either.items[0], Unparsed) and either.items[0].text == "BP >140/90 mmHg"
+
+
+def test_a_pressure_pair_needs_its_unit():
+    assert bounds("have a resting blood pressure of > 140/90.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("All patients over 18 years of age undergoing gastric resection surgery due to cancer", [("age", ">", 18, "years", None)]),
+        ("Women 18 years of age or older with breast cancer", [("age", ">=", 18, "years", None)]),
+        # an age at diagnosis is not the patient's age
+        ("Patients diagnosed with asthma at < 12 years of age", []),
+    ],
+)
+def test_an_age_before_the_events(text, expected):
+    assert bounds(text) == expected
+
+
+def test_look_alike_arrowheads():
+    # 'acidic saliva pH\u02c25.8': U+02C2 is '<'
+    assert bounds("serum phosphate \u02c2 0.8 mmol/L") == [("phosphate", "<", 0.8, "mmol/L", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # list numbers after a full stop: items the record ran into one line
+        ("1. Age \u2265 18 years old. 2. Participant must have brain metastasis", "age >= 18 years and brain metastases"),
+        # 'between' before a range it says again
+        ("Individuals between age 18-65", "age >= 18 years and <= 65 years"),
+        # brackets that point elsewhere in the protocol, or widen nothing
+        ("Has Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1 (Appendix 7).", "ecog performance status >= 0 and <= 1"),
+        ("endometrial cancer (regardless of MSI status)", "endometrial cancer"),
+        # an anchor spelled with a prefix
+        ("Myocardial infarction or stroke =< 6 months prior to pre-registration",
+         "myocardial infarction within 6 months before enrollment or stroke within 6 months before enrollment"),
+    ],
+)
+def test_canonical_of_real_lines(text, canonical):
+    assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize("text", ["Age \u226518 years old; AND", "Patients with diabetes mellitus and"])
+def test_a_trailing_and_stays_unparsed(text):
+    # in an exclusion list, 'X and' + the next item may exclude only together: read alone,
+    # X would exclude by itself
+    assert unparsed(parse(text)) == ["AND" if "AND" in text else "and"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a measure, a colon, its bound: legacy 'PATIENT CHARACTERISTICS:' sub-items and others
+        ("BMI: 18~30 kg/m2", [("body mass index", ">=", 18, "kg/m2", None), ("body mass index", "<=", 30, "kg/m2", None)]),
+        ("Age: 18 and over", [("age", ">=", 18, "years", None)]),
+        # the bound before its measure
+        ("Relapsed disease will be defined as 5% or more blasts in bone marrow seen after remission.",
+         [("bone marrow blasts", ">=", 5, "%", None)]),
+        # '(range 0-42)' gives the scale's range, not a bound
+        ("ECOG (range 0-5) \u2264 2", [("ecog performance status", "<=", 2, None, None)]),
+    ],
+)
+def test_bounds_around_colons_and_asides(text, expected):
+    assert bounds(text) == expected
