@@ -10,6 +10,7 @@ the following:'), and a trial is ineligible if any criterion fails, eligible if 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.evaluate import Outcome, evaluate
+from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Following, Predicate, Qualified, Unparsed, walk
 from engine.parse import parse
@@ -70,7 +71,13 @@ CriterionResult.model_rebuild()
 
 @lru_cache(maxsize=65536)
 def _parsed(text: str) -> Predicate:
-    return parse(text)
+    tree = _PRIMED.pop(text, None)
+    return tree if tree is not None else parse(text)
+
+
+# Trees read from the on-disk cache (engine.cache) in one go for the trials about to be
+# prepared; `_parsed` takes each from here once, then remembers it itself.
+_PRIMED: dict[str, Predicate] = {}
 
 
 def criterion_predicate(criterion: Criterion) -> Predicate:
@@ -156,17 +163,19 @@ _NEGATION = re.compile(
 )
 
 
-def _negation_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
+def _negation_piece(tree: Predicate) -> str | None:
+    """The first piece not understood that holds a negation, if any."""
+    return next((n.text for n in walk(tree) if isinstance(n, Unparsed) and _NEGATION.search(n.text)), None)
+
+
+def _negation_not_understood(outcome: Outcome, piece: str | None) -> Outcome:
     """A negation among the words not understood ('Pregnant and lactating women are
     excluded from the study', listed as an inclusion) may reverse the whole criterion, and
     where it was left in the tree says nothing of its scope: the verdict stays unknown.
     Curated canonical forms place their unparsed pieces on purpose and are not capped."""
-    if outcome.truth is Truth.UNKNOWN:
+    if outcome.truth is Truth.UNKNOWN or piece is None:
         return outcome
-    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed) and _NEGATION.search(n.text)]
-    if not pieces:
-        return outcome
-    reason = f'a negation was not understood ("{pieces[0]}"): it could reverse the verdict, which would otherwise be {outcome.truth.value}'
+    reason = f'a negation was not understood ("{piece}"): it could reverse the verdict, which would otherwise be {outcome.truth.value}'
     return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
 
 
@@ -183,16 +192,76 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
     return CriterionResult(section=criterion.section, text=criterion.text, status="pass", reasons=(reason,), canonical=criterion.text)
 
 
-def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What screening needs of a criterion that is the same for every patient, worked out
+    once per trial: its tree with the sub-items, canonical text, whether it has a time
+    window, and the negation not understood that caps it."""
+
+    criterion: Criterion
+    tree: Predicate | None  # None: the healthy-volunteers line, which is not parsed
+    canonical: str
+    windowed: bool
+    negation: str | None
+    children: tuple[_Prepared, ...]
+
+
+def _prepare(criterion: Criterion) -> _Prepared:
+    children = tuple(_prepare(c) for c in criterion.children)
     if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
-        return _healthy_volunteers(criterion)
-    polarity = 1 if criterion.section == "inclusion" else -1
+        return _Prepared(criterion, None, criterion.text, False, None, children)
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
-    outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
-    if criterion.canonical is None:
-        outcome = _negation_not_understood(outcome, own)
-    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
+    negation = _negation_piece(own) if criterion.canonical is None else None
+    return _Prepared(criterion, tree, render(own), has_windowed_event(tree), negation, children)
+
+
+def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
+    """The prepared criteria of a trial, remembered by the trial object's identity (the
+    entry holds the trial, so its id is not reused while remembered)."""
+    hit = _PREPARED.get(id(trial))
+    if hit is not None and hit[0] is trial:
+        return hit[1]
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    prepared = tuple(_prepare(c) for c in trial.criteria)
+    _PREPARED[id(trial)] = (trial, prepared)
+    return prepared
+
+
+_PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...]]] = {}
+_PREPARED_MAX = 20_000
+
+
+def prepare_trials(trials: list[Trial]) -> None:
+    """Parse (or read from the on-disk cache, in one go) every criterion of the trials not
+    yet prepared, so that screening them parses nothing."""
+    from engine.cache import parse_many
+
+    new = [t for t in trials if _PREPARED.get(id(t), (None,))[0] is not t]
+    texts = [c.canonical or c.text for t in new for c in _all_criteria(t.criteria)]
+    _PRIMED.update(parse_many(texts))
+    try:
+        for trial in new:
+            _prepared(trial)
+    finally:
+        _PRIMED.clear()
+
+
+def _all_criteria(criteria: tuple[Criterion, ...]):
+    for c in criteria:
+        yield c
+        yield from _all_criteria(c.children)
+
+
+def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    criterion = prepared.criterion
+    if prepared.tree is None:
+        return _healthy_volunteers(criterion)
+    polarity = 1 if criterion.section == "inclusion" else -1
+    outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    outcome = _negation_not_understood(outcome, prepared.negation)
+    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
     return CriterionResult(
         section=criterion.section,
         text=criterion.text,
@@ -200,13 +269,13 @@ def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_worl
         reasons=_flatten(outcome, "reasons"),
         missing=_flatten(outcome, "missing"),
         children=children,
-        canonical=render(own),
+        canonical=prepared.canonical,
         curated=criterion.canonical is not None,
     )
 
 
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria)
+    results = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial))
     statuses = [r.status for r in results]
     if "fail" in statuses:
         status: TrialStatus = "ineligible"
@@ -252,6 +321,7 @@ def screen(patients: list[Patient] | Patient, trials: list[Trial], *, as_of: dat
     if isinstance(patients, Patient):
         patients = [patients]
     as_of = as_of or date.today()
+    prepare_trials(trials)
     out = []
     for patient in patients:
         results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in trials]
