@@ -78,6 +78,7 @@ def evaluate(
     open_world: bool = False,
     polarity: int = 1,
     vocab: Any = None,
+    windowed: bool | None = None,
 ) -> Outcome:
     """The Outcome of predicate `node` for `patient` at the date `as_of`.
 
@@ -91,6 +92,8 @@ def evaluate(
         polarity: +1 when the enclosing criterion is an inclusion (the predicate must hold),
             -1 for an exclusion (the predicate rules the patient out).
         vocab: the vocabulary (default: `engine.vocab.load_vocabulary()`).
+        windowed: `has_windowed_event(node)` when the caller worked it out once for many
+            patients (default: worked out here).
 
     Returns:
         An Outcome tree mirroring `node`.
@@ -106,7 +109,7 @@ def evaluate(
         as_of=as_of,
         open_world=open_world,
         vocab=vocab if vocab is not None else _vocab(),
-        windowed=_has_windowed_event(node),
+        windowed=has_windowed_event(node) if windowed is None else windowed,
     )
     return _eval(node, ctx, polarity)
 
@@ -118,7 +121,8 @@ _EVENTS = (Condition, Medication, Procedure)
 _WINDOW_WORDS = re.compile(r"\b(?:within|in the (?:past|last|previous|preceding))\b", re.IGNORECASE)
 
 
-def _has_windowed_event(node: Any) -> bool:
+def has_windowed_event(node: Any) -> bool:
+    """Whether some event of the tree has a time window, or words not understood may state one."""
     return any(
         (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _WINDOW_WORDS.search(n.text))
         for n in walk(node)

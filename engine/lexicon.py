@@ -151,13 +151,86 @@ def _phrase_regex() -> tuple[re.Pattern[str], tuple[int, ...]]:
     spellings by length makes it take the longest ('or equivalent' before 'or').
     Returns the regex and, per group, the index of its entry in _PHRASES.
     """
+    alts = _sorted_alternatives()
+    parts = [_phrase_part(g, alt) for g, (alt, _i) in enumerate(alts)]
+    return re.compile("|".join(parts)), tuple(i for _alt, i in alts)
+
+
+@lru_cache(maxsize=1)
+def _sorted_alternatives() -> list[tuple[str, int]]:
     alts = [(alt, i) for i, (pattern, _t, _v) in enumerate(_PHRASES) for alt in _alternatives(pattern)]
     alts.sort(key=lambda a: -len(a[0]))
-    parts = []
+    return alts
+
+
+def _phrase_part(g: int, alt: str) -> str:
     # a phrase ending in a letter ends at a word boundary; '<' needs none ('<30')
-    for g, (alt, _i) in enumerate(alts):
-        parts.append(f"(?P<g{g}>(?:{alt}))(?:(?<=[a-z.)])(?![a-z0-9'])|(?<![a-z.)]))")
-    return re.compile("|".join(parts)), tuple(i for _alt, i in alts)
+    return f"(?P<g{g}>(?:{alt}))(?:(?<=[a-z.)])(?![a-z0-9'])|(?<![a-z.)]))"
+
+
+@lru_cache(maxsize=None)
+def _phrase_regex_at(ch: str) -> re.Pattern[str] | None:
+    """`_phrase_regex` cut to the spellings that can begin with `ch` (None: no spelling
+    does), same order and group names: the alternation at a position need not try the
+    hundreds of spellings that cannot start there, and takes the same one as the whole."""
+    kept = [_phrase_part(g, alt) for g, (alt, _i) in enumerate(_sorted_alternatives()) if ch in _first_chars(alt)]
+    return re.compile("|".join(kept)) if kept else None
+
+
+class _AnyChar(frozenset):
+    """Every character (a pattern whose first character was not worked out)."""
+
+    def __contains__(self, _ch: object) -> bool:
+        return True
+
+
+_ANY = _AnyChar()
+
+
+@lru_cache(maxsize=None)
+def _first_chars(pattern: str) -> frozenset[str]:
+    """The characters a match of `pattern` can begin with; all of them when not sure."""
+    from re import _constants as c, _parser
+
+    def first(items) -> tuple[set[str] | None, bool]:  # (chars or None for any, nullable)
+        out: set[str] = set()
+        for op, av in items:
+            if op is c.LITERAL:
+                return out | {chr(av)}, False
+            if op is c.IN:
+                chars = set()
+                for kind, arg in av:
+                    if kind is c.LITERAL:
+                        chars.add(chr(arg))
+                    elif kind is c.RANGE and arg[1] - arg[0] < 256:
+                        chars.update(map(chr, range(arg[0], arg[1] + 1)))
+                    else:
+                        return None, False
+                return out | chars, False
+            if op is c.SUBPATTERN:
+                got, nullable = first(av[3])
+            elif op is c.BRANCH:
+                got, nullable = set(), False
+                for branch in av[1]:
+                    b, n = first(branch)
+                    if b is None:
+                        return None, False
+                    got |= b
+                    nullable = nullable or n
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                got, nullable = first(av[2])
+                nullable = nullable or av[0] == 0
+            else:  # anchors, look-arounds, categories, any character: not worked out
+                return None, False
+            if got is None:
+                return None, False
+            out |= got
+            if not nullable:
+                return out, False
+        return out, True
+
+    chars, nullable = first(_parser.parse(pattern))
+    return _ANY if chars is None or nullable else frozenset(chars)
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +258,18 @@ def _terms() -> tuple[dict[str, tuple[str, str]], int]:
     return table, longest
 
 
+@lru_cache(maxsize=1)
+def _term_prefixes() -> frozenset[str]:
+    """The first words (one or more, not all) of every vocabulary phrase: a longest-match
+    lookup stops as soon as the words read so far begin no phrase, which at most words is
+    the first."""
+    out = set()
+    for key in _terms()[0]:
+        words = key.split(" ")
+        out.update(" ".join(words[:k]) for k in range(1, len(words)))
+    return frozenset(out)
+
+
 _TERM_WORD = re.compile(r"[a-z0-9][a-z0-9'+.\-]*[a-z0-9+']|[a-z0-9]")
 
 
@@ -199,6 +284,7 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
     (fridericia)') matches only with its closing bracket, so no bracket is left unpaired.
     """
     table, longest = _terms()
+    prefixes = _term_prefixes()
     best = None
     words_end: list[tuple[str, int]] = []
     p = pos
@@ -221,6 +307,8 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
             hit = table.get(key[:-1])
         if hit is not None:
             best = (end if not m.group().endswith(".") or key in table else end - 1, hit[0], hit[1])
+        if key not in prefixes:
+            break  # no longer phrase begins with these words
         # next word: skip spaces, a hyphen or an opening bracket between words of a phrase
         q = end
         while q < len(folded) and folded[q] in " -":
@@ -285,7 +373,8 @@ def scan(folded: str) -> list[Tok]:
                         pos = end
                 continue
         if ch in "<>=\u2265\u2264" or ch.isalpha() or ch in "(":
-            pm = phrase_re.match(folded, pos)
+            at = _phrase_regex_at(ch)
+            pm = at.match(folded, pos) if at is not None else None
         else:
             pm = None
         term = _match_term(folded, pos) if ch.isalnum() else None

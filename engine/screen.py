@@ -10,6 +10,7 @@ the following:'), and a trial is ineligible if any criterion fails, eligible if 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
-from engine.evaluate import Outcome, evaluate
+from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Conditional, Following, Judgment, Predicate, Qualified, Sex, Unparsed, walk
 from engine.overview import PatientSummary, summarize
@@ -75,7 +76,13 @@ CriterionResult.model_rebuild()
 
 @lru_cache(maxsize=65536)
 def _parsed(text: str) -> Predicate:
-    return parse(text)
+    tree = _PRIMED.pop(text, None)
+    return tree if tree is not None else parse(text)
+
+
+# Trees read from the on-disk cache (engine.cache) in one go for the trials about to be
+# prepared; `_parsed` takes each from here once, then remembers it itself.
+_PRIMED: dict[str, Predicate] = {}
 
 
 def criterion_predicate(criterion: Criterion) -> Predicate:
@@ -174,14 +181,9 @@ _NEGATION = re.compile(
 _PERMISSION = re.compile(r"\b(?:permit\w*|allow\w*|acceptable|eligible|may)\b", re.IGNORECASE)
 
 
-def _reversal_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
-    """A negation or a permission among the words not understood ('Pregnant and lactating
-    women are excluded from the study', listed as an inclusion; '... are permitted') may
-    reverse the whole criterion or turn a requirement into an allowance, and where it was
-    left in the tree says nothing of its scope: the verdict stays unknown. Curated canonical
-    forms place their unparsed pieces on purpose and are not capped."""
-    if outcome.truth is Truth.UNKNOWN:
-        return outcome
+def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
+    """The first piece not understood that holds a negation, else a permission: (what it
+    is, the piece, what it could do to the verdict), or None."""
     pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
     for pattern, what, effect in (
         (_NEGATION, "a negation", "reverse the verdict"),
@@ -189,9 +191,21 @@ def _reversal_not_understood(outcome: Outcome, tree: Predicate) -> Outcome:
     ):
         found = next((piece for piece in pieces if pattern.search(piece)), None)
         if found is not None:
-            reason = f'{what} was not understood ("{found}"): it could {effect}, which would otherwise be {outcome.truth.value}'
-            return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
-    return outcome
+            return what, found, effect
+    return None
+
+
+def _reversal_not_understood(outcome: Outcome, reversal: tuple[str, str, str] | None) -> Outcome:
+    """A negation or a permission among the words not understood ('Pregnant and lactating
+    women are excluded from the study', listed as an inclusion; '... are permitted') may
+    reverse the whole criterion or turn a requirement into an allowance, and where it was
+    left in the tree says nothing of its scope: the verdict stays unknown. Curated canonical
+    forms place their unparsed pieces on purpose and are not capped."""
+    if outcome.truth is Truth.UNKNOWN or reversal is None:
+        return outcome
+    what, piece, effect = reversal
+    reason = f'{what} was not understood ("{piece}"): it could {effect}, which would otherwise be {outcome.truth.value}'
+    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
 
 
 def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
@@ -215,44 +229,123 @@ _SUBJECT_WITH = re.compile(
 )
 
 
-def _subject_read_as_requirement(outcome: Outcome, tree: Predicate, criterion: Criterion) -> Outcome:
-    """Whom an inclusion speaks of, read as what it requires: 'Patients with HIV must have
-    CD4 >= 200' holds for a patient without HIV, and 'Male individuals and female
-    individuals of childbearing potential ... must agree to use contraception' asks nothing
-    of sex. Where the reading has no condition to show for it, it cannot rule out."""
-    if criterion.section != "inclusion" or outcome.truth is not Truth.FALSE:
-        return outcome
+def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None:
+    """Why an inclusion's reading may have taken whom it speaks of for what it requires:
+    'Patients with HIV must have CD4 >= 200' holds for a patient without HIV, and 'Male
+    individuals and female individuals of childbearing potential ... must agree to use
+    contraception' asks nothing of sex. None when the reading shows a condition, or the
+    criterion has neither shape."""
+    if criterion.section != "inclusion":
+        return None
     nodes = list(walk(tree))
     if any(isinstance(n, Conditional) for n in nodes):
-        return outcome
+        return None
     if _SUBJECT_WITH.search(criterion.text):
-        why = "it speaks of some patients only ('patients with … must …'), which the reading does not show"
-    elif any(isinstance(n, Sex) for n in nodes) and any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
-        why = "its sexes say whom the contraception requirement is for, not whom the trial takes"
-    else:
+        return "it speaks of some patients only ('patients with … must …'), which the reading does not show"
+    if any(isinstance(n, Sex) for n in nodes) and any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
+        return "its sexes say whom the contraception requirement is for, not whom the trial takes"
+    return None
+
+
+def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:
+    """Such a reading cannot rule out: a false one becomes unknown, with the reason."""
+    if why is None or outcome.truth is not Truth.FALSE:
         return outcome
     reason = f"read as a requirement, but {why}: it would otherwise be false"
     return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What screening needs of a criterion that is the same for every patient, worked out
+    once per trial: its own tree, the tree with the sub-items, canonical text, whether it
+    has a time window, and what caps its verdict (a negation or permission not understood,
+    a subject read as a requirement)."""
+
+    criterion: Criterion
+    own: Predicate | None  # None: the healthy-volunteers line, which is not parsed
+    tree: Predicate | None
+    canonical: str
+    windowed: bool
+    reversal: tuple[str, str, str] | None
+    subject: str | None
+    children: tuple[_Prepared, ...]
+
+
+def _prepare(criterion: Criterion) -> _Prepared:
+    children = tuple(_prepare(c) for c in criterion.children)
+    if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
+        return _Prepared(criterion, None, None, criterion.text, False, None, None, children)
+    own = criterion_predicate(criterion)
+    tree = _with_children(own, criterion)
+    curated = criterion.canonical is not None
+    reversal = None if curated else _reversal_piece(own)
+    subject = None if curated else _subject_as_requirement(own, criterion)
+    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, children)
+
+
+def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
+    """The prepared criteria of a trial, remembered by the trial object's identity (the
+    entry holds the trial, so its id is not reused while remembered)."""
+    hit = _PREPARED.get(id(trial))
+    if hit is not None and hit[0] is trial:
+        return hit[1]
+    if len(_PREPARED) >= _PREPARED_MAX:
+        _PREPARED.clear()
+    prepared = tuple(_prepare(c) for c in trial.criteria)
+    _PREPARED[id(trial)] = (trial, prepared)
+    return prepared
+
+
+_PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...]]] = {}
+_PREPARED_MAX = 20_000
+
+
+def prepare_trials(trials: list[Trial]) -> None:
+    """Parse (or read from the on-disk cache, in one go) every criterion of the trials not
+    yet prepared, so that screening them parses nothing."""
+    from engine.cache import parse_many
+
+    new = [t for t in trials if _PREPARED.get(id(t), (None,))[0] is not t]
+    texts = [c.canonical or c.text for t in new for c in _all_criteria(t.criteria)]
+    _PRIMED.update(parse_many(texts))
+    try:
+        for trial in new:
+            _prepared(trial)
+    finally:
+        _PRIMED.clear()
+
+
+def _all_criteria(criteria: tuple[Criterion, ...]):
+    for c in criteria:
+        yield c
+        yield from _all_criteria(c.children)
+
+
+def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> Outcome:
+    """The Outcome tree of a prepared criterion for one patient, capped where its reading
+    cannot be trusted."""
+    assert prepared.tree is not None
+    polarity = 1 if prepared.criterion.section == "inclusion" else -1
+    outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    outcome = _reversal_not_understood(outcome, prepared.reversal)
+    return _subject_read_as_requirement(outcome, prepared.subject)
+
+
 def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> tuple[Predicate, Predicate, Outcome]:
     """A criterion's own tree, the tree it is judged by (its sub-items joined in) and the
     Outcome tree of that: what `elig explain` shows node by node."""
-    polarity = 1 if criterion.section == "inclusion" else -1
-    own = criterion_predicate(criterion)
-    tree = _with_children(own, criterion)
-    outcome = evaluate(tree, patient, as_of=as_of, open_world=open_world, polarity=polarity)
-    if criterion.canonical is None:
-        outcome = _reversal_not_understood(outcome, own)
-        outcome = _subject_read_as_requirement(outcome, own, criterion)
-    return own, tree, outcome
+    prepared = _prepare(criterion)
+    assert prepared.own is not None and prepared.tree is not None
+    return prepared.own, prepared.tree, _judge(prepared, patient, as_of=as_of, open_world=open_world)
 
 
-def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
-    if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
+def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    criterion = prepared.criterion
+    if prepared.tree is None:
         return _healthy_volunteers(criterion)
-    own, _, outcome = criterion_outcome(criterion, patient, as_of=as_of, open_world=open_world)
-    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in criterion.children)
+    outcome = _judge(prepared, patient, as_of=as_of, open_world=open_world)
+    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
     return CriterionResult(
         section=criterion.section,
         text=criterion.text,
@@ -260,7 +353,7 @@ def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_worl
         reasons=_flatten(outcome, "reasons"),
         missing=_flatten(outcome, "missing"),
         children=children,
-        canonical=render(own),
+        canonical=prepared.canonical,
         curated=criterion.canonical is not None,
     )
 
@@ -308,7 +401,7 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
 
 
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria])
+    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
     statuses = [r.status for r in results]
     if "fail" in statuses:
         status: TrialStatus = "ineligible"
@@ -357,6 +450,7 @@ def screen(
     if isinstance(patients, Patient):
         patients = [patients]
     as_of = as_of or date.today()
+    prepare_trials(trials)
     out = []
     with progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
         for patient in patients:

@@ -35,17 +35,9 @@ def _one_core() -> str:
 
 
 def _texts(trials) -> list[str]:
-    out: list[str] = []
+    from engine.coverage import text_criteria
 
-    def walk(criteria):
-        for c in criteria:
-            if c.origin == "text":
-                out.append(c.text)
-            walk(c.children)
-
-    for t in trials:
-        walk(t.criteria)
-    return out
+    return [c.text for c in text_criteria(trials)]
 
 
 def _ms(seconds: float) -> str:
