@@ -134,12 +134,15 @@ def test_deciding_reasons_of_an_unknown_trial_count_and_name_the_missing(result)
 def test_verbose_shows_every_criterion_numbered_as_explain_takes_them(capsys):
     rc, out, _ = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", SCREEN / "basic.toml", "--as-of", AS_OF, "--verbose")
     assert rc == 0 and ESC not in out
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^│ (\d[\d.]*) +│ (inc|exc) ", out, re.MULTILINE)}
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^  (\d[\d.]*) +(inc|exc) [✔✘?] ", out, re.MULTILINE)}
     # the minimum age (a structured field), five criteria, two sub-items of the 'following' one
     assert list(rows) == ["1", "2", "3", "4", "4.1", "4.2", "5", "6"]
     assert rows["4"] == "inc" and rows["5"] == rows["6"] == "exc"
     assert "elig explain SCREEN-BASIC N --patient case-report-sezary" in out
     assert "Hemoglobin >= 9 g/dL" in out and "Platelets >= 100,000/mm3" in out
+    lines = out.splitlines()
+    column = {key: next(line.index(key) for line in lines if key in line) for key in ("At least one of the following", "Platelets >= 100,000/mm3")}
+    assert column["Platelets >= 100,000/mm3"] == column["At least one of the following"] + 2, "sub-items are indented"
 
 
 def test_numbered_walks_sub_items_depth_first(result):
