@@ -206,7 +206,7 @@ def _criteria_lines(trial: TrialResult, patient_id: str, style: _Style, width: i
     title = textwrap.wrap(trial.title, width=max(width - len(head), 20)) or [""]
     yield head + Text(title[0])
     yield from (Text(" " * len(head) + line) for line in title[1:])
-    yield Text(f"  N: elig explain {trial.trial_id} N --patient {patient_id}", style="dim")
+    yield Text(f"  ({_explain_hint(trial.trial_id, patient_id)})", style="dim")
     rows = list(numbered(trial.criteria))
     n = max(len(number) for number, _, _ in rows) if rows else 1
     for number, depth, c in rows:
@@ -221,6 +221,10 @@ def _criteria_lines(trial: TrialResult, patient_id: str, style: _Style, width: i
             wrapped = textwrap.wrap(note, width=max(width, len(indent) + 24), initial_indent=indent + "  ", subsequent_indent=indent + "    ")
             for line in wrapped:
                 yield Text(line, style="italic" if note.startswith("- missing: ") else "dim")
+
+
+def _explain_hint(trial_id: str, patient_id: str) -> str:
+    return f"elig explain {trial_id} N --patient {patient_id} shows criterion N node by node"
 
 
 def own_reasons(c: CriterionResult) -> list[str]:
@@ -290,6 +294,7 @@ ol.crit{list-style:none;margin:0;padding:0}ol.crit ol.crit{margin-left:1.6rem;bo
 li.c{display:grid;grid-template-columns:3rem 6.8rem 1fr;gap:.1rem .6rem;padding:.45rem 0;border-top:1px solid #eef1f5}
 li.c>.num{color:var(--mute);font-variant-numeric:tabular-nums;text-align:right}
 li.c>.body{min-width:0}li.c>ol.crit{grid-column:1/-1}
+.hint{margin:.3rem 0 0;font-size:.8rem;color:var(--mute)}.hint code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .text{margin:0}.read{margin:.15rem 0 0;font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;color:var(--mute)}
 mark.ok{background:#dff3e8;color:inherit;border-bottom:2px solid #62b68d;padding:0 1px}
 mark.no{background:#fbe3e1;color:inherit;border-bottom:2px dashed #d1635a;padding:0 1px}
@@ -312,7 +317,7 @@ def _html_patient(patient: PatientResult) -> str:
     parts.append(_html_collect(patient.collect_next))
     parts.append(f"<h3>Trials, best first ({len(patient.trials)})</h3>")
     for rank, trial in enumerate(patient.trials, 1):
-        parts.append(_html_trial(rank, trial))
+        parts.append(_html_trial(rank, trial, patient.patient_id))
     parts.append("</section>")
     return "".join(parts)
 
@@ -344,7 +349,7 @@ def _html_collect(items: tuple[CollectItem, ...]) -> str:
     return f"<h3>What to collect next</h3><ol class='collect'>{rows}</ol>"
 
 
-def _html_trial(rank: int, trial: TrialResult) -> str:
+def _html_trial(rank: int, trial: TrialResult, patient_id: str) -> str:
     e = _html.escape
     why = "".join(f"<li>{e(line)}</li>" for line in deciding(trial))
     parts = [
@@ -352,6 +357,7 @@ def _html_trial(rank: int, trial: TrialResult) -> str:
         f"<span class='rank'>{rank}</span><span class='badge {trial.status}'>{e(status_label(trial.status))}</span>",
         f"<span><span class='tid'>{e(trial.trial_id)}</span> <span class='title'>{e(trial.title)}</span></span>",
         f"<ul class='why'>{why}</ul></summary><div class='criteria'>",
+        f"<p class='hint'><code>{e(_explain_hint(trial.trial_id, patient_id))}</code></p>",
     ]
     for section in ("inclusion", "exclusion"):
         rows = [(str(n), c) for n, c in enumerate(trial.criteria, 1) if c.section == section]

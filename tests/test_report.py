@@ -138,7 +138,7 @@ def test_verbose_shows_every_criterion_numbered_as_explain_takes_them(capsys):
     # the minimum age (a structured field), five criteria, two sub-items of the 'following' one
     assert list(rows) == ["1", "2", "3", "4", "4.1", "4.2", "5", "6"]
     assert rows["4"] == "inc" and rows["5"] == rows["6"] == "exc"
-    assert "elig explain SCREEN-BASIC N --patient case-report-sezary" in out
+    assert "elig explain SCREEN-BASIC N --patient case-report-sezary shows criterion N" in out
     assert "Hemoglobin >= 9 g/dL" in out and "Platelets >= 100,000/mm3" in out
     lines = out.splitlines()
     column = {key: next(line.index(key) for line in lines if key in line) for key in ("At least one of the following", "Platelets >= 100,000/mm3")}
@@ -194,6 +194,7 @@ def test_html_criteria_have_status_reasons_and_missing(result):
     assert "<b>Missing:</b> left ventricular ejection fraction" in unknown
     assert "no left ventricular ejection fraction on record on or before 2026-06-01" in unknown
     assert unknown.count("<li class='c' data-status='unknown'>") == 3
+    assert "elig explain T-UNKNOWN N --patient p1 shows criterion N" in unknown
 
 
 # ------------------------------------------------------------------- progress
