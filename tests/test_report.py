@@ -242,3 +242,18 @@ def test_text_with_rich_markup_is_shown_as_written():
     out = report.table(screen([patient(id="[i]p")], [t], as_of=AS_OF), verbose=True, width=200)
     assert "[bold red]ANC[/] >= 500/uL" in out and "[link=x]title[/link]" in out
     assert "Patient [i]p" in out and "T-[b]" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "first"),
+    [
+        ("ANC >= 1500/uL if age >= 18 years", "fail", "absolute neutrophil count 800 /uL (2026-05-20)"),
+        ("ANC >= 1500/uL if age < 18 years", "pass", "age 54 years at 2026-06-01"),
+        ("Hemoglobin >= 9 g/dL if age >= 18 years", "unknown", "no hemoglobin on record"),
+    ],
+)
+def test_a_conditional_reads_first_the_part_that_decides_it(text, status, first):
+    c = screen([patient()], [trial("T-IF", ("inclusion", text))], as_of=AS_OF).patients[0].trials[0].criteria[0]
+    assert c.status == status
+    assert c.reasons[0].startswith(first), c.reasons
+    assert any(r.startswith(("applies:", "does not apply:")) for r in c.reasons[1:])
