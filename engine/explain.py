@@ -121,7 +121,7 @@ def _label(kind: str, node: Any) -> str:
     return text if len(text) <= _LABEL_WIDTH else text[: _LABEL_WIDTH - 3].rstrip() + "..."
 
 
-def text(report: dict, patient_id: str, *, as_of: date, ascii: bool = False) -> str:
+def explain_text(report: dict, patient_id: str, *, as_of: date, ascii: bool = False) -> str:
     """The report of `explain` for people: a header, then the tree, indented."""
     lines = [
         f"{report['trial_id']} criterion {report['criterion']} ({report['section']}), patient {patient_id}, as of {as_of.isoformat()}",
