@@ -198,7 +198,7 @@ def _screen(args) -> int:
 
 
 def _explain(args) -> int:
-    from engine import explain
+    from engine.explain import explain, explain_text, find_trial
     from engine.patients import load_patients
     from engine.report import can_encode
     from engine.screen import bundled_trials_dir, load_trial_files
@@ -209,13 +209,13 @@ def _explain(args) -> int:
         raise InputError(args.patient, None, f"holds {len(patients)} patients; explain takes one")
     trials = load_trial_files(args.trials)
     where = ", ".join(args.trials) if args.trials else str(bundled_trials_dir())
-    trial = explain.find_trial(trials, args.trial, where)
-    report = explain.explain(trial, args.number, patients[0], as_of=as_of, open_world=args.open_world)
+    trial = find_trial(trials, args.trial, where)
+    report = explain(trial, args.number, patients[0], as_of=as_of, open_world=args.open_world)
     if args.format == "json":
         text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = explain.text(report, patients[0].id, as_of=as_of, ascii=not can_encode(_STDOUT_ENCODING))
-    write_output(text, None)
+        text = explain_text(report, patients[0].id, as_of=as_of, ascii=not can_encode(_STDOUT_ENCODING))
+    sys.stdout.write(text)
     return EXIT_OK
 
 

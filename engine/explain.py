@@ -103,31 +103,26 @@ def explain(trial: Trial, number: str, patient: Patient, *, as_of: date, open_wo
 
 
 def _node(outcome: Outcome, node: Any) -> dict:
-    kids = children(node) if node is not None else ()
-    if len(kids) != len(outcome.children):  # a shape the walk does not know: no labels below
-        kids = (None,) * len(outcome.children)
+    """An Outcome node beside the predicate node it is the truth of (they mirror each other)."""
     return {
         "kind": outcome.kind,
         "label": _label(outcome.kind, node),
         "truth": outcome.truth.value,
         "reasons": list(outcome.reasons),
         "missing": list(outcome.missing),
-        "children": [_node(o, n) for o, n in zip(outcome.children, kids)],
+        "children": [_node(o, n) for o, n in zip(outcome.children, children(node), strict=True)],
     }
 
 
 def _label(kind: str, node: Any) -> str:
-    text = render(node) if node is not None else ""
+    text = render(node)
     if kind in _CONNECTIVE:
-        text = f"{_CONNECTIVE[kind]}: {text}" if text else _CONNECTIVE[kind]
-    if len(text) > _LABEL_WIDTH:
-        text = text[: _LABEL_WIDTH - 3].rstrip() + "..."
-    return text or kind
+        text = f"{_CONNECTIVE[kind]}: {text}"
+    return text if len(text) <= _LABEL_WIDTH else text[: _LABEL_WIDTH - 3].rstrip() + "..."
 
 
-def text(report: dict, patient_id: str, *, as_of: date, ascii: bool = False) -> str:
+def explain_text(report: dict, patient_id: str, *, as_of: date, ascii: bool = False) -> str:
     """The report of `explain` for people: a header, then the tree, indented."""
-
     lines = [
         f"{report['trial_id']} criterion {report['criterion']} ({report['section']}), patient {patient_id}, as of {as_of.isoformat()}",
         f"  {report['text']}",

@@ -138,6 +138,7 @@ def table(result: ScreenResult, *, verbose: bool = False, color: bool = False, w
     """
     from rich import box
     from rich.console import Console
+    from rich.text import Text
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width or 120, highlight=False, emoji=False)
@@ -150,7 +151,7 @@ def table(result: ScreenResult, *, verbose: bool = False, color: bool = False, w
         if verbose:
             for trial in patient.trials:
                 console.print()
-                console.print(_criteria_table(trial, patient.patient_id, style))
+                console.print(Text("\n").join(_criteria_lines(trial, patient.patient_id, style, console.width)), soft_wrap=True)
     return buf.getvalue()
 
 
@@ -193,38 +194,37 @@ def _print_collect(console, items: tuple[CollectItem, ...]) -> None:
         console.print(f"  (+{len(items) - COLLECT} more: --format json or html lists them all)", markup=False)
 
 
-def _criteria_table(trial: TrialResult, patient_id: str, style: _Style):
-    """Every criterion of a trial, sub-items indented, numbered as `elig explain` takes them."""
-    from rich.table import Table
+def _criteria_lines(trial: TrialResult, patient_id: str, style: _Style, width: int):
+    """Every criterion of a trial, numbered as `elig explain` takes them, sub-items indented,
+    reasons and missing data wrapped under their criterion. Lines, not a rich Table: a
+    table measures every cell, which takes seconds per patient on a large library."""
+    import textwrap
+
     from rich.text import Text
 
-    title = Text.assemble((f"{trial.trial_id} ", "bold"), style.status(trial.status), f"  {trial.title}")
-    caption = Text(f"N: elig explain {trial.trial_id} N --patient {patient_id}")
-    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left", box=style.box, expand=True)
-    t.add_column("N", justify="left", no_wrap=True)
-    t.add_column("", no_wrap=True)
-    t.add_column("status", no_wrap=True)
-    t.add_column("criterion, reasons, missing data")
-    for number, depth, c in numbered(trial.criteria):
-        t.add_row(number, _SECTION[c.section], style.status(c.status), _criterion_cell(c, depth))
-    return t
+    head = Text.assemble((trial.trial_id, "bold"), "  ", style.status(trial.status), "  ")
+    title = textwrap.wrap(trial.title, width=max(width - len(head), 20)) or [""]
+    yield head + Text(title[0])
+    yield from (Text(" " * len(head) + line) for line in title[1:])
+    yield Text(f"  ({_explain_hint(trial.trial_id, patient_id)})", style="dim")
+    rows = list(numbered(trial.criteria))
+    n = max(len(number) for number, _, _ in rows) if rows else 1
+    for number, depth, c in rows:
+        head = Text.assemble(f"  {number:<{n}} {_SECTION[c.section]} ", style.status(c.status), " " * (9 - len(c.status)))
+        indent = " " * (len(head) + 2 * depth)
+        text = textwrap.wrap(c.text, width=max(width - len(indent), 20)) or [""]
+        yield head + Text(" " * 2 * depth + text[0])
+        for line in text[1:]:
+            yield Text(indent + line)
+        notes = [*(f"- {r}" for r in own_reasons(c)), *([f"- missing: {', '.join(c.missing)}"] if c.missing else [])]
+        for note in notes:
+            wrapped = textwrap.wrap(note, width=max(width, len(indent) + 24), initial_indent=indent + "  ", subsequent_indent=indent + "    ")
+            for line in wrapped:
+                yield Text(line, style="italic" if note.startswith("- missing: ") else "dim")
 
 
-def _criterion_cell(c: CriterionResult, depth: int):
-    """The text, then its reasons and missing data, each wrapped under itself (a grid)."""
-    from rich.console import Group
-    from rich.padding import Padding
-    from rich.table import Table
-    from rich.text import Text
-
-    notes = Table.grid(padding=(0, 1))
-    notes.add_column(no_wrap=True)
-    notes.add_column()
-    for reason in own_reasons(c):
-        notes.add_row(Text("-", style="dim"), Text(reason, style="dim"))
-    if c.missing:
-        notes.add_row(Text("-", style="dim"), Text("missing: " + ", ".join(c.missing), style="italic"))
-    return Padding(Group(Text(c.text), Padding(notes, (0, 0, 0, 2))), (0, 0, 0, 2 * depth))
+def _explain_hint(trial_id: str, patient_id: str) -> str:
+    return f"elig explain {trial_id} N --patient {patient_id} shows criterion N node by node"
 
 
 def own_reasons(c: CriterionResult) -> list[str]:
@@ -294,6 +294,7 @@ ol.crit{list-style:none;margin:0;padding:0}ol.crit ol.crit{margin-left:1.6rem;bo
 li.c{display:grid;grid-template-columns:3rem 6.8rem 1fr;gap:.1rem .6rem;padding:.45rem 0;border-top:1px solid #eef1f5}
 li.c>.num{color:var(--mute);font-variant-numeric:tabular-nums;text-align:right}
 li.c>.body{min-width:0}li.c>ol.crit{grid-column:1/-1}
+.hint{margin:.3rem 0 0;font-size:.8rem;color:var(--mute)}.hint code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .text{margin:0}.read{margin:.15rem 0 0;font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;color:var(--mute)}
 mark.ok{background:#dff3e8;color:inherit;border-bottom:2px solid #62b68d;padding:0 1px}
 mark.no{background:#fbe3e1;color:inherit;border-bottom:2px dashed #d1635a;padding:0 1px}
@@ -316,7 +317,7 @@ def _html_patient(patient: PatientResult) -> str:
     parts.append(_html_collect(patient.collect_next))
     parts.append(f"<h3>Trials, best first ({len(patient.trials)})</h3>")
     for rank, trial in enumerate(patient.trials, 1):
-        parts.append(_html_trial(rank, trial))
+        parts.append(_html_trial(rank, trial, patient.patient_id))
     parts.append("</section>")
     return "".join(parts)
 
@@ -348,7 +349,7 @@ def _html_collect(items: tuple[CollectItem, ...]) -> str:
     return f"<h3>What to collect next</h3><ol class='collect'>{rows}</ol>"
 
 
-def _html_trial(rank: int, trial: TrialResult) -> str:
+def _html_trial(rank: int, trial: TrialResult, patient_id: str) -> str:
     e = _html.escape
     why = "".join(f"<li>{e(line)}</li>" for line in deciding(trial))
     parts = [
@@ -356,6 +357,7 @@ def _html_trial(rank: int, trial: TrialResult) -> str:
         f"<span class='rank'>{rank}</span><span class='badge {trial.status}'>{e(status_label(trial.status))}</span>",
         f"<span><span class='tid'>{e(trial.trial_id)}</span> <span class='title'>{e(trial.title)}</span></span>",
         f"<ul class='why'>{why}</ul></summary><div class='criteria'>",
+        f"<p class='hint'><code>{e(_explain_hint(trial.trial_id, patient_id))}</code></p>",
     ]
     for section in ("inclusion", "exclusion"):
         rows = [(str(n), c) for n, c in enumerate(trial.criteria, 1) if c.section == section]

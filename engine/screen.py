@@ -155,13 +155,17 @@ def _deciding_first(outcome: Outcome):
     AND, the TRUE one of a true OR, the UNKNOWN ones of an unknown either) come first, so a
     criterion's first reason is one that decides it, not a part that did not matter. An
     exception's own reasons ('the excepted X does not apply') qualify its main part and
-    follow it, so the event comes before what it is excepted from."""
+    follow it, so the event comes before what it is excepted from; a conditional's ('applies:
+    its condition holds') follow the part that decides it: its condition where that does
+    not hold, else what it requires."""
     children = outcome.children
-    if outcome.kind == "exception" and children:
-        yield from _deciding_first(children[0])
+    if outcome.kind in ("exception", "conditional") and len(children) == 2:
+        first, second = children
+        if outcome.kind == "conditional" and first.truth is not Truth.FALSE:
+            first, second = second, first
+        yield from _deciding_first(first)
         yield outcome
-        for child in children[1:]:
-            yield from _deciding_first(child)
+        yield from _deciding_first(second)
         return
     yield outcome
     if outcome.kind in _CONNECTIVES:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import explain
+from engine.explain import explain
 from engine.cli import main
 from engine.patients import load_patient
 from engine.report import numbered
@@ -46,7 +46,7 @@ def test_explain_agrees_with_screen_on_every_criterion(patient_file):
     checked = 0
     for trial in trials:
         for number, _, result in numbered(screened[trial.trial_id].criteria):
-            out = explain.explain(trial, number, patient, as_of=AS_OF)
+            out = explain(trial, number, patient, as_of=AS_OF)
             assert (out["status"], out["text"], out["section"]) == (result.status, result.text, result.section)
             if out["tree"] is not None:
                 expected = TRUTH_TO_STATUS.get((out["section"], out["tree"]["truth"]), "unknown")

@@ -134,12 +134,15 @@ def test_deciding_reasons_of_an_unknown_trial_count_and_name_the_missing(result)
 def test_verbose_shows_every_criterion_numbered_as_explain_takes_them(capsys):
     rc, out, _ = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", SCREEN / "basic.toml", "--as-of", AS_OF, "--verbose")
     assert rc == 0 and ESC not in out
-    rows = {m.group(1): m.group(2) for m in re.finditer(r"^│ (\d[\d.]*) +│ (inc|exc) ", out, re.MULTILINE)}
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^  (\d[\d.]*) +(inc|exc) [✔✘?] ", out, re.MULTILINE)}
     # the minimum age (a structured field), five criteria, two sub-items of the 'following' one
     assert list(rows) == ["1", "2", "3", "4", "4.1", "4.2", "5", "6"]
     assert rows["4"] == "inc" and rows["5"] == rows["6"] == "exc"
-    assert "elig explain SCREEN-BASIC N --patient case-report-sezary" in out
+    assert "elig explain SCREEN-BASIC N --patient case-report-sezary shows criterion N" in out
     assert "Hemoglobin >= 9 g/dL" in out and "Platelets >= 100,000/mm3" in out
+    lines = out.splitlines()
+    column = {key: next(line.index(key) for line in lines if key in line) for key in ("At least one of the following", "Platelets >= 100,000/mm3")}
+    assert column["Platelets >= 100,000/mm3"] == column["At least one of the following"] + 2, "sub-items are indented"
 
 
 def test_numbered_walks_sub_items_depth_first(result):
@@ -191,6 +194,7 @@ def test_html_criteria_have_status_reasons_and_missing(result):
     assert "<b>Missing:</b> left ventricular ejection fraction" in unknown
     assert "no left ventricular ejection fraction on record on or before 2026-06-01" in unknown
     assert unknown.count("<li class='c' data-status='unknown'>") == 3
+    assert "elig explain T-UNKNOWN N --patient p1 shows criterion N" in unknown
 
 
 # ------------------------------------------------------------------- progress
@@ -238,3 +242,18 @@ def test_text_with_rich_markup_is_shown_as_written():
     out = report.table(screen([patient(id="[i]p")], [t], as_of=AS_OF), verbose=True, width=200)
     assert "[bold red]ANC[/] >= 500/uL" in out and "[link=x]title[/link]" in out
     assert "Patient [i]p" in out and "T-[b]" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "first"),
+    [
+        ("ANC >= 1500/uL if age >= 18 years", "fail", "absolute neutrophil count 800 /uL (2026-05-20)"),
+        ("ANC >= 1500/uL if age < 18 years", "pass", "age 54 years at 2026-06-01"),
+        ("Hemoglobin >= 9 g/dL if age >= 18 years", "unknown", "no hemoglobin on record"),
+    ],
+)
+def test_a_conditional_reads_first_the_part_that_decides_it(text, status, first):
+    c = screen([patient()], [trial("T-IF", ("inclusion", text))], as_of=AS_OF).patients[0].trials[0].criteria[0]
+    assert c.status == status
+    assert c.reasons[0].startswith(first), c.reasons
+    assert any(r.startswith(("applies:", "does not apply:")) for r in c.reasons[1:])
