@@ -208,8 +208,10 @@ def _criterion(criterion: Criterion, patient: Patient, *, as_of: date, open_worl
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
     results = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in trial.criteria)
     statuses = [r.status for r in results]
-    if "fail" in statuses:
-        status: TrialStatus = "ineligible"
+    if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
+        status: TrialStatus = "unknown"
+    elif "fail" in statuses:
+        status = "ineligible"
     elif all(s == "pass" for s in statuses):
         status = "eligible"
     else:
@@ -266,22 +268,37 @@ def bundled_trials_dir() -> Path:
     return rules_dir() / "trials"
 
 
-def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool) -> tuple[ScreenResult, list[str]]:
-    """The CLI's screening: load, check ids, screen. Raises InputError on bad input."""
-    from engine.errors import InputError
-    from engine.patients import load_patients
-    from engine.trials import load_trials
+def screen_files(patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool) -> tuple[ScreenResult | None, list[str]]:
+    """The CLI's screening: load, check ids, screen, going on past bad inputs.
 
-    patients = load_patients([Path(p) for p in patient_paths])
+    Returns the result (None when no patient or no trial could be read) and one message
+    per input skipped or read in part ('FILE at PLACE: problem'), in the order met.
+    """
+    from functools import partial
+
+    from engine.errors import attempt
+    from engine.patients import load_patients
+    from engine.trials import check_same, load_trials
+
+    problems: list[str] = []
+
+    def skip(exc) -> None:
+        problems.append(f"{exc} (skipped)")
+
+    patients = load_patients([Path(p) for p in patient_paths], on_error=skip)
+    for patient in patients:
+        problems += [f"{patient.source} at {where} (read as unknown)" for where in patient.unreadable]
     trials: list[Trial] = []
     seen: dict[str, Trial] = {}
     for path in trial_paths or [str(bundled_trials_dir())]:
-        for trial in load_trials(path):
-            first = seen.get(trial.trial_id)
-            if first is None:
+        for trial in attempt(partial(load_trials, path, on_error=skip), skip) or []:
+            if trial.problem is not None:
+                problems.append(f"{trial.source} at {trial.problem} (skipped)")
+            elif trial.trial_id in seen:  # as load_trials does within one path
+                attempt(partial(check_same, trial, seen[trial.trial_id]), skip)
+            else:
                 seen[trial.trial_id] = trial
                 trials.append(trial)
-            elif first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
-                # as load_trials does within one path: the same trial twice is kept once
-                raise InputError(trial.source, None, f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content")
-    return screen(patients, trials, as_of=as_of, open_world=open_world), []
+    if not patients or not trials:
+        return None, problems
+    return screen(patients, trials, as_of=as_of, open_world=open_world), problems
