@@ -14,10 +14,11 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from engine.errors import EligError, InputError
+from engine.errors import EligError, InputError, decode_utf8
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -132,7 +133,7 @@ def parse_record(text: str) -> dict:
 
 
 def _parse(args) -> int:
-    texts = args.text if args.text else [line.rstrip("\n") for line in sys.stdin]
+    texts = _arguments(args.text) if args.text else _stdin_lines()
     out = sys.stdout
     for text in texts:
         if not text.strip():
@@ -149,6 +150,29 @@ def _parse(args) -> int:
             for piece in record["unparsed"]:
                 out.write(f"  unparsed:  {piece}\n")
     return EXIT_OK
+
+
+def _arguments(texts: list[str]) -> list[str]:
+    """The criteria given as arguments; bytes that were not UTF-8 (kept by Python as lone
+    surrogates) are an InputError naming the argument, not text to parse."""
+    for number, text in enumerate(texts, start=1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"argument {number}", f"character {exc.start + 1}", "not UTF-8 text") from None
+    return texts
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Criteria from stdin, one a line, read as UTF-8 whatever the locale says, a line at a
+    time (so `elig parse` works in a pipe); a byte that is not UTF-8 is an InputError with
+    its line and column."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # already text (a StringIO in place of stdin)
+        yield from (line.rstrip("\r\n") for line in sys.stdin)
+        return
+    for number, raw in enumerate(binary, start=1):
+        yield decode_utf8(raw, "<stdin>", first_line=number).rstrip("\r\n")
 
 
 def _coverage(args) -> int:
@@ -173,9 +197,11 @@ def _screen(args) -> int:
     from engine.screen import screen_files
 
     as_of = args.as_of or date.today()
-    result, skipped = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world, progress=sys.stderr.isatty())
-    for message in skipped:
-        print(f"elig: skipped {message}", file=sys.stderr)
+    result, problems = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world, progress=sys.stderr.isatty())
+    for message in problems:  # one line each; the run goes on with the rest
+        print(f"elig: {message}", file=sys.stderr)
+    if result is None:  # every patient, or every trial, was bad: no result document at all
+        return EXIT_BAD_INPUT
     if args.format == "json":
         text = json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
     elif args.format == "html":
@@ -194,7 +220,7 @@ def _screen(args) -> int:
             ascii=args.output is None and not can_encode(_STDOUT_ENCODING),
         )
     write_output(text, args.output)
-    return EXIT_BAD_INPUT if skipped else EXIT_OK
+    return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
 def _explain(args) -> int:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class EligError(Exception):
     """Base of every error elig raises on purpose."""
@@ -42,3 +47,43 @@ class InputError(EligError):
     def __str__(self) -> str:
         place = f" at {self.where}" if self.where else ""
         return f"{self.source}{place}: {self.problem}"
+
+
+OnError = Callable[[InputError], None]
+
+
+def attempt(read: Callable[[], T], on_error: OnError | None) -> T | None:
+    """`read()`, where one bad input must not stop the others: its InputError goes to
+    `on_error` and None is returned; without `on_error` the error is raised.
+
+    >>> skipped = []
+    >>> attempt(lambda: 1 / 1, skipped.append), skipped
+    (1.0, [])
+    """
+    try:
+        return read()
+    except InputError as exc:
+        if on_error is None:
+            raise
+        on_error(exc)
+        return None
+
+
+def decode_utf8(data: bytes, source: str, *, first_line: int = 1) -> str:
+    """A file's bytes as text (a UTF-8 byte-order mark dropped); InputError with the line
+    and column of the first byte that is not UTF-8 (lines counted from `first_line`).
+
+    >>> decode_utf8(b"ok\\n\\xe9", "f.json")
+    Traceback (most recent call last):
+    ...
+    engine.errors.InputError: f.json at line 2, column 1: not UTF-8 text (byte 0xE9); save the file as UTF-8
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + first_line
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise InputError(
+            source, f"line {line}, column {column}", f"not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file as UTF-8"
+        ) from None

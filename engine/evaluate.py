@@ -307,6 +307,7 @@ def _values(
             if not usable:
                 return [], notes, [name]
         found, later, undated = derive.latest(observations, ctx.as_of)
+        found += [o for o in observations if o.unreadable and o not in found]  # undated: may be the latest
         if later:
             notes.append(f"{later} {name} value(s) after {ctx.as_of.isoformat()} not used")
         if undated:
@@ -360,7 +361,9 @@ def _observed(obs: Observation, name: str) -> _Value:
     notes = tuple(f"{name} ({_date(obs.date)}): {flag}" for flag in obs.flags)
     notes += _partial_notes(obs.partial_dates)
     problem = None
-    if obs.value is None:
+    if obs.unreadable:
+        problem = f"{name} ({_date(obs.date)}) could not be read from the record: {obs.unreadable}"
+    elif obs.value is None:
         shown = obs.value_text or (obs.value_code.display or obs.value_code.code if obs.value_code else None)
         problem = f"{name} ({_date(obs.date)}) has no numeric value" + (f': "{shown}"' if shown else "")
     return _Value(
@@ -880,6 +883,9 @@ def _date(day: date | None) -> str:
 def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: bool = False) -> tuple[Truth, str]:
     """What the record's silence means: FALSE in the closed world (and the reason says so)."""
     what = f"{'other ' if other else ''}record of {qualifier}{concept_name}"
+    unidentified = ctx.patient.unidentified()
+    if unidentified:
+        return Truth.UNKNOWN, f"no {what}, but a record that could not be read may be one ({unidentified[0]})"
     if ctx.open_world:
         return Truth.UNKNOWN, f"no {what} (open world: not shown is unknown)"
     concept = ctx.vocab.find(concept_name)
@@ -965,6 +971,12 @@ def _combine_records(
     return _leaf(node, record_truth, [*reasons, *notes], missing)
 
 
+def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Truth, list[str], list[str]]:
+    """A matching record with a part that could not be read (its status, a date): it may or
+    may not count, so UNKNOWN, never TRUE on what could be read."""
+    return Truth.UNKNOWN, [f"{what}: could not be read from the record: {problem}"], [concept_name]
+
+
 def _condition(node: Condition, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
     if concept is None:
@@ -976,6 +988,9 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         if matched is None:
             continue
         what = f"{_record_name(record, matched.name)} (onset {_date(record.onset)})"
+        if record.unreadable:
+            found.append(_unreadable_record(what, record.unreadable, concept.name))
+            continue
         if record.onset is not None and record.onset > ctx.as_of:
             notes.append(f"{what}: after {ctx.as_of.isoformat()}, not used")
             continue
@@ -1094,6 +1109,9 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
         what = f"{_record_name(record, matched.name)} (from {_date(record.start)}" + (
             f" to {record.end.isoformat()})" if record.end else ")"
         )
+        if record.unreadable:
+            found.append(_unreadable_record(what, record.unreadable, concept.name))
+            continue
         status = (record.status or "").lower() or None
         if status in _NOT_TAKEN:
             notes.append(f"{what}: status {status}, not counted")
@@ -1221,6 +1239,9 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
         what = f"{_record_name(record, matched.name)} ({_date(record.start)}" + (
             f" to {record.end.isoformat()})" if record.end and record.end != record.start else ")"
         )
+        if record.unreadable:
+            found.append(_unreadable_record(what, record.unreadable, concept.name))
+            continue
         status = (record.status or "").lower() or None
         if status in _PROC_NOT_DONE:
             notes.append(f"{what}: status {status}, not counted")

@@ -10,7 +10,10 @@ Claim, ExplanationOfBenefit, ...) is skipped without a look.
 What is an error and what is kept:
 - Structure that cannot be read -- a date that is no date, a number that is text, an object
   where a list belongs, no Patient or two -- raises `InputError` naming the file and the JSON
-  path (`entry[12].resource.effectiveDateTime`).
+  path (`entry[12].resource.effectiveDateTime`) when it is in the Bundle or the Patient. In
+  an Observation, Condition, medication or Procedure it spoils that resource only: the
+  resource is kept with its code and `unreadable` (the path and the problem), the Patient's
+  `unreadable` lists them all, and the criteria that need it are unknown.
 - Odd values are kept as the source has them and flagged on the record (`flags`): a negative
   count or dose, an end before the start, a status code outside FHIR's list. A unit
   `engine.units` does not read is kept as written, with `unit_ok` (`dose_unit_ok`) False.
@@ -349,15 +352,20 @@ class _Dates:
         return None
 
 
-def flag_negative(value: Decimal | None, unit: str | None, flags: list[str], what: str) -> None:
+def flag_negative(value: Decimal | None, unit: str | None, flags: list[str], what: str, where: str) -> str | None:
     """Flag a value below zero where that is odd: a count, a concentration, a dose.
-    Temperatures and unitless scores (T-scores, base excess as a number) can be negative."""
+    Temperatures and unitless scores (T-scores, base excess as a number) can be negative.
+
+    Returns what makes the record unreadable ('WHERE: negative value -5 ...'), or None: such
+    a value is no measurement, and a criterion compared with it would be decided on noise.
+    """
     if value is None or value >= 0:
-        return
+        return None
     u = (unit or "").lower()
     if u in ("", "1") or any(s in u for s in ("cel", "deg", "score")):
-        return
+        return None
     flags.append(f"negative {what} {value}")
+    return f"{where}: negative {what} {value} is not a plausible {what}"
 
 
 @lru_cache(maxsize=4096)
@@ -373,6 +381,12 @@ def read_unit_text(text: str) -> tuple[str, bool]:
         except ValueError:
             continue
     return text, False
+
+
+def with_unreadable(patient: Patient) -> Patient:
+    """The patient with `unreadable` listing every record read as unknown, in record order."""
+    records = (*patient.observations, *patient.conditions, *patient.medications, *patient.procedures)
+    return patient.model_copy(update={"unreadable": tuple(r.unreadable for r in records if r.unreadable)})
 
 
 # -------------------------------------------------------------------------------- reading
@@ -414,17 +428,41 @@ class _BundleReader:
         conditions: list[ConditionRecord] = []
         medications: list[MedicationRecord] = []
         procedures: list[ProcedureRecord] = []
+        lists = {"Observation": observations, "Condition": conditions, "Procedure": procedures}
+        lists.update(dict.fromkeys(MEDICATION_TYPES, medications))
         for path, res in entries:
             rtype = res["resourceType"]
-            if rtype == "Observation":
-                observations.extend(self._observation(res, path))
-            elif rtype == "Condition":
-                conditions.extend(self._condition(res, path))
-            elif rtype in MEDICATION_TYPES:
-                medications.extend(self._medication(res, path, rtype))
-            elif rtype == "Procedure":
-                procedures.extend(self._procedure(res, path))
-        return self._patient(resource, where, observations, conditions, medications, procedures)
+            if rtype not in lists:
+                continue
+            try:
+                lists[rtype].extend(self._resource(res, path, rtype))
+            except InputError as exc:
+                lists[rtype].append(self._unreadable(res, path, rtype, exc))
+        patient = self._patient(resource, where, observations, conditions, medications, procedures)
+        return with_unreadable(patient)
+
+    def _resource(self, res: dict, path: str, rtype: str) -> list:
+        if rtype == "Observation":
+            return self._observation(res, path)
+        if rtype == "Condition":
+            return self._condition(res, path)
+        if rtype == "Procedure":
+            return self._procedure(res, path)
+        return self._medication(res, path, rtype)
+
+    def _unreadable(self, res: dict, path: str, rtype: str, exc: InputError):
+        """A clinical resource with a part that cannot be read: kept with what names it (its
+        code, when that reads) and the problem, so the criteria needing it are unknown, not
+        decided as if the resource were absent; its value, dates and status are left out."""
+        key = "medicationCodeableConcept" if rtype in MEDICATION_TYPES else "code"
+        try:
+            codings, text = self.r.concept(res.get(key), join(path, key))
+        except InputError:
+            codings, text = (), None
+        problem = f"{exc.where}: {exc.problem}" if exc.where else exc.problem
+        model = {"Observation": Observation, "Condition": ConditionRecord, "Procedure": ProcedureRecord}
+        record = model.get(rtype, MedicationRecord)
+        return record(codings=codings, text=text, where=path, unreadable=problem)
 
     def _entries(self) -> list[tuple[str, dict]]:
         r = self.r
@@ -539,8 +577,10 @@ class _BundleReader:
                 flags.append(f'reference range unit "{ref_unit}" not understood')
             if ref_unit is None and (ref_low is not None or ref_high is not None):
                 ref_unit = fields.get("unit")  # a range written without a unit is in the value's
-        flag_negative(fields.get("value"), fields.get("unit"), flags, "value")
+        key = "valueQuantity.value" if holder.get("valueQuantity") is not None else "valueInteger"
+        unreadable = flag_negative(fields.get("value"), fields.get("unit"), flags, "value", join(path, key))
         return Observation(
+            unreadable=unreadable,
             codings=codings,
             text=text,
             date=when,
@@ -738,11 +778,12 @@ class _BundleReader:
                     flags.append(f"{len(dosages)} dosage instructions: only the first read, daily dose not computed")
                 elif dose_value is not None and per_day is not None:
                     daily = _tidy(dose_value * per_day)
-        flag_negative(dose_value, "dose", flags, "dose")
+        unreadable = flag_negative(dose_value, "dose", flags, "dose", path)
         if start and end and end < start:
             flags.append("end before start")
         return [
             MedicationRecord(
+                unreadable=unreadable,
                 codings=codings,
                 text=text,
                 start=start,

@@ -1,6 +1,8 @@
 """The patient record elig evaluates against: loaded from FHIR R4 or the project's own JSON.
 
-Data only. Values keep the unit as the source wrote it, normalised in spelling by
+Data only. A part of the source that could not be read is kept as a record with
+`unreadable` saying where and why (its value, date or status left out), so that the
+criteria needing it are unknown rather than decided on the rest. Values keep the unit as the source wrote it, normalised in spelling by
 `engine.units`; dates are calendar dates (times dropped).
 """
 
@@ -53,6 +55,7 @@ class Observation(_Record):
     value_comparator: Literal["<", "<=", ">=", ">"] | None = None  # '<0.1': value is a bound
     flags: tuple[str, ...] = ()  # odd data kept as is ('negative value'), for reasons
     partial_dates: tuple[PartialDate, ...] = ()
+    unreadable: str | None = None  # 'entry[3].resource.valueQuantity.value: expected a number ...'
 
 
 class ConditionRecord(_Record):
@@ -64,6 +67,7 @@ class ConditionRecord(_Record):
     where: str | None = None
     flags: tuple[str, ...] = ()
     partial_dates: tuple[PartialDate, ...] = ()
+    unreadable: str | None = None
 
 
 class MedicationRecord(_Record):
@@ -81,6 +85,7 @@ class MedicationRecord(_Record):
     dose_unit_ok: bool = True  # False: `dose_unit` is the source's string, not understood
     flags: tuple[str, ...] = ()
     partial_dates: tuple[PartialDate, ...] = ()
+    unreadable: str | None = None
 
 
 class ProcedureRecord(_Record):
@@ -92,6 +97,7 @@ class ProcedureRecord(_Record):
     status: str | None = None  # FHIR Procedure.status ('completed', 'in-progress', ...)
     flags: tuple[str, ...] = ()
     partial_dates: tuple[PartialDate, ...] = ()
+    unreadable: str | None = None
 
 
 class Patient(_Record):
@@ -105,3 +111,13 @@ class Patient(_Record):
     source: str | None = Field(default=None, description="file the record came from")
     flags: tuple[str, ...] = ()  # e.g. 'deceased 2020-03-01 per the record'
     partial_dates: tuple[PartialDate, ...] = ()  # for birth_date
+    unreadable: tuple[str, ...] = ()  # every part of the file read as unknown, where and why
+
+    def unidentified(self) -> list[str]:
+        """Why each record that could not even be told apart is unreadable ('entry[7].resource.code: ...').
+
+        Such a record may be any condition, drug or procedure, so the record's silence about
+        one proves nothing: a criterion resting on that silence is unknown.
+        """
+        records = (*self.conditions, *self.medications, *self.procedures)
+        return [r.unreadable for r in records if r.unreadable and not r.codings and not r.text]

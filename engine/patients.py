@@ -50,6 +50,7 @@ value a criterion reads.
 from __future__ import annotations
 
 import difflib
+from functools import partial
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -59,8 +60,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.errors import InputError
-from engine.fhir import DATE_FORMS, NonFinite, flag_negative, make_coding, parse_when, read_fhir, read_unit_text
+from engine.errors import InputError, OnError, attempt, decode_utf8
+from engine.fhir import (
+    DATE_FORMS,
+    NonFinite,
+    flag_negative,
+    make_coding,
+    parse_when,
+    read_fhir,
+    read_unit_text,
+    with_unreadable,
+)
 from engine.patient import (
     Coding,
     ConditionRecord,
@@ -242,17 +252,7 @@ def read_document(path: str | Path) -> Any:
         raise InputError(source, None, "is a directory, not a file") from None
     except OSError as exc:
         raise InputError(source, None, f"cannot read the file: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
-        raise InputError(
-            source,
-            f"line {line}, column {column}",
-            f"not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file as UTF-8",
-        ) from None
+    text = decode_utf8(data, source)
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         return _read_yaml(text, source)
     if not text.strip():
@@ -347,15 +347,28 @@ def patient_files(path: str | Path) -> list[Path]:
     return [p]
 
 
-def load_patients(paths: Iterable[str | Path]) -> list[Patient]:
+def load_patients(
+    paths: Iterable[str | Path], *, on_error: OnError | None = None
+) -> list[Patient]:
     """Patients from files and directories, in the order given (a directory's files by name).
+
+    Args:
+        paths: patient files and directories of them.
+        on_error: called with the InputError of each file (or directory) that cannot be read,
+            which is then skipped; without it the first such error is raised.
 
     >>> load_patients([])
     []
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return [load_patient(f) for path in paths for f in patient_files(path)]
+    out: list[Patient] = []
+    for path in paths:
+        for f in attempt(partial(patient_files, path), on_error) or []:
+            patient = attempt(partial(load_patient, f), on_error)
+            if patient is not None:
+                out.append(patient)
+    return out
 
 
 # ---------------------------------------------------------------------------- own format in
@@ -446,7 +459,7 @@ class _OwnReader:
             raise InputError(self.source, "id", "the patient has no id and there is no file name to take one from")
         partials: list[PartialDate] = []
         birth = self._date(m.birth_date, "birth_date", "birth_date", partials)
-        return Patient(
+        patient = Patient(
             id=pid,
             birth_date=birth,
             sex=m.sex,
@@ -458,6 +471,7 @@ class _OwnReader:
             flags=tuple(m.flags),
             partial_dates=tuple(partials),
         )
+        return with_unreadable(patient)
 
     def _date(self, text: str | None, where: str, field: str, partials: list[PartialDate]) -> date | None:
         if text is None:
@@ -496,8 +510,9 @@ class _OwnReader:
             ref_unit = unit  # the range is in the value's unit
         else:
             ref_unit = None
-        flag_negative(m.value, unit, flags, "value")
+        unreadable = flag_negative(m.value, unit, flags, "value", f"{where}.value")
         return Observation(
+            unreadable=unreadable,
             codings=self._codings(m, ("loinc", "snomed")),
             text=m.name,
             value=m.value,
@@ -540,10 +555,11 @@ class _OwnReader:
         if daily is None and m.dose is not None and m.times_per_day is not None:
             daily = m.dose * m.times_per_day
         flags: list[str] = []
-        flag_negative(m.dose, "dose", flags, "dose")
+        unreadable = flag_negative(m.dose, "dose", flags, "dose", f"{where}.dose")
         if start and end and end < start:
             flags.append("end before start")
         return MedicationRecord(
+            unreadable=unreadable,
             codings=self._codings(m, ("rxnorm",)),
             text=m.name,
             start=start,

@@ -407,8 +407,10 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
     results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
     statuses = [r.status for r in results]
-    if "fail" in statuses:
-        status: TrialStatus = "ineligible"
+    if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
+        status: TrialStatus = "unknown"
+    elif "fail" in statuses:
+        status = "ineligible"
     elif all(s == "pass" for s in statuses):
         status = "eligible"
     else:
@@ -480,30 +482,49 @@ def bundled_trials_dir() -> Path:
 
 def screen_files(
     patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool, progress: bool = False
-) -> tuple[ScreenResult, list[str]]:
-    """The CLI's screening: load, check ids, screen. Raises InputError on bad input."""
+) -> tuple[ScreenResult | None, list[str]]:
+    """The CLI's screening: load, check ids, screen, going on past bad inputs.
+
+    Returns the result (None when no patient or no trial could be read) and one message
+    per input skipped or read in part ('FILE at PLACE: problem'), in the order met.
+    """
     from engine.patients import load_patients
 
-    patients = load_patients([Path(p) for p in patient_paths])
-    trials = load_trial_files(trial_paths)
-    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress), []
+    problems: list[str] = []
+
+    def skip(exc) -> None:
+        problems.append(f"{exc} (skipped)")
+
+    patients = load_patients([Path(p) for p in patient_paths], on_error=skip)
+    for patient in patients:
+        problems += [f"{patient.source} at {where} (read as unknown)" for where in patient.unreadable]
+    trials = load_trial_files(trial_paths, on_error=skip, problems=problems)
+    if not patients or not trials:
+        return None, problems
+    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress), problems
 
 
-def load_trial_files(trial_paths: list[str] | None) -> list[Trial]:
-    """The trials under the paths (default: the bundled library), each id once. Raises
-    InputError when one id comes with different content."""
-    from engine.errors import InputError
-    from engine.trials import load_trials
+def load_trial_files(trial_paths: list[str] | None, *, on_error=None, problems: list[str] | None = None) -> list[Trial]:
+    """The trials under the paths (default: the bundled library), each id once.
+
+    Without `on_error`, the first bad input raises InputError (one id with different
+    content included); with it, each goes to `on_error` and the rest are read, and trials
+    read without usable criteria are noted in `problems` and left out.
+    """
+    from functools import partial
+
+    from engine.errors import attempt
+    from engine.trials import check_same, load_trials
 
     trials: list[Trial] = []
     seen: dict[str, Trial] = {}
     for path in trial_paths or [str(bundled_trials_dir())]:
-        for trial in load_trials(path):
-            first = seen.get(trial.trial_id)
-            if first is None:
+        for trial in attempt(partial(load_trials, path, on_error=on_error), on_error) or []:
+            if trial.problem is not None and problems is not None:
+                problems.append(f"{trial.source} at {trial.problem} (skipped)")
+            elif trial.trial_id in seen:  # as load_trials does within one path
+                attempt(partial(check_same, trial, seen[trial.trial_id]), on_error)
+            else:
                 seen[trial.trial_id] = trial
                 trials.append(trial)
-            elif first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
-                # as load_trials does within one path: the same trial twice is kept once
-                raise InputError(trial.source, None, f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content")
     return trials

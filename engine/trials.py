@@ -51,13 +51,14 @@ import difflib
 import json
 import re
 import tomllib
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.errors import InputError
+from engine.errors import InputError, OnError, attempt, decode_utf8
 
 __all__ = [
     "Criterion",
@@ -99,6 +100,7 @@ class Trial(BaseModel):
     maximum_age: str | None = None
     sex: Literal["ALL", "FEMALE", "MALE"] | None = None
     healthy_volunteers: bool | None = None
+    problem: str | None = None  # why the record cannot be screened as it stands (see screening_problem)
 
 
 Criterion.model_rebuild()
@@ -130,7 +132,7 @@ def rules_dir() -> Path:
 _SUFFIXES = (".json", ".jsonl", ".toml")
 
 
-def load_trials(path: str | Path) -> list[Trial]:
+def load_trials(path: str | Path, *, on_error: OnError | None = None) -> list[Trial]:
     """Read trials from a file or a directory.
 
     Args:
@@ -139,6 +141,11 @@ def load_trials(path: str | Path) -> list[Trial]:
 
     Returns:
         The trials, in file order (files sorted by path).
+
+        on_error: called with the InputError of each file that cannot be read, and of each
+            trial whose id an earlier, different trial has, which are then skipped (the first
+            of two trials with one id is kept: the ranking would not tell them apart, and which
+            one is right only the user can say); without it the first such error is raised.
 
     Raises:
         InputError: for a missing or unreadable file, bad JSON/TOML, a record of the wrong
@@ -169,18 +176,24 @@ def load_trials(path: str | Path) -> list[Trial]:
     trials: list[Trial] = []
     seen: dict[str, Trial] = {}
     for file in files:
-        for trial in _load_file(file):
-            first = seen.get(trial.trial_id)
-            if first is None:
+        for trial in attempt(partial(_load_file, file), on_error) or []:
+            if trial.trial_id in seen:
+                attempt(partial(check_same, trial, seen[trial.trial_id]), on_error)
+            else:
                 seen[trial.trial_id] = trial
                 trials.append(trial)
-            elif first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
-                raise InputError(
-                    trial.source,
-                    None,
-                    f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content",
-                )
     return trials
+
+
+def check_same(trial: Trial, first: Trial) -> None:
+    """A trial with the id of an earlier one is no error when it is the same trial (a page
+    and its records): it is then kept once. InputError when they differ."""
+    if first.model_dump(exclude={"source"}) != trial.model_dump(exclude={"source"}):
+        raise InputError(
+            trial.source,
+            None,
+            f"duplicate trial id {trial.trial_id}: also in {first.source}, with different content",
+        )
 
 
 def _load_file(file: Path) -> list[Trial]:
@@ -192,10 +205,7 @@ def _load_file(file: Path) -> list[Trial]:
         raw = file.read_bytes()
     except OSError as e:
         raise InputError(name, None, f"cannot read: {e.strerror or e}") from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(name, f"byte offset {e.start}", "not UTF-8 text") from e
+    text = decode_utf8(raw, name)
     if not text.strip():
         raise InputError(name, None, "empty file")
     if suffix == ".toml":
@@ -363,16 +373,37 @@ def _from_record(record: Any, name: str, where: str, prefix: str, source: str) -
         raise fail(f"{elig_path}.healthyVolunteers", f"expected true or false, got {healthy!r}")
 
     structured = _structured(ages["minimumAge"], ages["maximumAge"], sex, healthy)
+    criteria = split_criteria(text)
+    problem = screening_problem(text, criteria)
     return Trial(
         trial_id=nct,
         title=title or nct,
-        criteria=structured + split_criteria(text),
+        criteria=structured + criteria,
         source=source,
         minimum_age=ages["minimumAge"],
         maximum_age=ages["maximumAge"],
         sex=sex,
         healthy_volunteers=healthy,
+        problem=f"{elig_path}.eligibilityCriteria: {problem}" if problem else None,
     )
+
+
+def screening_problem(text: str, criteria: tuple[Criterion, ...]) -> str | None:
+    """Why a record's eligibility text cannot be screened: there is none (every patient
+    would be eligible), or no heading says which items include and which exclude (a guess
+    either way would turn a verdict round). None when it can be.
+
+    >>> screening_problem("ANC >= 1500/uL", split_criteria("ANC >= 1500/uL"))
+    'no "Inclusion Criteria" or "Exclusion Criteria" heading: cannot tell which criteria include and which exclude'
+    """
+    if not criteria:
+        return "no eligibility criteria in the record"
+    stated = any(c.section == "exclusion" for c in criteria) or any(
+        u.heading is not None and u.heading.section is not None for u in _units(text)
+    )
+    if not stated:
+        return 'no "Inclusion Criteria" or "Exclusion Criteria" heading: cannot tell which criteria include and which exclude'
+    return None
 
 
 _AGE = re.compile(r"^(\d+(?:\.\d+)?)\s+(years?|months?|weeks?|days?|hours?|minutes?)$", re.I)

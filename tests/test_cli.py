@@ -290,13 +290,21 @@ def test_screen_default_trials_are_the_bundled_library(capsys, examples_json):
 
 
 def test_screen_ctgov_page_and_json_lines(capsys):
-    for name in ("page.json", "records.jsonl"):
-        rc, out, err = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", TRIALS / "good" / name, "--format", "json", "--as-of", AS_OF)
-        assert (rc, err) == (0, "")
+    """page.json holds a study without section headings and one without criteria: each is
+    reported on a line of its own and skipped (exit 2), the rest screened."""
+    rc, out, err = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", TRIALS / "good" / "page.json", "--format", "json", "--as-of", AS_OF)
+    assert (rc, out) == (2, "")  # no trial left: no result document
+    assert [line.split(" at ")[0] for line in err.splitlines()] == [f"elig: {TRIALS / 'good' / 'page.json'}:studies[{i}]" for i in (0, 1)]
+    for name, rc_wanted in (("page.json", 2), ("records.jsonl", 0)):
+        rc, out, err = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", TRIALS / "good" / name, "--trials", TRIALS / "good" / "study.json", "--format", "json", "--as-of", AS_OF)
+        assert rc == rc_wanted
         doc = json.loads(out)
         check_shape(doc)
-        assert [t.trial_id for t in engine.load_trials(TRIALS / "good" / name)] != []
-        assert sorted(t["trial_id"] for t in doc["patients"][0]["trials"]) == sorted(t.trial_id for t in engine.load_trials(TRIALS / "good" / name))
+        trials = engine.load_trials(TRIALS / "good" / name)
+        assert trials != []
+        kept = [t.trial_id for t in trials + engine.load_trials(TRIALS / "good" / "study.json") if t.problem is None]
+        assert sorted(t["trial_id"] for t in doc["patients"][0]["trials"]) == sorted(kept)
+        assert len(err.splitlines()) == sum(t.problem is not None for t in trials)
 
 
 def test_screen_own_format_patient(capsys):
@@ -502,12 +510,13 @@ def test_bad_input_is_exit_2_one_line_and_nothing_on_stdout(capsys, argv, names,
         assert place in err
 
 
-def test_bad_patient_among_good_ones_writes_nothing(capsys, tmp_path):
+def test_bad_patient_among_good_ones_is_skipped(capsys, tmp_path):
     shutil.copy(EXAMPLES / "case_report_sezary.json", tmp_path / "a.json")
     shutil.copy(PATIENTS / "bad_not_json.json", tmp_path / "b.json")
     rc, out, err = run(capsys, "screen", tmp_path, "--format", "json", "--as-of", AS_OF)
-    assert rc == 2 and out == ""
-    assert str(tmp_path / "b.json") in err
+    assert rc == 2
+    assert [p["source"] for p in json.loads(out)["patients"]] == [str(tmp_path / "a.json")]
+    assert err.splitlines() == [f"elig: {tmp_path / 'b.json'} at line 4, column 3: not valid JSON: Expecting value (skipped)"]
 
 
 def test_the_same_trial_twice_is_screened_once(capsys):
@@ -522,9 +531,11 @@ def test_two_different_trials_with_one_id_are_bad_input(capsys, tmp_path):
     other = tmp_path / "other.toml"
     other.write_text((SCREEN / "basic.toml").read_text().replace('id = "SCREEN-BASIC"', 'id = "NCT04984356"'))
     rc, out, err = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--trials", BUNDLED, "--trials", other, "--format", "json")
-    assert rc == 2 and out == ""
+    assert rc == 2
     assert len(err.splitlines()) == 1
-    assert str(other) in err and "NCT04984356" in err and "NCT04984356.toml" in err
+    assert str(other) in err and "NCT04984356" in err and "NCT04984356.toml" in err and "(skipped)" in err
+    kept = [t for t in json.loads(out)["patients"][0]["trials"] if t["trial_id"] == "NCT04984356"]
+    assert [t["source"] for t in kept] == [str(BUNDLED / "NCT04984356.toml")]  # the first is kept
 
 
 def test_interrupt_is_one_line_not_a_traceback(capsys, monkeypatch):

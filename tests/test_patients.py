@@ -57,14 +57,19 @@ def by_text(records, fragment: str) -> list:
 
 
 def without_places(patient: Patient) -> Patient:
-    """The patient with `where` and `source` blanked: what a round trip must keep."""
+    """The patient with `where` and `source` blanked, and the place an `unreadable` names:
+    what a round trip must keep."""
+
+    def problem(unreadable: str | None) -> str | None:
+        return unreadable.split(": ", 1)[1] if unreadable else None
 
     def blank(records):
-        return tuple(r.model_copy(update={"where": None}) for r in records)
+        return tuple(r.model_copy(update={"where": None, "unreadable": problem(r.unreadable)}) for r in records)
 
     return patient.model_copy(
         update={
             "source": None,
+            "unreadable": tuple(problem(u) for u in patient.unreadable),
             "observations": blank(patient.observations),
             "conditions": blank(patient.conditions),
             "medications": blank(patient.medications),
@@ -314,6 +319,7 @@ def test_odd_values_are_kept_and_flagged():
     p = load_patient(fx("odd_values.json"))
     platelets, alt, bilirubin = p.observations  # the entered-in-error hemoglobin is left out
     assert platelets.value == -5 and platelets.flags == ("negative value -5",)
+    assert platelets.unreadable == f"{platelets.where}.valueQuantity.value: negative value -5 is not a plausible value"
     assert (alt.value, alt.unit, alt.unit_ok) == (40, "Karmen units", False)
     assert alt.flags == ()  # unit_ok says it
     assert (bilirubin.value, bilirubin.value_comparator) == (Decimal("0.1"), "<")
@@ -324,6 +330,8 @@ def test_odd_values_are_kept_and_flagged():
     assert hypertension.flags == ("onset not given; recordedDate taken as onset",)
     (prednisone,) = p.medications  # the not-taken rituximab is left out
     assert prednisone.flags == ("negative dose -10", "end before start")
+    assert prednisone.unreadable == f"{prednisone.where}: negative dose -10 is not a plausible dose"
+    assert p.unreadable == (platelets.unreadable, prednisone.unreadable)
     assert p.procedures == ()  # not-done
 
 
@@ -431,9 +439,6 @@ def test_own_format_files_validate_against_the_schema():
         ("bad_bundle_type.json", "type", 'a Bundle of type "history"'),
         ("bad_no_patient.json", "entry", "no Patient resource"),
         ("bad_two_patients.json", "entry[2].resource", 'id "fx-2"; the first, id "fx-1"'),
-        ("bad_date.json", "entry[2].resource.effectiveDateTime", 'not a valid date: "2026-13-45"'),
-        ("bad_value.json", "entry[1].resource.valueQuantity.value", 'expected a number, found string "abc"'),
-        ("bad_coding_not_array.json", "entry[1].resource.code.coding", "expected an array, found an object"),
         ("own_bad_extra_key.json", "medications[0].dose_units", 'unknown field "dose_units" (did you mean "dose_unit"?)'),
         ("own_bad_date.json", "conditions[0].onset", 'not a valid date: "2019-02-30"'),
         ("own_bad_value.json", "observations[0].value", 'expected a number, found "abc"'),
@@ -452,11 +457,32 @@ def test_bad_input_names_file_and_place(name, where, problem):
     assert str(err).startswith(f"{path}{place}: ")
 
 
+@pytest.mark.parametrize(
+    "name, where, problem",
+    [
+        ("bad_date.json", "entry[2].resource.effectiveDateTime", 'not a valid date: "2026-13-45"'),
+        ("bad_value.json", "entry[1].resource.valueQuantity.value", 'expected a number, found string "abc"'),
+        ("bad_coding_not_array.json", "entry[1].resource.code.coding", "expected an array, found an object"),
+    ],
+)
+def test_a_bad_resource_is_read_as_unreadable_not_the_whole_file(name, where, problem):
+    patient = load_patient(fx(name))
+    assert len(patient.unreadable) == 1
+    assert patient.unreadable[0].startswith(f"{where}: ") and problem in patient.unreadable[0]
+    spoiled = [r for r in (*patient.observations, *patient.conditions) if r.unreadable]
+    assert [r.unreadable for r in spoiled] == list(patient.unreadable)
+    assert all(getattr(r, "value", None) is None for r in spoiled)
+
+
 def test_bad_input_in_a_directory_names_the_file(tmp_path):
     (tmp_path / "a.json").write_text(fx("bundle_collection.json").read_text())
-    (tmp_path / "b.json").write_bytes(fx("bad_value.json").read_bytes())
-    with pytest.raises(InputError, match=r"b\.json at entry\[1\]\.resource\.valueQuantity\.value"):
+    (tmp_path / "b.json").write_bytes(fx("bad_not_json.json").read_bytes())
+    with pytest.raises(InputError, match=r"b\.json at line 4, column 3"):
         load_patients([tmp_path])
+    skipped: list[InputError] = []
+    patients = load_patients([tmp_path], on_error=skipped.append)
+    assert [p.source for p in patients] == [str(tmp_path / "a.json")]
+    assert [e.source for e in skipped] == [str(tmp_path / "b.json")]
 
 
 @pytest.mark.parametrize(
@@ -466,12 +492,6 @@ def test_bad_input_in_a_directory_names_the_file(tmp_path):
         ({"resourceType": "Patient", "id": "p", "birthDate": "04/03/1972"}, "birthDate", "not a valid date"),
         ({"resourceType": "Bundle", "entry": {}}, "entry", "expected an array"),
         ({"resourceType": "Bundle", "entry": [{"resource": {"id": "x"}}]}, "entry[0].resource.resourceType", "expected a resource type"),
-        (
-            {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "id": "p"}},
-                                                 {"resource": {"resourceType": "Observation", "valueInteger": 1.5}}]},
-            "entry[1].resource.valueInteger",
-            "expected a whole number",
-        ),
         ({"id": "x", "observations": [{"name": "a", "value": True}]}, "observations[0].value", "expected a number"),
         ({"id": "x", "conditions": [{}]}, "conditions[0]", "a record needs a name or a code"),
         ({"id": "x", "observations": {}}, "observations", "expected an array"),
@@ -489,8 +509,13 @@ def test_nan_is_not_a_number(tmp_path):
     path = tmp_path / "nan.json"
     path.write_text('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "id": "p"}},'
                     ' {"resource": {"resourceType": "Observation", "valueQuantity": {"value": NaN}}}]}')
-    with pytest.raises(InputError, match=r"entry\[1\]\.resource\.valueQuantity\.value: expected a number, found NaN"):
-        load_patient(path)
+    assert load_patient(path).unreadable == ("entry[1].resource.valueQuantity.value: expected a number, found NaN",)
+
+
+def test_a_fraction_is_no_whole_number():
+    doc = {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "id": "p"}},
+                                               {"resource": {"resourceType": "Observation", "valueInteger": 1.5}}]}
+    assert load_patient(doc).unreadable == ("entry[1].resource.valueInteger: expected a whole number, found 1.5",)
 
 
 def test_missing_files_and_empty_directories(tmp_path):

@@ -239,7 +239,7 @@ def test_json_lines_bad_line_in_json_file(tmp_path):
         ("missing.json", None, "no such file or directory"),
         ("empty.json", "", "empty file"),
         ("notes.txt", "{}", "unsupported file type"),
-        ("latin1.json", b'{"x": "\xe9"}', "at byte offset 7: not UTF-8 text"),
+        ("latin1.json", b'{"x": "\xe9"}', "at line 1, column 8: not UTF-8 text (byte 0xE9)"),
         ("nct.json", '{"protocolSection": {"identificationModule": {}}}', "protocolSection.identificationModule.nctId: missing"),
         ("module.json", '{"protocolSection": {"identificationModule": []}}', "protocolSection.identificationModule: expected an object"),
         ("text.json", '{"protocolSection": {"identificationModule": {"nctId": "N"}, "eligibilityModule": {"eligibilityCriteria": 3}}}', "eligibilityCriteria: expected a string"),
