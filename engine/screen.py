@@ -273,19 +273,21 @@ class _Prepared:
     windowed: bool
     reversal: tuple[str, str, str] | None
     subject: str | None
+    cut: bool  # the text ends in '...': what was cut off could change the verdict
     children: tuple[_Prepared, ...]
 
 
 def _prepare(criterion: Criterion) -> _Prepared:
     children = tuple(_prepare(c) for c in criterion.children)
     if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
-        return _Prepared(criterion, None, None, criterion.text, False, None, None, children)
+        return _Prepared(criterion, None, None, criterion.text, False, None, None, False, children)
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     curated = criterion.canonical is not None
     reversal = None if curated else _reversal_piece(own)
     subject = None if curated else _subject_as_requirement(own, criterion)
-    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, children)
+    cut = not curated and criterion.text.rstrip().endswith(("...", "…"))
+    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)
 
 
 def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
@@ -333,7 +335,11 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
     polarity = 1 if prepared.criterion.section == "inclusion" else -1
     outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
     outcome = _reversal_not_understood(outcome, prepared.reversal)
-    return _subject_read_as_requirement(outcome, prepared.subject)
+    outcome = _subject_read_as_requirement(outcome, prepared.subject)
+    if prepared.cut and outcome.truth is not Truth.UNKNOWN:
+        reason = f"the text is cut off ('...'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
+        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+    return outcome
 
 
 def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, open_world: bool) -> tuple[Predicate, Predicate, Outcome]:
@@ -404,8 +410,22 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
     return capped
 
 
+NO_INCLUSION = "(the record gives no inclusion criteria)"
+
+
+def _no_inclusion(trial: Trial) -> list[CriterionResult]:
+    """A record whose inclusion criteria are empty ('Inclusion Criteria: -') or missing says
+    nothing of whom the trial is for (its disease above all): such a trial cannot be
+    eligible. Shown as one more inclusion criterion, unknown, at the end."""
+    if any(c.section == "inclusion" and c.origin == "text" for c in trial.criteria):
+        return []
+    reason = "the record lists no inclusion criteria of its own, so whom the trial is for is not known"
+    return [CriterionResult(section="inclusion", text=NO_INCLUSION, status="unknown", reasons=(reason,), canonical=NO_INCLUSION)]
+
+
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
     results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
+    results += _no_inclusion(trial)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
         status: TrialStatus = "unknown"

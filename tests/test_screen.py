@@ -410,7 +410,8 @@ def test_healthy_volunteers_field_is_an_inclusion_criterion_that_restricts_no_pa
     record = {"protocolSection": {"identificationModule": {"nctId": "NCT1"}, "eligibilityModule": {"healthyVolunteers": accepts}}}
     trial = trials_from_record(record, "x")
     patient = engine.load_patient({"id": "p"})
-    [criterion] = engine.screen([patient], [trial], as_of=date(2026, 6, 1)).patients[0].trials[0].criteria
+    [criterion, none_given] = engine.screen([patient], [trial], as_of=date(2026, 6, 1)).patients[0].trials[0].criteria
+    assert none_given.text == "(the record gives no inclusion criteria)"
     assert (criterion.section, criterion.status) == ("inclusion", "pass")
     assert criterion.text == f"Accepts healthy volunteers: {'Yes' if accepts else 'No'}"
     assert criterion.reasons
@@ -492,3 +493,29 @@ def test_a_cap_stays_within_its_section():
     result = _screen_trial(patient(conditions=[HIV]), t)
     assert criterion(result, "HIV infection").status == "fail"
     assert result.status == "ineligible"
+
+
+# ---------------------------------------------------------------- records that say too little
+
+
+def test_a_record_without_inclusion_criteria_cannot_make_a_trial_eligible():
+    """Leaf's NCT03860337 reads 'Inclusion Criteria: - Exclusion Criteria: - pregnant or
+    lactating.': with the exclusion passed, it came out eligible for everyone."""
+    from engine.trials import Criterion, Trial
+
+    t = Trial(trial_id="NCT03860337", title="t", source="-", criteria=(Criterion(section="exclusion", text="pregnant or lactating."),))
+    result = engine.screen([patient()], [t], as_of=AS_OF).patients[0].trials[0]
+    assert result.status == "unknown"
+    assert result.criteria[-1].status == "unknown"
+    assert "no inclusion criteria" in result.criteria[-1].reasons[0]
+
+
+@pytest.mark.parametrize("text", ["Patient over 18 years...", "Male participants…"])
+def test_a_criterion_cut_off_decides_nothing(text):
+    """Leaf's NCT06171568 'Patient over 18 years...': the record keeps only the start."""
+    from engine.trials import Criterion, Trial
+
+    t = Trial(trial_id="NCT06171568", title="t", source="-", criteria=(Criterion(section="inclusion", text=text),))
+    [c] = engine.screen([patient(sex="male")], [t], as_of=AS_OF).patients[0].trials[0].criteria
+    assert c.status == "unknown"
+    assert "cut off" in c.reasons[0] or "participants…" in c.reasons[0]
