@@ -118,7 +118,11 @@ _EVENTS = (Condition, Medication, Procedure)
 
 
 # a window in words not understood: 'stroke or TIAs within 6 months' with TIA unknown
-_WINDOW_WORDS = re.compile(r"\b(?:within|in the (?:past|last|previous|preceding))\b", re.IGNORECASE)
+_WINDOW_WORDS = re.compile(
+    r"\b(?:within|during|in the (?:past|last|previous|preceding))\b"
+    r"|\b\d+\s*(?:hours?|days?|weeks?|months?|years?)\s+(?:before|prior|preceding|of)\b",
+    re.IGNORECASE,
+)
 
 
 def has_windowed_event(node: Any) -> bool:

@@ -483,6 +483,8 @@ class _Build(Transformer):
                 flat.extend(n.items)
             else:
                 flat.append(n)
+        if cls is AllOf:
+            flat = _merge_sexes(flat)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -677,6 +679,25 @@ def _term_list(parts: list) -> bool:
         if sum(getattr(e, "type", None) == "WORD" for e in sig) > 2:
             return False
     return True
+
+
+def _merge_sexes(nodes: list) -> list:
+    """'gender includes female and male', 'male and female patients': sexes joined by 'and'
+    name the sexes taken, never a patient of both. They become one Sex node (qualified by
+    whatever words qualified any of them), where the first stood."""
+    def sex_of(n):
+        return n.item if isinstance(n, Qualified) and isinstance(n.item, Sex) else n if isinstance(n, Sex) else None
+
+    at = [i for i, n in enumerate(nodes) if sex_of(n) is not None]
+    named = tuple(dict.fromkeys(x for i in at for x in sex_of(nodes[i]).sexes))
+    if len(named) < 2:
+        return nodes
+    span = Span(start=min(nodes[i].span.start for i in at), end=max(nodes[i].span.end for i in at))
+    merged: Predicate = Sex(sexes=named, span=span)
+    qualifiers = tuple(q for i in at if isinstance(nodes[i], Qualified) for q in nodes[i].qualifiers)
+    if qualifiers:
+        merged = Qualified(item=merged, qualifiers=qualifiers, span=span)
+    return [merged if i == at[0] else n for i, n in enumerate(nodes) if i == at[0] or i not in at]
 
 
 _TERMS = ("CONDITION", "DRUG", "PROCEDURE")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Conditional, Following, Judgment, Predicate, Qualified, Sex, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Condition, Conditional, Following, Judgment, Medication, Predicate, Procedure, Qualified, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -233,6 +233,15 @@ _SUBJECT_WITH = re.compile(
 )
 
 
+# 'Previous anti-HER2 therapy and TKI therapy were required for HER2+ patients'
+_SUBJECT_FOR = re.compile(
+    r"\b(?:required|mandatory|needed|necessary)\s+(?:for|in)\s+(?:\S+\s+){0,3}?(?:patients?|participants?|subjects?|women|men|those)\b",
+    re.IGNORECASE,
+)
+_MODAL = re.compile(r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are|were)\s+required)\b", re.IGNORECASE)
+_EVENT_NODES = (Condition, Medication, Procedure)
+
+
 def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None:
     """Why an inclusion's reading may have taken whom it speaks of for what it requires:
     'Patients with HIV must have CD4 >= 200' holds for a patient without HIV, and 'Male
@@ -244,10 +253,13 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     nodes = list(walk(tree))
     if any(isinstance(n, Conditional) for n in nodes):
         return None
-    if _SUBJECT_WITH.search(criterion.text):
+    if _SUBJECT_WITH.search(criterion.text) or _SUBJECT_FOR.search(criterion.text):
         return "it speaks of some patients only ('patients with … must …'), which the reading does not show"
-    if any(isinstance(n, Sex) for n in nodes) and any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
-        return "its sexes say whom the contraception requirement is for, not whom the trial takes"
+    modal = _MODAL.search(criterion.text)
+    if modal is not None and any(isinstance(n, _EVENT_NODES) and n.span.end <= modal.start() for n in nodes):
+        return "what comes before its 'must' may say whom it is for ('Breast cancer … must have failed …')"
+    if any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
+        return "it is a contraception requirement: the sexes and methods it names say whom it is for and what counts, not whom the trial takes"
     return None
 
 
@@ -379,33 +391,49 @@ _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bbo
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
 
 
-def _opens_flat_list(criterion: Criterion) -> bool:
-    """A heading whose items the record gives as its siblings rather than its children
-    (registry text often loses the indentation), where one item alone does not decide."""
+# 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
+_COHORT_HEADING = re.compile(
+    r"^\W*(?:part|cohort|arm|phase|group|stratum|dose[- ](?:escalation|expansion))\b|\b(?:including|such as|e\.g\.?)\W*:?$", re.IGNORECASE
+)
+# 'Patients with any cardiac history of the following ... are excluded from the study:'
+# under inclusion: the items are exclusions, so neither their pass nor their fail holds
+_REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
+
+
+def _flat_list_kind(criterion: Criterion) -> str | None:
+    """What a heading whose items the record gives as its siblings rather than its children
+    (registry text often loses the indentation) makes of them: 'reversed' when they are of
+    the other section, 'partial' when one item alone does not decide, else None."""
     text = criterion.text.strip()
     if criterion.children or not _LIST_HEADING.search(text):
-        return False
+        return None
+    if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
+        return "reversed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
-    return bool(cue.search(text))
+    return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
 def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResult]) -> list[CriterionResult]:
     """After a heading such as 'One of the following solid tumors:' with no sub-items, the
     items that follow it in its section may be its alternatives ('Endometrial cancer',
-    'Gastric cancer', ...), and where that list ends the record does not say. None of them
-    can rule the patient out alone: a fail becomes unknown, with the heading named."""
-    heading: dict[str, str] = {}
+    'Gastric cancer', ...), or be for one cohort only, and where that list ends the record
+    does not say. None of them can rule the patient out alone: a fail becomes unknown,
+    with the heading named. After a heading that says its items exclude, listed under
+    inclusion, no verdict of theirs holds: pass and fail both become unknown."""
+    heading: dict[str, tuple[str, str]] = {}
     capped = []
     for criterion, result in zip(criteria, results):
         opened = heading.get(criterion.section)
-        if opened is not None and result.status == "fail":
-            reason = (
-                f'may be one item of the list under "{opened}", which the record does not nest, '
-                "so it cannot rule the patient out by itself"
-            )
+        if opened is not None and (result.status == "fail" or (opened[1] == "reversed" and result.status == "pass")):
+            if opened[1] == "reversed":
+                why = "whose items exclude though listed as inclusion criteria, so its verdict cannot be read either way"
+            else:
+                why = "which the record does not nest, so it cannot rule the patient out by itself"
+            reason = f'may be one item of the list under "{opened[0]}", {why}'
             result = result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
-        if _opens_flat_list(criterion):
-            heading[criterion.section] = criterion.text.strip()
+        kind = _flat_list_kind(criterion)
+        if kind is not None and (opened is None or opened[1] != "reversed"):
+            heading[criterion.section] = (criterion.text.strip(), kind)
         capped.append(result)
     return capped
 

@@ -410,3 +410,72 @@ def test_a_subject_clause_that_holds_still_passes(tmp_path):
                "observations": [{"loinc": "24467-3", "name": "cd4 count", "value": 500, "unit": "/uL", "date": "2026-05-20"}]}
     criterion = screen(patient, _rules(tmp_path, "inclusion", "Patients with HIV must have CD4 count >= 200/uL")).criteria[0]
     assert criterion.status == "pass", criterion.reasons
+
+
+# -- fifth spot-check (Librada Tromp, Andy Schaden; seed 5) ---------------------------------
+
+OLD_MAN = {
+    "id": "a", "birth_date": "1932-06-09", "sex": "male",
+    "medications": [{"name": "Amoxicillin 250 MG / Clavulanate 125 MG Oral Tablet", "rxnorm": "562251", "start": "2012-01-03", "status": "stopped"}],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT05215106: the methods named were read as requirements
+        "A highly effective birth control method is a one, which can achieve a failure rate of less than 1% per year "
+        "when used consistently and correctly. Such methods include: combined (estrogen and progestogen containing) "
+        "hormonal contraception; progestogen-only hormonal contraception",
+        # NCT05781633
+        "Previous anti-HER2 therapy and TKI therapy were required for HER2+ patients.",
+        # NCT04660929
+        "Breast cancer and gastric/gastroesophageal junction cancers must have failed approved HER2-targeted agents.",
+    ],
+)
+def test_issue_more_subjects_and_definitions_read_as_requirements(tmp_path, text):
+    criterion = screen(OLD_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+
+
+def test_issue_female_and_male_is_either(tmp_path):
+    """NCT05629429 '20 years of age or older; gender includes female and male'."""
+    criterion = screen(OLD_MAN, _rules(tmp_path, "inclusion", "20 years of age or older; gender includes female and male")).criteria[0]
+    assert "sex female and sex male" not in criterion.canonical
+    assert criterion.status != "fail", criterion.reasons
+    assert engine.render(engine.parse("Male and female patients")) == "male or female"
+
+
+def test_issue_a_window_left_in_words_not_understood_keeps_an_old_event_unknown(tmp_path):
+    """NCT03863418 'use of systemic antibiotics or anti-mycotic drugs during 4 weeks before
+    study entry': an amoxicillin course of 2012 excluded the patient."""
+    text = "use of systemic antibiotics or anti-mycotic drugs during 4 weeks before study entry;"
+    criterion = screen(OLD_MAN, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+
+
+def _flat_trial(tmp_path, heading: str, items: list[str]):
+    body = 'id = "T1"\ntitle = "t"\nsource = "test"\n'
+    for text in [heading, *items]:
+        body += f'[[criteria]]\nsection = "inclusion"\ntext = {json.dumps(text)}\n'
+    path = tmp_path / "t.toml"
+    path.write_text(body, encoding="utf-8")
+    return engine.load_trials(path)[0]
+
+
+def test_issue_items_after_a_cohort_heading_cannot_rule_out(tmp_path):
+    """NCT05057013 'Part A Arm 1 Monotherapy Dose Escalation:' then tumour types as siblings."""
+    trial = _flat_trial(tmp_path, "Part A Arm 1 Monotherapy Dose Escalation:", ["Bladder cancer", "Melanoma"])
+    result = screen(OLD_MAN, trial)
+    assert [c.status for c in result.criteria[1:]] == ["unknown", "unknown"]
+
+
+def test_issue_items_under_an_excluding_heading_in_inclusion_decide_nothing(tmp_path):
+    """NCT02484404 lists 'Patients with any cardiac history of the following conditions within 1
+    year prior to study enrollment are excluded from the study:' under inclusion, then the
+    conditions: each failed as an inclusion for a patient without it."""
+    heading = "Patients with any cardiac history of the following conditions within 1 year prior to study enrollment are excluded from the study:"
+    trial = _flat_trial(tmp_path, heading, ["Unstable angina.", "Hypertensive crisis or hypertensive encephalopathy."])
+    result = screen(OLD_MAN, trial)
+    assert [c.status for c in result.criteria[1:]] == ["unknown", "unknown"]
+    assert "listed as inclusion criteria" in result.criteria[1].reasons[0]
