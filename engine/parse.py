@@ -164,7 +164,7 @@ FILLER = frozenset(
     individuals persons those who that which whose level levels value values count counts
     concentration serum plasma blood defined as score scores status result results test tests
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
-    normal . - any all following: include includes etc. also either inclusive receiving taking
+    normal . - any all following: etc. also either inclusive receiving taking
     both only there their his her they he she it its this these be documented known etc""".split()
 )
 

@@ -184,14 +184,20 @@ _NEGATION = re.compile(
 # cells/mcl during chemotherapy is permitted': what a permission allows is no requirement.
 _PERMISSION = re.compile(r"\b(?:permit\w*|allow\w*|acceptable|eligible|may)\b", re.IGNORECASE)
 
+# 'HER2-negative breast cancer includes hormone receptor-positive breast cancer and TNBC': a
+# definition, or a list that names the kinds the trial takes ('tumor types include melanoma
+# and NSCLC', any one of them), is no requirement that the patient have every term it names.
+_DEFINITION = re.compile(r"\b(?:include|includes|consists? of|comprises?|refers? to)\b", re.IGNORECASE)
+
 
 def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
-    """The first piece not understood that holds a negation, else a permission: (what it
-    is, the piece, what it could do to the verdict), or None."""
+    """The first piece not understood that holds a negation, else a permission, else a
+    definition: (what it is, the piece, what it could do to the verdict), or None."""
     pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
     for pattern, what, effect in (
         (_NEGATION, "a negation", "reverse the verdict"),
         (_PERMISSION, "a permission", "make a requirement an allowance"),
+        (_DEFINITION, "a definition or a list of kinds", "turn a list of alternatives into requirements"),
     ):
         found = next((piece for piece in pieces if pattern.search(piece)), None)
         if found is not None:

@@ -479,3 +479,28 @@ def test_issue_items_under_an_excluding_heading_in_inclusion_decide_nothing(tmp_
     result = screen(OLD_MAN, trial)
     assert [c.status for c in result.criteria[1:]] == ["unknown", "unknown"]
     assert "listed as inclusion criteria" in result.criteria[1].reasons[0]
+
+
+# -- sixth spot-check (Lavelle Kuvalis seed 11, Hershel Marvin seed 12) ---------------------
+
+MELANOMA_WOMAN = {
+    "id": "m", "birth_date": "1970-05-01", "sex": "female",
+    "conditions": [{"name": "Malignant melanoma of skin", "icd10cm": "C43.9", "status": "active", "onset": "2025-01-10"}],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT05143229: the definition was read as 'and TNBC', failing every HR+ patient
+        "HER2-negative breast cancer includes hormone receptor-positive (estrogen receptor and/or progesterone "
+        "receptor-positive) breast cancer and TNBC.",
+        # the kinds a trial takes, any one of them, not all
+        "Tumor types include melanoma and NSCLC",
+    ],
+)
+def test_issue_a_definition_or_a_list_of_kinds_requires_nothing_of_each_term(tmp_path, text):
+    for patient in (MELANOMA_WOMAN, OLD_MAN):
+        criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+        assert criterion.status == "unknown", (patient["id"], criterion.reasons)
+        assert any("not understood" in r for r in criterion.reasons), criterion.reasons
