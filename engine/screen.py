@@ -190,9 +190,16 @@ _PERMISSION = re.compile(r"\b(?:permit\w*|allow\w*|acceptable|eligible|may)\b", 
 _DEFINITION = re.compile(r"\b(?:include|includes|consists? of|comprises?|refers? to)\b", re.IGNORECASE)
 
 
+# 'autoimmune disease or syndrome that currently requires systemic steroids': a clause that
+# restricts what comes before it may restrict the whole list, not only the last term it was
+# left beside.
+_RESTRICTIVE = re.compile(r"\b(?:that|which|whose|requir(?:e|es|ed|ing))\b", re.IGNORECASE)
+
+
 def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
     """The first piece not understood that holds a negation, else a permission, else a
-    definition: (what it is, the piece, what it could do to the verdict), or None."""
+    definition, else a restrictive clause left on a later term of a list: (what it is, the
+    piece, what it could do to the verdict), or None."""
     pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
     for pattern, what, effect in (
         (_NEGATION, "a negation", "reverse the verdict"),
@@ -202,7 +209,23 @@ def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
         found = next((piece for piece in pieces if pattern.search(piece)), None)
         if found is not None:
             return what, found, effect
+    found = next(_restrictive_after_a_list(tree), None)
+    if found is not None:
+        return "a restrictive clause", found, "restrict the earlier terms of the list as well"
     return None
+
+
+def _restrictive_after_a_list(tree: Predicate):
+    """Restrictive clauses not understood left on a term which is not the first of its list:
+    where they were left says nothing of how far back they reach."""
+    for node in walk(tree):
+        if not isinstance(node, (AllOf, AnyOf)):
+            continue
+        for item in node.items[1:]:
+            if isinstance(item, Qualified):
+                for piece in item.qualifiers:
+                    if _RESTRICTIVE.search(piece.text):
+                        yield piece.text
 
 
 def _reversal_not_understood(outcome: Outcome, reversal: tuple[str, str, str] | None) -> Outcome:

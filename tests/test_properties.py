@@ -236,6 +236,10 @@ def _list_ok(items, cls) -> bool:
         return False
     if any(isinstance(a, _TEXTUAL) and isinstance(b, _TEXTUAL) for a, b in zip(items, items[1:])):
         return False
+    # 'female and male' names the sexes a trial takes (engine.parse._merge_sexes): a list that
+    # asks for two sexes at once has no text of its own
+    if cls is AllOf and len({x for i in items if isinstance(i, Sex) for x in i.sexes}) > 1:
+        return False
     return True
 
 

@@ -504,3 +504,24 @@ def test_issue_a_definition_or_a_list_of_kinds_requires_nothing_of_each_term(tmp
         criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
         assert criterion.status == "unknown", (patient["id"], criterion.reasons)
         assert any("not understood" in r for r in criterion.reasons), criterion.reasons
+
+
+RA_MAN = {
+    "id": "r", "birth_date": "1985-08-20", "sex": "male",
+    "conditions": [{"name": "Rheumatoid arthritis", "snomed": "69896004", "status": "active", "onset": "2018-08-12"}],
+}
+
+
+def test_issue_a_restrictive_clause_left_on_the_last_term_may_restrict_the_whole_list(tmp_path):
+    """NCT04448886 excluded a man with untreated rheumatoid arthritis: 'syndrome that currently
+    requires' was left on the steroids, so 'autoimmune disease' alone excluded him."""
+    text = (
+        "Participant has documented history of autoimmune disease or syndrome that currently requires "
+        "systemic steroids or immunosuppressive agents."
+    )
+    criterion = screen(RA_MAN, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("a restrictive clause" in r for r in criterion.reasons), criterion.reasons
+    # left on the only term it can restrict, it keeps that term unknown as any words not understood do
+    alone = screen(OLD_MAN, _rules(tmp_path, "exclusion", "Autoimmune disease that required systemic treatment in the past 2 years")).criteria[0]
+    assert not any("a restrictive clause" in r for r in alone.reasons), alone.reasons
