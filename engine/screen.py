@@ -314,20 +314,37 @@ class _Prepared:
     windowed: bool
     reversal: tuple[str, str, str] | None
     subject: str | None
-    cut: bool  # the text ends in '...': what was cut off could change the verdict
+    cut: str | None  # how the text ends when it is cut off ('...', 'or'): what is missing could change the verdict
     children: tuple[_Prepared, ...]
+
+
+# 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
+# with': an item that ends in a word that needs more after it is a fragment, or one
+# alternative of a list the split into items tore apart.
+_DANGLING = re.compile(
+    r"(?:\.\.\.|…|\b(?:or|and|and/or|nor|but|with|without|of|the|an|by|to|for|than|who|which|that|either|other|such as|e\.g|i\.e|including|excluding))[\s,;.]*$",
+    re.IGNORECASE,
+)
+
+
+def _cut_off(criterion: Criterion) -> str | None:
+    """How the criterion's text ends when it is cut off and nothing under it goes on."""
+    if criterion.children:
+        return None
+    found = _DANGLING.search(criterion.text)
+    return found.group(0).strip(" ,;") if found else None
 
 
 def _prepare(criterion: Criterion) -> _Prepared:
     children = tuple(_prepare(c) for c in criterion.children)
     if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
-        return _Prepared(criterion, None, None, criterion.text, False, None, None, False, children)
+        return _Prepared(criterion, None, None, criterion.text, False, None, None, None, children)
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     curated = criterion.canonical is not None
     reversal = None if curated else _reversal_piece(own)
     subject = None if curated else _subject_as_requirement(own, criterion)
-    cut = not curated and criterion.text.rstrip().endswith(("...", "…"))
+    cut = None if curated else _cut_off(criterion)
     return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)
 
 
@@ -378,7 +395,7 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
     outcome = _reversal_not_understood(outcome, prepared.reversal)
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
-        reason = f"the text is cut off ('...'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
+        reason = f"the text is cut off ('{prepared.cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
         outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
     return outcome
 

@@ -525,3 +525,28 @@ def test_issue_a_restrictive_clause_left_on_the_last_term_may_restrict_the_whole
     # left on the only term it can restrict, it keeps that term unknown as any words not understood do
     alone = screen(OLD_MAN, _rules(tmp_path, "exclusion", "Autoimmune disease that required systemic treatment in the past 2 years")).criteria[0]
     assert not any("a restrictive clause" in r for r in alone.reasons), alone.reasons
+
+
+WOMAN_41 = {"id": "w", "birth_date": "1985-11-08", "sex": "female"}
+
+
+@pytest.mark.parametrize(
+    ("section", "text"),
+    [
+        # NCT02511847: the fragment of a contraception item excluded every woman
+        ("exclusion", "Female subject or male partner sterilization or"),
+        # one alternative of a list torn apart by the split into items
+        ("inclusion", "HER2 to CEP17 < 2.0, and if reported, average HER2 gene copy number < 4 signals/cells; or"),
+        ("inclusion", "Persons with"),
+    ],
+)
+def test_issue_a_text_ending_in_a_word_that_needs_more_decides_nothing(tmp_path, section, text):
+    criterion = screen(WOMAN_41, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+
+
+@pytest.mark.parametrize("text", ["Positive serology for hepatitis A", "Prior treatment with vitamin A."])
+def test_a_letter_at_the_end_is_no_cut(tmp_path, text):
+    from engine.screen import _cut_off
+
+    assert _cut_off(_rules(tmp_path, "exclusion", text).criteria[0]) is None
