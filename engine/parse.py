@@ -700,6 +700,34 @@ def _merge_sexes(nodes: list) -> list:
     return [merged if i == at[0] else n for i, n in enumerate(nodes) if i == at[0] or i not in at]
 
 
+def _slash_alternatives(els: list, events: list[int], event_at: dict[int, int], found: list) -> list:
+    """'stroke/TIA', 'gamma knife/whole brain radiation', 'HIV/AIDS': events with only a slash
+    between them are alternatives, one AnyOf where the first stood, never all required. What
+    was said of one of them ('history of', 'within 6 months') is said of all: 'history of
+    stroke/TIA within 6 months' is no stroke of any date."""
+    groups: list[list[int]] = []
+    for a, b in zip(events, events[1:]):
+        if b == a + 2 and isinstance(els[a + 1], Atom) and els[a + 1].type == "SLASH":
+            if groups and groups[-1][-1] == a:
+                groups[-1].append(b)
+            else:
+                groups.append([a, b])
+    if not groups:
+        return found
+    found = list(found)
+    drop: set[int] = set()
+    for group in groups:
+        members = [found[event_at[i]] for i in group]
+        windows = {m.window for m in members if m.window is not None}
+        if len(windows) > 1:
+            continue  # each says its own window: leave them as they were read
+        shared = {"window": next(iter(windows), None), "history": any(m.history for m in members)}
+        items = tuple(m.model_copy(update=shared) for m in members)
+        found[event_at[group[0]]] = AnyOf(items=items, span=Span(start=items[0].span.start, end=items[-1].span.end))
+        drop.update(event_at[i] for i in group[1:])
+    return [f for k, f in enumerate(found) if k not in drop]
+
+
 _TERMS = ("CONDITION", "DRUG", "PROCEDURE")
 
 
@@ -1220,8 +1248,10 @@ class _Assembler:
             take(*[i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "AGE"])
         # events: conditions, drugs, procedures, with their windows
         events = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE")]
+        event_at: dict[int, int] = {}  # where each event's node is in `found`
         for n_ev, i in enumerate(events):
             e = els[i]
+            event_at[i] = len(found)
             nxt_event = events[n_ev + 1] if n_ev + 1 < len(events) else len(els)
             window = None
             dose = None
@@ -1285,6 +1315,7 @@ class _Assembler:
                 elif equiv:
                     concept = "corticosteroid"
                 found.append(Medication(concept=concept, dose=dose_node, window=window, history=history, span=ev_span))
+        found = _slash_alternatives(els, events, event_at, found)
         # sex: 'Male/Female', 'male and female patients' name the sexes taken, never a
         # patient of both
         sexes = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type == "SEX"]

@@ -550,3 +550,15 @@ def test_a_letter_at_the_end_is_no_cut(tmp_path, text):
     from engine.screen import _cut_off
 
     assert _cut_off(_rules(tmp_path, "exclusion", text).criteria[0]) is None
+
+
+def test_issue_events_joined_by_a_slash_are_alternatives(tmp_path):
+    """NCT03709446 '... and gamma knife/whole brain radiation' asked for both; and 'stroke/TIA
+    within 6 months' put the window on the TIA only, so a stroke of any date counted."""
+    assert engine.render(engine.parse("gamma knife/whole brain radiation")) == "stereotactic radiosurgery or whole brain radiotherapy"
+    assert engine.render(engine.parse("History of stroke/TIA within 6 months")) == (
+        "history of stroke within 6 months or history of transient ischemic attack within 6 months"
+    )
+    old_stroke = {**WOMAN_41, "conditions": [{"name": "Stroke", "snomed": "230690007", "status": "resolved", "onset": "2015-03-01", "abatement": "2015-04-01"}]}
+    criterion = screen(old_stroke, _rules(tmp_path, "exclusion", "History of stroke/TIA within 6 months")).criteria[0]
+    assert criterion.status == "pass", criterion.reasons
