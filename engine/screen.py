@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Condition, Conditional, Following, Judgment, Medication, Predicate, Procedure, Qualified, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -228,6 +228,23 @@ def _restrictive_after_a_list(tree: Predicate):
                         yield piece.text
 
 
+# 'No leptomeningeal disease', 'No evidence of dementia', 'no food allergies' listed as
+# exclusions: read as written they exclude every patient without the disease.
+_NO_FIRST = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?no\b(?!\s+longer)", re.IGNORECASE)
+
+
+def _inclusion_voice(tree: Predicate, criterion: Criterion) -> tuple[str, str, str] | None:
+    """An exclusion that opens with 'No' and was read as a negation is written as a
+    requirement: it means to exclude those with what it names, and taken as written it
+    excludes those without. The text does not settle which, so the verdict is left unknown."""
+    if criterion.section != "exclusion" or not _NO_FIRST.match(criterion.text):
+        return None
+    items = tree.items if isinstance(tree, (AllOf, Each)) else (tree,)
+    if not any(isinstance(i, Not) for i in items):
+        return None
+    return "the sense of an exclusion written as a requirement", criterion.text.strip()[:80], "exclude the patients it means to keep"
+
+
 def _reversal_not_understood(outcome: Outcome, reversal: tuple[str, str, str] | None) -> Outcome:
     """A negation or a permission among the words not understood ('Pregnant and lactating
     women are excluded from the study', listed as an inclusion; '... are permitted') may
@@ -342,7 +359,7 @@ def _prepare(criterion: Criterion) -> _Prepared:
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     curated = criterion.canonical is not None
-    reversal = None if curated else _reversal_piece(own)
+    reversal = None if curated else _reversal_piece(own) or _inclusion_voice(own, criterion)
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
     return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)

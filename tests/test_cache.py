@@ -239,7 +239,7 @@ def _reference_criterion(criterion, patient, as_of):
     tree = _reference_tree(own, criterion)
     outcome = engine.evaluate(tree, patient, as_of=as_of, polarity=1 if criterion.section == "inclusion" else -1)
     if criterion.canonical is None:
-        outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own))
+        outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own) or screening._inclusion_voice(own, criterion))
         outcome = screening._subject_read_as_requirement(outcome, screening._subject_as_requirement(own, criterion))
     return screening.CriterionResult(
         section=criterion.section,

@@ -562,3 +562,25 @@ def test_issue_events_joined_by_a_slash_are_alternatives(tmp_path):
     old_stroke = {**WOMAN_41, "conditions": [{"name": "Stroke", "snomed": "230690007", "status": "resolved", "onset": "2015-03-01", "abatement": "2015-04-01"}]}
     criterion = screen(old_stroke, _rules(tmp_path, "exclusion", "History of stroke/TIA within 6 months")).criteria[0]
     assert criterion.status == "pass", criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04120246: excluded every patient without leptomeningeal disease
+        "11. No leptomeningeal disease. 12. Any medical or psychiatric condition that in the opinion of the PI would preclude compliance with study procedures.",
+        "No evidence of dementia",
+        "No history of stroke",
+    ],
+)
+def test_issue_an_exclusion_written_as_a_requirement_decides_nothing(tmp_path, text):
+    criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("exclusion written as a requirement" in r for r in criterion.reasons), criterion.reasons
+
+
+def test_a_real_negative_exclusion_still_decides(tmp_path):
+    """'Not' and 'Non-' open real exclusions ('Non-English speaking'); a negation an
+    exclusion keeps by its grammar is read as written."""
+    criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", "Not diabetic")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
