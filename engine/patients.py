@@ -276,6 +276,8 @@ def _read_yaml(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         raise InputError(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except RecursionError:  # PyYAML composes nodes recursively
+        raise InputError(source, None, "not valid YAML: nested too deeply to read") from None
     return _floats_to_decimal(doc)
 
 

@@ -14,7 +14,7 @@ tree, and any tree against any patient.
    (Kleene's tables and De Morgan over Truth are exhaustive in tests/test_logic.py).
 
 Trees and criteria-like text come from tests/test_properties.py's strategies. The examples
-are few (the file takes about ten seconds); ELIG_PROPERTY_EXAMPLES=2000 searches longer.
+are few (the file takes five to ten seconds); ELIG_PROPERTY_EXAMPLES=2000 searches longer.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from engine.vocab import load_vocabulary
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 AS_OF = date(2026, 6, 1)
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 if os.environ.get("ELIG_PROPERTY_EXAMPLES"):
     SETTINGS = settings(SETTINGS, max_examples=int(os.environ["ELIG_PROPERTY_EXAMPLES"]))
 if os.environ.get("CI") and not os.environ.get("ELIG_PROPERTY_EXAMPLES"):

@@ -542,3 +542,37 @@ def test_a_long_bad_value_is_cut_in_the_message(tmp_path, capsys, trial):
     assert 'not a valid date: "2026-9999' in one_bad_line(capsys, own, trial) and len(one_bad_line(capsys, own, trial)) < 300
     sex = write(tmp_path / "sex.json", {**PATIENT, "sex": "x" * 100_000})
     assert len(one_bad_line(capsys, sex, trial)) < 300
+
+
+def test_a_measurement_window_without_a_duration_is_unknown():
+    """A tree read from JSON can hold 'within [no duration] of screening': min() of nothing
+    was a ValueError; the window cannot be worked out, so the bound decides nothing."""
+    from engine.nodes import Comparison, Threshold, Window
+
+    node = Comparison(
+        measure="absolute neutrophil count",
+        op=">=",
+        threshold=Threshold(value=1, unit="10^9/L"),
+        window=Window(relation="within", durations=()),
+    )
+    outcome = engine.evaluate(node, load_patient(PATIENT), as_of=date(2026, 6, 1))
+    assert outcome.truth is engine.Truth.UNKNOWN
+    assert "the window of the absolute neutrophil count measurement could not be worked out" in outcome.reasons
+
+
+def test_yaml_nested_past_the_stack_is_one_line(tmp_path, capsys, trial, monkeypatch):
+    """PyYAML is optional: a stand-in that recurses as its composer does on deep nesting."""
+    import types
+
+    class YAMLError(Exception):
+        pass
+
+    def safe_load(text):
+        def compose(depth):
+            return [compose(depth + 1)] if depth < len(text) else []
+
+        return compose(0)
+
+    monkeypatch.setitem(sys.modules, "yaml", types.SimpleNamespace(safe_load=safe_load, YAMLError=YAMLError))
+    path = write(tmp_path / "p.yaml", "[" * 5000 + "]" * 5000)
+    assert one_bad_line(capsys, path, trial) == f"elig: {path}: not valid YAML: nested too deeply to read (skipped)"
