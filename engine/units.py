@@ -552,7 +552,7 @@ def registry() -> Registry:
 def _pint_units(expression: str, unit: str) -> pint.Unit:
     import pint
 
-    _not_too_long(expression)
+    _not_too_long(unit)  # as written: the pint expression spells each unit out
     try:
         parsed = registry().parse_expression(expression)
     except (pint.errors.PintError, SyntaxError, TypeError, ValueError) as exc:

@@ -11,7 +11,8 @@ batch seeded from --seed, until the time is up:
              synonyms, operators in every spelling, numbers with commas and powers, units,
              'within 4 weeks prior to', 'or', 'and/or', 'unless', brackets, guillemets,
              judgments) and Unicode look-alikes (Cyrillic letters, full-width digits,
-             zero-width and no-break spaces, combining marks). Each text goes through the
+             zero-width and no-break spaces, combining marks); one text in twenty is a
+             piece repeated up to 2,000 times. Each text goes through the
              whole pipeline: parse, render, parse the canonical text again, evaluate both
              trees against a synthetic patient in the closed and the open world.
     fhir     FHIR bundles (examples/*.json, and when ../shared/data is there the Synthea
@@ -93,7 +94,10 @@ def criteria_text(words: list[str]) -> st.SearchStrategy[str]:
         st.text(max_size=4),
     )
     sep = st.sampled_from(["", " ", " ", " ", "  ", "\u00a0"])
-    return st.lists(st.tuples(piece, sep), min_size=1, max_size=40).map(lambda ps: "".join(p + s for p, s in ps))
+    text = st.lists(st.tuples(piece, sep), min_size=1, max_size=40).map(lambda ps: "".join(p + s for p, s in ps))
+    # one text in twenty repeated up to 2,000 times: sizes where nesting and retries hurt
+    repeated = st.tuples(text, st.integers(2, 2000)).map(lambda tk: (tk[0] + " ") * tk[1])
+    return st.one_of(text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, text, repeated)
 
 
 # --------------------------------------------------------------------------- JSON mutation
