@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Sex, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -304,9 +304,19 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     modal = _MODAL.search(criterion.text)
     if modal is not None and any(isinstance(n, _EVENT_NODES) and n.span.end <= modal.start() for n in nodes):
         return "what comes before its 'must' may say whom it is for ('Breast cancer … must have failed …')"
+    if modal is not None and _sex_as_subject(nodes, modal.start()):
+        return "it asks something of one sex only ('Female patients must be postmenopausal'), which the reading does not show"
     if any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
         return "it is a contraception requirement: the sexes and methods it names say whom it is for and what counts, not whom the trial takes"
     return None
+
+
+def _sex_as_subject(nodes: list, modal: int) -> bool:
+    """A sex named before the 'must' and a requirement after it: 'Female patients must be
+    postmenopausal' asks nothing of men, in a trial that takes both."""
+    before = any(isinstance(n, Sex) and n.span.end <= modal for n in nodes)
+    after = any(not isinstance(n, (Sex, AllOf, AnyOf, Each)) and n.span.start >= modal for n in nodes)
+    return before and after
 
 
 def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:

@@ -584,3 +584,22 @@ def test_a_real_negative_exclusion_still_decides(tmp_path):
     exclusion keeps by its grammar is read as written."""
     criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", "Not diabetic")).criteria[0]
     assert criterion.status == "fail", criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT02422615 (men and postmenopausal women) and NCT05080842 ruled men out with it
+        "Female patients must be postmenopausal",
+        "Women must be 65 years or older",
+    ],
+)
+def test_issue_what_one_sex_must_do_does_not_rule_out_the_other(tmp_path, text):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("one sex only" in r for r in criterion.reasons), criterion.reasons
+
+
+def test_a_sex_after_must_is_still_required(tmp_path):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Patients must be female")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
