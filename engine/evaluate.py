@@ -1314,10 +1314,36 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
 
 def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
     """A list of separate criteria: all must hold where the patient must satisfy them
-    (polarity +1), and any one rules the patient out where they exclude (polarity -1)."""
+    (polarity +1), and any one rules the patient out where they exclude (polarity -1).
+
+    Where the patient must satisfy a list that may as well be alternatives ('diagnosis of
+    melanoma, breast cancer, renal cell carcinoma'; 'A1c >= 5.7%, 2-hour glucose > 140, or
+    FBG > 100'), it holds when all hold, fails when none does, and is unknown between."""
     children = [_eval(item, ctx, polarity) for item in node.items]
-    combine = all_of if polarity == 1 else any_of
-    return _composite(node, combine(c.truth for c in children), children)
+    if polarity != 1:
+        return _composite(node, any_of(c.truth for c in children), children)
+    every = all_of(c.truth for c in children)
+    if every is Truth.FALSE and _maybe_alternatives(node):
+        some = any_of(c.truth for c in children)
+        if some is not Truth.FALSE:
+            reason = "a list that may mean any one of its items, not all: not all hold, but one may"
+            return _composite(node, Truth.UNKNOWN, children, [reason])
+    return _composite(node, every, children)
+
+
+def _maybe_alternatives(node: Each) -> bool:
+    """A list of events joined by commas alone ('melanoma, breast cancer, lung cancer'), or
+    one whose last item is an 'or' ('A, B, or C' where A was read apart): its items may be
+    alternatives."""
+    return isinstance(node.items[-1], AnyOf) or all(_event_like(i) for i in node.items)
+
+
+def _event_like(node: Predicate) -> bool:
+    if isinstance(node, (Condition, Medication, Procedure)):
+        return True
+    if isinstance(node, Qualified):
+        return _event_like(node.item)
+    return isinstance(node, AnyOf) and all(_event_like(i) for i in node.items)
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:

@@ -340,8 +340,10 @@ def test_the_comma_list_is_read_as_separate_items():
     ("conditions", "inclusion", "exclusion"),
     [
         ([], "fail", "pass"),
-        ([HEP_B], "fail", "fail"),  # inclusion needs all three; exclusion excludes on any one
-        ([HIV, HEP_B], "fail", "fail"),
+        # an inclusion's list of conditions may mean all or any: it holds with all, fails with
+        # none, and is unknown between; an exclusion excludes on any one
+        ([HEP_B], "unknown", "fail"),
+        ([HIV, HEP_B], "unknown", "fail"),
         ([HIV, HEP_B, HEP_C], "pass", "fail"),
     ],
 )
@@ -350,6 +352,32 @@ def test_each_reads_as_all_for_inclusion_and_any_for_exclusion(conditions, inclu
     inc, exc = result.criteria
     assert (inc.section, inc.status) == ("inclusion", inclusion), inc.reasons
     assert (exc.section, exc.status) == ("exclusion", exclusion), exc.reasons
+
+
+def test_a_list_of_measures_is_still_all_of_them(tmp_path):
+    """Bounds listed apart are each required ('Hemoglobin >= 9 g/dL, platelets >= 100,000/uL'):
+    only a list of events, or one ending in an 'or', may be alternatives."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "Hemoglobin >= 9 g/dL, platelets >= 100,000/uL"\n'
+    )
+    result = engine.screen([patient(observations=[hemoglobin(12), platelets(50)])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "fail"
+
+
+def test_a_list_ending_in_or_may_be_alternatives(tmp_path):
+    """NCT03861546: 'documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of
+    >100' was read as A1c and (glucose or FBG), failing a patient whose FBG alone qualifies."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of >100"\n'
+    )
+    a1c = {"name": "hemoglobin A1c", "loinc": "4548-4", "value": 5.2, "unit": "%", "date": "2026-05-20"}
+    fbg = {"name": "fasting glucose", "loinc": "1558-6", "value": 120, "unit": "mg/dL", "date": "2026-05-20"}
+    result = engine.screen([patient(observations=[a1c, fbg])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "unknown"
 
 
 def test_each_in_the_open_world():
