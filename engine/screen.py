@@ -462,6 +462,9 @@ _ANY_LIST = re.compile(
 )
 _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+# 'Postmenopausal ... is defined as:', 'Women are considered non-childbearing if they:',
+# 'Regardless of prior HRT or hysterectomy:': the items are ways to meet one definition
+_DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
 
 
 # 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
@@ -483,6 +486,8 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+    if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
+        return "partial"
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 

@@ -491,6 +491,24 @@ def test_nested_items_of_a_one_of_heading_are_not_capped():
     assert not any("may be one item" in r for c in heading.children for r in c.reasons)
 
 
+@pytest.mark.parametrize(
+    ("heading", "items"),
+    [
+        # NCT05332561: 'Chemotherapy-induced menopause' ruled out every patient without it
+        ("Postmenopausal or evidence of non-childbearing status is defined as :", ["Chemotherapy-induced menopause", "Female patients with age >= 60 years"]),
+        # NCT04584255: a woman of 22 was ruled out by '>= 45 years of age'
+        ("Women are considered non-childbearing (by other than medical reasons) if they:", ["are >= 45 years of age and without menses for >1 year"]),
+        # NCT00004205 (legacy PDQ record)
+        ("Regardless of prior hormonal replacement therapy (HRT) or hysterectomy:", ["Bilateral oophorectomy and any age"]),
+    ],
+)
+def test_items_after_a_definition_heading_cannot_rule_out_alone(heading, items):
+    result = _screen_trial(patient(birth_date="2004-02-13"), _flat("inclusion", heading, items))
+    found = [criterion(result, text) for text in items]
+    assert all(c.status == "unknown" for c in found), [c.reasons for c in found]
+    assert any("may be one item of the list under" in c.reasons[0] for c in found)
+
+
 def test_items_after_an_all_of_inclusion_heading_still_rule_out():
     result = _screen_trial(patient(), _flat("inclusion", "Patients must meet all of the following:", TUMORS))
     assert result.status == "ineligible"
