@@ -219,7 +219,7 @@ def _restrictive_after_a_list(tree: Predicate):
     """Restrictive clauses not understood left on a term which is not the first of its list:
     where they were left says nothing of how far back they reach."""
     for node in walk(tree):
-        if not isinstance(node, (AllOf, AnyOf)):
+        if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
             if isinstance(item, Qualified):
@@ -286,6 +286,10 @@ _SUBJECT_FOR = re.compile(
 )
 _MODAL = re.compile(r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are|were)\s+required)\b", re.IGNORECASE)
 _EVENT_NODES = (Condition, Medication, Procedure)
+# 'patients with Psoriasis and Patients with A topic dermatitis': two groups, either of which
+# the trial takes (or excludes), not one group with both
+_WHO = r"(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|children)"
+_GROUPS = re.compile(rf"\b{_WHO}\s+(?:with|who)\b.*?\band\s+(?:all\s+|any\s+)?{_WHO}\s+(?:with|who)\b", re.IGNORECASE | re.DOTALL)
 
 
 def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None:
@@ -294,6 +298,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     individuals and female individuals of childbearing potential ... must agree to use
     contraception' asks nothing of sex. None when the reading shows a condition, or the
     criterion has neither shape."""
+    if _GROUPS.search(criterion.text) and any(isinstance(n, (AllOf, Each)) for n in walk(tree)):
+        return "it names groups of patients ('patients with X and patients with Y'), which may be alternatives"
     if criterion.section != "inclusion":
         return None
     nodes = list(walk(tree))

@@ -603,3 +603,27 @@ def test_issue_what_one_sex_must_do_does_not_rule_out_the_other(tmp_path, text):
 def test_a_sex_after_must_is_still_required(tmp_path):
     criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Patients must be female")).criteria[0]
     assert criterion.status == "fail", criterion.reasons
+
+
+def test_issue_a_restrictive_clause_after_a_comma_restricts_the_whole_list(tmp_path):
+    """NCT03990233 excluded a man whose rheumatoid arthritis abated in 2014: the clause 'that
+    requires systemic treatment' was read as a separate item, so the history alone excluded."""
+    text = (
+        "Patient with active autoimmune disease or a documented history of autoimmune disease, that requires "
+        "systemic treatment (i.e. corticosteroids or immunosuppressive drugs)."
+    )
+    ra = {**RA_MAN, "conditions": [{"name": "Rheumatoid arthritis", "snomed": "69896004", "status": "resolved", "onset": "2009-04-04", "abatement": "2014-02-07"}]}
+    criterion = screen(ra, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("restrictive clause" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize("section", ["inclusion", "exclusion"])
+def test_issue_two_groups_of_patients_are_alternatives(tmp_path, section):
+    """NCT03864809: 'patients with Psoriasis and Patients with A topic dermatitis' names two
+    groups the trial takes; read as both, a patient with psoriasis alone fails."""
+    psoriasis = {**RA_MAN, "conditions": [{"name": "Psoriasis", "snomed": "9014002", "status": "active", "onset": "2015-01-01"}]}
+    text = "patients with psoriasis and patients with diabetes mellitus"
+    criterion = screen(psoriasis, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("groups of patients" in r for r in criterion.reasons), criterion.reasons
