@@ -274,7 +274,7 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
 # 'Patients with HIV must have CD4 count >= 200/uL': a requirement of those with X only.
 _SUBJECT_WITH = re.compile(
     r"^\W*(?:(?:all|any)\s+)?(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|females?|males?|children)"
-    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b",
+    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?(?:\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b|:\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -312,6 +312,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
         return "what comes before its 'must' may say whom it is for ('Breast cancer … must have failed …')"
     if modal is not None and _sex_as_subject(nodes, modal.start()):
         return "it asks something of one sex only ('Female patients must be postmenopausal'), which the reading does not show"
+    if _sex_besides_both(nodes):
+        return "it takes both sexes, so the sex it also names may say whom a part is for ('Women and Men (Women premenopausal)')"
     if any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
         return "it is a contraception requirement: the sexes and methods it names say whom it is for and what counts, not whom the trial takes"
     return None
@@ -323,6 +325,13 @@ def _sex_as_subject(nodes: list, modal: int) -> bool:
     before = any(isinstance(n, Sex) and n.span.end <= modal for n in nodes)
     after = any(not isinstance(n, (Sex, AllOf, AnyOf, Each)) and n.span.start >= modal for n in nodes)
     return before and after
+
+
+def _sex_besides_both(nodes: list) -> bool:
+    """'Women and Men (Women premenopausal)': a reading that takes either sex and also
+    requires one."""
+    sexes = [n for n in nodes if isinstance(n, Sex)]
+    return any(len(set(n.sexes)) == 2 for n in sexes) and any(len(set(n.sexes)) == 1 for n in sexes)
 
 
 def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:

@@ -627,3 +627,23 @@ def test_issue_two_groups_of_patients_are_alternatives(tmp_path, section):
     criterion = screen(psoriasis, _rules(tmp_path, section, text)).criteria[0]
     assert criterion.status == "unknown", criterion.reasons
     assert any("groups of patients" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03867500: a trial for women and men ruled out a man of 20
+        "Women and Men (Women premenopausal)",
+        # NCT05018273: read as 'Gilbert's and bilirubin <= 3 x ULN', it ruled out everyone without Gilbert's
+        "Subjects with known Gilbert disease: total bilirubin ≤3 × ULN",
+    ],
+)
+def test_issue_whom_a_part_is_for_is_not_a_requirement(tmp_path, text):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert criterion.reasons[0].startswith("read as a requirement, but"), criterion.reasons
+
+
+def test_men_and_women_of_an_age_still_rule_out_by_age(tmp_path):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Men and women age ≥ 60 years of age")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
