@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Sex, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -358,6 +358,7 @@ class _Prepared:
     subject: str | None
     cut: str | None  # how the text ends when it is cut off ('...', 'or'): what is missing could change the verdict
     children: tuple[_Prepared, ...]
+    defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -387,7 +388,51 @@ def _prepare(criterion: Criterion) -> _Prepared:
     reversal = None if curated else _reversal_piece(own) or _inclusion_voice(own, criterion)
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
-    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)
+    defined = () if curated else _defined_in_brackets(own, criterion.text)
+    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined)
+
+
+# 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
+# in brackets says what the diagnosis means. A record may show the diagnosis without the
+# value or the value without the diagnosis, and which of them the trial goes by is not said.
+_OPEN_DEFINITION = re.compile(r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?")
+_BOUNDS = (Comparison, Range)
+
+
+def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
+    """The spans of the 'diagnosis and its bound' pairs of a tree: an AllOf of a condition
+    and bounds, the bounds in brackets right after the condition."""
+    found = []
+    for node in walk(tree):
+        if not isinstance(node, AllOf) or len(node.items) != 2:
+            continue
+        conditions = [i for i in node.items if isinstance(i, Condition)]
+        bounds = [i for i in node.items if _bound_like(i)]
+        if len(conditions) != 1 or len(bounds) != 1:
+            continue
+        condition, bound = conditions[0], bounds[0]
+        start = min(n.span.start for n in walk(bound) if isinstance(n, _BOUNDS))
+        if condition.span.end <= start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, start):
+            found.append(node.span)
+    return tuple(found)
+
+
+def _bound_like(node: Predicate) -> bool:
+    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed))]
+    return bool(leaves) and all(isinstance(n, _BOUNDS) and getattr(n, "measure", "") != "age" for n in leaves)
+
+
+def _defined_not_both(outcome: Outcome, spans: tuple[Span, ...]) -> bool:
+    """A diagnosis and its bracketed definition read together are false, but the definition
+    is met (or not known) and only the diagnosis is not on record: the definition may be
+    what the trial goes by. (A definition not met decides: that is what the words mean.)"""
+    stack = [outcome]
+    while stack:
+        o = stack.pop()
+        if o.kind == "all_of" and o.span in spans and o.truth is Truth.FALSE and any(c.kind != "condition" and c.truth is not Truth.FALSE for c in o.children):
+            return True
+        stack.extend(o.children)
+    return False
 
 
 def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
@@ -436,6 +481,12 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
     outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
     outcome = _reversal_not_understood(outcome, prepared.reversal)
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
+    if prepared.defined and outcome.truth is not Truth.UNKNOWN and _defined_not_both(outcome, prepared.defined):
+        reason = (
+            "a diagnosis with its definition in brackets ('Anemia (hemoglobin < 10 g/dL)'): the definition is met or "
+            f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
         reason = f"the text is cut off ('{prepared.cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
         outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})

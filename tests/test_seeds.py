@@ -647,3 +647,31 @@ def test_issue_whom_a_part_is_for_is_not_a_requirement(tmp_path, text):
 def test_men_and_women_of_an_age_still_rule_out_by_age(tmp_path):
     criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Men and women age ≥ 60 years of age")).criteria[0]
     assert criterion.status == "fail", criterion.reasons
+
+
+def _hb(value):
+    return {"name": "Hemoglobin", "loinc": "718-7", "value": value, "unit": "g/dL", "date": "2026-05-20"}
+
+
+ANEMIA = {"name": "Anemia", "snomed": "271737000", "status": "active", "onset": "2026-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("observations", "conditions", "status"),
+    [
+        ([_hb(9)], [], "unknown"),  # the value meets the definition, no diagnosis on record
+        ([_hb(12)], [ANEMIA], "pass"),  # a diagnosis, but the value does not meet the definition
+        ([], [], "unknown"),  # no value, no diagnosis: closed world would say no anemia
+        ([_hb(12)], [], "pass"),  # neither
+        ([_hb(9)], [ANEMIA], "fail"),  # both
+    ],
+)
+def test_issue_a_diagnosis_with_its_definition_in_brackets(tmp_path, observations, conditions, status):
+    """NCT03863639 'Thrombocytopenia (<100,000 platelets/microL)': read as the diagnosis and the
+    bound together, an exclusion let pass a patient whose count meets the definition but whose
+    record carries no diagnosis."""
+    patient = {**WOMAN_41, "observations": observations, "conditions": conditions}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", "Anemia (hemoglobin < 10 g/dL)")).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    if status == "unknown":
+        assert "definition in brackets" in criterion.reasons[0]
