@@ -21,6 +21,7 @@ import pytest
 
 import engine
 from engine.cli import main
+from engine.coverage import coverage
 from engine.errors import InputError
 from engine.patients import load_patient, load_patients
 from engine.trials import load_trials
@@ -406,3 +407,49 @@ def test_interrupted_parse_is_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr("engine.cli.parse_record", interrupted)
     assert run(capsys, "parse", "ANC >= 500") == (130, "", "elig: interrupted\n")
+
+
+# ------------------------------------------------------------------------- elig coverage
+
+
+def test_coverage_skips_a_bad_trial_file_and_counts_the_rest(tmp_path, capsys):
+    trials = tmp_path / "trials"
+    trials.mkdir()
+    write(trials / "a.json", study("NCT1"))
+    bad = write(trials / "b.json", '{"protocolSection": [}')
+    write(trials / "c.json", study("NCT3"))
+    not_utf8 = write(tmp_path / "d.json", b'{"x":\n "\xff"}')
+    missing = tmp_path / "nope.json"
+    rc, out, err = run(capsys, "coverage", trials, not_utf8, missing, "--format", "json")
+    assert rc == 2
+    assert err.splitlines() == [
+        f"elig: {bad} at line 1, column 22: invalid JSON: Expecting value (skipped)",
+        f"elig: {not_utf8} at line 2, column 3: not UTF-8 text (byte 0xFF); save the file as UTF-8 (skipped)",
+        f"elig: {missing}: no such file or directory (skipped)",
+    ]
+    report = json.loads(out)
+    assert (report["trials"], report["criteria"], report["errors"], report["skipped"]) == (2, 8, 0, 3)
+
+
+def test_coverage_text_names_the_skipped_count(tmp_path, capsys):
+    good = write(tmp_path / "a.json", study("NCT1"))
+    bad = write(tmp_path / "b.json", "[")
+    rc, out, err = run(capsys, "coverage", good, bad)
+    assert rc == 2 and "Traceback" not in err and len(err.splitlines()) == 1
+    assert "skipped     1 (bad inputs, named on stderr)" in out.splitlines()
+
+
+def test_coverage_with_nothing_readable_prints_no_report(tmp_path, capsys):
+    rc, out, err = run(capsys, "coverage", write(tmp_path / "a.json", "["), write(tmp_path / "b.json", b"\xff"), "--format", "json")
+    assert (rc, out) == (2, "") and len(err.splitlines()) == 2
+
+
+def test_coverage_library_reports_through_on_error(tmp_path):
+    good = write(tmp_path / "a.json", study("NCT1"))
+    bad = write(tmp_path / "b.json", "{")
+    skipped: list[InputError] = []
+    report = coverage([good, bad], on_error=skipped.append, workers=1)
+    assert report["trials"] == 1 and report["errors"] == 0
+    assert [(e.source, e.where) for e in skipped] == [(str(bad), "line 1, column 2")]
+    with pytest.raises(InputError):
+        coverage([good, bad], workers=1)
