@@ -1507,9 +1507,37 @@ def _describe(node: Any) -> str:
 
 def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     """Structure with words around it that were not understood: UNKNOWN whatever the
-    structure gives, since the words could change it."""
+    structure gives, since the words could change it; except that words which only narrow
+    what they stand beside ('uncontrolled', 'severe', 'metastatic') cannot make true what
+    is false without them: no hypertension on record is no uncontrolled hypertension."""
     item = _eval(node.item, ctx, polarity)
     qualifiers = [_eval(q, ctx, polarity) for q in node.qualifiers]
     words = "; ".join(f'"{q.text}"' for q in node.qualifiers)
+    if item.truth is Truth.FALSE and _narrowing(node):
+        reasons = [f"false without the words not understood ({words}), which only narrow it, so false with them"]
+        return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
+
+
+# Words that name a kind of what they stand beside, never more of it: 'uncontrolled
+# hypertension' is hypertension, 'metastatic breast cancer' is breast cancer.
+_NARROWING_WORD = (
+    r"(?:uncontrolled|poorly[- ]controlled|inadequately[- ]controlled|unstable|severe|serious|significant|"
+    r"clinically[- ](?:significant|relevant|important|active|evident|apparent)|symptomatic|acute|chronic|"
+    r"progressive|progressing|advanced|locally[- ]advanced|metastatic|unresectable|inoperable|recurrent|"
+    r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
+    r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
+    r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
+    r"disseminated|other|another|concurrent|concomitant|current|active)"
+)
+_NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+_NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
+
+
+def _narrowing(node: Qualified) -> bool:
+    """Every word around `node` only narrows it, and its item holds no negation, exception
+    or condition under which a narrower term would mean a wider whole."""
+    if not all(isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) for q in node.qualifiers):
+        return False
+    return not any(isinstance(n, _NOT_MONOTONE) for n in walk(node.item))

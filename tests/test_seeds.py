@@ -675,3 +675,32 @@ def test_issue_a_diagnosis_with_its_definition_in_brackets(tmp_path, observation
     assert criterion.status == status, criterion.reasons
     if status == "unknown":
         assert "definition in brackets" in criterion.reasons[0]
+
+
+HYPERTENSION = {"name": "Hypertension", "snomed": "38341003", "status": "active", "onset": "2004-06-11"}
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "conditions", "status"),
+    [
+        # no hypertension on record is no uncontrolled hypertension
+        ("exclusion", "Uncontrolled hypertension", [], "pass"),
+        ("exclusion", "Uncontrolled hypertension", [HYPERTENSION], "unknown"),
+        ("exclusion", "Clinically significant cardiovascular disease", [], "pass"),
+        ("inclusion", "Histologically confirmed invasive breast cancer", [], "fail"),
+        ("inclusion", "No uncontrolled hypertension", [], "pass"),
+        ("inclusion", "No uncontrolled hypertension", [HYPERTENSION], "unknown"),
+        # words that widen or doubt are not narrowing: still unknown
+        ("exclusion", "Suspected hypertension", [], "unknown"),
+    ],
+)
+def test_issue_words_that_only_narrow_cannot_make_true_what_is_false(tmp_path, section, text, conditions, status):
+    patient = {**WOMAN_41, "conditions": conditions}
+    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+
+
+def test_narrowing_words_in_the_open_world_decide_nothing(tmp_path):
+    trial = _rules(tmp_path, "exclusion", "Uncontrolled hypertension")
+    result = engine.screen([engine.load_patient(WOMAN_41)], [trial], as_of=AS_OF, open_world=True)
+    assert result.patients[0].trials[0].criteria[0].status == "unknown"
