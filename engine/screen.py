@@ -582,6 +582,18 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
     return capped
 
 
+def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
+    """In a trial that takes both sexes, an inclusion that names the other sex ('women age
+    >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
+    of several alternatives: it cannot rule the patient out."""
+    if result.status != "fail" or prepared.own is None or prepared.criterion.section != "inclusion" or patient.sex not in ("female", "male"):
+        return result
+    if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
+        return result
+    reason = "the trial takes both sexes, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
+    return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+
+
 NO_INCLUSION = "(the record gives no inclusion criteria)"
 
 
@@ -596,7 +608,10 @@ def _no_inclusion(trial: Trial) -> list[CriterionResult]:
 
 
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
+    prepared = _prepared(trial)
+    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared])
+    if trial.sex == "ALL":
+        results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion

@@ -704,3 +704,30 @@ def test_narrowing_words_in_the_open_world_decide_nothing(tmp_path):
     trial = _rules(tmp_path, "exclusion", "Uncontrolled hypertension")
     result = engine.screen([engine.load_patient(WOMAN_41)], [trial], as_of=AS_OF, open_world=True)
     assert result.patients[0].trials[0].criteria[0].status == "unknown"
+
+
+def _trial_of_both_sexes(tmp_path, sex_line: str):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        f'id = "T1"\ntitle = "t"\nsource = "test"\n{sex_line}\n'
+        '[[criteria]]\nsection = "inclusion"\ntext = "men age ≥55 years"\n'
+        '[[criteria]]\nsection = "inclusion"\ntext = "women age ≥65 years"\n',
+        encoding="utf-8",
+    )
+    return engine.load_trials(path)[0]
+
+
+def test_issue_a_criterion_for_the_other_sex_does_not_rule_out(tmp_path):
+    """NCT01174550 (sex ALL) lists 'men age >= 55 years' and 'women age >= 65 years' as
+    alternatives; a man of 60 was ruled out by the second."""
+    man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
+    result = screen(man_60, _trial_of_both_sexes(tmp_path, 'sex = "ALL"'))
+    assert [c.status for c in result.criteria] == ["pass", "unknown"], [c.reasons for c in result.criteria]
+    assert result.status == "unknown"
+    assert "takes both sexes" in result.criteria[1].reasons[0]
+
+
+def test_without_the_record_saying_both_sexes_the_other_sex_still_fails(tmp_path):
+    man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
+    result = screen(man_60, _trial_of_both_sexes(tmp_path, ""))
+    assert result.criteria[1].status == "fail"
