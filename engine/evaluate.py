@@ -1125,6 +1125,9 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
             continue
         truth, reasons, missing = Truth.TRUE, [f"{what} on record" + (f", status {status}" if status else "")], []
         reasons += [f"{what}: {flag}" for flag in record.flags]
+        if not ctx.vocab.strictly_under(matched, concept):
+            truth = Truth.UNKNOWN
+            reasons.append(f"{what}: counted as {concept.name} by some criteria and not by others")
         if node.window is not None:
             if record.end is not None:
                 ongoing = Truth.FALSE
@@ -1266,7 +1269,20 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
             reasons += w_reasons
             missing += w_missing
         found.append((truth, reasons, missing))
-    return _combine_records(node, found, concept.name, ctx, "", notes)
+    outcome = _combine_records(node, found, concept.name, ctx, "", notes)
+    return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+
+
+def _given_as_drugs(node: Procedure, concept: Any, outcome: Outcome, ctx: _Ctx) -> Outcome:
+    """'Prior chemotherapy' for a patient whose record shows docetaxel injections and no
+    chemotherapy procedure: the drugs of the therapy count as the therapy, with the same
+    window and tense."""
+    drugs = [_medication(Medication(concept=d, window=node.window, history=node.history, span=node.span), ctx) for d in concept.drugs]
+    truth = any_of([outcome.truth, *(o.truth for o in drugs)])
+    parts = [o for o in (outcome, *drugs) if o.truth is truth] or [outcome, *drugs]
+    reasons = [r for o in parts for r in o.reasons]
+    missing = [m for o in parts for m in o.missing]
+    return _leaf(node, truth, reasons, missing)
 
 
 # --- what the study team assesses, and what was not understood ---------------------------

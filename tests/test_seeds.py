@@ -731,3 +731,30 @@ def test_without_the_record_saying_both_sexes_the_other_sex_still_fails(tmp_path
     man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
     result = screen(man_60, _trial_of_both_sexes(tmp_path, ""))
     assert result.criteria[1].status == "fail"
+
+
+def test_issue_low_dose_methotrexate_is_not_surely_chemotherapy(tmp_path):
+    """Hershel Marvin (seed 12) takes methotrexate 10 mg tablets for rheumatoid arthritis, and
+    'Prior chemotherapy' ruled him out of oncology trials: at that dose it is a disease-
+    modifying drug, not chemotherapy, and the record carries no dose to tell."""
+    mtx = {"name": "methotrexate 10 MG Oral Tablet", "rxnorm": "105586", "status": "active", "start": "2015-01-01"}
+    patient = {**RA_MAN, "medications": [mtx]}
+    chemo = screen(patient, _rules(tmp_path, "exclusion", "Prior chemotherapy agents")).criteria[0]
+    assert chemo.status == "unknown", chemo.reasons
+    assert any("by some criteria and not by others" in r for r in chemo.reasons)
+    immuno = screen(patient, _rules(tmp_path, "exclusion", "Immunosuppressants within 4 weeks")).criteria[0]
+    assert immuno.status == "fail", immuno.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [("Prior chemotherapy", "fail"), ("Chemotherapy within 4 weeks", "pass"), ("Prior cytotoxic chemotherapy", "fail")],
+)
+def test_issue_the_drugs_of_chemotherapy_are_chemotherapy(tmp_path, text, status):
+    """Andy Schaden (Synthea) has docetaxel injections and no chemotherapy procedure on record:
+    'Prior chemotherapy' said 'no record of chemotherapy (closed world)' and let him pass."""
+    docetaxel = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1860480", "status": "stopped", "start": "2020-03-10", "end": "2020-06-10"}
+    patient = {**RA_MAN, "medications": [docetaxel]}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    assert any("DOCEtaxel" in r for r in criterion.reasons), criterion.reasons
