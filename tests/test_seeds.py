@@ -758,3 +758,21 @@ def test_issue_the_drugs_of_chemotherapy_are_chemotherapy(tmp_path, text, status
     criterion = screen(patient, _rules(tmp_path, "exclusion", text)).criteria[0]
     assert criterion.status == status, criterion.reasons
     assert any("DOCEtaxel" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "record", "status"),
+    [
+        # Synthea records these by SNOMED CT codes the vocabulary did not know: closed world
+        # read them as absent
+        ("exclusion", "History of cardiac arrest", {"name": "History of cardiac arrest (situation)", "snomed": "429007001"}, "fail"),
+        ("exclusion", "Current smoker", {"name": "Smokes tobacco daily", "snomed": "449868002"}, "fail"),
+        ("exclusion", "History of traumatic brain injury", {"name": "Concussion with no loss of consciousness", "snomed": "62106007"}, "fail"),
+        # a neoplasm may be benign: not surely prostate cancer
+        ("inclusion", "Prostate cancer", {"name": "Neoplasm of prostate", "snomed": "126906006"}, "unknown"),
+    ],
+)
+def test_issue_synthea_codes_the_vocabulary_did_not_know(tmp_path, section, text, record, status):
+    patient = {**RA_MAN, "conditions": [{**record, "status": "active", "onset": "2015-01-01"}]}
+    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
