@@ -162,11 +162,11 @@ def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
         case Procedure():
             return _procedure(node, ctx)
         case Judgment():
-            return _judgment(node)
+            return _constant(node, _judgment)
         case Unparsed():
-            return _unparsed(node)
+            return _constant(node, _unparsed)
         case Following():
-            return _following(node)
+            return _constant(node, _following)
         case AllOf():
             return _all_of(node, ctx, polarity)
         case AnyOf():
@@ -987,8 +987,7 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
-    for record in ctx.patient.conditions:
-        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+    for record, matched in zip(ctx.patient.conditions, derive.record_matches(ctx.vocab, concept, ctx.patient.conditions)):
         if matched is None:
             continue
         what = f"{_record_name(record, matched.name)} (onset {_date(record.onset)})"
@@ -1100,8 +1099,7 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
         )
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
-    for record in ctx.patient.medications:
-        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+    for record, matched in zip(ctx.patient.medications, derive.record_matches(ctx.vocab, concept, ctx.patient.medications)):
         cap = Truth.TRUE
         if matched is None and others:
             matched = next(
@@ -1236,8 +1234,7 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
-    for record in ctx.patient.procedures:
-        matched = derive.match_record(ctx.vocab, concept, record.codings, record.text)
+    for record, matched in zip(ctx.patient.procedures, derive.record_matches(ctx.vocab, concept, ctx.patient.procedures)):
         if matched is None:
             continue
         what = f"{_record_name(record, matched.name)} ({_date(record.start)}" + (
@@ -1270,6 +1267,25 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
 
 
 # --- what the study team assesses, and what was not understood ---------------------------
+
+
+def _constant(node: Any, build: Callable[[Any], Outcome]) -> Outcome:
+    """The Outcome of a leaf that says the same of every patient (what the study team
+    assesses, what was not understood): built once per node and shared, as Outcomes are
+    frozen. Remembered by the node's identity; the entry holds the node, so its id is not
+    reused while remembered. A third of the leaves of the corpus are such."""
+    hit = _CONSTANT.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_CONSTANT) >= _CONSTANT_MAX:
+        _CONSTANT.clear()
+    outcome = build(node)
+    _CONSTANT[id(node)] = (node, outcome)
+    return outcome
+
+
+_CONSTANT: dict[int, tuple[Any, Outcome]] = {}
+_CONSTANT_MAX = 200_000
 
 
 def _judgment(node: Judgment) -> Outcome:
