@@ -165,11 +165,28 @@ def match_record(
     Remembered per vocabulary: screening asks the same question of the same records at
     every leaf of every criterion (half the time of a warm screening before it was).
     """
+    return _remembered(_memo(vocab), vocab, concept, _plain(codings), codings, text, exact_tests)
+
+
+def _memo(vocab: Any) -> dict[tuple, Any] | None:
     try:
-        memo = _MATCHES.setdefault(vocab, {})
+        return _MATCHES.setdefault(vocab, {})
     except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
+        return None
+
+
+def _plain(codings: Sequence[Coding]) -> tuple[tuple[str, str, str | None], ...]:
+    """The codings as plain tuples: the same key as the Codings (their fields are these),
+    hashed in C rather than through pydantic's hash of each model."""
+    return tuple((c.system, c.code, c.display) for c in codings)
+
+
+def _remembered(
+    memo: dict[tuple, Any] | None, vocab: Any, concept: Any, plain: tuple, codings: Sequence[Coding], text: str | None, exact_tests: bool
+) -> Any | None:
+    if memo is None:
         return _match_record(vocab, concept, codings, text, exact_tests)
-    key = (concept.kind, concept.name, tuple(codings), text, exact_tests)
+    key = (concept.kind, concept.name, plain, text, exact_tests)
     try:
         return memo[key]
     except KeyError:
@@ -214,31 +231,68 @@ def record_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_
     >>> [m.name if m else None for m in record_matches(vocab, vocab.get("measure", "absolute neutrophil count"), (anc, Observation(text="weight")), exact_tests=True)]
     ['absolute neutrophil count', None]
     """
+    found = _kind_matches(vocab, concept, records, exact_tests)
+    if found[2] is None:
+        by_kind = found[1]
+        found[2] = tuple(by_kind[i] for i in _records_entry(records)[0])
+    return found[2]
+
+
+def record_kinds(records: tuple[Any, ...]) -> tuple[int, ...]:
+    """Each record's kind (records with the same codes and text are one kind), numbered in
+    the order the kinds first appear."""
+    return _records_entry(records)[0]
+
+
+def kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests: bool = False) -> tuple[Any | None, ...]:
+    """What `match_record` gives for each kind of record (`record_kinds`) among `records`."""
+    return _kind_matches(vocab, concept, records, exact_tests)[1]
+
+
+def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:
+    _, memo = _records_entry(records)
+    key = (id(vocab), concept.kind, concept.name, exact_tests)
+    found = memo.get(key)
+    if found is None or found[0] is not vocab:
+        kinds = memo[None]
+        matches = _memo(vocab)
+        by_kind = tuple(_remembered(matches, vocab, concept, plain, codings, text, exact_tests) for plain, codings, text in kinds)
+        found = memo[key] = [vocab, by_kind, None, None]  # by record, and those matched: made when asked
+    return found
+
+
+def _records_entry(records: tuple[Any, ...]) -> tuple[tuple[int, ...], dict]:
     entry = _BY_RECORDS.get(id(records))
     if entry is None or entry[0] is not records:
         if len(_BY_RECORDS) >= _BY_RECORDS_MAX:
             _BY_RECORDS.clear()
-        kinds: dict[tuple, int] = {}
-        index = tuple(kinds.setdefault((r.codings, r.text), len(kinds)) for r in records)
-        entry = _BY_RECORDS[id(records)] = (records, tuple(kinds), index, {})
-    _, kinds_, index, memo = entry
-    key = (id(vocab), concept.kind, concept.name, exact_tests)
-    found = memo.get(key)
-    if found is None or found[0] is not vocab:
-        by_kind = [match_record(vocab, concept, codings, text, exact_tests=exact_tests) for codings, text in kinds_]
-        found = memo[key] = (vocab, tuple(by_kind[i] for i in index))
-    return found[1]
+        kinds: dict[tuple, tuple] = {}
+        numbers: dict[tuple, int] = {}
+        index = []
+        for r in records:
+            key = (_plain(r.codings), r.text)
+            if key not in numbers:
+                numbers[key] = len(numbers)
+                kinds[key] = (key[0], r.codings, r.text)
+            index.append(numbers[key])
+        entry = _BY_RECORDS[id(records)] = (records, tuple(index), {None: tuple(kinds.values())})
+    return entry[1], entry[2]
 
 
-# records tuple id -> (the tuple, its kinds of record, each record's kind, concept -> matches)
-_BY_RECORDS: dict[int, tuple[tuple[Any, ...], tuple[tuple, ...], tuple[int, ...], dict[tuple, tuple[Any, tuple]]]] = {}
+# records tuple id -> (the tuple, each record's kind, {None: the kinds, concept key -> [vocab,
+# matches by kind, matches by record, the records matched]})
+_BY_RECORDS: dict[int, tuple[tuple[Any, ...], tuple[int, ...], dict]] = {}
 _BY_RECORDS_MAX = 64  # patients (and the record subsets an exception sets aside) at once
 
 
 def observations_of(vocab: Any, concept: Any, patient: Patient) -> list[Observation]:
     """Every observation of `concept` (or a narrower measure) in the record."""
-    matches = record_matches(vocab, concept, patient.observations, exact_tests=True)
-    return [o for o, matched in zip(patient.observations, matches) if matched]
+    records = patient.observations
+    found = _kind_matches(vocab, concept, records, True)
+    if found[3] is None:
+        by_kind = found[1]
+        found[3] = tuple(o for o, kind in zip(records, _records_entry(records)[0]) if by_kind[kind])
+    return list(found[3])
 
 
 def latest(observations: Iterable[Observation], as_of: date) -> tuple[list[Observation], int, int]:

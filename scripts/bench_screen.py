@@ -75,13 +75,13 @@ def _rss_mb() -> float:
 
 def _fingerprint(result) -> dict[str, dict[str, str]]:
     """patient id -> trial id -> digest of its verdict (status, and every criterion's
-    status, reasons, missing data and sub-items), plus the patient's summary and
-    what to collect next under the key ''."""
+    status, reasons, missing data and sub-items; not the trial file's path), plus the
+    patient's summary, the trials' order and what to collect next under the key ''."""
     out: dict[str, dict[str, str]] = {}
     for patient in result.patients:
         entry = {}
         for trial in patient.trials:
-            dump = trial.model_dump(mode="json")
+            dump = trial.model_dump(mode="json", exclude={"source"})  # where the file lies is no verdict
             entry[trial.trial_id] = hashlib.blake2b(json.dumps(dump, sort_keys=True).encode(), digest_size=12).hexdigest()
         extra = {"summary": patient.summary.model_dump(mode="json") if patient.summary else None,
                  "collect_next": [c.model_dump(mode="json") for c in patient.collect_next],
