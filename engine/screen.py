@@ -558,7 +558,13 @@ _RANK = {"eligible": 0, "unknown": 1, "ineligible": 2}
 
 
 def screen(
-    patients: list[Patient] | Patient, trials: list[Trial], *, as_of: date | None = None, open_world: bool = False, progress: bool = False
+    patients: list[Patient] | Patient,
+    trials: list[Trial],
+    *,
+    as_of: date | None = None,
+    open_world: bool = False,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> ScreenResult:
     """Screen every patient against every trial.
 
@@ -568,6 +574,8 @@ def screen(
         as_of: the screening date for ages and time windows; default today.
         open_world: history the record does not show is unknown rather than absent.
         progress: a progress bar on stderr for a long run (the CLI asks on a terminal).
+        workers: processes to screen the patients in (default and 1: this process). The
+            result is the same, in the same order, whatever the number.
 
     Returns:
         A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
@@ -586,21 +594,101 @@ def screen(
         patients = [patients]
     as_of = as_of or date.today()
     prepare_trials(trials)
-    out = []
+    chunks = _chunks(len(patients), workers or 1)
     with progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
-        for patient in patients:
-            results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in advance.each(trials)]
-            results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
-            out.append(
-                PatientResult(
-                    patient_id=patient.id,
-                    trials=tuple(results),
-                    source=patient.source,
-                    summary=summarize(patient, as_of),
-                    collect_next=collect_next(results),
-                )
-            )
+        if len(chunks) < 2:
+            out = [_screen_patient(patient, trials, advance.each(trials), as_of=as_of, open_world=open_world) for patient in patients]
+        else:
+            out = _screen_in_processes(patients, trials, chunks, workers or 1, advance, as_of=as_of, open_world=open_world)
     return ScreenResult(as_of=as_of, open_world=open_world, patients=tuple(out))
+
+
+def _screen_patient(patient: Patient, trials: list[Trial], each, *, as_of: date, open_world: bool) -> PatientResult:
+    results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in each]
+    results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
+    return PatientResult(
+        patient_id=patient.id,
+        trials=tuple(results),
+        source=patient.source,
+        summary=summarize(patient, as_of),
+        collect_next=collect_next(results),
+    )
+
+
+_PER_WORKER = 8  # chunks of patients per process: small enough to balance, large enough to pay
+
+
+def _chunks(patients: int, workers: int) -> list[range]:
+    """Consecutive runs of patient numbers, several per process; one run (no processes)
+    when there is one process or one patient."""
+    if workers <= 1 or patients < 2:
+        return [range(patients)]
+    size = max(1, -(-patients // (workers * _PER_WORKER)))
+    return [range(i, min(i + size, patients)) for i in range(0, patients, size)]
+
+
+def _screen_in_processes(patients, trials, chunks, workers, advance, *, as_of: date, open_world: bool) -> list[PatientResult]:
+    """The patients screened in a pool of processes, a run of them per task, and the results
+    put back in the patients' order. Each process is given the patients and the trials once
+    (a forked one inherits them, trials already prepared; a spawned one prepares them from
+    the parse cache)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(chunks)), initializer=_worker_start, initargs=(patients, trials, as_of, open_world)) as pool:
+        futures = [pool.submit(_worker_screen, chunk.start, chunk.stop) for chunk in chunks]  # before a bar's thread starts
+        out: list[PatientResult] = []
+        for future in futures:
+            results = future.result()
+            advance.step(len(results) * len(trials))
+            out += results
+    return out
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _worker_start(patients: list[Patient], trials: list[Trial], as_of: date, open_world: bool) -> None:
+    prepare_trials(trials)
+    _WORKER.update(patients=patients, trials=trials, as_of=as_of, open_world=open_world)
+
+
+def _worker_screen(start: int, stop: int) -> list[PatientResult]:
+    patients, trials = _WORKER["patients"], _WORKER["trials"]
+    as_of, open_world = _WORKER["as_of"], _WORKER["open_world"]
+    return [_screen_patient(p, trials, trials, as_of=as_of, open_world=open_world) for p in patients[start:stop]]  # type: ignore[index, arg-type]
+
+
+def verdict_digests(result: ScreenResult) -> dict[str, dict[str, str]]:
+    """A short digest of every verdict in a screening, to show that a change of code (a
+    cache, a faster walk, processes) changed none: patient id -> trial id -> digest of the
+    trial's status and every criterion's status, reasons, missing data and sub-items (not
+    the trial file's path), and under the key '' the patient's summary, the trials' order
+    and what to collect next.
+
+    >>> from engine.trials import Criterion, Trial
+    >>> trial = Trial(trial_id="T1", title="t", source="-", criteria=(Criterion(section="inclusion", text="age >= 18 years"),))
+    >>> digests = verdict_digests(screen([Patient(id="p")], [trial], as_of=date(2026, 6, 1)))
+    >>> sorted(digests["p"]), len(digests["p"]["T1"])
+    (['', 'T1'], 24)
+    """
+    import hashlib
+    import json
+
+    def digest(value: object) -> str:
+        return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=12).hexdigest()
+
+    out: dict[str, dict[str, str]] = {}
+    for patient in result.patients:
+        entry = {trial.trial_id: digest(trial.model_dump(mode="json", exclude={"source"})) for trial in patient.trials}
+        entry[""] = digest(
+            {
+                "summary": patient.summary.model_dump(mode="json") if patient.summary else None,
+                "collect_next": [c.model_dump(mode="json") for c in patient.collect_next],
+                "order": [t.trial_id for t in patient.trials],
+            }
+        )
+        out[patient.patient_id] = entry
+    return out
 
 
 def bundled_trials_dir() -> Path:
@@ -610,7 +698,13 @@ def bundled_trials_dir() -> Path:
 
 
 def screen_files(
-    patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool, progress: bool = False
+    patient_paths: list[str],
+    trial_paths: list[str] | None,
+    *,
+    as_of: date,
+    open_world: bool,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> tuple[ScreenResult | None, list[str]]:
     """The CLI's screening: load, check ids, screen, going on past bad inputs.
 
@@ -630,7 +724,7 @@ def screen_files(
     trials = load_trial_files(trial_paths, on_error=skip, problems=problems)
     if not patients or not trials:
         return None, problems
-    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress), problems
+    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress, workers=workers), problems
 
 
 def load_trial_files(trial_paths: list[str] | None, *, on_error=None, problems: list[str] | None = None) -> list[Trial]:

@@ -26,7 +26,6 @@ part needs nothing of it and still runs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -74,21 +73,9 @@ def _rss_mb() -> float:
 
 
 def _fingerprint(result) -> dict[str, dict[str, str]]:
-    """patient id -> trial id -> digest of its verdict (status, and every criterion's
-    status, reasons, missing data and sub-items; not the trial file's path), plus the
-    patient's summary, the trials' order and what to collect next under the key ''."""
-    out: dict[str, dict[str, str]] = {}
-    for patient in result.patients:
-        entry = {}
-        for trial in patient.trials:
-            dump = trial.model_dump(mode="json", exclude={"source"})  # where the file lies is no verdict
-            entry[trial.trial_id] = hashlib.blake2b(json.dumps(dump, sort_keys=True).encode(), digest_size=12).hexdigest()
-        extra = {"summary": patient.summary.model_dump(mode="json") if patient.summary else None,
-                 "collect_next": [c.model_dump(mode="json") for c in patient.collect_next],
-                 "order": [t.trial_id for t in patient.trials]}
-        entry[""] = hashlib.blake2b(json.dumps(extra, sort_keys=True).encode(), digest_size=12).hexdigest()
-        out[patient.patient_id] = entry
-    return out
+    from engine.screen import verdict_digests
+
+    return verdict_digests(result)
 
 
 def _line(label: str, cpu: list[float], wall: list[float]) -> str:
@@ -244,7 +231,7 @@ def _snapshot_or_check(args, prints: dict) -> int:
                 print(f"check           no {part} fingerprints in {args.check}")
                 continue
             want = saved[part]
-            for pid in sorted(set(want) | set(got)):
+            for pid in sorted(got):  # the patients screened this time (--patients may be fewer)
                 a, b = want.get(pid, {}), got.get(pid, {})
                 differ += [(part, pid, tid) for tid in sorted(set(a) | set(b)) if a.get(tid) != b.get(tid)]
         compared = sum(len(v) for p in prints.values() for v in p.values())
