@@ -165,40 +165,47 @@ def match_record(
     Remembered per vocabulary: screening asks the same question of the same records at
     every leaf of every criterion (half the time of a warm screening before it was).
     """
-    return _remembered(_memo(vocab), vocab, concept, _plain(codings), codings, text, exact_tests)
+    matches = _matches_of(vocab, concept, exact_tests)
+    return _remembered(matches, vocab, concept, _kind_key(codings, text), codings, text, exact_tests)
 
 
-def _memo(vocab: Any) -> dict[tuple, Any] | None:
+def _matches_of(vocab: Any, concept: Any, exact_tests: bool) -> dict[str, Any] | None:
+    """The remembered matches of one concept: record kind key -> the concept it fits."""
     try:
-        return _MATCHES.setdefault(vocab, {})
+        memo = _MATCHES.setdefault(vocab, {})
     except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
         return None
-
-
-def _plain(codings: Sequence[Coding]) -> tuple[tuple[str, str, str | None], ...]:
-    """The codings as plain tuples: the same key as the Codings (their fields are these),
-    hashed in C rather than through pydantic's hash of each model."""
-    return tuple((c.system, c.code, c.display) for c in codings)
-
-
-def _remembered(
-    memo: dict[tuple, Any] | None, vocab: Any, concept: Any, plain: tuple, codings: Sequence[Coding], text: str | None, exact_tests: bool
-) -> Any | None:
-    if memo is None:
-        return _match_record(vocab, concept, codings, text, exact_tests)
-    key = (concept.kind, concept.name, plain, text, exact_tests)
-    try:
-        return memo[key]
-    except KeyError:
-        pass
-    if len(memo) >= _MATCHES_MAX:
-        memo.clear()
-    found = memo[key] = _match_record(vocab, concept, codings, text, exact_tests)
+    key = (concept.kind, concept.name, exact_tests)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = {}
     return found
 
 
-_MATCHES: WeakKeyDictionary[Any, dict[tuple, Any]] = WeakKeyDictionary()
-_MATCHES_MAX = 200_000  # entries per vocabulary; a population of records can be large
+def _kind_key(codings: Sequence[Coding], text: str | None) -> str:
+    """What a match depends on, as one string: its hash is computed once and kept, where a
+    tuple of pydantic Codings is hashed again, through Python, at every lookup (its fields
+    are exactly these, so two records have one key when their codings and text are equal)."""
+    return repr((tuple((c.system, c.code, c.display) for c in codings), text))
+
+
+def _remembered(
+    matches: dict[str, Any] | None, vocab: Any, concept: Any, key: str, codings: Sequence[Coding], text: str | None, exact_tests: bool
+) -> Any | None:
+    if matches is None:
+        return _match_record(vocab, concept, codings, text, exact_tests)
+    try:
+        return matches[key]
+    except KeyError:
+        pass
+    if len(matches) >= _MATCHES_MAX:
+        matches.clear()
+    found = matches[key] = _match_record(vocab, concept, codings, text, exact_tests)
+    return found
+
+
+_MATCHES: WeakKeyDictionary[Any, dict[tuple, dict[str, Any]]] = WeakKeyDictionary()
+_MATCHES_MAX = 50_000  # kinds of record per concept; a population of records can be large
 
 
 def _match_record(vocab: Any, concept: Any, codings: Sequence[Coding], text: str | None, exact_tests: bool) -> Any | None:
@@ -254,10 +261,14 @@ def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_test
     key = (id(vocab), concept.kind, concept.name, exact_tests)
     found = memo.get(key)
     if found is None or found[0] is not vocab:
-        kinds = memo[None]
-        matches = _memo(vocab)
-        by_kind = tuple(_remembered(matches, vocab, concept, plain, codings, text, exact_tests) for plain, codings, text in kinds)
-        found = memo[key] = [vocab, by_kind, None, None]  # by record, and those matched: made when asked
+        matches = _matches_of(vocab, concept, exact_tests)
+        by_kind = []
+        for kind, codings, text in memo[None]:
+            match = matches.get(kind, _NOT_YET) if matches is not None else _NOT_YET
+            if match is _NOT_YET:
+                match = _remembered(matches, vocab, concept, kind, codings, text, exact_tests)
+            by_kind.append(match)
+        found = memo[key] = [vocab, tuple(by_kind), None, None]  # by record, and those matched: made when asked
     return found
 
 
@@ -266,18 +277,20 @@ def _records_entry(records: tuple[Any, ...]) -> tuple[tuple[int, ...], dict]:
     if entry is None or entry[0] is not records:
         if len(_BY_RECORDS) >= _BY_RECORDS_MAX:
             _BY_RECORDS.clear()
-        kinds: dict[tuple, tuple] = {}
-        numbers: dict[tuple, int] = {}
+        kinds: dict[str, tuple[str, tuple[Coding, ...], str | None]] = {}
+        numbers: dict[str, int] = {}
         index = []
         for r in records:
-            key = (_plain(r.codings), r.text)
+            key = _kind_key(r.codings, r.text)
             if key not in numbers:
                 numbers[key] = len(numbers)
-                kinds[key] = (key[0], r.codings, r.text)
+                kinds[key] = (key, r.codings, r.text)
             index.append(numbers[key])
         entry = _BY_RECORDS[id(records)] = (records, tuple(index), {None: tuple(kinds.values())})
     return entry[1], entry[2]
 
+
+_NOT_YET = object()
 
 # records tuple id -> (the tuple, each record's kind, {None: the kinds, concept key -> [vocab,
 # matches by kind, matches by record, the records matched]})
