@@ -903,7 +903,7 @@ def _date(day: date | None) -> str:
 def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: bool = False) -> tuple[Truth, str]:
     """What the record's silence means: FALSE in the closed world (and the reason says so)."""
     what = f"{'other ' if other else ''}record of {qualifier}{concept_name}"
-    unidentified = ctx.patient.unidentified()
+    unidentified = _unidentified(ctx.patient)
     if unidentified:
         return Truth.UNKNOWN, f"no {what}, but a record that could not be read may be one ({unidentified[0]})"
     if ctx.open_world:
@@ -912,6 +912,20 @@ def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: boo
     if concept is not None and getattr(concept, "open_world", False):
         return Truth.UNKNOWN, f"no {what} (records do not show its absence)"
     return Truth.FALSE, f"no {what} (closed world)"
+
+
+def _unidentified(patient: Patient) -> list[str]:
+    """`patient.unidentified()`, remembered for the last patient asked (records are frozen):
+    every record leaf of every criterion asks it."""
+    global _LAST_UNIDENTIFIED
+    last, found = _LAST_UNIDENTIFIED
+    if last is not patient:
+        found = patient.unidentified()
+        _LAST_UNIDENTIFIED = (patient, found)
+    return found
+
+
+_LAST_UNIDENTIFIED: tuple[Patient | None, list[str]] = (None, [])
 
 
 def _not_in_vocabulary(node: Any, ctx: _Ctx) -> Outcome:

@@ -390,13 +390,25 @@ def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
         return hit[1]
     if len(_PREPARED) >= _PREPARED_MAX:
         _PREPARED.clear()
-    prepared = tuple(_prepare(c) for c in trial.criteria)
+        _SAME.clear()
+    prepared = tuple(_same(c) for c in trial.criteria)
     _PREPARED[id(trial)] = (trial, prepared)
+    return prepared
+
+
+def _same(criterion: Criterion) -> _Prepared:
+    """One prepared criterion for all equal criteria (same section, text, sub-items, curated
+    form, origin and note: one in eleven of the corpus, 'Pregnancy' in 42 trials), so that
+    screening one patient judges it once (`screen_trial`'s memo)."""
+    prepared = _SAME.get(criterion)
+    if prepared is None:
+        prepared = _SAME[criterion] = _prepare(criterion)
     return prepared
 
 
 _PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...]]] = {}
 _PREPARED_MAX = 20_000
+_SAME: dict[Criterion, _Prepared] = {}
 
 
 def prepare_trials(trials: list[Trial]) -> None:
@@ -459,6 +471,17 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
         canonical=prepared.canonical,
         curated=criterion.canonical is not None,
     )
+
+
+def _judged(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool, judged: dict | None) -> CriterionResult:
+    if judged is None:
+        return _criterion(prepared, patient, as_of=as_of, open_world=open_world)
+    hit = judged.get(id(prepared))
+    if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
+        return hit[1]
+    result = _criterion(prepared, patient, as_of=as_of, open_world=open_world)
+    judged[id(prepared)] = (prepared, result)
+    return result
 
 
 # A heading that introduces a list in which one item (or a few) is enough: 'One of the
@@ -532,8 +555,12 @@ def _no_inclusion(trial: Trial) -> list[CriterionResult]:
     return [CriterionResult(section="inclusion", text=NO_INCLUSION, status="unknown", reasons=(reason,), canonical=NO_INCLUSION)]
 
 
-def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
+def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False, judged: dict | None = None) -> TrialResult:
+    """One patient against one trial. `judged`, kept by the caller for one patient, as_of
+    and open_world, remembers the result of each prepared criterion, so a criterion that
+    several trials share is judged once; what depends on the trial (the flat-list and
+    no-inclusion caps) is applied afterwards, on each trial's own list."""
+    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in _prepared(trial)])
     results += _no_inclusion(trial)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
@@ -604,7 +631,8 @@ def screen(
 
 
 def _screen_patient(patient: Patient, trials: list[Trial], each, *, as_of: date, open_world: bool) -> PatientResult:
-    results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in each]
+    judged: dict = {}  # for this patient, as_of and open_world only
+    results = [screen_trial(patient, t, as_of=as_of, open_world=open_world, judged=judged) for t in each]
     results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
     return PatientResult(
         patient_id=patient.id,

@@ -198,9 +198,10 @@ def _trials(shared: Path | None) -> list:
 
 
 def _forget() -> None:
-    """Nothing remembered in the process: trees, prepared trials, record matches."""
+    """Nothing remembered in the process: trees, prepared trials and criteria, record matches."""
     screening._parsed.cache_clear()
     screening._PREPARED.clear()
+    screening._SAME.clear()
     cache._STORES.clear()
     import engine.derive
 
