@@ -9,6 +9,7 @@ a comma list of separate items must all hold in an inclusion and excludes on any
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -565,3 +566,60 @@ def test_a_criterion_cut_off_decides_nothing(text):
     [c] = engine.screen([patient(sex="male")], [t], as_of=AS_OF).patients[0].trials[0].criteria
     assert c.status == "unknown"
     assert "cut off" in c.reasons[0] or "participants…" in c.reasons[0]
+
+
+# ---------------------------------------------------------------- processes and fingerprints
+
+
+def _population(count: int, seed: int = 11):
+    from engine.synth import population
+
+    return [engine.load_patient(b) for b in population(seed, count, as_of=AS_OF)]
+
+
+def _bundled():
+    from engine.screen import bundled_trials_dir, load_trial_files
+
+    return load_trial_files([str(bundled_trials_dir())])
+
+
+def test_screening_in_processes_gives_the_same_result_in_the_same_order():
+    patients, trials = _population(40), _bundled()
+    serial = engine.screen(patients, trials, as_of=AS_OF).model_dump(mode="json")
+    parallel = engine.screen(patients, trials, as_of=AS_OF, workers=2).model_dump(mode="json")
+    assert [p["patient_id"] for p in parallel["patients"]] == [p.id for p in patients]
+    assert parallel == serial
+
+
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_a_few_patients_in_processes(workers):
+    patients, trials = _population(3, seed=12), _bundled()
+    serial = engine.screen(patients, trials, as_of=AS_OF)
+    assert engine.screen(patients, trials, as_of=AS_OF, workers=workers) == serial
+    assert engine.screen(patients[:1], trials, as_of=AS_OF, workers=workers) == engine.screen(patients[:1], trials, as_of=AS_OF)
+
+
+DIGESTS = Path(__file__).parent / "fixtures" / "screen_synthetic_digests.json"
+DIGEST_PATIENTS = 300
+
+
+def test_verdicts_of_synthetic_patients_are_unchanged(update_goldens):
+    """Every verdict (status, reasons, missing data) of 300 seeded synthetic patients x the
+    bundled trials, as digests: caches, faster walks and processes must change none. A change
+    that means to change verdicts (the parser, the vocabulary, a new cap) refreshes the file
+    with `pytest --update-goldens tests/test_screen.py`, and the diff shows how many changed."""
+    from engine.screen import verdict_digests
+
+    got = verdict_digests(engine.screen(_population(DIGEST_PATIENTS, seed=0), _bundled(), as_of=AS_OF))
+    if update_goldens:
+        DIGESTS.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    if not DIGESTS.exists():
+        pytest.fail(f"{DIGESTS.name} is missing: run pytest --update-goldens {Path(__file__).name}")
+    want = json.loads(DIGESTS.read_text(encoding="utf-8"))
+    changed = [(pid, tid) for pid in sorted(set(want) | set(got)) for tid in sorted(set(want.get(pid, {})) | set(got.get(pid, {})))
+               if want.get(pid, {}).get(tid) != got.get(pid, {}).get(tid)]
+    assert not changed, (
+        f"{len(changed)} verdicts changed (first: {changed[:5]}; '' is the summary, order and what to collect). "
+        f"If the change is meant to change verdicts, run pytest --update-goldens {Path(__file__).name}"
+    )
