@@ -593,8 +593,9 @@ def _drop_list_marker(out: list[Tok]) -> None:
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
-# words and signs that may stand between a scale's name and its values ('NYHA class III or IV')
-_SCALE_GAP = frozenset("class classes functional stage grade score of".split())
+# words and signs that may stand between a scale's name and its values ('NYHA class III or IV',
+# 'ASA classification III to V')
+_SCALE_GAP = frozenset("class classes classification functional stage grade score of to".split())
 _ROMAN_RANGE = re.compile(r"(i{1,3}|iv|vi?)-(i{1,3}|iv|vi?)")
 
 

@@ -420,6 +420,8 @@ class _Build(Transformer):
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
             e = els[i]
+            if _sex_shape(els) is not None:
+                return False  # 'HDL < 50 in females, < 40 mg/dL in males' is one case split
             if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i):
                 return True
             return outer(els, i)
@@ -457,7 +459,7 @@ class _Build(Transformer):
         k = next((i for i, x in enumerate(operands) if isinstance(x, Clause) and _has(x.elements, "EXAMPLES")), None)
         if k is not None:
             return self._examples_chain(operands, k, cls)
-        parts = [p for x in operands for p in _flatten(x, cls, self.text)]
+        parts = _merge_sex_cases([p for x in operands for p in _flatten(x, cls, self.text)])
         if cls is AnyOf:
             parts = _borrow_measure(parts)
         bounded = _share_bound(parts)
@@ -484,7 +486,7 @@ class _Build(Transformer):
             else:
                 flat.append(n)
         if cls is AllOf:
-            flat = _merge_sexes(flat)
+            flat = _lone_sex_cases(_merge_sexes(flat), self.text)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -634,6 +636,8 @@ def _flatten(x, cls, text: str) -> list:
     if isinstance(x, Clause):
         # a comma list on the left of the final connective: 'A, B, or C'
         pieces = [p for p in _split(list(x.elements), ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
+        if len(pieces) > 1 and _sex_shape(x.elements) is not None:
+            return [x]  # 'HDL < 50 in females, < 40 mg/dL in males': one bound for each sex, one operand
         if len(pieces) > 1 and not _has(x.elements, "EXAMPLES"):
             if cls is AnyOf and any(isinstance(_Assembler(text).clause(p), Unparsed) for p in pieces):
                 # 'T-LBL, as defined by WHO classification, or ...': a piece not understood may
@@ -876,6 +880,11 @@ def _borrow_measure(parts: list) -> list:
         if isinstance(measure, Atom) and measure.type in ("MEASURE", "AGE") and isinstance(bound, (Bnd, Rng)):
             mention = Atom(measure.type, measure.value, sig[0].start, sig[0].start)
             out[k] = Clause((mention, *here.elements), here.start, here.end)
+            later = sig[0].qty
+            if isinstance(bound, Bnd) and _plain(bound.qty) and later.unit is not None and later.time is None and later.relative_to is None:
+                # 'BMI < 18.5 or >= 30 kg/m2': the unit written once, after the last bound, is both bounds'
+                shared = Bnd(bound.op, _share_unit(bound.qty, later), bound.start, bound.end)
+                out[k - 1] = Clause(tuple(shared if e is bound else e for e in before.elements), before.start, before.end)
     return out
 
 
@@ -1058,6 +1067,9 @@ class _Assembler:
             if head_node is None and not examples:
                 return self.unparsed(elements)
             return with_examples(head_node, examples, self.text)
+        cases = self._sex_cases(elements, span)
+        if cases is not None:
+            return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
         if len(pieces) > 1 and isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(pieces[0]) > 1:
@@ -1070,6 +1082,36 @@ class _Assembler:
             nodes = [self._piece(p) for p in pieces]
             return _combine(nodes, span, self.text, [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces])
         return self.simple(elements)
+
+    def _sex_cases(self, elements: list, span: Span) -> Predicate | None:
+        """'hemoglobin >= 12 g/dL for women, >= 13 g/dL for men', 'HDL < 50 in females; < 40
+        mg/dL in males', 'hemoglobin: women >= 12, men >= 13 g/dL': a measure with one bound
+        for each sex is a case split, each bound binding only patients of its sex (never a
+        requirement to be of both sexes). A unit written once serves both bounds. Only the
+        whole sequence in exactly this shape (`_sex_shape`); anything else is read as before."""
+        shape = _sex_shape(elements)
+        if shape is None:
+            return None
+        measure, pairs, extra = shape
+        b1, b2 = pairs[0][0], pairs[1][0]
+        if isinstance(b1, Bnd) and isinstance(b2, Bnd):
+            b1, b2 = (
+                Bnd(b1.op, _share_unit(b1.qty, b2.qty), b1.start, b1.end),
+                Bnd(b2.op, _share_unit(b2.qty, b1.qty), b2.start, b2.end),
+            )
+        items = []
+        for k, (bound, sex) in enumerate(((b1, pairs[0][1]), (b2, pairs[1][1]))):
+            start = measure.start if k == 0 else min(bound.start, sex.start)
+            end = max(bound.end, sex.end)
+            node = self._compare(measure.value, bound, None, Span(start=start, end=end))
+            if node is None:
+                return None
+            condition = Sex(sexes=sex.value, span=Span(start=sex.start, end=sex.end))
+            items.append(Conditional(condition=condition, then=node, span=Span(start=start, end=end)))
+        cases = AllOf(items=tuple(items), span=Span(start=items[0].span.start, end=items[-1].span.end))
+        if extra:
+            return Qualified(item=cases, qualifiers=self.qualifiers(elements, extra), span=span)
+        return cases.model_copy(update={"span": span})
 
     def _literal(self, e: Atom, elements: list, span: Span) -> Predicate:
         if e.type == "UNPARSED_LIT":
@@ -1116,6 +1158,8 @@ class _Assembler:
             if isinstance(e, Grp):
                 if isinstance(e.node, (_PendingNode, Unparsed)):
                     continue
+                if _bracketed_duration(e, self.text) and not _names_people(els, i):
+                    continue  # 'Chronic (more than three months) colonization': how long, not how old
                 if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
                     examples.append(e.node)
                     take(i)
@@ -1138,6 +1182,7 @@ class _Assembler:
                 found.append(pair[0])
                 take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
+        bounded: dict[int, Predicate] = {}  # where a measure's bound (or its window) ends: the comparison
         i = 0
         while i < len(els):
             e = els[i]
@@ -1169,6 +1214,10 @@ class _Assembler:
                 else:
                     break
             if j < len(els) and isinstance(els[j], (Bnd, Rng)):
+                if j + 1 < len(els) and j + 1 not in used and _opposite(els[j], els[j + 1]):
+                    # 'BMI > 18 < 28': two bounds of opposite sense, one after the other, are a range
+                    els[j] = _bounds_range(els[j], els[j + 1])
+                    take(j + 1)
                 bound = els[j]
                 win_at = j + 1 if j + 1 < len(els) and isinstance(els[j + 1], Win) and els[j + 1].window else None
                 window = els[win_at].window if win_at is not None else None
@@ -1194,6 +1243,8 @@ class _Assembler:
                         # 'ECOG/Karnofsky performance status 0 or 1': one status, on either scale
                         made = [AnyOf(items=tuple(made), span=Span(start=e.start, end=last_end))]
                     found.extend(made)
+                    if len(made) == 1 and isinstance(made[0], (Comparison, Range)) and made[0].measure != "age":
+                        bounded[win_at if win_at is not None else j] = made[0]
                     take(*(k for k in range(i, j + 1) if k not in skipped))
                     if win_at is not None:
                         take(win_at)
@@ -1319,6 +1370,18 @@ class _Assembler:
         # sex: 'Male/Female', 'male and female patients' name the sexes taken, never a
         # patient of both
         sexes = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type == "SEX"]
+        for i in list(sexes):
+            # 'hemoglobin >= 12 g/dL for women': a bound stated for one sex binds patients of
+            # that sex only; it does not ask every patient to be of it
+            prep = els[i - 1] if i > 0 else None
+            node = bounded.get(i - 2)
+            if node is None or len(els[i].value) != 1 or not (isinstance(prep, Atom) and str(prep.value) in ("for", "in", "among")):
+                continue
+            at = next(k for k, f in enumerate(found) if f is node)
+            sex = Sex(sexes=els[i].value, span=Span(start=els[i].start, end=els[i].end))
+            found[at] = Conditional(condition=sex, then=node, span=Span(start=node.span.start, end=els[i].end))
+            take(i - 1, i)
+            sexes.remove(i)
         if sexes:
             named = tuple(dict.fromkeys(x for i in sexes for x in els[i].value))
             found.append(Sex(sexes=named, span=Span(start=els[sexes[0]].start, end=els[sexes[-1]].end)))
@@ -1337,6 +1400,7 @@ class _Assembler:
             return self.unparsed(elements)
         # a conjunction found inside brackets joins this one: no AllOf directly in an AllOf
         found = [x for f in found for x in (f.items if isinstance(f, AllOf) else (f,))]
+        found = _lone_sex_cases(found, self.text)
         node = found[0] if len(found) == 1 else AllOf(items=tuple(found), span=span)
         if examples:
             node = with_examples(node, examples, self.text)
@@ -1493,6 +1557,131 @@ def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
     # a head not understood, or logic: the example alone cannot stand for it
     words = head.qualifiers if isinstance(head, Qualified) else (Unparsed(text=text[head.span.start : head.span.end], span=head.span),)
     return Qualified(item=ex, qualifiers=words, span=ex.span)
+
+
+def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
+    """A measure and one bound for each of the two sexes at the end of a sequence, the
+    cases apart by a comma or a semicolon, each bound before or (both) after its sex:
+    'QTcF > 450 ms for males, > 470 ms for females'. Words before the measure or between it
+    and its bounds ('Has a QTc prolongation to') are allowed, structure is not. Returns
+    the measure, [(bound, sex)] and the indices of those words, or None."""
+    at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+    if len(at) < 5 or not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+        return None
+    pairs = []
+    for a, b in ((at[-4], at[-3]), (at[-2], at[-1])):
+        x, y = elements[a], elements[b]
+        bound, sex = (x, y) if isinstance(x, (Bnd, Rng)) else (y, x)
+        if not (isinstance(bound, (Bnd, Rng)) and isinstance(sex, Atom) and sex.type == "SEX" and len(sex.value) == 1):
+            return None
+        pairs.append((bound, sex))
+    if pairs[0][1].value == pairs[1][1].value or (pairs[0][0] is elements[at[-4]]) != (pairs[1][0] is elements[at[-2]]):
+        return None
+    m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
+    if m is None or not _sex_between(elements, at[-4], at[-3]):
+        return None
+    extra = [k for k in at[:-4] if k != m]
+    words = all(
+        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
+        for k in extra
+    )
+    if not words or len(extra) > 6:
+        return None
+    return elements[m], pairs, extra
+
+
+def _lone_sex_cases(items: list, text: str) -> list:
+    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' to other
+    requirements: whether those others bind the other sex, or everyone, the text leaves
+    open (in an exclusion, 'X for women and Y' may rule out men by Y alone or never), so
+    the case stays, kept unknown by its own words. Bounds for both sexes of one measure
+    are a case split and stand."""
+    def sex_case(n) -> bool:
+        return isinstance(n, Conditional) and isinstance(n.condition, Sex) and isinstance(n.then, (Comparison, Range))
+
+    if len(items) < 2:
+        return items
+    measures = [n.then.measure for n in items if sex_case(n)]
+    out = []
+    for n in items:
+        if sex_case(n) and measures.count(n.then.measure) == 1:
+            start, end = n.then.span.end, n.span.end
+            while start < end and text[start].isspace():
+                start += 1
+            words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
+            n = Qualified(item=n, qualifiers=(words,), span=n.span)
+        out.append(n)
+    return out
+
+
+def _sex_between(elements, a: int, b: int) -> bool:
+    """Only the cases' own words between the first case's bound and sex ('for', 'in')."""
+    return all(_is_filler(e) for e in elements[a + 1 : b])
+
+
+def _merge_sex_cases(parts: list) -> list:
+    """'QTc > 450 ms in males and > 470 ms in females', '<= 450 ms in males or <= 470 ms in
+    females': a bound for the other sex after the connective is the second case of the
+    measure before it, whichever connective joins them (see `_Assembler._sex_cases`)."""
+    out = list(parts)
+    k = 0
+    while k + 1 < len(out):
+        a, b = out[k], out[k + 1]
+        if isinstance(a, Clause) and isinstance(b, Clause):
+            tail = [e for e in b.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+            if len(tail) == 2:
+                joined = (*a.elements, Atom("COMMA", None, b.start, b.start), *b.elements)
+                if _sex_shape(list(joined)) is not None:
+                    out[k : k + 2] = [Clause(joined, a.start, b.end)]
+                    continue
+        k += 1
+    return out
+
+
+def _opposite(a, b) -> bool:
+    """Two bounds, a lower and an upper one, in either order."""
+    if not (isinstance(a, Bnd) and isinstance(b, Bnd)):
+        return False
+    lower = {">", ">="}
+    if (a.op in lower) == (b.op in lower) or "=" in (a.op, b.op):
+        return False
+    # a number against the normal limit and one in a unit are not one range
+    return _plain(a.qty) or _plain(b.qty) or (a.qty.relative_to is None) == (b.qty.relative_to is None)
+
+
+def _bounds_range(a: Bnd, b: Bnd) -> Rng:
+    """The range two bounds of opposite sense make, a unit written once serving both."""
+    if a.op in ("<", "<="):
+        a, b = b, a
+    return Rng(_share_unit(a.qty, b.qty), _share_unit(b.qty, a.qty), a.op == ">=", b.op == "<=", min(a.start, b.start), max(a.end, b.end))
+
+
+# Words for people that a bracketed age may follow: 'Patients (18 years or older)'.
+_PEOPLE = frozenset(
+    "patients patient subjects subject participants participant people individuals persons volunteers those "
+    "infants neonates newborns babies boys girls men women males females".split()
+)
+
+
+def _bracketed_duration(grp: Grp, text: str) -> bool:
+    """A bracket holding a duration bound alone, read as an age ('(> 3 months)'), with no
+    word in it saying it is one ('(>= 18 years of age)' does)."""
+    if not (isinstance(grp.node, (Comparison, Range)) and grp.node.measure == "age" and grp.raw is not None):
+        return False
+    sig = [x for x in grp.raw.elements if not _is_filler(x)]
+    people = any(isinstance(x, Atom) and x.type == "WORD" and str(x.value).lower() in _PEOPLE for x in grp.raw.elements)
+    return len(sig) == 1 and isinstance(sig[0], (Bnd, Rng)) and not people and _AGE_INSIDE.search(text[grp.start : grp.end].lower()) is None
+
+
+def _names_people(els: list, i: int) -> bool:
+    """Whether the bracket at `i` opens the sequence or follows a word for people, so that a
+    duration in it is their age ('Adults (>= 18 years)'), not how long the word before it
+    lasts ('Chronic (more than three months) ESBL colonization')."""
+    if i == 0:
+        return True
+    prev = els[i - 1]
+    # after a measure it says for whom the measure's bound is ('Karnofsky (>= 16 years) >= 50')
+    return isinstance(prev, Atom) and (prev.type in ("AGE", "SEX", "MEASURE") or (prev.type == "WORD" and str(prev.value).lower() in _PEOPLE))
 
 
 def _alternative_scales(names: list[str]) -> bool:

@@ -301,3 +301,73 @@ def test_a_trailing_and_stays_unparsed(text):
 )
 def test_bounds_around_colons_and_asides(text, expected):
     assert bounds(text) == expected
+
+
+# ---------------------------------------------------------------- issue 4: bounds the Leaf misses showed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # new measures, in the units their criteria use (fL, micrometres, millimetres, ppm, %)
+        ("All patients with microcytic hypochromic anemia (according to WHO, MCV less than 80 fl",
+         [("mean corpuscular volume", "<", 80, "fL", None)]),
+        ("diagnosed with DME with central macular thickness (CMT) more than 250 \u00b5m measured by OCT",
+         [("central macular thickness", ">", 250, "um", None)]),
+        ("Macular thickness above 300 microns at baseline", [("central macular thickness", ">", 300, "um", None)]),
+        ("Cervical length \u226428 mm", [("cervical length", "<=", 28, "mm", None)]),
+        ("Minor burn, TBSA < 20 %", [("burn total body surface area", "<", 20, "%", None)]),
+        ("Self-reported smoker or carbon monoxide concentration \u2265 6 ppm", [("exhaled carbon monoxide", ">=", 6, "ppm", None)]),
+        ("UAS7 score (range 0-42) \u226516 and HSS7 score (range 0-21) \u2265 8",
+         [("uas7 score", ">=", 16, None, None), ("hss7 score", ">=", 8, None, None)]),
+        ("Identified at high risk of PPCs according to the ARISCAT risk score (ARISCAT predictive score \u226545).",
+         [("ariscat score", ">=", 45, None, None)]),
+        ("Child score more than 6.", [("child-pugh score", ">", 6, None, None)]),
+        # a scale's roman numerals joined by 'to', after 'classification'
+        ("Patients with severe systemic diseases defined by American Society of Anesthesiologists (ASA) classification III to V",
+         [("asa physical status", ">=", 3, None, None), ("asa physical status", "<=", 5, None, None)]),
+        # two bounds of opposite sense one after the other are a range
+        ("Body mass index (BMI) >18 <28", [("body mass index", ">", 18, None, None), ("body mass index", "<", 28, None, None)]),
+        # a unit written once after the last of two alternative bounds is both bounds'
+        ("BMI <18.5 or \u2265 30 kg/m2", [("body mass index", "<", 18.5, "kg/m2", None), ("body mass index", ">=", 30, "kg/m2", None)]),
+        # eGFR per 1.73 m with the square lost
+        ("glomerular filtration rate less than 30 ml / min / 1.73m", [("estimated glomerular filtration rate", "<", 30, "mL/min/1.73m2", None)]),
+    ],
+)
+def test_issue4_bounds(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_bound_and_a_normal_limit_are_no_range():
+    # 'ANC >= 1500 /uL <= 1.5 x ULN' (made up): one bound in a unit, one against the normal limit
+    assert bounds("ANC >= 1500 /uL <= 1.5 x ULN") == [("absolute neutrophil count", ">=", 1500, "/uL", None)]
+
+
+def test_a_unit_is_not_carried_back_from_a_normal_limit():
+    assert bounds("ALT < 10 or > 2.5 x ULN") == [
+        ("alanine aminotransferase", "<", 10, None, None),
+        ("alanine aminotransferase", ">", 2.5, None, "ULN"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03860415: how long the colonisation lasts, not the patient's age
+        "Chronic (more than three months) ESBL colonization of the same strain as determined by",
+    ],
+)
+def test_a_duration_in_brackets_is_not_an_age(text):
+    assert not any(t["measure"] == "age" for t in thresholds(parse(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Adults (\u226518 years)", [("age", ">=", 18, "years", None)]),
+        ("Patients (18 years or older) with AML", [("age", ">=", 18, "years", None)]),
+        ("Men and women (18-75 years)", [("age", ">=", 18, "years", None), ("age", "<=", 75, "years", None)]),
+    ],
+)
+def test_a_duration_in_brackets_after_people_is_their_age(text, expected):
+    assert bounds(text) == expected
