@@ -174,6 +174,7 @@ _MEASURE_NOUNS = frozenset("score scores level levels value values count counts 
 
 
 _AGE_INSIDE = re.compile(r"\b(?:of age|old)\b")
+_OLDER = re.compile(r"\b(?:older|younger)\b")
 _AT_ONSET = re.compile(r"diagnos|onset|\bat (?:the )?(?:time of )?(?:birth|presentation|first)")
 
 
@@ -462,7 +463,7 @@ class _Build(Transformer):
         parts = _merge_sex_cases([p for x in operands for p in _flatten(x, cls, self.text)])
         if cls is AnyOf:
             parts = _borrow_measure(parts)
-        bounded = _share_bound(parts)
+        bounded = _share_bound(parts, last_only=cls is AnyOf)
         shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
@@ -802,28 +803,43 @@ def _plain(q: Qty) -> bool:
     return q.unit is None and q.relative_to is None and q.time is None
 
 
-def _share_bound(parts: list) -> list:
-    """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the last."""
-    if len(parts) < 2 or not isinstance(parts[-1], Clause):
-        return parts
-    last = [e for e in parts[-1].elements if not _is_filler(e)]
-    if len(last) < 2 or not (isinstance(last[0], Atom) and last[0].type == "MEASURE"):
-        return parts
-    bound = next((e for e in last[1:] if isinstance(e, (Bnd, Rng))), None)
-    if bound is None:
-        return parts
-    out = []
-    for p in parts[:-1]:
-        if isinstance(p, Clause):
-            # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
-            sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
-            if sig and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
-                (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
-            ):
-                out.append(Clause(tuple(p.elements) + (bound,), p.start, p.end))
-                continue
-        out.append(p)
-    return out + [parts[-1]]
+def _share_bound(parts: list, last_only: bool = False) -> list:
+    """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
+    last. A measure named alone takes the bound of the nearest operand after it that bounds
+    a measure, across other measures named alone: in 'ALT and AST <= 2.5 x ULN, bilirubin
+    <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's. With `last_only` ('INR or APTT
+    <= 1.5 x ULN'), only a run of measures right before the last operand shares its bound."""
+    def alone(p) -> bool:
+        if not isinstance(p, Clause):
+            return False
+        # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
+        sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
+        return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
+            (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
+        )
+
+    def bound_of(p):
+        if not isinstance(p, Clause):
+            return None
+        sig = [e for e in p.elements if not _is_filler(e)]
+        if len(sig) < 2 or not (isinstance(sig[0], Atom) and sig[0].type == "MEASURE"):
+            return None
+        return next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+
+    out = list(parts)
+    for k in range(len(parts) - 1):
+        if not alone(parts[k]):
+            continue
+        src = k + 1
+        while src < len(parts) and alone(parts[src]):
+            src += 1
+        if src >= len(parts) or (last_only and src != len(parts) - 1):
+            continue
+        bound = bound_of(parts[src])
+        if bound is not None:
+            p = parts[k]
+            out[k] = Clause(tuple(p.elements) + (bound,), p.start, p.end)
+    return out
 
 
 def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
@@ -1253,15 +1269,19 @@ class _Assembler:
             i += 1
         # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
         for j in range(len(els) - 1):
-            b, m = els[j], els[j + 1]
-            if j in used or j + 1 in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
+            # '26 to 34 weeks of gestational age': 'of' between them
+            k = j + 2 if j + 2 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].value == "of" else j + 1
+            b, m = els[j], els[k]
+            if j in used or k in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
                 continue
-            if j + 2 < len(els) and isinstance(els[j + 2], (Bnd, Rng, Qty)):
+            if k > j + 1 and not _in_own_unit(m.value, b):
+                continue  # '>= 50% of platelet count' is a share of it, not its value
+            if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
             node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
             if node is not None:
                 found.append(node)
-                take(j, j + 1)
+                take(*range(j, k + 1))
         # ages written without the word: '18 years and older', 'aged 12 to 30'
         for i, e in enumerate(els):
             if i in used or not isinstance(e, (Bnd, Rng)):
@@ -1273,6 +1293,15 @@ class _Assembler:
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
                 if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
+                    if node is not None:
+                        found.append(node)
+                        take(i)
+                        take(*[j for j, x in enumerate(els) if isinstance(x, Atom) and x.type == "AGE"])
+            elif isinstance(e, Bnd) and _plain(q) and _OLDER.search(self.text[e.start : e.end].lower()):
+                # '55 and older', 'Men and women 18 and older': only an age is older or younger
+                events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
+                if not events and all(j == i or _is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for j, x in enumerate(els)):
+                    node = self._compare("age", e, None, Span(start=e.start, end=e.end), default_unit="years")
                     if node is not None:
                         found.append(node)
                         take(i)
@@ -1482,7 +1511,7 @@ class _Assembler:
                 unit = default_unit
             if measure == "age" and q.time not in ("year", "month", "week", "day") and unit != default_unit:
                 return None
-            if q.time is not None and measure != "age":
+            if q.time is not None and measure != "age" and not _timed(measure, q):
                 return None
             return Comparison(measure=measure, op=b.op, threshold=Threshold(value=q.value, unit=unit, relative_to=q.relative_to), window=window, span=span)
         lo, hi = b.low, b.high
@@ -1493,7 +1522,7 @@ class _Assembler:
         if default_unit:
             lo_unit = lo_unit or default_unit
             hi_unit = hi_unit or default_unit
-        if (lo.time is not None or hi.time is not None) and measure != "age":
+        if (lo.time is not None or hi.time is not None) and measure != "age" and not (_timed(measure, lo) and _timed(measure, hi)):
             return None
         if measure == "age" and (lo_unit is None or hi_unit is None):
             return None
@@ -1697,6 +1726,36 @@ def _alternative_scales(names: list[str]) -> bool:
         if concept is None or concept.scale is None:
             return False
     return True
+
+
+def _in_own_unit(measure: str, b) -> bool:
+    """Whether a bound is in a unit of the measure's own kind ('34 weeks' of gestational age)."""
+    from engine.units import comparable
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    q = b.qty if isinstance(b, Bnd) else b.high
+    unit = _age_unit(q) if q.time else q.unit
+    if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
+        return False
+    try:
+        return comparable(unit, concept.unit)
+    except UnitError:
+        return False
+
+
+@lru_cache(maxsize=512)
+def _time_measure(measure: str) -> bool:
+    """A measure counted in time ('gestational age' in weeks)."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.unit in ("weeks", "days")
+
+
+def _timed(measure: str, q: Qty) -> bool:
+    """'> 37 weeks gestation': a duration is the value of a measure counted in time."""
+    return q.time in ("week", "day") and q.relative_to is None and _time_measure(measure)
 
 
 def _age_unit(q: Qty) -> str | None:

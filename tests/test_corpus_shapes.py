@@ -371,3 +371,50 @@ def test_a_duration_in_brackets_is_not_an_age(text):
 )
 def test_a_duration_in_brackets_after_people_is_their_age(text, expected):
     assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # gestational age, a measure counted in weeks: the duration is its value, never an age
+        ("Gestational age < 32 weeks", [("gestational age", "<", 32, "weeks", None)]),
+        ("Greater than 37 weeks gestation,", [("gestational age", ">", 37, "weeks", None)]),
+        ("preterm neonates born at 26 to 34 weeks of gestational age",
+         [("gestational age", ">=", 26, "weeks", None), ("gestational age", "<=", 34, "weeks", None)]),
+        ("gestational age between 37week and 42 weeks",
+         [("gestational age", ">=", 37, "weeks", None), ("gestational age", "<=", 42, "weeks", None)]),
+    ],
+)
+def test_gestational_age_in_weeks(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["gestational age > 6 months", "a decrease of \u2265 50% of platelet count"])
+def test_no_bound_in_another_kind_of_unit(text):
+    # months are no unit gestational age is counted in here; a share of a count is not its value
+    assert bounds(text) == []
+
+
+def test_gestational_age_is_compared_in_weeks():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    def truth(value, unit):
+        record = {"id": "p", "birth_date": "2026-05-01", "observations": [{"loinc": "49051-6", "value": value, "unit": unit, "date": "2026-05-01"}]}
+        return evaluate(parse("Gestational age < 32 weeks"), load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert truth(30, "wk") is Truth.TRUE
+    assert truth(36, "wk") is Truth.FALSE
+    assert truth(250, "d") is Truth.FALSE  # 35.7 weeks
+
+
+def test_a_measure_named_alone_takes_the_nearest_bound_after_it():
+    # NCT corpus: with a heading before the list, ALT took bilirubin's 1.5 x ULN (stricter than written)
+    text = ("Hepatic function\uff1aalanine aminotransferase(ALT) and aspartate aminotransferase(AST) \u22642.5\u00d7ULN\uff0c"
+            "serum total bilirubin\u2264 1.5\u00d7ULN\uff0cor \u22642.5\u00d7ULN who has Gilbert's syndrome;")
+    got = {t[0]: t[2] for t in bounds(text)}
+    assert got["alanine aminotransferase"] == 2.5
+    assert got["aspartate aminotransferase"] == 2.5
+    assert got["total bilirubin"] == 1.5
