@@ -299,6 +299,8 @@ class _Build(Transformer):
         inner = items[1]
         if isinstance(inner, Clause):
             sig = [e for e in inner.elements if not _is_filler(e)]
+            if len(sig) == 2 and isinstance(sig[0], Atom) and isinstance(sig[1], Atom) and sig[1].type == "ASIDE" and (sig[1].value.type, sig[1].value.value) == (sig[0].type, sig[0].value):
+                sig = sig[:1]  # '(serum glutamic oxaloacetic transaminase [SGOT])': a name and its abbreviation
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
             if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
@@ -370,6 +372,10 @@ class _Build(Transformer):
                     parts[i : i + 2] = [merged]
             if len(parts) == 1:
                 return self._node(parts[0])
+            if chain.op == "or":
+                raised = self._raised_limit(parts)
+                if raised is not None:
+                    return raised
             # 'no X or Y', 'neither X nor Y': the negation covers every alternative
             first = parts[0]
             lead = ("NOT", "NEITHER") if chain.op == "nor" else ("NOT",)
@@ -380,6 +386,43 @@ class _Build(Transformer):
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._join(parts, AnyOf)
         return self._join(parts, AllOf)
+
+    def _raised_limit(self, parts: list) -> Predicate | None:
+        """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
+        'or', under a condition, is another limit for the measures the operand before it
+        bounds, as in brackets ('<= 1.5 x ULN (<= 3 x ULN if Gilbert's)'): each measure
+        meets the first limit where the condition does not hold, the second where it does."""
+        if len(parts) != 2 or not isinstance(parts[1], Clause):
+            return None
+        els = list(parts[1].elements)
+        at = [k for k, e in enumerate(els) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+        if len(at) < 3 or not isinstance(els[at[0]], Bnd) or not (isinstance(els[at[1]], Atom) and els[at[1]].type == "IF"):
+            return None
+        alt = els[at[0]]
+        main = self._node(parts[0])
+        comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
+        first = comps[0] if comps else None
+        if not comps or not all(
+            isinstance(c, Comparison) and c.window is None and c.op == first.op and c.threshold == first.threshold for c in comps
+        ):
+            return None
+        lower = (">", ">=")
+        q = alt.qty
+        if (alt.op in lower) != (first.op in lower) or alt.op == "=" or q.time is not None or q.relative_to != first.threshold.relative_to:
+            return None
+        if q.relative_to is None and (q.unit is None or q.unit != first.threshold.unit):
+            return None
+        cond_els = els[at[1] + 1 :]
+        condition = _Assembler(self.text).clause(cond_els)
+        end = _end(els[-1])
+        items: list = []
+        for c in comps:
+            raised = Comparison(
+                measure=c.measure, op=alt.op, threshold=Threshold(value=q.value, unit=q.unit, relative_to=q.relative_to), span=Span(start=alt.start, end=alt.end)
+            )
+            items.append(Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span))
+            items.append(Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)))
+        return AllOf(items=tuple(items), span=Span(start=main.span.start, end=end))
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
@@ -1188,6 +1231,8 @@ class _Assembler:
             if isinstance(e, Atom) and e.type == "ASIDE":
                 inner = e.value
                 prev = els[i - 1] if i > 0 else None
+                if isinstance(prev, Atom) and prev.type == "ASIDE" and (i - 1) in used:
+                    prev = prev.value  # 'aspartate aminotransferase (AST) (SGOT)': asides in a row
                 if isinstance(prev, Atom) and prev.type == inner.type and prev.value == inner.value:
                     take(i)
                 else:

@@ -418,3 +418,56 @@ def test_a_measure_named_alone_takes_the_nearest_bound_after_it():
     assert got["alanine aminotransferase"] == 2.5
     assert got["aspartate aminotransferase"] == 2.5
     assert got["total bilirubin"] == 1.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT corpus lines, about 60 of them in shared/data/corpus
+        "Aspartate aminotransferase (AST) (SGOT) and Alanine aminotransferase (ALT) (SGPT) \u2264 2.5 X ULN OR \u2264 5 X ULN for subjects with liver metastases",
+        "Aspartate aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) and alanine aminotransferase (ALT) "
+        "(serum glutamate pyruvate transaminase [SGPT]) =< 2.5 x institutional ULN OR =< 5 x ULN for subjects with liver metastases",
+    ],
+)
+def test_a_raised_limit_after_or_under_a_condition(text):
+    tree = parse(text)
+    assert bounds(text) == [
+        ("aspartate aminotransferase", "<=", 2.5, None, "ULN"),
+        ("aspartate aminotransferase", "<=", 5, None, "ULN"),
+        ("alanine aminotransferase", "<=", 2.5, None, "ULN"),
+        ("alanine aminotransferase", "<=", 5, None, "ULN"),
+    ]
+    assert unparsed(tree) == []
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_raised_limit_binds_where_its_condition_holds():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    tree = parse("AST and ALT \u2264 2.5 X ULN OR \u2264 5 X ULN for subjects with liver metastases")
+
+    def truth(alt, metastases, polarity=1):
+        record = {
+            "id": "p", "birth_date": "1970-01-01", "sex": "male",
+            "conditions": [{"icd10cm": "C78.7", "onset": "2026-01-01"}] if metastases else [],
+            "observations": [
+                {"loinc": "1742-6", "value": alt, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+                {"loinc": "1920-8", "value": 30, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            ],
+        }
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1), polarity=polarity).truth
+
+    assert truth(150, False) is Truth.FALSE  # 3.75 x ULN, no metastases
+    assert truth(150, True) is Truth.TRUE
+    assert truth(250, True) is Truth.FALSE  # 6.25 x ULN
+    # as an exclusion each measure's split is one requirement: ALT and AST must both meet theirs
+    assert truth(150, True, -1) is Truth.TRUE
+    assert truth(150, False, -1) is Truth.FALSE
+
+
+def test_a_raised_limit_needs_the_same_kind_of_bound():
+    # a limit in mg/dL after one against the normal limit is not the same bound raised
+    assert bounds("ALT \u2264 2.5 x ULN or \u2264 5 mg/dL if liver metastases") == [("alanine aminotransferase", "<=", 2.5, None, "ULN")]
