@@ -1282,6 +1282,9 @@ class _Assembler:
                 bound = els[j]
                 win_at = j + 1 if j + 1 < len(els) and isinstance(els[j + 1], Win) and els[j + 1].window else None
                 window = els[win_at].window if win_at is not None else None
+                if win_at is None and j + 1 < len(els) and j + 1 not in used and _bracketed_window(els[j + 1]) is not None:
+                    # 'ANC >= 1500/mm^3 (obtained =< 14 days prior to registration)'
+                    win_at, window = j + 1, _bracketed_window(els[j + 1])
                 last_end = _end(els[win_at] if win_at is not None else bound)
                 made = [
                     self._compare("age" if els[m].type == "AGE" else els[m].value, bound, window, Span(start=els[m].start, end=last_end))
@@ -1735,6 +1738,20 @@ _PEOPLE = frozenset(
     "patients patient subjects subject participants participant people individuals persons volunteers those "
     "infants neonates newborns babies boys girls men women males females".split()
 )
+
+
+_OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())
+
+
+def _bracketed_window(x) -> Window | None:
+    """'(obtained =< 14 days prior to registration)', '(within 28 days before enrollment)':
+    a bracket that says only when a measurement was taken."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) and not (isinstance(e, Atom) and e.type == "WORD" and str(e.value) in _OBTAINED)]
+    if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
+        return sig[0].window
+    return None
 
 
 def _bracketed_duration(grp: Grp, text: str) -> bool:

@@ -471,3 +471,24 @@ def test_a_raised_limit_binds_where_its_condition_holds():
 def test_a_raised_limit_needs_the_same_kind_of_bound():
     # a limit in mg/dL after one against the normal limit is not the same bound raised
     assert bounds("ALT \u2264 2.5 x ULN or \u2264 5 mg/dL if liver metastases") == [("alanine aminotransferase", "<=", 2.5, None, "ULN")]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCI template lines (33 in shared/data/corpus): when the value was obtained, in brackets
+        ("Absolute neutrophil count (ANC) >= 1500/mm^3 (obtained =< 14 days prior to registration)",
+         "absolute neutrophil count >= 1500 /mm3 within 14 days before enrollment"),
+        ("Direct bilirubin =< 1.5 x upper limit of normal (ULN) (obtained =< 14 days prior to registration)",
+         "direct bilirubin <= 1.5 x ULN within 14 days before enrollment"),
+        ("Hemoglobin >= 9.0 g/dL (within 14 days prior to registration)", "hemoglobin >= 9.0 g/dL within 14 days before enrollment"),
+    ],
+)
+def test_a_window_in_brackets_after_a_bound(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(canonical)) == strip_spans(tree)
+
+
+def test_a_bracket_that_is_not_only_a_window_stays_a_qualifier():
+    assert unparsed(parse("Platelets \u2265 100,000/mm3 (obtained within 4 weeks of treatment)")) == ["(obtained within 4 weeks of treatment)"]
