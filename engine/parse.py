@@ -1317,12 +1317,18 @@ class _Assembler:
             i += 1
         # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
         for j in range(len(els) - 1):
-            # '26 to 34 weeks of gestational age': 'of' between them
-            k = j + 2 if j + 2 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].value == "of" else j + 1
+            # '26 to 34 weeks of gestational age': 'of' between them; '>= 5 on the pain
+            # numeric rating scale': 'on (the|a)' before a scale
+            k = j + 1
+            while k < len(els) - 1 and k - j <= 2 and isinstance(els[k], Atom) and els[k].type == "WORD" and els[k].value in ("of", "on", "the", "a"):
+                k += 1
             b, m = els[j], els[k]
             if j in used or k in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
                 continue
-            if k > j + 1 and not _in_own_unit(m.value, b):
+            if isinstance(b, Rng) and _whole_scale(m.value, b):
+                continue  # 'on a 0-10 pain intensity numeric scale': the scale's range, not a bound
+            between = [str(els[x].value) for x in range(j + 1, k)]
+            if between and not (between == ["of"] and _in_own_unit(m.value, b)) and not (between[0] == "on" and _on_scale(m.value, b)):
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
@@ -1804,6 +1810,25 @@ def _in_own_unit(measure: str, b) -> bool:
         return comparable(unit, concept.unit)
     except UnitError:
         return False
+
+
+def _whole_scale(measure: str, r: Rng) -> bool:
+    """A range of plain numbers from one end of a measure's scale to the other ('0-10')."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    if concept is None or concept.scale is None or not (_plain(r.low) and _plain(r.high)):
+        return False
+    return (r.low.value, r.high.value) == (Decimal(concept.scale[0]), Decimal(concept.scale[1]))
+
+
+def _on_scale(measure: str, b) -> bool:
+    """'>= 5 on the pain numeric rating scale': a plain number on a bounded score."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    qtys = (b.qty,) if isinstance(b, Bnd) else (b.low, b.high)
+    return concept is not None and concept.scale is not None and all(_plain(q) for q in qtys)
 
 
 @lru_cache(maxsize=512)

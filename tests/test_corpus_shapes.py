@@ -492,3 +492,35 @@ def test_a_window_in_brackets_after_a_bound(text, canonical):
 
 def test_a_bracket_that_is_not_only_a_window_stays_a_qualifier():
     assert unparsed(parse("Platelets \u2265 100,000/mm3 (obtained within 4 weeks of treatment)")) == ["(obtained within 4 weeks of treatment)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bound before a scale's name, 'on the' between
+        ("Baseline pain assessed at screening of \u2265 5 on the pain numeric rating score (NRS)", [("pain numeric rating scale", ">=", 5, None, None)]),
+        # periodontal charting and lung function
+        ("Having one isolated intrabony defect with probing depth (PD) \u22657 mm, clinical attachment level (CAL) \u22658 mm",
+         [("periodontal probing depth", ">=", 7, "mm", None), ("clinical attachment level", ">=", 8, "mm", None)]),
+        ("severe chronic obstructive pulmonary disease (COPD) defined as FEV1 \u2264 50%", [("forced expiratory volume in 1 second", "<=", 50, "%", None)]),
+    ],
+)
+def test_scales_and_lengths_from_the_leaf_misses(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_scales_own_range_before_its_name_is_no_bound():
+    # NCT03867760: '(> 3 on a 0-10 pain intensity numeric scale)': 0-10 is the scale, not the patient's pain
+    text = "self-reporting moderate or higher pain on average during the last week (> 3 on a 0-10 pain intensity numeric scale)"
+    assert bounds(text) == []
+
+
+def test_fev1_in_percent_is_never_compared_with_litres():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    record = {"id": "p", "birth_date": "1970-01-01", "observations": [{"loinc": "20150-9", "value": 1.2, "unit": "L", "date": "2026-05-01"}]}
+    outcome = evaluate(parse("FEV1 \u2264 50%"), load_patient(record), as_of=date(2026, 6, 1))
+    assert outcome.truth is Truth.UNKNOWN
