@@ -524,3 +524,10 @@ def test_fev1_in_percent_is_never_compared_with_litres():
     record = {"id": "p", "birth_date": "1970-01-01", "observations": [{"loinc": "20150-9", "value": 1.2, "unit": "L", "date": "2026-05-01"}]}
     outcome = evaluate(parse("FEV1 \u2264 50%"), load_patient(record), as_of=date(2026, 6, 1))
     assert outcome.truth is Truth.UNKNOWN
+
+
+def test_an_ampersand_inside_a_scales_name():
+    # NCT03924414: 'Hoehn & Yahr (H&Y) stage 1-4'
+    text = "Current PD diagnosis with symptoms severity at Hoehn & Yahr (H&Y) stage 1-4 based on an expert assessment"
+    assert bounds(text) == [("hoehn and yahr stage", ">=", 1, None, None), ("hoehn and yahr stage", "<=", 4, None, None)]
+    assert bounds("AT&T") == []
