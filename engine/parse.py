@@ -303,6 +303,12 @@ class _Build(Transformer):
                 sig = sig[:1]  # '(serum glutamic oxaloacetic transaminase [SGOT])': a name and its abbreviation
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
+            at = [k for k, e in enumerate(inner.elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+            if len(at) == 4 and (_has(inner.elements, "SEMI") or _has(inner.elements, "COMMA")):
+                pairs = _sex_pairs(inner.elements, at)
+                if pairs is not None:
+                    # '(< 26 kg in men; < 18 kg in women)': cases for the measure before the bracket
+                    return Atom("SEXCASES", tuple(pairs), items[0].start_pos, items[2].end_pos)
             if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
                 # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
                 # words that say nothing, point elsewhere in the protocol, or widen nothing
@@ -1152,6 +1158,15 @@ class _Assembler:
         if shape is None:
             return None
         measure, pairs, extra = shape
+        cases = self._cases_node(measure, pairs)
+        if cases is None:
+            return None
+        if extra:
+            return Qualified(item=cases, qualifiers=self.qualifiers(elements, extra), span=span)
+        return cases.model_copy(update={"span": span})
+
+    def _cases_node(self, measure: Atom, pairs: list) -> Predicate | None:
+        """AllOf(Conditional(sex, measure bound)) for each (bound, sex) case."""
         b1, b2 = pairs[0][0], pairs[1][0]
         if isinstance(b1, Bnd) and isinstance(b2, Bnd):
             b1, b2 = (
@@ -1167,10 +1182,7 @@ class _Assembler:
                 return None
             condition = Sex(sexes=sex.value, span=Span(start=sex.start, end=sex.end))
             items.append(Conditional(condition=condition, then=node, span=Span(start=start, end=end)))
-        cases = AllOf(items=tuple(items), span=Span(start=items[0].span.start, end=items[-1].span.end))
-        if extra:
-            return Qualified(item=cases, qualifiers=self.qualifiers(elements, extra), span=span)
-        return cases.model_copy(update={"span": span})
+        return AllOf(items=tuple(items), span=Span(start=items[0].span.start, end=items[-1].span.end))
 
     def _literal(self, e: Atom, elements: list, span: Span) -> Predicate:
         if e.type == "UNPARSED_LIT":
@@ -1274,6 +1286,13 @@ class _Assembler:
                     j += 1
                 else:
                     break
+            if j < len(els) and isinstance(els[j], Atom) and els[j].type == "SEXCASES" and len(measures) == 1 and not cases and e.type == "MEASURE":
+                node = self._cases_node(e, list(els[j].value))
+                if node is not None:
+                    found.append(node)
+                    take(*(k for k in range(i, j + 1) if k not in skipped))
+                    i = j + 1
+                    continue
             if j < len(els) and isinstance(els[j], (Bnd, Rng)):
                 if j + 1 < len(els) and j + 1 not in used and _opposite(els[j], els[j + 1]):
                     # 'BMI > 18 < 28': two bounds of opposite sense, one after the other, are a range
@@ -1642,6 +1661,23 @@ def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
     return Qualified(item=ex, qualifiers=words, span=ex.span)
 
 
+def _sex_pairs(elements, at: list[int]) -> list | None:
+    """The two (bound, sex) cases at the indices `at` (four of them), each bound before or
+    (both) after its sex, for the two sexes; or None."""
+    pairs = []
+    for a, b in ((at[0], at[1]), (at[2], at[3])):
+        x, y = elements[a], elements[b]
+        bound, sex = (x, y) if isinstance(x, (Bnd, Rng)) else (y, x)
+        if not (isinstance(bound, (Bnd, Rng)) and isinstance(sex, Atom) and sex.type == "SEX" and len(sex.value) == 1):
+            return None
+        pairs.append((bound, sex))
+    if pairs[0][1].value == pairs[1][1].value or (pairs[0][0] is elements[at[0]]) != (pairs[1][0] is elements[at[2]]):
+        return None
+    if not _sex_between(elements, at[0], at[1]):
+        return None
+    return pairs
+
+
 def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     """A measure and one bound for each of the two sexes at the end of a sequence, the
     cases apart by a comma or a semicolon, each bound before or (both) after its sex:
@@ -1651,17 +1687,11 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
     if len(at) < 5 or not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
         return None
-    pairs = []
-    for a, b in ((at[-4], at[-3]), (at[-2], at[-1])):
-        x, y = elements[a], elements[b]
-        bound, sex = (x, y) if isinstance(x, (Bnd, Rng)) else (y, x)
-        if not (isinstance(bound, (Bnd, Rng)) and isinstance(sex, Atom) and sex.type == "SEX" and len(sex.value) == 1):
-            return None
-        pairs.append((bound, sex))
-    if pairs[0][1].value == pairs[1][1].value or (pairs[0][0] is elements[at[-4]]) != (pairs[1][0] is elements[at[-2]]):
+    pairs = _sex_pairs(elements, at[-4:])
+    if pairs is None:
         return None
     m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
-    if m is None or not _sex_between(elements, at[-4], at[-3]):
+    if m is None:
         return None
     extra = [k for k in at[:-4] if k != m]
     words = all(

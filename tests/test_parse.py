@@ -1266,3 +1266,26 @@ def test_a_bound_for_one_sex_beside_other_requirements_stays_unknown():
     # alone, it binds women only
     assert _hb_truth("Hemoglobin \u2265 12 g/dL for women", "male", 11, 1) is Truth.TRUE
     assert _hb_truth("Hemoglobin \u2265 12 g/dL for women", "female", 11, 1) is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("text", "female", "male"),
+    [
+        # NCT03860194 (Leaf): the cases in brackets after the measure
+        ("Subject has lower handgrip strength (<26 kg in men; <18 kg in women) using dynamometer (CAMRY\u00ae, Zhongshan, Guangdong)",
+         ("<", 18, "kg"), ("<", 26, "kg")),
+        ("Subject has lower appendicular muscle mass index (AMMI) (<7 kg/m^2 in men; <5.7 kg/m^2 in women)",
+         ("<", Decimal("5.7"), "kg/m2"), ("<", 7, "kg/m2")),
+        # NCT corpus: a score's cases joined by 'and'
+        ("CHA2DS2VASc score \u22652 for male and \u22653 for female", (">=", 3, None), (">=", 2, None)),
+    ],
+)
+def test_cases_for_each_sex_in_brackets_and_scores(text, female, male):
+    tree = parse(text)
+    cases = [n for n in walk(tree) if isinstance(n, Conditional)]
+    assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_cases_in_brackets_after_no_measure_stay_unparsed():
+    assert "(\u226513 for women, \u226515 for men)" in unparsed(parse("severe alcohol dependence (\u226513 for women, \u226515 for men)"))
