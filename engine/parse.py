@@ -509,7 +509,7 @@ class _Build(Transformer):
         k = next((i for i, x in enumerate(operands) if isinstance(x, Clause) and _has(x.elements, "EXAMPLES")), None)
         if k is not None:
             return self._examples_chain(operands, k, cls)
-        parts = _merge_sex_cases([p for x in operands for p in _flatten(x, cls, self.text)])
+        parts = _merge_sex_cases([p for x in operands for p in _flatten(x, cls, self.text)], self.text)
         if cls is AnyOf:
             parts = _borrow_measure(parts)
         bounded = _share_bound(parts, last_only=cls is AnyOf)
@@ -1727,12 +1727,55 @@ def _lone_sex_cases(items: list, text: str) -> list:
     return out
 
 
+def _respectively(parts: list, text: str) -> tuple[Clause, int] | None:
+    """'serum creatinine >= 1.5 and >= 1.4 mg/dL in males and females respectively': one
+    bound for each sex, in the order the sexes are named, over two operands of 'and' (the
+    sexes read as one 'males and females') or three. Returns the one sequence
+    'creatinine >= 1.5 males, >= 1.4 mg/dL females' says, for `_sex_shape`, and how many
+    operands it replaces; None when the operands are not exactly that."""
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]):
+        return None
+    sigs = [[e for e in p.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))] for p in parts[:3]]
+
+    def sex(e, n: int) -> bool:
+        return isinstance(e, Atom) and e.type == "SEX" and len(e.value) == n
+
+    def respectively(e) -> bool:
+        return isinstance(e, Atom) and e.type == "WORD" and str(e.value) == "respectively"
+
+    if not (sigs[0] and isinstance(sigs[0][-1], Bnd)):
+        return None
+    middle = sigs[1]
+    if len(middle) == 3 and isinstance(middle[0], Bnd) and sex(middle[1], 2) and respectively(middle[2]):
+        both = middle[1]
+        # the sexes in the order the text names them ('males and females'), not the atom's
+        words = text[both.start : both.end].lower()
+        female = re.search(r"\b(?:females?|wom[ae]n|girls?)\b", words)
+        male = re.search(r"\b(?:males?|m[ae]n|boys?)\b", words)
+        if female is None or male is None:
+            return None
+        order = ("female", "male") if female.start() < male.start() else ("male", "female")
+        first = Atom("SEX", (order[0],), both.start, both.end)
+        second = Atom("SEX", (order[1],), both.start, both.end)
+        used = 2
+    elif len(parts) > 2 and len(middle) == 2 and isinstance(middle[0], Bnd) and sex(middle[1], 1):
+        last = sigs[2]
+        if not (len(last) == 2 and sex(last[0], 1) and respectively(last[1])):
+            return None
+        first, second, used = middle[1], last[0], 3
+    else:
+        return None
+    b2 = middle[0]
+    elements = (*parts[0].elements, first, Atom("COMMA", None, b2.start, b2.start), b2, second)
+    return Clause(elements, parts[0].start, parts[used - 1].end), used
+
+
 def _sex_between(elements, a: int, b: int) -> bool:
     """Only the cases' own words between the first case's bound and sex ('for', 'in')."""
     return all(_is_filler(e) for e in elements[a + 1 : b])
 
 
-def _merge_sex_cases(parts: list) -> list:
+def _merge_sex_cases(parts: list, text: str) -> list:
     """'QTc > 450 ms in males and > 470 ms in females', '<= 450 ms in males or <= 470 ms in
     females': a bound for the other sex after the connective is the second case of the
     measure before it, whichever connective joins them (see `_Assembler._sex_cases`)."""
@@ -1740,6 +1783,10 @@ def _merge_sex_cases(parts: list) -> list:
     k = 0
     while k + 1 < len(out):
         a, b = out[k], out[k + 1]
+        merged = _respectively(out[k : k + 3], text)
+        if merged is not None and _sex_shape(list(merged[0].elements)) is not None:
+            out[k : k + merged[1]] = [merged[0]]
+            continue
         if isinstance(a, Clause) and isinstance(b, Clause):
             tail = [e for e in b.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
             if len(tail) == 2:

@@ -1289,3 +1289,21 @@ def test_cases_for_each_sex_in_brackets_and_scores(text, female, male):
 
 def test_cases_in_brackets_after_no_measure_stay_unparsed():
     assert "(\u226513 for women, \u226515 for men)" in unparsed(parse("severe alcohol dependence (\u226513 for women, \u226515 for men)"))
+
+
+@pytest.mark.parametrize(
+    ("text", "female", "male"),
+    [
+        # NCT03863405 (Leaf): read as 'creatinine >= 1.5 (no unit) and ...', a woman at 1.45 mg/dL
+        # passed the exclusion; the sexes are taken in the order the text names them
+        ("Patients with impaired kidney functions (serum creatinine concentrations \u22651.5 and \u22651.4 mg/dL in males and females respectively).",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+        ("Serum creatinine \u22651.4 and \u22651.5 mg/dL in women and in men respectively",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+    ],
+)
+def test_bounds_for_each_sex_respectively(text, female, male):
+    tree = parse(text)
+    cases = [n for n in walk(tree) if isinstance(n, Conditional)]
+    assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
