@@ -303,6 +303,9 @@ class _Build(Transformer):
                 sig = sig[:1]  # '(serum glutamic oxaloacetic transaminase [SGOT])': a name and its abbreviation
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
+            if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type == "SEX" and len(sig[0].value) == 1:
+                # '> 450 ms (males)': a sex in brackets, read as the sex word it holds
+                return Atom("SEX", sig[0].value, items[0].start_pos, items[2].end_pos)
             at = [k for k, e in enumerate(inner.elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
             if len(at) == 4 and (_has(inner.elements, "SEMI") or _has(inner.elements, "COMMA")):
                 pairs = _sex_pairs(inner.elements, at)
@@ -1476,8 +1479,10 @@ class _Assembler:
             # 'hemoglobin >= 12 g/dL for women': a bound stated for one sex binds patients of
             # that sex only; it does not ask every patient to be of it
             prep = els[i - 1] if i > 0 else None
-            node = bounded.get(i - 2)
-            if node is None or len(els[i].value) != 1 or not (isinstance(prep, Atom) and str(prep.value) in ("for", "in", "among")):
+            node = bounded.get(i - 2) if isinstance(prep, Atom) and str(prep.value) in ("for", "in", "among") else None
+            if node is None and self.text[els[i].start : els[i].start + 1] in "([":
+                node = bounded.get(i - 1)  # '> 450 ms (males)'
+            if node is None or len(els[i].value) != 1:
                 continue
             at = next(k for k, f in enumerate(found) if f is node)
             sex = Sex(sexes=els[i].value, span=Span(start=els[i].start, end=els[i].end))
@@ -1693,7 +1698,12 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
     if m is None:
         return None
-    extra = [k for k in at[:-4] if k != m]
+    measure = elements[m]
+
+    def aside(e) -> bool:  # 'Corrected QT Interval (QTc)': the measure named again
+        return isinstance(e, Atom) and e.type == "ASIDE" and (e.value.type, e.value.value) == (measure.type, measure.value)
+
+    extra = [k for k in at[:-4] if k != m and not aside(elements[k])]
     words = all(
         (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
         for k in extra

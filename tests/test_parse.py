@@ -1219,9 +1219,26 @@ def test_one_sex_named_twice_is_no_case_split():
          (">", 470, "ms"), (">", 450, "ms")),
         ("Serum Creatinine <80 umol/L in females and <106 umol/L in males", ("<", 80, "umol/L"), ("<", 106, "umol/L")),
         ("Triglycerides > 150 mg/dL OR HDL <50 in females, <40 mg/dL in males", ("<", 50, "mg/dL"), ("<", 40, "mg/dL")),
+        # NCT03860194 (Leaf): the cases in brackets after the measure
+        ("Subject has lower handgrip strength (<26 kg in men; <18 kg in women) using dynamometer (CAMRY\u00ae, Zhongshan, Guangdong)",
+         ("<", 18, "kg"), ("<", 26, "kg")),
+        ("Subject has lower appendicular muscle mass index (AMMI) (<7 kg/m^2 in men; <5.7 kg/m^2 in women)",
+         ("<", Decimal("5.7"), "kg/m2"), ("<", 7, "kg/m2")),
+        # NCT corpus: a score's cases joined by 'and'
+        ("CHA2DS2VASc score \u22652 for male and \u22653 for female", (">=", 3, None), (">=", 2, None)),
+        # NCT03863405 (Leaf): read as 'creatinine >= 1.5 (no unit) and ...', a woman at 1.45 mg/dL
+        # passed the exclusion; the sexes are taken in the order the text names them
+        ("Patients with impaired kidney functions (serum creatinine concentrations \u22651.5 and \u22651.4 mg/dL in males and females respectively).",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+        ("Serum creatinine \u22651.4 and \u22651.5 mg/dL in women and in men respectively",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+        # NCT corpus lines: the sex in brackets after each bound
+        ("QTc values >440 ms (men) and >450 ms (women)", (">", 450, "ms"), (">", 440, "ms")),
+        ("Corrected QT Interval (QTc) >0.450 seconds (males) or >0.470 (females) or other active cardiac disease",
+         (">", Decimal("0.470"), "s"), (">", Decimal("0.450"), "s")),
     ],
 )
-def test_a_bound_for_each_sex_across_a_connective(text, female, male):
+def test_bounds_for_each_sex_in_real_lines(text, female, male):
     tree = parse(text)
     cases = [n for n in walk(tree) if isinstance(n, Conditional)]
     assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
@@ -1268,42 +1285,21 @@ def test_a_bound_for_one_sex_beside_other_requirements_stays_unknown():
     assert _hb_truth("Hemoglobin \u2265 12 g/dL for women", "female", 11, 1) is Truth.FALSE
 
 
-@pytest.mark.parametrize(
-    ("text", "female", "male"),
-    [
-        # NCT03860194 (Leaf): the cases in brackets after the measure
-        ("Subject has lower handgrip strength (<26 kg in men; <18 kg in women) using dynamometer (CAMRY\u00ae, Zhongshan, Guangdong)",
-         ("<", 18, "kg"), ("<", 26, "kg")),
-        ("Subject has lower appendicular muscle mass index (AMMI) (<7 kg/m^2 in men; <5.7 kg/m^2 in women)",
-         ("<", Decimal("5.7"), "kg/m2"), ("<", 7, "kg/m2")),
-        # NCT corpus: a score's cases joined by 'and'
-        ("CHA2DS2VASc score \u22652 for male and \u22653 for female", (">=", 3, None), (">=", 2, None)),
-    ],
-)
-def test_cases_for_each_sex_in_brackets_and_scores(text, female, male):
-    tree = parse(text)
-    cases = [n for n in walk(tree) if isinstance(n, Conditional)]
-    assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
-    assert strip_spans(parse(render(tree))) == strip_spans(tree)
-
-
 def test_cases_in_brackets_after_no_measure_stay_unparsed():
     assert "(\u226513 for women, \u226515 for men)" in unparsed(parse("severe alcohol dependence (\u226513 for women, \u226515 for men)"))
 
 
-@pytest.mark.parametrize(
-    ("text", "female", "male"),
-    [
-        # NCT03863405 (Leaf): read as 'creatinine >= 1.5 (no unit) and ...', a woman at 1.45 mg/dL
-        # passed the exclusion; the sexes are taken in the order the text names them
-        ("Patients with impaired kidney functions (serum creatinine concentrations \u22651.5 and \u22651.4 mg/dL in males and females respectively).",
-         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
-        ("Serum creatinine \u22651.4 and \u22651.5 mg/dL in women and in men respectively",
-         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
-    ],
-)
-def test_bounds_for_each_sex_respectively(text, female, male):
-    tree = parse(text)
-    cases = [n for n in walk(tree) if isinstance(n, Conditional)]
-    assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
-    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+def test_a_qtc_case_split_rules_out_by_the_patients_own_limit():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    tree = parse("QTc values >440 ms (men) and >450 ms (women)")
+
+    def truth(sex, qtc):
+        record = {"id": "p", "birth_date": "1970-01-01", "sex": sex, "observations": [{"loinc": "8636-3", "value": qtc, "unit": "ms", "date": "2026-05-01"}]}
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1), polarity=-1).truth
+
+    assert truth("female", 445) is Truth.FALSE
+    assert truth("male", 445) is Truth.TRUE
