@@ -1364,8 +1364,31 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     children = [_eval(item, ctx, polarity) for item in node.items]
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
         # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:
-        # each case excludes where its condition holds
+        # each case excludes where its condition holds; where every measure has cases of its
+        # own ('AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases'), each measure's
+        # split is one requirement
+        groups: dict[str, list[Truth]] = {}
+        for item, child in zip(node.items, children):
+            key = item.then.measure if isinstance(item.then, (Comparison, Range)) else ""
+            groups.setdefault(key, []).append(child.truth)
+        if len(groups) > 1 and "" not in groups and all(len(v) > 1 for v in groups.values()):
+            return _composite(node, all_of(any_of(v) for v in groups.values()), children)
         return _composite(node, any_of(c.truth for c in children), children)
+    if polarity < 0:
+        # a case split beside other requirements ('QTcF > 450 ms in males and > 470 ms in
+        # females and ...'): the cases of one measure rule out together, as above, and the
+        # split is one requirement among the others
+        cases: dict[str, list[Truth]] = {}
+        for item, child in zip(node.items, children):
+            if isinstance(item, Conditional) and isinstance(item.then, (Comparison, Range)):
+                cases.setdefault(item.then.measure, []).append(child.truth)
+        if any(len(v) > 1 for v in cases.values()):
+            truths = [
+                child.truth for item, child in zip(node.items, children)
+                if not (isinstance(item, Conditional) and isinstance(item.then, (Comparison, Range)) and len(cases[item.then.measure]) > 1)
+            ]
+            truths += [any_of(v) for v in cases.values() if len(v) > 1]
+            return _composite(node, all_of(truths), children)
     return _composite(node, all_of(c.truth for c in children), children)
 
 

@@ -46,6 +46,10 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "ng/dL", "ng/mL", "pg/mL", "mIU/mL", "mIU/L",
         # body temperature, viral loads
         "degC", "copies/mL",
+        # red cell indices, retinal and cervical lengths, exhaled carbon monoxide
+        "fL", "um", "mm", "ppm",
+        # gestational age; lung volumes
+        "weeks", "L",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""
