@@ -346,7 +346,7 @@ def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list
     if assumption:
         notes.append(assumption)
     starts = [_minus(anchor, d, None) for d in window.durations] if anchor is not None else [None]
-    if anchor is None or window.relation != "within" or any(s is None for s in starts):
+    if anchor is None or window.relation != "within" or not starts or any(s is None for s in starts):
         notes.append(f"the window of the {name} measurement could not be worked out")
         return [], False
     start = min(starts)

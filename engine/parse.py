@@ -17,12 +17,14 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
+from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
 from engine.lexicon import Tok, balance, tokenize
+from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     AllOf,
     AnyOf,
@@ -195,7 +197,7 @@ def _is_filler(el) -> bool:
 # The transformer
 
 
-class _Build(Transformer):
+class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursion
     def __init__(self, text: str, folded: str):
         super().__init__()
         self.text = text
@@ -1060,6 +1062,7 @@ class _Assembler:
     def qualifiers(self, els: list, indices: list[int]) -> tuple[Unparsed, ...]:
         out: list[Unparsed] = []
         run: list = []
+        last = -1
         for i in indices:
             e = els[i]
             if isinstance(e, Atom) and e.type == "UNPARSED_LIT":
@@ -1068,14 +1071,16 @@ class _Assembler:
                     run = []
                 out.append(self.literal(e))
                 continue
-            if run and els.index(run[-1]) != i - 1:
+            if run and last != i - 1:  # not els.index(run[-1]): quadratic in a long list
                 out.append(self.unparsed(run))
                 run = []
             run.append(e)
+            last = i
         if run:
             out.append(self.unparsed(run))
         return tuple(out)
 
+    @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
         start, end = _start(elements[0]), _end(elements[-1])
@@ -2078,9 +2083,23 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     folded = fold(text)
     toks = tokenize(folded)
-    if not toks:
+    if not toks or bracket_depth(t.type for t in toks) > MAX_BRACKETS:
         return _whole(text)
+    try:
+        node = _tree(text, folded, toks)
+    except RecursionError:  # a last guard: engine.limits bounds every nesting known
+        return _whole(text)
+    if node is None or tree_depth(node) > MAX_DEPTH:
+        return _whole(text)
+    return node
+
+
+def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
+    budget = TOKEN_BUDGET  # each retry parses every token again: past the budget, unparsed
     for _attempt in range(len(toks) + 1):
+        budget -= len(toks)
+        if budget < 0:
+            return None
         try:
             tree = parser().parse([_lark_token(t) for t in toks])
             break
@@ -2091,18 +2110,15 @@ def parse(text: str) -> Predicate:
             if idx is None:
                 idx = next((i for i, t in enumerate(toks) if t.type != "WORD" and t.type not in ("LPAR", "RPAR")), None)
             if idx is None:
-                return _whole(text)
+                return None
             toks[idx].type = "WORD"
             balance(toks)
     else:
-        return _whole(text)
+        return None
     try:
-        node = _Build(text, folded).transform(tree)
+        return _Build(text, folded).transform(tree)
     except VisitError as exc:
         raise exc.orig_exc from None
-    if node is None:
-        return _whole(text)
-    return node
 
 
 def _whole(text: str) -> Unparsed:

@@ -484,11 +484,21 @@ def _ucum_parser() -> Any:
     return get_ucum_parser()
 
 
+MAX_UNIT_LENGTH = 100  # characters; longer, a unit is not given to ucumvert or pint (their
+# parsers take time and stack that grow faster than the text; no real unit comes near it)
+
+
+def _not_too_long(unit: str) -> None:
+    if len(unit) > MAX_UNIT_LENGTH:
+        raise UnitError(f"unknown unit {unit[:40]!r}... ({len(unit):,} characters): longer than {MAX_UNIT_LENGTH}, not read")
+
+
 @functools.lru_cache(maxsize=1024)
 def _ucum_units(code: str) -> pint.Unit:
     from lark.exceptions import LarkError
     from ucumvert import UcumToPintStrTransformer, parse_ucum
 
+    _not_too_long(code)
     try:
         expression = UcumToPintStrTransformer().transform(parse_ucum(code, _ucum_parser()))
     except LarkError as exc:
@@ -552,6 +562,7 @@ def registry() -> Registry:
 def _pint_units(expression: str, unit: str) -> pint.Unit:
     import pint
 
+    _not_too_long(expression)
     try:
         parsed = registry().parse_expression(expression)
     except (pint.errors.PintError, SyntaxError, TypeError, ValueError) as exc:
