@@ -562,7 +562,7 @@ def registry() -> Registry:
 def _pint_units(expression: str, unit: str) -> pint.Unit:
     import pint
 
-    _not_too_long(expression)
+    _not_too_long(unit)  # the unit as written: its pint expression may be several times longer
     try:
         parsed = registry().parse_expression(expression)
     except (pint.errors.PintError, SyntaxError, TypeError, ValueError) as exc:
