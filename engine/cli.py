@@ -45,6 +45,7 @@ def _build() -> argparse.ArgumentParser:
     ps.add_argument("--format", choices=("table", "json", "html"), default="table")
     ps.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     ps.add_argument("--verbose", "-v", action="store_true", help="table: show every criterion, numbered as elig explain takes them")
+    ps.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes to screen the patients in (default 1); the result is the same")
 
     pe = sub.add_parser("explain", help="one criterion's tree, each node's verdict and reasons, for one patient")
     pe.add_argument("trial", metavar="TRIAL", help="a trial id among the trials given (default: the bundled library)")
@@ -59,6 +60,16 @@ def _build() -> argparse.ArgumentParser:
     pc.add_argument("paths", nargs="+", metavar="PATH")
     pc.add_argument("--format", choices=("text", "json"), default="text")
     return p
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a number of processes (1 or more): {text!r}")
+    return number
 
 
 def _date(text: str) -> date:
@@ -211,7 +222,9 @@ def _screen(args) -> int:
     from engine.screen import screen_files
 
     as_of = args.as_of or date.today()
-    result, problems = screen_files(args.patients, args.trials, as_of=as_of, open_world=args.open_world, progress=sys.stderr.isatty())
+    result, problems = screen_files(
+        args.patients, args.trials, as_of=as_of, open_world=args.open_world, progress=sys.stderr.isatty(), workers=args.workers
+    )
     for message in problems:  # one line each; the run goes on with the rest
         print(f"elig: {message}", file=sys.stderr)
     if result is None:  # every patient, or every trial, was bad: no result document at all

@@ -165,23 +165,47 @@ def match_record(
     Remembered per vocabulary: screening asks the same question of the same records at
     every leaf of every criterion (half the time of a warm screening before it was).
     """
+    matches = _matches_of(vocab, concept, exact_tests)
+    return _remembered(matches, vocab, concept, _kind_key(codings, text), codings, text, exact_tests)
+
+
+def _matches_of(vocab: Any, concept: Any, exact_tests: bool) -> dict[str, Any] | None:
+    """The remembered matches of one concept: record kind key -> the concept it fits."""
     try:
         memo = _MATCHES.setdefault(vocab, {})
     except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
-        return _match_record(vocab, concept, codings, text, exact_tests)
-    key = (concept.kind, concept.name, tuple(codings), text, exact_tests)
-    try:
-        return memo[key]
-    except KeyError:
-        pass
-    if len(memo) >= _MATCHES_MAX:
-        memo.clear()
-    found = memo[key] = _match_record(vocab, concept, codings, text, exact_tests)
+        return None
+    key = (concept.kind, concept.name, exact_tests)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = {}
     return found
 
 
-_MATCHES: WeakKeyDictionary[Any, dict[tuple, Any]] = WeakKeyDictionary()
-_MATCHES_MAX = 200_000  # entries per vocabulary; a population of records can be large
+def _kind_key(codings: Sequence[Coding], text: str | None) -> str:
+    """What a match depends on, as one string: its hash is computed once and kept, where a
+    tuple of pydantic Codings is hashed again, through Python, at every lookup (its fields
+    are exactly these, so two records have one key when their codings and text are equal)."""
+    return repr((tuple((c.system, c.code, c.display) for c in codings), text))
+
+
+def _remembered(
+    matches: dict[str, Any] | None, vocab: Any, concept: Any, key: str, codings: Sequence[Coding], text: str | None, exact_tests: bool
+) -> Any | None:
+    if matches is None:
+        return _match_record(vocab, concept, codings, text, exact_tests)
+    try:
+        return matches[key]
+    except KeyError:
+        pass
+    if len(matches) >= _MATCHES_MAX:
+        matches.clear()
+    found = matches[key] = _match_record(vocab, concept, codings, text, exact_tests)
+    return found
+
+
+_MATCHES: WeakKeyDictionary[Any, dict[tuple, dict[str, Any]]] = WeakKeyDictionary()
+_MATCHES_MAX = 50_000  # kinds of record per concept; a population of records can be large
 
 
 def _match_record(vocab: Any, concept: Any, codings: Sequence[Coding], text: str | None, exact_tests: bool) -> Any | None:
@@ -198,9 +222,90 @@ def _match_record(vocab: Any, concept: Any, codings: Sequence[Coding], text: str
     return None
 
 
+def record_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests: bool = False) -> tuple[Any | None, ...]:
+    """What `match_record` gives for each of `records` (a patient's observations, conditions,
+    ...), in their order.
+
+    Remembered per tuple of records, by identity (records are frozen and the entry holds the
+    tuple, so its id is not reused while remembered), and each kind of record (the same codes
+    and text: a lab measured a hundred times) is matched once. Screening one patient asks
+    this at every leaf of every criterion: matching each record there was half the time of
+    a warm screening (docs/performance.md).
+
+    >>> from engine.vocab import load_vocabulary
+    >>> vocab = load_vocabulary()
+    >>> anc = Observation(codings=(Coding(system="loinc", code="751-8"),))
+    >>> [m.name if m else None for m in record_matches(vocab, vocab.get("measure", "absolute neutrophil count"), (anc, Observation(text="weight")), exact_tests=True)]
+    ['absolute neutrophil count', None]
+    """
+    found = _kind_matches(vocab, concept, records, exact_tests)
+    if found[2] is None:
+        by_kind = found[1]
+        found[2] = tuple(by_kind[i] for i in _records_entry(records)[0])
+    return found[2]
+
+
+def record_kinds(records: tuple[Any, ...]) -> tuple[int, ...]:
+    """Each record's kind (records with the same codes and text are one kind), numbered in
+    the order the kinds first appear."""
+    return _records_entry(records)[0]
+
+
+def kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests: bool = False) -> tuple[Any | None, ...]:
+    """What `match_record` gives for each kind of record (`record_kinds`) among `records`."""
+    return _kind_matches(vocab, concept, records, exact_tests)[1]
+
+
+def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:
+    _, memo = _records_entry(records)
+    key = (id(vocab), concept.kind, concept.name, exact_tests)
+    found = memo.get(key)
+    if found is None or found[0] is not vocab:
+        matches = _matches_of(vocab, concept, exact_tests)
+        by_kind = []
+        for kind, codings, text in memo[None]:
+            match = matches.get(kind, _NOT_YET) if matches is not None else _NOT_YET
+            if match is _NOT_YET:
+                match = _remembered(matches, vocab, concept, kind, codings, text, exact_tests)
+            by_kind.append(match)
+        found = memo[key] = [vocab, tuple(by_kind), None, None]  # by record, and those matched: made when asked
+    return found
+
+
+def _records_entry(records: tuple[Any, ...]) -> tuple[tuple[int, ...], dict]:
+    entry = _BY_RECORDS.get(id(records))
+    if entry is None or entry[0] is not records:
+        if len(_BY_RECORDS) >= _BY_RECORDS_MAX:
+            _BY_RECORDS.clear()
+        kinds: dict[str, tuple[str, tuple[Coding, ...], str | None]] = {}
+        numbers: dict[str, int] = {}
+        index = []
+        for r in records:
+            key = _kind_key(r.codings, r.text)
+            if key not in numbers:
+                numbers[key] = len(numbers)
+                kinds[key] = (key, r.codings, r.text)
+            index.append(numbers[key])
+        entry = _BY_RECORDS[id(records)] = (records, tuple(index), {None: tuple(kinds.values())})
+    return entry[1], entry[2]
+
+
+_NOT_YET = object()
+
+# records tuple id -> (the tuple, each record's kind, {None: the kinds, concept key -> [vocab,
+# matches by kind, matches by record, the records matched]})
+_BY_RECORDS: dict[int, tuple[tuple[Any, ...], tuple[int, ...], dict]] = {}
+_BY_RECORDS_MAX = 64  # patients (and the record subsets an exception sets aside) at once
+
+
 def observations_of(vocab: Any, concept: Any, patient: Patient) -> list[Observation]:
     """Every observation of `concept` (or a narrower measure) in the record."""
-    return [o for o in patient.observations if match_record(vocab, concept, o.codings, o.text, exact_tests=True)]
+    records = patient.observations
+    found = _kind_matches(vocab, concept, records, True)
+    if found[3] is None:
+        by_kind = found[1]
+        found[3] = tuple(o for o, kind in zip(records, _records_entry(records)[0]) if by_kind[kind])
+    return list(found[3])
 
 
 def latest(observations: Iterable[Observation], as_of: date) -> tuple[list[Observation], int, int]:

@@ -67,18 +67,22 @@ def _labs(patient: Patient, as_of: date, vocab: Any) -> tuple[LabValue, ...]:
     if not patient.observations:
         return ()
     # records share codes (a lab measured a hundred times): match each kind of record once
-    kinds: dict[tuple, list] = {}
-    for obs in patient.observations:
-        kinds.setdefault((obs.codings, obs.text), []).append(obs)
+    # (derive.record_kinds, numbered as they first appear), from derive's per-patient memo
+    records = patient.observations
+    kind_of = derive.record_kinds(records)
+    kinds: list[list] = [[] for _ in range(max(kind_of) + 1)]
+    for obs, kind in zip(records, kind_of):
+        kinds[kind].append(obs)
+    kind_by_id = {id(obs): kind for obs, kind in zip(records, kind_of)}
     out: dict[str, LabValue] = {}
     for concept in vocab.concepts("measure"):
-        matched = {key: derive.match_record(vocab, concept, *key, exact_tests=True) for key in kinds}
-        found, _, _ = derive.latest([o for key, narrow in matched.items() if narrow for o in kinds[key]], as_of)
+        matched = derive.kind_matches(vocab, concept, records, exact_tests=True)
+        found, _, _ = derive.latest([o for kind, narrow in enumerate(matched) if narrow for o in kinds[kind]], as_of)
         if not found:
             continue
         obs = found[0]
         # a broad measure matched through a narrower one is listed under the narrower name
-        name = matched[(obs.codings, obs.text)].name
+        name = matched[kind_by_id[id(obs)]].name
         shown = obs.value_text or (obs.value_code.display or obs.value_code.code if obs.value_code else None)
         value = json_number(obs.value) if obs.value is not None else None
         out.setdefault(name, LabValue(name=name, value=value, unit=obs.unit, text=shown, date=obs.date))

@@ -29,6 +29,11 @@ class Ticker:
             if self._bar is not None:
                 self._bar.advance(self._task)
 
+    def step(self, count: int) -> None:
+        """Advance by `count` steps done elsewhere (in another process)."""
+        if self._bar is not None:
+            self._bar.advance(self._task, count)
+
 
 @contextmanager
 def progress_bar(label: str, total: int, *, enabled: bool, console: Any = None) -> Iterator[Ticker]:

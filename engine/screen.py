@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -139,8 +139,12 @@ def _status(truth: Truth, section: str) -> Status:
 
 def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
     """The reasons (or missing data) of an Outcome tree, once each, deciding ones first."""
+    return _flatten_nodes(_deciding_first(outcome), field)
+
+
+def _flatten_nodes(nodes: list[Outcome], field: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
-    for o in _deciding_first(outcome):
+    for o in nodes:
         for item in getattr(o, field):
             seen.setdefault(item, None)
     return tuple(seen)
@@ -149,7 +153,7 @@ def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
 _CONNECTIVES = frozenset({"all_of", "any_of", "each"})
 
 
-def _deciding_first(outcome: Outcome):
+def _deciding_first(outcome: Outcome) -> list[Outcome]:
     """Every node of an Outcome tree, parents before children, each subtree together; among
     the operands of and/or those with the connective's own truth (the FALSE one of a false
     AND, the TRUE one of a true OR, the UNKNOWN ones of an unknown either) come first, so a
@@ -157,21 +161,34 @@ def _deciding_first(outcome: Outcome):
     exception's own reasons ('the excepted X does not apply') qualify its main part and
     follow it, so the event comes before what it is excepted from; a conditional's ('applies:
     its condition holds') follow the part that decides it: its condition where that does
-    not hold, else what it requires."""
+    not hold, else what it requires.
+
+    A list, built by one recursive walk: nested generators passed every node up through each
+    level above it, 7 % of a warm screening."""
+    out: list[Outcome] = []
+    _deciding_walk(outcome, out)
+    return out
+
+
+def _deciding_walk(outcome: Outcome, out: list[Outcome]) -> None:
     children = outcome.children
+    if not children:
+        out.append(outcome)
+        return
     if outcome.kind in ("exception", "conditional") and len(children) == 2:
         first, second = children
         if outcome.kind == "conditional" and first.truth is not Truth.FALSE:
             first, second = second, first
-        yield from _deciding_first(first)
-        yield outcome
-        yield from _deciding_first(second)
+        _deciding_walk(first, out)
+        out.append(outcome)
+        _deciding_walk(second, out)
         return
-    yield outcome
+    out.append(outcome)
     if outcome.kind in _CONNECTIVES:
-        children = sorted(children, key=lambda c: c.truth is not outcome.truth)
+        truth = outcome.truth
+        children = sorted(children, key=lambda c: c.truth is not truth)
     for child in children:
-        yield from _deciding_first(child)
+        _deciding_walk(child, out)
 
 
 _NEGATION = re.compile(
@@ -219,7 +236,7 @@ def _restrictive_after_a_list(tree: Predicate):
     """Restrictive clauses not understood left on a term which is not the first of its list:
     where they were left says nothing of how far back they reach."""
     for node in walk(tree):
-        if not isinstance(node, (AllOf, AnyOf)):
+        if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
             if isinstance(item, Qualified):
@@ -274,7 +291,7 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
 # 'Patients with HIV must have CD4 count >= 200/uL': a requirement of those with X only.
 _SUBJECT_WITH = re.compile(
     r"^\W*(?:(?:all|any)\s+)?(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|females?|males?|children)"
-    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b",
+    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?(?:\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b|:\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -286,6 +303,10 @@ _SUBJECT_FOR = re.compile(
 )
 _MODAL = re.compile(r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are|were)\s+required)\b", re.IGNORECASE)
 _EVENT_NODES = (Condition, Medication, Procedure)
+# 'patients with Psoriasis and Patients with A topic dermatitis': two groups, either of which
+# the trial takes (or excludes), not one group with both
+_WHO = r"(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|children)"
+_GROUPS = re.compile(rf"\b{_WHO}\s+(?:with|who)\b.*?\band\s+(?:all\s+|any\s+)?{_WHO}\s+(?:with|who)\b", re.IGNORECASE | re.DOTALL)
 
 
 def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None:
@@ -294,6 +315,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     individuals and female individuals of childbearing potential ... must agree to use
     contraception' asks nothing of sex. None when the reading shows a condition, or the
     criterion has neither shape."""
+    if _GROUPS.search(criterion.text) and any(isinstance(n, (AllOf, Each)) for n in walk(tree)):
+        return "it names groups of patients ('patients with X and patients with Y'), which may be alternatives"
     if criterion.section != "inclusion":
         return None
     nodes = list(walk(tree))
@@ -304,9 +327,28 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     modal = _MODAL.search(criterion.text)
     if modal is not None and any(isinstance(n, _EVENT_NODES) and n.span.end <= modal.start() for n in nodes):
         return "what comes before its 'must' may say whom it is for ('Breast cancer … must have failed …')"
+    if modal is not None and _sex_as_subject(nodes, modal.start()):
+        return "it asks something of one sex only ('Female patients must be postmenopausal'), which the reading does not show"
+    if _sex_besides_both(nodes):
+        return "it takes both sexes, so the sex it also names may say whom a part is for ('Women and Men (Women premenopausal)')"
     if any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
         return "it is a contraception requirement: the sexes and methods it names say whom it is for and what counts, not whom the trial takes"
     return None
+
+
+def _sex_as_subject(nodes: list, modal: int) -> bool:
+    """A sex named before the 'must' and a requirement after it: 'Female patients must be
+    postmenopausal' asks nothing of men, in a trial that takes both."""
+    before = any(isinstance(n, Sex) and n.span.end <= modal for n in nodes)
+    after = any(not isinstance(n, (Sex, AllOf, AnyOf, Each)) and n.span.start >= modal for n in nodes)
+    return before and after
+
+
+def _sex_besides_both(nodes: list) -> bool:
+    """'Women and Men (Women premenopausal)': a reading that takes either sex and also
+    requires one."""
+    sexes = [n for n in nodes if isinstance(n, Sex)]
+    return any(len(set(n.sexes)) == 2 for n in sexes) and any(len(set(n.sexes)) == 1 for n in sexes)
 
 
 def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:
@@ -333,6 +375,7 @@ class _Prepared:
     subject: str | None
     cut: str | None  # how the text ends when it is cut off ('...', 'or'): what is missing could change the verdict
     children: tuple[_Prepared, ...]
+    defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -362,7 +405,51 @@ def _prepare(criterion: Criterion) -> _Prepared:
     reversal = None if curated else _reversal_piece(own) or _inclusion_voice(own, criterion)
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
-    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)
+    defined = () if curated else _defined_in_brackets(own, criterion.text)
+    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined)
+
+
+# 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
+# in brackets says what the diagnosis means. A record may show the diagnosis without the
+# value or the value without the diagnosis, and which of them the trial goes by is not said.
+_OPEN_DEFINITION = re.compile(r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?")
+_BOUNDS = (Comparison, Range)
+
+
+def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
+    """The spans of the 'diagnosis and its bound' pairs of a tree: an AllOf of a condition
+    and bounds, the bounds in brackets right after the condition."""
+    found = []
+    for node in walk(tree):
+        if not isinstance(node, AllOf) or len(node.items) != 2:
+            continue
+        conditions = [i for i in node.items if isinstance(i, Condition)]
+        bounds = [i for i in node.items if _bound_like(i)]
+        if len(conditions) != 1 or len(bounds) != 1:
+            continue
+        condition, bound = conditions[0], bounds[0]
+        start = min(n.span.start for n in walk(bound) if isinstance(n, _BOUNDS))
+        if condition.span.end <= start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, start):
+            found.append(node.span)
+    return tuple(found)
+
+
+def _bound_like(node: Predicate) -> bool:
+    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed))]
+    return bool(leaves) and all(isinstance(n, _BOUNDS) and getattr(n, "measure", "") != "age" for n in leaves)
+
+
+def _defined_not_both(outcome: Outcome, spans: tuple[Span, ...]) -> bool:
+    """A diagnosis and its bracketed definition read together are false, but the definition
+    is met (or not known) and only the diagnosis is not on record: the definition may be
+    what the trial goes by. (A definition not met decides: that is what the words mean.)"""
+    stack = [outcome]
+    while stack:
+        o = stack.pop()
+        if o.kind == "all_of" and o.span in spans and o.truth is Truth.FALSE and any(c.kind != "condition" and c.truth is not Truth.FALSE for c in o.children):
+            return True
+        stack.extend(o.children)
+    return False
 
 
 def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
@@ -373,13 +460,25 @@ def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
         return hit[1]
     if len(_PREPARED) >= _PREPARED_MAX:
         _PREPARED.clear()
-    prepared = tuple(_prepare(c) for c in trial.criteria)
+        _SAME.clear()
+    prepared = tuple(_same(c) for c in trial.criteria)
     _PREPARED[id(trial)] = (trial, prepared)
+    return prepared
+
+
+def _same(criterion: Criterion) -> _Prepared:
+    """One prepared criterion for all equal criteria (same section, text, sub-items, curated
+    form, origin and note: one in eleven of the corpus, 'Pregnancy' in 42 trials), so that
+    screening one patient judges it once (`screen_trial`'s memo)."""
+    prepared = _SAME.get(criterion)
+    if prepared is None:
+        prepared = _SAME[criterion] = _prepare(criterion)
     return prepared
 
 
 _PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...]]] = {}
 _PREPARED_MAX = 20_000
+_SAME: dict[Criterion, _Prepared] = {}
 
 
 def prepare_trials(trials: list[Trial]) -> None:
@@ -411,6 +510,12 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
     outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
     outcome = _reversal_not_understood(outcome, prepared.reversal)
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
+    if prepared.defined and outcome.truth is not Truth.UNKNOWN and _defined_not_both(outcome, prepared.defined):
+        reason = (
+            "a diagnosis with its definition in brackets ('Anemia (hemoglobin < 10 g/dL)'): the definition is met or "
+            f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
         reason = f"the text is cut off ('{prepared.cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
         outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
@@ -431,16 +536,28 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
         return _healthy_volunteers(criterion)
     outcome = _judge(prepared, patient, as_of=as_of, open_world=open_world)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
+    order = _deciding_first(outcome)
     return CriterionResult(
         section=criterion.section,
         text=criterion.text,
         status=_status(outcome.truth, criterion.section),
-        reasons=_flatten(outcome, "reasons"),
-        missing=_flatten(outcome, "missing"),
+        reasons=_flatten_nodes(order, "reasons"),
+        missing=_flatten_nodes(order, "missing"),
         children=children,
         canonical=prepared.canonical,
         curated=criterion.canonical is not None,
     )
+
+
+def _judged(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool, judged: dict | None) -> CriterionResult:
+    if judged is None:
+        return _criterion(prepared, patient, as_of=as_of, open_world=open_world)
+    hit = judged.get(id(prepared))
+    if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
+        return hit[1]
+    result = _criterion(prepared, patient, as_of=as_of, open_world=open_world)
+    judged[id(prepared)] = (prepared, result)
+    return result
 
 
 # A heading that introduces a list in which one item (or a few) is enough: 'One of the
@@ -452,6 +569,9 @@ _ANY_LIST = re.compile(
 )
 _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+# 'Postmenopausal ... is defined as:', 'Women are considered non-childbearing if they:',
+# 'Regardless of prior HRT or hysterectomy:': the items are ways to meet one definition
+_DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
 
 
 # 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
@@ -473,6 +593,8 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+    if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
+        return "partial"
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
@@ -501,6 +623,18 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
     return capped
 
 
+def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
+    """In a trial that takes both sexes, an inclusion that names the other sex ('women age
+    >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
+    of several alternatives: it cannot rule the patient out."""
+    if result.status != "fail" or prepared.own is None or prepared.criterion.section != "inclusion" or patient.sex not in ("female", "male"):
+        return result
+    if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
+        return result
+    reason = "the trial takes both sexes, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
+    return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+
+
 NO_INCLUSION = "(the record gives no inclusion criteria)"
 
 
@@ -514,8 +648,15 @@ def _no_inclusion(trial: Trial) -> list[CriterionResult]:
     return [CriterionResult(section="inclusion", text=NO_INCLUSION, status="unknown", reasons=(reason,), canonical=NO_INCLUSION)]
 
 
-def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False) -> TrialResult:
-    results = _cap_flat_lists(trial.criteria, [_criterion(c, patient, as_of=as_of, open_world=open_world) for c in _prepared(trial)])
+def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False, judged: dict | None = None) -> TrialResult:
+    """One patient against one trial. `judged`, kept by the caller for one patient, as_of
+    and open_world, remembers the result of each prepared criterion, so a criterion that
+    several trials share is judged once; what depends on the trial (the flat-list, other-sex
+    and no-inclusion caps) is applied afterwards, on each trial's own list."""
+    prepared = _prepared(trial)
+    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared])
+    if trial.sex == "ALL":
+        results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
@@ -540,7 +681,13 @@ _RANK = {"eligible": 0, "unknown": 1, "ineligible": 2}
 
 
 def screen(
-    patients: list[Patient] | Patient, trials: list[Trial], *, as_of: date | None = None, open_world: bool = False, progress: bool = False
+    patients: list[Patient] | Patient,
+    trials: list[Trial],
+    *,
+    as_of: date | None = None,
+    open_world: bool = False,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> ScreenResult:
     """Screen every patient against every trial.
 
@@ -550,6 +697,8 @@ def screen(
         as_of: the screening date for ages and time windows; default today.
         open_world: history the record does not show is unknown rather than absent.
         progress: a progress bar on stderr for a long run (the CLI asks on a terminal).
+        workers: processes to screen the patients in (default and 1: this process). The
+            result is the same, in the same order, whatever the number.
 
     Returns:
         A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
@@ -568,21 +717,102 @@ def screen(
         patients = [patients]
     as_of = as_of or date.today()
     prepare_trials(trials)
-    out = []
+    chunks = _chunks(len(patients), workers or 1)
     with progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
-        for patient in patients:
-            results = [screen_trial(patient, t, as_of=as_of, open_world=open_world) for t in advance.each(trials)]
-            results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
-            out.append(
-                PatientResult(
-                    patient_id=patient.id,
-                    trials=tuple(results),
-                    source=patient.source,
-                    summary=summarize(patient, as_of),
-                    collect_next=collect_next(results),
-                )
-            )
+        if len(chunks) < 2:
+            out = [_screen_patient(patient, trials, advance.each(trials), as_of=as_of, open_world=open_world) for patient in patients]
+        else:
+            out = _screen_in_processes(patients, trials, chunks, workers or 1, advance, as_of=as_of, open_world=open_world)
     return ScreenResult(as_of=as_of, open_world=open_world, patients=tuple(out))
+
+
+def _screen_patient(patient: Patient, trials: list[Trial], each, *, as_of: date, open_world: bool) -> PatientResult:
+    judged: dict = {}  # for this patient, as_of and open_world only
+    results = [screen_trial(patient, t, as_of=as_of, open_world=open_world, judged=judged) for t in each]
+    results.sort(key=lambda r: (_RANK[r.status], r.unknown if r.status == "unknown" else 0, r.trial_id))
+    return PatientResult(
+        patient_id=patient.id,
+        trials=tuple(results),
+        source=patient.source,
+        summary=summarize(patient, as_of),
+        collect_next=collect_next(results),
+    )
+
+
+_PER_WORKER = 8  # chunks of patients per process: small enough to balance, large enough to pay
+
+
+def _chunks(patients: int, workers: int) -> list[range]:
+    """Consecutive runs of patient numbers, several per process; one run (no processes)
+    when there is one process or one patient."""
+    if workers <= 1 or patients < 2:
+        return [range(patients)]
+    size = max(1, -(-patients // (workers * _PER_WORKER)))
+    return [range(i, min(i + size, patients)) for i in range(0, patients, size)]
+
+
+def _screen_in_processes(patients, trials, chunks, workers, advance, *, as_of: date, open_world: bool) -> list[PatientResult]:
+    """The patients screened in a pool of processes, a run of them per task, and the results
+    put back in the patients' order. Each process is given the patients and the trials once
+    (a forked one inherits them, trials already prepared; a spawned one prepares them from
+    the parse cache)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(workers, len(chunks)), initializer=_worker_start, initargs=(patients, trials, as_of, open_world)) as pool:
+        futures = [pool.submit(_worker_screen, chunk.start, chunk.stop) for chunk in chunks]  # before a bar's thread starts
+        out: list[PatientResult] = []
+        for future in futures:
+            results = future.result()
+            advance.step(len(results) * len(trials))
+            out += results
+    return out
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _worker_start(patients: list[Patient], trials: list[Trial], as_of: date, open_world: bool) -> None:
+    prepare_trials(trials)
+    _WORKER.update(patients=patients, trials=trials, as_of=as_of, open_world=open_world)
+
+
+def _worker_screen(start: int, stop: int) -> list[PatientResult]:
+    patients, trials = _WORKER["patients"], _WORKER["trials"]
+    as_of, open_world = _WORKER["as_of"], _WORKER["open_world"]
+    return [_screen_patient(p, trials, trials, as_of=as_of, open_world=open_world) for p in patients[start:stop]]  # type: ignore[index, arg-type]
+
+
+def verdict_digests(result: ScreenResult) -> dict[str, dict[str, str]]:
+    """A short digest of every verdict in a screening, to show that a change of code (a
+    cache, a faster walk, processes) changed none: patient id -> trial id -> digest of the
+    trial's status and every criterion's status, reasons, missing data and sub-items (not
+    the trial file's path), and under the key '' the patient's summary, the trials' order
+    and what to collect next.
+
+    >>> from engine.trials import Criterion, Trial
+    >>> trial = Trial(trial_id="T1", title="t", source="-", criteria=(Criterion(section="inclusion", text="age >= 18 years"),))
+    >>> digests = verdict_digests(screen([Patient(id="p")], [trial], as_of=date(2026, 6, 1)))
+    >>> sorted(digests["p"]), len(digests["p"]["T1"])
+    (['', 'T1'], 24)
+    """
+    import hashlib
+    import json
+
+    def digest(value: object) -> str:
+        return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=12).hexdigest()
+
+    out: dict[str, dict[str, str]] = {}
+    for patient in result.patients:
+        entry = {trial.trial_id: digest(trial.model_dump(mode="json", exclude={"source"})) for trial in patient.trials}
+        entry[""] = digest(
+            {
+                "summary": patient.summary.model_dump(mode="json") if patient.summary else None,
+                "collect_next": [c.model_dump(mode="json") for c in patient.collect_next],
+                "order": [t.trial_id for t in patient.trials],
+            }
+        )
+        out[patient.patient_id] = entry
+    return out
 
 
 def bundled_trials_dir() -> Path:
@@ -592,7 +822,13 @@ def bundled_trials_dir() -> Path:
 
 
 def screen_files(
-    patient_paths: list[str], trial_paths: list[str] | None, *, as_of: date, open_world: bool, progress: bool = False
+    patient_paths: list[str],
+    trial_paths: list[str] | None,
+    *,
+    as_of: date,
+    open_world: bool,
+    progress: bool = False,
+    workers: int | None = None,
 ) -> tuple[ScreenResult | None, list[str]]:
     """The CLI's screening: load, check ids, screen, going on past bad inputs.
 
@@ -612,7 +848,7 @@ def screen_files(
     trials = load_trial_files(trial_paths, on_error=skip, problems=problems)
     if not patients or not trials:
         return None, problems
-    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress), problems
+    return screen(patients, trials, as_of=as_of, open_world=open_world, progress=progress, workers=workers), problems
 
 
 def load_trial_files(trial_paths: list[str] | None, *, on_error=None, problems: list[str] | None = None) -> list[Trial]:

@@ -11,7 +11,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/* from the current parser")
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/* and the verdict digests (tests/fixtures/screen_synthetic_digests.json) from the current code")
 
 
 @pytest.fixture

@@ -198,9 +198,10 @@ def _trials(shared: Path | None) -> list:
 
 
 def _forget() -> None:
-    """Nothing remembered in the process: trees, prepared trials, record matches."""
+    """Nothing remembered in the process: trees, prepared trials and criteria, record matches."""
     screening._parsed.cache_clear()
     screening._PREPARED.clear()
+    screening._SAME.clear()
     cache._STORES.clear()
     import engine.derive
 
@@ -241,16 +242,46 @@ def _reference_criterion(criterion, patient, as_of):
     if criterion.canonical is None:
         outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own) or screening._inclusion_voice(own, criterion))
         outcome = screening._subject_read_as_requirement(outcome, screening._subject_as_requirement(own, criterion))
+        cut = screening._cut_off(criterion)
+        if cut and outcome.truth is not engine.Truth.UNKNOWN:
+            reason = f"the text is cut off ('{cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
+            outcome = outcome.model_copy(update={"truth": engine.Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
     return screening.CriterionResult(
         section=criterion.section,
         text=criterion.text,
         status=screening._status(outcome.truth, criterion.section),
-        reasons=screening._flatten(outcome, "reasons"),
-        missing=screening._flatten(outcome, "missing"),
+        reasons=_reference_flatten(outcome, "reasons"),
+        missing=_reference_flatten(outcome, "missing"),
         children=tuple(_reference_criterion(c, patient, as_of) for c in criterion.children),
         canonical=render(own),
         curated=criterion.canonical is not None,
     )
+
+
+def _reference_flatten(outcome, field: str) -> tuple[str, ...]:
+    """screen._flatten as first written (nested generators), to check the faster walk."""
+    seen: dict[str, None] = {}
+    for o in _reference_deciding_first(outcome):
+        for item in getattr(o, field):
+            seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def _reference_deciding_first(outcome):
+    children = outcome.children
+    if outcome.kind in ("exception", "conditional") and len(children) == 2:
+        first, second = children
+        if outcome.kind == "conditional" and first.truth is not engine.Truth.FALSE:
+            first, second = second, first
+        yield from _reference_deciding_first(first)
+        yield outcome
+        yield from _reference_deciding_first(second)
+        return
+    yield outcome
+    if outcome.kind in screening._CONNECTIVES:
+        children = sorted(children, key=lambda c: c.truth is not outcome.truth)
+    for child in children:
+        yield from _reference_deciding_first(child)
 
 
 def _reference_tree(own, criterion):

@@ -215,6 +215,19 @@ def test_screen_json_shape(examples_json):
     assert all(len(p["trials"]) == len(engine.load_trials(BUNDLED)) for p in examples_json["patients"])
 
 
+def test_screen_workers_give_the_same_document(capsys, examples_json):
+    rc, out, err = run(capsys, "screen", EXAMPLES, "--workers", "2", "--format", "json", "--as-of", AS_OF)
+    assert (rc, err) == (0, "")
+    assert json.loads(out) == examples_json
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_screen_workers_must_be_a_number_of_processes(capsys, workers):
+    rc, out, err = run(capsys, "screen", EXAMPLES, "--workers", workers)
+    assert rc == 2 and out == ""
+    assert "--workers" in err and "not a number of processes" in err and len(err.strip().splitlines()) == 1
+
+
 def test_screen_json_is_exactly_one_document(capsys):
     rc, out, err = run(capsys, "screen", EXAMPLES / "case_report_sezary.json", "--format", "json", "--as-of", AS_OF)
     assert (rc, err) == (0, "")

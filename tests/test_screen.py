@@ -9,6 +9,7 @@ a comma list of separate items must all hold in an inclusion and excludes on any
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -340,8 +341,10 @@ def test_the_comma_list_is_read_as_separate_items():
     ("conditions", "inclusion", "exclusion"),
     [
         ([], "fail", "pass"),
-        ([HEP_B], "fail", "fail"),  # inclusion needs all three; exclusion excludes on any one
-        ([HIV, HEP_B], "fail", "fail"),
+        # an inclusion's list of conditions may mean all or any: it holds with all, fails with
+        # none, and is unknown between; an exclusion excludes on any one
+        ([HEP_B], "unknown", "fail"),
+        ([HIV, HEP_B], "unknown", "fail"),
         ([HIV, HEP_B, HEP_C], "pass", "fail"),
     ],
 )
@@ -350,6 +353,32 @@ def test_each_reads_as_all_for_inclusion_and_any_for_exclusion(conditions, inclu
     inc, exc = result.criteria
     assert (inc.section, inc.status) == ("inclusion", inclusion), inc.reasons
     assert (exc.section, exc.status) == ("exclusion", exclusion), exc.reasons
+
+
+def test_a_list_of_measures_is_still_all_of_them(tmp_path):
+    """Bounds listed apart are each required ('Hemoglobin >= 9 g/dL, platelets >= 100,000/uL'):
+    only a list of events, or one ending in an 'or', may be alternatives."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "Hemoglobin >= 9 g/dL, platelets >= 100,000/uL"\n'
+    )
+    result = engine.screen([patient(observations=[hemoglobin(12), platelets(50)])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "fail"
+
+
+def test_a_list_ending_in_or_may_be_alternatives(tmp_path):
+    """NCT03861546: 'documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of
+    >100' was read as A1c and (glucose or FBG), failing a patient whose FBG alone qualifies."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of >100"\n'
+    )
+    a1c = {"name": "hemoglobin A1c", "loinc": "4548-4", "value": 5.2, "unit": "%", "date": "2026-05-20"}
+    fbg = {"name": "fasting glucose", "loinc": "1558-6", "value": 120, "unit": "mg/dL", "date": "2026-05-20"}
+    result = engine.screen([patient(observations=[a1c, fbg])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "unknown"
 
 
 def test_each_in_the_open_world():
@@ -463,6 +492,24 @@ def test_nested_items_of_a_one_of_heading_are_not_capped():
     assert not any("may be one item" in r for c in heading.children for r in c.reasons)
 
 
+@pytest.mark.parametrize(
+    ("heading", "items"),
+    [
+        # NCT05332561: 'Chemotherapy-induced menopause' ruled out every patient without it
+        ("Postmenopausal or evidence of non-childbearing status is defined as :", ["Chemotherapy-induced menopause", "Female patients with age >= 60 years"]),
+        # NCT04584255: a woman of 22 was ruled out by '>= 45 years of age'
+        ("Women are considered non-childbearing (by other than medical reasons) if they:", ["are >= 45 years of age and without menses for >1 year"]),
+        # NCT00004205 (legacy PDQ record)
+        ("Regardless of prior hormonal replacement therapy (HRT) or hysterectomy:", ["Bilateral oophorectomy and any age"]),
+    ],
+)
+def test_items_after_a_definition_heading_cannot_rule_out_alone(heading, items):
+    result = _screen_trial(patient(birth_date="2004-02-13"), _flat("inclusion", heading, items))
+    found = [criterion(result, text) for text in items]
+    assert all(c.status == "unknown" for c in found), [c.reasons for c in found]
+    assert any("may be one item of the list under" in c.reasons[0] for c in found)
+
+
 def test_items_after_an_all_of_inclusion_heading_still_rule_out():
     result = _screen_trial(patient(), _flat("inclusion", "Patients must meet all of the following:", TUMORS))
     assert result.status == "ineligible"
@@ -519,3 +566,60 @@ def test_a_criterion_cut_off_decides_nothing(text):
     [c] = engine.screen([patient(sex="male")], [t], as_of=AS_OF).patients[0].trials[0].criteria
     assert c.status == "unknown"
     assert "cut off" in c.reasons[0] or "participants…" in c.reasons[0]
+
+
+# ---------------------------------------------------------------- processes and fingerprints
+
+
+def _population(count: int, seed: int = 11):
+    from engine.synth import population
+
+    return [engine.load_patient(b) for b in population(seed, count, as_of=AS_OF)]
+
+
+def _bundled():
+    from engine.screen import bundled_trials_dir, load_trial_files
+
+    return load_trial_files([str(bundled_trials_dir())])
+
+
+def test_screening_in_processes_gives_the_same_result_in_the_same_order():
+    patients, trials = _population(40), _bundled()
+    serial = engine.screen(patients, trials, as_of=AS_OF).model_dump(mode="json")
+    parallel = engine.screen(patients, trials, as_of=AS_OF, workers=2).model_dump(mode="json")
+    assert [p["patient_id"] for p in parallel["patients"]] == [p.id for p in patients]
+    assert parallel == serial
+
+
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_a_few_patients_in_processes(workers):
+    patients, trials = _population(3, seed=12), _bundled()
+    serial = engine.screen(patients, trials, as_of=AS_OF)
+    assert engine.screen(patients, trials, as_of=AS_OF, workers=workers) == serial
+    assert engine.screen(patients[:1], trials, as_of=AS_OF, workers=workers) == engine.screen(patients[:1], trials, as_of=AS_OF)
+
+
+DIGESTS = Path(__file__).parent / "fixtures" / "screen_synthetic_digests.json"
+DIGEST_PATIENTS = 300
+
+
+def test_verdicts_of_synthetic_patients_are_unchanged(update_goldens):
+    """Every verdict (status, reasons, missing data) of 300 seeded synthetic patients x the
+    bundled trials, as digests: caches, faster walks and processes must change none. A change
+    that means to change verdicts (the parser, the vocabulary, a new cap) refreshes the file
+    with `pytest --update-goldens tests/test_screen.py`, and the diff shows how many changed."""
+    from engine.screen import verdict_digests
+
+    got = verdict_digests(engine.screen(_population(DIGEST_PATIENTS, seed=0), _bundled(), as_of=AS_OF))
+    if update_goldens:
+        DIGESTS.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return
+    if not DIGESTS.exists():
+        pytest.fail(f"{DIGESTS.name} is missing: run pytest --update-goldens {Path(__file__).name}")
+    want = json.loads(DIGESTS.read_text(encoding="utf-8"))
+    changed = [(pid, tid) for pid in sorted(set(want) | set(got)) for tid in sorted(set(want.get(pid, {})) | set(got.get(pid, {})))
+               if want.get(pid, {}).get(tid) != got.get(pid, {}).get(tid)]
+    assert not changed, (
+        f"{len(changed)} verdicts changed (first: {changed[:5]}; '' is the summary, order and what to collect). "
+        f"If the change is meant to change verdicts, run pytest --update-goldens {Path(__file__).name}"
+    )
