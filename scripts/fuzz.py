@@ -162,6 +162,7 @@ class Fuzzer:
         self.out = out
         self.slow = slow
         self.tried: Counter[str] = Counter()
+        self.read: Counter[str] = Counter()  # inputs that went the whole way, not stopped by an EligError
         self.findings: dict[str, tuple[str, str, Path]] = {}  # key -> (target, summary, file)
         self.tmp = Path(tempfile.mkdtemp(prefix="elig-fuzz-"))
 
@@ -185,7 +186,9 @@ class Fuzzer:
         self.tried[target] += 1
         started = time.process_time()
         try:
-            return fn()
+            result = fn()
+            self.read[target] += 1
+            return result
         except EligError:
             return None
         except Exception as exc:  # noqa: BLE001 - the point of fuzzing
@@ -353,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             batch += 1
     print()
     for target in targets:
-        print(f"{target:<7} {fz.tried[target]:>8,} inputs")
+        print(f"{target:<7} {fz.tried[target]:>8,} inputs, {fz.read[target]:>8,} read the whole way (the rest: one clear error)")
     print(f"\n{len(fz.findings)} finding(s)" + (f", saved in {args.out}/" if fz.findings else ""))
     for target, summary, path in fz.findings.values():
         print(f"  [{target}] {summary}  ({path.name})")
