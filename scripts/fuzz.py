@@ -234,7 +234,7 @@ def fhir_target(fz: Fuzzer, kind: str, value: Any, trials) -> None:
         patient = load_patient(_as_file(fz, kind, value, ".json"))
         screen([patient], trials, as_of=AS_OF)
 
-    fz.guard("fhir", value if kind == "json" else value, run)
+    fz.guard("fhir", value, run)
 
 
 def trials_target(fz: Fuzzer, kind: str, value: Any) -> None:
