@@ -508,11 +508,14 @@ class _BundleReader:
         if gender is not None and gender not in _GENDERS:
             flags.append(f'gender "{gender}" is not a FHIR administrative gender; sex left unknown')
             gender = None
+        deceased: date | bool | None = None
         if res.get("deceasedDateTime") is not None:
-            died = r.when(res["deceasedDateTime"], join(where, "deceasedDateTime"))
+            died = dates.get(res["deceasedDateTime"], join(where, "deceasedDateTime"), "deceased")
             flags.append(f"deceased {res['deceasedDateTime'][:10]} per the record" if died else "deceased")
+            deceased = died if died else True
         elif res.get("deceasedBoolean") is True:
             flags.append("deceased per the record")
+            deceased = True
         return Patient(
             id=pid,
             birth_date=birth,
@@ -524,6 +527,7 @@ class _BundleReader:
             source=r.source,
             flags=tuple(flags),
             partial_dates=tuple(dates.partials),
+            deceased=deceased,
         )
 
     # -- Observation --------------------------------------------------------------------

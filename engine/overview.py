@@ -37,6 +37,7 @@ class PatientSummary(BaseModel):
     sex: str | None
     birth_date: date | None = None
     labs: tuple[LabValue, ...] = ()
+    deceased: date | bool | None = None  # the record says the patient died (on this date)
 
 
 def summarize(patient: Patient, as_of: date, vocab: Any = None) -> PatientSummary:
@@ -59,6 +60,7 @@ def summarize(patient: Patient, as_of: date, vocab: Any = None) -> PatientSummar
         age=int(age) if age is not None else None,
         sex=patient.sex,
         birth_date=patient.birth_date,
+        deceased=patient.deceased,
         labs=_labs(patient, as_of, vocab),
     )
 

@@ -111,6 +111,7 @@ class Patient(_Record):
     source: str | None = Field(default=None, description="file the record came from")
     flags: tuple[str, ...] = ()  # e.g. 'deceased 2020-03-01 per the record'
     partial_dates: tuple[PartialDate, ...] = ()  # for birth_date
+    deceased: date | bool | None = None  # the date of death, or True where only the fact is recorded
     unreadable: tuple[str, ...] = ()  # every part of the file read as unknown, where and why
 
     def unidentified(self) -> list[str]:

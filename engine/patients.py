@@ -38,6 +38,8 @@ Unknown keys are errors, so a misspelt key cannot pass silently.
 - medications: `start`, `end`, `status`, `dose`, `dose_unit`, `daily_dose` (in `dose_unit`
   per day), or `times_per_day` to have `daily_dose` = `dose` x `times_per_day`.
 - procedures: `date` (or `start`) and `end` (default: the same day), `status`.
+- `deceased`: the date of death, or `true` where only the fact is known. A patient who died
+  on or before the screening date is ineligible for every trial.
 - `flags` on the patient and on any record: notes kept with it (the loader adds its own,
   such as "negative value -3"; writing a record back with `dump_patient` keeps them).
 - `$schema` may name the schema file, for editors; it is otherwise ignored.
@@ -208,6 +210,7 @@ class PatientIn(_In):
     medications: list[MedicationIn] = Field(default_factory=list)
     procedures: list[ProcedureIn] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    deceased: DateText | bool | None = Field(default=None, description="the date of death, or true where only the fact is known")
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -461,6 +464,7 @@ class _OwnReader:
             raise InputError(self.source, "id", "the patient has no id and there is no file name to take one from")
         partials: list[PartialDate] = []
         birth = self._date(m.birth_date, "birth_date", "birth_date", partials)
+        deceased = self._deceased(m.deceased, partials)
         patient = Patient(
             id=pid,
             birth_date=birth,
@@ -472,8 +476,16 @@ class _OwnReader:
             source=self.source,
             flags=tuple(m.flags),
             partial_dates=tuple(partials),
+            deceased=deceased,
         )
         return with_unreadable(patient)
+
+    def _deceased(self, value: str | bool | None, partials: list[PartialDate]) -> date | bool | None:
+        if value is None or value is False:
+            return None
+        if value is True:
+            return True
+        return self._date(value, "deceased", "deceased", partials)
 
     def _date(self, text: str | None, where: str, field: str, partials: list[PartialDate]) -> date | None:
         if text is None:
@@ -694,6 +706,7 @@ def dump_patient(patient: Patient) -> dict[str, Any]:
         "medications": medications,
         "procedures": procedures,
         "flags": list(patient.flags),
+        "deceased": patient.deceased if patient.deceased is True else _date_text(patient.deceased or None, "deceased", patient.partial_dates),
     }
     return _drop_empty(out)
 

@@ -108,6 +108,8 @@ def patient_line(patient: PatientResult) -> str:
     if summary is not None:
         facts.append(f"{summary.age} years" if summary.age is not None else "age unknown")
         facts.append(summary.sex or "sex unknown")
+        if summary.deceased:
+            facts.append("deceased" + (f" {summary.deceased.isoformat()}" if summary.deceased is not True else ""))
     counts = {s: sum(1 for t in patient.trials if t.status == s) for s in ("eligible", "unknown", "ineligible")}
     return ", ".join(facts) + ": " + ", ".join(f"{n} {s}" for s, n in counts.items())
 
@@ -328,7 +330,10 @@ def _html_summary(summary: PatientSummary | None) -> str:
     e = _html.escape
     age = f"{summary.age} years" if summary.age is not None else "unknown"
     born = f" (born {summary.birth_date.isoformat()})" if summary.birth_date else ""
-    parts = [f"<div class='facts'><span>Age <b>{e(age)}</b>{e(born)}</span><span>Sex <b>{e(summary.sex or 'unknown')}</b></span></div>"]
+    died = ""
+    if summary.deceased:
+        died = "<span>Deceased <b>" + e(summary.deceased.isoformat() if summary.deceased is not True else "yes") + "</b></span>"
+    parts = [f"<div class='facts'><span>Age <b>{e(age)}</b>{e(born)}</span><span>Sex <b>{e(summary.sex or 'unknown')}</b></span>{died}</div>"]
     if summary.labs:
         parts.append("<h3>Latest measurements</h3><ul class='labs'>")
         parts.extend(

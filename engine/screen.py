@@ -635,6 +635,29 @@ def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -
     return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
 
 
+ALIVE = "(the patient is alive on the screening date)"
+
+
+def _alive(patient: Patient, as_of: date) -> list[CriterionResult]:
+    """A record that says the patient died on or before the screening date rules out every
+    trial; a death date given to the year or month that may fall after it leaves every
+    trial unknown. Shown as one more inclusion criterion, at the end, only then."""
+    died = patient.deceased
+    if died is None or died is False:
+        return []
+    if died is True:
+        status, reason = "fail", "deceased per the record (no date)"
+    else:
+        latest = next((p.latest for p in patient.partial_dates if p.field == "deceased"), died)
+        if died > as_of:
+            return []
+        if latest > as_of:
+            status, reason = "unknown", f"deceased between {died.isoformat()} and {latest.isoformat()} per the record: perhaps after {as_of.isoformat()}"
+        else:
+            status, reason = "fail", f"deceased {died.isoformat()} per the record, on or before {as_of.isoformat()}"
+    return [CriterionResult(section="inclusion", text=ALIVE, status=status, reasons=(reason,), canonical=ALIVE)]
+
+
 NO_INCLUSION = "(the record gives no inclusion criteria)"
 
 
@@ -658,6 +681,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
+    results += _alive(patient, as_of)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
         status: TrialStatus = "unknown"

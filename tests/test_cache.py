@@ -217,6 +217,7 @@ def _reference(patients, trials, as_of: date) -> dict:
         for trial in trials:
             criteria = tuple(screening._cap_flat_lists(trial.criteria, [_reference_criterion(c, patient, as_of) for c in trial.criteria]))
             criteria += tuple(screening._no_inclusion(trial))
+            criteria += tuple(screening._alive(patient, as_of))
             statuses = [c.status for c in criteria]
             status = "ineligible" if "fail" in statuses else "eligible" if all(s == "pass" for s in statuses) else "unknown"
             results.append(screening.TrialResult(trial_id=trial.trial_id, title=trial.title, status=status, criteria=criteria, unknown=statuses.count("unknown"), source=trial.source))

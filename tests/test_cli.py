@@ -667,7 +667,7 @@ def test_screen_json_adds_summary_and_collect_next_per_patient(capsys):
     assert rc == 0
     for patient in json.loads(out)["patients"]:
         assert {"patient_id", "trials", "summary", "collect_next"} <= set(patient)
-        assert set(patient["summary"]) == {"age", "sex", "birth_date", "labs"}
+        assert set(patient["summary"]) == {"age", "sex", "birth_date", "labs", "deceased"}
         for lab in patient["summary"]["labs"]:
             assert set(lab) == {"name", "value", "unit", "text", "date"} and lab["date"] <= AS_OF
         for item in patient["collect_next"]:

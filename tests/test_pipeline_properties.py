@@ -31,7 +31,7 @@ from test_properties import criteria_words, durations, trees
 
 from engine.evaluate import evaluate
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Not, Threshold, Window
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Not, Threshold, Window
 from engine.parse import parse
 from engine.patients import load_patient
 from engine.render import render
@@ -206,6 +206,9 @@ def test_the_monotone_property_is_not_vacuous():
 @given(st.lists(trees, min_size=2, max_size=3), patients)
 def test_de_morgan_and_double_negation_on_evaluated_trees(items, patient):
     items = tuple(items)
+    # the one reading that is not De Morgan's by design: cases ('<= 1.5 x ULN, or <= 3 x ULN
+    # if Gilbert's') where they rule out, each case on its own (evaluate._all_of)
+    assume(not all(isinstance(i, Conditional) for i in items))
     negated = tuple(Not(item=i) for i in items)
     for open_world in (False, True):
 

@@ -776,3 +776,34 @@ def test_issue_synthea_codes_the_vocabulary_did_not_know(tmp_path, section, text
     patient = {**RA_MAN, "conditions": [{**record, "status": "active", "onset": "2015-01-01"}]}
     criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
     assert criterion.status == status, criterion.reasons
+
+
+@pytest.mark.parametrize(
+    ("deceased", "status"),
+    [("2013-06-02", "fail"), ("2026-09-01", None), (True, "fail"), ("2026", "unknown"), ("2025", "fail")],
+)
+def test_issue_a_patient_who_died_is_eligible_for_nothing(tmp_path, deceased, status):
+    """Laticia Dibbert's Synthea bundle says she died in 2013; screened as of 2026 she was
+    judged as a woman of 77 with her 2013 labs."""
+    patient = {**WOMAN_41, "deceased": deceased}
+    result = screen(patient, _rules(tmp_path, "inclusion", "Age >= 18 years"))
+    alive = [c for c in result.criteria if c.text == "(the patient is alive on the screening date)"]
+    if status is None:
+        assert not alive
+        assert result.status == "eligible"
+    else:
+        assert [c.status for c in alive] == [status], alive
+        assert result.status == {"fail": "ineligible", "unknown": "unknown"}[status]
+        assert "deceased" in alive[0].reasons[0]
+
+
+def test_the_date_of_death_is_read_from_fhir_and_kept_by_the_own_format():
+    from engine.patients import dump_patient
+
+    doc = json.loads(next((ROOT.parent / "shared" / "data" / "synthea_fhir_r4_smart" / "bundles").glob("Laticia_Dibbert_*.json")).read_text()) if (ROOT.parent / "shared" / "data" / "synthea_fhir_r4_smart").is_dir() else None
+    if doc is None:
+        pytest.skip("../shared/data is absent")
+    patient = engine.load_patient(doc)
+    assert patient.deceased == date(2013, 6, 2)
+    again = engine.load_patient(dump_patient(patient))
+    assert again.deceased == patient.deceased
