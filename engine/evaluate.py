@@ -1406,6 +1406,11 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
     FBG > 100'), it holds when all hold, fails when none does, and is unknown between."""
     children = [_eval(item, ctx, polarity) for item in node.items]
     if polarity != 1:
+        if _sex_with_others(node):
+            # 'For female patients, current pregnancy and/or lactation': the sex says whom
+            # the exclusion is for, it does not exclude a whole sex
+            reason = "an exclusion that names a sex with other items: the sex says whom it is for, so all must hold"
+            return _composite(node, all_of(c.truth for c in children), children, [reason])
         return _composite(node, any_of(c.truth for c in children), children)
     every = all_of(c.truth for c in children)
     if every is Truth.FALSE and _maybe_alternatives(node):
@@ -1414,6 +1419,11 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
             reason = "a list that may mean any one of its items, not all: not all hold, but one may"
             return _composite(node, Truth.UNKNOWN, children, [reason])
     return _composite(node, every, children)
+
+
+def _sex_with_others(node: Each) -> bool:
+    sexes = [i for i in node.items if isinstance(i, Sex)]
+    return bool(sexes) and len(sexes) < len(node.items) and all(len(set(i.sexes)) == 1 for i in sexes)
 
 
 def _maybe_alternatives(node: Each) -> bool:

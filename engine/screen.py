@@ -569,6 +569,7 @@ _ANY_LIST = re.compile(
 )
 _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+_FOLLOWING_INSIDE = re.compile(r"\bthe following\b", re.IGNORECASE)
 # 'Postmenopausal ... is defined as:', 'Women are considered non-childbearing if they:',
 # 'Regardless of prior HRT or hysterectomy:': the items are ways to meet one definition
 _DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
@@ -588,7 +589,12 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     (registry text often loses the indentation) makes of them: 'reversed' when they are of
     the other section, 'partial' when one item alone does not decide, else None."""
     text = criterion.text.strip()
-    if criterion.children or not _LIST_HEADING.search(text):
+    if criterion.children:
+        return None
+    if not _LIST_HEADING.search(text):
+        # 'Part 2 Dose Expansion: the following tumor types are tentatively planned ...'
+        if _FOLLOWING_INSIDE.search(text) and _COHORT_HEADING.search(text):
+            return "partial"
         return None
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
