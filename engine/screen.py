@@ -592,8 +592,10 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     if criterion.children:
         return None
     if not _LIST_HEADING.search(text):
-        # 'Part 2 Dose Expansion: the following tumor types are tentatively planned ...'
-        if _FOLLOWING_INSIDE.search(text) and _COHORT_HEADING.search(text):
+        # 'Part 2 Dose Expansion: the following tumor types are tentatively planned ...',
+        # 'Must have one of the following cancers, for which the patient has ...'
+        cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+        if _FOLLOWING_INSIDE.search(text) and (_COHORT_HEADING.search(text) or cue.search(text)):
             return "partial"
         return None
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):

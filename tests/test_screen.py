@@ -517,6 +517,10 @@ def test_items_after_a_cohort_sentence_naming_the_following_cannot_rule_out_alon
     heading = "Part 2 Dose Expansion: the following tumor types are tentatively planned for expansion. It may be modified."
     result = _screen_trial(patient(), _flat("inclusion", heading, TUMORS))
     assert all(criterion(result, t).status == "unknown" for t in TUMORS)
+    # NCT03076372
+    heading = "Must have one of the following cancers, for which the patient has either received or been intolerant to all therapy"
+    result = _screen_trial(patient(), _flat("inclusion", heading, TUMORS))
+    assert all(criterion(result, t).status == "unknown" for t in TUMORS)
 
 
 def test_items_after_an_all_of_inclusion_heading_still_rule_out():
