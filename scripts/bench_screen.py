@@ -61,6 +61,14 @@ def _cpu() -> float:
 
 
 def _peak_rss_mb() -> float:
+    """The process's peak resident memory: VmHWM where /proc has it (ru_maxrss outlives
+    exec on Linux, so a child would report its parent's peak), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
