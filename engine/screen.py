@@ -679,6 +679,9 @@ _WORKER: dict[str, object] = {}
 
 
 def _worker_start(patients: list[Patient], trials: list[Trial], as_of: date, open_world: bool) -> None:
+    from engine import cache
+
+    cache._STORES.clear()  # a forked process opens its own database connection if it needs one
     prepare_trials(trials, workers=1)  # forked: nothing to do; spawned: read from the cache
     _WORKER.update(patients=patients, trials=trials, as_of=as_of, open_world=open_world)
 
