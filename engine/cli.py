@@ -190,21 +190,35 @@ def _stdin_lines() -> Iterator[str]:
 
 
 def _coverage(args) -> int:
+    """A bad trial file is one line on stderr, as it is met; the others are counted, and the
+    exit status is 2 when anything was skipped (no report at all when nothing could be read)."""
     from engine.coverage import coverage
 
+    skipped: list[InputError] = []
+
+    def skip(exc: InputError) -> None:
+        skipped.append(exc)
+        print(f"elig: {exc} (skipped)", file=sys.stderr, flush=True)
+
     started = time.perf_counter()
-    report = coverage([Path(p) for p in args.paths], progress=sys.stderr.isatty())
+    report = coverage([Path(p) for p in args.paths], progress=sys.stderr.isatty(), on_error=skip)
     report["seconds"] = round(time.perf_counter() - started, 3)
+    report["skipped"] = len(skipped)
+    if skipped and not report["trials"]:
+        return EXIT_BAD_INPUT
     if args.format == "json":
-        print(json.dumps({k: report[k] for k in ("trials", "criteria", "structured", "partial", "unparsed", "errors", "seconds")}))
+        keys = ("trials", "criteria", "structured", "partial", "unparsed", "errors", "skipped", "seconds")
+        print(json.dumps({k: report[k] for k in keys}))
     else:
         n = max(report["criteria"], 1)
         print(f"trials      {report['trials']}")
         print(f"criteria    {report['criteria']}")
         for key in ("structured", "partial", "unparsed", "errors"):
             print(f"{key:<11} {report[key]} ({100 * report[key] / n:.1f}%)")
+        if skipped:
+            print(f"skipped     {len(skipped)} (bad inputs, named on stderr)")
         print(f"seconds     {report['seconds']}")
-    return EXIT_OK
+    return EXIT_BAD_INPUT if skipped else EXIT_OK
 
 
 def _screen(args) -> int:

@@ -7,8 +7,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
+from engine.errors import OnError, attempt
 from engine.parse import parse
 from engine.summary import coverage_class, unparsed
 from engine.trials import Criterion, Trial, load_trials
@@ -29,7 +31,9 @@ def text_criteria(trials: list[Trial]) -> list[Criterion]:
     return [c for t in trials for c in _criteria(t.criteria)]
 
 
-def coverage(paths: list[Path], *, progress: bool = False, pieces: bool = False, workers: int | None = None) -> dict:
+def coverage(
+    paths: list[Path], *, progress: bool = False, pieces: bool = False, workers: int | None = None, on_error: OnError | None = None
+) -> dict:
     """Parse every criterion of every trial under `paths`; count what became structure.
 
     Args:
@@ -37,6 +41,9 @@ def coverage(paths: list[Path], *, progress: bool = False, pieces: bool = False,
         progress: show a progress bar (on a terminal).
         pieces: also count the unparsed pieces, normalised by `piece_key`.
         workers: processes to parse in (default: one per core; 1 parses in this process).
+        on_error: called with the InputError of each path or file that cannot be read (and of
+            each second trial with an id already read), which is then left out and the rest
+            counted; without it the first such error is raised.
 
     Returns:
         {"trials", "criteria", "structured", "partial", "unparsed", "errors", "failures"}
@@ -48,7 +55,7 @@ def coverage(paths: list[Path], *, progress: bool = False, pieces: bool = False,
     >>> report["errors"], report["structured"] + report["partial"] + report["unparsed"] == report["criteria"]
     (0, True)
     """
-    trials = [t for p in paths for t in load_trials(p)]
+    trials = [t for p in paths for t in attempt(partial(load_trials, p, on_error=on_error), on_error) or []]
     counts: Counter[str] = Counter()
     found: Counter[str] = Counter()
     failures: list[tuple[str, str, str]] = []

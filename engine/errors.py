@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -67,6 +68,29 @@ def attempt(read: Callable[[], T], on_error: OnError | None) -> T | None:
             raise
         on_error(exc)
         return None
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value as a message quotes it: cut to `limit` characters, so that a bad value of a
+    megabyte gives a line, not a megabyte.
+
+    >>> shown("2026-" + "9" * 100)
+    '2026-99999999999999999999999999999999...'
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def unreadable_json(exc: RecursionError | ValueError) -> str:
+    """What Python's json module cannot read in valid JSON, in words (after JSONDecodeError):
+    nesting deeper than the interpreter's stack, or an integer longer than its digit limit.
+
+    >>> unreadable_json(RecursionError())
+    'arrays or objects nested too deeply to read'
+    """
+    if isinstance(exc, RecursionError):
+        return "arrays or objects nested too deeply to read"
+    return f"a number too long to read (over {sys.get_int_max_str_digits():,} digits)"
 
 
 def decode_utf8(data: bytes, source: str, *, first_line: int = 1) -> str:

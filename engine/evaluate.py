@@ -339,7 +339,7 @@ def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list
     if assumption:
         notes.append(assumption)
     starts = [_minus(anchor, d, None) for d in window.durations] if anchor is not None else [None]
-    if anchor is None or window.relation != "within" or any(s is None for s in starts):
+    if anchor is None or window.relation != "within" or not starts or any(s is None for s in starts):
         notes.append(f"the window of the {name} measurement could not be worked out")
         return [], False
     start = min(starts)
@@ -1146,6 +1146,9 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
             continue
         truth, reasons, missing = Truth.TRUE, [f"{what} on record" + (f", status {status}" if status else "")], []
         reasons += [f"{what}: {flag}" for flag in record.flags]
+        if not ctx.vocab.strictly_under(matched, concept):
+            truth = Truth.UNKNOWN
+            reasons.append(f"{what}: counted as {concept.name} by some criteria and not by others")
         if node.window is not None:
             if record.end is not None:
                 ongoing = Truth.FALSE
@@ -1286,7 +1289,20 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
             reasons += w_reasons
             missing += w_missing
         found.append((truth, reasons, missing))
-    return _combine_records(node, found, concept.name, ctx, "", notes)
+    outcome = _combine_records(node, found, concept.name, ctx, "", notes)
+    return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+
+
+def _given_as_drugs(node: Procedure, concept: Any, outcome: Outcome, ctx: _Ctx) -> Outcome:
+    """'Prior chemotherapy' for a patient whose record shows docetaxel injections and no
+    chemotherapy procedure: the drugs of the therapy count as the therapy, with the same
+    window and tense."""
+    drugs = [_medication(Medication(concept=d, window=node.window, history=node.history, span=node.span), ctx) for d in concept.drugs]
+    truth = any_of([outcome.truth, *(o.truth for o in drugs)])
+    parts = [o for o in (outcome, *drugs) if o.truth is truth] or [outcome, *drugs]
+    reasons = [r for o in parts for r in o.reasons]
+    missing = [m for o in parts for m in o.missing]
+    return _leaf(node, truth, reasons, missing)
 
 
 # --- what the study team assesses, and what was not understood ---------------------------
@@ -1341,8 +1357,31 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     children = [_eval(item, ctx, polarity) for item in node.items]
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
         # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:
-        # each case excludes where its condition holds
+        # each case excludes where its condition holds; where every measure has cases of its
+        # own ('AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases'), each measure's
+        # split is one requirement
+        groups: dict[str, list[Truth]] = {}
+        for item, child in zip(node.items, children):
+            key = item.then.measure if isinstance(item.then, (Comparison, Range)) else ""
+            groups.setdefault(key, []).append(child.truth)
+        if len(groups) > 1 and "" not in groups and all(len(v) > 1 for v in groups.values()):
+            return _composite(node, all_of(any_of(v) for v in groups.values()), children)
         return _composite(node, any_of(c.truth for c in children), children)
+    if polarity < 0:
+        # a case split beside other requirements ('QTcF > 450 ms in males and > 470 ms in
+        # females and ...'): the cases of one measure rule out together, as above, and the
+        # split is one requirement among the others
+        cases: dict[str, list[Truth]] = {}
+        for item, child in zip(node.items, children):
+            if isinstance(item, Conditional) and isinstance(item.then, (Comparison, Range)):
+                cases.setdefault(item.then.measure, []).append(child.truth)
+        if any(len(v) > 1 for v in cases.values()):
+            truths = [
+                child.truth for item, child in zip(node.items, children)
+                if not (isinstance(item, Conditional) and isinstance(item.then, (Comparison, Range)) and len(cases[item.then.measure]) > 1)
+            ]
+            truths += [any_of(v) for v in cases.values() if len(v) > 1]
+            return _composite(node, all_of(truths), children)
     return _composite(node, all_of(c.truth for c in children), children)
 
 
@@ -1353,10 +1392,36 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
 
 def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
     """A list of separate criteria: all must hold where the patient must satisfy them
-    (polarity +1), and any one rules the patient out where they exclude (polarity -1)."""
+    (polarity +1), and any one rules the patient out where they exclude (polarity -1).
+
+    Where the patient must satisfy a list that may as well be alternatives ('diagnosis of
+    melanoma, breast cancer, renal cell carcinoma'; 'A1c >= 5.7%, 2-hour glucose > 140, or
+    FBG > 100'), it holds when all hold, fails when none does, and is unknown between."""
     children = [_eval(item, ctx, polarity) for item in node.items]
-    combine = all_of if polarity == 1 else any_of
-    return _composite(node, combine(c.truth for c in children), children)
+    if polarity != 1:
+        return _composite(node, any_of(c.truth for c in children), children)
+    every = all_of(c.truth for c in children)
+    if every is Truth.FALSE and _maybe_alternatives(node):
+        some = any_of(c.truth for c in children)
+        if some is not Truth.FALSE:
+            reason = "a list that may mean any one of its items, not all: not all hold, but one may"
+            return _composite(node, Truth.UNKNOWN, children, [reason])
+    return _composite(node, every, children)
+
+
+def _maybe_alternatives(node: Each) -> bool:
+    """A list of events joined by commas alone ('melanoma, breast cancer, lung cancer'), or
+    one whose last item is an 'or' ('A, B, or C' where A was read apart): its items may be
+    alternatives."""
+    return isinstance(node.items[-1], AnyOf) or all(_event_like(i) for i in node.items)
+
+
+def _event_like(node: Predicate) -> bool:
+    if isinstance(node, (Condition, Medication, Procedure)):
+        return True
+    if isinstance(node, Qualified):
+        return _event_like(node.item)
+    return isinstance(node, AnyOf) and all(_event_like(i) for i in node.items)
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:
@@ -1520,9 +1585,37 @@ def _describe(node: Any) -> str:
 
 def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     """Structure with words around it that were not understood: UNKNOWN whatever the
-    structure gives, since the words could change it."""
+    structure gives, since the words could change it; except that words which only narrow
+    what they stand beside ('uncontrolled', 'severe', 'metastatic') cannot make true what
+    is false without them: no hypertension on record is no uncontrolled hypertension."""
     item = _eval(node.item, ctx, polarity)
     qualifiers = [_eval(q, ctx, polarity) for q in node.qualifiers]
     words = "; ".join(f'"{q.text}"' for q in node.qualifiers)
+    if item.truth is Truth.FALSE and _narrowing(node):
+        reasons = [f"false without the words not understood ({words}), which only narrow it, so false with them"]
+        return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
+
+
+# Words that name a kind of what they stand beside, never more of it: 'uncontrolled
+# hypertension' is hypertension, 'metastatic breast cancer' is breast cancer.
+_NARROWING_WORD = (
+    r"(?:uncontrolled|poorly[- ]controlled|inadequately[- ]controlled|unstable|severe|serious|significant|"
+    r"clinically[- ](?:significant|relevant|important|active|evident|apparent)|symptomatic|acute|chronic|"
+    r"progressive|progressing|advanced|locally[- ]advanced|metastatic|unresectable|inoperable|recurrent|"
+    r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
+    r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
+    r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
+    r"disseminated|other|another|concurrent|concomitant|current|active)"
+)
+_NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+_NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
+
+
+def _narrowing(node: Qualified) -> bool:
+    """Every word around `node` only narrows it, and its item holds no negation, exception
+    or condition under which a narrower term would mean a wider whole."""
+    if not all(isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) for q in node.qualifiers):
+        return False
+    return not any(isinstance(n, _NOT_MONOTONE) for n in walk(node.item))

@@ -35,7 +35,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from engine.errors import InputError
+from engine.errors import InputError, shown
 from engine.patient import (
     Coding,
     ConditionRecord,
@@ -247,7 +247,7 @@ class _Reader:
         if number is None:
             return None
         if number != number.to_integral_value():
-            raise self.fail(where, f"expected a whole number, found {value}")
+            raise self.fail(where, f"expected a whole number, found {shown(value)}")
         return int(number)
 
     def when(self, value: Any, where: str) -> tuple[date, str | None, date] | None:
@@ -257,7 +257,7 @@ class _Reader:
             raise self.fail(where, f"expected a date, found {json_kind(value)}")
         parsed = parse_when(value)
         if parsed is None:
-            raise self.fail(where, f'not a valid date: "{value}" (expected {DATE_FORMS})')
+            raise self.fail(where, f'not a valid date: "{shown(value)}" (expected {DATE_FORMS})')
         return parsed
 
     def concept(self, value: Any, where: str) -> tuple[tuple[Coding, ...], str | None]:

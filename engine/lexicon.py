@@ -290,23 +290,26 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
     p = pos
     opened = False
     for _ in range(longest):
-        m = _TERM_WORD.match(folded, p)
-        if not m:
-            break
-        words_end.append((m.group(), m.end()))
+        if words_end and folded.startswith("&", p):
+            word, end = "and", p + 1  # 'Hoehn & Yahr', 'H&Y': an ampersand inside a name is 'and'
+        else:
+            m = _TERM_WORD.match(folded, p)
+            if not m:
+                break
+            word, end = m.group(), m.end()
+        words_end.append((word, end))
         key = " ".join(w for w, _ in words_end)
-        end = m.end()
         if opened:
-            if end < len(folded) and folded[end] == ")" and not m.group().endswith("."):
+            if end < len(folded) and folded[end] == ")" and not word.endswith("."):
                 end += 1
                 opened = False
             else:
                 break  # a bracket opened inside a phrase closes after one word, or it is not one
         hit = table.get(key)
-        if hit is None and m.group().endswith("."):
+        if hit is None and word.endswith("."):
             hit = table.get(key[:-1])
         if hit is not None:
-            best = (end if not m.group().endswith(".") or key in table else end - 1, hit[0], hit[1])
+            best = (end if not word.endswith(".") or key in table else end - 1, hit[0], hit[1])
         if key not in prefixes:
             break  # no longer phrase begins with these words
         # next word: skip spaces, a hyphen or an opening bracket between words of a phrase
@@ -316,7 +319,7 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
         if q < len(folded) and folded[q] == "(" and q > end:
             opened = True
             q += 1
-        if q == end and not (q < len(folded) and folded[q].isalnum()):
+        if q == end and not (q < len(folded) and (folded[q].isalnum() or folded[q] == "&")):
             break
         p = q
     return best
@@ -593,8 +596,9 @@ def _drop_list_marker(out: list[Tok]) -> None:
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
-# words and signs that may stand between a scale's name and its values ('NYHA class III or IV')
-_SCALE_GAP = frozenset("class classes functional stage grade score of".split())
+# words and signs that may stand between a scale's name and its values ('NYHA class III or IV',
+# 'ASA classification III to V')
+_SCALE_GAP = frozenset("class classes classification functional stage grade score of to".split())
 _ROMAN_RANGE = re.compile(r"(i{1,3}|iv|vi?)-(i{1,3}|iv|vi?)")
 
 

@@ -17,12 +17,14 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
+from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
 from engine.lexicon import Tok, balance, tokenize
+from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     AllOf,
     AnyOf,
@@ -174,6 +176,7 @@ _MEASURE_NOUNS = frozenset("score scores level levels value values count counts 
 
 
 _AGE_INSIDE = re.compile(r"\b(?:of age|old)\b")
+_OLDER = re.compile(r"\b(?:older|younger)\b")
 _AT_ONSET = re.compile(r"diagnos|onset|\bat (?:the )?(?:time of )?(?:birth|presentation|first)")
 
 
@@ -194,7 +197,7 @@ def _is_filler(el) -> bool:
 # The transformer
 
 
-class _Build(Transformer):
+class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursion
     def __init__(self, text: str, folded: str):
         super().__init__()
         self.text = text
@@ -298,8 +301,19 @@ class _Build(Transformer):
         inner = items[1]
         if isinstance(inner, Clause):
             sig = [e for e in inner.elements if not _is_filler(e)]
+            if len(sig) == 2 and isinstance(sig[0], Atom) and isinstance(sig[1], Atom) and sig[1].type == "ASIDE" and (sig[1].value.type, sig[1].value.value) == (sig[0].type, sig[0].value):
+                sig = sig[:1]  # '(serum glutamic oxaloacetic transaminase [SGOT])': a name and its abbreviation
             if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("MEASURE", "CONDITION", "DRUG", "PROCEDURE"):
                 return Atom("ASIDE", sig[0], items[0].start_pos, items[2].end_pos)
+            if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type == "SEX" and len(sig[0].value) == 1:
+                # '> 450 ms (males)': a sex in brackets, read as the sex word it holds
+                return Atom("SEX", sig[0].value, items[0].start_pos, items[2].end_pos)
+            at = [k for k, e in enumerate(inner.elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+            if len(at) == 4 and (_has(inner.elements, "SEMI") or _has(inner.elements, "COMMA")):
+                pairs = _sex_pairs(inner.elements, at)
+                if pairs is not None:
+                    # '(< 26 kg in men; < 18 kg in women)': cases for the measure before the bracket
+                    return Atom("SEXCASES", tuple(pairs), items[0].start_pos, items[2].end_pos)
             if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
                 # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
                 # words that say nothing, point elsewhere in the protocol, or widen nothing
@@ -369,6 +383,10 @@ class _Build(Transformer):
                     parts[i : i + 2] = [merged]
             if len(parts) == 1:
                 return self._node(parts[0])
+            if chain.op == "or":
+                raised = self._raised_limit(parts)
+                if raised is not None:
+                    return raised
             # 'no X or Y', 'neither X nor Y': the negation covers every alternative
             first = parts[0]
             lead = ("NOT", "NEITHER") if chain.op == "nor" else ("NOT",)
@@ -379,6 +397,43 @@ class _Build(Transformer):
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._join(parts, AnyOf)
         return self._join(parts, AllOf)
+
+    def _raised_limit(self, parts: list) -> Predicate | None:
+        """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
+        'or', under a condition, is another limit for the measures the operand before it
+        bounds, as in brackets ('<= 1.5 x ULN (<= 3 x ULN if Gilbert's)'): each measure
+        meets the first limit where the condition does not hold, the second where it does."""
+        if len(parts) != 2 or not isinstance(parts[1], Clause):
+            return None
+        els = list(parts[1].elements)
+        at = [k for k, e in enumerate(els) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+        if len(at) < 3 or not isinstance(els[at[0]], Bnd) or not (isinstance(els[at[1]], Atom) and els[at[1]].type == "IF"):
+            return None
+        alt = els[at[0]]
+        main = self._node(parts[0])
+        comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
+        first = comps[0] if comps else None
+        if not comps or not all(
+            isinstance(c, Comparison) and c.window is None and c.op == first.op and c.threshold == first.threshold for c in comps
+        ):
+            return None
+        lower = (">", ">=")
+        q = alt.qty
+        if (alt.op in lower) != (first.op in lower) or alt.op == "=" or q.time is not None or q.relative_to != first.threshold.relative_to:
+            return None
+        if q.relative_to is None and (q.unit is None or q.unit != first.threshold.unit):
+            return None
+        cond_els = els[at[1] + 1 :]
+        condition = _Assembler(self.text).clause(cond_els)
+        end = _end(els[-1])
+        items: list = []
+        for c in comps:
+            raised = Comparison(
+                measure=c.measure, op=alt.op, threshold=Threshold(value=q.value, unit=q.unit, relative_to=q.relative_to), span=Span(start=alt.start, end=alt.end)
+            )
+            items.append(Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span))
+            items.append(Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)))
+        return AllOf(items=tuple(items), span=Span(start=main.span.start, end=end))
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
@@ -420,6 +475,8 @@ class _Build(Transformer):
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
             e = els[i]
+            if _sex_shape(els) is not None:
+                return False  # 'HDL < 50 in females, < 40 mg/dL in males' is one case split
             if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i):
                 return True
             return outer(els, i)
@@ -457,10 +514,10 @@ class _Build(Transformer):
         k = next((i for i, x in enumerate(operands) if isinstance(x, Clause) and _has(x.elements, "EXAMPLES")), None)
         if k is not None:
             return self._examples_chain(operands, k, cls)
-        parts = [p for x in operands for p in _flatten(x, cls, self.text)]
+        parts = _merge_sex_cases([p for x in operands for p in _flatten(x, cls, self.text)], self.text)
         if cls is AnyOf:
             parts = _borrow_measure(parts)
-        bounded = _share_bound(parts)
+        bounded = _share_bound(parts, last_only=cls is AnyOf)
         shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
@@ -484,7 +541,7 @@ class _Build(Transformer):
             else:
                 flat.append(n)
         if cls is AllOf:
-            flat = _merge_sexes(flat)
+            flat = _lone_sex_cases(_merge_sexes(flat), self.text)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -634,6 +691,8 @@ def _flatten(x, cls, text: str) -> list:
     if isinstance(x, Clause):
         # a comma list on the left of the final connective: 'A, B, or C'
         pieces = [p for p in _split(list(x.elements), ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
+        if len(pieces) > 1 and _sex_shape(x.elements) is not None:
+            return [x]  # 'HDL < 50 in females, < 40 mg/dL in males': one bound for each sex, one operand
         if len(pieces) > 1 and not _has(x.elements, "EXAMPLES"):
             if cls is AnyOf and any(isinstance(_Assembler(text).clause(p), Unparsed) for p in pieces):
                 # 'T-LBL, as defined by WHO classification, or ...': a piece not understood may
@@ -798,28 +857,43 @@ def _plain(q: Qty) -> bool:
     return q.unit is None and q.relative_to is None and q.time is None
 
 
-def _share_bound(parts: list) -> list:
-    """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the last."""
-    if len(parts) < 2 or not isinstance(parts[-1], Clause):
-        return parts
-    last = [e for e in parts[-1].elements if not _is_filler(e)]
-    if len(last) < 2 or not (isinstance(last[0], Atom) and last[0].type == "MEASURE"):
-        return parts
-    bound = next((e for e in last[1:] if isinstance(e, (Bnd, Rng))), None)
-    if bound is None:
-        return parts
-    out = []
-    for p in parts[:-1]:
-        if isinstance(p, Clause):
-            # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
-            sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
-            if sig and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
-                (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
-            ):
-                out.append(Clause(tuple(p.elements) + (bound,), p.start, p.end))
-                continue
-        out.append(p)
-    return out + [parts[-1]]
+def _share_bound(parts: list, last_only: bool = False) -> list:
+    """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
+    last. A measure named alone takes the bound of the nearest operand after it that bounds
+    a measure, across other measures named alone: in 'ALT and AST <= 2.5 x ULN, bilirubin
+    <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's. With `last_only` ('INR or APTT
+    <= 1.5 x ULN'), only a run of measures right before the last operand shares its bound."""
+    def alone(p) -> bool:
+        if not isinstance(p, Clause):
+            return False
+        # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
+        sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
+        return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
+            (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
+        )
+
+    def bound_of(p):
+        if not isinstance(p, Clause):
+            return None
+        sig = [e for e in p.elements if not _is_filler(e)]
+        if len(sig) < 2 or not (isinstance(sig[0], Atom) and sig[0].type == "MEASURE"):
+            return None
+        return next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+
+    out = list(parts)
+    for k in range(len(parts) - 1):
+        if not alone(parts[k]):
+            continue
+        src = k + 1
+        while src < len(parts) and alone(parts[src]):
+            src += 1
+        if src >= len(parts) or (last_only and src != len(parts) - 1):
+            continue
+        bound = bound_of(parts[src])
+        if bound is not None:
+            p = parts[k]
+            out[k] = Clause(tuple(p.elements) + (bound,), p.start, p.end)
+    return out
 
 
 def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
@@ -876,6 +950,11 @@ def _borrow_measure(parts: list) -> list:
         if isinstance(measure, Atom) and measure.type in ("MEASURE", "AGE") and isinstance(bound, (Bnd, Rng)):
             mention = Atom(measure.type, measure.value, sig[0].start, sig[0].start)
             out[k] = Clause((mention, *here.elements), here.start, here.end)
+            later = sig[0].qty
+            if isinstance(bound, Bnd) and _plain(bound.qty) and later.unit is not None and later.time is None and later.relative_to is None:
+                # 'BMI < 18.5 or >= 30 kg/m2': the unit written once, after the last bound, is both bounds'
+                shared = Bnd(bound.op, _share_unit(bound.qty, later), bound.start, bound.end)
+                out[k - 1] = Clause(tuple(shared if e is bound else e for e in before.elements), before.start, before.end)
     return out
 
 
@@ -983,6 +1062,7 @@ class _Assembler:
     def qualifiers(self, els: list, indices: list[int]) -> tuple[Unparsed, ...]:
         out: list[Unparsed] = []
         run: list = []
+        last = -1
         for i in indices:
             e = els[i]
             if isinstance(e, Atom) and e.type == "UNPARSED_LIT":
@@ -991,14 +1071,16 @@ class _Assembler:
                     run = []
                 out.append(self.literal(e))
                 continue
-            if run and els.index(run[-1]) != i - 1:
+            if run and last != i - 1:  # not els.index(run[-1]): quadratic in a long list
                 out.append(self.unparsed(run))
                 run = []
             run.append(e)
+            last = i
         if run:
             out.append(self.unparsed(run))
         return tuple(out)
 
+    @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
         start, end = _start(elements[0]), _end(elements[-1])
@@ -1058,6 +1140,9 @@ class _Assembler:
             if head_node is None and not examples:
                 return self.unparsed(elements)
             return with_examples(head_node, examples, self.text)
+        cases = self._sex_cases(elements, span)
+        if cases is not None:
+            return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
         if len(pieces) > 1 and isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(pieces[0]) > 1:
@@ -1070,6 +1155,42 @@ class _Assembler:
             nodes = [self._piece(p) for p in pieces]
             return _combine(nodes, span, self.text, [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces])
         return self.simple(elements)
+
+    def _sex_cases(self, elements: list, span: Span) -> Predicate | None:
+        """'hemoglobin >= 12 g/dL for women, >= 13 g/dL for men', 'HDL < 50 in females; < 40
+        mg/dL in males', 'hemoglobin: women >= 12, men >= 13 g/dL': a measure with one bound
+        for each sex is a case split, each bound binding only patients of its sex (never a
+        requirement to be of both sexes). A unit written once serves both bounds. Only the
+        whole sequence in exactly this shape (`_sex_shape`); anything else is read as before."""
+        shape = _sex_shape(elements)
+        if shape is None:
+            return None
+        measure, pairs, extra = shape
+        cases = self._cases_node(measure, pairs)
+        if cases is None:
+            return None
+        if extra:
+            return Qualified(item=cases, qualifiers=self.qualifiers(elements, extra), span=span)
+        return cases.model_copy(update={"span": span})
+
+    def _cases_node(self, measure: Atom, pairs: list) -> Predicate | None:
+        """AllOf(Conditional(sex, measure bound)) for each (bound, sex) case."""
+        b1, b2 = pairs[0][0], pairs[1][0]
+        if isinstance(b1, Bnd) and isinstance(b2, Bnd):
+            b1, b2 = (
+                Bnd(b1.op, _share_unit(b1.qty, b2.qty), b1.start, b1.end),
+                Bnd(b2.op, _share_unit(b2.qty, b1.qty), b2.start, b2.end),
+            )
+        items = []
+        for k, (bound, sex) in enumerate(((b1, pairs[0][1]), (b2, pairs[1][1]))):
+            start = measure.start if k == 0 else min(bound.start, sex.start)
+            end = max(bound.end, sex.end)
+            node = self._compare(measure.value, bound, None, Span(start=start, end=end))
+            if node is None:
+                return None
+            condition = Sex(sexes=sex.value, span=Span(start=sex.start, end=sex.end))
+            items.append(Conditional(condition=condition, then=node, span=Span(start=start, end=end)))
+        return AllOf(items=tuple(items), span=Span(start=items[0].span.start, end=items[-1].span.end))
 
     def _literal(self, e: Atom, elements: list, span: Span) -> Predicate:
         if e.type == "UNPARSED_LIT":
@@ -1116,6 +1237,8 @@ class _Assembler:
             if isinstance(e, Grp):
                 if isinstance(e.node, (_PendingNode, Unparsed)):
                     continue
+                if _bracketed_duration(e, self.text) and not _names_people(els, i):
+                    continue  # 'Chronic (more than three months) colonization': how long, not how old
                 if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
                     examples.append(e.node)
                     take(i)
@@ -1128,6 +1251,8 @@ class _Assembler:
             if isinstance(e, Atom) and e.type == "ASIDE":
                 inner = e.value
                 prev = els[i - 1] if i > 0 else None
+                if isinstance(prev, Atom) and prev.type == "ASIDE" and (i - 1) in used:
+                    prev = prev.value  # 'aspartate aminotransferase (AST) (SGOT)': asides in a row
                 if isinstance(prev, Atom) and prev.type == inner.type and prev.value == inner.value:
                     take(i)
                 else:
@@ -1138,6 +1263,7 @@ class _Assembler:
                 found.append(pair[0])
                 take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
+        bounded: dict[int, Predicate] = {}  # where a measure's bound (or its window) ends: the comparison
         i = 0
         while i < len(els):
             e = els[i]
@@ -1168,10 +1294,24 @@ class _Assembler:
                     j += 1
                 else:
                     break
+            if j < len(els) and isinstance(els[j], Atom) and els[j].type == "SEXCASES" and len(measures) == 1 and not cases and e.type == "MEASURE":
+                node = self._cases_node(e, list(els[j].value))
+                if node is not None:
+                    found.append(node)
+                    take(*(k for k in range(i, j + 1) if k not in skipped))
+                    i = j + 1
+                    continue
             if j < len(els) and isinstance(els[j], (Bnd, Rng)):
+                if j + 1 < len(els) and j + 1 not in used and _opposite(els[j], els[j + 1]):
+                    # 'BMI > 18 < 28': two bounds of opposite sense, one after the other, are a range
+                    els[j] = _bounds_range(els[j], els[j + 1])
+                    take(j + 1)
                 bound = els[j]
                 win_at = j + 1 if j + 1 < len(els) and isinstance(els[j + 1], Win) and els[j + 1].window else None
                 window = els[win_at].window if win_at is not None else None
+                if win_at is None and j + 1 < len(els) and j + 1 not in used and _bracketed_window(els[j + 1]) is not None:
+                    # 'ANC >= 1500/mm^3 (obtained =< 14 days prior to registration)'
+                    win_at, window = j + 1, _bracketed_window(els[j + 1])
                 last_end = _end(els[win_at] if win_at is not None else bound)
                 made = [
                     self._compare("age" if els[m].type == "AGE" else els[m].value, bound, window, Span(start=els[m].start, end=last_end))
@@ -1194,6 +1334,8 @@ class _Assembler:
                         # 'ECOG/Karnofsky performance status 0 or 1': one status, on either scale
                         made = [AnyOf(items=tuple(made), span=Span(start=e.start, end=last_end))]
                     found.extend(made)
+                    if len(made) == 1 and isinstance(made[0], (Comparison, Range)) and made[0].measure != "age":
+                        bounded[win_at if win_at is not None else j] = made[0]
                     take(*(k for k in range(i, j + 1) if k not in skipped))
                     if win_at is not None:
                         take(win_at)
@@ -1202,15 +1344,25 @@ class _Assembler:
             i += 1
         # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
         for j in range(len(els) - 1):
-            b, m = els[j], els[j + 1]
-            if j in used or j + 1 in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
+            # '26 to 34 weeks of gestational age': 'of' between them; '>= 5 on the pain
+            # numeric rating scale': 'on (the|a)' before a scale
+            k = j + 1
+            while k < len(els) - 1 and k - j <= 2 and isinstance(els[k], Atom) and els[k].type == "WORD" and els[k].value in ("of", "on", "the", "a"):
+                k += 1
+            b, m = els[j], els[k]
+            if j in used or k in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
                 continue
-            if j + 2 < len(els) and isinstance(els[j + 2], (Bnd, Rng, Qty)):
+            if isinstance(b, Rng) and _whole_scale(m.value, b):
+                continue  # 'on a 0-10 pain intensity numeric scale': the scale's range, not a bound
+            between = [str(els[x].value) for x in range(j + 1, k)]
+            if between and not (between == ["of"] and _in_own_unit(m.value, b)) and not (between[0] == "on" and _on_scale(m.value, b)):
+                continue  # '>= 50% of platelet count' is a share of it, not its value
+            if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
             node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
             if node is not None:
                 found.append(node)
-                take(j, j + 1)
+                take(*range(j, k + 1))
         # ages written without the word: '18 years and older', 'aged 12 to 30'
         for i, e in enumerate(els):
             if i in used or not isinstance(e, (Bnd, Rng)):
@@ -1222,6 +1374,15 @@ class _Assembler:
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
                 if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
+                    if node is not None:
+                        found.append(node)
+                        take(i)
+                        take(*[j for j, x in enumerate(els) if isinstance(x, Atom) and x.type == "AGE"])
+            elif isinstance(e, Bnd) and _plain(q) and _OLDER.search(self.text[e.start : e.end].lower()):
+                # '55 and older', 'Men and women 18 and older': only an age is older or younger
+                events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
+                if not events and all(j == i or _is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for j, x in enumerate(els)):
+                    node = self._compare("age", e, None, Span(start=e.start, end=e.end), default_unit="years")
                     if node is not None:
                         found.append(node)
                         take(i)
@@ -1319,6 +1480,20 @@ class _Assembler:
         # sex: 'Male/Female', 'male and female patients' name the sexes taken, never a
         # patient of both
         sexes = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type == "SEX"]
+        for i in list(sexes):
+            # 'hemoglobin >= 12 g/dL for women': a bound stated for one sex binds patients of
+            # that sex only; it does not ask every patient to be of it
+            prep = els[i - 1] if i > 0 else None
+            node = bounded.get(i - 2) if isinstance(prep, Atom) and str(prep.value) in ("for", "in", "among") else None
+            if node is None and self.text[els[i].start : els[i].start + 1] in "([":
+                node = bounded.get(i - 1)  # '> 450 ms (males)'
+            if node is None or len(els[i].value) != 1:
+                continue
+            at = next(k for k, f in enumerate(found) if f is node)
+            sex = Sex(sexes=els[i].value, span=Span(start=els[i].start, end=els[i].end))
+            found[at] = Conditional(condition=sex, then=node, span=Span(start=node.span.start, end=els[i].end))
+            take(i - 1, i)
+            sexes.remove(i)
         if sexes:
             named = tuple(dict.fromkeys(x for i in sexes for x in els[i].value))
             found.append(Sex(sexes=named, span=Span(start=els[sexes[0]].start, end=els[sexes[-1]].end)))
@@ -1337,6 +1512,7 @@ class _Assembler:
             return self.unparsed(elements)
         # a conjunction found inside brackets joins this one: no AllOf directly in an AllOf
         found = [x for f in found for x in (f.items if isinstance(f, AllOf) else (f,))]
+        found = _lone_sex_cases(found, self.text)
         node = found[0] if len(found) == 1 else AllOf(items=tuple(found), span=span)
         if examples:
             node = with_examples(node, examples, self.text)
@@ -1418,7 +1594,7 @@ class _Assembler:
                 unit = default_unit
             if measure == "age" and q.time not in ("year", "month", "week", "day") and unit != default_unit:
                 return None
-            if q.time is not None and measure != "age":
+            if q.time is not None and measure != "age" and not _timed(measure, q):
                 return None
             return Comparison(measure=measure, op=b.op, threshold=Threshold(value=q.value, unit=unit, relative_to=q.relative_to), window=window, span=span)
         lo, hi = b.low, b.high
@@ -1429,7 +1605,7 @@ class _Assembler:
         if default_unit:
             lo_unit = lo_unit or default_unit
             hi_unit = hi_unit or default_unit
-        if (lo.time is not None or hi.time is not None) and measure != "age":
+        if (lo.time is not None or hi.time is not None) and measure != "age" and not (_timed(measure, lo) and _timed(measure, hi)):
             return None
         if measure == "age" and (lo_unit is None or hi_unit is None):
             return None
@@ -1495,6 +1671,208 @@ def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
     return Qualified(item=ex, qualifiers=words, span=ex.span)
 
 
+def _sex_pairs(elements, at: list[int]) -> list | None:
+    """The two (bound, sex) cases at the indices `at` (four of them), each bound before or
+    (both) after its sex, for the two sexes; or None."""
+    pairs = []
+    for a, b in ((at[0], at[1]), (at[2], at[3])):
+        x, y = elements[a], elements[b]
+        bound, sex = (x, y) if isinstance(x, (Bnd, Rng)) else (y, x)
+        if not (isinstance(bound, (Bnd, Rng)) and isinstance(sex, Atom) and sex.type == "SEX" and len(sex.value) == 1):
+            return None
+        pairs.append((bound, sex))
+    if pairs[0][1].value == pairs[1][1].value or (pairs[0][0] is elements[at[0]]) != (pairs[1][0] is elements[at[2]]):
+        return None
+    if not _sex_between(elements, at[0], at[1]):
+        return None
+    return pairs
+
+
+def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
+    """A measure and one bound for each of the two sexes at the end of a sequence, the
+    cases apart by a comma or a semicolon, each bound before or (both) after its sex:
+    'QTcF > 450 ms for males, > 470 ms for females'. Words before the measure or between it
+    and its bounds ('Has a QTc prolongation to') are allowed, structure is not. Returns
+    the measure, [(bound, sex)] and the indices of those words, or None."""
+    at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+    if len(at) < 5 or not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+        return None
+    pairs = _sex_pairs(elements, at[-4:])
+    if pairs is None:
+        return None
+    m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
+    if m is None:
+        return None
+    measure = elements[m]
+
+    def aside(e) -> bool:  # 'Corrected QT Interval (QTc)': the measure named again
+        return isinstance(e, Atom) and e.type == "ASIDE" and (e.value.type, e.value.value) == (measure.type, measure.value)
+
+    extra = [k for k in at[:-4] if k != m and not aside(elements[k])]
+    words = all(
+        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
+        for k in extra
+    )
+    if not words or len(extra) > 6:
+        return None
+    return elements[m], pairs, extra
+
+
+def _lone_sex_cases(items: list, text: str) -> list:
+    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' to other
+    requirements: whether those others bind the other sex, or everyone, the text leaves
+    open (in an exclusion, 'X for women and Y' may rule out men by Y alone or never), so
+    the case stays, kept unknown by its own words. Bounds for both sexes of one measure
+    are a case split and stand."""
+    def sex_case(n) -> bool:
+        return isinstance(n, Conditional) and isinstance(n.condition, Sex) and isinstance(n.then, (Comparison, Range))
+
+    if len(items) < 2:
+        return items
+    measures = [n.then.measure for n in items if sex_case(n)]
+    out = []
+    for n in items:
+        if sex_case(n) and measures.count(n.then.measure) == 1:
+            start, end = n.then.span.end, n.span.end
+            while start < end and text[start].isspace():
+                start += 1
+            words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
+            n = Qualified(item=n, qualifiers=(words,), span=n.span)
+        out.append(n)
+    return out
+
+
+def _respectively(parts: list, text: str) -> tuple[Clause, int] | None:
+    """'serum creatinine >= 1.5 and >= 1.4 mg/dL in males and females respectively': one
+    bound for each sex, in the order the sexes are named, over two operands of 'and' (the
+    sexes read as one 'males and females') or three. Returns the one sequence
+    'creatinine >= 1.5 males, >= 1.4 mg/dL females' says, for `_sex_shape`, and how many
+    operands it replaces; None when the operands are not exactly that."""
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]):
+        return None
+    sigs = [[e for e in p.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))] for p in parts[:3]]
+
+    def sex(e, n: int) -> bool:
+        return isinstance(e, Atom) and e.type == "SEX" and len(e.value) == n
+
+    def respectively(e) -> bool:
+        return isinstance(e, Atom) and e.type == "WORD" and str(e.value) == "respectively"
+
+    if not (sigs[0] and isinstance(sigs[0][-1], Bnd)):
+        return None
+    middle = sigs[1]
+    if len(middle) == 3 and isinstance(middle[0], Bnd) and sex(middle[1], 2) and respectively(middle[2]):
+        both = middle[1]
+        # the sexes in the order the text names them ('males and females'), not the atom's
+        words = text[both.start : both.end].lower()
+        female = re.search(r"\b(?:females?|wom[ae]n|girls?)\b", words)
+        male = re.search(r"\b(?:males?|m[ae]n|boys?)\b", words)
+        if female is None or male is None:
+            return None
+        order = ("female", "male") if female.start() < male.start() else ("male", "female")
+        first = Atom("SEX", (order[0],), both.start, both.end)
+        second = Atom("SEX", (order[1],), both.start, both.end)
+        used = 2
+    elif len(parts) > 2 and len(middle) == 2 and isinstance(middle[0], Bnd) and sex(middle[1], 1):
+        last = sigs[2]
+        if not (len(last) == 2 and sex(last[0], 1) and respectively(last[1])):
+            return None
+        first, second, used = middle[1], last[0], 3
+    else:
+        return None
+    b2 = middle[0]
+    elements = (*parts[0].elements, first, Atom("COMMA", None, b2.start, b2.start), b2, second)
+    return Clause(elements, parts[0].start, parts[used - 1].end), used
+
+
+def _sex_between(elements, a: int, b: int) -> bool:
+    """Only the cases' own words between the first case's bound and sex ('for', 'in')."""
+    return all(_is_filler(e) for e in elements[a + 1 : b])
+
+
+def _merge_sex_cases(parts: list, text: str) -> list:
+    """'QTc > 450 ms in males and > 470 ms in females', '<= 450 ms in males or <= 470 ms in
+    females': a bound for the other sex after the connective is the second case of the
+    measure before it, whichever connective joins them (see `_Assembler._sex_cases`)."""
+    out = list(parts)
+    k = 0
+    while k + 1 < len(out):
+        a, b = out[k], out[k + 1]
+        merged = _respectively(out[k : k + 3], text)
+        if merged is not None and _sex_shape(list(merged[0].elements)) is not None:
+            out[k : k + merged[1]] = [merged[0]]
+            continue
+        if isinstance(a, Clause) and isinstance(b, Clause):
+            tail = [e for e in b.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+            if len(tail) == 2:
+                joined = (*a.elements, Atom("COMMA", None, b.start, b.start), *b.elements)
+                if _sex_shape(list(joined)) is not None:
+                    out[k : k + 2] = [Clause(joined, a.start, b.end)]
+                    continue
+        k += 1
+    return out
+
+
+def _opposite(a, b) -> bool:
+    """Two bounds, a lower and an upper one, in either order."""
+    if not (isinstance(a, Bnd) and isinstance(b, Bnd)):
+        return False
+    lower = {">", ">="}
+    if (a.op in lower) == (b.op in lower) or "=" in (a.op, b.op):
+        return False
+    # a number against the normal limit and one in a unit are not one range
+    return _plain(a.qty) or _plain(b.qty) or (a.qty.relative_to is None) == (b.qty.relative_to is None)
+
+
+def _bounds_range(a: Bnd, b: Bnd) -> Rng:
+    """The range two bounds of opposite sense make, a unit written once serving both."""
+    if a.op in ("<", "<="):
+        a, b = b, a
+    return Rng(_share_unit(a.qty, b.qty), _share_unit(b.qty, a.qty), a.op == ">=", b.op == "<=", min(a.start, b.start), max(a.end, b.end))
+
+
+# Words for people that a bracketed age may follow: 'Patients (18 years or older)'.
+_PEOPLE = frozenset(
+    "patients patient subjects subject participants participant people individuals persons volunteers those "
+    "infants neonates newborns babies boys girls men women males females".split()
+)
+
+
+_OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())
+
+
+def _bracketed_window(x) -> Window | None:
+    """'(obtained =< 14 days prior to registration)', '(within 28 days before enrollment)':
+    a bracket that says only when a measurement was taken."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) and not (isinstance(e, Atom) and e.type == "WORD" and str(e.value) in _OBTAINED)]
+    if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
+        return sig[0].window
+    return None
+
+
+def _bracketed_duration(grp: Grp, text: str) -> bool:
+    """A bracket holding a duration bound alone, read as an age ('(> 3 months)'), with no
+    word in it saying it is one ('(>= 18 years of age)' does)."""
+    if not (isinstance(grp.node, (Comparison, Range)) and grp.node.measure == "age" and grp.raw is not None):
+        return False
+    sig = [x for x in grp.raw.elements if not _is_filler(x)]
+    people = any(isinstance(x, Atom) and x.type == "WORD" and str(x.value).lower() in _PEOPLE for x in grp.raw.elements)
+    return len(sig) == 1 and isinstance(sig[0], (Bnd, Rng)) and not people and _AGE_INSIDE.search(text[grp.start : grp.end].lower()) is None
+
+
+def _names_people(els: list, i: int) -> bool:
+    """Whether the bracket at `i` opens the sequence or follows a word for people, so that a
+    duration in it is their age ('Adults (>= 18 years)'), not how long the word before it
+    lasts ('Chronic (more than three months) ESBL colonization')."""
+    if i == 0:
+        return True
+    prev = els[i - 1]
+    # after a measure it says for whom the measure's bound is ('Karnofsky (>= 16 years) >= 50')
+    return isinstance(prev, Atom) and (prev.type in ("AGE", "SEX", "MEASURE") or (prev.type == "WORD" and str(prev.value).lower() in _PEOPLE))
+
+
 def _alternative_scales(names: list[str]) -> bool:
     """'ECOG/Karnofsky': two different rating scales joined by a slash name one status scored
     on either scale, not two statuses that must both hold (as 'AST/ALT' are two measures)."""
@@ -1508,6 +1886,55 @@ def _alternative_scales(names: list[str]) -> bool:
         if concept is None or concept.scale is None:
             return False
     return True
+
+
+def _in_own_unit(measure: str, b) -> bool:
+    """Whether a bound is in a unit of the measure's own kind ('34 weeks' of gestational age)."""
+    from engine.units import comparable
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    q = b.qty if isinstance(b, Bnd) else b.high
+    unit = _age_unit(q) if q.time else q.unit
+    if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
+        return False
+    try:
+        return comparable(unit, concept.unit)
+    except UnitError:
+        return False
+
+
+def _whole_scale(measure: str, r: Rng) -> bool:
+    """A range of plain numbers from one end of a measure's scale to the other ('0-10')."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    if concept is None or concept.scale is None or not (_plain(r.low) and _plain(r.high)):
+        return False
+    return (r.low.value, r.high.value) == (Decimal(concept.scale[0]), Decimal(concept.scale[1]))
+
+
+def _on_scale(measure: str, b) -> bool:
+    """'>= 5 on the pain numeric rating scale': a plain number on a bounded score."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    qtys = (b.qty,) if isinstance(b, Bnd) else (b.low, b.high)
+    return concept is not None and concept.scale is not None and all(_plain(q) for q in qtys)
+
+
+@lru_cache(maxsize=512)
+def _time_measure(measure: str) -> bool:
+    """A measure counted in time ('gestational age' in weeks)."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.unit in ("weeks", "days")
+
+
+def _timed(measure: str, q: Qty) -> bool:
+    """'> 37 weeks gestation': a duration is the value of a measure counted in time."""
+    return q.time in ("week", "day") and q.relative_to is None and _time_measure(measure)
 
 
 def _age_unit(q: Qty) -> str | None:
@@ -1656,9 +2083,23 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     folded = fold(text)
     toks = tokenize(folded)
-    if not toks:
+    if not toks or bracket_depth(t.type for t in toks) > MAX_BRACKETS:
         return _whole(text)
+    try:
+        node = _tree(text, folded, toks)
+    except RecursionError:  # a last guard: engine.limits bounds every nesting known
+        return _whole(text)
+    if node is None or tree_depth(node) > MAX_DEPTH:
+        return _whole(text)
+    return node
+
+
+def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
+    budget = TOKEN_BUDGET  # each retry parses every token again: past the budget, unparsed
     for _attempt in range(len(toks) + 1):
+        budget -= len(toks)
+        if budget < 0:
+            return None
         try:
             tree = parser().parse([_lark_token(t) for t in toks])
             break
@@ -1669,18 +2110,15 @@ def parse(text: str) -> Predicate:
             if idx is None:
                 idx = next((i for i, t in enumerate(toks) if t.type != "WORD" and t.type not in ("LPAR", "RPAR")), None)
             if idx is None:
-                return _whole(text)
+                return None
             toks[idx].type = "WORD"
             balance(toks)
     else:
-        return _whole(text)
+        return None
     try:
-        node = _Build(text, folded).transform(tree)
+        return _Build(text, folded).transform(tree)
     except VisitError as exc:
         raise exc.orig_exc from None
-    if node is None:
-        return _whole(text)
-    return node
 
 
 def _whole(text: str) -> Unparsed:

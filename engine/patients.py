@@ -60,7 +60,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.errors import InputError, OnError, attempt, decode_utf8
+from engine.errors import InputError, OnError, attempt, decode_utf8, shown, unreadable_json
 from engine.fhir import (
     DATE_FORMS,
     NonFinite,
@@ -261,8 +261,8 @@ def read_document(path: str | Path) -> Any:
         return json.loads(text, parse_float=Decimal, parse_constant=_nonfinite)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise InputError(source, None, "not valid JSON: nested too deeply") from None
+    except (RecursionError, ValueError) as exc:
+        raise InputError(source, None, f"not valid JSON: {unreadable_json(exc)}") from None
 
 
 def _read_yaml(text: str, source: str) -> Any:
@@ -276,6 +276,8 @@ def _read_yaml(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         raise InputError(source, where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except RecursionError:  # PyYAML composes nodes recursively
+        raise InputError(source, None, "not valid YAML: nested too deeply to read") from None
     return _floats_to_decimal(doc)
 
 
@@ -420,7 +422,7 @@ def _pydantic_problem(err: dict) -> tuple[str, str]:
     elif kind in ("string_type", "list_type", "model_type", "dict_type"):
         msg = {"string_type": "expected a string", "list_type": "expected an array"}.get(kind, "expected an object")
     if "input" in err and kind not in ("model_type",) and not isinstance(err["input"], (dict, list)):
-        msg += f", found {json.dumps(err['input'], default=str, ensure_ascii=False)}"
+        msg += f", found {shown(json.dumps(err['input'], default=str, ensure_ascii=False))}"
     return where, msg
 
 
@@ -478,7 +480,7 @@ class _OwnReader:
             return None
         parsed = parse_when(text)
         if parsed is None:
-            raise InputError(self.source, where, f'not a valid date: "{text}" (expected {DATE_FORMS})')
+            raise InputError(self.source, where, f'not a valid date: "{shown(text)}" (expected {DATE_FORMS})')
         first, precision, last = parsed
         if precision is not None:
             partials.append(PartialDate(field=field, precision=precision, latest=last))

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -236,7 +236,7 @@ def _restrictive_after_a_list(tree: Predicate):
     """Restrictive clauses not understood left on a term which is not the first of its list:
     where they were left says nothing of how far back they reach."""
     for node in walk(tree):
-        if not isinstance(node, (AllOf, AnyOf)):
+        if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
             if isinstance(item, Qualified):
@@ -291,7 +291,7 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
 # 'Patients with HIV must have CD4 count >= 200/uL': a requirement of those with X only.
 _SUBJECT_WITH = re.compile(
     r"^\W*(?:(?:all|any)\s+)?(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|females?|males?|children)"
-    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b",
+    r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?(?:\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b|:\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -303,6 +303,10 @@ _SUBJECT_FOR = re.compile(
 )
 _MODAL = re.compile(r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are|were)\s+required)\b", re.IGNORECASE)
 _EVENT_NODES = (Condition, Medication, Procedure)
+# 'patients with Psoriasis and Patients with A topic dermatitis': two groups, either of which
+# the trial takes (or excludes), not one group with both
+_WHO = r"(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|children)"
+_GROUPS = re.compile(rf"\b{_WHO}\s+(?:with|who)\b.*?\band\s+(?:all\s+|any\s+)?{_WHO}\s+(?:with|who)\b", re.IGNORECASE | re.DOTALL)
 
 
 def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None:
@@ -311,6 +315,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     individuals and female individuals of childbearing potential ... must agree to use
     contraception' asks nothing of sex. None when the reading shows a condition, or the
     criterion has neither shape."""
+    if _GROUPS.search(criterion.text) and any(isinstance(n, (AllOf, Each)) for n in walk(tree)):
+        return "it names groups of patients ('patients with X and patients with Y'), which may be alternatives"
     if criterion.section != "inclusion":
         return None
     nodes = list(walk(tree))
@@ -321,9 +327,28 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
     modal = _MODAL.search(criterion.text)
     if modal is not None and any(isinstance(n, _EVENT_NODES) and n.span.end <= modal.start() for n in nodes):
         return "what comes before its 'must' may say whom it is for ('Breast cancer … must have failed …')"
+    if modal is not None and _sex_as_subject(nodes, modal.start()):
+        return "it asks something of one sex only ('Female patients must be postmenopausal'), which the reading does not show"
+    if _sex_besides_both(nodes):
+        return "it takes both sexes, so the sex it also names may say whom a part is for ('Women and Men (Women premenopausal)')"
     if any(isinstance(n, Judgment) and n.category == "contraception" for n in nodes):
         return "it is a contraception requirement: the sexes and methods it names say whom it is for and what counts, not whom the trial takes"
     return None
+
+
+def _sex_as_subject(nodes: list, modal: int) -> bool:
+    """A sex named before the 'must' and a requirement after it: 'Female patients must be
+    postmenopausal' asks nothing of men, in a trial that takes both."""
+    before = any(isinstance(n, Sex) and n.span.end <= modal for n in nodes)
+    after = any(not isinstance(n, (Sex, AllOf, AnyOf, Each)) and n.span.start >= modal for n in nodes)
+    return before and after
+
+
+def _sex_besides_both(nodes: list) -> bool:
+    """'Women and Men (Women premenopausal)': a reading that takes either sex and also
+    requires one."""
+    sexes = [n for n in nodes if isinstance(n, Sex)]
+    return any(len(set(n.sexes)) == 2 for n in sexes) and any(len(set(n.sexes)) == 1 for n in sexes)
 
 
 def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:
@@ -350,6 +375,7 @@ class _Prepared:
     subject: str | None
     cut: str | None  # how the text ends when it is cut off ('...', 'or'): what is missing could change the verdict
     children: tuple[_Prepared, ...]
+    defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -379,7 +405,51 @@ def _prepare(criterion: Criterion) -> _Prepared:
     reversal = None if curated else _reversal_piece(own) or _inclusion_voice(own, criterion)
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
-    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children)
+    defined = () if curated else _defined_in_brackets(own, criterion.text)
+    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined)
+
+
+# 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
+# in brackets says what the diagnosis means. A record may show the diagnosis without the
+# value or the value without the diagnosis, and which of them the trial goes by is not said.
+_OPEN_DEFINITION = re.compile(r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?")
+_BOUNDS = (Comparison, Range)
+
+
+def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
+    """The spans of the 'diagnosis and its bound' pairs of a tree: an AllOf of a condition
+    and bounds, the bounds in brackets right after the condition."""
+    found = []
+    for node in walk(tree):
+        if not isinstance(node, AllOf) or len(node.items) != 2:
+            continue
+        conditions = [i for i in node.items if isinstance(i, Condition)]
+        bounds = [i for i in node.items if _bound_like(i)]
+        if len(conditions) != 1 or len(bounds) != 1:
+            continue
+        condition, bound = conditions[0], bounds[0]
+        start = min(n.span.start for n in walk(bound) if isinstance(n, _BOUNDS))
+        if condition.span.end <= start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, start):
+            found.append(node.span)
+    return tuple(found)
+
+
+def _bound_like(node: Predicate) -> bool:
+    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed))]
+    return bool(leaves) and all(isinstance(n, _BOUNDS) and getattr(n, "measure", "") != "age" for n in leaves)
+
+
+def _defined_not_both(outcome: Outcome, spans: tuple[Span, ...]) -> bool:
+    """A diagnosis and its bracketed definition read together are false, but the definition
+    is met (or not known) and only the diagnosis is not on record: the definition may be
+    what the trial goes by. (A definition not met decides: that is what the words mean.)"""
+    stack = [outcome]
+    while stack:
+        o = stack.pop()
+        if o.kind == "all_of" and o.span in spans and o.truth is Truth.FALSE and any(c.kind != "condition" and c.truth is not Truth.FALSE for c in o.children):
+            return True
+        stack.extend(o.children)
+    return False
 
 
 def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
@@ -442,6 +512,12 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
     outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
     outcome = _reversal_not_understood(outcome, prepared.reversal)
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
+    if prepared.defined and outcome.truth is not Truth.UNKNOWN and _defined_not_both(outcome, prepared.defined):
+        reason = (
+            "a diagnosis with its definition in brackets ('Anemia (hemoglobin < 10 g/dL)'): the definition is met or "
+            f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
         reason = f"the text is cut off ('{prepared.cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
         outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
@@ -495,6 +571,9 @@ _ANY_LIST = re.compile(
 )
 _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+# 'Postmenopausal ... is defined as:', 'Women are considered non-childbearing if they:',
+# 'Regardless of prior HRT or hysterectomy:': the items are ways to meet one definition
+_DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
 
 
 # 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
@@ -516,6 +595,8 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+    if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
+        return "partial"
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
@@ -544,6 +625,18 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
     return capped
 
 
+def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
+    """In a trial that takes both sexes, an inclusion that names the other sex ('women age
+    >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
+    of several alternatives: it cannot rule the patient out."""
+    if result.status != "fail" or prepared.own is None or prepared.criterion.section != "inclusion" or patient.sex not in ("female", "male"):
+        return result
+    if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
+        return result
+    reason = "the trial takes both sexes, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
+    return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+
+
 NO_INCLUSION = "(the record gives no inclusion criteria)"
 
 
@@ -560,9 +653,12 @@ def _no_inclusion(trial: Trial) -> list[CriterionResult]:
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False, judged: dict | None = None) -> TrialResult:
     """One patient against one trial. `judged`, kept by the caller for one patient, as_of
     and open_world, remembers the result of each prepared criterion, so a criterion that
-    several trials share is judged once; what depends on the trial (the flat-list and
-    no-inclusion caps) is applied afterwards, on each trial's own list."""
-    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in _prepared(trial)])
+    several trials share is judged once; what depends on the trial (the flat-list, other-sex
+    and no-inclusion caps) is applied afterwards, on each trial's own list."""
+    prepared = _prepared(trial)
+    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared])
+    if trial.sex == "ALL":
+        results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
     statuses = [r.status for r in results]
     if trial.problem is not None:  # no criteria, or inclusion not told from exclusion

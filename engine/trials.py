@@ -58,7 +58,7 @@ from typing import Any, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.errors import InputError, OnError, attempt, decode_utf8
+from engine.errors import InputError, OnError, attempt, decode_utf8, unreadable_json
 
 __all__ = [
     "Criterion",
@@ -218,6 +218,8 @@ def _load_file(file: Path) -> list[Trial]:
         if e.msg == "Extra data":  # several JSON documents: JSON Lines in a .json file
             return list(_from_json_lines(text, name))
         raise InputError(name, f"line {e.lineno}, column {e.colno}", f"invalid JSON: {e.msg}") from e
+    except (RecursionError, ValueError) as e:
+        raise InputError(name, None, f"invalid JSON: {unreadable_json(e)}") from None
     return list(_from_document(doc, name, "", name))
 
 
@@ -229,6 +231,8 @@ def _from_json_lines(text: str, name: str) -> Iterator[Trial]:
             doc = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(name, f"line {number}, column {e.colno}", f"invalid JSON: {e.msg}") from e
+        except (RecursionError, ValueError) as e:
+            raise InputError(name, f"line {number}", f"invalid JSON: {unreadable_json(e)}") from None
         yield from _from_document(doc, name, f"line {number}", f"{name}:{number}")
 
 
@@ -465,6 +469,8 @@ def _trial_from_rules_text(text: str, name: str) -> Trial:
         m = _TOML_ERROR_PLACE.search(message)
         where = m.group(1) if m else None
         raise InputError(name, where, f"invalid TOML: {_TOML_ERROR_PLACE.sub('', message)}") from e
+    except RecursionError:
+        raise InputError(name, None, "invalid TOML: arrays or tables nested too deeply to read") from None
     return _trial_from_rules(doc, name)
 
 

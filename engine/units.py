@@ -139,7 +139,11 @@ _ACTIVITIES: tuple[_Atom, ...] = (
     ("U", "enzyme_unit", r"u|units?"),
 )
 _COPIES: _Atom = ("copies", "nucleic_acid_copy", r"cop(?:y|ies)|cp")
+# mean corpuscular volume is a volume per red cell: 'MCV < 80 fL'
+_FEMTOLITRE: _Atom = ("fL", "femtoliter", r"fl|femtolit(?:er|re)s?")
 _LENGTHS: tuple[_Atom, ...] = (
+    # retinal thickness in optical coherence tomography: '> 250 µm', 'above 300 microns'
+    ("um", "micrometer", rf"{_MICRO}m|microns?|micromet(?:er|re)s?"),
     ("mm", "millimeter", r"mm|millimet(?:er|re)s?"),
     ("cm", "centimeter", r"cm|centimet(?:er|re)s?"),
     ("m", "meter", r"m|met(?:er|re)s?"),
@@ -150,8 +154,10 @@ _DOSES: tuple[_Atom, ...] = (
 )
 _M2 = r"m(?:2|²|\^2|\*\*2)"
 _AREAS: tuple[_Atom, ...] = (
-    # eGFR's "per 1.73 m² of body surface" (KDIGO); "m 2" with a lost superscript only here.
-    ("1.73m2", "standard_body_surface", rf"1[.,]73\s*(?:{_M2}|m\s2|sq\.?\s?m)"),
+    # eGFR's "per 1.73 m² of body surface" (KDIGO); "m 2" with a lost superscript, and "m"
+    # with the square lost altogether ('30 ml / min / 1.73m'), only here: nothing else is
+    # given per 1.73 metres.
+    ("1.73m2", "standard_body_surface", rf"1[.,]73\s*(?:{_M2}|m\s2|sq\.?\s?m|m)"),
     ("m2", "meter ** 2", rf"{_M2}|sq\.?\s?m|square\s+met(?:er|re)s?"),
 )
 _RATE_TIMES: tuple[_Atom, ...] = (
@@ -178,6 +184,8 @@ _SPECIALS: tuple[_Atom, ...] = (
     ("degC", "degree_Celsius", r"℃|[°º]\s?c|deg\s?c|degrees?\s+c(?:elsius)?|celsius"),
     ("degF", "degree_Fahrenheit", r"[°º]\s?f|deg\s?f|degrees?\s+f(?:ahrenheit)?|fahrenheit"),
     ("%", "percent_value", r"%|percent|per\s?cent"),
+    # exhaled carbon monoxide: '>= 6 ppm'; a dimensionless 10^-6, as pint defines it
+    ("ppm", "ppm", r"ppm|parts?\s+per\s+million"),
     ("bpm", "beats_per_minute", rf"bpm|(?:beats?{_SEP}|{_LEAD})min(?:ute)?s?"),
 )
 
@@ -194,6 +202,7 @@ _NUMERATORS: tuple[_Atom, ...] = (
     *_AMOUNTS,
     *_ACTIVITIES,
     _COPIES,
+    _FEMTOLITRE,
     *_LENGTHS,
     *_DOSES,
 )
@@ -225,6 +234,7 @@ _STANDALONE: tuple[_Atom, ...] = (
     *_pick(_ACTIVITIES, "mIU", "uIU", "IU"),
     _COPIES,
     *_pick(_VOLUMES, "mL"),
+    _FEMTOLITRE,
     *_LENGTHS,
     *_DOSES,
     *_pick(_AREAS, "m2"),
@@ -382,7 +392,7 @@ CANONICAL_UNITS: tuple[str, ...] = (
     "10^6/kg", "g/dL", "g/L", "mg/dL", "mg/L", "umol/L", "mmol/L", "mmol/mol", "mEq/L", "IU/L",
     "U/L", "IU/mL", "mIU/mL", "mIU/L", "ng/mL", "ng/dL", "pg/mL", "ug/L", "copies/mL", "mL/min",
     "mL/min/1.73m2", "kg/m2", "mg/m2", "mg/kg", "mg/day", "mg/kg/day", "mg/week", "mm/h", "%",
-    "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "m2", "mL",
+    "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "um", "m2", "mL", "fL", "ppm",
     "Gy", "s", "ms", "years", "months", "weeks", "days", "hours", "minutes",
 )  # fmt: skip
 """The canonical spellings elig's rules and tables use; each normalises to itself."""
@@ -474,11 +484,21 @@ def _ucum_parser() -> Any:
     return get_ucum_parser()
 
 
+MAX_UNIT_LENGTH = 100  # characters; longer, a unit is not given to ucumvert or pint (their
+# parsers take time and stack that grow faster than the text; no real unit comes near it)
+
+
+def _not_too_long(unit: str) -> None:
+    if len(unit) > MAX_UNIT_LENGTH:
+        raise UnitError(f"unknown unit {unit[:40]!r}... ({len(unit):,} characters): longer than {MAX_UNIT_LENGTH}, not read")
+
+
 @functools.lru_cache(maxsize=1024)
 def _ucum_units(code: str) -> pint.Unit:
     from lark.exceptions import LarkError
     from ucumvert import UcumToPintStrTransformer, parse_ucum
 
+    _not_too_long(code)
     try:
         expression = UcumToPintStrTransformer().transform(parse_ucum(code, _ucum_parser()))
     except LarkError as exc:
@@ -542,6 +562,7 @@ def registry() -> Registry:
 def _pint_units(expression: str, unit: str) -> pint.Unit:
     import pint
 
+    _not_too_long(unit)  # the unit as written: its pint expression may be several times longer
     try:
         parsed = registry().parse_expression(expression)
     except (pint.errors.PintError, SyntaxError, TypeError, ValueError) as exc:

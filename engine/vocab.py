@@ -46,6 +46,10 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "ng/dL", "ng/mL", "pg/mL", "mIU/mL", "mIU/L",
         # body temperature, viral loads
         "degC", "copies/mL",
+        # red cell indices, retinal and cervical lengths, exhaled carbon monoxide
+        "fL", "um", "mm", "ppm",
+        # gestational age; lung volumes
+        "weeks", "L",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""
@@ -56,9 +60,9 @@ _PARENT_KIND = {"drug": "drug_class"}
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
     "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "procedure": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
+    "procedure": {"name", "synonyms", "parents", "drugs", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
 
@@ -84,6 +88,9 @@ class Concept(BaseModel):
     prednisone_equivalent_mg: Decimal | None = None
     half_life_hours: Decimal | None = None
     open_world: bool = False  # no record shows its absence: a status, or a class no record names
+    # a therapy given as drugs ('chemotherapy': the class 'cytotoxic agent'): a medication
+    # record of one of them is a record of the procedure
+    drugs: tuple[str, ...] = ()
     source: str | None = None
 
     def phrases(self) -> tuple[str, ...]:
@@ -513,6 +520,9 @@ def _load(path: Path) -> Vocabulary:
             if (pkind, p) not in names:
                 field = "classes" if c.kind == "drug" else "parents"
                 raise InputError(source, f"{where}.{field}", f"unknown {pkind} {p!r}")
+        for d in c.drugs if any(k in ("drug", "drug_class") for k, _ in names) else ():
+            if ("drug", d) not in names and ("drug_class", d) not in names:
+                raise InputError(source, f"{where}.drugs", f"unknown drug or drug class {d!r}")
     by_name = {(c.kind, c.name): c for c in concepts}
     state: dict[tuple[str, str], int] = {}
 
@@ -637,6 +647,8 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
         if not isinstance(derived, bool):
             raise InputError(source, f"{where}.derived", "must be true or false")
         fields["derived"] = derived
+    if kind == "procedure":
+        fields["drugs"] = _strings(source, where, entry.get("drugs"), field="drugs")
     if kind == "drug":
         for key in ("prednisone_equivalent_mg", "half_life_hours"):
             if key in entry:

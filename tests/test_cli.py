@@ -33,7 +33,7 @@ AS_OF = "2026-06-01"
 
 PARSE_KEYS = {"text", "predicate", "canonical", "thresholds", "unparsed"}
 THRESHOLD_KEYS = {"measure", "op", "value", "unit", "relative_to"}
-COVERAGE_KEYS = {"trials", "criteria", "structured", "partial", "unparsed", "errors", "seconds"}
+COVERAGE_KEYS = {"trials", "criteria", "structured", "partial", "unparsed", "errors", "skipped", "seconds"}
 TRIAL_STATUSES = {"eligible", "ineligible", "unknown"}
 CRITERION_STATUSES = {"pass", "fail", "unknown"}
 RANK = {"eligible": 0, "unknown": 1, "ineligible": 2}

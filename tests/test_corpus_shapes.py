@@ -301,3 +301,233 @@ def test_a_trailing_and_stays_unparsed(text):
 )
 def test_bounds_around_colons_and_asides(text, expected):
     assert bounds(text) == expected
+
+
+# ---------------------------------------------------------------- issue 4: bounds the Leaf misses showed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # new measures, in the units their criteria use (fL, micrometres, millimetres, ppm, %)
+        ("All patients with microcytic hypochromic anemia (according to WHO, MCV less than 80 fl",
+         [("mean corpuscular volume", "<", 80, "fL", None)]),
+        ("diagnosed with DME with central macular thickness (CMT) more than 250 \u00b5m measured by OCT",
+         [("central macular thickness", ">", 250, "um", None)]),
+        ("Macular thickness above 300 microns at baseline", [("central macular thickness", ">", 300, "um", None)]),
+        ("Cervical length \u226428 mm", [("cervical length", "<=", 28, "mm", None)]),
+        ("Minor burn, TBSA < 20 %", [("burn total body surface area", "<", 20, "%", None)]),
+        ("Self-reported smoker or carbon monoxide concentration \u2265 6 ppm", [("exhaled carbon monoxide", ">=", 6, "ppm", None)]),
+        ("UAS7 score (range 0-42) \u226516 and HSS7 score (range 0-21) \u2265 8",
+         [("uas7 score", ">=", 16, None, None), ("hss7 score", ">=", 8, None, None)]),
+        ("Identified at high risk of PPCs according to the ARISCAT risk score (ARISCAT predictive score \u226545).",
+         [("ariscat score", ">=", 45, None, None)]),
+        ("Child score more than 6.", [("child-pugh score", ">", 6, None, None)]),
+        # a scale's roman numerals joined by 'to', after 'classification'
+        ("Patients with severe systemic diseases defined by American Society of Anesthesiologists (ASA) classification III to V",
+         [("asa physical status", ">=", 3, None, None), ("asa physical status", "<=", 5, None, None)]),
+        # two bounds of opposite sense one after the other are a range
+        ("Body mass index (BMI) >18 <28", [("body mass index", ">", 18, None, None), ("body mass index", "<", 28, None, None)]),
+        # a unit written once after the last of two alternative bounds is both bounds'
+        ("BMI <18.5 or \u2265 30 kg/m2", [("body mass index", "<", 18.5, "kg/m2", None), ("body mass index", ">=", 30, "kg/m2", None)]),
+        # eGFR per 1.73 m with the square lost
+        ("glomerular filtration rate less than 30 ml / min / 1.73m", [("estimated glomerular filtration rate", "<", 30, "mL/min/1.73m2", None)]),
+    ],
+)
+def test_issue4_bounds(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_bound_and_a_normal_limit_are_no_range():
+    # 'ANC >= 1500 /uL <= 1.5 x ULN' (made up): one bound in a unit, one against the normal limit
+    assert bounds("ANC >= 1500 /uL <= 1.5 x ULN") == [("absolute neutrophil count", ">=", 1500, "/uL", None)]
+
+
+def test_a_unit_is_not_carried_back_from_a_normal_limit():
+    assert bounds("ALT < 10 or > 2.5 x ULN") == [
+        ("alanine aminotransferase", "<", 10, None, None),
+        ("alanine aminotransferase", ">", 2.5, None, "ULN"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03860415: how long the colonisation lasts, not the patient's age
+        "Chronic (more than three months) ESBL colonization of the same strain as determined by",
+    ],
+)
+def test_a_duration_in_brackets_is_not_an_age(text):
+    assert not any(t["measure"] == "age" for t in thresholds(parse(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Adults (\u226518 years)", [("age", ">=", 18, "years", None)]),
+        ("Patients (18 years or older) with AML", [("age", ">=", 18, "years", None)]),
+        ("Men and women (18-75 years)", [("age", ">=", 18, "years", None), ("age", "<=", 75, "years", None)]),
+    ],
+)
+def test_a_duration_in_brackets_after_people_is_their_age(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # gestational age, a measure counted in weeks: the duration is its value, never an age
+        ("Gestational age < 32 weeks", [("gestational age", "<", 32, "weeks", None)]),
+        ("Greater than 37 weeks gestation,", [("gestational age", ">", 37, "weeks", None)]),
+        ("preterm neonates born at 26 to 34 weeks of gestational age",
+         [("gestational age", ">=", 26, "weeks", None), ("gestational age", "<=", 34, "weeks", None)]),
+        ("gestational age between 37week and 42 weeks",
+         [("gestational age", ">=", 37, "weeks", None), ("gestational age", "<=", 42, "weeks", None)]),
+    ],
+)
+def test_gestational_age_in_weeks(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["gestational age > 6 months", "a decrease of \u2265 50% of platelet count"])
+def test_no_bound_in_another_kind_of_unit(text):
+    # months are no unit gestational age is counted in here; a share of a count is not its value
+    assert bounds(text) == []
+
+
+def test_gestational_age_is_compared_in_weeks():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    def truth(value, unit):
+        record = {"id": "p", "birth_date": "2026-05-01", "observations": [{"loinc": "49051-6", "value": value, "unit": unit, "date": "2026-05-01"}]}
+        return evaluate(parse("Gestational age < 32 weeks"), load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert truth(30, "wk") is Truth.TRUE
+    assert truth(36, "wk") is Truth.FALSE
+    assert truth(250, "d") is Truth.FALSE  # 35.7 weeks
+
+
+def test_a_measure_named_alone_takes_the_nearest_bound_after_it():
+    # NCT corpus: with a heading before the list, ALT took bilirubin's 1.5 x ULN (stricter than written)
+    text = ("Hepatic function\uff1aalanine aminotransferase(ALT) and aspartate aminotransferase(AST) \u22642.5\u00d7ULN\uff0c"
+            "serum total bilirubin\u2264 1.5\u00d7ULN\uff0cor \u22642.5\u00d7ULN who has Gilbert's syndrome;")
+    got = {t[0]: t[2] for t in bounds(text)}
+    assert got["alanine aminotransferase"] == 2.5
+    assert got["aspartate aminotransferase"] == 2.5
+    assert got["total bilirubin"] == 1.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT corpus lines, about 60 of them in shared/data/corpus
+        "Aspartate aminotransferase (AST) (SGOT) and Alanine aminotransferase (ALT) (SGPT) \u2264 2.5 X ULN OR \u2264 5 X ULN for subjects with liver metastases",
+        "Aspartate aminotransferase (AST) (serum glutamic oxaloacetic transaminase [SGOT]) and alanine aminotransferase (ALT) "
+        "(serum glutamate pyruvate transaminase [SGPT]) =< 2.5 x institutional ULN OR =< 5 x ULN for subjects with liver metastases",
+    ],
+)
+def test_a_raised_limit_after_or_under_a_condition(text):
+    tree = parse(text)
+    assert bounds(text) == [
+        ("aspartate aminotransferase", "<=", 2.5, None, "ULN"),
+        ("aspartate aminotransferase", "<=", 5, None, "ULN"),
+        ("alanine aminotransferase", "<=", 2.5, None, "ULN"),
+        ("alanine aminotransferase", "<=", 5, None, "ULN"),
+    ]
+    assert unparsed(tree) == []
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_raised_limit_binds_where_its_condition_holds():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    tree = parse("AST and ALT \u2264 2.5 X ULN OR \u2264 5 X ULN for subjects with liver metastases")
+
+    def truth(alt, metastases, polarity=1):
+        record = {
+            "id": "p", "birth_date": "1970-01-01", "sex": "male",
+            "conditions": [{"icd10cm": "C78.7", "onset": "2026-01-01"}] if metastases else [],
+            "observations": [
+                {"loinc": "1742-6", "value": alt, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+                {"loinc": "1920-8", "value": 30, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            ],
+        }
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1), polarity=polarity).truth
+
+    assert truth(150, False) is Truth.FALSE  # 3.75 x ULN, no metastases
+    assert truth(150, True) is Truth.TRUE
+    assert truth(250, True) is Truth.FALSE  # 6.25 x ULN
+    # as an exclusion each measure's split is one requirement: ALT and AST must both meet theirs
+    assert truth(150, True, -1) is Truth.TRUE
+    assert truth(150, False, -1) is Truth.FALSE
+
+
+def test_a_raised_limit_needs_the_same_kind_of_bound():
+    # a limit in mg/dL after one against the normal limit is not the same bound raised
+    assert bounds("ALT \u2264 2.5 x ULN or \u2264 5 mg/dL if liver metastases") == [("alanine aminotransferase", "<=", 2.5, None, "ULN")]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCI template lines (33 in shared/data/corpus): when the value was obtained, in brackets
+        ("Absolute neutrophil count (ANC) >= 1500/mm^3 (obtained =< 14 days prior to registration)",
+         "absolute neutrophil count >= 1500 /mm3 within 14 days before enrollment"),
+        ("Direct bilirubin =< 1.5 x upper limit of normal (ULN) (obtained =< 14 days prior to registration)",
+         "direct bilirubin <= 1.5 x ULN within 14 days before enrollment"),
+        ("Hemoglobin >= 9.0 g/dL (within 14 days prior to registration)", "hemoglobin >= 9.0 g/dL within 14 days before enrollment"),
+    ],
+)
+def test_a_window_in_brackets_after_a_bound(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(canonical)) == strip_spans(tree)
+
+
+def test_a_bracket_that_is_not_only_a_window_stays_a_qualifier():
+    assert unparsed(parse("Platelets \u2265 100,000/mm3 (obtained within 4 weeks of treatment)")) == ["(obtained within 4 weeks of treatment)"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bound before a scale's name, 'on the' between
+        ("Baseline pain assessed at screening of \u2265 5 on the pain numeric rating score (NRS)", [("pain numeric rating scale", ">=", 5, None, None)]),
+        # periodontal charting and lung function
+        ("Having one isolated intrabony defect with probing depth (PD) \u22657 mm, clinical attachment level (CAL) \u22658 mm",
+         [("periodontal probing depth", ">=", 7, "mm", None), ("clinical attachment level", ">=", 8, "mm", None)]),
+        ("severe chronic obstructive pulmonary disease (COPD) defined as FEV1 \u2264 50%", [("forced expiratory volume in 1 second", "<=", 50, "%", None)]),
+    ],
+)
+def test_scales_and_lengths_from_the_leaf_misses(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_scales_own_range_before_its_name_is_no_bound():
+    # NCT03867760: '(> 3 on a 0-10 pain intensity numeric scale)': 0-10 is the scale, not the patient's pain
+    text = "self-reporting moderate or higher pain on average during the last week (> 3 on a 0-10 pain intensity numeric scale)"
+    assert bounds(text) == []
+
+
+def test_fev1_in_percent_is_never_compared_with_litres():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    record = {"id": "p", "birth_date": "1970-01-01", "observations": [{"loinc": "20150-9", "value": 1.2, "unit": "L", "date": "2026-05-01"}]}
+    outcome = evaluate(parse("FEV1 \u2264 50%"), load_patient(record), as_of=date(2026, 6, 1))
+    assert outcome.truth is Truth.UNKNOWN
+
+
+def test_an_ampersand_inside_a_scales_name():
+    # NCT03924414: 'Hoehn & Yahr (H&Y) stage 1-4'
+    text = "Current PD diagnosis with symptoms severity at Hoehn & Yahr (H&Y) stage 1-4 based on an expert assessment"
+    assert bounds(text) == [("hoehn and yahr stage", ">=", 1, None, None), ("hoehn and yahr stage", "<=", 4, None, None)]
+    assert bounds("AT&T") == []

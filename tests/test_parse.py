@@ -1156,3 +1156,150 @@ def test_a_judgment_literal_beside_an_event_keeps_its_structure():
     tree = parse(text)
     assert isinstance(tree, AllOf)
     assert render(tree) == text
+
+
+# ---------------------------------------------------------------- one bound for each sex
+
+
+@pytest.mark.parametrize(
+    ("text", "female", "male"),
+    [
+        # the shape of NCT03929198 'HDL <50 in females, <40 mg/dL in males' and of
+        # 'hemoglobin >= 12 g/dL for women, >= 13 for men': the unit written once serves both
+        ("HDL <50 in females, <40 mg/dL in males", ("<", 50, "mg/dL"), ("<", 40, "mg/dL")),
+        ("hemoglobin \u2265 12 g/dL for women, \u2265 13 for men", (">=", 12, "g/dL"), (">=", 13, "g/dL")),
+        ("Hemoglobin \u2265 13 g/dL in men; \u2265 12 g/dL in women", (">=", 12, "g/dL"), (">=", 13, "g/dL")),
+    ],
+)
+def test_a_bound_for_each_sex_is_a_case_split(text, female, male):
+    tree = parse(text)
+    assert isinstance(tree, AllOf) and all(isinstance(c, Conditional) for c in tree.items)
+    by_sex = {}
+    for case in tree.items:
+        assert isinstance(case.condition, Sex) and len(case.condition.sexes) == 1
+        t = case.then.threshold
+        by_sex[case.condition.sexes[0]] = (case.then.op, t.value, t.unit)
+    assert by_sex == {"female": female, "male": male}
+    # the canonical text gives the same tree
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_bound_for_each_sex_binds_only_that_sex():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    tree = parse("Hemoglobin \u2265 12 g/dL for women, \u2265 13 g/dL for men")
+
+    def truth(sex, value, polarity=1):
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": [{"loinc": "718-7", "value": value, "unit": "g/dL", "date": "2026-05-01"}]}
+        if sex:
+            record["sex"] = sex
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert truth("female", 12.5) is Truth.TRUE
+    assert truth("male", 12.5) is Truth.FALSE
+    assert truth("male", 13.5) is Truth.TRUE
+    assert truth("female", 11) is Truth.FALSE
+    assert truth(None, 12.5) is Truth.UNKNOWN  # which bound applies is not known
+
+
+def test_one_sex_named_twice_is_no_case_split():
+    tree = parse("hemoglobin \u2265 12 g/dL for women, \u2265 13 for women")
+    assert [t["value"] for t in thresholds(tree)] == [12]  # the second bound names no measure
+    assert "\u2265 13" in unparsed(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "female", "male"),
+    [
+        # NCT corpus lines: QTcF limits by sex joined by 'and' / 'or', creatinine by sex
+        ("Corrected QT interval calculated by the Fridericia formula (QTcF) > 450 ms for males and > 470 ms for females",
+         (">", 470, "ms"), (">", 450, "ms")),
+        ("Serum Creatinine <80 umol/L in females and <106 umol/L in males", ("<", 80, "umol/L"), ("<", 106, "umol/L")),
+        ("Triglycerides > 150 mg/dL OR HDL <50 in females, <40 mg/dL in males", ("<", 50, "mg/dL"), ("<", 40, "mg/dL")),
+        # NCT03860194 (Leaf): the cases in brackets after the measure
+        ("Subject has lower handgrip strength (<26 kg in men; <18 kg in women) using dynamometer (CAMRY\u00ae, Zhongshan, Guangdong)",
+         ("<", 18, "kg"), ("<", 26, "kg")),
+        ("Subject has lower appendicular muscle mass index (AMMI) (<7 kg/m^2 in men; <5.7 kg/m^2 in women)",
+         ("<", Decimal("5.7"), "kg/m2"), ("<", 7, "kg/m2")),
+        # NCT corpus: a score's cases joined by 'and'
+        ("CHA2DS2VASc score \u22652 for male and \u22653 for female", (">=", 3, None), (">=", 2, None)),
+        # NCT03863405 (Leaf): read as 'creatinine >= 1.5 (no unit) and ...', a woman at 1.45 mg/dL
+        # passed the exclusion; the sexes are taken in the order the text names them
+        ("Patients with impaired kidney functions (serum creatinine concentrations \u22651.5 and \u22651.4 mg/dL in males and females respectively).",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+        ("Serum creatinine \u22651.4 and \u22651.5 mg/dL in women and in men respectively",
+         (">=", Decimal("1.4"), "mg/dL"), (">=", Decimal("1.5"), "mg/dL")),
+        # NCT corpus lines: the sex in brackets after each bound
+        ("QTc values >440 ms (men) and >450 ms (women)", (">", 450, "ms"), (">", 440, "ms")),
+        ("Corrected QT Interval (QTc) >0.450 seconds (males) or >0.470 (females) or other active cardiac disease",
+         (">", Decimal("0.470"), "s"), (">", Decimal("0.450"), "s")),
+    ],
+)
+def test_bounds_for_each_sex_in_real_lines(text, female, male):
+    tree = parse(text)
+    cases = [n for n in walk(tree) if isinstance(n, Conditional)]
+    assert {c.condition.sexes[0]: (c.then.op, c.then.threshold.value, c.then.threshold.unit) for c in cases} == {"female": female, "male": male}
+    assert not any(isinstance(n, Sex) and n not in [c.condition for c in cases] for n in walk(tree))
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def _hb_truth(text, sex, hb, polarity=1, platelets=None):
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth  # noqa: F401 - the caller compares with it
+
+    observations = [{"loinc": "718-7", "value": hb, "unit": "g/dL", "date": "2026-05-01"}]
+    if platelets is not None:
+        observations.append({"loinc": "777-3", "value": platelets, "unit": "10*9/L", "date": "2026-05-01"})
+    record = {"id": "p", "birth_date": "1970-01-01", "sex": sex, "observations": observations}
+    return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1), polarity=polarity).truth
+
+
+def test_a_case_split_by_sex_beside_another_bound_in_an_exclusion():
+    from engine.logic import Truth
+
+    # an exclusion: the case of the patient's sex and the other bound must both hold
+    text = "Hemoglobin < 11 g/dL in females, < 12 g/dL in males and platelets < 100 x 10^9/L"
+    assert _hb_truth(text, "female", 10.5, -1, platelets=50) is Truth.TRUE
+    assert _hb_truth(text, "male", 11.5, -1, platelets=50) is Truth.TRUE
+    assert _hb_truth(text, "male", 12.5, -1, platelets=50) is Truth.FALSE
+    assert _hb_truth(text, "female", 10.5, -1, platelets=150) is Truth.FALSE
+    # an inclusion: each patient meets the bound of their sex, and the other bound
+    assert _hb_truth(text, "male", 11.5, 1, platelets=50) is Truth.TRUE
+    assert _hb_truth(text, "female", 11.5, 1, platelets=50) is Truth.FALSE
+
+
+def test_a_bound_for_one_sex_beside_other_requirements_stays_unknown():
+    from engine.logic import Truth
+
+    # 'X for women and Y' in an exclusion may rule men out by Y alone or never
+    text = "Hemoglobin < 11 g/dL for women and platelets < 100 x 10^9/L"
+    assert _hb_truth(text, "male", 13, -1, platelets=50) is Truth.UNKNOWN
+    assert thresholds(parse(text))[0]["value"] == 11
+    # alone, it binds women only
+    assert _hb_truth("Hemoglobin \u2265 12 g/dL for women", "male", 11, 1) is Truth.TRUE
+    assert _hb_truth("Hemoglobin \u2265 12 g/dL for women", "female", 11, 1) is Truth.FALSE
+
+
+def test_cases_in_brackets_after_no_measure_stay_unparsed():
+    assert "(\u226513 for women, \u226515 for men)" in unparsed(parse("severe alcohol dependence (\u226513 for women, \u226515 for men)"))
+
+
+def test_a_qtc_case_split_rules_out_by_the_patients_own_limit():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    tree = parse("QTc values >440 ms (men) and >450 ms (women)")
+
+    def truth(sex, qtc):
+        record = {"id": "p", "birth_date": "1970-01-01", "sex": sex, "observations": [{"loinc": "8636-3", "value": qtc, "unit": "ms", "date": "2026-05-01"}]}
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1), polarity=-1).truth
+
+    assert truth("female", 445) is Truth.FALSE
+    assert truth("male", 445) is Truth.TRUE

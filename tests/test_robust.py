@@ -21,6 +21,7 @@ import pytest
 
 import engine
 from engine.cli import main
+from engine.coverage import coverage
 from engine.errors import InputError
 from engine.patients import load_patient, load_patients
 from engine.trials import load_trials
@@ -406,3 +407,172 @@ def test_interrupted_parse_is_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr("engine.cli.parse_record", interrupted)
     assert run(capsys, "parse", "ANC >= 500") == (130, "", "elig: interrupted\n")
+
+
+# ------------------------------------------------------------------------- elig coverage
+
+
+def test_coverage_skips_a_bad_trial_file_and_counts_the_rest(tmp_path, capsys):
+    trials = tmp_path / "trials"
+    trials.mkdir()
+    write(trials / "a.json", study("NCT1"))
+    bad = write(trials / "b.json", '{"protocolSection": [}')
+    write(trials / "c.json", study("NCT3"))
+    not_utf8 = write(tmp_path / "d.json", b'{"x":\n "\xff"}')
+    missing = tmp_path / "nope.json"
+    rc, out, err = run(capsys, "coverage", trials, not_utf8, missing, "--format", "json")
+    assert rc == 2
+    assert err.splitlines() == [
+        f"elig: {bad} at line 1, column 22: invalid JSON: Expecting value (skipped)",
+        f"elig: {not_utf8} at line 2, column 3: not UTF-8 text (byte 0xFF); save the file as UTF-8 (skipped)",
+        f"elig: {missing}: no such file or directory (skipped)",
+    ]
+    report = json.loads(out)
+    assert (report["trials"], report["criteria"], report["errors"], report["skipped"]) == (2, 8, 0, 3)
+
+
+def test_coverage_text_names_the_skipped_count(tmp_path, capsys):
+    good = write(tmp_path / "a.json", study("NCT1"))
+    bad = write(tmp_path / "b.json", "[")
+    rc, out, err = run(capsys, "coverage", good, bad)
+    assert rc == 2 and "Traceback" not in err and len(err.splitlines()) == 1
+    assert "skipped     1 (bad inputs, named on stderr)" in out.splitlines()
+
+
+def test_coverage_with_nothing_readable_prints_no_report(tmp_path, capsys):
+    rc, out, err = run(capsys, "coverage", write(tmp_path / "a.json", "["), write(tmp_path / "b.json", b"\xff"), "--format", "json")
+    assert (rc, out) == (2, "") and len(err.splitlines()) == 2
+
+
+def test_coverage_library_reports_through_on_error(tmp_path):
+    good = write(tmp_path / "a.json", study("NCT1"))
+    bad = write(tmp_path / "b.json", "{")
+    skipped: list[InputError] = []
+    report = coverage([good, bad], on_error=skipped.append, workers=1)
+    assert report["trials"] == 1 and report["errors"] == 0
+    assert [(e.source, e.where) for e in skipped] == [(str(bad), "line 1, column 2")]
+    with pytest.raises(InputError):
+        coverage([good, bad], workers=1)
+
+
+# ------------------------------------------------- hostile sizes (scripts/bench_adversarial.py)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 2000 + "ANC >= 500" + ")" * 2000,  # RecursionError in the transformer
+        "a: " * 3333,  # RecursionError, and quadratic, in headings read one inside another
+        "or " * 3333,  # a left-recursive chain as deep as the text
+        "ANC >= 500/uL or " * 600 + "ANC >= 1000/uL",
+        "1-" * 5000,  # a retry per token, each parsing every token: 77 s at 10 kB
+        "if ANC >= 500, " * 600 + "hemoglobin >= 9 g/dL",  # conditionals nested 600 deep
+        "no " * 3000 + "HIV",
+        "«a» and " * 1200 + "«b»",
+    ],
+    ids=["brackets", "headings", "or", "or-chain", "range-chain", "if", "no", "literals"],
+)
+def test_hostile_criteria_parse_and_evaluate_to_unknown_or_better(text):
+    """Each was a traceback or took seconds to minutes before engine.limits; now a tree whose
+    unparsed text keeps it from deciding anything it did not understand."""
+    from engine.limits import MAX_DEPTH, tree_depth
+    from engine.render import render
+
+    tree = engine.parse(text)
+    assert tree_depth(tree) <= MAX_DEPTH
+    outcome = engine.evaluate(tree, load_patient(PATIENT), as_of=date(2026, 6, 1))
+    assert outcome.truth in (engine.Truth.UNKNOWN, engine.Truth.FALSE, engine.Truth.TRUE)
+    render(tree)
+    json.dumps(tree.model_dump(mode="json"))
+
+
+def test_a_unit_of_a_thousand_characters_is_not_read():
+    long_unit = "mg/" * 400
+    anc = {"name": "absolute neutrophil count", "loinc": "751-8", "value": 2, "unit": long_unit, "date": "2026-05-20"}
+    patient = load_patient({**PATIENT, "observations": [anc]})
+    for text in ("ANC >= 1000/mm3", f"ANC >= 5 {long_unit}"):
+        outcome = engine.evaluate(engine.parse(text), patient, as_of=date(2026, 6, 1))
+        assert outcome.truth is engine.Truth.UNKNOWN
+    fhir = observation("751-8", {"value": 2, "unit": long_unit, "system": "http://unitsofmeasure.org", "code": long_unit})
+    (read,) = load_patient(bundle(fhir)).observations
+    assert read.unit == long_unit  # kept as written, so never compared
+
+
+NESTED = "[" * 100_000 + "]" * 100_000
+HUGE_INTEGER = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "name, content, where, problem",
+    [
+        ("t.json", NESTED, None, "invalid JSON: arrays or objects nested too deeply to read"),
+        ("t.jsonl", f"{json.dumps(study('NCT1'))}\n{NESTED}\n", "line 2", "invalid JSON: arrays or objects nested too deeply to read"),
+        ("t.toml", f"id = {NESTED}", None, "invalid TOML: arrays or tables nested too deeply to read"),
+        ("t.json", json.dumps(study("NCT1")).replace('"Test"', HUGE_INTEGER), None, "invalid JSON: a number too long to read (over 4,300 digits)"),
+    ],
+    ids=["nested-json", "nested-json-line", "nested-toml", "huge-integer"],
+)
+def test_json_python_cannot_read_is_one_line_for_a_trial(tmp_path, capsys, name, content, where, problem):
+    patient = write(tmp_path / "p.json", PATIENT)
+    path = write(tmp_path / name, content)
+    place = f" at {where}" if where else ""
+    assert one_bad_line(capsys, patient, path) == f"elig: {path}{place}: {problem} (skipped)"
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (NESTED, "not valid JSON: arrays or objects nested too deeply to read"),
+        (json.dumps(PATIENT).replace("12", HUGE_INTEGER), "not valid JSON: a number too long to read (over 4,300 digits)"),
+    ],
+    ids=["nested-json", "huge-integer"],
+)
+def test_json_python_cannot_read_is_one_line_for_a_patient(tmp_path, capsys, trial, content, problem):
+    path = write(tmp_path / "p.json", content)
+    assert one_bad_line(capsys, path, trial) == f"elig: {path}: {problem} (skipped)"
+
+
+def test_a_long_bad_value_is_cut_in_the_message(tmp_path, capsys, trial):
+    date_100k = "2026-" + "9" * 100_000
+    path = write(tmp_path / "p.json", bundle(observation("751-8", ANC_FHIR["valueQuantity"], when=date_100k)))
+    rc, _, err = screen(capsys, path, "--trials", trial)
+    assert rc == 2 and len(err) == 1 and len(err[0]) < 300
+    assert 'not a valid date: "2026-99999999999999999999999999999999..."' in err[0]
+    own = write(tmp_path / "own.json", {**PATIENT, "birth_date": date_100k})
+    assert 'not a valid date: "2026-9999' in one_bad_line(capsys, own, trial) and len(one_bad_line(capsys, own, trial)) < 300
+    sex = write(tmp_path / "sex.json", {**PATIENT, "sex": "x" * 100_000})
+    assert len(one_bad_line(capsys, sex, trial)) < 300
+
+
+def test_a_measurement_window_without_a_duration_is_unknown():
+    """A tree read from JSON can hold 'within [no duration] of screening': min() of nothing
+    was a ValueError; the window cannot be worked out, so the bound decides nothing."""
+    from engine.nodes import Comparison, Threshold, Window
+
+    node = Comparison(
+        measure="absolute neutrophil count",
+        op=">=",
+        threshold=Threshold(value=1, unit="10^9/L"),
+        window=Window(relation="within", durations=()),
+    )
+    outcome = engine.evaluate(node, load_patient(PATIENT), as_of=date(2026, 6, 1))
+    assert outcome.truth is engine.Truth.UNKNOWN
+    assert "the window of the absolute neutrophil count measurement could not be worked out" in outcome.reasons
+
+
+def test_yaml_nested_past_the_stack_is_one_line(tmp_path, capsys, trial, monkeypatch):
+    """PyYAML is optional: a stand-in that recurses as its composer does on deep nesting."""
+    import types
+
+    class YAMLError(Exception):
+        pass
+
+    def safe_load(text):
+        def compose(depth):
+            return [compose(depth + 1)] if depth < len(text) else []
+
+        return compose(0)
+
+    monkeypatch.setitem(sys.modules, "yaml", types.SimpleNamespace(safe_load=safe_load, YAMLError=YAMLError))
+    path = write(tmp_path / "p.yaml", "[" * 5000 + "]" * 5000)
+    assert one_bad_line(capsys, path, trial) == f"elig: {path}: not valid YAML: nested too deeply to read (skipped)"

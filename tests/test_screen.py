@@ -341,8 +341,10 @@ def test_the_comma_list_is_read_as_separate_items():
     ("conditions", "inclusion", "exclusion"),
     [
         ([], "fail", "pass"),
-        ([HEP_B], "fail", "fail"),  # inclusion needs all three; exclusion excludes on any one
-        ([HIV, HEP_B], "fail", "fail"),
+        # an inclusion's list of conditions may mean all or any: it holds with all, fails with
+        # none, and is unknown between; an exclusion excludes on any one
+        ([HEP_B], "unknown", "fail"),
+        ([HIV, HEP_B], "unknown", "fail"),
         ([HIV, HEP_B, HEP_C], "pass", "fail"),
     ],
 )
@@ -351,6 +353,32 @@ def test_each_reads_as_all_for_inclusion_and_any_for_exclusion(conditions, inclu
     inc, exc = result.criteria
     assert (inc.section, inc.status) == ("inclusion", inclusion), inc.reasons
     assert (exc.section, exc.status) == ("exclusion", exclusion), exc.reasons
+
+
+def test_a_list_of_measures_is_still_all_of_them(tmp_path):
+    """Bounds listed apart are each required ('Hemoglobin >= 9 g/dL, platelets >= 100,000/uL'):
+    only a list of events, or one ending in an 'or', may be alternatives."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "Hemoglobin >= 9 g/dL, platelets >= 100,000/uL"\n'
+    )
+    result = engine.screen([patient(observations=[hemoglobin(12), platelets(50)])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "fail"
+
+
+def test_a_list_ending_in_or_may_be_alternatives(tmp_path):
+    """NCT03861546: 'documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of
+    >100' was read as A1c and (glucose or FBG), failing a patient whose FBG alone qualifies."""
+    path = tmp_path / "t.toml"
+    path.write_text(
+        'id = "T"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "inclusion"\n'
+        'text = "documented A1c of >= 5.7%, 2-hour post-load glucose of >140, or FBG of >100"\n'
+    )
+    a1c = {"name": "hemoglobin A1c", "loinc": "4548-4", "value": 5.2, "unit": "%", "date": "2026-05-20"}
+    fbg = {"name": "fasting glucose", "loinc": "1558-6", "value": 120, "unit": "mg/dL", "date": "2026-05-20"}
+    result = engine.screen([patient(observations=[a1c, fbg])], engine.load_trials(path), as_of=AS_OF)
+    assert result.patients[0].trials[0].criteria[0].status == "unknown"
 
 
 def test_each_in_the_open_world():
@@ -462,6 +490,24 @@ def test_nested_items_of_a_one_of_heading_are_not_capped():
     [heading] = result.criteria
     assert [c.status for c in heading.children] == ["fail"] * 3
     assert not any("may be one item" in r for c in heading.children for r in c.reasons)
+
+
+@pytest.mark.parametrize(
+    ("heading", "items"),
+    [
+        # NCT05332561: 'Chemotherapy-induced menopause' ruled out every patient without it
+        ("Postmenopausal or evidence of non-childbearing status is defined as :", ["Chemotherapy-induced menopause", "Female patients with age >= 60 years"]),
+        # NCT04584255: a woman of 22 was ruled out by '>= 45 years of age'
+        ("Women are considered non-childbearing (by other than medical reasons) if they:", ["are >= 45 years of age and without menses for >1 year"]),
+        # NCT00004205 (legacy PDQ record)
+        ("Regardless of prior hormonal replacement therapy (HRT) or hysterectomy:", ["Bilateral oophorectomy and any age"]),
+    ],
+)
+def test_items_after_a_definition_heading_cannot_rule_out_alone(heading, items):
+    result = _screen_trial(patient(birth_date="2004-02-13"), _flat("inclusion", heading, items))
+    found = [criterion(result, text) for text in items]
+    assert all(c.status == "unknown" for c in found), [c.reasons for c in found]
+    assert any("may be one item of the list under" in c.reasons[0] for c in found)
 
 
 def test_items_after_an_all_of_inclusion_heading_still_rule_out():

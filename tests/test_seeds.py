@@ -584,3 +584,195 @@ def test_a_real_negative_exclusion_still_decides(tmp_path):
     exclusion keeps by its grammar is read as written."""
     criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", "Not diabetic")).criteria[0]
     assert criterion.status == "fail", criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT02422615 (men and postmenopausal women) and NCT05080842 ruled men out with it
+        "Female patients must be postmenopausal",
+        "Women must be 65 years or older",
+    ],
+)
+def test_issue_what_one_sex_must_do_does_not_rule_out_the_other(tmp_path, text):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("one sex only" in r for r in criterion.reasons), criterion.reasons
+
+
+def test_a_sex_after_must_is_still_required(tmp_path):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Patients must be female")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
+
+
+def test_issue_a_restrictive_clause_after_a_comma_restricts_the_whole_list(tmp_path):
+    """NCT03990233 excluded a man whose rheumatoid arthritis abated in 2014: the clause 'that
+    requires systemic treatment' was read as a separate item, so the history alone excluded."""
+    text = (
+        "Patient with active autoimmune disease or a documented history of autoimmune disease, that requires "
+        "systemic treatment (i.e. corticosteroids or immunosuppressive drugs)."
+    )
+    ra = {**RA_MAN, "conditions": [{"name": "Rheumatoid arthritis", "snomed": "69896004", "status": "resolved", "onset": "2009-04-04", "abatement": "2014-02-07"}]}
+    criterion = screen(ra, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("restrictive clause" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize("section", ["inclusion", "exclusion"])
+def test_issue_two_groups_of_patients_are_alternatives(tmp_path, section):
+    """NCT03864809: 'patients with Psoriasis and Patients with A topic dermatitis' names two
+    groups the trial takes; read as both, a patient with psoriasis alone fails."""
+    psoriasis = {**RA_MAN, "conditions": [{"name": "Psoriasis", "snomed": "9014002", "status": "active", "onset": "2015-01-01"}]}
+    text = "patients with psoriasis and patients with diabetes mellitus"
+    criterion = screen(psoriasis, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("groups of patients" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03867500: a trial for women and men ruled out a man of 20
+        "Women and Men (Women premenopausal)",
+        # NCT05018273: read as 'Gilbert's and bilirubin <= 3 x ULN', it ruled out everyone without Gilbert's
+        "Subjects with known Gilbert disease: total bilirubin ≤3 × ULN",
+    ],
+)
+def test_issue_whom_a_part_is_for_is_not_a_requirement(tmp_path, text):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert criterion.reasons[0].startswith("read as a requirement, but"), criterion.reasons
+
+
+def test_men_and_women_of_an_age_still_rule_out_by_age(tmp_path):
+    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Men and women age ≥ 60 years of age")).criteria[0]
+    assert criterion.status == "fail", criterion.reasons
+
+
+def _hb(value):
+    return {"name": "Hemoglobin", "loinc": "718-7", "value": value, "unit": "g/dL", "date": "2026-05-20"}
+
+
+ANEMIA = {"name": "Anemia", "snomed": "271737000", "status": "active", "onset": "2026-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("observations", "conditions", "status"),
+    [
+        ([_hb(9)], [], "unknown"),  # the value meets the definition, no diagnosis on record
+        ([_hb(12)], [ANEMIA], "pass"),  # a diagnosis, but the value does not meet the definition
+        ([], [], "unknown"),  # no value, no diagnosis: closed world would say no anemia
+        ([_hb(12)], [], "pass"),  # neither
+        ([_hb(9)], [ANEMIA], "fail"),  # both
+    ],
+)
+def test_issue_a_diagnosis_with_its_definition_in_brackets(tmp_path, observations, conditions, status):
+    """NCT03863639 'Thrombocytopenia (<100,000 platelets/microL)': read as the diagnosis and the
+    bound together, an exclusion let pass a patient whose count meets the definition but whose
+    record carries no diagnosis."""
+    patient = {**WOMAN_41, "observations": observations, "conditions": conditions}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", "Anemia (hemoglobin < 10 g/dL)")).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    if status == "unknown":
+        assert "definition in brackets" in criterion.reasons[0]
+
+
+HYPERTENSION = {"name": "Hypertension", "snomed": "38341003", "status": "active", "onset": "2004-06-11"}
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "conditions", "status"),
+    [
+        # no hypertension on record is no uncontrolled hypertension
+        ("exclusion", "Uncontrolled hypertension", [], "pass"),
+        ("exclusion", "Uncontrolled hypertension", [HYPERTENSION], "unknown"),
+        ("exclusion", "Clinically significant cardiovascular disease", [], "pass"),
+        ("inclusion", "Histologically confirmed invasive breast cancer", [], "fail"),
+        ("inclusion", "No uncontrolled hypertension", [], "pass"),
+        ("inclusion", "No uncontrolled hypertension", [HYPERTENSION], "unknown"),
+        # words that widen or doubt are not narrowing: still unknown
+        ("exclusion", "Suspected hypertension", [], "unknown"),
+    ],
+)
+def test_issue_words_that_only_narrow_cannot_make_true_what_is_false(tmp_path, section, text, conditions, status):
+    patient = {**WOMAN_41, "conditions": conditions}
+    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+
+
+def test_narrowing_words_in_the_open_world_decide_nothing(tmp_path):
+    trial = _rules(tmp_path, "exclusion", "Uncontrolled hypertension")
+    result = engine.screen([engine.load_patient(WOMAN_41)], [trial], as_of=AS_OF, open_world=True)
+    assert result.patients[0].trials[0].criteria[0].status == "unknown"
+
+
+def _trial_of_both_sexes(tmp_path, sex_line: str):
+    path = tmp_path / "t.toml"
+    path.write_text(
+        f'id = "T1"\ntitle = "t"\nsource = "test"\n{sex_line}\n'
+        '[[criteria]]\nsection = "inclusion"\ntext = "men age ≥55 years"\n'
+        '[[criteria]]\nsection = "inclusion"\ntext = "women age ≥65 years"\n',
+        encoding="utf-8",
+    )
+    return engine.load_trials(path)[0]
+
+
+def test_issue_a_criterion_for_the_other_sex_does_not_rule_out(tmp_path):
+    """NCT01174550 (sex ALL) lists 'men age >= 55 years' and 'women age >= 65 years' as
+    alternatives; a man of 60 was ruled out by the second."""
+    man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
+    result = screen(man_60, _trial_of_both_sexes(tmp_path, 'sex = "ALL"'))
+    assert [c.status for c in result.criteria] == ["pass", "unknown"], [c.reasons for c in result.criteria]
+    assert result.status == "unknown"
+    assert "takes both sexes" in result.criteria[1].reasons[0]
+
+
+def test_without_the_record_saying_both_sexes_the_other_sex_still_fails(tmp_path):
+    man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
+    result = screen(man_60, _trial_of_both_sexes(tmp_path, ""))
+    assert result.criteria[1].status == "fail"
+
+
+def test_issue_low_dose_methotrexate_is_not_surely_chemotherapy(tmp_path):
+    """Hershel Marvin (seed 12) takes methotrexate 10 mg tablets for rheumatoid arthritis, and
+    'Prior chemotherapy' ruled him out of oncology trials: at that dose it is a disease-
+    modifying drug, not chemotherapy, and the record carries no dose to tell."""
+    mtx = {"name": "methotrexate 10 MG Oral Tablet", "rxnorm": "105586", "status": "active", "start": "2015-01-01"}
+    patient = {**RA_MAN, "medications": [mtx]}
+    chemo = screen(patient, _rules(tmp_path, "exclusion", "Prior chemotherapy agents")).criteria[0]
+    assert chemo.status == "unknown", chemo.reasons
+    assert any("by some criteria and not by others" in r for r in chemo.reasons)
+    immuno = screen(patient, _rules(tmp_path, "exclusion", "Immunosuppressants within 4 weeks")).criteria[0]
+    assert immuno.status == "fail", immuno.reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [("Prior chemotherapy", "fail"), ("Chemotherapy within 4 weeks", "pass"), ("Prior cytotoxic chemotherapy", "fail")],
+)
+def test_issue_the_drugs_of_chemotherapy_are_chemotherapy(tmp_path, text, status):
+    """Andy Schaden (Synthea) has docetaxel injections and no chemotherapy procedure on record:
+    'Prior chemotherapy' said 'no record of chemotherapy (closed world)' and let him pass."""
+    docetaxel = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1860480", "status": "stopped", "start": "2020-03-10", "end": "2020-06-10"}
+    patient = {**RA_MAN, "medications": [docetaxel]}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    assert any("DOCEtaxel" in r for r in criterion.reasons), criterion.reasons
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "record", "status"),
+    [
+        # Synthea records these by SNOMED CT codes the vocabulary did not know: closed world
+        # read them as absent
+        ("exclusion", "History of cardiac arrest", {"name": "History of cardiac arrest (situation)", "snomed": "429007001"}, "fail"),
+        ("exclusion", "Current smoker", {"name": "Smokes tobacco daily", "snomed": "449868002"}, "fail"),
+        ("exclusion", "History of traumatic brain injury", {"name": "Concussion with no loss of consciousness", "snomed": "62106007"}, "fail"),
+        # a neoplasm may be benign: not surely prostate cancer
+        ("inclusion", "Prostate cancer", {"name": "Neoplasm of prostate", "snomed": "126906006"}, "unknown"),
+    ],
+)
+def test_issue_synthea_codes_the_vocabulary_did_not_know(tmp_path, section, text, record, status):
+    patient = {**RA_MAN, "conditions": [{**record, "status": "active", "onset": "2015-01-01"}]}
+    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == status, criterion.reasons

@@ -403,3 +403,18 @@ def test_a_parent_cannot_be_both_strict_and_loose(tmp_path: Path):
     )
     with pytest.raises(InputError, match="either strict"):
         load_vocabulary(tmp_path)
+
+
+def test_the_drugs_of_a_therapy_exist(vocab: Vocabulary):
+    chemo = vocab.get("procedure", "chemotherapy")
+    assert chemo.drugs == ("cytotoxic agent",)
+    for c in vocab.concepts("procedure"):
+        for d in c.drugs:
+            assert vocab.get("drug_class", d) or vocab.get("drug", d)
+
+
+def test_an_unknown_drug_of_a_therapy_is_an_error_naming_the_place(tmp_path):
+    (tmp_path / "a.toml").write_text('[[drug_class]]\nname = "cytotoxic agent"\n\n[[procedure]]\nname = "chemo"\ndrugs = ["cytotoxics"]\n')
+    with pytest.raises(InputError) as exc:
+        load_vocabulary(tmp_path)
+    assert "procedure[0].drugs" in str(exc.value) and "cytotoxics" in str(exc.value)
