@@ -137,12 +137,9 @@ def _status(truth: Truth, section: str) -> Status:
     return "pass" if holds else "fail"
 
 
-def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
-    """The reasons (or missing data) of an Outcome tree, once each, deciding ones first."""
-    return _flatten_nodes(_deciding_first(outcome), field)
-
-
 def _flatten_nodes(nodes: list[Outcome], field: str) -> tuple[str, ...]:
+    """The reasons (or missing data) of an Outcome tree's nodes, once each, in the order
+    given (`_deciding_first`: deciding ones first)."""
     seen: dict[str, None] = {}
     for o in nodes:
         for item in getattr(o, field):

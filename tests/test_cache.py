@@ -270,7 +270,7 @@ def _reference_criterion(criterion, patient, as_of):
 
 
 def _reference_flatten(outcome, field: str) -> tuple[str, ...]:
-    """screen._flatten as first written (nested generators), to check the faster walk."""
+    """The reasons' order as screening first wrote it (nested generators), to check the faster walk."""
     seen: dict[str, None] = {}
     for o in _reference_deciding_first(outcome):
         for item in getattr(o, field):
