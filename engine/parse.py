@@ -475,8 +475,6 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
             e = els[i]
-            if _sex_shape(els) is not None:
-                return False  # 'HDL < 50 in females, < 40 mg/dL in males' is one case split
             if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i):
                 return True
             return outer(els, i)
@@ -487,7 +485,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 segments[-1].append(p)
                 continue
             els = list(p.elements)
-            cuts = [i for i in range(1, len(els) - 1) if boundary(els, i)]
+            # 'HDL < 50 in females, < 40 mg/dL in males' is one case split: no cut (asked once
+            # per clause, not once per element: that was quadratic in a long comma list)
+            cuts = [] if _sex_shape(els) is not None else [i for i in range(1, len(els) - 1) if boundary(els, i)]
             if comma_cuts and p is not parts[-1]:
                 series.extend(_start(els[i - 1]) for i in cuts if _series_comma(els, i))
             start = 0
