@@ -1423,13 +1423,21 @@ class _Assembler:
                     window = x.window
                     take(j)
                 elif e.type == "DRUG" and isinstance(x, Bnd) and dose is None and x.qty.unit and x.qty.time is None:
+                    if _dose_of_next(els, j):
+                        continue  # 'regimen with <= 10 mg/day of prednisone': the next drug's dose
                     dose = x
+                    take(j)
+                elif e.type == "DRUG" and dose is None and j == i + 1 and _bracketed_dose(x) is not None:
+                    dose = _bracketed_dose(x)  # 'aspirin (> 325 mg/day)'
                     take(j)
                 elif isinstance(x, Atom) and x.type == "EQUIV" and e.type == "DRUG":
                     equiv = True
                     take(j)
                 elif isinstance(x, Grp) and isinstance(x.node, Unparsed) and e.type == "DRUG" and "equivalent" in x.node.text.lower():
                     pass
+            if e.type == "DRUG" and dose is None and _dose_of_next(els, i - 2) and i - 2 not in used:
+                dose = els[i - 2]  # '<= 10 mg/day of prednisone': the dose before 'of' and its drug
+                take(i - 2, i - 1)
             # words before the event that say history or activity
             for j in range(i - 1, -1, -1):
                 x = els[j]
@@ -1834,6 +1842,28 @@ _PEOPLE = frozenset(
 
 
 _OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())
+
+
+def _dose_of_next(els: list, j: int) -> bool:
+    """A dose at `j` written before 'of' and a drug: '<= 10 mg/day of prednisone'."""
+    if j < 0 or j + 2 >= len(els):
+        return False
+    b, of, drug = els[j], els[j + 1], els[j + 2]
+    return (
+        isinstance(b, Bnd) and b.qty.unit is not None and b.qty.time is None and b.qty.relative_to is None
+        and isinstance(of, Atom) and of.type == "WORD" and of.value == "of"
+        and isinstance(drug, Atom) and drug.type == "DRUG"
+    )
+
+
+def _bracketed_dose(x) -> Bnd | None:
+    """'aspirin (> 325 mg/day)': a bracket holding only a dose bound."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) or isinstance(e, Bnd)]
+    if len(sig) == 1 and isinstance(sig[0], Bnd) and sig[0].qty.unit is not None and sig[0].qty.time is None and sig[0].qty.relative_to is None:
+        return sig[0]
+    return None
 
 
 def _bracketed_window(x) -> Window | None:

@@ -531,3 +531,21 @@ def test_an_ampersand_inside_a_scales_name():
     text = "Current PD diagnosis with symptoms severity at Hoehn & Yahr (H&Y) stage 1-4 based on an expert assessment"
     assert bounds(text) == [("hoehn and yahr stage", ">=", 1, None, None), ("hoehn and yahr stage", "<=", 4, None, None)]
     assert bounds("AT&T") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCT03862807 (Leaf): the dose before 'of prednisone' was the immunosuppressant's
+        ("Has received stable immunosuppressive regimen with \u226410 mg/day of prednisone",
+         "(immunosuppressant and prednisone <= 10 mg/day) \u00abreceived stable\u00bb"),
+        ("> 10 mg/day of prednisone or equivalent", "prednisone or equivalent > 10 mg/day"),
+        # NCT corpus: a dose in brackets after its drug
+        ("Chronic, daily treatment with high-dose aspirin (> 325 mg/day)",
+         "((aspirin > 325 mg/day) \u00abdaily treatment\u00bb \u00abhigh-dose\u00bb) \u00abChronic\u00bb"),
+    ],
+)
+def test_doses_before_of_and_in_brackets(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
