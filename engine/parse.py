@@ -1279,6 +1279,12 @@ class _Assembler:
                 elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
                     cases.append(j)
                     j += 1
+                elif e.type == "MEASURE" and _bracketed_bound(x) is not None and not (
+                    isinstance(_bracketed_bound(x), Rng) and _whole_scale(e.value, _bracketed_bound(x))
+                ):
+                    # 'Framingham risk score (10 % or above)': the bound in brackets after its measure
+                    els[j] = _bracketed_bound(x)
+                    break
                 elif e.type == "MEASURE" and len(skipped) < 6 and (
                     (isinstance(x, Atom) and x.type in ("WORD", "NOT", "ACTIVE")) or (isinstance(x, Grp) and isinstance(x.node, Unparsed))
                 ):
@@ -1854,6 +1860,17 @@ def _dose_of_next(els: list, j: int) -> bool:
         and isinstance(of, Atom) and of.type == "WORD" and of.value == "of"
         and isinstance(drug, Atom) and drug.type == "DRUG"
     )
+
+
+def _bracketed_bound(x) -> Bnd | Rng | None:
+    """A bracket holding only a bound, with no time unit: '(10 % or above)', '(>= 30 kg/m2)'."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+    if len(sig) != 1 or not isinstance(sig[0], (Bnd, Rng)):
+        return None
+    qtys = (sig[0].qty,) if isinstance(sig[0], Bnd) else (sig[0].low, sig[0].high)
+    return sig[0] if all(q.time is None for q in qtys) else None
 
 
 def _bracketed_dose(x) -> Bnd | None:

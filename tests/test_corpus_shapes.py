@@ -549,3 +549,17 @@ def test_doses_before_of_and_in_brackets(text, canonical):
     tree = parse(text)
     assert render(tree) == canonical
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03860350 (Leaf): the bound in brackets right after its measure
+        ("Framingham risk score (10 % or above)", [("framingham risk score", ">=", 10, "%", None)]),
+        ("LVEF (< 50%) within 6 months", [("left ventricular ejection fraction", "<", 50, "%", None)]),
+        # a scale's own range in brackets is no bound
+        ("ECOG (0-5) \u2264 2", [("ecog performance status", "<=", 2, None, None)]),
+    ],
+)
+def test_a_bound_in_brackets_after_its_measure(text, expected):
+    assert bounds(text) == expected
