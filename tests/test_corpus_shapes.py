@@ -563,3 +563,20 @@ def test_doses_before_of_and_in_brackets(text, canonical):
 )
 def test_a_bound_in_brackets_after_its_measure(text, expected):
     assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # measures from the Leaf misses, each with its real line
+        ("A. BIL < 1.25 times normal upper limit (ULN)", [("total bilirubin", "<", 1.25, None, "ULN")]),
+        ("Euroscore with predicted mortality> 10%", [("euroscore", ">", 10, "%", None)]),
+        ("moderate knee osteoarthritis stage <2 on the Kellgren Laurence scale", [("kellgren-lawrence grade", "<", 2, None, None)]),
+        ("Patient with Phenylalaninemia \u2265 900\u03bcmol / L on blotter", [("phenylalanine", ">=", 900, "umol/L", None)]),
+        ("patients with ineffective NIV during sleep as assessed by the measurement of TcCO2>49mmHg (S)",
+         [("transcutaneous carbon dioxide", ">", 49, "mmHg", None)]),
+        ("Breath alcohol concentration >0.00%", [("breath alcohol concentration", ">", 0, "%", None)]),
+    ],
+)
+def test_more_measures_from_the_leaf_misses(text, expected):
+    assert bounds(text) == expected
