@@ -580,3 +580,12 @@ def test_a_bound_in_brackets_after_its_measure(text, expected):
 )
 def test_more_measures_from_the_leaf_misses(text, expected):
     assert bounds(text) == expected
+
+
+def test_blood_pressure_named_before_systolic_and_diastolic():
+    # NCT03867344 (Leaf): the unit after the second bound is the first's too
+    assert bounds("Blood pressure systolic \u2265140 or <100 mmHg; Blood pressure diastolic >90 mmHg") == [
+        ("systolic blood pressure", ">=", 140, "mmHg", None),
+        ("systolic blood pressure", "<", 100, "mmHg", None),
+        ("diastolic blood pressure", ">", 90, "mmHg", None),
+    ]
