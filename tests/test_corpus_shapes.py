@@ -589,3 +589,11 @@ def test_blood_pressure_named_before_systolic_and_diastolic():
         ("systolic blood pressure", "<", 100, "mmHg", None),
         ("diastolic blood pressure", ">", 90, "mmHg", None),
     ]
+
+
+def test_prothrombin_activity_is_not_prothrombin_time():
+    # NCT03920618 (Leaf): a percentage of normal activity, and the INR, never seconds
+    assert bounds("Prothrombin time activity < 40% or prothrombin time international ratio > 1.5\uff1b") == [
+        ("prothrombin activity", "<", 40, "%", None),
+        ("international normalized ratio", ">", 1.5, None, None),
+    ]
