@@ -597,3 +597,17 @@ def test_prothrombin_activity_is_not_prothrombin_time():
         ("prothrombin activity", "<", 40, "%", None),
         ("international normalized ratio", ">", 1.5, None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03920488 (Leaf): receptor staining, each named in brackets after its abbreviation
+        ("histologically confirmed triple negative breast cancer (ER (Estrogen Receptors) < 1%, PgR (Progesterone Receptors) < 1%",
+         [("estrogen receptor expression", "<", 1, "%", None), ("progesterone receptor expression", "<", 1, "%", None)]),
+        # NCT03927833 (Leaf): total serum bilirubin in a neonate
+        ("TSB reported as >6.0 mg/dL before 12 hours age", [("total bilirubin", ">", 6.0, "mg/dL", None)]),
+    ],
+)
+def test_receptor_staining_and_tsb(text, expected):
+    assert bounds(text) == expected
