@@ -1429,7 +1429,7 @@ class _Assembler:
                     window = x.window
                     take(j)
                 elif e.type == "DRUG" and isinstance(x, Bnd) and dose is None and x.qty.unit and x.qty.time is None:
-                    if _dose_of_next(els, j):
+                    if _dose_of_next(els, j) and not equiv:
                         continue  # 'regimen with <= 10 mg/day of prednisone': the next drug's dose
                     dose = x
                     take(j)
@@ -1709,22 +1709,25 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     pairs = _sex_pairs(elements, at[-4:])
     if pairs is None:
         return None
-    m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
+    def named(e) -> bool:  # a measure, or one named in brackets ('The QT interval (QTcF)')
+        return isinstance(e, Atom) and (e.type == "MEASURE" or (e.type == "ASIDE" and e.value.type == "MEASURE"))
+
+    m = next((k for k in reversed(at[:-4]) if named(elements[k])), None)
     if m is None:
         return None
-    measure = elements[m]
+    measure = elements[m] if elements[m].type == "MEASURE" else Atom("MEASURE", elements[m].value.value, elements[m].start, elements[m].end)
 
     def aside(e) -> bool:  # 'Corrected QT Interval (QTc)': the measure named again
         return isinstance(e, Atom) and e.type == "ASIDE" and (e.value.type, e.value.value) == (measure.type, measure.value)
 
     extra = [k for k in at[:-4] if k != m and not aside(elements[k])]
     words = all(
-        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
+        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE", "MEASURE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
         for k in extra
     )
     if not words or len(extra) > 6:
         return None
-    return elements[m], pairs, extra
+    return measure, pairs, extra
 
 
 def _lone_sex_cases(items: list, text: str) -> list:

@@ -611,3 +611,15 @@ def test_prothrombin_activity_is_not_prothrombin_time():
 )
 def test_receptor_staining_and_tsb(text, expected):
     assert bounds(text) == expected
+
+
+def test_a_dose_equivalent_to_a_drug_stays_an_equivalent_dose():
+    # NCT corpus: 'medications equivalent to <= 10mg of prednisone' is a prednisone-equivalent dose
+    text = "Patients who have received acute, low-dose, systemic immunosuppressant medications equivalent to \u2264 10mg of prednisone within the 7 days prior to study entry"
+    assert bounds(text) == [("prednisone equivalent daily dose", "<=", 10, "mg", None)]
+
+
+def test_a_case_split_takes_the_measure_named_in_brackets():
+    # NCT corpus: 'The QT interval (QTcF) ... < 450 ms for males and < 470 ms for females'
+    text = "12-lead ECG:The QT interval (QTcF) corrected by the Fridericia method was < 450 ms for males and < 470 ms for females."
+    assert {t[0] for t in bounds(text)} == {"qtc interval fridericia"}
