@@ -858,9 +858,10 @@ def _plain(q: Qty) -> bool:
 def _share_bound(parts: list, last_only: bool = False) -> list:
     """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
     last. A measure named alone takes the bound of the nearest operand after it that bounds
-    a measure, across other measures named alone: in 'ALT and AST <= 2.5 x ULN, bilirubin
-    <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's. With `last_only` ('INR or APTT
-    <= 1.5 x ULN'), only a run of measures right before the last operand shares its bound."""
+    a measure, and all that operand says after its bound: in 'ALT and AST <= 2.5 x ULN,
+    bilirubin <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's, and in 'ALT and AST
+    <= 2.5 x ULN (<= 5 x ULN if liver metastases)' ALT's limit is raised too. With
+    `last_only` ('INR or APTT <= 1.5 x ULN'), only the last operand's bound is shared, alone."""
     def alone(p) -> bool:
         if not isinstance(p, Clause):
             return False
@@ -870,27 +871,36 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
             (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
         )
 
-    def bound_of(p):
+    def bound_of(p) -> tuple | None:
+        """The bound and all after it ('<= 2.5 x ULN (<= 5 x ULN if liver metastases)',
+        '<= 5.0 x ULN for liver metastases', a window): what is said of the bound is said of
+        every measure it is shared with."""
         if not isinstance(p, Clause):
             return None
         sig = [e for e in p.elements if not _is_filler(e)]
         if len(sig) < 2 or not (isinstance(sig[0], Atom) and sig[0].type == "MEASURE"):
             return None
-        return next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+        bound = next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+        if bound is None:
+            return None
+        at = next(k for k, e in enumerate(p.elements) if e is bound)
+        return tuple(p.elements[at:])
 
     out = list(parts)
     for k in range(len(parts) - 1):
         if not alone(parts[k]):
             continue
         src = k + 1
-        while src < len(parts) and alone(parts[src]):
-            src += 1
+        while src < len(parts) and bound_of(parts[src]) is None:
+            src += 1  # measures named alone, and words ('INR or PT or aPTT > 1.5 x ULN')
         if src >= len(parts) or (last_only and src != len(parts) - 1):
             continue
-        bound = bound_of(parts[src])
-        if bound is not None:
+        tail = bound_of(parts[src])
+        if tail is not None:
+            if last_only:
+                tail = tail[:1]  # 'INR or APTT <= 1.5 x ULN': each_or_either weighs the bound alone
             p = parts[k]
-            out[k] = Clause(tuple(p.elements) + (bound,), p.start, p.end)
+            out[k] = Clause(tuple(p.elements) + tail, p.start, p.end)
     return out
 
 
@@ -1470,7 +1480,17 @@ class _Assembler:
                     if not (_is_filler(x) or (isinstance(x, Atom) and x.type in ("HIST", "ACTIVE"))):
                         break
             ev_span = Span(start=e.start, end=e.end)
-            if e.type == "CONDITION":
+            prep = els[i - 1] if i > 0 else None
+            limited = bounded.get(i - 2) if isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) in ("for", "in") else None
+            if e.type == "CONDITION" and limited is not None and any(f is limited for f in found):
+                # 'AST and ALT <= 5.0 x ULN for liver metastases': the bound holds for patients
+                # with the condition, as 'for patients with' says; it does not require it
+                at = next(k for k, f in enumerate(found) if f is limited)
+                condition = Condition(concept=e.value, active=active, window=window, history=history, span=ev_span)
+                found[at] = Conditional(condition=condition, then=limited, span=Span(start=limited.span.start, end=e.end))
+                take(i - 1)
+                event_at[i] = at
+            elif e.type == "CONDITION":
                 found.append(Condition(concept=e.value, active=active, window=window, history=history, span=ev_span))
             elif e.type == "PROCEDURE":
                 found.append(Procedure(concept=e.value, window=window, history=history, span=ev_span))

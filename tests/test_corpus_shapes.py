@@ -623,3 +623,25 @@ def test_a_case_split_takes_the_measure_named_in_brackets():
     # NCT corpus: 'The QT interval (QTcF) ... < 450 ms for males and < 470 ms for females'
     text = "12-lead ECG:The QT interval (QTcF) corrected by the Fridericia method was < 450 ms for males and < 470 ms for females."
     assert {t[0] for t in bounds(text)} == {"qtc interval fridericia"}
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # the raised limit in brackets after a shared bound is every measure's: ALT stayed <= 2.5 x ULN
+        # for a patient with liver metastases
+        ("ALT and AST \u2264 2.5 x ULN (\u2264 5 x ULN if liver metastases)",
+         "((alanine aminotransferase <= 2.5 x ULN) if (not (liver metastases))) and ((alanine aminotransferase <= 5 x ULN) if (liver metastases))"
+         " and ((aspartate aminotransferase <= 2.5 x ULN) if (not (liver metastases))) and ((aspartate aminotransferase <= 5 x ULN) if (liver metastases))"),
+        # NCT corpus: 'for liver metastases' after a bound says whom it binds, it does not require them
+        ("AST and ALT \u22645.0 ULN for liver metastases",
+         "((aspartate aminotransferase <= 5.0 x ULN) if (liver metastases)) and ((alanine aminotransferase <= 5.0 x ULN) if (liver metastases))"),
+        # a window after a shared bound times every measure
+        ("ALT and AST \u2264 2.5 x ULN within 14 days",
+         "alanine aminotransferase <= 2.5 x ULN within 14 days and aspartate aminotransferase <= 2.5 x ULN within 14 days"),
+    ],
+)
+def test_what_is_said_after_a_shared_bound_is_said_of_each_measure(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(canonical)) == strip_spans(tree)
