@@ -166,11 +166,14 @@ def store() -> TreeStore | None:
 _STORES: dict[tuple[Path, str], TreeStore] = {}
 
 
-def parse_many(texts: Iterable[str]) -> dict[str, Predicate]:
+def parse_many(texts: Iterable[str], *, workers: int | None = None, progress: bool = False) -> dict[str, Predicate]:
     """Parse trees of `texts`: from the cache where it has them, else parsed and then stored.
 
     Args:
         texts: criterion texts (repeats are parsed once).
+        workers: processes to parse the texts the cache lacks in (default: one per core
+            when there are at least PARALLEL_FROM of them; 1: in this process).
+        progress: a progress bar on stderr while parsing (the CLI asks on a terminal).
 
     Returns:
         Text -> tree, one entry per distinct text; the same trees `engine.parse.parse` gives.
@@ -181,7 +184,37 @@ def parse_many(texts: Iterable[str]) -> dict[str, Predicate]:
     wanted = list(dict.fromkeys(texts))
     tree_store = store()
     found = tree_store.get_many(wanted) if tree_store is not None else {}
-    missing = {t: parse(t) for t in wanted if t not in found}
+    todo = [t for t in wanted if t not in found]
+    missing = dict(zip(todo, _parse_all(todo, workers or os.cpu_count() or 1, progress)))
     if tree_store is not None:
         tree_store.put_many(missing)
     return {t: found[t] if t in found else missing[t] for t in wanted}
+
+
+PARALLEL_FROM = 1_000  # texts to parse; fewer are parsed before worker processes start
+_PARSE_CHUNK = 250  # texts per task: small enough to balance, large enough to pay
+
+
+def _parse_all(texts: list[str], workers: int, progress: bool) -> list[Predicate]:
+    """The trees of `texts` in order, parsed in `workers` processes when there are enough."""
+    from engine.progress import progress_bar
+
+    if workers <= 1 or len(texts) < PARALLEL_FROM:
+        with progress_bar("parsing", len(texts), enabled=progress) as bar:
+            return [parse(t) for t in bar.each(texts)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [texts[i : i + _PARSE_CHUNK] for i in range(0, len(texts), _PARSE_CHUNK)]
+    trees: list[Predicate] = []
+    with ProcessPoolExecutor(min(workers, len(chunks))) as pool:
+        futures = [pool.submit(_parse_chunk, chunk) for chunk in chunks]  # before a bar's thread starts
+        with progress_bar("parsing", len(texts), enabled=progress) as bar:
+            for future in futures:
+                done = future.result()
+                trees += done
+                bar.step(len(done))
+    return trees
+
+
+def _parse_chunk(texts: list[str]) -> list[Predicate]:
+    return [parse(t) for t in texts]

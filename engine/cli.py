@@ -45,7 +45,10 @@ def _build() -> argparse.ArgumentParser:
     ps.add_argument("--format", choices=("table", "json", "html"), default="table")
     ps.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     ps.add_argument("--verbose", "-v", action="store_true", help="table: show every criterion, numbered as elig explain takes them")
-    ps.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes to screen the patients in (default 1); the result is the same")
+    ps.add_argument(
+        "--workers", type=_positive, default=None, metavar="N",
+        help="processes to screen the patients in (default 1) and to parse uncached criteria in (default: all cores); the result is the same",
+    )
 
     pe = sub.add_parser("explain", help="one criterion's tree, each node's verdict and reasons, for one patient")
     pe.add_argument("trial", metavar="TRIAL", help="a trial id among the trials given (default: the bundled library)")

@@ -150,39 +150,32 @@ class _Ctx:
 
 
 def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
-    match node:
-        case Comparison() | Range():
-            return _measure(node, ctx)
-        case Sex():
-            return _sex(node, ctx)
-        case Condition():
-            return _condition(node, ctx)
-        case Medication():
-            return _medication(node, ctx)
-        case Procedure():
-            return _procedure(node, ctx)
-        case Judgment():
-            return _constant(node, _judgment)
-        case Unparsed():
-            return _constant(node, _unparsed)
-        case Following():
-            return _constant(node, _following)
-        case AllOf():
-            return _all_of(node, ctx, polarity)
-        case AnyOf():
-            return _any_of(node, ctx, polarity)
-        case Each():
-            return _each(node, ctx, polarity)
-        case Not():
-            return _not(node, ctx, polarity)
-        case Conditional():
-            return _conditional(node, ctx, polarity)
-        case Exception_():
-            return _exception(node, ctx, polarity)
-        case Qualified():
-            return _qualified(node, ctx, polarity)
-        case _:
-            assert_never(node)
+    handler = _HANDLERS.get(type(node))
+    if handler is None:
+        assert_never(node)
+    return handler(node, ctx, polarity)
+
+
+# One handler per node kind, dispatched here by the node's class: a `match` over sixteen
+# class patterns cost about 1 us a node, 10 % of a warm screening of the corpus.
+_HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
+    Comparison: lambda node, ctx, polarity: _measure(node, ctx),
+    Range: lambda node, ctx, polarity: _measure(node, ctx),
+    Sex: lambda node, ctx, polarity: _sex(node, ctx),
+    Condition: lambda node, ctx, polarity: _condition(node, ctx),
+    Medication: lambda node, ctx, polarity: _medication(node, ctx),
+    Procedure: lambda node, ctx, polarity: _procedure(node, ctx),
+    Judgment: lambda node, ctx, polarity: _constant(node, _judgment),
+    Unparsed: lambda node, ctx, polarity: _constant(node, _unparsed),
+    Following: lambda node, ctx, polarity: _constant(node, _following),
+    AllOf: lambda node, ctx, polarity: _all_of(node, ctx, polarity),
+    AnyOf: lambda node, ctx, polarity: _any_of(node, ctx, polarity),
+    Each: lambda node, ctx, polarity: _each(node, ctx, polarity),
+    Not: lambda node, ctx, polarity: _not(node, ctx, polarity),
+    Conditional: lambda node, ctx, polarity: _conditional(node, ctx, polarity),
+    Exception_: lambda node, ctx, polarity: _exception(node, ctx, polarity),
+    Qualified: lambda node, ctx, polarity: _qualified(node, ctx, polarity),
+}
 
 
 def _leaf(node: Any, truth: Truth, reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> Outcome:
@@ -1406,6 +1399,11 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
     FBG > 100'), it holds when all hold, fails when none does, and is unknown between."""
     children = [_eval(item, ctx, polarity) for item in node.items]
     if polarity != 1:
+        if _sex_with_others(node):
+            # 'For female patients, current pregnancy and/or lactation': the sex says whom
+            # the exclusion is for, it does not exclude a whole sex
+            reason = "an exclusion that names a sex with other items: the sex says whom it is for, so all must hold"
+            return _composite(node, all_of(c.truth for c in children), children, [reason])
         return _composite(node, any_of(c.truth for c in children), children)
     every = all_of(c.truth for c in children)
     if every is Truth.FALSE and _maybe_alternatives(node):
@@ -1414,6 +1412,11 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
             reason = "a list that may mean any one of its items, not all: not all hold, but one may"
             return _composite(node, Truth.UNKNOWN, children, [reason])
     return _composite(node, every, children)
+
+
+def _sex_with_others(node: Each) -> bool:
+    sexes = [i for i in node.items if isinstance(i, Sex)]
+    return bool(sexes) and len(sexes) < len(node.items) and all(len(set(i.sexes)) == 1 for i in sexes)
 
 
 def _maybe_alternatives(node: Each) -> bool:

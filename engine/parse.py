@@ -860,9 +860,10 @@ def _plain(q: Qty) -> bool:
 def _share_bound(parts: list, last_only: bool = False) -> list:
     """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
     last. A measure named alone takes the bound of the nearest operand after it that bounds
-    a measure, across other measures named alone: in 'ALT and AST <= 2.5 x ULN, bilirubin
-    <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's. With `last_only` ('INR or APTT
-    <= 1.5 x ULN'), only a run of measures right before the last operand shares its bound."""
+    a measure, and all that operand says after its bound: in 'ALT and AST <= 2.5 x ULN,
+    bilirubin <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's, and in 'ALT and AST
+    <= 2.5 x ULN (<= 5 x ULN if liver metastases)' ALT's limit is raised too. With
+    `last_only` ('INR or APTT <= 1.5 x ULN'), only the last operand's bound is shared, alone."""
     def alone(p) -> bool:
         if not isinstance(p, Clause):
             return False
@@ -872,27 +873,36 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
             (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
         )
 
-    def bound_of(p):
+    def bound_of(p) -> tuple | None:
+        """The bound and all after it ('<= 2.5 x ULN (<= 5 x ULN if liver metastases)',
+        '<= 5.0 x ULN for liver metastases', a window): what is said of the bound is said of
+        every measure it is shared with."""
         if not isinstance(p, Clause):
             return None
         sig = [e for e in p.elements if not _is_filler(e)]
         if len(sig) < 2 or not (isinstance(sig[0], Atom) and sig[0].type == "MEASURE"):
             return None
-        return next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+        bound = next((e for e in sig[1:] if isinstance(e, (Bnd, Rng))), None)
+        if bound is None:
+            return None
+        at = next(k for k, e in enumerate(p.elements) if e is bound)
+        return tuple(p.elements[at:])
 
     out = list(parts)
     for k in range(len(parts) - 1):
         if not alone(parts[k]):
             continue
         src = k + 1
-        while src < len(parts) and alone(parts[src]):
-            src += 1
+        while src < len(parts) and bound_of(parts[src]) is None:
+            src += 1  # measures named alone, and words ('INR or PT or aPTT > 1.5 x ULN')
         if src >= len(parts) or (last_only and src != len(parts) - 1):
             continue
-        bound = bound_of(parts[src])
-        if bound is not None:
+        tail = bound_of(parts[src])
+        if tail is not None:
+            if last_only:
+                tail = tail[:1]  # 'INR or APTT <= 1.5 x ULN': each_or_either weighs the bound alone
             p = parts[k]
-            out[k] = Clause(tuple(p.elements) + (bound,), p.start, p.end)
+            out[k] = Clause(tuple(p.elements) + tail, p.start, p.end)
     return out
 
 
@@ -1284,6 +1294,12 @@ class _Assembler:
                 elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
                     cases.append(j)
                     j += 1
+                elif e.type == "MEASURE" and _bracketed_bound(x) is not None and not (
+                    isinstance(_bracketed_bound(x), Rng) and _whole_scale(e.value, _bracketed_bound(x))
+                ):
+                    # 'Framingham risk score (10 % or above)': the bound in brackets after its measure
+                    els[j] = _bracketed_bound(x)
+                    break
                 elif e.type == "MEASURE" and len(skipped) < 6 and (
                     (isinstance(x, Atom) and x.type in ("WORD", "NOT", "ACTIVE")) or (isinstance(x, Grp) and isinstance(x.node, Unparsed))
                 ):
@@ -1428,13 +1444,21 @@ class _Assembler:
                     window = x.window
                     take(j)
                 elif e.type == "DRUG" and isinstance(x, Bnd) and dose is None and x.qty.unit and x.qty.time is None:
+                    if _dose_of_next(els, j) and not equiv:
+                        continue  # 'regimen with <= 10 mg/day of prednisone': the next drug's dose
                     dose = x
+                    take(j)
+                elif e.type == "DRUG" and dose is None and j == i + 1 and _bracketed_dose(x) is not None:
+                    dose = _bracketed_dose(x)  # 'aspirin (> 325 mg/day)'
                     take(j)
                 elif isinstance(x, Atom) and x.type == "EQUIV" and e.type == "DRUG":
                     equiv = True
                     take(j)
                 elif isinstance(x, Grp) and isinstance(x.node, Unparsed) and e.type == "DRUG" and "equivalent" in x.node.text.lower():
                     pass
+            if e.type == "DRUG" and dose is None and _dose_of_next(els, i - 2) and i - 2 not in used:
+                dose = els[i - 2]  # '<= 10 mg/day of prednisone': the dose before 'of' and its drug
+                take(i - 2, i - 1)
             # words before the event that say history or activity
             for j in range(i - 1, -1, -1):
                 x = els[j]
@@ -1461,7 +1485,17 @@ class _Assembler:
                     if not (_is_filler(x) or (isinstance(x, Atom) and x.type in ("HIST", "ACTIVE"))):
                         break
             ev_span = Span(start=e.start, end=e.end)
-            if e.type == "CONDITION":
+            prep = els[i - 1] if i > 0 else None
+            limited = bounded.get(i - 2) if isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) in ("for", "in") else None
+            if e.type == "CONDITION" and limited is not None and any(f is limited for f in found):
+                # 'AST and ALT <= 5.0 x ULN for liver metastases': the bound holds for patients
+                # with the condition, as 'for patients with' says; it does not require it
+                at = next(k for k, f in enumerate(found) if f is limited)
+                condition = Condition(concept=e.value, active=active, window=window, history=history, span=ev_span)
+                found[at] = Conditional(condition=condition, then=limited, span=Span(start=limited.span.start, end=e.end))
+                take(i - 1)
+                event_at[i] = at
+            elif e.type == "CONDITION":
                 found.append(Condition(concept=e.value, active=active, window=window, history=history, span=ev_span))
             elif e.type == "PROCEDURE":
                 found.append(Procedure(concept=e.value, window=window, history=history, span=ev_span))
@@ -1700,22 +1734,25 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     pairs = _sex_pairs(elements, at[-4:])
     if pairs is None:
         return None
-    m = next((k for k in reversed(at[:-4]) if isinstance(elements[k], Atom) and elements[k].type == "MEASURE"), None)
+    def named(e) -> bool:  # a measure, or one named in brackets ('The QT interval (QTcF)')
+        return isinstance(e, Atom) and (e.type == "MEASURE" or (e.type == "ASIDE" and e.value.type == "MEASURE"))
+
+    m = next((k for k in reversed(at[:-4]) if named(elements[k])), None)
     if m is None:
         return None
-    measure = elements[m]
+    measure = elements[m] if elements[m].type == "MEASURE" else Atom("MEASURE", elements[m].value.value, elements[m].start, elements[m].end)
 
     def aside(e) -> bool:  # 'Corrected QT Interval (QTc)': the measure named again
         return isinstance(e, Atom) and e.type == "ASIDE" and (e.value.type, e.value.value) == (measure.type, measure.value)
 
     extra = [k for k in at[:-4] if k != m and not aside(elements[k])]
     words = all(
-        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
+        (isinstance(elements[k], Atom) and elements[k].type in ("WORD", "ASIDE", "MEASURE")) or (isinstance(elements[k], Grp) and isinstance(elements[k].node, Unparsed))
         for k in extra
     )
     if not words or len(extra) > 6:
         return None
-    return elements[m], pairs, extra
+    return measure, pairs, extra
 
 
 def _lone_sex_cases(items: list, text: str) -> list:
@@ -1839,6 +1876,39 @@ _PEOPLE = frozenset(
 
 
 _OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())
+
+
+def _dose_of_next(els: list, j: int) -> bool:
+    """A dose at `j` written before 'of' and a drug: '<= 10 mg/day of prednisone'."""
+    if j < 0 or j + 2 >= len(els):
+        return False
+    b, of, drug = els[j], els[j + 1], els[j + 2]
+    return (
+        isinstance(b, Bnd) and b.qty.unit is not None and b.qty.time is None and b.qty.relative_to is None
+        and isinstance(of, Atom) and of.type == "WORD" and of.value == "of"
+        and isinstance(drug, Atom) and drug.type == "DRUG"
+    )
+
+
+def _bracketed_bound(x) -> Bnd | Rng | None:
+    """A bracket holding only a bound, with no time unit: '(10 % or above)', '(>= 30 kg/m2)'."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
+    if len(sig) != 1 or not isinstance(sig[0], (Bnd, Rng)):
+        return None
+    qtys = (sig[0].qty,) if isinstance(sig[0], Bnd) else (sig[0].low, sig[0].high)
+    return sig[0] if all(q.time is None for q in qtys) else None
+
+
+def _bracketed_dose(x) -> Bnd | None:
+    """'aspirin (> 325 mg/day)': a bracket holding only a dose bound."""
+    if not (isinstance(x, Grp) and isinstance(x.node, Unparsed) and x.raw is not None):
+        return None
+    sig = [e for e in x.raw.elements if not _is_filler(e) or isinstance(e, Bnd)]
+    if len(sig) == 1 and isinstance(sig[0], Bnd) and sig[0].qty.unit is not None and sig[0].qty.time is None and sig[0].qty.relative_to is None:
+        return sig[0]
+    return None
 
 
 def _bracketed_window(x) -> Window | None:

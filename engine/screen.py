@@ -137,12 +137,9 @@ def _status(truth: Truth, section: str) -> Status:
     return "pass" if holds else "fail"
 
 
-def _flatten(outcome: Outcome, field: str) -> tuple[str, ...]:
-    """The reasons (or missing data) of an Outcome tree, once each, deciding ones first."""
-    return _flatten_nodes(_deciding_first(outcome), field)
-
-
 def _flatten_nodes(nodes: list[Outcome], field: str) -> tuple[str, ...]:
+    """The reasons (or missing data) of an Outcome tree's nodes, once each, in the order
+    given (`_deciding_first`: deciding ones first)."""
     seen: dict[str, None] = {}
     for o in nodes:
         for item in getattr(o, field):
@@ -481,14 +478,16 @@ _PREPARED_MAX = 20_000
 _SAME: dict[Criterion, _Prepared] = {}
 
 
-def prepare_trials(trials: list[Trial]) -> None:
+def prepare_trials(trials: list[Trial], *, progress: bool = False, workers: int | None = None) -> None:
     """Parse (or read from the on-disk cache, in one go) every criterion of the trials not
-    yet prepared, so that screening them parses nothing."""
+    yet prepared, so that screening them parses nothing. What the cache lacks is parsed in
+    `workers` processes (default: one per core when there is much to parse), with a
+    progress bar when `progress`."""
     from engine.cache import parse_many
 
     new = [t for t in trials if _PREPARED.get(id(t), (None,))[0] is not t]
     texts = [c.canonical or c.text for t in new for c in _all_criteria(t.criteria)]
-    _PRIMED.update(parse_many(texts))
+    _PRIMED.update(parse_many(texts, workers=workers, progress=progress))
     try:
         for trial in new:
             _prepared(trial)
@@ -569,6 +568,7 @@ _ANY_LIST = re.compile(
 )
 _ALL_LIST = re.compile(r"\b(?:all|both|two|three|\d+)\s+(?:or more\s+)?of\b|\bboth\b", re.IGNORECASE)
 _LIST_HEADING = re.compile(r"(?::|\bfollowing\W*|\bas follows\W*)$", re.IGNORECASE)
+_FOLLOWING_INSIDE = re.compile(r"\bthe following\b", re.IGNORECASE)
 # 'Postmenopausal ... is defined as:', 'Women are considered non-childbearing if they:',
 # 'Regardless of prior HRT or hysterectomy:': the items are ways to meet one definition
 _DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
@@ -588,7 +588,14 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     (registry text often loses the indentation) makes of them: 'reversed' when they are of
     the other section, 'partial' when one item alone does not decide, else None."""
     text = criterion.text.strip()
-    if criterion.children or not _LIST_HEADING.search(text):
+    if criterion.children:
+        return None
+    if not _LIST_HEADING.search(text):
+        # 'Part 2 Dose Expansion: the following tumor types are tentatively planned ...',
+        # 'Must have one of the following cancers, for which the patient has ...'
+        cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
+        if _FOLLOWING_INSIDE.search(text) and (_COHORT_HEADING.search(text) or cue.search(text)):
+            return "partial"
         return None
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
@@ -721,8 +728,9 @@ def screen(
         as_of: the screening date for ages and time windows; default today.
         open_world: history the record does not show is unknown rather than absent.
         progress: a progress bar on stderr for a long run (the CLI asks on a terminal).
-        workers: processes to screen the patients in (default and 1: this process). The
-            result is the same, in the same order, whatever the number.
+        workers: processes to screen the patients in (default and 1: this process), and
+            to parse the criteria the parse cache lacks in (default: one per core when
+            there are many). The result is the same, in the same order, whatever the number.
 
     Returns:
         A ScreenResult; `model_dump(mode="json")` is the JSON of `elig screen --format json`.
@@ -740,7 +748,7 @@ def screen(
     if isinstance(patients, Patient):
         patients = [patients]
     as_of = as_of or date.today()
-    prepare_trials(trials)
+    prepare_trials(trials, progress=progress, workers=workers)
     chunks = _chunks(len(patients), workers or 1)
     with progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
         if len(chunks) < 2:
@@ -796,7 +804,10 @@ _WORKER: dict[str, object] = {}
 
 
 def _worker_start(patients: list[Patient], trials: list[Trial], as_of: date, open_world: bool) -> None:
-    prepare_trials(trials)
+    from engine import cache
+
+    cache._STORES.clear()  # a forked process opens its own database connection if it needs one
+    prepare_trials(trials, workers=1)  # forked: nothing to do; spawned: read from the cache
     _WORKER.update(patients=patients, trials=trials, as_of=as_of, open_world=open_world)
 
 

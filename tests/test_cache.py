@@ -152,6 +152,17 @@ def test_a_folder_that_cannot_be_made_is_ignored(monkeypatch, tmp_path):
     cache._STORES.clear()
 
 
+def test_many_texts_are_parsed_in_processes_to_the_same_trees(folder, monkeypatch):
+    monkeypatch.setattr(cache, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(cache, "_PARSE_CHUNK", 3)
+    texts = TEXTS + [f"ANC >= {n}/uL" for n in range(500, 510)]
+    trees = cache.parse_many(texts, workers=2)
+    assert list(trees) == texts
+    assert all(_same(trees[t], parse(t)) for t in texts)
+    stored = cache.store().get_many(texts)
+    assert all(_same(stored[t], parse(t)) for t in texts)
+
+
 def _writer(folder: str, texts: list[str], queue) -> None:
     import os
 
@@ -260,7 +271,7 @@ def _reference_criterion(criterion, patient, as_of):
 
 
 def _reference_flatten(outcome, field: str) -> tuple[str, ...]:
-    """screen._flatten as first written (nested generators), to check the faster walk."""
+    """The reasons' order as screening first wrote it (nested generators), to check the faster walk."""
     seen: dict[str, None] = {}
     for o in _reference_deciding_first(outcome):
         for item in getattr(o, field):

@@ -531,3 +531,117 @@ def test_an_ampersand_inside_a_scales_name():
     text = "Current PD diagnosis with symptoms severity at Hoehn & Yahr (H&Y) stage 1-4 based on an expert assessment"
     assert bounds(text) == [("hoehn and yahr stage", ">=", 1, None, None), ("hoehn and yahr stage", "<=", 4, None, None)]
     assert bounds("AT&T") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCT03862807 (Leaf): the dose before 'of prednisone' was the immunosuppressant's
+        ("Has received stable immunosuppressive regimen with \u226410 mg/day of prednisone",
+         "(immunosuppressant and prednisone <= 10 mg/day) \u00abreceived stable\u00bb"),
+        ("> 10 mg/day of prednisone or equivalent", "prednisone or equivalent > 10 mg/day"),
+        # NCT corpus: a dose in brackets after its drug
+        ("Chronic, daily treatment with high-dose aspirin (> 325 mg/day)",
+         "((aspirin > 325 mg/day) \u00abdaily treatment\u00bb \u00abhigh-dose\u00bb) \u00abChronic\u00bb"),
+    ],
+)
+def test_doses_before_of_and_in_brackets(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03860350 (Leaf): the bound in brackets right after its measure
+        ("Framingham risk score (10 % or above)", [("framingham risk score", ">=", 10, "%", None)]),
+        ("LVEF (< 50%) within 6 months", [("left ventricular ejection fraction", "<", 50, "%", None)]),
+        # a scale's own range in brackets is no bound
+        ("ECOG (0-5) \u2264 2", [("ecog performance status", "<=", 2, None, None)]),
+    ],
+)
+def test_a_bound_in_brackets_after_its_measure(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # measures from the Leaf misses, each with its real line
+        ("A. BIL < 1.25 times normal upper limit (ULN)", [("total bilirubin", "<", 1.25, None, "ULN")]),
+        ("Euroscore with predicted mortality> 10%", [("euroscore", ">", 10, "%", None)]),
+        ("moderate knee osteoarthritis stage <2 on the Kellgren Laurence scale", [("kellgren-lawrence grade", "<", 2, None, None)]),
+        ("Patient with Phenylalaninemia \u2265 900\u03bcmol / L on blotter", [("phenylalanine", ">=", 900, "umol/L", None)]),
+        ("patients with ineffective NIV during sleep as assessed by the measurement of TcCO2>49mmHg (S)",
+         [("transcutaneous carbon dioxide", ">", 49, "mmHg", None)]),
+        ("Breath alcohol concentration >0.00%", [("breath alcohol concentration", ">", 0, "%", None)]),
+    ],
+)
+def test_more_measures_from_the_leaf_misses(text, expected):
+    assert bounds(text) == expected
+
+
+def test_blood_pressure_named_before_systolic_and_diastolic():
+    # NCT03867344 (Leaf): the unit after the second bound is the first's too
+    assert bounds("Blood pressure systolic \u2265140 or <100 mmHg; Blood pressure diastolic >90 mmHg") == [
+        ("systolic blood pressure", ">=", 140, "mmHg", None),
+        ("systolic blood pressure", "<", 100, "mmHg", None),
+        ("diastolic blood pressure", ">", 90, "mmHg", None),
+    ]
+
+
+def test_prothrombin_activity_is_not_prothrombin_time():
+    # NCT03920618 (Leaf): a percentage of normal activity, and the INR, never seconds
+    assert bounds("Prothrombin time activity < 40% or prothrombin time international ratio > 1.5\uff1b") == [
+        ("prothrombin activity", "<", 40, "%", None),
+        ("international normalized ratio", ">", 1.5, None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03920488 (Leaf): receptor staining, each named in brackets after its abbreviation
+        ("histologically confirmed triple negative breast cancer (ER (Estrogen Receptors) < 1%, PgR (Progesterone Receptors) < 1%",
+         [("estrogen receptor expression", "<", 1, "%", None), ("progesterone receptor expression", "<", 1, "%", None)]),
+        # NCT03927833 (Leaf): total serum bilirubin in a neonate
+        ("TSB reported as >6.0 mg/dL before 12 hours age", [("total bilirubin", ">", 6.0, "mg/dL", None)]),
+    ],
+)
+def test_receptor_staining_and_tsb(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_dose_equivalent_to_a_drug_stays_an_equivalent_dose():
+    # NCT corpus: 'medications equivalent to <= 10mg of prednisone' is a prednisone-equivalent dose
+    text = "Patients who have received acute, low-dose, systemic immunosuppressant medications equivalent to \u2264 10mg of prednisone within the 7 days prior to study entry"
+    assert bounds(text) == [("prednisone equivalent daily dose", "<=", 10, "mg", None)]
+
+
+def test_a_case_split_takes_the_measure_named_in_brackets():
+    # NCT corpus: 'The QT interval (QTcF) ... < 450 ms for males and < 470 ms for females'
+    text = "12-lead ECG:The QT interval (QTcF) corrected by the Fridericia method was < 450 ms for males and < 470 ms for females."
+    assert {t[0] for t in bounds(text)} == {"qtc interval fridericia"}
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # the raised limit in brackets after a shared bound is every measure's: ALT stayed <= 2.5 x ULN
+        # for a patient with liver metastases
+        ("ALT and AST \u2264 2.5 x ULN (\u2264 5 x ULN if liver metastases)",
+         "((alanine aminotransferase <= 2.5 x ULN) if (not (liver metastases))) and ((alanine aminotransferase <= 5 x ULN) if (liver metastases))"
+         " and ((aspartate aminotransferase <= 2.5 x ULN) if (not (liver metastases))) and ((aspartate aminotransferase <= 5 x ULN) if (liver metastases))"),
+        # NCT corpus: 'for liver metastases' after a bound says whom it binds, it does not require them
+        ("AST and ALT \u22645.0 ULN for liver metastases",
+         "((aspartate aminotransferase <= 5.0 x ULN) if (liver metastases)) and ((alanine aminotransferase <= 5.0 x ULN) if (liver metastases))"),
+        # a window after a shared bound times every measure
+        ("ALT and AST \u2264 2.5 x ULN within 14 days",
+         "alanine aminotransferase <= 2.5 x ULN within 14 days and aspartate aminotransferase <= 2.5 x ULN within 14 days"),
+    ],
+)
+def test_what_is_said_after_a_shared_bound_is_said_of_each_measure(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(canonical)) == strip_spans(tree)

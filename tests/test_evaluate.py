@@ -7,6 +7,7 @@ run the same paths against `load_vocabulary()`.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 from datetime import date, timedelta
@@ -1337,3 +1338,13 @@ def test_a_derived_value_from_an_old_measurement_decides_nothing():
     outcome = _real("creatinine clearance >= 60 mL/min", observations)
     assert outcome.truth is Truth.UNKNOWN
     assert "too old to decide" in text_of(outcome)
+
+
+def test_every_node_kind_has_a_handler():
+    import typing
+
+    from engine import nodes
+
+    evaluation = importlib.import_module("engine.evaluate")
+    kinds = set(typing.get_args(typing.get_args(nodes.Predicate)[0]))
+    assert kinds and set(evaluation._HANDLERS) == kinds

@@ -510,6 +510,19 @@ def test_items_after_a_definition_heading_cannot_rule_out_alone(heading, items):
     assert any("may be one item of the list under" in c.reasons[0] for c in found)
 
 
+def test_items_after_a_cohort_sentence_naming_the_following_cannot_rule_out_alone():
+    """NCT05142592: 'Part 2 Dose Expansion: the following tumor types are tentatively planned
+    for expansion.' then 'Renal cancer', 'Melanoma': Part 1 takes all solid tumors, and a
+    patient with colon cancer was ruled out by each tumor type."""
+    heading = "Part 2 Dose Expansion: the following tumor types are tentatively planned for expansion. It may be modified."
+    result = _screen_trial(patient(), _flat("inclusion", heading, TUMORS))
+    assert all(criterion(result, t).status == "unknown" for t in TUMORS)
+    # NCT03076372
+    heading = "Must have one of the following cancers, for which the patient has either received or been intolerant to all therapy"
+    result = _screen_trial(patient(), _flat("inclusion", heading, TUMORS))
+    assert all(criterion(result, t).status == "unknown" for t in TUMORS)
+
+
 def test_items_after_an_all_of_inclusion_heading_still_rule_out():
     result = _screen_trial(patient(), _flat("inclusion", "Patients must meet all of the following:", TUMORS))
     assert result.status == "ineligible"

@@ -807,3 +807,13 @@ def test_the_date_of_death_is_read_from_fhir_and_kept_by_the_own_format():
     assert patient.deceased == date(2013, 6, 2)
     again = engine.load_patient(dump_patient(patient))
     assert again.deceased == patient.deceased
+
+
+@pytest.mark.parametrize(("pregnant", "status"), [(False, "pass"), (True, "fail")])
+def test_issue_an_exclusion_for_one_sex_does_not_exclude_that_sex(tmp_path, pregnant, status):
+    """NCT03561740 excluded every woman on 'For female patients, current pregnancy and/or
+    lactation', read as 'female; pregnancy or lactation', each item excluding on its own."""
+    conditions = [{"name": "Pregnancy", "snomed": "77386006", "status": "active", "onset": "2026-03-01"}] if pregnant else []
+    patient = {**WOMAN_41, "conditions": conditions}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", "For female patients, current pregnancy and/or lactation")).criteria[0]
+    assert criterion.status == status, criterion.reasons
