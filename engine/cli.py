@@ -22,6 +22,7 @@ from engine.errors import EligError, InputError, decode_utf8
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3  # a bug: nothing is written to --output
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback; --output is left as it was
         print("elig: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of elig's, not bad input: one line, the traceback on request
+        if os.environ.get("ELIG_DEBUG"):
+            raise
+        print(f"elig: internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in elig: "
+              "ELIG_DEBUG=1 shows the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
     return EXIT_BAD_INPUT
 
 

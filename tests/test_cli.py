@@ -689,3 +689,24 @@ def test_explain_usage_and_input_errors_are_exit_2_one_line(capsys, argv):
     rc, out, err = run(capsys, *argv)
     assert rc == 2 and out == ""
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_internal_error_is_one_line_and_exit_status_3(capsys, monkeypatch, tmp_path):
+    """A bug of elig's (here: evaluation raising) is not bad input and not a traceback."""
+    import importlib
+
+    screening = importlib.import_module("engine.screen")
+
+    def boom(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(screening, "screen_trial", boom)
+    monkeypatch.delenv("ELIG_DEBUG", raising=False)
+    out_file = tmp_path / "out.json"
+    rc, out, err = run(capsys, "screen", EXAMPLES, "--format", "json", "--as-of", AS_OF, "--output", out_file)
+    assert rc == 3
+    assert err.count("\n") == 1 and "internal error (ValueError: boom)" in err and "Traceback" not in err
+    assert not out_file.exists()
+    monkeypatch.setenv("ELIG_DEBUG", "1")
+    with pytest.raises(ValueError):
+        main(["screen", str(EXAMPLES), "--as-of", AS_OF])
