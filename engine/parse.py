@@ -37,6 +37,7 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
+    Node,
     Not,
     Predicate,
     Procedure,
@@ -2161,7 +2162,35 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     if node is None or tree_depth(node) > MAX_DEPTH:
         return _whole(text)
+    if _WITH_OR_WITHOUT.search(folded):
+        node = _drop_optional(node, text)
     return node
+
+
+# 'a taxane with or without carboplatin': what may or may not be there asks nothing. Read
+# word by word it is 'taxane or (not carboplatin)', true of nearly everyone.
+_WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b", re.IGNORECASE)
+_OPTIONAL_BEFORE = re.compile(r"\bwith\s+or\s+(?:without\s+)?$", re.IGNORECASE)
+
+
+def _drop_optional(node: Predicate, text: str) -> Predicate:
+    """The tree without the negated alternatives that 'with or without' introduced."""
+    update = {}
+    for name, value in node:
+        if isinstance(value, tuple) and value and all(isinstance(v, Node) for v in value):
+            items = tuple(_drop_optional(v, text) for v in value)
+            if isinstance(node, AnyOf):
+                kept = tuple(i for i in items if not (isinstance(i, Not) and _OPTIONAL_BEFORE.search(text[: i.span.start])))
+                if len(kept) == 1:
+                    return kept[0]
+                items = kept or items
+            if items != value:
+                update[name] = items
+        elif isinstance(value, Node):
+            new = _drop_optional(value, text)
+            if new is not value:
+                update[name] = new
+    return node.model_copy(update=update) if update else node
 
 
 def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:

@@ -817,3 +817,19 @@ def test_issue_an_exclusion_for_one_sex_does_not_exclude_that_sex(tmp_path, preg
     patient = {**WOMAN_41, "conditions": conditions}
     criterion = screen(patient, _rules(tmp_path, "exclusion", "For female patients, current pregnancy and/or lactation")).criteria[0]
     assert criterion.status == status, criterion.reasons
+
+
+@pytest.mark.parametrize(
+    ("section", "text", "status"),
+    [
+        # NCT05629585: read as '... taxane or (not carboplatin) or (not pembrolizumab)', true of
+        # a woman who never had any of them
+        ("inclusion", "Treated with a taxane with or without carboplatin, with or without pembrolizumab", "fail"),
+        # read as 'chemotherapy or (not radiotherapy)', it excluded everyone without radiotherapy
+        ("exclusion", "Prior chemotherapy with or without radiotherapy", "pass"),
+    ],
+)
+def test_issue_with_or_without_asks_nothing(tmp_path, section, text, status):
+    criterion = screen(WOMAN_41, _rules(tmp_path, section, text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    assert "not (" not in criterion.canonical
