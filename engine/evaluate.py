@@ -1386,8 +1386,26 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
 
 
 def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
-    children = [_eval(item, ctx, polarity) for item in node.items]
+    children = [
+        _alternative_case(item, ctx, polarity) if polarity > 0 and isinstance(item, Conditional) else _eval(item, ctx, polarity)
+        for item in node.items
+    ]
     return _composite(node, any_of(c.truth for c in children), children)
+
+
+def _alternative_case(node: Conditional, ctx: _Ctx, polarity: int) -> Outcome:
+    """'Bilirubin <= 1.5 x ULN, or <= 3 x ULN if Gilbert's': an alternative offered only where
+    its condition holds is condition AND then. Read as a requirement ((NOT condition) OR
+    then) it would be true for every patient without Gilbert's, and so would the whole 'or'."""
+    condition = _eval(node.condition, ctx, 1)
+    then = _eval(node.then, ctx, polarity)
+    if condition.truth is Truth.FALSE:
+        reasons = ["an alternative only where its condition holds, which it does not"]
+    elif condition.truth is Truth.TRUE:
+        reasons = ["an alternative where its condition holds, as it does"]
+    else:
+        reasons = []
+    return _composite(node, condition.truth & then.truth, [condition, then], reasons)
 
 
 def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:

@@ -1348,3 +1348,21 @@ def test_every_node_kind_has_a_handler():
     evaluation = importlib.import_module("engine.evaluate")
     kinds = set(typing.get_args(typing.get_args(nodes.Predicate)[0]))
     assert kinds and set(evaluation._HANDLERS) == kinds
+
+
+# ---------------------------------------------------------------- an alternative for some patients
+
+
+def test_an_alternative_offered_under_a_condition_is_condition_and_then():
+    """'Bilirubin <= 1.5 mg/dL, or <= 3 mg/dL if hepatitis B' (the shape of NCT04650581 as
+    it was read): for a patient without hepatitis B and no bilirubin on record the 'or' was
+    true, because the alternative read as 'not hepatitis B, or <= 3'."""
+    tree = AnyOf(items=(cmp("total bilirubin", "<=", "1.5", "mg/dL"), Conditional(condition=Condition(concept="hepatitis b"), then=cmp("total bilirubin", "<=", "3", "mg/dL"))))
+    nothing = patient()
+    assert ev(tree, nothing).truth is Truth.UNKNOWN
+    high = patient(observations=(obs("1975-2", "2.5", "mg/dL", "2026-05-01"),))
+    assert ev(tree, high).truth is Truth.FALSE
+    with_hbv = patient(observations=high.observations, conditions=(cond("B18.1", onset="2015-01-01"),))
+    assert ev(tree, with_hbv).truth is Truth.TRUE
+    # where it rules out, a case is its condition and its bound already
+    assert ev(tree, nothing, polarity=-1).truth is Truth.UNKNOWN

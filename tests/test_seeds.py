@@ -833,3 +833,17 @@ def test_issue_with_or_without_asks_nothing(tmp_path, section, text, status):
     criterion = screen(WOMAN_41, _rules(tmp_path, section, text)).criteria[0]
     assert criterion.status == status, criterion.reasons
     assert "not (" not in criterion.canonical
+
+
+@pytest.mark.parametrize(
+    ("conditions", "status"),
+    [([], "unknown"), ([{"name": "Gilbert syndrome", "icd10cm": "E80.4", "status": "active", "onset": "2010-01-01"}], "unknown")],
+)
+def test_issue_an_alternative_for_some_patients_is_not_true_for_the_others(tmp_path, conditions, status):
+    """NCT04650581 'Total Bilirubin <= 1.5 x ULN (upper limit of normal) or <= 3 x ULN if
+    confirmed Gilbert's Syndrome' passed for a patient with no bilirubin on record: the
+    alternative for Gilbert's, read as 'not Gilbert's, or <= 3 x ULN', was true of him."""
+    patient = {**RA_MAN, "conditions": conditions}
+    text = "Total Bilirubin ≤ 1.5 x ULN or ≤ 3 x ULN if confirmed Gilbert's Syndrome"
+    criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == status, criterion.reasons
