@@ -1353,7 +1353,25 @@ def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: It
     )
 
 
+_ALLERGIES = frozenset({"allergy", "anaphylaxis"})
+
+
+def _allergy_to_drug(node: AllOf) -> bool:
+    """'Known hypersensitivity to trastuzumab', read 'allergy and trastuzumab'."""
+    allergic = any(isinstance(i, Condition) and i.concept in _ALLERGIES for i in node.items)
+    return allergic and any(isinstance(n, Medication) for i in node.items for n in walk(i))
+
+
 def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
+    if _allergy_to_drug(node):
+        # which drug an allergy on record is to is not read: an allergy and a course of the
+        # drug are not an allergy to it, and no allergy on record is no allergy to it
+        allergy = [_eval(i, ctx, polarity) for i in node.items if isinstance(i, Condition) and i.concept in _ALLERGIES]
+        truth = all_of(c.truth for c in allergy)
+        if truth is Truth.FALSE:
+            return _composite(node, truth, allergy)
+        reason = "an allergy to a drug: the record does not say which drug an allergy on it is to"
+        return _composite(node, Truth.UNKNOWN, allergy, [reason])
     children = [_eval(item, ctx, polarity) for item in node.items]
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
         # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:

@@ -847,3 +847,20 @@ def test_issue_an_alternative_for_some_patients_is_not_true_for_the_others(tmp_p
     text = "Total Bilirubin ≤ 1.5 x ULN or ≤ 3 x ULN if confirmed Gilbert's Syndrome"
     criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
     assert criterion.status == status, criterion.reasons
+
+
+@pytest.mark.parametrize(
+    ("conditions", "medications", "status"),
+    [
+        ([], [], "pass"),  # no allergy on record is no allergy to trastuzumab
+        # a peanut allergy and a course of trastuzumab are not an allergy to trastuzumab
+        ([{"name": "Allergy to peanuts", "icd10cm": "Z91.010", "status": "active", "onset": "2000-01-01"}],
+         [{"name": "trastuzumab", "rxnorm": "224905", "status": "completed", "start": "2020-01-01", "end": "2020-06-01"}], "unknown"),
+    ],
+)
+def test_issue_an_allergy_to_a_drug_is_not_an_allergy_and_the_drug(tmp_path, conditions, medications, status):
+    """NCT05420467 / NCT01029262: 'hypersensitivity to ... trastuzumab' was read as 'allergy
+    and trastuzumab', excluding a patient with any allergy who had had the drug."""
+    patient = {**WOMAN_41, "conditions": conditions, "medications": medications}
+    criterion = screen(patient, _rules(tmp_path, "exclusion", "Known hypersensitivity to trastuzumab")).criteria[0]
+    assert criterion.status == status, criterion.reasons
