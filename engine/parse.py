@@ -1244,6 +1244,8 @@ class _Assembler:
                     continue
                 if _bracketed_duration(e, self.text) and not _names_people(els, i):
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
+                if _loose_bound(e):
+                    continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
                 if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
                     examples.append(e.node)
                     take(i)
@@ -1286,7 +1288,7 @@ class _Assembler:
                     j += 2
                 elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng)) and not (e.type == "AGE" and _measure_noun(x))):
                     j += 1
-                elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
+                elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)) and any(f is x.node for f in found):
                     cases.append(j)
                     j += 1
                 elif e.type == "MEASURE" and _bracketed_bound(x) is not None and not (
@@ -1536,7 +1538,7 @@ class _Assembler:
             )
         if not found:
             sig = [e for e in els if not _is_filler(e)]
-            if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode):
+            if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode) and not _loose_bound(sig[0]):
                 return sig[0].node
             return self.unparsed(elements)
         # a conjunction found inside brackets joins this one: no AllOf directly in an AllOf
@@ -1915,6 +1917,22 @@ def _bracketed_window(x) -> Window | None:
     if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
         return sig[0].window
     return None
+
+
+def _loose_bound(grp: Grp) -> bool:
+    """A bracket whose bound was not understood ('(or <= 5x with liver metastases)', '(5x for
+    liver metastasis)'): it speaks of a bound, most likely one outside it, so the whole
+    bracket is words that qualify its neighbours, not a structure of its own beside them."""
+    if not (isinstance(grp.node, Qualified) and grp.raw is not None):
+        return False
+    bounds = [e for e in grp.raw.elements if isinstance(e, (Bnd, Rng, Qty))]
+    if any(q.span.start <= _start(b) and _end(b) <= q.span.end for b in bounds for q in grp.node.qualifiers):
+        return True
+    # a multiple run into a word ('5xfor'): a bound not even read as one (canonical text
+    # quotes its pieces, «...», and those stay as they are)
+    if _has(grp.raw.elements, "UNPARSED_LIT"):
+        return False
+    return any(re.search(r"[0-9]\s*[x\u00d7]", q.text) for q in grp.node.qualifiers)
 
 
 def _bracketed_duration(grp: Grp, text: str) -> bool:

@@ -645,3 +645,30 @@ def test_what_is_said_after_a_shared_bound_is_said_of_each_measure(text, canonic
     tree = parse(text)
     assert render(tree) == canonical
     assert strip_spans(parse(canonical)) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT corpus lines: a raised limit in brackets not understood qualifies the bound before it;
+        # read as a structure of its own, 'ALT <= 2.5 x ULN' stood alone and failed a patient
+        # with liver metastases
+        "Adequate hepatic functions: ALT\u22642.5\u00d7ULN(5\u00d7for liver metastasis),AST\u22642.5\u00d7ULN(5\u00d7for liver metastasis)",
+        "ALT or AST \u2264 2.5x ULN, (or \u22645 X with liver metastases)",
+    ],
+)
+def test_a_bracket_with_a_bound_not_understood_qualifies(text):
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    record = {
+        "id": "p", "birth_date": "1970-01-01", "sex": "male",
+        "conditions": [{"icd10cm": "C78.7", "onset": "2026-01-01"}],
+        "observations": [
+            {"loinc": "1742-6", "value": 160, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            {"loinc": "1920-8", "value": 160, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+        ],
+    }
+    assert evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
