@@ -540,6 +540,10 @@ class _Build(Transformer):
                 flat.append(n)
         if cls is AllOf:
             flat = _lone_sex_cases(_merge_sexes(flat), self.text)
+        else:
+            # 'QTcF > 450 ms in men ..., or QTcF > 470 ms in women, ...': a case for one sex
+            # holds for every patient of the other, so alone it would carry the whole 'or'
+            flat = _lone_sex_cases(flat, self.text)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -1753,11 +1757,12 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
 
 
 def _lone_sex_cases(items: list, text: str) -> list:
-    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' to other
-    requirements: whether those others bind the other sex, or everyone, the text leaves
-    open (in an exclusion, 'X for women and Y' may rule out men by Y alone or never), so
-    the case stays, kept unknown by its own words. Bounds for both sexes of one measure
-    are a case split and stand."""
+    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' or 'or' to other
+    operands: whether those others bind the other sex, or everyone, the text leaves open
+    (in an exclusion, 'X for women and Y' may rule out men by Y alone or never; in an
+    inclusion, 'X for men or ...' would let every woman through), so the case stays, kept
+    unknown by its own words. Bounds for both sexes of one measure are a case split and
+    stand."""
     def sex_case(n) -> bool:
         return isinstance(n, Conditional) and isinstance(n.condition, Sex) and isinstance(n.then, (Comparison, Range))
 
