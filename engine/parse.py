@@ -543,7 +543,7 @@ class _Build(Transformer):
         else:
             # 'QTcF > 450 ms in men ..., or QTcF > 470 ms in women, ...': a case for one sex
             # holds for every patient of the other, so alone it would carry the whole 'or'
-            flat = _lone_sex_cases(flat, self.text)
+            flat = _lone_sex_cases(flat, self.text, any_condition=True)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -1756,15 +1756,16 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     return measure, pairs, extra
 
 
-def _lone_sex_cases(items: list, text: str) -> list:
+def _lone_sex_cases(items: list, text: str, any_condition: bool = False) -> list:
     """A bound for one sex ('QTc > 470 ms for females') joined by 'and' or 'or' to other
     operands: whether those others bind the other sex, or everyone, the text leaves open
     (in an exclusion, 'X for women and Y' may rule out men by Y alone or never; in an
     inclusion, 'X for men or ...' would let every woman through), so the case stays, kept
     unknown by its own words. Bounds for both sexes of one measure are a case split and
-    stand."""
+    stand. With `any_condition` (an 'or'), so does a bound under any condition ('bilirubin
+    <= 3 x ULN for Gilbert's syndrome'): it holds for every patient without the condition."""
     def sex_case(n) -> bool:
-        return isinstance(n, Conditional) and isinstance(n.condition, Sex) and isinstance(n.then, (Comparison, Range))
+        return isinstance(n, Conditional) and (any_condition or isinstance(n.condition, Sex)) and isinstance(n.then, (Comparison, Range))
 
     if len(items) < 2:
         return items
@@ -1773,8 +1774,13 @@ def _lone_sex_cases(items: list, text: str) -> list:
     for n in items:
         if sex_case(n) and measures.count(n.then.measure) == 1:
             start, end = n.then.span.end, n.span.end
-            while start < end and text[start].isspace():
+            while start < end and text[start] in " )":
                 start += 1
+            if end <= start or re.match(r"if\b", text[start:end], re.IGNORECASE):
+                # 'Y if X', '(Y) if (X)' (the canonical form), 'if X, Y': a condition written
+                # as one is read as written
+                out.append(n)
+                continue
             words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
             n = Qualified(item=n, qualifiers=(words,), span=n.span)
         out.append(n)

@@ -674,3 +674,20 @@ def test_a_bracket_with_a_bound_not_understood_qualifies(text):
         ],
     }
     assert evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+
+
+def test_a_bound_under_a_condition_alone_in_an_or_stays_unknown():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+    from engine.logic import Truth
+
+    # '(ALT <= 3 x ULN) if (Gilbert's)' holds for every patient without Gilbert's: alone in an
+    # 'or' it would pass anyone whatever their bilirubin
+    tree = parse("Total bilirubin \u2264 1.5 x ULN, or ALT \u2264 3 x ULN for patients with Gilbert's syndrome")
+    record = {"id": "p", "birth_date": "1970-01-01", "observations": [
+        {"loinc": "1975-2", "value": 4.8, "unit": "mg/dL", "date": "2026-05-01", "ref_high": 1.2},
+        {"loinc": "1742-6", "value": 30, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+    ]}
+    assert evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
