@@ -543,6 +543,10 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 flat.append(n)
         if cls is AllOf:
             flat = _lone_sex_cases(_merge_sexes(flat), self.text)
+        else:
+            # 'QTcF > 450 ms in men ..., or QTcF > 470 ms in women, ...': a case for one sex
+            # holds for every patient of the other, so alone it would carry the whole 'or'
+            flat = _lone_sex_cases(flat, self.text, any_condition=True)
         merged = _merge_text(flat, self.text, cls)
         if len(merged) == 1:
             return merged[0]
@@ -1250,6 +1254,8 @@ class _Assembler:
                     continue
                 if _bracketed_duration(e, self.text) and not _names_people(els, i):
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
+                if _loose_bound(e):
+                    continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
                 if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
                     examples.append(e.node)
                     take(i)
@@ -1292,7 +1298,7 @@ class _Assembler:
                     j += 2
                 elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng)) and not (e.type == "AGE" and _measure_noun(x))):
                     j += 1
-                elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)):
+                elif isinstance(x, Grp) and not isinstance(x.node, (_PendingNode, Unparsed)) and any(f is x.node for f in found):
                     cases.append(j)
                     j += 1
                 elif e.type == "MEASURE" and _bracketed_bound(x) is not None and not (
@@ -1542,7 +1548,7 @@ class _Assembler:
             )
         if not found:
             sig = [e for e in els if not _is_filler(e)]
-            if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode):
+            if len(sig) == 1 and isinstance(sig[0], Grp) and not isinstance(sig[0].node, _PendingNode) and not _loose_bound(sig[0]):
                 return sig[0].node
             return self.unparsed(elements)
         # a conjunction found inside brackets joins this one: no AllOf directly in an AllOf
@@ -1756,14 +1762,16 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     return measure, pairs, extra
 
 
-def _lone_sex_cases(items: list, text: str) -> list:
-    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' to other
-    requirements: whether those others bind the other sex, or everyone, the text leaves
-    open (in an exclusion, 'X for women and Y' may rule out men by Y alone or never), so
-    the case stays, kept unknown by its own words. Bounds for both sexes of one measure
-    are a case split and stand."""
+def _lone_sex_cases(items: list, text: str, any_condition: bool = False) -> list:
+    """A bound for one sex ('QTc > 470 ms for females') joined by 'and' or 'or' to other
+    operands: whether those others bind the other sex, or everyone, the text leaves open
+    (in an exclusion, 'X for women and Y' may rule out men by Y alone or never; in an
+    inclusion, 'X for men or ...' would let every woman through), so the case stays, kept
+    unknown by its own words. Bounds for both sexes of one measure are a case split and
+    stand. With `any_condition` (an 'or'), so does a bound under any condition ('bilirubin
+    <= 3 x ULN for Gilbert's syndrome'): it holds for every patient without the condition."""
     def sex_case(n) -> bool:
-        return isinstance(n, Conditional) and isinstance(n.condition, Sex) and isinstance(n.then, (Comparison, Range))
+        return isinstance(n, Conditional) and (any_condition or isinstance(n.condition, Sex)) and isinstance(n.then, (Comparison, Range))
 
     if len(items) < 2:
         return items
@@ -1772,8 +1780,13 @@ def _lone_sex_cases(items: list, text: str) -> list:
     for n in items:
         if sex_case(n) and measures.count(n.then.measure) == 1:
             start, end = n.then.span.end, n.span.end
-            while start < end and text[start].isspace():
+            while start < end and text[start] in " )":
                 start += 1
+            if end <= start or re.match(r"if\b", text[start:end], re.IGNORECASE):
+                # 'Y if X', '(Y) if (X)' (the canonical form), 'if X, Y': a condition written
+                # as one is read as written
+                out.append(n)
+                continue
             words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
             n = Qualified(item=n, qualifiers=(words,), span=n.span)
         out.append(n)
@@ -1921,6 +1934,22 @@ def _bracketed_window(x) -> Window | None:
     if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
         return sig[0].window
     return None
+
+
+def _loose_bound(grp: Grp) -> bool:
+    """A bracket whose bound was not understood ('(or <= 5x with liver metastases)', '(5x for
+    liver metastasis)'): it speaks of a bound, most likely one outside it, so the whole
+    bracket is words that qualify its neighbours, not a structure of its own beside them."""
+    if not (isinstance(grp.node, Qualified) and grp.raw is not None):
+        return False
+    bounds = [e for e in grp.raw.elements if isinstance(e, (Bnd, Rng, Qty))]
+    if any(q.span.start <= _start(b) and _end(b) <= q.span.end for b in bounds for q in grp.node.qualifiers):
+        return True
+    # a multiple run into a word ('5xfor'): a bound not even read as one (canonical text
+    # quotes its pieces, «...», and those stay as they are)
+    if _has(grp.raw.elements, "UNPARSED_LIT"):
+        return False
+    return any(re.search(r"[0-9]\s*[x\u00d7]", q.text) for q in grp.node.qualifiers)
 
 
 def _bracketed_duration(grp: Grp, text: str) -> bool:

@@ -1303,3 +1303,13 @@ def test_a_qtc_case_split_rules_out_by_the_patients_own_limit():
 
     assert truth("female", 445) is Truth.FALSE
     assert truth("male", 445) is Truth.TRUE
+
+
+def test_a_bound_for_one_sex_as_an_alternative_stays_unknown():
+    from engine.logic import Truth
+
+    # alone in an 'or', 'Hb >= 12 g/dL for women' would hold for every man and carry the 'or'
+    text = "Hemoglobin \u2265 12 g/dL for women or ECOG 0-1"
+    assert _hb_truth(text, "male", 8, 1) is Truth.UNKNOWN
+    tree = parse(text)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
