@@ -503,10 +503,20 @@ def _all_criteria(criteria: tuple[Criterion, ...]):
 
 def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> Outcome:
     """The Outcome tree of a prepared criterion for one patient, capped where its reading
-    cannot be trusted."""
+    cannot be trusted: each cap puts its reason first among the root's reasons."""
     assert prepared.tree is not None
     polarity = 1 if prepared.criterion.section == "inclusion" else -1
     outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    return _capped(prepared, outcome)
+
+
+def _caps_of(raw: Outcome, capped: Outcome) -> tuple[str, ...]:
+    """The reasons the caps put before the root's own: the cap that decided comes first in
+    the criterion's reasons, before the parts of the tree that would have decided without it."""
+    return capped.reasons[: len(capped.reasons) - len(raw.reasons)]
+
+
+def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
     outcome = _reversal_not_understood(outcome, prepared.reversal)
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
     if prepared.defined and outcome.truth is not Truth.UNKNOWN and _defined_not_both(outcome, prepared.defined):
@@ -533,14 +543,18 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
     criterion = prepared.criterion
     if prepared.tree is None:
         return _healthy_volunteers(criterion)
-    outcome = _judge(prepared, patient, as_of=as_of, open_world=open_world)
+    assert prepared.tree is not None
+    polarity = 1 if criterion.section == "inclusion" else -1
+    raw = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    outcome = _capped(prepared, raw)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
     order = _deciding_first(outcome)
+    caps = _caps_of(raw, outcome)
     return CriterionResult(
         section=criterion.section,
         text=criterion.text,
         status=_status(outcome.truth, criterion.section),
-        reasons=_flatten_nodes(order, "reasons"),
+        reasons=tuple(dict.fromkeys((*caps, *_flatten_nodes(order, "reasons")))),
         missing=_flatten_nodes(order, "missing"),
         children=children,
         canonical=prepared.canonical,

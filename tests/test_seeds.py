@@ -864,3 +864,15 @@ def test_issue_an_allergy_to_a_drug_is_not_an_allergy_and_the_drug(tmp_path, con
     patient = {**WOMAN_41, "conditions": conditions, "medications": medications}
     criterion = screen(patient, _rules(tmp_path, "exclusion", "Known hypersensitivity to trastuzumab")).criteria[0]
     assert criterion.status == status, criterion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["In subjects with Gilbert's syndrome, total bilirubin ≤ 3 x ULN", "For participants with Gilbert's syndrome, total bilirubin ≤ 3 x ULN"],
+)
+def test_issue_in_subjects_with_x_is_a_condition(tmp_path, text):
+    """Read as 'Gilbert's; bilirubin <= 3 x ULN', the inclusion failed everyone without
+    Gilbert's syndrome (the bounds helper's corpus comparison)."""
+    criterion = screen(WOMAN_41, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "pass", criterion.reasons
+    assert " if (gilbert's syndrome)" in criterion.canonical
