@@ -226,7 +226,28 @@ def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
     found = next(_restrictive_after_a_list(tree), None)
     if found is not None:
         return "a restrictive clause", found, "restrict the earlier terms of the list as well"
+    found = _words_leading_a_list(tree)
+    if found is not None:
+        return "the words that open a list of alternatives", found, "ask something of every alternative"
     return None
+
+
+def _words_leading_a_list(tree: Predicate) -> str | None:
+    """'has experienced treatment failure while receiving or after completing anthracycline-
+    and/or taxane-based chemotherapy': words not understood that open the criterion and were
+    read as one alternative of an 'or' may govern all of them."""
+    for node in walk(tree):
+        if isinstance(node, AnyOf) and len(node.items) >= 2:
+            first = node.items[0]
+            if isinstance(first, Unparsed) and first.span.start <= 3 and _LEADS_INTO.search(first.text):
+                return first.text
+    return None
+
+
+# '... while receiving', '... after completing': the words end where their object, the list,
+# begins. (Words that end in a noun are an alternative of their own: 'Previous history of
+# cardiovascular or cerebrovascular events'.)
+_LEADS_INTO = re.compile(r"\b(?:while|after|during|upon|following|despite|before)\s+(?:\w+\s+)?\w+ing\W*$", re.IGNORECASE)
 
 
 def _restrictive_after_a_list(tree: Predicate):

@@ -876,3 +876,15 @@ def test_issue_in_subjects_with_x_is_a_condition(tmp_path, text):
     criterion = screen(WOMAN_41, _rules(tmp_path, "inclusion", text)).criteria[0]
     assert criterion.status == "pass", criterion.reasons
     assert " if (gilbert's syndrome)" in criterion.canonical
+
+
+def test_issue_words_not_understood_that_open_a_list_keep_it_unknown(tmp_path):
+    """NCT04389073 'has experienced treatment failure while receiving or after completing
+    anthracycline- and/or taxane- based chemotherapy' passed for a man with docetaxel on
+    record: the opening words were read as one alternative of the 'or'."""
+    docetaxel = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1860480", "status": "active", "start": "2026-03-10"}
+    patient = {**RA_MAN, "medications": [docetaxel]}
+    text = "has experienced treatment failure while receiving or after completing anthracycline- and/or taxane- based chemotherapy;"
+    criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert "open a list of alternatives" in criterion.reasons[0]
