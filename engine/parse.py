@@ -808,6 +808,11 @@ def _series_comma(els: list, i: int) -> bool:
     return all(0 < len(piece) <= 4 and any(term(e) for e in piece) for piece in pieces)
 
 
+_EXAMPLES_OPEN = re.compile(
+    r"[(\[]\s*(?:such as|including(?:,? but not limited to)?|e\.\s?g\.?|eg|for example|for instance|like)\b", re.IGNORECASE
+)
+
+
 def _inside_examples(els: list, i: int) -> bool:
     """A comma after 'such as', 'including' separates examples, not clauses."""
     return any(isinstance(e, Atom) and e.type == "EXAMPLES" for e in els[:i])
@@ -1256,7 +1261,10 @@ class _Assembler:
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
                 if _loose_bound(e):
                     continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
-                if e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES":
+                if (e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES") or (
+                    e.raw is None and _EXAMPLES_OPEN.match(self.text, e.start)
+                ):
+                    # '(such as pneumonia or sepsis)': examples, an 'or' among them or not
                     examples.append(e.node)
                     take(i)
                     continue

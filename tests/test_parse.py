@@ -1313,3 +1313,20 @@ def test_a_bound_for_one_sex_as_an_alternative_stays_unknown():
     assert _hb_truth(text, "male", 8, 1) is Truth.UNKNOWN
     tree = parse(text)
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Infection (such as pneumonia or sepsis)", "infection or pneumonia or sepsis"),
+        # NCT03123770: the examples were read as required beside the head ('... and history of solid organ transplant')
+        (
+            "History of receiving organ transplantation (including Autologous bone marrow transplantation and peripheral "
+            "hematopoietic stem-cell transplantation).",
+            "history of solid organ transplant or history of autologous hematopoietic stem cell transplant or "
+            "((history of transplantation) «peripheral hematopoietic stem-cell»)",
+        ),
+    ],
+)
+def test_examples_in_brackets_with_a_connective_are_alternatives(text, canonical):
+    assert render(parse(text)) == canonical
