@@ -808,6 +808,7 @@ def _series_comma(els: list, i: int) -> bool:
     return all(0 < len(piece) <= 4 and any(term(e) for e in piece) for piece in pieces)
 
 
+_BECAUSE_OPEN = re.compile(r"[(\[]\s*(?:because|due to the need|in order to|so that)\b", re.IGNORECASE)
 _EXAMPLES_OPEN = re.compile(
     r"[(\[]\s*(?:such as|including(?:,? but not limited to)?|e\.\s?g\.?|eg|for example|for instance|like)\b", re.IGNORECASE
 )
@@ -1261,6 +1262,9 @@ class _Assembler:
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
                 if _loose_bound(e):
                     continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
+                if _BECAUSE_OPEN.match(self.text, e.start):
+                    take(i)  # '[because of need to co-operate ... after surgery]': why, not whom
+                    continue
                 if (e.raw is not None and e.raw.elements and isinstance(e.raw.elements[0], Atom) and e.raw.elements[0].type == "EXAMPLES") or (
                     e.raw is None and _EXAMPLES_OPEN.match(self.text, e.start)
                 ):

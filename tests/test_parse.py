@@ -1330,3 +1330,11 @@ def test_a_bound_for_one_sex_as_an_alternative_stays_unknown():
 )
 def test_examples_in_brackets_with_a_connective_are_alternatives(text, canonical):
     assert render(parse(text)) == canonical
+
+
+def test_a_bracket_that_says_why_adds_no_requirement():
+    """NCT03862612: 'pre-existing dementia [because of need to co-operate in completing QoR-15
+    score day after surgery]' was read as 'surgery and dementia', letting pass a patient with
+    dementia and no surgery on record."""
+    text = "pre-existing dementia [because of need to co-operate in completing QoR-15 score day after surgery]."
+    assert render(parse(text)) == "(dementia) «pre-existing»"
