@@ -280,6 +280,16 @@ def _inclusion_voice(tree: Predicate, criterion: Criterion) -> tuple[str, str, s
     return "the sense of an exclusion written as a requirement", criterion.text.strip()[:80], "exclude the patients it means to keep"
 
 
+def _unknown_because(outcome: Outcome, reason: str) -> Outcome:
+    """A cap: the outcome made unknown, the reason first among its own."""
+    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+
+
+def _result_unknown_because(result: CriterionResult, reason: str) -> CriterionResult:
+    """A cap that depends on the trial, on a criterion's result: unknown, the reason first."""
+    return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+
+
 def _reversal_not_understood(outcome: Outcome, reversal: tuple[str, str, str] | None) -> Outcome:
     """A negation or a permission among the words not understood ('Pregnant and lactating
     women are excluded from the study', listed as an inclusion; '... are permitted') may
@@ -290,7 +300,7 @@ def _reversal_not_understood(outcome: Outcome, reversal: tuple[str, str, str] | 
         return outcome
     what, piece, effect = reversal
     reason = f'{what} was not understood ("{piece}"): it could {effect}, which would otherwise be {outcome.truth.value}'
-    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+    return _unknown_because(outcome, reason)
 
 
 def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
@@ -306,9 +316,11 @@ def _healthy_volunteers(criterion: Criterion) -> CriterionResult:
     return CriterionResult(section=criterion.section, text=criterion.text, status="pass", reasons=(reason,), canonical=criterion.text)
 
 
+# Words for the patients a criterion speaks of.
+_WHO = r"(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|children)"
 # 'Patients with HIV must have CD4 count >= 200/uL': a requirement of those with X only.
 _SUBJECT_WITH = re.compile(
-    r"^\W*(?:(?:all|any)\s+)?(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|females?|males?|children)"
+    rf"^\W*(?:(?:all|any)\s+)?(?:{_WHO}|females?|males?)"
     r"\s+(?:with|who\s+(?:have|has|had|are|is|were)|having)\b.*?(?:\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required)\b|:\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -323,7 +335,6 @@ _MODAL = re.compile(r"\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|a
 _EVENT_NODES = (Condition, Medication, Procedure)
 # 'patients with Psoriasis and Patients with A topic dermatitis': two groups, either of which
 # the trial takes (or excludes), not one group with both
-_WHO = r"(?:patients?|participants?|subjects?|individuals?|persons?|people|those|women|men|children)"
 _GROUPS = re.compile(rf"\b{_WHO}\s+(?:with|who)\b.*?\band\s+(?:all\s+|any\s+)?{_WHO}\s+(?:with|who)\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -374,7 +385,7 @@ def _subject_read_as_requirement(outcome: Outcome, why: str | None) -> Outcome:
     if why is None or outcome.truth is not Truth.FALSE:
         return outcome
     reason = f"read as a requirement, but {why}: it would otherwise be false"
-    return outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+    return _unknown_because(outcome, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,10 +536,14 @@ def _all_criteria(criteria: tuple[Criterion, ...]):
 def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> Outcome:
     """The Outcome tree of a prepared criterion for one patient, capped where its reading
     cannot be trusted: each cap puts its reason first among the root's reasons."""
+    return _capped(prepared, _raw(prepared, patient, as_of=as_of, open_world=open_world))
+
+
+def _raw(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> Outcome:
+    """The Outcome tree of a prepared criterion for one patient, before the caps."""
     assert prepared.tree is not None
     polarity = 1 if prepared.criterion.section == "inclusion" else -1
-    outcome = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
-    return _capped(prepared, outcome)
+    return evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
 
 
 def _caps_of(raw: Outcome, capped: Outcome) -> tuple[str, ...]:
@@ -545,10 +560,10 @@ def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
             "a diagnosis with its definition in brackets ('Anemia (hemoglobin < 10 g/dL)'): the definition is met or "
             f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
         )
-        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+        outcome = _unknown_because(outcome, reason)
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
         reason = f"the text is cut off ('{prepared.cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
-        outcome = outcome.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
+        outcome = _unknown_because(outcome, reason)
     return outcome
 
 
@@ -564,9 +579,7 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
     criterion = prepared.criterion
     if prepared.tree is None:
         return _healthy_volunteers(criterion)
-    assert prepared.tree is not None
-    polarity = 1 if criterion.section == "inclusion" else -1
-    raw = evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    raw = _raw(prepared, patient, as_of=as_of, open_world=open_world)
     outcome = _capped(prepared, raw)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
     order = _deciding_first(outcome)
@@ -657,7 +670,7 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
             else:
                 why = "which the record does not nest, so it cannot rule the patient out by itself"
             reason = f'may be one item of the list under "{opened[0]}", {why}'
-            result = result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+            result = _result_unknown_because(result, reason)
         kind = _flat_list_kind(criterion)
         if kind is not None and (opened is None or opened[1] != "reversed"):
             heading[criterion.section] = (criterion.text.strip(), kind)
@@ -674,7 +687,7 @@ def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -
     if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
         return result
     reason = "the trial takes both sexes, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
-    return result.model_copy(update={"status": "unknown", "reasons": (reason, *result.reasons)})
+    return _result_unknown_because(result, reason)
 
 
 ALIVE = "(the patient is alive on the screening date)"
