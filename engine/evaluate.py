@@ -1313,18 +1313,25 @@ def _constant(node: Any, build: Callable[[Any], Outcome]) -> Outcome:
     assesses, what was not understood): built once per node and shared, as Outcomes are
     frozen. Remembered by the node's identity; the entry holds the node, so its id is not
     reused while remembered. A third of the leaves of the corpus are such."""
-    hit = _CONSTANT.get(id(node))
+    return _per_node(_CONSTANT, node, build)
+
+
+def _per_node(memo: dict[int, tuple[Any, Any]], node: Any, compute: Callable[[Any], Any]) -> Any:
+    """`compute(node)` for what depends on the node alone, not on the patient: worked out
+    once per node, remembered by its identity (the entry holds the node, so its id is not
+    reused while remembered)."""
+    hit = memo.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
-    if len(_CONSTANT) >= _CONSTANT_MAX:
-        _CONSTANT.clear()
-    outcome = build(node)
-    _CONSTANT[id(node)] = (node, outcome)
-    return outcome
+    if len(memo) >= _PER_NODE_MAX:
+        memo.clear()
+    value = compute(node)
+    memo[id(node)] = (node, value)
+    return value
 
 
 _CONSTANT: dict[int, tuple[Any, Outcome]] = {}
-_CONSTANT_MAX = 200_000
+_PER_NODE_MAX = 200_000
 
 
 def _judgment(node: Judgment) -> Outcome:
@@ -1354,10 +1361,15 @@ def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: It
 
 
 _ALLERGIES = frozenset({"allergy", "anaphylaxis"})
+_ALLERGY_TO_DRUG: dict[int, tuple[Any, bool]] = {}
 
 
 def _allergy_to_drug(node: AllOf) -> bool:
     """'Known hypersensitivity to trastuzumab', read 'allergy and trastuzumab'."""
+    return _per_node(_ALLERGY_TO_DRUG, node, _allergy_to_drug_now)
+
+
+def _allergy_to_drug_now(node: AllOf) -> bool:
     allergic = any(isinstance(i, Condition) and i.concept in _ALLERGIES for i in node.items)
     return allergic and any(isinstance(n, Medication) for i in node.items for n in walk(i))
 
@@ -1662,6 +1674,13 @@ _NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
 def _narrowing(node: Qualified) -> bool:
     """Every word around `node` only narrows it, and its item holds no negation, exception
     or condition under which a narrower term would mean a wider whole."""
+    return _per_node(_NARROWED, node, _narrowing_now)
+
+
+_NARROWED: dict[int, tuple[Any, bool]] = {}
+
+
+def _narrowing_now(node: Qualified) -> bool:
     if not all(isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) for q in node.qualifiers):
         return False
     return not any(isinstance(n, _NOT_MONOTONE) for n in walk(node.item))
