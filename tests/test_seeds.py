@@ -197,6 +197,11 @@ def test_synthea_patients_screen_without_error(trials, shared_data):
 # -- safety nets found by screening the case-report patient against the corpus -----------
 
 
+def _criterion_of(tmp_path, doc: dict, section: str, text: str) -> CriterionResult:
+    """The result of one criterion, written as `text` in `section`, for the patient `doc`."""
+    return screen(doc, _rules(tmp_path, section, text)).criteria[0]
+
+
 def _rules(tmp_path, section: str, text: str):
     path = tmp_path / "t.toml"
     path.write_text(
@@ -300,7 +305,7 @@ SYNTHETIC = {"id": "s", "birth_date": "1942-03-19", "sex": "female"}
     ],
 )
 def test_issue_a_permission_not_understood_is_no_requirement(tmp_path, text):
-    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, SYNTHETIC, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert "not understood" in criterion.reasons[0]  # the permission, or the phase heading
 
@@ -323,7 +328,7 @@ def test_issue_a_permission_not_understood_is_no_requirement(tmp_path, text):
     ],
 )
 def test_issue_a_list_of_terms_across_a_clause_comma_is_not_a_requirement_of_its_own(tmp_path, text, series):
-    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, SYNTHETIC, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert series in criterion.canonical  # the list is shown as not placed
 
@@ -335,7 +340,7 @@ def test_issue_non_before_a_term_of_several_words_is_not_its_absence(tmp_path):
     """NCT04718675 excludes 'non-palliative radiotherapy within 4 weeks': read as 'not
     (palliative radiotherapy within 4 weeks)', every patient without one was excluded."""
     text = "History of surgery (except for diagnostic purposes) or non-palliative radiotherapy within 4 weeks"
-    criterion = screen(RA_MAN, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "exclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert "not (palliative" not in criterion.canonical
 
@@ -356,12 +361,12 @@ def test_issue_male_slash_female_takes_either_sex(tmp_path, sex):
 def test_issue_a_cohort_heading_restricts_its_criterion(tmp_path, text):
     """NCT04557449 'Part 1F: prostate cancer' applies to one part of the study: with the
     heading dropped, every patient without prostate cancer was ineligible."""
-    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, SYNTHETIC, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
 
 
 def test_a_plain_heading_still_reads_through(tmp_path):
-    criterion = screen(SYNTHETIC, _rules(tmp_path, "inclusion", "Renal function: creatinine clearance >= 50 mL/min")).criteria[0]
+    criterion = _criterion_of(tmp_path, SYNTHETIC, "inclusion", "Renal function: creatinine clearance >= 50 mL/min")
     assert criterion.canonical == "creatinine clearance >= 50 mL/min"
 
 
@@ -374,13 +379,13 @@ HYPERTENSIVE = {
 def test_issue_hypertension_leaves_cardiovascular_disease_unknown(tmp_path):
     """NCT03920449 excludes 'cardiovascular disease or heart failure': a record of
     hypertension excluded the patient, though most such criteria mean heart disease."""
-    criterion = screen(HYPERTENSIVE, _rules(tmp_path, "exclusion", "cardiovascular disease or heart failure")).criteria[0]
+    criterion = _criterion_of(tmp_path, HYPERTENSIVE, "exclusion", "cardiovascular disease or heart failure")
     assert criterion.status == "unknown", criterion.reasons
     assert any("by some criteria and not by others" in r for r in criterion.reasons)
 
 
 def test_hypertension_itself_is_still_known(tmp_path):
-    criterion = screen(HYPERTENSIVE, _rules(tmp_path, "exclusion", "History of hypertension")).criteria[0]
+    criterion = _criterion_of(tmp_path, HYPERTENSIVE, "exclusion", "History of hypertension")
     assert criterion.status == "fail", criterion.reasons
 
 
@@ -400,7 +405,7 @@ YOUNG_WOMAN = {"id": "y", "birth_date": "2004-02-13", "sex": "female"}
     ],
 )
 def test_issue_whom_an_inclusion_speaks_of_is_not_what_it_requires(tmp_path, text):
-    criterion = screen(YOUNG_WOMAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, YOUNG_WOMAN, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert criterion.reasons[0].startswith("read as a requirement, but")
 
@@ -408,7 +413,7 @@ def test_issue_whom_an_inclusion_speaks_of_is_not_what_it_requires(tmp_path, tex
 def test_a_subject_clause_that_holds_still_passes(tmp_path):
     patient = {**YOUNG_WOMAN, "conditions": [{"name": "HIV infection", "icd10cm": "B20", "status": "active", "onset": "2020-01-01"}],
                "observations": [{"loinc": "24467-3", "name": "cd4 count", "value": 500, "unit": "/uL", "date": "2026-05-20"}]}
-    criterion = screen(patient, _rules(tmp_path, "inclusion", "Patients with HIV must have CD4 count >= 200/uL")).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "inclusion", "Patients with HIV must have CD4 count >= 200/uL")
     assert criterion.status == "pass", criterion.reasons
 
 
@@ -434,13 +439,13 @@ OLD_MAN = {
     ],
 )
 def test_issue_more_subjects_and_definitions_read_as_requirements(tmp_path, text):
-    criterion = screen(OLD_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, OLD_MAN, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
 
 
 def test_issue_female_and_male_is_either(tmp_path):
     """NCT05629429 '20 years of age or older; gender includes female and male'."""
-    criterion = screen(OLD_MAN, _rules(tmp_path, "inclusion", "20 years of age or older; gender includes female and male")).criteria[0]
+    criterion = _criterion_of(tmp_path, OLD_MAN, "inclusion", "20 years of age or older; gender includes female and male")
     assert "sex female and sex male" not in criterion.canonical
     assert criterion.status != "fail", criterion.reasons
     assert engine.render(engine.parse("Male and female patients")) == "male or female"
@@ -450,7 +455,7 @@ def test_issue_a_window_left_in_words_not_understood_keeps_an_old_event_unknown(
     """NCT03863418 'use of systemic antibiotics or anti-mycotic drugs during 4 weeks before
     study entry': an amoxicillin course of 2012 excluded the patient."""
     text = "use of systemic antibiotics or anti-mycotic drugs during 4 weeks before study entry;"
-    criterion = screen(OLD_MAN, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, OLD_MAN, "exclusion", text)
     assert criterion.status == "unknown", criterion.reasons
 
 
@@ -501,7 +506,7 @@ MELANOMA_WOMAN = {
 )
 def test_issue_a_definition_or_a_list_of_kinds_requires_nothing_of_each_term(tmp_path, text):
     for patient in (MELANOMA_WOMAN, OLD_MAN):
-        criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+        criterion = _criterion_of(tmp_path, patient, "inclusion", text)
         assert criterion.status == "unknown", (patient["id"], criterion.reasons)
         assert any("not understood" in r for r in criterion.reasons), criterion.reasons
 
@@ -519,11 +524,11 @@ def test_issue_a_restrictive_clause_left_on_the_last_term_may_restrict_the_whole
         "Participant has documented history of autoimmune disease or syndrome that currently requires "
         "systemic steroids or immunosuppressive agents."
     )
-    criterion = screen(RA_MAN, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "exclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert any("a restrictive clause" in r for r in criterion.reasons), criterion.reasons
     # left on the only term it can restrict, it keeps that term unknown as any words not understood do
-    alone = screen(OLD_MAN, _rules(tmp_path, "exclusion", "Autoimmune disease that required systemic treatment in the past 2 years")).criteria[0]
+    alone = _criterion_of(tmp_path, OLD_MAN, "exclusion", "Autoimmune disease that required systemic treatment in the past 2 years")
     assert not any("a restrictive clause" in r for r in alone.reasons), alone.reasons
 
 
@@ -541,7 +546,7 @@ WOMAN_41 = {"id": "w", "birth_date": "1985-11-08", "sex": "female"}
     ],
 )
 def test_issue_a_text_ending_in_a_word_that_needs_more_decides_nothing(tmp_path, section, text):
-    criterion = screen(WOMAN_41, _rules(tmp_path, section, text)).criteria[0]
+    criterion = _criterion_of(tmp_path, WOMAN_41, section, text)
     assert criterion.status == "unknown", criterion.reasons
 
 
@@ -560,7 +565,7 @@ def test_issue_events_joined_by_a_slash_are_alternatives(tmp_path):
         "history of stroke within 6 months or history of transient ischemic attack within 6 months"
     )
     old_stroke = {**WOMAN_41, "conditions": [{"name": "Stroke", "snomed": "230690007", "status": "resolved", "onset": "2015-03-01", "abatement": "2015-04-01"}]}
-    criterion = screen(old_stroke, _rules(tmp_path, "exclusion", "History of stroke/TIA within 6 months")).criteria[0]
+    criterion = _criterion_of(tmp_path, old_stroke, "exclusion", "History of stroke/TIA within 6 months")
     assert criterion.status == "pass", criterion.reasons
 
 
@@ -574,7 +579,7 @@ def test_issue_events_joined_by_a_slash_are_alternatives(tmp_path):
     ],
 )
 def test_issue_an_exclusion_written_as_a_requirement_decides_nothing(tmp_path, text):
-    criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, WOMAN_41, "exclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert any("exclusion written as a requirement" in r for r in criterion.reasons), criterion.reasons
 
@@ -582,7 +587,7 @@ def test_issue_an_exclusion_written_as_a_requirement_decides_nothing(tmp_path, t
 def test_a_real_negative_exclusion_still_decides(tmp_path):
     """'Not' and 'Non-' open real exclusions ('Non-English speaking'); a negation an
     exclusion keeps by its grammar is read as written."""
-    criterion = screen(WOMAN_41, _rules(tmp_path, "exclusion", "Not diabetic")).criteria[0]
+    criterion = _criterion_of(tmp_path, WOMAN_41, "exclusion", "Not diabetic")
     assert criterion.status == "fail", criterion.reasons
 
 
@@ -595,13 +600,13 @@ def test_a_real_negative_exclusion_still_decides(tmp_path):
     ],
 )
 def test_issue_what_one_sex_must_do_does_not_rule_out_the_other(tmp_path, text):
-    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert any("one sex only" in r for r in criterion.reasons), criterion.reasons
 
 
 def test_a_sex_after_must_is_still_required(tmp_path):
-    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Patients must be female")).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "inclusion", "Patients must be female")
     assert criterion.status == "fail", criterion.reasons
 
 
@@ -613,7 +618,7 @@ def test_issue_a_restrictive_clause_after_a_comma_restricts_the_whole_list(tmp_p
         "systemic treatment (i.e. corticosteroids or immunosuppressive drugs)."
     )
     ra = {**RA_MAN, "conditions": [{"name": "Rheumatoid arthritis", "snomed": "69896004", "status": "resolved", "onset": "2009-04-04", "abatement": "2014-02-07"}]}
-    criterion = screen(ra, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, ra, "exclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert any("restrictive clause" in r for r in criterion.reasons), criterion.reasons
 
@@ -624,7 +629,7 @@ def test_issue_two_groups_of_patients_are_alternatives(tmp_path, section):
     groups the trial takes; read as both, a patient with psoriasis alone fails."""
     psoriasis = {**RA_MAN, "conditions": [{"name": "Psoriasis", "snomed": "9014002", "status": "active", "onset": "2015-01-01"}]}
     text = "patients with psoriasis and patients with diabetes mellitus"
-    criterion = screen(psoriasis, _rules(tmp_path, section, text)).criteria[0]
+    criterion = _criterion_of(tmp_path, psoriasis, section, text)
     assert criterion.status == "unknown", criterion.reasons
     assert any("groups of patients" in r for r in criterion.reasons), criterion.reasons
 
@@ -639,13 +644,13 @@ def test_issue_two_groups_of_patients_are_alternatives(tmp_path, section):
     ],
 )
 def test_issue_whom_a_part_is_for_is_not_a_requirement(tmp_path, text):
-    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert criterion.reasons[0].startswith("read as a requirement, but"), criterion.reasons
 
 
 def test_men_and_women_of_an_age_still_rule_out_by_age(tmp_path):
-    criterion = screen(RA_MAN, _rules(tmp_path, "inclusion", "Men and women age ≥ 60 years of age")).criteria[0]
+    criterion = _criterion_of(tmp_path, RA_MAN, "inclusion", "Men and women age ≥ 60 years of age")
     assert criterion.status == "fail", criterion.reasons
 
 
@@ -671,7 +676,7 @@ def test_issue_a_diagnosis_with_its_definition_in_brackets(tmp_path, observation
     bound together, an exclusion let pass a patient whose count meets the definition but whose
     record carries no diagnosis."""
     patient = {**WOMAN_41, "observations": observations, "conditions": conditions}
-    criterion = screen(patient, _rules(tmp_path, "exclusion", "Anemia (hemoglobin < 10 g/dL)")).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "exclusion", "Anemia (hemoglobin < 10 g/dL)")
     assert criterion.status == status, criterion.reasons
     if status == "unknown":
         assert "definition in brackets" in criterion.reasons[0]
@@ -696,7 +701,7 @@ HYPERTENSION = {"name": "Hypertension", "snomed": "38341003", "status": "active"
 )
 def test_issue_words_that_only_narrow_cannot_make_true_what_is_false(tmp_path, section, text, conditions, status):
     patient = {**WOMAN_41, "conditions": conditions}
-    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, section, text)
     assert criterion.status == status, criterion.reasons
 
 
@@ -739,10 +744,10 @@ def test_issue_low_dose_methotrexate_is_not_surely_chemotherapy(tmp_path):
     modifying drug, not chemotherapy, and the record carries no dose to tell."""
     mtx = {"name": "methotrexate 10 MG Oral Tablet", "rxnorm": "105586", "status": "active", "start": "2015-01-01"}
     patient = {**RA_MAN, "medications": [mtx]}
-    chemo = screen(patient, _rules(tmp_path, "exclusion", "Prior chemotherapy agents")).criteria[0]
+    chemo = _criterion_of(tmp_path, patient, "exclusion", "Prior chemotherapy agents")
     assert chemo.status == "unknown", chemo.reasons
     assert any("by some criteria and not by others" in r for r in chemo.reasons)
-    immuno = screen(patient, _rules(tmp_path, "exclusion", "Immunosuppressants within 4 weeks")).criteria[0]
+    immuno = _criterion_of(tmp_path, patient, "exclusion", "Immunosuppressants within 4 weeks")
     assert immuno.status == "fail", immuno.reasons
 
 
@@ -755,7 +760,7 @@ def test_issue_the_drugs_of_chemotherapy_are_chemotherapy(tmp_path, text, status
     'Prior chemotherapy' said 'no record of chemotherapy (closed world)' and let him pass."""
     docetaxel = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1860480", "status": "stopped", "start": "2020-03-10", "end": "2020-06-10"}
     patient = {**RA_MAN, "medications": [docetaxel]}
-    criterion = screen(patient, _rules(tmp_path, "exclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "exclusion", text)
     assert criterion.status == status, criterion.reasons
     assert any("DOCEtaxel" in r for r in criterion.reasons), criterion.reasons
 
@@ -774,7 +779,7 @@ def test_issue_the_drugs_of_chemotherapy_are_chemotherapy(tmp_path, text, status
 )
 def test_issue_synthea_codes_the_vocabulary_did_not_know(tmp_path, section, text, record, status):
     patient = {**RA_MAN, "conditions": [{**record, "status": "active", "onset": "2015-01-01"}]}
-    criterion = screen(patient, _rules(tmp_path, section, text)).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, section, text)
     assert criterion.status == status, criterion.reasons
 
 
@@ -815,7 +820,7 @@ def test_issue_an_exclusion_for_one_sex_does_not_exclude_that_sex(tmp_path, preg
     lactation', read as 'female; pregnancy or lactation', each item excluding on its own."""
     conditions = [{"name": "Pregnancy", "snomed": "77386006", "status": "active", "onset": "2026-03-01"}] if pregnant else []
     patient = {**WOMAN_41, "conditions": conditions}
-    criterion = screen(patient, _rules(tmp_path, "exclusion", "For female patients, current pregnancy and/or lactation")).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "exclusion", "For female patients, current pregnancy and/or lactation")
     assert criterion.status == status, criterion.reasons
 
 
@@ -830,7 +835,7 @@ def test_issue_an_exclusion_for_one_sex_does_not_exclude_that_sex(tmp_path, preg
     ],
 )
 def test_issue_with_or_without_asks_nothing(tmp_path, section, text, status):
-    criterion = screen(WOMAN_41, _rules(tmp_path, section, text)).criteria[0]
+    criterion = _criterion_of(tmp_path, WOMAN_41, section, text)
     assert criterion.status == status, criterion.reasons
     assert "not (" not in criterion.canonical
 
@@ -845,7 +850,7 @@ def test_issue_an_alternative_for_some_patients_is_not_true_for_the_others(tmp_p
     alternative for Gilbert's, read as 'not Gilbert's, or <= 3 x ULN', was true of him."""
     patient = {**RA_MAN, "conditions": conditions}
     text = "Total Bilirubin ≤ 1.5 x ULN or ≤ 3 x ULN if confirmed Gilbert's Syndrome"
-    criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "inclusion", text)
     assert criterion.status == status, criterion.reasons
 
 
@@ -862,7 +867,7 @@ def test_issue_an_allergy_to_a_drug_is_not_an_allergy_and_the_drug(tmp_path, con
     """NCT05420467 / NCT01029262: 'hypersensitivity to ... trastuzumab' was read as 'allergy
     and trastuzumab', excluding a patient with any allergy who had had the drug."""
     patient = {**WOMAN_41, "conditions": conditions, "medications": medications}
-    criterion = screen(patient, _rules(tmp_path, "exclusion", "Known hypersensitivity to trastuzumab")).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "exclusion", "Known hypersensitivity to trastuzumab")
     assert criterion.status == status, criterion.reasons
 
 
@@ -873,7 +878,7 @@ def test_issue_an_allergy_to_a_drug_is_not_an_allergy_and_the_drug(tmp_path, con
 def test_issue_in_subjects_with_x_is_a_condition(tmp_path, text):
     """Read as 'Gilbert's; bilirubin <= 3 x ULN', the inclusion failed everyone without
     Gilbert's syndrome (the bounds helper's corpus comparison)."""
-    criterion = screen(WOMAN_41, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, WOMAN_41, "inclusion", text)
     assert criterion.status == "pass", criterion.reasons
     assert " if (gilbert's syndrome)" in criterion.canonical
 
@@ -885,6 +890,6 @@ def test_issue_words_not_understood_that_open_a_list_keep_it_unknown(tmp_path):
     docetaxel = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1860480", "status": "active", "start": "2026-03-10"}
     patient = {**RA_MAN, "medications": [docetaxel]}
     text = "has experienced treatment failure while receiving or after completing anthracycline- and/or taxane- based chemotherapy;"
-    criterion = screen(patient, _rules(tmp_path, "inclusion", text)).criteria[0]
+    criterion = _criterion_of(tmp_path, patient, "inclusion", text)
     assert criterion.status == "unknown", criterion.reasons
     assert "open a list of alternatives" in criterion.reasons[0]
