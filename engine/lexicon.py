@@ -316,6 +316,8 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
         q = end
         while q < len(folded) and folded[q] in " -":
             q += 1
+        if q == end and folded.startswith("/", q) and word[-1:].isdigit() and folded[q + 1 : q + 2].isdigit():
+            q += 1  # 'cdk4/6 inhibitor' is 'cdk4-6 inhibitor': a slash between digits inside a name
         if q < len(folded) and folded[q] == "(" and q > end:
             opened = True
             q += 1

@@ -185,6 +185,21 @@ def _measure_noun(el) -> bool:
     return isinstance(el, Atom) and el.type == "WORD" and str(el.value) in _MEASURE_NOUNS
 
 
+# 'treatment with docetaxel', 'docetaxel therapy': the words say the drug was given, nothing more
+_THERAPY = frozenset("treatment treatments therapy therapies".split())
+# 'current use of warfarin', 'concomitant warfarin': the drug taken now, not in the past
+_NOW = frozenset("current currently ongoing concurrent concurrently concomitant".split())
+
+
+def _therapy_with(els: list, j: int) -> bool:
+    """'treatment with' or 'therapy with' at `j`: the words before a drug that say it was given."""
+    x, after = els[j], els[j + 1] if j + 1 < len(els) else None
+    return (
+        isinstance(x, Atom) and x.type == "WORD" and str(x.value) in _THERAPY
+        and isinstance(after, Atom) and after.type == "WORD" and str(after.value) == "with"
+    )
+
+
 def _is_filler(el) -> bool:
     if isinstance(el, Atom):
         if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"):
@@ -1473,18 +1488,26 @@ class _Assembler:
                 elif isinstance(x, Atom) and x.type == "EQUIV" and e.type == "DRUG":
                     equiv = True
                     take(j)
+                elif e.type == "DRUG" and j == i + 1 and isinstance(x, Atom) and x.type == "WORD" and str(x.value) in _THERAPY:
+                    take(j)  # 'docetaxel therapy', 'CDK4/6 inhibitor treatment': the drug given
                 elif isinstance(x, Grp) and isinstance(x.node, Unparsed) and e.type == "DRUG" and "equivalent" in x.node.text.lower():
                     pass
             if e.type == "DRUG" and dose is None and _dose_of_next(els, i - 2) and i - 2 not in used:
                 dose = els[i - 2]  # '<= 10 mg/day of prednisone': the dose before 'of' and its drug
                 take(i - 2, i - 1)
             # words before the event that say history or activity
+            present = False
             for j in range(i - 1, -1, -1):
                 x = els[j]
                 if j in used or not isinstance(x, Atom):
                     break
                 if x.type == "HIST":
                     history = True  # 'history of', 'prior', 'received': a past event counts
+                    take(j)
+                elif e.type == "DRUG" and _therapy_with(els, j):
+                    take(j)  # 'treatment with docetaxel': the drug given, in its tense
+                elif e.type == "DRUG" and self.text[x.start : x.end].lower() in _NOW:
+                    present = True  # 'current use of warfarin': not a past use
                     take(j)
                 elif x.type == "ACTIVE" and e.type == "CONDITION" and self.text[x.start : x.end].lower() in ("active", "current", "currently", "ongoing"):
                     active = True
@@ -1493,6 +1516,8 @@ class _Assembler:
                     continue
                 else:
                     break
+            if present:
+                history = False
             # a window before the event: 'within 4 weeks, major surgery'
             if window is None:
                 for j in range(i - 1, -1, -1):

@@ -1,0 +1,100 @@
+"""How registry text says a drug was given, one row each, quoted (trimmed) from the public
+corpus (../shared/data/corpus): 'treatment with X', 'X therapy', 'current use of X', and
+the slash inside a class name ('CDK4/6 inhibitor').
+
+'Treatment with' and 'therapy' say only that the drug was given, so they take the tense of
+the words around them: 'prior' makes a past use count, 'current' or 'concurrent' asks for
+use now, and with neither the bare mention speaks of the present (a record of use that is
+over leaves it unknown, never true).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine.evaluate import evaluate
+from engine.logic import Truth
+from engine.nodes import Medication, walk
+from engine.parse import parse
+from engine.patient import Coding, MedicationRecord, Patient
+from engine.render import render
+from engine.summary import unparsed
+from engine.vocab import load_vocabulary
+
+AS_OF = date(2026, 6, 1)
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Prior treatment with thalidomide.", "history of thalidomide"),
+        ("Previous treatment with anti-PD-1/PD-L1 antibodies is allowed.", None),
+        ("Prior treatment with a CDK4/6 inhibitor;", "history of cdk4-6 inhibitor"),
+        ("Prior CDK4/6 inhibitor treatment", "history of cdk4-6 inhibitor"),
+        ("Concurrent treatment with warfarin or phenytoin.", "warfarin or phenytoin"),
+        ("Subjects who are currently receiving chloroquine or hydroxychloroquine.", "chloroquine or hydroxychloroquine"),
+        ("Concomitant yellow fever vaccine", "yellow fever vaccine"),
+        ("Treatment with an investigational product within 4 weeks", "investigational agent within 4 weeks"),
+    ],
+)
+def test_words_saying_a_drug_was_given_are_understood(text, canonical):
+    tree = parse(text)
+    if canonical is not None:
+        assert render(tree) == canonical
+        assert unparsed(tree) == []
+    meds = [n for n in walk(tree) if isinstance(n, Medication)]
+    assert meds, render(tree)
+    # 'prior', 'previous' make a past use count; 'current', 'concurrent', 'concomitant' do not
+    assert all(m.history is text.lower().startswith(("prior", "previous")) for m in meds), render(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the treatment is of the condition, not a drug: it stays a piece not understood
+        "Active infection requiring treatment",
+        # 'treatment' without 'with' before a drug class named later says nothing of tense
+        "Patients planning to start treatment with cabozantinib therapy for renal cancer.",
+    ],
+)
+def test_treatment_words_not_about_a_drug_stay_unparsed(text):
+    pieces = " ".join(unparsed(parse(text))).lower()
+    assert "requiring" in pieces or "planning" in pieces
+
+
+def test_a_slash_between_digits_joins_a_name_but_not_a_blood_pressure():
+    assert render(parse("prior cdk 4/6 inhibitors")) == "history of cdk4-6 inhibitor"
+    assert unparsed(parse("BP 140/90 mmHg")) == ["BP 140/90 mmHg"]
+
+
+def _warfarin(start: str, end: str | None, status: str) -> Patient:
+    vocab = load_vocabulary()
+    code = vocab.get("drug", "warfarin").codes_for("rxnorm")[0]
+    record = MedicationRecord(
+        codings=(Coding(system=RXNORM, code=code),),
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end) if end else None,
+        status=status,
+    )
+    return Patient(id="p", medications=(record,))
+
+
+@pytest.mark.parametrize(
+    ("text", "over", "current"),
+    [
+        # 'concurrent treatment with': a use that ended years ago cannot make it true
+        ("Concurrent treatment with warfarin", Truth.UNKNOWN, Truth.TRUE),
+        ("Current use of warfarin", Truth.UNKNOWN, Truth.TRUE),
+        # 'prior treatment with': any use counts, over or not
+        ("Prior treatment with warfarin", Truth.TRUE, Truth.TRUE),
+    ],
+)
+def test_the_tense_of_a_treatment_decides_what_a_past_record_gives(text, over, current):
+    tree = parse(text)
+    past = _warfarin("2015-01-01", "2016-01-01", "completed")
+    now = _warfarin("2026-01-01", None, "active")
+    assert evaluate(tree, past, as_of=AS_OF).truth is over
+    assert evaluate(tree, now, as_of=AS_OF).truth is current
