@@ -106,6 +106,13 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"life expectancy|life-expectancy|expected survival(?: time)?|estimated survival|predicted survival|anticipated survival|survival expectancy|expected to live", "JUDGE", "life_expectancy"),
     (r"refus(?:e|es|ed|al|ing)|agree(?:s|d)? to|agreement to|agreeing to", "JUDGE", "willingness"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
+    # what only the study's own imaging review can say: measurable disease by RECIST, RANO...
+    (r"(?:(?:at least|a minimum of) (?:one|two|three|[0-9]) )?(?:(?:uni-?dimensionally |bi-?dimensionally )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
+     r"|target lesions?|response evaluation criteria (?:in|for) solid tumou?rs?(?: \((?:i|m)?recist[^()]{0,20}\))?(?: (?:v|version|ver\.?) ?[0-9.]+| ?[0-9.]+)?(?: criteria)?"
+     r"|(?:i|m|mod(?:ified)?[ -])?recist(?: criteria)?(?: (?:v|version|ver\.?) ?[0-9.]+|(?: ?[0-9.]+))?(?: criteria)?|rano(?:-bm)?(?: criteria)?|lugano (?:classification|criteria)", "JUDGE", "tumor_assessment"),
+    # taking part in another study: registries and the study team know, a health record does not
+    (r"(?:participat(?:e|es|ed|ing|ion)|enrol(?:l|ls|led|ment|lment)?|involvement|taking part|take part) in (?:an?other |any other |any |other |another |a |an )?(?:concurrent |ongoing |current |previous |prior )?"
+     r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),
 ]
 
 _PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH"}

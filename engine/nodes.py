@@ -38,6 +38,8 @@ JudgmentCategory = Literal[
     "life_expectancy",
     "willingness",
     "contraception",
+    "tumor_assessment",
+    "trial_participation",
 ]
 
 

@@ -1075,7 +1075,13 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
-_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "compliance")
+_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "compliance")
+# Judgments named by a phrase inside a clause that may say more: 'breast cancer with
+# measurable disease', 'patients enrolled in the study must have ANC >= 1500'. They take the
+# clause only when nothing else in it is understood; beside a condition, drug, procedure,
+# measure or bound they stay words not understood, so the rest still counts.
+_NARROW_JUDGMENTS = frozenset({"tumor_assessment", "trial_participation"})
+_UNDERSTOOD = ("CONDITION", "DRUG", "PROCEDURE", "MEASURE", "SEX", "AGE")
 _JUDGMENT_CATEGORIES = frozenset(Judgment.model_fields["category"].annotation.__args__)
 
 
@@ -1127,6 +1133,12 @@ class _Assembler:
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
         judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"]
+        if judged and set(judged) <= _NARROW_JUDGMENTS and any(
+            (isinstance(e, Atom) and e.type in _UNDERSTOOD) or isinstance(e, (Bnd, Rng)) or (isinstance(e, Grp) and not isinstance(e.node, (Unparsed, Judgment)))
+            for e in elements
+        ):
+            elements = [Atom("WORD", self.text[e.start : e.end].lower(), e.start, e.end) if isinstance(e, Atom) and e.type == "JUDGE" else e for e in elements]
+            judged = []
         if judged:
             # the most specific word names it: 'able to provide written informed consent' is consent
             category = min(judged, key=_JUDGMENT_RANK.index)
