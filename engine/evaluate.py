@@ -1010,7 +1010,8 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
-    for record, matched in zip(ctx.patient.conditions, derive.record_matches(ctx.vocab, concept, ctx.patient.conditions)):
+    matches = derive.record_matches(ctx.vocab, concept, ctx.patient.conditions)
+    for record, matched in zip(ctx.patient.conditions, matches):
         if matched is None:
             continue
         what = f"{_record_name(record, matched.name)} (onset {_date(record.onset)})"
@@ -1044,8 +1045,40 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             reasons += w_reasons
             missing += w_missing
         found.append((truth, reasons, missing))
+    if not any(t is Truth.TRUE for t, _, _ in found):
+        found += _broader_records(concept, ctx, matches)
     qualifier = "active " if node.active else "inactive " if node.active is False else ""
     return _combine_records(node, found, concept.name, ctx, qualifier, notes)
+
+
+def _broader_records(concept: Any, ctx: _Ctx, matches: tuple[Any | None, ...]) -> list[tuple[Truth, list[str], list[str]]]:
+    """Records of a broader condition that say no more than it: 'malignant neoplasm of
+    breast' under 'HER2-positive breast cancer', 'leukemia' under 'T-cell acute lymphoblastic
+    leukemia'. Such a record does not show the narrower condition absent (a code rarely
+    carries the receptor status or the lineage), so it leaves the criterion UNKNOWN where
+    silence would make it FALSE.
+
+    Not counted: a record placed in another branch ('lung cancer', under 'solid tumor' like
+    'breast cancer'), which says the patient has that; and a record coded in a system in
+    which the narrower condition has codes of its own that the record's code is not (C50.9
+    is not basal cell carcinoma's C44.91), unless the code is the broader condition's own
+    (a record coded no further than 'malignant neoplasm of breast')."""
+    out: list[tuple[Truth, list[str], list[str]]] = []
+    seen = {i for i, m in enumerate(matches) if m is not None}
+    own_systems = {system for c in derive.family(ctx.vocab, concept) for system, _ in c.codes}
+    for broader in ctx.vocab.ancestors(concept):
+        for i, (record, matched) in enumerate(zip(ctx.patient.conditions, derive.record_matches(ctx.vocab, broader, ctx.patient.conditions))):
+            if matched is None or i in seen or not ctx.vocab.strictly_under(concept, matched):
+                continue
+            coded = {(derive.short_system(c.system), c.code) for c in record.codings}
+            if any(system in own_systems for system, _ in coded) and not coded & set(matched.codes):
+                continue
+            if record.onset is not None and record.onset > ctx.as_of:
+                continue
+            seen.add(i)
+            what = f"{_record_name(record, matched.name)} (onset {_date(record.onset)})"
+            out.append((Truth.UNKNOWN, [f"{what} on record: it does not say whether this is {concept.name}"], [concept.name]))
+    return out
 
 
 _TENSE = "the criterion does not say whether a past one counts"
