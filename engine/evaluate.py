@@ -1698,7 +1698,8 @@ _NARROWING_WORD = (
     r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
-    r"disseminated|other|another|concurrent|concomitant|current|active)"
+    r"disseminated|other|another|concurrent|concomitant|current|active|"
+    r"for)"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (engine.parse)
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
 _NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)

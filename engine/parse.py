@@ -191,6 +191,21 @@ _THERAPY = frozenset("treatment treatments therapy therapies".split())
 _NOW = frozenset("current currently ongoing concurrent concurrently concomitant".split())
 
 
+def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> int | None:
+    """Where the drug or procedure is in 'chemotherapy for <the condition at i>', 'docetaxel
+    therapy for ...': 'for' right before the condition, and before it (past words the
+    treatment took) a drug or procedure already built; else None."""
+    prep = els[i - 1] if i > 0 else None
+    if not (isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) == "for"):
+        return None
+    j = i - 2
+    while j >= 0 and j not in event_at and j in used and isinstance(els[j], Atom) and els[j].type == "WORD":
+        j -= 1
+    if j in event_at and isinstance(els[j], Atom) and els[j].type in ("DRUG", "PROCEDURE"):
+        return j
+    return None
+
+
 def _therapy_with(els: list, j: int) -> bool:
     """'treatment with' or 'therapy with' at `j`: the words before a drug that say it was given."""
     x, after = els[j], els[j + 1] if j + 1 < len(els) else None
@@ -1472,6 +1487,7 @@ class _Assembler:
         # events: conditions, drugs, procedures, with their windows
         events = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE")]
         event_at: dict[int, int] = {}  # where each event's node is in `found`
+        purposes: list[tuple[Predicate, Condition, Atom]] = []  # 'chemotherapy for metastatic disease'
         for n_ev, i in enumerate(events):
             e = els[i]
             event_at[i] = len(found)
@@ -1551,6 +1567,12 @@ class _Assembler:
                 found[at] = Conditional(condition=condition, then=limited, span=Span(start=limited.span.start, end=e.end))
                 take(i - 1)
                 event_at[i] = at
+            elif e.type == "CONDITION" and (given := _given_for(els, i, event_at, used)) is not None:
+                # 'Prior chemotherapy for metastatic disease': joined to its treatment below
+                condition = Condition(concept=e.value, active=active, window=window, history=history, span=ev_span)
+                purposes.append((found[event_at[given]], condition, els[i - 1]))
+                found.append(condition)
+                take(i - 1)
             elif e.type == "CONDITION":
                 found.append(Condition(concept=e.value, active=active, window=window, history=history, span=ev_span))
             elif e.type == "PROCEDURE":
@@ -1567,6 +1589,17 @@ class _Assembler:
                     concept = "corticosteroid"
                 found.append(Medication(concept=concept, dose=dose_node, window=window, history=history, span=ev_span))
         found = _slash_alternatives(els, events, event_at, found)
+        for treated, condition, word in purposes:
+            # what the treatment was given for, which no record links to it: without the
+            # treatment or the condition it is false; with both, for the study team ('for' is a
+            # narrowing word in engine.evaluate)
+            at = next((k for k, f in enumerate(found) if f is treated), None)
+            if at is None or not any(f is condition for f in found):
+                continue
+            span = Span(start=treated.span.start, end=condition.span.end)
+            qualifier = Unparsed(text=self.text[word.start : word.end], span=Span(start=word.start, end=word.end))
+            found[at] = Qualified(item=AllOf(items=(treated, condition), span=span), qualifiers=(qualifier,), span=span)
+            found = [f for f in found if f is not condition]
         # sex: 'Male/Female', 'male and female patients' name the sexes taken, never a
         # patient of both
         sexes = [i for i, e in enumerate(els) if i not in used and isinstance(e, Atom) and e.type == "SEX"]
