@@ -37,6 +37,17 @@ NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
 }
 
+_ORGAN = (
+    r"(?:organ(?: system)?|end-organ|major organ|bone marrow|marrow|hematologic(?:al)?|haematologic(?:al)?|hematopoietic|haematopoietic"
+    r"|renal|kidney|hepatic|liver|cardiac|heart|cardiovascular|pulmonary|lung|respiratory|coagulation)"
+)
+_ORGANS = rf"{_ORGAN}(?: ?,? (?:and/or |and |or )?{_ORGAN})*"
+_ORGAN_FUNCTION = (
+    r"(?:adequate|normal|sufficient|acceptable|satisfactory|preserved|good|inadequate|insufficient)"
+    r"(?: (?:and|or) (?:adequate|normal|acceptable|sufficient))?(?: baseline| normal)? "
+    rf"{_ORGANS} (?:function(?:s|ing)?|reserve)(?: ?,? (?:and|or) {_ORGANS} (?:function(?:s|ing)?|reserve))?"
+)
+
 # Phrases typed by spelling: (regex, type, value). Order matters only among patterns that
 # can match the same text; the scanner takes the longest match over all of them.
 _PHRASES: list[tuple[str, str, object]] = [
@@ -110,6 +121,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:(?:at least|a minimum of) (?:one|two|three|[0-9]) )?(?:(?:uni-?dimensionally |bi-?dimensionally )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
      r"|target lesions?|response evaluation criteria (?:in|for) solid tumou?rs?(?: \((?:i|m)?recist[^()]{0,20}\))?(?: (?:v|version|ver\.?) ?[0-9.]+| ?[0-9.]+)?(?: criteria)?"
      r"|(?:i|m|mod(?:ified)?[ -])?recist(?: criteria)?(?: (?:v|version|ver\.?) ?[0-9.]+|(?: ?[0-9.]+))?(?: criteria)?|rano(?:-bm)?(?: criteria)?|lugano (?:classification|criteria)", "JUDGE", "tumor_assessment"),
+    # 'adequate organ function' with no numbers: the protocol's laboratory limits, not written here
+    (_ORGAN_FUNCTION, "JUDGE", "organ_function"),
     # taking part in another study: registries and the study team know, a health record does not
     (r"(?:participat(?:e|es|ed|ing|ion)|enrol(?:l|ls|led|ment|lment)?|involvement|taking part|take part) in (?:an?other |any other |any |other |another |a |an )?(?:concurrent |ongoing |current |previous |prior )?"
      r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),

@@ -40,6 +40,7 @@ JudgmentCategory = Literal[
     "contraception",
     "tumor_assessment",
     "trial_participation",
+    "organ_function",
 ]
 
 

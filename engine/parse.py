@@ -206,6 +206,10 @@ def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> i
     return None
 
 
+# what joins 'adequate renal function' to the bounds that define it
+_DEFINING = frozenset("defined evidenced indicated demonstrated shown follows meeting meets per".split())
+
+
 def _therapy_with(els: list, j: int) -> bool:
     """'treatment with' or 'therapy with' at `j`: the words before a drug that say it was given."""
     x, after = els[j], els[j + 1] if j + 1 < len(els) else None
@@ -1033,7 +1037,7 @@ def _is_heading(head: list) -> bool:
     return (
         bool(head)
         and len(head) <= 6
-        and all(isinstance(e, Atom) and e.type in ("WORD", "MEASURE") for e in head)
+        and all(isinstance(e, Atom) and (e.type in ("WORD", "MEASURE") or (e.type == "JUDGE" and e.value in _NARROW_JUDGMENTS)) for e in head)
         and not any(e.type == "WORD" and str(e.value).lower() in _COHORT_WORDS for e in head)
     )
 
@@ -1090,12 +1094,12 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
-_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "compliance")
+_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "compliance")
 # Judgments named by a phrase inside a clause that may say more: 'breast cancer with
 # measurable disease', 'patients enrolled in the study must have ANC >= 1500'. They take the
 # clause only when nothing else in it is understood; beside a condition, drug, procedure,
 # measure or bound they stay words not understood, so the rest still counts.
-_NARROW_JUDGMENTS = frozenset({"tumor_assessment", "trial_participation"})
+_NARROW_JUDGMENTS = frozenset({"tumor_assessment", "trial_participation", "organ_function"})
 _UNDERSTOOD = ("CONDITION", "DRUG", "PROCEDURE", "MEASURE", "SEX", "AGE")
 _JUDGMENT_CATEGORIES = frozenset(Judgment.model_fields["category"].annotation.__args__)
 
@@ -1137,6 +1141,29 @@ class _Assembler:
             out.append(self.unparsed(run))
         return tuple(out)
 
+    def _defined_function(self, elements: list) -> Predicate | None:
+        """'Adequate renal function defined as creatinine <= 1.5 x ULN', 'Adequate bone marrow
+        function (ANC >= 1.5 x 10^9/L, platelets >= 100 x 10^9/L)': the organ function is
+        what the bounds after it define, so it is those bounds. Only when it comes first, what
+        joins it to them says so (or says nothing), and every leaf after it is a bound on a
+        laboratory measure: with anything else there ('adequate organ reserve, age > 20', 'such
+        as creatinine ...') the words stay as words not understood."""
+        sig = [i for i, e in enumerate(elements) if not _is_filler(e)]
+        if not sig or not (isinstance(elements[sig[0]], Atom) and elements[sig[0]].type == "JUDGE" and elements[sig[0]].value == "organ_function"):
+            return None
+        if self.text[elements[sig[0]].start : elements[sig[0]].end].lower().startswith(("inadequate", "insufficient")):
+            return None  # 'inadequate ... (ANC >= 1500 required)': which side the bounds give is not sure
+        rest = elements[sig[0] + 1 :]
+        while rest and (_is_filler(rest[0]) or (isinstance(rest[0], Atom) and rest[0].type == "WORD" and str(rest[0].value) in _DEFINING)):
+            rest = rest[1:]
+        if not rest or any(isinstance(e, Atom) and e.type in ("JUDGE", "EXAMPLES") for e in rest):
+            return None
+        node = self.clause(rest)
+        leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Each))]
+        if leaves and all(isinstance(n, (Comparison, Range)) and n.measure not in ("age", "daily dose", "prednisone equivalent daily dose") for n in leaves):
+            return node
+        return None
+
     @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
@@ -1152,6 +1179,9 @@ class _Assembler:
             (isinstance(e, Atom) and e.type in _UNDERSTOOD) or isinstance(e, (Bnd, Rng)) or (isinstance(e, Grp) and not isinstance(e.node, (Unparsed, Judgment)))
             for e in elements
         ):
+            defined = self._defined_function(elements)
+            if defined is not None:
+                return defined
             elements = [Atom("WORD", self.text[e.start : e.end].lower(), e.start, e.end) if isinstance(e, Atom) and e.type == "JUDGE" else e for e in elements]
             judged = []
         if judged:

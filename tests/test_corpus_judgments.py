@@ -82,3 +82,58 @@ def test_a_judgment_phrase_beside_a_bound_leaves_the_bound():
 @pytest.mark.parametrize("text", ["Measurable residual disease negative", "Planning to enroll in this study's extension"])
 def test_look_alikes_are_not_judgments(text):
     assert _judgments(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Adequate renal, liver, and bone marrow function.",
+        "Patients must have normal organ and marrow function as defined below:",
+        "Adequate bone marrow reserve and organ function within 7 days before randomisation.",
+        "Normal or acceptable kidney, liver, cardiovascular, and bone marrow functions",
+        "Inadequate hematologic or hepatic function",
+    ],
+)
+def test_organ_function_without_its_limits_is_for_the_study_team(text):
+    # the protocol's laboratory limits, not written in the criterion
+    assert _judgments(text) == ["organ_function"]
+    assert unparsed(parse(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Adequate renal function with serum creatinine \u2264 1.5 x ULN", "serum creatinine <= 1.5 x ULN"),
+        ("Adequate renal function as evidenced by a serum/plasma creatinine < 1.5 x ULN", "serum creatinine < 1.5 x ULN"),
+        ("Adequate cardiac function, as defined by left ventricular ejection fraction (LVEF) \u226550% within 28 days before enrollment.",
+         "left ventricular ejection fraction >= 50 % within 28 days before enrollment"),
+        ("Adequate bone marrow functions (ANC \u22651.5\u00d7109 /L, PLT \u2265100\u00d7109 /L, HB \u226590 g/L);",
+         "absolute neutrophil count >= 1.5 10^9/L; platelet count >= 100 10^9/L; hemoglobin >= 90 g/L"),
+    ],
+)
+def test_organ_function_defined_by_its_bounds_is_those_bounds(text, canonical):
+    # before, the words 'adequate renal function' qualified the bounds and kept them unknown
+    assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an age is no definition of organ reserve
+        "Age > 20 years, adequate organ and marrow reserve",
+        # 'inadequate ... (ANC >= 1500)': which side the bounds give is not sure
+        "Inadequate bone marrow function (ANC \u2265 1500/\u00b5L)",
+        # something after the bounds not understood
+        "Adequate cardiac function as defined by left ventricular ejection fraction (LVEF) of \u2265 50% measured by echocardiography",
+    ],
+)
+def test_organ_function_words_stay_where_the_bounds_may_not_define_it(text):
+    assert any("function" in piece or "reserve" in piece or "echocardiography" in piece for piece in unparsed(parse(text))), render(parse(text))
+
+
+def test_organ_function_defined_by_bounds_decides_by_them():
+    from engine.patient import Coding, Observation
+
+    tree = parse("Adequate renal function with serum creatinine \u2264 1.5 mg/dL")
+    high = Observation(codings=(Coding(system="http://loinc.org", code="2160-0"),), value=2.4, unit="mg/dL", date=date(2026, 5, 20))
+    assert evaluate(tree, Patient(id="p", observations=(high,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
