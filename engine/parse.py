@@ -816,6 +816,8 @@ def _slash_alternatives(els: list, events: list[int], event_at: dict[int, int], 
     drop: set[int] = set()
     for group in groups:
         members = [found[event_at[i]] for i in group]
+        if any(isinstance(m, Condition) and _RECEPTOR_STATUS.search(m.concept) for m in members):
+            continue  # 'HR+/HER2-': a tumour's statuses written together are all of them
         windows = {m.window for m in members if m.window is not None}
         if len(windows) > 1:
             continue  # each says its own window: leave them as they were read
@@ -825,6 +827,10 @@ def _slash_alternatives(els: list, events: list[int], event_at: dict[int, int], 
         drop.update(event_at[i] for i in group[1:])
     return [f for k, f in enumerate(found) if k not in drop]
 
+
+# tumour receptor statuses (rules/vocab/conditions.toml): 'HR+/HER2- breast cancer' is HR-positive
+# and HER2-negative, not either
+_RECEPTOR_STATUS = re.compile(r"\b(?:her2|receptor)-|triple-negative")
 
 _TERMS = ("CONDITION", "DRUG", "PROCEDURE")
 
