@@ -123,6 +123,15 @@ _PHRASES: list[tuple[str, str, object]] = [
      r"|(?:i|m|mod(?:ified)?[ -])?recist(?: criteria)?(?: (?:v|version|ver\.?) ?[0-9.]+|(?: ?[0-9.]+))?(?: criteria)?|rano(?:-bm)?(?: criteria)?|lugano (?:classification|criteria)", "JUDGE", "tumor_assessment"),
     # 'adequate organ function' with no numbers: the protocol's laboratory limits, not written here
     (_ORGAN_FUNCTION, "JUDGE", "organ_function"),
+    # a tissue sample the study needs: the site's pathology holds it, not the record
+    (r"(?:archival|archived|ffpe|formalin-fixed(?:[ ,]+paraffin-embedded)?|paraffin-embedded)(?: \(ffpe\))?(?: tumou?r)? (?:tissue|samples?|specimens?|blocks?|slides?|biops(?:y|ies))(?: (?:samples?|specimens?|blocks?|slides?))?"
+     r"|tumou?r (?:tissue|specimens?|samples?|blocks?)(?: (?:samples?|specimens?|blocks?|slides?))?", "JUDGE", "specimen"),
+    # legal and insurance status (French trials above all): administrative, not clinical
+    (r"social security(?: system| scheme| regime| insurance)?|(?:national )?health insurance(?: system| scheme| coverage| plan)?|(?:legal |judicial )?guardianship|curatorship|trusteeship|tutorship"
+     r"|deprived of (?:their |his or her |his |her )?liberty|under (?:legal |judicial |court )?protection|legal protection|judicial protection", "JUDGE", "legal_status"),
+    # how serious a condition is, with no condition named: the clinician's call
+    (r"clinically (?:significant|relevant|important)|intercurrent illness(?:es)?"
+     r"|(?:uncontrolled|serious|severe|significant)(?: (?:uncontrolled|concurrent|concomitant|underlying|intercurrent|active))? (?:medical|systemic|comorbid|concurrent|intercurrent) (?:illness(?:es)?|diseases?|conditions?|disorders?|problems?|comorbidit(?:y|ies))", "JUDGE", "medical_judgment"),
     # taking part in another study: registries and the study team know, a health record does not
     (r"(?:participat(?:e|es|ed|ing|ion)|enrol(?:l|ls|led|ment|lment)?|involvement|taking part|take part) in (?:an?other |any other |any |other |another |a |an )?(?:concurrent |ongoing |current |previous |prior )?"
      r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),

@@ -41,6 +41,9 @@ JudgmentCategory = Literal[
     "tumor_assessment",
     "trial_participation",
     "organ_function",
+    "specimen",
+    "legal_status",
+    "medical_judgment",
 ]
 
 

@@ -137,3 +137,40 @@ def test_organ_function_defined_by_bounds_decides_by_them():
     tree = parse("Adequate renal function with serum creatinine \u2264 1.5 mg/dL")
     high = Observation(codings=(Coding(system="http://loinc.org", code="2160-0"),), value=2.4, unit="mg/dL", date=date(2026, 5, 20))
     assert evaluate(tree, Patient(id="p", observations=(high,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Availability of archival FFPE tissue", "specimen"),
+        ("Representative formalin-fixed paraffin-embedded (FFPE) tumor specimens", "specimen"),
+        ("Availability of tumor tissue specimen", "specimen"),
+        ("Affiliation to social security", "legal_status"),
+        ("Patients under legal protection", "legal_status"),
+        ("Majors under trusteeship or guardianship,", "legal_status"),
+        ("The presence of uncontrolled systemic disease.", "medical_judgment"),
+        ("Clinically significant diseases", "medical_judgment"),
+        ("Evidence of serious uncontrolled disease;", None),  # no word for 'disease' of its own: stays unparsed
+    ],
+)
+def test_specimens_legal_status_and_severity_alone_are_for_the_study_team(text, category):
+    if category is None:
+        assert _judgments(text) == []
+        return
+    assert _judgments(text) == [category]
+    assert unparsed(parse(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        # beside a condition the severity words narrow it, as before: the condition still counts
+        ("Clinically significant cardiovascular disease", "cardiovascular disease"),
+        ("Core biopsy", None),
+    ],
+)
+def test_severity_and_specimen_words_leave_concepts_standing(text, concept):
+    tree = parse(text)
+    assert _judgments(text) == []
+    if concept is not None:
+        assert concept in [n.concept for n in walk(tree) if isinstance(n, Condition)]
