@@ -191,18 +191,21 @@ _THERAPY = frozenset("treatment treatments therapy therapies".split())
 _NOW = frozenset("current currently ongoing concurrent concurrently concomitant".split())
 
 
-def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> int | None:
-    """Where the drug or procedure is in 'chemotherapy for <the condition at i>', 'docetaxel
-    therapy for ...': 'for' right before the condition, and before it (past words the
-    treatment took) a drug or procedure already built; else None."""
-    prep = els[i - 1] if i > 0 else None
+def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> tuple[int, int] | None:
+    """Where the drug or procedure and 'for' are in 'chemotherapy for <the condition at i>',
+    'docetaxel therapy for any malignancy': 'for' before the condition (filler words between),
+    and before it (past words the treatment took) a drug or procedure already built; else None."""
+    k = i - 1
+    while k >= 0 and _is_filler(els[k]) and not (isinstance(els[k], Atom) and str(els[k].value) == "for"):
+        k -= 1
+    prep = els[k] if k >= 0 else None
     if not (isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) == "for"):
         return None
-    j = i - 2
+    j = k - 1
     while j >= 0 and j not in event_at and j in used and isinstance(els[j], Atom) and els[j].type == "WORD":
         j -= 1
     if j in event_at and isinstance(els[j], Atom) and els[j].type in ("DRUG", "PROCEDURE"):
-        return j
+        return j, k
     return None
 
 
@@ -1244,9 +1247,13 @@ class _Assembler:
             return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
-        if len(pieces) > 1 and isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(pieces[0]) > 1:
+        negated_each = any(
+            isinstance(q[0], Atom) and q[0].type == "NOT" for q in ([e for e in p if not _is_filler(e)] for p in pieces[1:]) if q
+        )
+        if len(pieces) > 1 and isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(pieces[0]) > 1 and not negated_each:
             # 'No history of myocardial infarction, unstable angina within 6 months': the
-            # negation covers every item of the list, not only the first
+            # negation covers every item of the list, not only the first (but in 'no brain
+            # metastasis, no liver metastasis' each item says its own)
             inner = self.clause(elements[1:])
             return Not(item=inner, span=span)
         if len(pieces) > 1:
@@ -1606,9 +1613,9 @@ class _Assembler:
             elif e.type == "CONDITION" and (given := _given_for(els, i, event_at, used)) is not None:
                 # 'Prior chemotherapy for metastatic disease': joined to its treatment below
                 condition = Condition(concept=e.value, active=active, window=window, history=history, span=ev_span)
-                purposes.append((found[event_at[given]], condition, els[i - 1]))
+                purposes.append((found[event_at[given[0]]], condition, els[given[1]]))
                 found.append(condition)
-                take(i - 1)
+                take(given[1])
             elif e.type == "CONDITION":
                 found.append(Condition(concept=e.value, active=active, window=window, history=history, span=ev_span))
             elif e.type == "PROCEDURE":

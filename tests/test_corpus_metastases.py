@@ -88,3 +88,19 @@ def test_a_bound_for_patients_with_metastases_stays_a_condition_on_the_bound():
     # 'for liver metastases' after a bound says whom it binds (not what a treatment was given for)
     tree = parse("AST \u2264 5 x ULN for liver metastases")
     assert render(tree) == "(aspartate aminotransferase <= 5 x ULN) if (liver metastases)"
+
+
+def test_each_item_with_its_own_no_is_not_negated_twice():
+    # NCT05076695 (inclusion): the first 'No' had covered the whole list, so 'no brain
+    # metastasis' was negated twice and a patient with no record of any metastasis failed
+    tree = parse("No serious metastasis, no brain metastasis, no liver metastasis;")
+    assert render(tree) == "(not ((metastatic disease) \u00abserious\u00bb)); (not (brain metastases)); (not (liver metastases))"
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is not Truth.FALSE
+    # one 'No' before a list still covers every item
+    assert render(parse("No history of myocardial infarction, unstable angina within 6 months")).startswith("not (")
+
+
+def test_for_any_condition_is_what_a_treatment_was_given_for():
+    # NCT03412643: '... or other HER2 targeted therapies for any malignancy'
+    tree = parse("Previous therapy with anthracycline, taxanes, trastuzumab, or other HER2 targeted therapies for any malignancy.")
+    assert "\u00abfor\u00bb" in render(tree)
