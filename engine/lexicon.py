@@ -37,6 +37,7 @@ NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
 }
 
+_LANGUAGES = r"english|french|spanish|german|dutch|italian|portuguese|chinese|mandarin|cantonese|japanese|korean|hebrew|arabic|hindi|danish|swedish|norwegian|finnish|polish|russian|greek|turkish|local|national"
 _ORGAN = (
     r"(?:organ(?: system)?|end-organ|major organ|bone marrow|marrow|hematologic(?:al)?|haematologic(?:al)?|hematopoietic|haematopoietic"
     r"|renal|kidney|hepatic|liver|cardiac|heart|cardiovascular|pulmonary|lung|respiratory|coagulation)"
@@ -128,10 +129,18 @@ _PHRASES: list[tuple[str, str, object]] = [
      r"|tumou?r (?:tissue|specimens?|samples?|blocks?)(?: (?:samples?|specimens?|blocks?|slides?))?", "JUDGE", "specimen"),
     # legal and insurance status (French trials above all): administrative, not clinical
     (r"social security(?: system| scheme| regime| insurance)?|(?:national )?health insurance(?: system| scheme| coverage| plan)?|(?:legal |judicial )?guardianship|curatorship|trusteeship|tutorship"
-     r"|deprived of (?:their |his or her |his |her )?liberty|under (?:legal |judicial |court )?protection|legal protection|judicial protection", "JUDGE", "legal_status"),
+     r"|deprived of (?:their |his or her |his |her )?liberty|under (?:legal |judicial |court )?protection|legal protection|judicial protection"
+     r"|incarcerat(?:ed|ion)|prisoners?|imprison(?:ed|ment)|(?:compulsorily |involuntarily )?detained|detention", "JUDGE", "legal_status"),
+    # the language a participant must speak or read
+    (rf"(?:{_LANGUAGES})[- ]speak(?:ing|ers?)|(?:speak|speaks|speaking|read|reads|reading|write|writes|understand|understands|fluent in|fluency in|proficient in|proficiency in|native speakers? of|literate in|literacy in|command of)"
+     rf"(?: (?:and|or|and/or) (?:speak|read|write|understand))?(?: spoken| written)?(?: the)? (?:{_LANGUAGES})(?: language)?", "JUDGE", "language"),
+    # another part of the record or the protocol, not this text: 'See Disease Characteristics'
+    (r"(?:other )?protocol[- ](?:defined|specified)(?: inclusion| exclusion| inclusion/exclusion| inclusion or exclusion| eligibility)? criteria|criteria (?:may|could|might) apply|see (?:the )?protocol|see disease characteristics|see patient characteristics"
+     r"|(?:as |are )?(?:defined|specified|outlined|described) in the (?:study )?protocol", "JUDGE", "protocol_reference"),
     # how serious a condition is, with no condition named: the clinician's call
     (r"clinically (?:significant|relevant|important)|intercurrent illness(?:es)?"
-     r"|(?:uncontrolled|serious|severe|significant)(?: (?:uncontrolled|concurrent|concomitant|underlying|intercurrent|active))? (?:medical|systemic|comorbid|concurrent|intercurrent) (?:illness(?:es)?|diseases?|conditions?|disorders?|problems?|comorbidit(?:y|ies))", "JUDGE", "medical_judgment"),
+     r"|(?:uncontrolled|serious|severe|significant)(?: (?:uncontrolled|concurrent|concomitant|underlying|intercurrent|active))? (?:medical|systemic|comorbid|concurrent|intercurrent) (?:illness(?:es)?|diseases?|conditions?|disorders?|problems?|comorbidit(?:y|ies))"
+     r"|visceral crisis|haemodynamic(?:ally)? (?:instability|unstable)|hemodynamic(?:ally)? (?:instability|unstable)", "JUDGE", "medical_judgment"),
     # taking part in another study: registries and the study team know, a health record does not
     (r"(?:participat(?:e|es|ed|ing|ion)|enrol(?:l|ls|led|ment|lment)?|involvement|taking part|take part) in (?:an?other |any other |any |other |another |a |an )?(?:concurrent |ongoing |current |previous |prior )?"
      r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),

@@ -44,6 +44,8 @@ JudgmentCategory = Literal[
     "specimen",
     "legal_status",
     "medical_judgment",
+    "language",
+    "protocol_reference",
 ]
 
 

@@ -1103,12 +1103,14 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
-_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "compliance")
+_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "language", "protocol_reference", "compliance")
 # Judgments named by a phrase inside a clause that may say more: 'breast cancer with
 # measurable disease', 'patients enrolled in the study must have ANC >= 1500'. They take the
 # clause only when nothing else in it is understood; beside a condition, drug, procedure,
 # measure or bound they stay words not understood, so the rest still counts.
-_NARROW_JUDGMENTS = frozenset({"tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment"})
+_NARROW_JUDGMENTS = frozenset(
+    {"tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "language", "protocol_reference"}
+)
 _UNDERSTOOD = ("CONDITION", "DRUG", "PROCEDURE", "MEASURE", "SEX", "AGE")
 _JUDGMENT_CATEGORIES = frozenset(Judgment.model_fields["category"].annotation.__args__)
 

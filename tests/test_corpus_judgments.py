@@ -174,3 +174,26 @@ def test_severity_and_specimen_words_leave_concepts_standing(text, concept):
     assert _judgments(text) == []
     if concept is not None:
         assert concept in [n.concept for n in walk(tree) if isinstance(n, Condition)]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("English-speaking", "language"),
+        ("Native speakers of English", "language"),
+        ("Proficient in spoken English or Hindi", "language"),
+        ("Incarceration", "legal_status"),
+        ("Prisoners", "legal_status"),
+        ("See Disease Characteristics", "protocol_reference"),
+        ("Other protocol defined inclusion/exclusion criteria could apply", "protocol_reference"),
+        ("Visceral crisis", "medical_judgment"),
+    ],
+)
+def test_language_custody_and_references_elsewhere_are_for_the_study_team(text, category):
+    assert _judgments(text) == [category]
+    assert unparsed(parse(text)) == []
+
+
+def test_a_language_beside_a_bound_leaves_the_bound():
+    text = "The patient speaks English and has ANC \u2265 1500/\u00b5L"
+    assert [t["measure"] for t in thresholds(parse(text))] == ["absolute neutrophil count"]
