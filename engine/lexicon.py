@@ -78,7 +78,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     # normal limits: the multiplier sign and the limit are one token
     (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?(?: range)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
     (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal|lln)(?:\s*\(lln\))?", "LLN", "LLN"),
-    (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|upper normal limit|normal upper limit|uln)", "ULN_BARE", "ULN"),
+    (r"(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?: range)?|upper normal limit|normal upper limit|upper limit normal|uln)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN_BARE", "ULN"),
+    # 'within normal limits': from the lower to the upper limit of normal
+    (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?)|limits of normal|normal reference range|reference range)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?|within (?:the )?institutional (?:normal )?limits|wnl", "WNL", None),
+    (r"(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal(?: range)?|lower normal limit|normal lower limit|lln)(?:\s*\(lln\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "LLN_BARE", "LLN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
@@ -492,6 +495,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
         t for i, t in enumerate(out)
         if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
     ]
+    out = _bare_limits(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -511,7 +515,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "ULN"
             else:
                 t.type = "WORD"
-        if t.type == "ULN_BARE":
+        if t.type in ("ULN_BARE", "LLN_BARE"):
             # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
             t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
     # ranges: number (unit) -|~|to number
@@ -578,6 +582,65 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+def _bare_limits(out: list[Tok]) -> list[Tok]:
+    """'Serum creatinine <= ULN', 'platelets >= LLN', 'bilirubin < the upper limit of normal
+    (ULN)': a normal limit right after an operator is one times that limit. The 1 is a
+    number of no width at the limit's start, so the bound is the one '<= 1 x ULN' gives."""
+    typed: list[Tok] = []
+    for i, t in enumerate(out):
+        if t.type in ("ULN_BARE", "LLN_BARE") and i > 0 and out[i - 1].type == "OP" and not _multiple_after(out, i + 1):
+            typed.append(Tok("NUMBER", t.start, t.start, Decimal(1), ""))
+            t = Tok("ULN", t.start, t.end, t.value, t.text)
+        elif t.type == "WNL" and not _measure_before(out, i):
+            t = Tok("WORD", t.start, t.end, None, t.text)  # 'laboratory values within normal limits': of what?
+        elif t.type == "WNL":
+            # 'bilirubin within normal limits': the range 1 x LLN - 1 x ULN, spelled by tokens
+            # of no width but the last, which carries the phrase
+            a = t.start
+            typed += [
+                Tok("NUMBER", a, a, Decimal(1), ""),
+                Tok("ULN", a, a, "LLN", ""),
+                Tok("DASH", a, a, "-", ""),
+                Tok("NUMBER", a, a, Decimal(1), ""),
+            ]
+            t = Tok("ULN", a, t.end, "ULN", t.text)
+        typed.append(t)
+    return typed
+
+
+# words between a measure and 'within normal limits' that say nothing more of it
+_WNL_GAP = frozenset("level levels value values concentration concentrations is are be must should remain".split())
+
+
+def _measure_before(out: list[Tok], i: int) -> bool:
+    """Whether a measure is named right before position i: 'Total bilirubin within normal
+    limits', 'Thyroid stimulating hormone (TSH) within institutional limits', 'Calcium levels
+    within normal range'. A normal range belongs to a measure only."""
+    j = i - 1
+    while j >= 0:
+        if out[j].type == "RPAR":
+            depth = 0
+            while j >= 0:
+                depth += {"RPAR": 1, "LPAR": -1}.get(out[j].type, 0)
+                j -= 1
+                if depth == 0:
+                    break
+        elif out[j].type == "WORD" and out[j].text in _WNL_GAP:
+            j -= 1
+        else:
+            return out[j].type == "MEASURE" and out[j].value != "age"
+    return False
+
+
+def _multiple_after(out: list[Tok], i: int) -> bool:
+    """'Serum creatinine <= normal upper limit (ULN) 1.5times', '<= ULN x 2': a multiplier
+    written after the limit; the limit alone is then not one times it."""
+    if i >= len(out):
+        return False
+    text = out[i].text
+    return out[i].type == "NUMBER" or text[:1].isdigit() or text in ("x", "\u00d7", "*", "times")
 
 
 def _drop_list_marker(out: list[Tok]) -> None:

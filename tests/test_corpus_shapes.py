@@ -691,3 +691,98 @@ def test_a_bound_under_a_condition_alone_in_an_or_stays_unknown():
     ]}
     assert evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+# ---------------------------------------------------------------- bare normal limits
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a normal limit with no multiplier after an operator is one times that limit
+        ("Creatinine \u2264 ULN", [("serum creatinine", "<=", 1, None, "ULN")]),  # NCT03709446
+        ("creatinine \u2264 institutional ULN", [("serum creatinine", "<=", 1, None, "ULN")]),  # NCT03368729
+        ("Serum bilirubin < the upper limit of normal (ULN)", [("total bilirubin", "<", 1, None, "ULN")]),  # NCT00159094
+        ("PTT no greater than ULN", [("activated partial thromboplastin time", "<=", 1, None, "ULN")]),
+        ("ANC \u22651.5 x 109/L, platelets \u2265LLN, and hemoglobin \u226510 g/dL", [  # NCT02511847
+            ("absolute neutrophil count", ">=", 1.5, "10^9/L", None),
+            ("platelet count", ">=", 1, None, "LLN"),
+            ("hemoglobin", ">=", 10, "g/dL", None),
+        ]),
+        ("Magnesium \u2265 the lower limit of normal prior to treatment start", [("magnesium", ">=", 1, None, "LLN")]),  # NCT02616848
+        # 'within normal limits': from one times the LLN to one times the ULN
+        ("Total bilirubin within normal institutional limits", [  # NCT02095184
+            ("total bilirubin", ">=", 1, None, "LLN"),
+            ("total bilirubin", "<=", 1, None, "ULN"),
+        ]),
+        ("Potassium within normal limits prior to treatment start", [  # NCT02616848
+            ("potassium", ">=", 1, None, "LLN"),
+            ("potassium", "<=", 1, None, "ULN"),
+        ]),
+        ("Left ventricular ejection fraction (LVEF) within the institutional normal range", [  # NCT02394496
+            ("left ventricular ejection fraction", ">=", 1, None, "LLN"),
+            ("left ventricular ejection fraction", "<=", 1, None, "ULN"),
+        ]),
+        ("Calcium levels within normal range", [("calcium", ">=", 1, None, "LLN"), ("calcium", "<=", 1, None, "ULN")]),  # NCT04142931
+        ("total bilirubin < 1.5 x ULN, except participants with Gilbert's syndrome, who may enroll if the conjugated bilirubin is within normal limits", [  # NCT04622774
+            ("total bilirubin", "<", 1.5, None, "ULN"),
+            ("direct bilirubin", ">=", 1, None, "LLN"),
+            ("direct bilirubin", "<=", 1, None, "ULN"),
+        ]),
+    ],
+)
+def test_bare_normal_limits(text, expected):
+    assert bounds(text) == expected
+    tree = parse(text)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03949634: the multiplier comes after the limit; '<= ULN' alone would be 1 x ULN, not 1.5
+        "Serum creatinine \u2264 normal upper limit (ULN) 1.5times",
+        "(ALT)\u2264ULN 2.5times",
+        # a normal range of nothing named: the lines that follow say which values
+        "Patients must have the following laboratory values within normal limits",
+        "Age within normal limits",
+    ],
+)
+def test_a_normal_limit_read_only_where_it_is_whole(text):
+    assert bounds(text) == []
+    assert unparsed(parse(text))
+
+
+def _limits_truth(text, value, *, low=None, high=None):
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    record = {"id": "p", "birth_date": "1970-01-01", "sex": "male", "observations": [
+        {"loinc": "2160-0", "value": value, "unit": "mg/dL", "date": "2026-05-01", "ref_low": low, "ref_high": high},
+    ]}
+    return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "low", "high", "truth"),
+    [
+        ("Creatinine \u2264 ULN", 1.0, 0.7, 1.3, "true"),
+        ("Creatinine \u2264 ULN", 1.3, 0.7, 1.3, "true"),  # the limit itself passes
+        ("Creatinine \u2264 ULN", 1.4, 0.7, 1.3, "false"),
+        ("Creatinine \u2264 ULN", 1.0, None, None, "unknown"),  # no reference range, no default ULN for creatinine
+        ("creatinine within normal institutional limits", 1.0, 0.7, 1.3, "true"),  # NCT04304352
+        ("creatinine within normal institutional limits", 0.5, 0.7, 1.3, "false"),
+        ("creatinine within normal institutional limits", 1.4, 0.7, 1.3, "false"),
+        ("creatinine within normal institutional limits", 1.4, None, 1.3, "false"),  # above the ULN whatever the LLN
+        ("creatinine within normal institutional limits", 1.0, None, 1.3, "unknown"),  # no LLN to say it is not low
+        ("creatinine within normal institutional limits", 1.0, None, None, "unknown"),
+    ],
+)
+def test_bare_normal_limits_evaluate_against_the_reference_range(text, value, low, high, truth):
+    outcome = _limits_truth(text, value, low=low, high=high)
+    assert outcome.truth.value == truth
+    if truth == "unknown":
+        assert any("no reference range" in r for r in outcome.reasons)
+    else:
+        assert any("reference range on the observation" in r for r in outcome.reasons)
