@@ -489,6 +489,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _drop_list_marker(out)
     _non_as_modifier(out)
     out = _roman_scores(out)
+    out = _bound_before_scale(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -689,6 +690,37 @@ def _roman_scores(out: list[Tok]) -> list[Tok]:
             on_scale = False
         typed.append(t)
     return typed
+
+
+def _bound_before_scale(out: list[Tok]) -> list[Tok]:
+    """'heart failure greater than NYHA 2', 'Co-morbidity >ASA II', '> NYHA class II': an
+    operator before the name of a scale and its value bounds that value. The operator is
+    moved after the name (a token of no width before the number; its own text is dropped,
+    read), so the grammar sees 'NYHA class > 2'."""
+    typed = list(out)
+    for i, t in enumerate(out):
+        if t.type != "OP" or i + 2 >= len(out) or out[i + 1].type != "MEASURE" or not _has_scale(str(out[i + 1].value)):
+            continue
+        j = i + 2
+        while j < len(out) and out[j].type == "WORD" and out[j].text in _SCALE_GAP - {"of", "to"}:
+            j += 1
+        if j < len(out) and out[j].type == "NUMBER" and not _more_values(out, j + 1):
+            # a single value only: 'greater than NYHA II or III' is not one bound
+            typed[i] = Tok("DROP", t.start, t.end, t.value, t.text)
+            typed[j] = Tok("OP_AT", out[j].start, out[j].start, t.value, "")
+    result: list[Tok] = []
+    for k, t in enumerate(typed):
+        if t.type == "OP_AT":
+            result.append(Tok("OP", t.start, t.start, t.value, ""))
+            result.append(out[k])
+        else:
+            result.append(t)
+    return result
+
+
+def _more_values(out: list[Tok], i: int) -> bool:
+    """'II or III', 'II-III', 'II, III': another value of the scale follows."""
+    return i + 1 < len(out) and out[i].type in ("DASH", "OR", "AND", "COMMA") and out[i + 1].type == "NUMBER"
 
 
 @lru_cache(maxsize=256)

@@ -786,3 +786,36 @@ def test_bare_normal_limits_evaluate_against_the_reference_range(text, value, lo
         assert any("no reference range" in r for r in outcome.reasons)
     else:
         assert any("reference range on the observation" in r for r in outcome.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an operator before a scale's name bounds the value after the name
+        ("Cardiovascular disease, such as manifest coronary Heart disease, heart failure greater than NYHA 2, recent myocardial infarction",
+         [("nyha functional class", ">", 2, None, None)]),  # NCT03929419
+        ("Co-morbidity >ASA II", [("asa physical status", ">", 2, None, None)]),  # NCT03923621
+        ("Congestive heart failure more than NYHA class II", [("nyha functional class", ">", 2, None, None)]),  # NCT02214004
+        ("known or suspected congestive heart failure (>NYHA I)", [("nyha functional class", ">", 1, None, None)]),  # NCT03242551
+        # several values after the name are not one bound
+        ("greater than NYHA II, III", []),
+    ],
+)
+def test_a_bound_before_a_scales_name(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_bound_before_a_scales_name_evaluates():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    def truth(cls):
+        observations = [{"name": "nyha functional class", "value": cls, "date": "2026-05-01"}] if cls else []
+        conditions = [{"name": "heart failure", "icd10cm": "I50.9", "onset": "2024-01"}]
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations, "conditions": conditions}
+        return evaluate(parse("heart failure greater than NYHA 2"), load_patient(record), as_of=date(2026, 6, 1)).truth.value
+
+    assert truth(3) == "true"  # class III heart failure: the exclusion applies
+    assert truth(2) == "false"  # class II is not greater than II
+    assert truth(None) == "unknown"  # heart failure of no recorded class
