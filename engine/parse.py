@@ -23,7 +23,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import Tok, balance, tokenize
+from engine.lexicon import Tok, _has_scale, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     AllOf,
@@ -397,6 +397,18 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 inner = self._join(parts, AnyOf)
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._join(parts, AnyOf)
+        if chain.op == "and":
+            # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
+            # scale, so values joined by and are the values allowed, as with or
+            i = 0
+            while i + 1 < len(parts):
+                merged = _value_list(parts[i], parts[i + 1], scale_only=True)
+                if merged is None:
+                    i += 1
+                else:
+                    parts[i : i + 2] = [merged]
+            if len(parts) == 1:
+                return self._node(parts[0])
         return self._join(parts, AllOf)
 
     def _raised_limit(self, parts: list) -> Predicate | None:
@@ -833,8 +845,9 @@ def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
     return [p for p in pieces if p]
 
 
-def _value_list(left, right):
-    """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values."""
+def _value_list(left, right, *, scale_only: bool = False):
+    """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values. With
+    `scale_only`, only a measure with a `scale` (a bounded score) has one."""
     if not (isinstance(left, Clause) and isinstance(right, Clause)):
         return None
     le = [e for e in left.elements if not _is_filler(e)]
@@ -851,6 +864,8 @@ def _value_list(left, right):
         k -= 1
     run = le[k:]
     if not run or k == 0 or not (isinstance(le[k - 1], Atom) and le[k - 1].type == "MEASURE"):
+        return None
+    if scale_only and not _has_scale(str(le[k - 1].value)):
         return None
     low = run[0].low if isinstance(run[0], Rng) else run[0]
     high = re_[0]

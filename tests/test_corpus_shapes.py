@@ -819,3 +819,21 @@ def test_a_bound_before_a_scales_name_evaluates():
     assert truth(3) == "true"  # class III heart failure: the exclusion applies
     assert truth(2) == "false"  # class II is not greater than II
     assert truth(None) == "unknown"  # heart failure of no recorded class
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # values of one scale joined by 'and' are the values allowed: no patient has both
+        ("ASA physical status 1 and 2, underwent gynicological laparotomic surgery under general anesthesia",  # NCT03862391
+         [("asa physical status", ">=", 1, None, None), ("asa physical status", "<=", 2, None, None)]),
+        ("adult patients of ASA physical status I and II undergoing surgery",  # NCT03861949
+         [("asa physical status", ">=", 1, None, None), ("asa physical status", "<=", 2, None, None)]),
+        ("Severe heart failure (NYHA III and IV)", [("nyha functional class", ">=", 3, None, None), ("nyha functional class", "<=", 4, None, None)]),  # NCT03868384
+        # not a run of values, or not a scale: no set of values
+        ("ECOG 0 and 2", []),
+        ("hemoglobin 9 and 10", []),
+    ],
+)
+def test_a_scales_values_joined_by_and(text, expected):
+    assert bounds(text) == expected
