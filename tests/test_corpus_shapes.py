@@ -837,3 +837,29 @@ def test_a_bound_before_a_scales_name_evaluates():
 )
 def test_a_scales_values_joined_by_and(text, expected):
     assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # measures the Leaf misses named: eGFR in French, body fat, the amniotic fluid index
+        ("Contraindication to gadolinium injection (allergy, renal failure with DFG < 30 ml/min/1.73m\u00b2)",  # NCT03928002
+         [("estimated glomerular filtration rate", "<", 30, "mL/min/1.73m2", None)]),
+        ("Body Composition Body Fat >30% for Women", [("body fat percentage", ">", 30, "%", None)]),  # NCT03926481
+        # 'MVP' is also mitral valve prolapse: left unread
+        ("ruptured membranes or known oligohydramnios (defined as AFI < 5 or MVP < 2 ) before", [("amniotic fluid index", "<", 5, None, None)]),  # NCT03928899
+    ],
+)
+def test_measures_named_in_leaf_misses(text, expected):
+    assert bounds(text) == expected
+
+
+def test_an_amniotic_fluid_index_without_its_unit_is_not_compared():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    record = {"id": "p", "birth_date": "1990-01-01", "sex": "female", "observations": [{"name": "amniotic fluid index", "value": 3, "unit": "cm", "date": "2026-05-01"}]}
+    outcome = evaluate(parse("AFI < 5"), load_patient(record), as_of=date(2026, 6, 1))
+    assert outcome.truth.value == "unknown"  # '< 5' has no unit: cm is likely, but not written
+    assert evaluate(parse("AFI < 5 cm"), load_patient(record), as_of=date(2026, 6, 1)).truth.value == "true"
