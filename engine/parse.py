@@ -1399,12 +1399,16 @@ class _Assembler:
             k = j + 1
             while k < len(els) - 1 and k - j <= 2 and isinstance(els[k], Atom) and els[k].type == "WORD" and els[k].value in ("of", "on", "the", "a"):
                 k += 1
+            scale_range = None
+            if k > j + 1 and k + 1 < len(els) and isinstance(els[k], Rng) and isinstance(els[k + 1], Atom) and els[k + 1].type == "MEASURE" and _whole_scale(els[k + 1].value, els[k]):
+                # '> 3 on a 0-10 pain intensity numeric scale': the scale's own range names it
+                scale_range, k = k, k + 1
             b, m = els[j], els[k]
             if j in used or k in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
                 continue
             if isinstance(b, Rng) and _whole_scale(m.value, b):
                 continue  # 'on a 0-10 pain intensity numeric scale': the scale's range, not a bound
-            between = [str(els[x].value) for x in range(j + 1, k)]
+            between = [str(els[x].value) for x in range(j + 1, scale_range or k)]
             if between and not (between == ["of"] and _in_own_unit(m.value, b)) and not (between[0] == "on" and _on_scale(m.value, b)):
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):

@@ -513,9 +513,12 @@ def test_scales_and_lengths_from_the_leaf_misses(text, expected):
 
 
 def test_a_scales_own_range_before_its_name_is_no_bound():
-    # NCT03867760: '(> 3 on a 0-10 pain intensity numeric scale)': 0-10 is the scale, not the patient's pain
+    # NCT03867760: '(> 3 on a 0-10 pain intensity numeric scale)': 0-10 is the scale, not the
+    # patient's pain; the bound before it is
     text = "self-reporting moderate or higher pain on average during the last week (> 3 on a 0-10 pain intensity numeric scale)"
-    assert bounds(text) == []
+    assert bounds(text) == [("pain numeric rating scale", ">", 3, None, None)]
+    # a range that is not the scale's own is not skipped over
+    assert ("pain numeric rating scale", ">", 3, None, None) not in bounds("> 3 on a 0-100 pain intensity numeric scale")
 
 
 def test_fev1_in_percent_is_never_compared_with_litres():
