@@ -37,6 +37,16 @@ NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
 }
 
+# Normal limits as criteria write them: 'x ULN', '1.5 times of the upper normal limit (UNL)',
+# '2-fold ULN', '<= upper limits of normal (ULN) for the institution', '>= institutional LLN'
+_TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
+_WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
+_UPPER = r"(?:upper limits? of (?:the )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
+_LOWER = r"(?:lower limits? of (?:the )?normal(?: range| values?| levels?)?|lower normal limit|normal lower limit|lln)"
+_UPPER_ABBR = r"(?:\s*\((?:uln|unl|iuln)\))?"
+_LOWER_ABBR = r"(?:\s*\(lln\))?"
+_FOR_LAB = r"(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?"
+
 # Phrases typed by spelling: (regex, type, value). Order matters only among patterns that
 # can match the same text; the scanner takes the longest match over all of them.
 _PHRASES: list[tuple[str, str, object]] = [
@@ -76,12 +86,12 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
     (r"whichever is (?:longer|greater|later)", "LONGER", None),
     # normal limits: the multiplier sign and the limit are one token
-    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?(?: range)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
-    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal|lln)(?:\s*\(lln\))?", "LLN", "LLN"),
-    (r"(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?: range)?|upper normal limit|normal upper limit|upper limit normal|uln)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN_BARE", "ULN"),
+    (rf"{_TIMES}{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN", "ULN"),
+    (rf"{_TIMES}{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN", "LLN"),
+    (rf"{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN_BARE", "ULN"),
     # 'within normal limits': from the lower to the upper limit of normal
     (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?)|limits of normal|normal reference range|reference range)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?|within (?:the )?institutional (?:normal )?limits|wnl", "WNL", None),
-    (r"(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal(?: range)?|lower normal limit|normal lower limit|lln)(?:\s*\(lln\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "LLN_BARE", "LLN"),
+    (rf"{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN_BARE", "LLN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
@@ -426,6 +436,9 @@ def scan(folded: str) -> list[Tok]:
         if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _TIME_AHEAD.match(folded, pos + 1):
             pos += 1  # '6-month', '50-year-old': the hyphen joins a number to its time unit
             continue
+        if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _LIMIT_AHEAD.match(folded, pos + 1):
+            pos += 1  # '1.5-fold ULN': the hyphen joins a number to its multiplier
+            continue
         if _DASH.match(folded, pos):
             toks.append(Tok("DASH", pos, pos + 1, ch))
             pos += 1
@@ -448,7 +461,7 @@ _TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|year
 
 
 # a multiple of a normal limit written without a space: '2xULN', '≤2× upper limit of normal'
-_LIMIT_AHEAD = re.compile(r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit|lower limit|uln|lln)(?![a-z])")
+_LIMIT_AHEAD = re.compile(rf"{_TIMES}{_WHOSE}(?:upper limit|lower limit|upper normal|normal upper|uln|lln|unl|iuln)(?![a-z])")
 
 
 def _unit_or_time_at(folded: str, pos: int) -> bool:

@@ -866,3 +866,25 @@ def test_an_amniotic_fluid_index_without_its_unit_is_not_compared():
     outcome = evaluate(parse("AFI < 5"), load_patient(record), as_of=date(2026, 6, 1))
     assert outcome.truth.value == "unknown"  # '< 5' has no unit: cm is likely, but not written
     assert evaluate(parse("AFI < 5 cm"), load_patient(record), as_of=date(2026, 6, 1)).truth.value == "true"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # multiples of a normal limit as the corpus writes them
+        ("Adequate liver and renal function: creatinine \u2264 1.5 folds of the upper limit of normal value",  # NCT05189067
+         [("serum creatinine", "<=", 1.5, None, "ULN")]),
+        ("Bilirubin: \u2264 1.5 times of upper normal limit", [("total bilirubin", "<=", 1.5, None, "ULN")]),  # NCT04997941
+        ("Total bilirubin \u2264 1.5 times the upper normal limit (UNL),", [("total bilirubin", "<=", 1.5, None, "ULN")]),  # NCT05190094
+        ("alanine aminotransferase (ALT) \u2264 1.5-fold ULN;", [("alanine aminotransferase", "<=", 1.5, None, "ULN")]),  # NCT04514419
+        ("Serum prolactin level must be \u2264 upper limits of normal (ULN).", []),  # NCT04674306: prolactin is not in the vocabulary
+        ("Total bilirubin \u2264 IULN or total bilirubin \u2264 3.0 x IULN with direct bilirubin within normal range in subjects with documented Gilbert's syndrome", [  # NCT05069038
+            ("total bilirubin", "<=", 1, None, "ULN"),
+            ("total bilirubin", "<=", 3.0, None, "ULN"),
+            ("direct bilirubin", ">=", 1, None, "LLN"),
+            ("direct bilirubin", "<=", 1, None, "ULN"),
+        ]),
+    ],
+)
+def test_multiples_of_a_normal_limit_written_every_way(text, expected):
+    assert bounds(text) == expected
