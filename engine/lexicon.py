@@ -69,7 +69,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"inclusive", "WORD", None),
     (r"between", "BETWEEN", None),
     # connectives
-    (r"and/or|or", "OR", None),
+    (r"and\s*/\s*or|or", "OR", None),
     (r"and|as well as|plus", "AND", None),
     (r"nor", "NOR", None),
     (r"neither", "NEITHER", None),

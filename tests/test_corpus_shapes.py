@@ -888,3 +888,28 @@ def test_an_amniotic_fluid_index_without_its_unit_is_not_compared():
 )
 def test_multiples_of_a_normal_limit_written_every_way(text, expected):
     assert bounds(text) == expected
+
+
+def test_and_or_with_spaces_is_and_or():
+    # NCT04514419: 'and / or' was read as 'and', '/', 'or', leaving AST out of the bound:
+    # a patient with a normal ALT passed whatever the AST
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    text = "Aspartate aminotransferase (AST) and / or alanine aminotransferase (ALT) \u2264 1.5-fold ULN;"
+    assert bounds(text) == [
+        ("aspartate aminotransferase", "<=", 1.5, None, "ULN"),
+        ("alanine aminotransferase", "<=", 1.5, None, "ULN"),
+    ]
+
+    def truth(ast):
+        observations = [
+            {"loinc": "1920-8", "value": ast, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            {"loinc": "1742-6", "value": 30, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+        ]
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations}
+        return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth.value
+
+    assert truth(200) != "true"  # AST 5 x ULN: never a pass
+    assert truth(30) == "true"
