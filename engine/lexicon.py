@@ -56,8 +56,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r">", "OP", ">"),
     (r"<", "OP", "<"),
     (r"=", "OP", "="),
-    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?", "OP", ">="),
-    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?", "OP", "<="),
+    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?|at or above", "OP", ">="),
+    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?|at or below", "OP", "<="),
     (r"(?:greater|more|higher|larger|older) than|exceeding|exceeds|above|over", "OP", ">"),
     (r"(?:less|lower|fewer|smaller|younger) than|below|under", "OP", "<"),
     # 'under the age of 18': the age and its operator in one phrase (scan makes two tokens)

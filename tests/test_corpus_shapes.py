@@ -913,3 +913,16 @@ def test_and_or_with_spaces_is_and_or():
 
     assert truth(200) != "true"  # AST 5 x ULN: never a pass
     assert truth(30) == "true"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cardiac ejection fraction at or above the institutional lower limit of normal, as assessed by either echocardiogram",  # NCT03971409
+         [("left ventricular ejection fraction", ">=", 1, None, "LLN")]),
+        ("LVEF at or above 50%", [("left ventricular ejection fraction", ">=", 50, "%", None)]),
+        ("Total bilirubin at or below 1.5 x ULN", [("total bilirubin", "<=", 1.5, None, "ULN")]),
+    ],
+)
+def test_at_or_above_and_at_or_below(text, expected):
+    assert bounds(text) == expected
