@@ -604,7 +604,8 @@ def _bare_limits(out: list[Tok]) -> list[Tok]:
     number of no width at the limit's start, so the bound is the one '<= 1 x ULN' gives."""
     typed: list[Tok] = []
     for i, t in enumerate(out):
-        if t.type in ("ULN_BARE", "LLN_BARE") and i > 0 and out[i - 1].type == "OP" and not _multiple_after(out, i + 1):
+        after_quantity = i > 1 and out[i - 2].type in ("NUMBER", "UNIT")  # '50% above the ULN' is not '> ULN'
+        if t.type in ("ULN_BARE", "LLN_BARE") and i > 0 and out[i - 1].type == "OP" and not after_quantity and not _multiple_after(out, i + 1):
             typed.append(Tok("NUMBER", t.start, t.start, Decimal(1), ""))
             t = Tok("ULN", t.start, t.end, t.value, t.text)
         elif t.type == "WNL" and not _measure_before(out, i):

@@ -926,3 +926,10 @@ def test_and_or_with_spaces_is_and_or():
 )
 def test_at_or_above_and_at_or_below(text, expected):
     assert bounds(text) == expected
+
+
+def test_a_share_above_the_limit_is_not_the_limit():
+    # NCT02897700: ALT at most 10% above the ULN (1.1 x ULN), never 'above the ULN'
+    text = "Alanine aminotransferase (ALT) and aspartate aminotransferase (AST) \u2264 10% above upper limit of normal"
+    assert not any(b[4] for b in bounds(text))
+    assert "above upper limit of normal" in unparsed(parse(text))
