@@ -90,7 +90,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (rf"{_TIMES}{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN", "LLN"),
     (rf"{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN_BARE", "ULN"),
     # 'within normal limits': from the lower to the upper limit of normal
-    (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?)|limits of normal|normal reference range|reference range)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?|within (?:the )?institutional (?:normal )?limits|wnl", "WNL", None),
+    (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?|values)|(?:limits|range) of normal|normal reference ranges?|reference ranges?)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?(?:\s*\(wnl\))?|within (?:the )?institutional (?:normal )?(?:limits|ranges?)|wnl", "WNL", None),
     (rf"{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN_BARE", "LLN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),

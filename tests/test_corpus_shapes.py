@@ -727,6 +727,10 @@ def test_a_bound_under_a_condition_alone_in_an_or_stays_unknown():
             ("left ventricular ejection fraction", "<=", 1, None, "ULN"),
         ]),
         ("Calcium levels within normal range", [("calcium", ">=", 1, None, "LLN"), ("calcium", "<=", 1, None, "ULN")]),  # NCT04142931
+        ("LVEF within institutional range of normal", [  # NCT01785420
+            ("left ventricular ejection fraction", ">=", 1, None, "LLN"),
+            ("left ventricular ejection fraction", "<=", 1, None, "ULN"),
+        ]),
         ("total bilirubin < 1.5 x ULN, except participants with Gilbert's syndrome, who may enroll if the conjugated bilirubin is within normal limits", [  # NCT04622774
             ("total bilirubin", "<", 1.5, None, "ULN"),
             ("direct bilirubin", ">=", 1, None, "LLN"),
