@@ -645,7 +645,7 @@ def _measure_before(out: list[Tok], i: int) -> bool:
         elif out[j].type == "WORD" and out[j].text in _WNL_GAP:
             j -= 1
         else:
-            return out[j].type == "MEASURE" and out[j].value != "age"
+            return out[j].type == "MEASURE"
     return False
 
 

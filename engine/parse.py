@@ -23,7 +23,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import Tok, _has_scale, balance, tokenize
+from engine.lexicon import Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     AllOf,
@@ -865,7 +865,7 @@ def _value_list(left, right, *, scale_only: bool = False):
     run = le[k:]
     if not run or k == 0 or not (isinstance(le[k - 1], Atom) and le[k - 1].type == "MEASURE"):
         return None
-    if scale_only and not _has_scale(str(le[k - 1].value)):
+    if scale_only and not _scale_measure(str(le[k - 1].value)):
         return None
     low = run[0].low if isinstance(run[0], Rng) else run[0]
     high = re_[0]
@@ -2043,6 +2043,15 @@ def _whole_scale(measure: str, r: Rng) -> bool:
     if concept is None or concept.scale is None or not (_plain(r.low) and _plain(r.high)):
         return False
     return (r.low.value, r.high.value) == (Decimal(concept.scale[0]), Decimal(concept.scale[1]))
+
+
+@lru_cache(maxsize=512)
+def _scale_measure(measure: str) -> bool:
+    """A measure with a `scale` in rules/vocab/measures.toml: a bounded score ('ECOG', 'ASA')."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.scale is not None
 
 
 def _on_scale(measure: str, b) -> bool:
