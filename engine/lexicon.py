@@ -503,6 +503,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _non_as_modifier(out)
     out = _roman_scores(out)
     out = _bound_before_scale(out)
+    _creatinine_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -704,6 +705,22 @@ def _roman_scores(out: list[Tok]) -> list[Tok]:
             on_scale = False
         typed.append(t)
     return typed
+
+
+# units a creatinine is given in
+_CREATININE_UNITS = frozenset({"mg/dL", "umol/L", "mmol/L", "mg/L"})
+
+
+def _creatinine_by_its_bound(out: list[Tok]) -> None:
+    """'BUN and Cr <= 1.5 x ULN', 'Cr >2.5 mg/dL': 'Cr' alone is left out of the vocabulary
+    (it is also complete response), but before a bound in a creatinine's unit or against
+    the normal limit it can only be creatinine."""
+    for i, t in enumerate(out[:-2]):
+        if t.type != "WORD" or t.text != "cr" or out[i + 1].type != "OP" or out[i + 2].type != "NUMBER":
+            continue
+        after = out[i + 3] if i + 3 < len(out) else None
+        if after is not None and (after.type == "ULN" or (after.type == "UNIT" and after.value in _CREATININE_UNITS)):
+            t.type, t.value = "MEASURE", "serum creatinine"
 
 
 def _bound_before_scale(out: list[Tok]) -> list[Tok]:

@@ -937,3 +937,24 @@ def test_a_share_above_the_limit_is_not_the_limit():
     text = "Alanine aminotransferase (ALT) and aspartate aminotransferase (AST) \u2264 10% above upper limit of normal"
     assert not any(b[4] for b in bounds(text))
     assert "above upper limit of normal" in unparsed(parse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 'Cr' before a bound in a creatinine's unit or against the normal limit is creatinine
+        ("BUN and Cr \u2264 1.5 \u00d7 ULN", [  # NCT04095390
+            ("blood urea nitrogen", "<=", 1.5, None, "ULN"),
+            ("serum creatinine", "<=", 1.5, None, "ULN"),
+        ]),
+        ("severe renal disease (Cr >2.5 mg/dL [men], >2.0 mg/dL [women])", [  # NCT03929718
+            ("serum creatinine", ">", 2.5, "mg/dL", None),
+            ("serum creatinine", ">", 2.0, "mg/dL", None),
+        ]),
+        # without a unit it could be anything; 'CR' is also complete response
+        ("Chronic renal insufficiency with Cr > 1.4", []),  # NCT03921034
+        ("patients in CR \u2265 6 months", []),
+    ],
+)
+def test_cr_before_a_creatinine_bound(text, expected):
+    assert bounds(text) == expected
