@@ -41,10 +41,11 @@ NUMBER_WORDS = {
 # '2-fold ULN', '<= upper limits of normal (ULN) for the institution', '>= institutional LLN'
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
-_UPPER = r"(?:upper limits? of (?:the )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
-_LOWER = r"(?:lower limits? of (?:the )?normal(?: range| values?| levels?)?|lower normal limit|normal lower limit|lln)"
-_UPPER_ABBR = r"(?:\s*\((?:uln|unl|iuln)\))?"
-_LOWER_ABBR = r"(?:\s*\(lln\))?"
+_UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
+_LOWER = r"(?:lower limits? of (?:the )?(?:laboratory |institutional )?normal(?: range| values?| levels?)?|lower normal limit|normal lower limit|lln)"
+# the limit named again in brackets: '(ULN)', '(upper limit of normal)', '[ULN]', '(x ULN)'
+_UPPER_ABBR = rf"(?:\s*[(\[](?:x\s*)?{_UPPER}[)\]])?"
+_LOWER_ABBR = rf"(?:\s*[(\[](?:x\s*)?{_LOWER}[)\]])?"
 _FOR_LAB = r"(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?"
 
 # Phrases typed by spelling: (regex, type, value). Order matters only among patterns that

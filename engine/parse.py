@@ -416,15 +416,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         'or', under a condition, is another limit for the measures the operand before it
         bounds, as in brackets ('<= 1.5 x ULN (<= 3 x ULN if Gilbert's)'): each measure
         meets the first limit where the condition does not hold, the second where it does."""
-        if len(parts) != 2 or not isinstance(parts[1], Clause):
+        if len(parts) < 2 or not isinstance(parts[-1], Clause):
             return None
-        els = list(parts[1].elements)
+        els = list(parts[-1].elements)
         at = [k for k, e in enumerate(els) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
         if len(at) < 3 or not isinstance(els[at[0]], Bnd) or not (isinstance(els[at[1]], Atom) and els[at[1]].type == "IF"):
             return None
         alt = els[at[0]]
-        main = self._node(parts[0])
-        comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
+        if len(parts) > 2:
+            # 'AST and/or ALT <= 3 x ULN or <= 5 x ULN if liver metastases': the operands
+            # before the raised limit share their bound (each or either), then it is raised
+            main = self._join(parts[:-1], AnyOf)
+            comps = [n for n in walk(main) if isinstance(n, Comparison)]
+            if not comps or not all(isinstance(n, (Comparison, AllOf, AnyOf, Unparsed)) for n in walk(main)):
+                return None
+        else:
+            main = self._node(parts[0])
+            comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
         first = comps[0] if comps else None
         if not comps or not all(
             isinstance(c, Comparison) and c.window is None and c.op == first.op and c.threshold == first.threshold for c in comps
@@ -439,13 +447,27 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         cond_els = els[at[1] + 1 :]
         condition = _Assembler(self.text).clause(cond_els)
         end = _end(els[-1])
-        items: list = []
-        for c in comps:
+
+        def split(c: Comparison) -> list:
             raised = Comparison(
                 measure=c.measure, op=alt.op, threshold=Threshold(value=q.value, unit=q.unit, relative_to=q.relative_to), span=Span(start=alt.start, end=alt.end)
             )
-            items.append(Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span))
-            items.append(Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)))
+            return [
+                Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span),
+                Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)),
+            ]
+
+        if len(parts) > 2:
+            def raise_each(n):
+                if isinstance(n, Comparison):
+                    return AllOf(items=tuple(split(n)), span=Span(start=n.span.start, end=end))
+                if isinstance(n, (AllOf, AnyOf)):
+                    return n.model_copy(update={"items": tuple(raise_each(i) for i in n.items)})
+                return n
+
+            raised_main = raise_each(main)
+            return raised_main.model_copy(update={"span": Span(start=main.span.start, end=end)})
+        items: list = [x for c in comps for x in split(c)]
         return AllOf(items=tuple(items), span=Span(start=main.span.start, end=end))
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
@@ -632,7 +654,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         when all of them do, fails when none does, and stays unknown when they disagree (the
         whole phrase, kept as unparsed text, is what makes it unknown)."""
         group = [nodes[i] for i in shared]
-        if not all(isinstance(n, (Comparison, Range)) for n in group):
+        # an operand may itself be several measures bounded alike ('AST/ALT and/or bilirubin')
+        if not all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
             return nodes
         node = each_or_either(group, self.text, group[0].span.start, group[-1].span.end)
         out = [n for i, n in enumerate(nodes) if i not in shared]
@@ -930,6 +953,14 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
             p = parts[k]
             out[k] = Clause(tuple(p.elements) + tail, p.start, p.end)
     return out
+
+
+def _bounded_alike(node) -> bool:
+    """'AST/ALT <= 2.5 x ULN': an AllOf of comparisons with one operator and threshold."""
+    if not isinstance(node, AllOf) or not all(isinstance(i, Comparison) and i.window is None for i in node.items):
+        return False
+    first = node.items[0]
+    return all(i.op == first.op and i.threshold == first.threshold for i in node.items)
 
 
 def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
@@ -1321,7 +1352,8 @@ class _Assembler:
             while j < len(els):
                 x = els[j]
                 if isinstance(x, Atom) and x.type == "SLASH" and j + 1 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].type == e.type:
-                    measures.append(j + 1)
+                    if all(els[m].value != els[j + 1].value for m in measures):
+                        measures.append(j + 1)  # 'AST/SGOT': two names of one measure bound once
                     j += 2
                 elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng)) and not (e.type == "AGE" and _measure_noun(x))):
                     j += 1

@@ -958,3 +958,48 @@ def test_a_share_above_the_limit_is_not_the_limit():
 )
 def test_cr_before_a_creatinine_bound(text, expected):
     assert bounds(text) == expected
+
+
+def test_either_of_two_liver_enzymes_with_a_raised_limit_never_passes_on_one():
+    # NCT02616848: AST was left a word in an 'or' beside ALT's bound (the raised limit after
+    # it kept the bound from being shared), so a normal ALT passed whatever the AST
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    text = "AST/SGOT and/or ALT/SGPT \u2264 3.0 x ULN (upper limit of normal) or \u2264 5.0 x ULN if liver metastases are present"
+    assert {b for b in bounds(text)} == {
+        ("aspartate aminotransferase", "<=", 3.0, None, "ULN"),
+        ("aspartate aminotransferase", "<=", 5.0, None, "ULN"),
+        ("alanine aminotransferase", "<=", 3.0, None, "ULN"),
+        ("alanine aminotransferase", "<=", 5.0, None, "ULN"),
+    }
+
+    def truth(text, ast, alt):
+        observations = [
+            {"loinc": "1920-8", "value": ast, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            {"loinc": "1742-6", "value": alt, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+        ]
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations}
+        return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth.value
+
+    assert truth(text, 400, 30) != "true"  # AST 10 x ULN
+    # both above even the raised limit: false in fact, unknown here ('are present' is not understood,
+    # and Kleene's logic cannot see that c and not-c cover every case)
+    assert truth(text, 400, 400) != "true"
+    assert truth(text, 30, 30) != "false"
+    # the same without the raised limit, and the slash pair named once
+    assert truth("AST/SGOT and/or ALT/SGPT \u2264 3.0 x ULN", 400, 30) == "unknown"
+    assert truth("AST/SGOT and/or ALT/SGPT \u2264 3.0 x ULN", 30, 30) == "true"
+    assert bounds("AST/SGOT \u2264 3.0 x ULN") == [("aspartate aminotransferase", "<=", 3.0, None, "ULN")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AST <2.5 X upper limit of laboratory normal", [("aspartate aminotransferase", "<", 2.5, None, "ULN")]),  # NCT04120246
+        ("renal (serum creatinine <1.5 times the upper limit of normal [ULN])", [("serum creatinine", "<", 1.5, None, "ULN")]),
+    ],
+)
+def test_the_limit_named_again_in_brackets(text, expected):
+    assert bounds(text) == expected
