@@ -554,6 +554,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             parts = _borrow_measure(parts)
         bounded = _share_bound(parts, last_only=cls is AnyOf)
         shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
+        # 'AST, or ALT < 2.5 x ULN, < 5 x ULN in patients with liver metastases': a measure
+        # named alone that took no bound leaves the 'or' unable to say which bound is whose
+        unbounded = cls is AnyOf and any(_measure_alone(a) and a is b for a, b in zip(parts, bounded)) and any(
+            isinstance(x, Clause) and any(isinstance(e, (Bnd, Rng)) for e in x.elements) for x in parts
+        )
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
         if cls is AnyOf and shared:
@@ -582,9 +587,12 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # holds for every patient of the other, so alone it would carry the whole 'or'
             flat = _lone_sex_cases(flat, self.text, any_condition=True)
         merged = _merge_text(flat, self.text, cls)
-        if len(merged) == 1:
-            return merged[0]
-        return cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
+        result = merged[0] if len(merged) == 1 else cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
+        if unbounded:
+            # it can fail (no alternative holds), never pass
+            whole = result.span
+            return AllOf(items=(Unparsed(text=self.text[whole.start : whole.end], span=whole), result), span=whole)
+        return result
 
     def _examples_chain(self, operands: list, k: int, cls) -> Predicate:
         """'prohibited medications or treatments, eg, steroids, or anti-neoplastic agents',
@@ -654,10 +662,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         when all of them do, fails when none does, and stays unknown when they disagree (the
         whole phrase, kept as unparsed text, is what makes it unknown)."""
         group = [nodes[i] for i in shared]
+        start, end = group[0].span.start, group[-1].span.end
         # an operand may itself be several measures bounded alike ('AST/ALT and/or bilirubin')
-        if not all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
-            return nodes
-        node = each_or_either(group, self.text, group[0].span.start, group[-1].span.end)
+        if all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
+            node = each_or_either(group, self.text, start, end)
+        elif not any(isinstance(n, Unparsed) for n in group):
+            return nodes  # 'Lansky (age < 16) or Karnofsky (age >= 16) >= 50': alternatives as written
+        else:
+            # an operand that did not take the shared bound must not leave the others to
+            # decide alone: the group can fail (none holds), never pass
+            whole = Span(start=start, end=end)
+            node = AllOf(items=(Unparsed(text=self.text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole)
         out = [n for i, n in enumerate(nodes) if i not in shared]
         out.insert(shared[0], node)
         return out
@@ -906,6 +921,18 @@ def _plain(q: Qty) -> bool:
     return q.unit is None and q.relative_to is None and q.time is None
 
 
+def _measure_alone(p) -> bool:
+    """An operand that names measures and says nothing of them ('AST' in 'AST or ALT <= 2.5
+    x ULN'): it waits for a bound from another operand."""
+    if not isinstance(p, Clause):
+        return False
+    # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
+    sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
+    return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
+        (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
+    )
+
+
 def _share_bound(parts: list, last_only: bool = False) -> list:
     """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
     last. A measure named alone takes the bound of the nearest operand after it that bounds
@@ -913,15 +940,6 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
     bilirubin <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's, and in 'ALT and AST
     <= 2.5 x ULN (<= 5 x ULN if liver metastases)' ALT's limit is raised too. With
     `last_only` ('INR or APTT <= 1.5 x ULN'), only the last operand's bound is shared, alone."""
-    def alone(p) -> bool:
-        if not isinstance(p, Clause):
-            return False
-        # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
-        sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
-        return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
-            (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
-        )
-
     def bound_of(p) -> tuple | None:
         """The bound and all after it ('<= 2.5 x ULN (<= 5 x ULN if liver metastases)',
         '<= 5.0 x ULN for liver metastases', a window): what is said of the bound is said of
@@ -939,7 +957,7 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
 
     out = list(parts)
     for k in range(len(parts) - 1):
-        if not alone(parts[k]):
+        if not _measure_alone(parts[k]):
             continue
         src = k + 1
         while src < len(parts) and bound_of(parts[src]) is None:
@@ -951,7 +969,10 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
             if last_only:
                 tail = tail[:1]  # 'INR or APTT <= 1.5 x ULN': each_or_either weighs the bound alone
             p = parts[k]
-            out[k] = Clause(tuple(p.elements) + tail, p.start, p.end)
+            els = list(p.elements)
+            while els and isinstance(els[-1], Atom) and els[-1].type == "COMMA":
+                els.pop()  # 'AST, or ALT < 2.5 x ULN': the bound follows the measure, not its comma
+            out[k] = Clause(tuple(els) + tail, p.start, p.end)
     return out
 
 

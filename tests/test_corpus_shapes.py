@@ -1003,3 +1003,45 @@ def test_either_of_two_liver_enzymes_with_a_raised_limit_never_passes_on_one():
 )
 def test_the_limit_named_again_in_brackets(text, expected):
     assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03923166: the comma after AST kept ALT's bound from it, and the 'or' passed on ALT alone
+        "aspartate aminotransferase (AST), or alanine aminotransferase (ALT) less than 2.5 times the upper limit of normal value, "
+        "less than 5 times the upper limit of normal value in patients with liver metastases;",
+        "AST, or ALT < 2.5 x ULN",
+    ],
+)
+def test_a_measure_left_without_its_bound_never_lets_the_or_pass(text):
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    def truth(ast, alt):
+        observations = [
+            {"loinc": "1920-8", "value": ast, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+            {"loinc": "1742-6", "value": alt, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+        ]
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations}
+        return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth.value
+
+    assert truth(400, 30) != "true"  # AST 10 x ULN
+    assert truth(400, 400) != "true"
+
+
+def test_a_shared_bound_after_a_comma():
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    record = {"id": "p", "birth_date": "1970-01-01", "observations": [
+        {"loinc": "1920-8", "value": 400, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+        {"loinc": "1742-6", "value": 400, "unit": "U/L", "date": "2026-05-01", "ref_high": 40},
+    ]}
+    assert evaluate(parse("AST, or ALT < 2.5 x ULN"), load_patient(record), as_of=date(2026, 6, 1)).truth.value == "false"
+    assert bounds("AST, or ALT < 2.5 x ULN") == [
+        ("aspartate aminotransferase", "<", 2.5, None, "ULN"),
+        ("alanine aminotransferase", "<", 2.5, None, "ULN"),
+    ]
