@@ -799,7 +799,49 @@ def tokenize(folded: str) -> list[Tok]:
     for t in toks:
         t.text = folded[t.start : t.end]
     balance(toks)
+    _permission_in_brackets(toks, folded)
     return toks
+
+
+# 'are permitted', 'can be included', 'may participate', 'eligible': the words of a permission
+_PERMISSION = re.compile(
+    r"\b(?:allowed|permitted|permissible|acceptable|eligible|"
+    r"(?:can|may|could|will|would)\s+(?:also\s+|still\s+)?(?:be\s+)?(?:included|enrolled|accepted|participate|enrol+|enter))\b"
+)
+_REFUSAL = re.compile(r"\b(?:not|never|no|nor|cannot|can't|ineligible)\b")
+
+
+def _permission_in_brackets(toks: list[Tok], folded: str) -> None:
+    """'Total bilirubin <= 1.5 x ULN (patients with Gilbert's syndrome ... are permitted)',
+    'TSH <= ULN (... the patient can be included if T3, T4 levels is normal)': a bracket
+    that permits what the text before it rules out waives it for some patients, as 'unless'
+    does; read as requirements its words made every patient without Gilbert's syndrome
+    fail. The bracket becomes 'unless' and its words one piece not understood, so it can
+    only relax the criterion. A bracket that refuses ('not allowed') is left as it is, and
+    so is a criterion that already has an 'unless' or 'except' (the grammar takes one)."""
+    if any(t.type in ("UNLESS", "EXCEPT") for t in toks):
+        return
+    stack: list[int] = []
+    for i, t in enumerate(toks):
+        if t.type == "LPAR":
+            stack.append(i)
+        elif t.type == "RPAR" and stack:
+            a = stack.pop()
+            if stack or a == 0:
+                continue  # only an outermost bracket with something before it
+            if any(u.type in ("UNPARSED_LIT", "JUDGMENT_LIT") for u in toks[a + 1 : i]):
+                continue  # canonical text ('«...»'): its brackets group, they say nothing
+            inner = folded[toks[a].end : t.start]
+            if not _PERMISSION.search(inner) or _REFUSAL.search(inner):
+                continue
+            for k in range(a + 1, i):
+                toks[k].type, toks[k].value = "WORD", None
+            if all(u.type in ("COMMA", "SEMI") or u.text in (".", ",", ";") for u in toks[i + 1 :]):
+                toks[a].type, toks[a].value = "UNLESS", None
+                del toks[i:]  # the closing bracket, and the punctuation after it
+                return
+            # more follows, which an 'unless' here would take into the waiver: the bracket
+            # stays one piece not understood beside what it speaks of
 
 
 def balance(toks: list[Tok]) -> None:

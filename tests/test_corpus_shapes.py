@@ -1045,3 +1045,63 @@ def test_a_shared_bound_after_a_comma():
         ("aspartate aminotransferase", "<", 2.5, None, "ULN"),
         ("alanine aminotransferase", "<", 2.5, None, "ULN"),
     ]
+
+
+# ---------------------------------------------------------------- permissions in brackets
+
+
+def _bilirubin_truth(text, bilirubin, *, gilbert=False, polarity=1):
+    from datetime import date
+
+    from engine import evaluate, load_patient
+
+    record = {"id": "p", "birth_date": "1970-01-01", "sex": "male",
+              "observations": [{"loinc": "1975-2", "value": bilirubin, "unit": "mg/dL", "date": "2026-05-01", "ref_high": 1.2}],
+              "conditions": [{"name": "gilbert's syndrome", "icd10cm": "E80.4", "onset": "2010"}] if gilbert else []}
+    return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1), polarity=polarity).truth.value
+
+
+def test_a_permission_in_brackets_waives_the_bound_it_follows():
+    # NCT04158362: read as requirements, the bracket made every patient without Gilbert's
+    # syndrome fail, a normal bilirubin included
+    text = ("Total serum bilirubin \u22641.5 x ULN (patients with Gilbert's syndrome with a total bilirubin \u22642.0 times ULN "
+            "and direct bilirubin within normal limits are permitted)")
+    assert render(parse(text)).startswith("(total bilirubin <= 1.5 x ULN) unless (")
+    assert _bilirubin_truth(text, 0.8) == "true"
+    assert _bilirubin_truth(text, 2.2, gilbert=True) == "unknown"  # the waiver is not understood: not a fail
+    # in an exclusion the waiver can only keep the exclusion from applying
+    assert _bilirubin_truth("Total bilirubin > 1.5 times ULN (patients with Gilbert's syndrome with a total bilirubin "
+                            "\u22642.0 times ULN and direct bilirubin within normal limits are permitted)", 2.2, polarity=-1) == "unknown"  # NCT05095207
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical_start"),
+    [
+        # NCT04023292
+        ("Thyroid stimulating hormone (TSH) <= ULN (T3, T4 levels need to be detected simultaneously if abnormalities, "
+         "the patient can be included if T3, T4 levels is normal);", "(thyroid stimulating hormone <= 1 x ULN) unless ("),
+        # NCT04120246: an exclusion that spares some patients
+        ("14. Surgery or severe trauma within 4 weeks of study entry (minimally invasive procedures acceptable).", "(surgery or "),
+    ],
+)
+def test_permissions_as_written(text, canonical_start):
+    canonical = render(parse(text))
+    assert canonical.startswith(canonical_start) and " unless (\u00ab" in canonical
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Total bilirubin \u2264 1.5 x ULN (Gilbert's syndrome not allowed)",  # a refusal is no waiver
+        "Bilirubin \u2264 1.5 x ULN (\u2264 3 x ULN allowed for Gilbert's) and ALT \u2264 3 x ULN",  # made up: more follows
+    ],
+)
+def test_what_is_no_waiver(text):
+    assert " unless " not in render(parse(text))
+
+
+def test_a_permission_before_more_text_is_a_piece_not_understood():
+    # made up: as 'unless' the ALT bound would become part of the waiver and a high ALT pass
+    text = "Bilirubin \u2264 1.5 x ULN (Gilbert's syndrome allowed), ALT \u2264 3 x ULN"
+    assert "\u00ab(Gilbert's syndrome allowed)\u00bb" in render(parse(text))
+    assert _bilirubin_truth(text, 0.8) != "false"  # no longer fails everyone without Gilbert's syndrome
