@@ -49,6 +49,17 @@ _ORGAN_FUNCTION = (
     rf"{_ORGANS} (?:function(?:s|ing)?|reserve)(?: ?,? (?:and|or) {_ORGANS} (?:function(?:s|ing)?|reserve))?"
 )
 
+# Normal limits as criteria write them: 'x ULN', '1.5 times of the upper normal limit (UNL)',
+# '2-fold ULN', '<= upper limits of normal (ULN) for the institution', '>= institutional LLN'
+_TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
+_WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
+_UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
+_LOWER = r"(?:lower limits? of (?:the )?(?:laboratory |institutional )?normal(?: range| values?| levels?)?|lower normal limit|normal lower limit|lln)"
+# the limit named again in brackets: '(ULN)', '(upper limit of normal)', '[ULN]', '(x ULN)'
+_UPPER_ABBR = rf"(?:\s*[(\[](?:x\s*)?{_UPPER}[)\]])?"
+_LOWER_ABBR = rf"(?:\s*[(\[](?:x\s*)?{_LOWER}[)\]])?"
+_FOR_LAB = r"(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?"
+
 # Phrases typed by spelling: (regex, type, value). Order matters only among patterns that
 # can match the same text; the scanner takes the longest match over all of them.
 _PHRASES: list[tuple[str, str, object]] = [
@@ -58,8 +69,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r">", "OP", ">"),
     (r"<", "OP", "<"),
     (r"=", "OP", "="),
-    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?", "OP", ">="),
-    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?", "OP", "<="),
+    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?|at or above", "OP", ">="),
+    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?|at or below", "OP", "<="),
     (r"(?:greater|more|higher|larger|older) than|exceeding|exceeds|above|over", "OP", ">"),
     (r"(?:less|lower|fewer|smaller|younger) than|below|under", "OP", "<"),
     # 'under the age of 18': the age and its operator in one phrase (scan makes two tokens)
@@ -71,7 +82,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"inclusive", "WORD", None),
     (r"between", "BETWEEN", None),
     # connectives
-    (r"and/or|or", "OR", None),
+    (r"and\s*/\s*or|or", "OR", None),
     (r"and|as well as|plus", "AND", None),
     (r"nor", "NOR", None),
     (r"neither", "NEITHER", None),
@@ -88,9 +99,12 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
     (r"whichever is (?:longer|greater|later)", "LONGER", None),
     # normal limits: the multiplier sign and the limit are one token
-    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit of (?:the )?normal(?:ity)?(?: range)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl)(?:\s*\((?:uln|unl)\))?(?:\s+for (?:the )?(?:institution|lab(?:oratory)?))?", "ULN", "ULN"),
-    (r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:lower limit of (?:the )?normal|lln)(?:\s*\(lln\))?", "LLN", "LLN"),
-    (r"(?:the\s+)?(?:institutional\s+)?(?:upper limit of (?:the )?normal|upper normal limit|normal upper limit|uln)", "ULN_BARE", "ULN"),
+    (rf"{_TIMES}{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN", "ULN"),
+    (rf"{_TIMES}{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN", "LLN"),
+    (rf"{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN_BARE", "ULN"),
+    # 'within normal limits': from the lower to the upper limit of normal
+    (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?|values)|(?:limits|range) of normal|normal reference ranges?|reference ranges?)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?(?:\s*\(wnl\))?|within (?:the )?institutional (?:normal )?(?:limits|ranges?)|wnl", "WNL", None),
+    (rf"{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN_BARE", "LLN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
@@ -463,6 +477,9 @@ def scan(folded: str) -> list[Tok]:
         if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _TIME_AHEAD.match(folded, pos + 1):
             pos += 1  # '6-month', '50-year-old': the hyphen joins a number to its time unit
             continue
+        if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _LIMIT_AHEAD.match(folded, pos + 1):
+            pos += 1  # '1.5-fold ULN': the hyphen joins a number to its multiplier
+            continue
         if _DASH.match(folded, pos):
             toks.append(Tok("DASH", pos, pos + 1, ch))
             pos += 1
@@ -485,7 +502,7 @@ _TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|year
 
 
 # a multiple of a normal limit written without a space: '2xULN', '≤2× upper limit of normal'
-_LIMIT_AHEAD = re.compile(r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:upper limit|lower limit|uln|lln)(?![a-z])")
+_LIMIT_AHEAD = re.compile(rf"{_TIMES}{_WHOSE}(?:upper limit|lower limit|upper normal|normal upper|uln|lln|unl|iuln)(?![a-z])")
 
 
 def _unit_or_time_at(folded: str, pos: int) -> bool:
@@ -526,12 +543,15 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _drop_list_marker(out)
     _non_as_modifier(out)
     out = _roman_scores(out)
+    out = _bound_before_scale(out)
+    _creatinine_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
         t for i, t in enumerate(out)
         if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
     ]
+    out = _bare_limits(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -551,7 +571,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "ULN"
             else:
                 t.type = "WORD"
-        if t.type == "ULN_BARE":
+        if t.type in ("ULN_BARE", "LLN_BARE"):
             # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
             t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
     # ranges: number (unit) -|~|to number
@@ -620,6 +640,66 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     return [t for t in out if t.type != "DROP"]
 
 
+def _bare_limits(out: list[Tok]) -> list[Tok]:
+    """'Serum creatinine <= ULN', 'platelets >= LLN', 'bilirubin < the upper limit of normal
+    (ULN)': a normal limit right after an operator is one times that limit. The 1 is a
+    number of no width at the limit's start, so the bound is the one '<= 1 x ULN' gives."""
+    typed: list[Tok] = []
+    for i, t in enumerate(out):
+        after_quantity = i > 1 and out[i - 2].type in ("NUMBER", "UNIT")  # '50% above the ULN' is not '> ULN'
+        if t.type in ("ULN_BARE", "LLN_BARE") and i > 0 and out[i - 1].type == "OP" and not after_quantity and not _multiple_after(out, i + 1):
+            typed.append(Tok("NUMBER", t.start, t.start, Decimal(1), ""))
+            t = Tok("ULN", t.start, t.end, t.value, t.text)
+        elif t.type == "WNL" and not _measure_before(out, i):
+            t = Tok("WORD", t.start, t.end, None, t.text)  # 'laboratory values within normal limits': of what?
+        elif t.type == "WNL":
+            # 'bilirubin within normal limits': the range 1 x LLN - 1 x ULN, spelled by tokens
+            # of no width but the last, which carries the phrase
+            a = t.start
+            typed += [
+                Tok("NUMBER", a, a, Decimal(1), ""),
+                Tok("ULN", a, a, "LLN", ""),
+                Tok("DASH", a, a, "-", ""),
+                Tok("NUMBER", a, a, Decimal(1), ""),
+            ]
+            t = Tok("ULN", a, t.end, "ULN", t.text)
+        typed.append(t)
+    return typed
+
+
+# words between a measure and 'within normal limits' that say nothing more of it
+_WNL_GAP = frozenset("level levels value values concentration concentrations is are be must should remain".split())
+
+
+def _measure_before(out: list[Tok], i: int) -> bool:
+    """Whether a measure is named right before position i: 'Total bilirubin within normal
+    limits', 'Thyroid stimulating hormone (TSH) within institutional limits', 'Calcium levels
+    within normal range'. A normal range belongs to a measure only."""
+    j = i - 1
+    while j >= 0:
+        if out[j].type == "RPAR":
+            depth = 0
+            while j >= 0:
+                depth += {"RPAR": 1, "LPAR": -1}.get(out[j].type, 0)
+                j -= 1
+                if depth == 0:
+                    break
+        elif out[j].type == "WORD" and out[j].text in _WNL_GAP:
+            j -= 1
+        else:
+            return out[j].type == "MEASURE"
+    return False
+
+
+def _multiple_after(out: list[Tok], i: int) -> bool:
+    """'Serum creatinine <= normal upper limit (ULN) 1.5times', '<= ULN x 2': a multiplier
+    written after the limit; the limit alone is then not one times it."""
+    if i >= len(out):
+        return False
+    text = out[i].text
+    return out[i].type == "NUMBER" or text[:1].isdigit() or text in ("x", "\u00d7", "*", "times")
+
+
 def _drop_list_marker(out: list[Tok]) -> None:
     """'15. History of ...', '1)Age: 20-35 years; 2) first parturients': a list item's number
     or letter, at the start of a criterion or of a clause after a semicolon (several items
@@ -668,6 +748,53 @@ def _roman_scores(out: list[Tok]) -> list[Tok]:
     return typed
 
 
+# units a creatinine is given in
+_CREATININE_UNITS = frozenset({"mg/dL", "umol/L", "mmol/L", "mg/L"})
+
+
+def _creatinine_by_its_bound(out: list[Tok]) -> None:
+    """'BUN and Cr <= 1.5 x ULN', 'Cr >2.5 mg/dL': 'Cr' alone is left out of the vocabulary
+    (it is also complete response), but before a bound in a creatinine's unit or against
+    the normal limit it can only be creatinine."""
+    for i, t in enumerate(out[:-2]):
+        if t.type != "WORD" or t.text != "cr" or out[i + 1].type != "OP" or out[i + 2].type != "NUMBER":
+            continue
+        after = out[i + 3] if i + 3 < len(out) else None
+        if after is not None and (after.type == "ULN" or (after.type == "UNIT" and after.value in _CREATININE_UNITS)):
+            t.type, t.value = "MEASURE", "serum creatinine"
+
+
+def _bound_before_scale(out: list[Tok]) -> list[Tok]:
+    """'heart failure greater than NYHA 2', 'Co-morbidity >ASA II', '> NYHA class II': an
+    operator before the name of a scale and its value bounds that value. The operator is
+    moved after the name (a token of no width before the number; its own text is dropped,
+    read), so the grammar sees 'NYHA class > 2'."""
+    typed = list(out)
+    for i, t in enumerate(out):
+        if t.type != "OP" or i + 2 >= len(out) or out[i + 1].type != "MEASURE" or not _has_scale(str(out[i + 1].value)):
+            continue
+        j = i + 2
+        while j < len(out) and out[j].type == "WORD" and out[j].text in _SCALE_GAP - {"of", "to"}:
+            j += 1
+        if j < len(out) and out[j].type == "NUMBER" and not _more_values(out, j + 1):
+            # a single value only: 'greater than NYHA II or III' is not one bound
+            typed[i] = Tok("DROP", t.start, t.end, t.value, t.text)
+            typed[j] = Tok("OP_AT", out[j].start, out[j].start, t.value, "")
+    result: list[Tok] = []
+    for k, t in enumerate(typed):
+        if t.type == "OP_AT":
+            result.append(Tok("OP", t.start, t.start, t.value, ""))
+            result.append(out[k])
+        else:
+            result.append(t)
+    return result
+
+
+def _more_values(out: list[Tok], i: int) -> bool:
+    """'II or III', 'II-III', 'II, III': another value of the scale follows."""
+    return i + 1 < len(out) and out[i].type in ("DASH", "OR", "AND", "COMMA") and out[i + 1].type == "NUMBER"
+
+
 @lru_cache(maxsize=256)
 def _has_scale(measure: str) -> bool:
     concept = load_vocabulary().get("measure", measure)
@@ -712,7 +839,49 @@ def tokenize(folded: str) -> list[Tok]:
     for t in toks:
         t.text = folded[t.start : t.end]
     balance(toks)
+    _permission_in_brackets(toks, folded)
     return toks
+
+
+# 'are permitted', 'can be included', 'may participate', 'eligible': the words of a permission
+_PERMISSION = re.compile(
+    r"\b(?:allowed|permitted|permissible|acceptable|eligible|"
+    r"(?:can|may|could|will|would)\s+(?:also\s+|still\s+)?(?:be\s+)?(?:included|enrolled|accepted|participate|enrol+|enter))\b"
+)
+_REFUSAL = re.compile(r"\b(?:not|never|no|nor|cannot|can't|ineligible)\b")
+
+
+def _permission_in_brackets(toks: list[Tok], folded: str) -> None:
+    """'Total bilirubin <= 1.5 x ULN (patients with Gilbert's syndrome ... are permitted)',
+    'TSH <= ULN (... the patient can be included if T3, T4 levels is normal)': a bracket
+    that permits what the text before it rules out waives it for some patients, as 'unless'
+    does; read as requirements its words made every patient without Gilbert's syndrome
+    fail. The bracket becomes 'unless' and its words one piece not understood, so it can
+    only relax the criterion. A bracket that refuses ('not allowed') is left as it is, and
+    so is a criterion that already has an 'unless' or 'except' (the grammar takes one)."""
+    if any(t.type in ("UNLESS", "EXCEPT") for t in toks):
+        return
+    stack: list[int] = []
+    for i, t in enumerate(toks):
+        if t.type == "LPAR":
+            stack.append(i)
+        elif t.type == "RPAR" and stack:
+            a = stack.pop()
+            if stack or a == 0:
+                continue  # only an outermost bracket with something before it
+            if any(u.type in ("UNPARSED_LIT", "JUDGMENT_LIT") for u in toks[a + 1 : i]):
+                continue  # canonical text ('«...»'): its brackets group, they say nothing
+            inner = folded[toks[a].end : t.start]
+            if not _PERMISSION.search(inner) or _REFUSAL.search(inner):
+                continue
+            for k in range(a + 1, i):
+                toks[k].type, toks[k].value = "WORD", None
+            if all(u.type in ("COMMA", "SEMI") or u.text in (".", ",", ";") for u in toks[i + 1 :]):
+                toks[a].type, toks[a].value = "UNLESS", None
+                del toks[i:]  # the closing bracket, and the punctuation after it
+                return
+            # more follows, which an 'unless' here would take into the waiver: the bracket
+            # stays one piece not understood beside what it speaks of
 
 
 def balance(toks: list[Tok]) -> None:

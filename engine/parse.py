@@ -434,6 +434,18 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 inner = self._join(parts, AnyOf)
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._join(parts, AnyOf)
+        if chain.op == "and":
+            # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
+            # scale, so values joined by and are the values allowed, as with or
+            i = 0
+            while i + 1 < len(parts):
+                merged = _value_list(parts[i], parts[i + 1], scale_only=True)
+                if merged is None:
+                    i += 1
+                else:
+                    parts[i : i + 2] = [merged]
+            if len(parts) == 1:
+                return self._node(parts[0])
         return self._join(parts, AllOf)
 
     def _raised_limit(self, parts: list) -> Predicate | None:
@@ -441,15 +453,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         'or', under a condition, is another limit for the measures the operand before it
         bounds, as in brackets ('<= 1.5 x ULN (<= 3 x ULN if Gilbert's)'): each measure
         meets the first limit where the condition does not hold, the second where it does."""
-        if len(parts) != 2 or not isinstance(parts[1], Clause):
+        if len(parts) < 2 or not isinstance(parts[-1], Clause):
             return None
-        els = list(parts[1].elements)
+        els = list(parts[-1].elements)
         at = [k for k, e in enumerate(els) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
         if len(at) < 3 or not isinstance(els[at[0]], Bnd) or not (isinstance(els[at[1]], Atom) and els[at[1]].type == "IF"):
             return None
         alt = els[at[0]]
-        main = self._node(parts[0])
-        comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
+        if len(parts) > 2:
+            # 'AST and/or ALT <= 3 x ULN or <= 5 x ULN if liver metastases': the operands
+            # before the raised limit share their bound (each or either), then it is raised
+            main = self._join(parts[:-1], AnyOf)
+            comps = [n for n in walk(main) if isinstance(n, Comparison)]
+            if not comps or not all(isinstance(n, (Comparison, AllOf, AnyOf, Unparsed)) for n in walk(main)):
+                return None
+        else:
+            main = self._node(parts[0])
+            comps = [main] if isinstance(main, Comparison) else list(main.items) if isinstance(main, AllOf) else []
         first = comps[0] if comps else None
         if not comps or not all(
             isinstance(c, Comparison) and c.window is None and c.op == first.op and c.threshold == first.threshold for c in comps
@@ -464,13 +484,27 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         cond_els = els[at[1] + 1 :]
         condition = _Assembler(self.text).clause(cond_els)
         end = _end(els[-1])
-        items: list = []
-        for c in comps:
+
+        def split(c: Comparison) -> list:
             raised = Comparison(
                 measure=c.measure, op=alt.op, threshold=Threshold(value=q.value, unit=q.unit, relative_to=q.relative_to), span=Span(start=alt.start, end=alt.end)
             )
-            items.append(Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span))
-            items.append(Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)))
+            return [
+                Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span),
+                Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)),
+            ]
+
+        if len(parts) > 2:
+            def raise_each(n):
+                if isinstance(n, Comparison):
+                    return AllOf(items=tuple(split(n)), span=Span(start=n.span.start, end=end))
+                if isinstance(n, (AllOf, AnyOf)):
+                    return n.model_copy(update={"items": tuple(raise_each(i) for i in n.items)})
+                return n
+
+            raised_main = raise_each(main)
+            return raised_main.model_copy(update={"span": Span(start=main.span.start, end=end)})
+        items: list = [x for c in comps for x in split(c)]
         return AllOf(items=tuple(items), span=Span(start=main.span.start, end=end))
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
@@ -557,6 +591,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             parts = _borrow_measure(parts)
         bounded = _share_bound(parts, last_only=cls is AnyOf)
         shared = [i for i, (a, b) in enumerate(zip(parts, bounded)) if a is not b]
+        # 'AST, or ALT < 2.5 x ULN, < 5 x ULN in patients with liver metastases': a measure
+        # named alone that took no bound leaves the 'or' unable to say which bound is whose
+        unbounded = cls is AnyOf and any(_measure_alone(a) and a is b for a, b in zip(parts, bounded)) and any(
+            isinstance(x, Clause) and any(isinstance(e, (Bnd, Rng)) for e in x.elements) for x in parts
+        )
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
         if cls is AnyOf and shared:
@@ -585,9 +624,12 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # holds for every patient of the other, so alone it would carry the whole 'or'
             flat = _lone_sex_cases(flat, self.text, any_condition=True)
         merged = _merge_text(flat, self.text, cls)
-        if len(merged) == 1:
-            return merged[0]
-        return cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
+        result = merged[0] if len(merged) == 1 else cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
+        if unbounded:
+            # it can fail (no alternative holds), never pass
+            whole = result.span
+            return AllOf(items=(Unparsed(text=self.text[whole.start : whole.end], span=whole), result), span=whole)
+        return result
 
     def _examples_chain(self, operands: list, k: int, cls) -> Predicate:
         """'prohibited medications or treatments, eg, steroids, or anti-neoplastic agents',
@@ -657,9 +699,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         when all of them do, fails when none does, and stays unknown when they disagree (the
         whole phrase, kept as unparsed text, is what makes it unknown)."""
         group = [nodes[i] for i in shared]
-        if not all(isinstance(n, (Comparison, Range)) for n in group):
-            return nodes
-        node = each_or_either(group, self.text, group[0].span.start, group[-1].span.end)
+        start, end = group[0].span.start, group[-1].span.end
+        # an operand may itself be several measures bounded alike ('AST/ALT and/or bilirubin')
+        if all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
+            node = each_or_either(group, self.text, start, end)
+        elif not any(isinstance(n, Unparsed) for n in group):
+            return nodes  # 'Lansky (age < 16) or Karnofsky (age >= 16) >= 50': alternatives as written
+        else:
+            # an operand that did not take the shared bound must not leave the others to
+            # decide alone: the group can fail (none holds), never pass
+            whole = Span(start=start, end=end)
+            node = AllOf(items=(Unparsed(text=self.text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole)
         out = [n for i, n in enumerate(nodes) if i not in shared]
         out.insert(shared[0], node)
         return out
@@ -876,8 +926,9 @@ def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
     return [p for p in pieces if p]
 
 
-def _value_list(left, right):
-    """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values."""
+def _value_list(left, right, *, scale_only: bool = False):
+    """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values. With
+    `scale_only`, only a measure with a `scale` (a bounded score) has one."""
     if not (isinstance(left, Clause) and isinstance(right, Clause)):
         return None
     le = [e for e in left.elements if not _is_filler(e)]
@@ -895,6 +946,8 @@ def _value_list(left, right):
     run = le[k:]
     if not run or k == 0 or not (isinstance(le[k - 1], Atom) and le[k - 1].type == "MEASURE"):
         return None
+    if scale_only and not _scale_measure(str(le[k - 1].value)):
+        return None
     low = run[0].low if isinstance(run[0], Rng) else run[0]
     high = re_[0]
     values = [run[0].high.value if isinstance(run[0], Rng) else run[0].value] + [e.value for e in run[1:]] + [high.value]
@@ -911,6 +964,18 @@ def _plain(q: Qty) -> bool:
     return q.unit is None and q.relative_to is None and q.time is None
 
 
+def _measure_alone(p) -> bool:
+    """An operand that names measures and says nothing of them ('AST' in 'AST or ALT <= 2.5
+    x ULN'): it waits for a bound from another operand."""
+    if not isinstance(p, Clause):
+        return False
+    # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
+    sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
+    return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
+        (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
+    )
+
+
 def _share_bound(parts: list, last_only: bool = False) -> list:
     """'AST and ALT <= 3 x ULN', 'AST/ALT <= 2.5 x ULN': each measure bounded, never only the
     last. A measure named alone takes the bound of the nearest operand after it that bounds
@@ -918,15 +983,6 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
     bilirubin <= 1.5 x ULN' ALT's bound is 2.5 x ULN, not bilirubin's, and in 'ALT and AST
     <= 2.5 x ULN (<= 5 x ULN if liver metastases)' ALT's limit is raised too. With
     `last_only` ('INR or APTT <= 1.5 x ULN'), only the last operand's bound is shared, alone."""
-    def alone(p) -> bool:
-        if not isinstance(p, Clause):
-            return False
-        # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
-        sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
-        return bool(sig) and isinstance(sig[0], Atom) and sig[0].type == "MEASURE" and all(
-            (isinstance(e, Atom) and e.type in ("MEASURE", "SLASH", "ASIDE")) or isinstance(e, Grp) for e in sig
-        )
-
     def bound_of(p) -> tuple | None:
         """The bound and all after it ('<= 2.5 x ULN (<= 5 x ULN if liver metastases)',
         '<= 5.0 x ULN for liver metastases', a window): what is said of the bound is said of
@@ -944,7 +1000,7 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
 
     out = list(parts)
     for k in range(len(parts) - 1):
-        if not alone(parts[k]):
+        if not _measure_alone(parts[k]):
             continue
         src = k + 1
         while src < len(parts) and bound_of(parts[src]) is None:
@@ -956,8 +1012,19 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
             if last_only:
                 tail = tail[:1]  # 'INR or APTT <= 1.5 x ULN': each_or_either weighs the bound alone
             p = parts[k]
-            out[k] = Clause(tuple(p.elements) + tail, p.start, p.end)
+            els = list(p.elements)
+            while els and isinstance(els[-1], Atom) and els[-1].type == "COMMA":
+                els.pop()  # 'AST, or ALT < 2.5 x ULN': the bound follows the measure, not its comma
+            out[k] = Clause(tuple(els) + tail, p.start, p.end)
     return out
+
+
+def _bounded_alike(node) -> bool:
+    """'AST/ALT <= 2.5 x ULN': an AllOf of comparisons with one operator and threshold."""
+    if not isinstance(node, AllOf) or not all(isinstance(i, Comparison) and i.window is None for i in node.items):
+        return False
+    first = node.items[0]
+    return all(i.op == first.op and i.threshold == first.threshold for i in node.items)
 
 
 def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
@@ -1393,7 +1460,8 @@ class _Assembler:
             while j < len(els):
                 x = els[j]
                 if isinstance(x, Atom) and x.type == "SLASH" and j + 1 < len(els) and isinstance(els[j + 1], Atom) and els[j + 1].type == e.type:
-                    measures.append(j + 1)
+                    if all(els[m].value != els[j + 1].value for m in measures):
+                        measures.append(j + 1)  # 'AST/SGOT': two names of one measure bound once
                     j += 2
                 elif j in used or (_is_filler(x) and not isinstance(x, (Bnd, Rng)) and not (e.type == "AGE" and _measure_noun(x))):
                     j += 1
@@ -1471,12 +1539,16 @@ class _Assembler:
             k = j + 1
             while k < len(els) - 1 and k - j <= 2 and isinstance(els[k], Atom) and els[k].type == "WORD" and els[k].value in ("of", "on", "the", "a"):
                 k += 1
+            scale_range = None
+            if k > j + 1 and k + 1 < len(els) and isinstance(els[k], Rng) and isinstance(els[k + 1], Atom) and els[k + 1].type == "MEASURE" and _whole_scale(els[k + 1].value, els[k]):
+                # '> 3 on a 0-10 pain intensity numeric scale': the scale's own range names it
+                scale_range, k = k, k + 1
             b, m = els[j], els[k]
             if j in used or k in used or not (isinstance(b, (Bnd, Rng)) and isinstance(m, Atom) and m.type == "MEASURE"):
                 continue
             if isinstance(b, Rng) and _whole_scale(m.value, b):
                 continue  # 'on a 0-10 pain intensity numeric scale': the scale's range, not a bound
-            between = [str(els[x].value) for x in range(j + 1, k)]
+            between = [str(els[x].value) for x in range(j + 1, scale_range or k)]
             if between and not (between == ["of"] and _in_own_unit(m.value, b)) and not (between[0] == "on" and _on_scale(m.value, b)):
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
@@ -2139,6 +2211,15 @@ def _whole_scale(measure: str, r: Rng) -> bool:
     if concept is None or concept.scale is None or not (_plain(r.low) and _plain(r.high)):
         return False
     return (r.low.value, r.high.value) == (Decimal(concept.scale[0]), Decimal(concept.scale[1]))
+
+
+@lru_cache(maxsize=512)
+def _scale_measure(measure: str) -> bool:
+    """A measure with a `scale` in rules/vocab/measures.toml: a bounded score ('ECOG', 'ASA')."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.scale is not None
 
 
 def _on_scale(measure: str, b) -> bool:

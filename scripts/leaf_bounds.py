@@ -17,8 +17,10 @@ its operator, number and unit are the gold ones.
 - Roman numerals are numbers ('ASA I-II'); unit words that name a scale's values
   (`unit("class")`, `unit("stage")`, `unit("score")`) are no unit; a bare volume
   (`unit("mm 3")` for '< 200/mm3') is a count per that volume.
-- Gold bounds without a number (`eq(op(LT), unit(REF_RANGE_LOW))`), with a number that is
-  not one (`val("III")`), or with `PLUS_MINUS` are not counted.
+- A normal limit without a number (`eq(op(LT), unit(REF_RANGE_LOW))`, 'below the lower
+  limit of normal') is one times that limit, as elig reads it; `REF_RANGE_NORMAL` without a
+  number (the annotators wrote it for either limit) is not counted, nor are gold bounds with
+  a number that is not one (`val("III")`) or with `PLUS_MINUS`.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
   over the same criteria (elig bounds in criteria where the annotators wrote none count
   against it). Duplicates (double annotation) are counted once.
@@ -140,6 +142,7 @@ def gold_bounds(logical_form: str) -> list[Bound]:
 
 def _eq_bounds(args: str) -> list[Bound]:
     ops, values, units, relative = [], [], [], None
+    limit = None  # the limit named by REF_RANGE_HIGH / REF_RANGE_LOW
     power = ""
     for name, quoted, bare in _ARG.findall(args):
         if name == "op":
@@ -156,8 +159,9 @@ def _eq_bounds(args: str) -> list[Bound]:
         elif name == "unit" and bare:
             if bare in ("REF_RANGE_NORMAL", "REF_RANGE_HIGH"):
                 relative = "x ULN"
+                limit = relative if bare == "REF_RANGE_HIGH" else None
             elif bare == "REF_RANGE_LOW":
-                relative = "x LLN"
+                relative = limit = "x LLN"
         elif name == "unit" and quoted.lower() in _SCALE_WORDS:
             continue
         elif name == "unit":
@@ -170,6 +174,8 @@ def _eq_bounds(args: str) -> list[Bound]:
             units.append(_TIME.get(bare, bare.lower()))
         elif name == "per":
             units.append(quoted or _TIME.get(bare, bare.lower()).rstrip("s"))
+    if len(ops) == 1 and not values and limit and ops[0] in _OPS and ops[0] != "EQ":
+        return [Bound(_OPS[ops[0]], Decimal(1), limit)]  # '< LLN': one times the limit
     if len(ops) != 1 or not values:
         return []
     units = [u for k, u in enumerate(units) if k == 0 or u != units[k - 1]]  # 'years to years'

@@ -237,10 +237,17 @@ def _list_ok(items, cls) -> bool:
     if any(isinstance(a, _TEXTUAL) and isinstance(b, _TEXTUAL) for a, b in zip(items, items[1:])):
         return False
     # 'female and male' names the sexes a trial takes (engine.parse._merge_sexes): a list that
-    # asks for two sexes at once has no text of its own
-    if cls is AllOf and len({x for i in items if isinstance(i, Sex) for x in i.sexes}) > 1:
+    # asks for two sexes at once has no text of its own, a sex with words beside it included
+    # ('sex female and ((sex male) «0»)')
+    if cls is AllOf and len({x for i in items for x in _sexes_named(i)}) > 1:
         return False
     return True
+
+
+def _sexes_named(item) -> tuple[str, ...]:
+    if isinstance(item, Qualified):
+        item = item.item
+    return item.sexes if isinstance(item, Sex) else ()
 
 
 def _combinators(children):
