@@ -107,9 +107,13 @@ _PHRASES: list[tuple[str, str, object]] = [
     (rf"{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN_BARE", "LLN"),
     # anchors
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
-    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry)", "ANCHOR", "enrollment"),
+    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
     (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
-    (r"(?:the )?(?:first dose|first administration|start of (?:study )?(?:treatment|therapy)|day 1|study treatment|study drug|treatment start)(?: of (?:study )?(?:drug|treatment))?", "ANCHOR", "first_dose"),
+    (r"(?:the )?(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:treatment|therapy|drug|medication|intervention)"
+     r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
+     r"|day 1|cycle 1,? day 1|c1d1|study treatment|study drug|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?", "ANCHOR", "first_dose"),
+    # 'radiotherapy for any reason': no restriction at all
+    (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
     (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)

@@ -169,7 +169,7 @@ FILLER = frozenset(
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
     normal . - any all following: etc. also either inclusive receiving taking
     both only there their his her they he she it its this these be documented known etc""".split()
-)
+) | {"for any reason"}
 
 
 # Filler words that name what a number measures: after an age word they say the number is not an age.
@@ -189,6 +189,35 @@ def _measure_noun(el) -> bool:
 _THERAPY = frozenset("treatment treatments therapy therapies".split())
 # 'current use of warfarin', 'concomitant warfarin': the drug taken now, not in the past
 _NOW = frozenset("current currently ongoing concurrent concurrently concomitant".split())
+
+
+def _trailing_words_of_all(node: Predicate) -> Predicate:
+    """'Previous irradiation and/or thrombosis in site selected for catheter insertion': words
+    not understood after the last of a list of events may speak of every one of them (the
+    irradiation too was in that site), so they qualify the whole 'or', not only the last
+    event, and a record of an earlier event alone cannot make it true."""
+    if not isinstance(node, AnyOf) or len(node.items) < 2:
+        return node
+    *first, last = node.items
+    if not (isinstance(last, Qualified) and isinstance(last.item, _EVENT_NODES)):
+        return node
+    if not all(isinstance(n, _EVENT_NODES) for n in first):
+        return node
+    if not all(q.span.start >= last.item.span.end for q in last.qualifiers):
+        return node  # words before the last event are its own ('... or uncontrolled hypertension')
+    items = (*first, last.item)
+    return Qualified(item=AnyOf(items=items, span=node.span), qualifiers=last.qualifiers, span=node.span)
+
+
+_EVENT_NODES = (Condition, Medication, Procedure)
+
+
+def _bracketed(part) -> bool:
+    """An operand that is one bracketed group: '... or ((lupus crisis) «suffered»)'."""
+    if not isinstance(part, Clause):
+        return isinstance(part, Grp)
+    sig = [e for e in part.elements if not _is_filler(e)]
+    return len(sig) == 1 and isinstance(sig[0], Grp)
 
 
 def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> tuple[int, int] | None:
@@ -432,8 +461,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 neg = first.elements[0]
                 parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
                 inner = self._join(parts, AnyOf)
+                inner = _trailing_words_of_all(inner) if not _bracketed(parts[-1]) else inner
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
-            return self._join(parts, AnyOf)
+            joined = self._join(parts, AnyOf)
+            # a last operand in brackets keeps its words to itself (as canonical text writes it)
+            return _trailing_words_of_all(joined) if not _bracketed(parts[-1]) else joined
         if chain.op == "and":
             # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
             # scale, so values joined by and are the values allowed, as with or
