@@ -1699,7 +1699,9 @@ _NARROWING_WORD = (
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|"
-    r"for)"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (engine.parse)
+    r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (engine.parse)
+    # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
+    r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?)"
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
 _NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)

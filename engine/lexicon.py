@@ -112,6 +112,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:treatment|therapy|drug|medication|intervention)"
      r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
      r"|day 1|cycle 1,? day 1|c1d1|study treatment|study drug|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?", "ANCHOR", "first_dose"),
+    # NCI boilerplate: 'allergic reactions attributed to compounds of similar chemical or
+    # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
+    # joins no alternatives
+    (r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?", "WORD", "similar compounds"),
     # 'radiotherapy for any reason': no restriction at all
     (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),

@@ -220,12 +220,22 @@ def _bracketed(part) -> bool:
     return len(sig) == 1 and isinstance(sig[0], Grp)
 
 
+def _between_for_and_condition(el) -> bool:
+    """'for currently diagnosed breast cancer', 'for the treatment of breast cancer': words
+    between 'for' and the condition a treatment was given for."""
+    if not isinstance(el, Atom):
+        return False
+    if el.type in ("ACTIVE", "HIST"):
+        return True
+    return el.type in ("WORD", "PRIOR") and str(el.value) in ("diagnosed", "newly", "treatment", "of")
+
+
 def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> tuple[int, int] | None:
     """Where the drug or procedure and 'for' are in 'chemotherapy for <the condition at i>',
     'docetaxel therapy for any malignancy': 'for' before the condition (filler words between),
     and before it (past words the treatment took) a drug or procedure already built; else None."""
     k = i - 1
-    while k >= 0 and _is_filler(els[k]) and not (isinstance(els[k], Atom) and str(els[k].value) == "for"):
+    while k >= 0 and (_is_filler(els[k]) or _between_for_and_condition(els[k])) and not (isinstance(els[k], Atom) and str(els[k].value) == "for"):
         k -= 1
     prep = els[k] if k >= 0 else None
     if not (isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) == "for"):

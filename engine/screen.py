@@ -257,10 +257,13 @@ def _restrictive_after_a_list(tree: Predicate):
         if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
-            if isinstance(item, Qualified):
+            while isinstance(item, Qualified):
                 for piece in item.qualifiers:
-                    if _RESTRICTIVE.search(piece.text):
+                    if _RESTRICTIVE.search(piece.text) or piece.text.strip().lower() == "for":
+                        # 'for' alone marks what a treatment was given for (engine.parse):
+                        # 'radiotherapy, chemotherapy ... for currently diagnosed breast cancer'
                         yield piece.text
+                item = item.item
 
 
 # 'No leptomeningeal disease', 'No evidence of dementia', 'no food allergies' listed as

@@ -55,3 +55,30 @@ def test_anchors_and_empty_restrictions_leave_the_list_decided(text, canonical):
     tree = parse(text)
     assert render(tree) == canonical
     assert unparsed(tree) == []
+
+
+def test_allergy_to_compounds_like_a_drug_is_not_the_drug():
+    # NCI boilerplate (about 40 corpus trials): taking paclitaxel is no allergic reaction to it
+    from engine.patient import MedicationRecord
+    from engine.vocab import load_vocabulary
+
+    tree = parse("History of allergic reactions attributed to compounds of similar chemical or biologic composition to paclitaxel.")
+    code = load_vocabulary().get("drug", "paclitaxel").codes_for("rxnorm")[0]
+    taken = MedicationRecord(codings=(Coding(system="http://www.nlm.nih.gov/research/umls/rxnorm", code=code),),
+                             start=date(2020, 1, 1), end=date(2020, 6, 1), status="completed")
+    assert evaluate(tree, Patient(id="p", medications=(taken,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
+
+
+def test_what_a_later_treatment_was_given_for_may_reach_the_earlier_ones():
+    # NCT05420454 (exclusion): docetaxel for prostate cancer is no chemotherapy 'for currently
+    # diagnosed breast cancer'; where 'for' was left says nothing of how far back it reaches
+    from engine.screen import screen_trial
+    from engine.trials import Criterion, Trial
+
+    text = "Radiotherapy, chemotherapy, biotherapy and/or endocrine therapy for currently diagnosed breast cancer prior to study entry;"
+    trial = Trial(trial_id="NCT05420454", title="t", source="test", criteria=(Criterion(section="exclusion", text=text),))
+    chemo = ProcedureRecord(codings=(Coding(system=SNOMED, code="367336001"),), text="Chemotherapy", start=date(2026, 5, 1), status="in-progress")
+    result = screen_trial(Patient(id="p", procedures=(chemo,)), trial, as_of=date(2026, 6, 1))
+    criterion = result.criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("restrictive" in r for r in criterion.reasons)
