@@ -405,6 +405,7 @@ class _Prepared:
     cut: str | None  # how the text ends when it is cut off ('...', 'or'): what is missing could change the verdict
     children: tuple[_Prepared, ...]
     defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
+    list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -427,7 +428,7 @@ def _cut_off(criterion: Criterion) -> str | None:
 def _prepare(criterion: Criterion) -> _Prepared:
     children = tuple(_prepare(c) for c in criterion.children)
     if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
-        return _Prepared(criterion, None, None, criterion.text, False, None, None, None, children)
+        return _Prepared(criterion, None, None, criterion.text, False, None, None, None, children, list_kind=_flat_list_kind(criterion))
     own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     curated = criterion.canonical is not None
@@ -435,7 +436,9 @@ def _prepare(criterion: Criterion) -> _Prepared:
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
     defined = () if curated else _defined_in_brackets(own, criterion.text)
-    return _Prepared(criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined)
+    return _Prepared(
+        criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined, _flat_list_kind(criterion)
+    )
 
 
 # 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
@@ -653,16 +656,23 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
-def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResult]) -> list[CriterionResult]:
+def _cap_flat_lists(
+    criteria: tuple[Criterion, ...], results: list[CriterionResult], kinds: list[str | None] | None = None
+) -> list[CriterionResult]:
     """After a heading such as 'One of the following solid tumors:' with no sub-items, the
     items that follow it in its section may be its alternatives ('Endometrial cancer',
     'Gastric cancer', ...), or be for one cohort only, and where that list ends the record
     does not say. None of them can rule the patient out alone: a fail becomes unknown,
     with the heading named. After a heading that says its items exclude, listed under
-    inclusion, no verdict of theirs holds: pass and fail both become unknown."""
+    inclusion, no verdict of theirs holds: pass and fail both become unknown.
+
+    `kinds`: each criterion's `_flat_list_kind`, when the caller worked them out once for
+    every patient (its regexes were 7 % of a warm screening when run per patient)."""
+    if kinds is None:
+        kinds = [_flat_list_kind(c) for c in criteria]
     heading: dict[str, tuple[str, str]] = {}
     capped = []
-    for criterion, result in zip(criteria, results):
+    for criterion, result, kind in zip(criteria, results, kinds):
         opened = heading.get(criterion.section)
         if opened is not None and (result.status == "fail" or (opened[1] == "reversed" and result.status == "pass")):
             if opened[1] == "reversed":
@@ -671,7 +681,6 @@ def _cap_flat_lists(criteria: tuple[Criterion, ...], results: list[CriterionResu
                 why = "which the record does not nest, so it cannot rule the patient out by itself"
             reason = f'may be one item of the list under "{opened[0]}", {why}'
             result = _result_unknown_because(result, reason)
-        kind = _flat_list_kind(criterion)
         if kind is not None and (opened is None or opened[1] != "reversed"):
             heading[criterion.section] = (criterion.text.strip(), kind)
         capped.append(result)
@@ -732,7 +741,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     several trials share is judged once; what depends on the trial (the flat-list, other-sex
     and no-inclusion caps) is applied afterwards, on each trial's own list."""
     prepared = _prepared(trial)
-    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared])
+    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
