@@ -12,6 +12,7 @@ the "unless" form of Exception_ needs (see `_exception`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,7 @@ from engine.nodes import (
     Threshold,
     Unparsed,
     Window,
+    children,
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
@@ -151,7 +153,7 @@ class _Ctx:
     windowed: bool = False  # some event of the tree has a time window
     # the Outcomes of this patient's leaves (`_patient_leaf`); None where the patient is a
     # variant made inside one evaluation (an exception's records set aside)
-    leaves: dict[tuple[str, bool], Outcome] | None = None
+    leaves: dict[tuple[str, bool], tuple[Outcome, int]] | None = None
 
 
 def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
@@ -164,12 +166,12 @@ def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
 # One handler per node kind, dispatched here by the node's class: a `match` over sixteen
 # class patterns cost about 1 us a node, 10 % of a warm screening of the corpus.
 _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
-    Comparison: lambda node, ctx, polarity: _patient_leaf(node, ctx, _measure),
-    Range: lambda node, ctx, polarity: _patient_leaf(node, ctx, _measure),
-    Sex: lambda node, ctx, polarity: _patient_leaf(node, ctx, _sex),
-    Condition: lambda node, ctx, polarity: _patient_leaf(node, ctx, _condition),
-    Medication: lambda node, ctx, polarity: _patient_leaf(node, ctx, _medication),
-    Procedure: lambda node, ctx, polarity: _patient_leaf(node, ctx, _procedure),
+    Comparison: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Range: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Sex: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Condition: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Medication: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Procedure: lambda node, ctx, polarity: _patient_leaf(node, ctx),
     Judgment: lambda node, ctx, polarity: _constant(node, _judgment),
     Unparsed: lambda node, ctx, polarity: _constant(node, _unparsed),
     Following: lambda node, ctx, polarity: _constant(node, _following),
@@ -182,23 +184,103 @@ _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
     Qualified: lambda node, ctx, polarity: _qualified(node, ctx, polarity),
 }
 
+# The leaves that read the patient's record, and how each is judged (`_patient_leaf`).
+_RECORD_LEAVES: dict[type, Callable[[Any, _Ctx], Outcome]] = {
+    Comparison: lambda node, ctx: _measure(node, ctx),
+    Range: lambda node, ctx: _measure(node, ctx),
+    Sex: lambda node, ctx: _sex(node, ctx),
+    Condition: lambda node, ctx: _condition(node, ctx),
+    Medication: lambda node, ctx: _medication(node, ctx),
+    Procedure: lambda node, ctx: _procedure(node, ctx),
+}
 
-def _patient_leaf(node: Any, ctx: _Ctx, compute: Callable[[Any, _Ctx], Outcome]) -> Outcome:
+
+def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     """A leaf that reads the patient's record, worked out once per patient for all equal
     leaves: the corpus has 59,620 such leaves and 4,265 different ones ('pregnancy' in
     1,424 places), each judged again at every place before. Equal leaves differ only in
-    their span, which a leaf's Outcome takes from its node and nothing else; whether the
-    tree has a window (`_combine_records`) is part of the key."""
-    leaves = ctx.leaves
-    if leaves is None:
-        return compute(node, ctx)
-    key = (_per_node(_LEAF_KEYS, node, _leaf_key), ctx.windowed)
-    found = leaves.get(key)
-    if found is None:
-        found = leaves[key] = compute(node, ctx)
+    their span, which a leaf's Outcome takes from its node and nothing else."""
+    if ctx.leaves is None:
+        return _RECORD_LEAVES[type(node)](node, ctx)
+    found = _remembered_leaf(node, _per_node(_LEAF_KEYS, node, _leaf_key), ctx)[0]
     if found.span is node.span:
         return found
     return found.model_copy(update={"span": node.span})
+
+
+def _remembered_leaf(node: Any, key: str, ctx: _Ctx) -> tuple[Outcome, int]:
+    """The Outcome of a record leaf (its span that of the first equal leaf judged) and the
+    number of what it says (`_verdict_number`), from the patient's memo. Whether the tree
+    has a window (`_combine_records`) is part of the key."""
+    assert ctx.leaves is not None
+    found = ctx.leaves.get((key, ctx.windowed))
+    if found is None:
+        outcome = _RECORD_LEAVES[type(node)](node, ctx)
+        found = ctx.leaves[(key, ctx.windowed)] = (outcome, _verdict_number(outcome))
+    return found
+
+
+def _verdict_number(outcome: Outcome) -> int:
+    """One number for each different (truth, reasons, missing) a leaf has said, so that
+    what the leaves of a criterion say is a short tuple of numbers. A number is never
+    given to two verdicts: when the table is cleared, the next are new numbers."""
+    verdict = (outcome.truth, outcome.reasons, outcome.missing)
+    number = _VERDICTS.get(verdict)
+    if number is None:
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            _VERDICTS.clear()
+        number = _VERDICTS[verdict] = next(_VERDICT_COUNTER)
+    return number
+
+
+_VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
+_VERDICTS_MAX = 500_000
+_VERDICT_COUNTER = itertools.count()
+
+
+def record_leaves(tree: Any) -> tuple[tuple[str, Any], ...] | None:
+    """The leaves of a tree that read the patient's record (measures, sex, conditions,
+    medications, procedures), in order, each with its key (the leaf without its span);
+    None when the tree has an exception, whose 'except' sets records aside and reads them
+    itself (`_except_by_records`). Everything else of a tree's Outcome follows from the
+    tree and what these leaves say (`leaf_signature`)."""
+    found: list[tuple[str, Any]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Exception_):
+            return None
+        if type(node) in _RECORD_LEAVES:
+            found.append((_leaf_key(node), node))
+        else:
+            stack.extend(reversed(children(node)))
+    return tuple(found)
+
+
+def leaf_signature(
+    leaves: Sequence[tuple[str, Any]], patient: Patient, *, as_of: date, open_world: bool = False, windowed: bool = False
+) -> tuple[int, ...]:
+    """What each of `leaves` (`record_leaves`) says of the patient, as `evaluate` with the
+    same arguments would judge it: one number per leaf, equal numbers for equal truth,
+    reasons and missing data (spans aside), whoever the patient.
+
+    >>> from engine.nodes import Sex
+    >>> leaves = record_leaves(Sex(sexes=("female",)))
+    >>> a, b, c = (leaf_signature(leaves, Patient(id=i, sex=s), as_of=date(2026, 6, 1)) for i, s in (("a", "male"), ("b", "male"), ("c", "female")))
+    >>> a == b, a == c
+    (True, False)
+    """
+    vocab = _vocab()
+    memo = _leaf_memo(patient, as_of, open_world, vocab)
+    numbers = []
+    ctx = None  # made only for a leaf not yet judged: most were, at an earlier criterion
+    for key, node in leaves:
+        found = memo.get((key, windowed))
+        if found is None:
+            ctx = ctx or _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=windowed, leaves=memo)
+            found = _remembered_leaf(node, key, ctx)
+        numbers.append(found[1])
+    return tuple(numbers)
 
 
 def _leaf_key(node: Any) -> str:
@@ -209,7 +291,7 @@ def _leaf_key(node: Any) -> str:
 _LEAF_KEYS: dict[int, tuple[Any, str]] = {}
 
 
-def _leaf_memo(patient: Patient, as_of: date, open_world: bool, vocab: Any) -> dict[tuple[str, bool], Outcome]:
+def _leaf_memo(patient: Patient, as_of: date, open_world: bool, vocab: Any) -> dict[tuple[str, bool], tuple[Outcome, int]]:
     """The leaf Outcomes of the patient last evaluated, for the same date, world and
     vocabulary: screening evaluates one patient against every criterion in turn. Remembered
     by identity (patients are frozen; the entry holds the patient and the vocabulary, so
@@ -222,7 +304,7 @@ def _leaf_memo(patient: Patient, as_of: date, open_world: bool, vocab: Any) -> d
     return memo
 
 
-_LAST_LEAVES: tuple[tuple[Patient, date, bool, Any] | None, dict[tuple[str, bool], Outcome]] = (None, {})
+_LAST_LEAVES: tuple[tuple[Patient, date, bool, Any] | None, dict[tuple[str, bool], tuple[Outcome, int]]] = (None, {})
 
 
 def _leaf(node: Any, truth: Truth, reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> Outcome:

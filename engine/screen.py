@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
-from engine.evaluate import Outcome, evaluate, has_windowed_event
+from engine.evaluate import Outcome, evaluate, has_windowed_event, leaf_signature, record_leaves
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
@@ -406,6 +406,7 @@ class _Prepared:
     children: tuple[_Prepared, ...]
     defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
     list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
+    leaves: tuple[tuple[str, Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -437,7 +438,8 @@ def _prepare(criterion: Criterion) -> _Prepared:
     cut = None if curated else _cut_off(criterion)
     defined = () if curated else _defined_in_brackets(own, criterion.text)
     return _Prepared(
-        criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined, _flat_list_kind(criterion)
+        criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined, _flat_list_kind(criterion),
+        record_leaves(tree),
     )
 
 
@@ -579,9 +581,51 @@ def criterion_outcome(criterion: Criterion, patient: Patient, *, as_of: date, op
 
 
 def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
-    criterion = prepared.criterion
     if prepared.tree is None:
-        return _healthy_volunteers(criterion)
+        return _healthy_volunteers(prepared.criterion)
+    key = _alike_key(prepared, patient, as_of, open_world)
+    if key is None:
+        return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
+    hit = _ALIKE.get(key)
+    if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
+        return hit[1]
+    result = _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
+    if len(_ALIKE) >= _ALIKE_MAX:
+        _ALIKE.clear()
+    _ALIKE[key] = (prepared, result)
+    return result
+
+
+def _alike_key(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool) -> tuple | None:
+    """What a prepared criterion's result depends on for one patient: what each of its
+    record leaves says (truth, reasons, missing data), and the same of its sub-items (each
+    judged with its own window flag); None when the tree reads records elsewhere (an
+    exception) or has no tree. Patients whose leaves say the same get the same result."""
+    if prepared.leaves is None:
+        return None
+    verdicts = leaf_signature(prepared.leaves, patient, as_of=as_of, open_world=open_world, windowed=prepared.windowed)
+    children = []
+    for child in prepared.children:
+        if child.tree is None:
+            children.append(None)
+            continue
+        key = _alike_key(child, patient, as_of, open_world)
+        if key is None:
+            return None
+        children.append(key)
+    return (id(prepared), verdicts, tuple(children))
+
+
+# A prepared criterion and what its record leaves say -> its result: the same for every
+# patient of whom the leaves say the same (most criteria ask about conditions a patient
+# does not have). Holds each prepared criterion, so its id is not reused while remembered.
+_ALIKE: dict[tuple, tuple[_Prepared, CriterionResult]] = {}
+_ALIKE_MAX = 200_000
+
+
+def _criterion_now(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    criterion = prepared.criterion
+    assert prepared.tree is not None
     raw = _raw(prepared, patient, as_of=as_of, open_world=open_world)
     outcome = _capped(prepared, raw)
     children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)

@@ -214,6 +214,7 @@ def _forget() -> None:
     screening._parsed.cache_clear()
     screening._PREPARED.clear()
     screening._SAME.clear()
+    screening._ALIKE.clear()
     cache._STORES.clear()
     import engine.derive
 
