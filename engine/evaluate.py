@@ -202,21 +202,21 @@ def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     their span, which a leaf's Outcome takes from its node and nothing else."""
     if ctx.leaves is None:
         return _RECORD_LEAVES[type(node)](node, ctx)
-    found = _remembered_leaf(node, _per_node(_LEAF_KEYS, node, _leaf_key), ctx)[0]
+    found = _remembered_leaf(node, (_per_node(_LEAF_KEYS, node, _leaf_key), ctx.windowed), ctx)[0]
     if found.span is node.span:
         return found
     return found.model_copy(update={"span": node.span})
 
 
-def _remembered_leaf(node: Any, key: str, ctx: _Ctx) -> tuple[Outcome, int]:
+def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int]:
     """The Outcome of a record leaf (its span that of the first equal leaf judged) and the
-    number of what it says (`_verdict_number`), from the patient's memo. Whether the tree
-    has a window (`_combine_records`) is part of the key."""
+    number of what it says (`_verdict_number`), from the patient's memo. The key: the leaf
+    without its span, and whether the tree has a window (`_combine_records`), `ctx.windowed`."""
     assert ctx.leaves is not None
-    found = ctx.leaves.get((key, ctx.windowed))
+    found = ctx.leaves.get(key)
     if found is None:
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
-        found = ctx.leaves[(key, ctx.windowed)] = (outcome, _verdict_number(outcome))
+        found = ctx.leaves[key] = (outcome, _verdict_number(outcome))
     return found
 
 
@@ -238,34 +238,32 @@ _VERDICTS_MAX = 500_000
 _VERDICT_COUNTER = itertools.count()
 
 
-def record_leaves(tree: Any) -> tuple[tuple[str, Any], ...] | None:
+def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
     """The leaves of a tree that read the patient's record (measures, sex, conditions,
-    medications, procedures), in order, each with its key (the leaf without its span);
-    None when the tree has an exception, whose 'except' sets records aside and reads them
+    medications, procedures), in order, each with its key (the leaf without its span, and
+    `windowed`: `has_windowed_event(tree)`); None when the tree has an exception, whose 'except' sets records aside and reads them
     itself (`_except_by_records`). Everything else of a tree's Outcome follows from the
     tree and what these leaves say (`leaf_signature`)."""
-    found: list[tuple[str, Any]] = []
+    found: list[tuple[tuple[str, bool], Any]] = []
     stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, Exception_):
             return None
         if type(node) in _RECORD_LEAVES:
-            found.append((_leaf_key(node), node))
+            found.append(((_leaf_key(node), windowed), node))
         else:
             stack.extend(reversed(children(node)))
     return tuple(found)
 
 
-def leaf_signature(
-    leaves: Sequence[tuple[str, Any]], patient: Patient, *, as_of: date, open_world: bool = False, windowed: bool = False
-) -> tuple[int, ...]:
+def leaf_signature(leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False) -> tuple[int, ...]:
     """What each of `leaves` (`record_leaves`) says of the patient, as `evaluate` with the
     same arguments would judge it: one number per leaf, equal numbers for equal truth,
     reasons and missing data (spans aside), whoever the patient.
 
     >>> from engine.nodes import Sex
-    >>> leaves = record_leaves(Sex(sexes=("female",)))
+    >>> leaves = record_leaves(Sex(sexes=("female",)), windowed=False)
     >>> a, b, c = (leaf_signature(leaves, Patient(id=i, sex=s), as_of=date(2026, 6, 1)) for i, s in (("a", "male"), ("b", "male"), ("c", "female")))
     >>> a == b, a == c
     (True, False)
@@ -275,9 +273,11 @@ def leaf_signature(
     numbers = []
     ctx = None  # made only for a leaf not yet judged: most were, at an earlier criterion
     for key, node in leaves:
-        found = memo.get((key, windowed))
+        found = memo.get(key)
         if found is None:
-            ctx = ctx or _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=windowed, leaves=memo)
+            windowed = key[1]
+            if ctx is None or ctx.windowed is not windowed:
+                ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=windowed, leaves=memo)
             found = _remembered_leaf(node, key, ctx)
         numbers.append(found[1])
     return tuple(numbers)

@@ -406,7 +406,7 @@ class _Prepared:
     children: tuple[_Prepared, ...]
     defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
     list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
-    leaves: tuple[tuple[str, Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
+    leaves: tuple[tuple[tuple[str, bool], Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -437,9 +437,10 @@ def _prepare(criterion: Criterion) -> _Prepared:
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
     defined = () if curated else _defined_in_brackets(own, criterion.text)
+    windowed = has_windowed_event(tree)
     return _Prepared(
-        criterion, own, tree, render(own), has_windowed_event(tree), reversal, subject, cut, children, defined, _flat_list_kind(criterion),
-        record_leaves(tree),
+        criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
+        record_leaves(tree, windowed=windowed),
     )
 
 
@@ -603,7 +604,7 @@ def _alike_key(prepared: _Prepared, patient: Patient, as_of: date, open_world: b
     exception) or has no tree. Patients whose leaves say the same get the same result."""
     if prepared.leaves is None:
         return None
-    verdicts = leaf_signature(prepared.leaves, patient, as_of=as_of, open_world=open_world, windowed=prepared.windowed)
+    verdicts = leaf_signature(prepared.leaves, patient, as_of=as_of, open_world=open_world)
     children = []
     for child in prepared.children:
         if child.tree is None:
