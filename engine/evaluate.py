@@ -240,20 +240,23 @@ _VERDICT_COUNTER = itertools.count()
 
 def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
     """The leaves of a tree that read the patient's record (measures, sex, conditions,
-    medications, procedures), in order, each with its key (the leaf without its span, and
-    `windowed`: `has_windowed_event(tree)`); None when the tree has an exception, whose 'except' sets records aside and reads them
-    itself (`_except_by_records`). Everything else of a tree's Outcome follows from the
-    tree and what these leaves say (`leaf_signature`)."""
+    medications, procedures), each with its key: the leaf without its span, and whether it
+    is judged with the tree's window flag (`windowed`, `has_windowed_event(tree)`) or
+    without it, as the excepted part of an exception is. None when the tree has an 'except'
+    that sets records aside and reads them itself (`_sets_records_aside`). Everything else
+    of a tree's Outcome follows from the tree and what these leaves say (`leaf_signature`)."""
     found: list[tuple[tuple[str, bool], Any]] = []
-    stack = [tree]
+    stack = [(tree, windowed)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, Exception_):
-            return None
+        node, flag = stack.pop()
         if type(node) in _RECORD_LEAVES:
-            found.append(((_leaf_key(node), windowed), node))
+            found.append(((_leaf_key(node), flag), node))
+        elif isinstance(node, Exception_):
+            if _sets_records_aside(node):
+                return None
+            stack += [(node.exception, False), (node.main, flag)]  # `_exception`: no window of main read into it
         else:
-            stack.extend(reversed(children(node)))
+            stack += [(child, flag) for child in reversed(children(node))]
     return tuple(found)
 
 
@@ -1709,10 +1712,21 @@ def _monotone(node: Any) -> bool:
     return isinstance(node, (Comparison, Range, Sex, Condition, Medication, Procedure, Judgment, Unparsed, Following))
 
 
-def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
+def _sets_records_aside(node: Exception_) -> bool:
+    """Whether an 'except' is judged by setting the records it covers aside
+    (`_except_by_records`): the exception speaks of one kind of record, and the main part
+    is monotone and speaks of it too. Such an exception reads the patient's records itself."""
+    if node.mode == "unless":
+        return False
     fieldname = _record_field(node.exception)
-    if fieldname is None or not _monotone(node.main) or not _speaks_of(node.main, fieldname):
+    return fieldname is not None and _monotone(node.main) and _speaks_of(node.main, fieldname)
+
+
+def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
+    if not _sets_records_aside(node):
         return None
+    fieldname = _record_field(node.exception)
+    assert fieldname is not None
     what = _describe(node.exception)
     records = getattr(ctx.patient, fieldname)
     excepted, maybe = [], []
