@@ -1790,13 +1790,21 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     what they stand beside ('uncontrolled', 'severe', 'metastatic') cannot make true what
     is false without them: no hypertension on record is no uncontrolled hypertension."""
     item = _eval(node.item, ctx, polarity)
-    qualifiers = [_eval(q, ctx, polarity) for q in node.qualifiers]
-    words = "; ".join(f'"{q.text}"' for q in node.qualifiers)
+    qualifiers, words = _per_node(_QUALIFIERS, node, _qualifiers)
     if item.truth is Truth.FALSE and _narrowing(node):
         reasons = [f"false without the words not understood ({words}), which only narrow it, so false with them"]
         return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
+
+
+def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str]:
+    """The Outcomes of a Qualified node's words not understood (the same for every
+    patient) and the words as its reasons quote them: worked out once per node."""
+    return tuple(_constant(q, _unparsed) for q in node.qualifiers), "; ".join(f'"{q.text}"' for q in node.qualifiers)
+
+
+_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str]]] = {}
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled
