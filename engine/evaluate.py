@@ -132,9 +132,15 @@ _WINDOW_WORDS = re.compile(
 def has_windowed_event(node: Any) -> bool:
     """Whether some event of the tree has a time window, or words not understood may state one."""
     return any(
-        (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _WINDOW_WORDS.search(n.text))
+        (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _window_words(n.text))
         for n in walk(node)
     )
+
+
+@lru_cache(maxsize=65536)
+def _window_words(text: str) -> bool:
+    """Whether words not understood may state a window; pieces repeat across the corpus."""
+    return _WINDOW_WORDS.search(text) is not None
 
 
 @cache

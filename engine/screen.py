@@ -210,17 +210,26 @@ _DEFINITION = re.compile(r"\b(?:include|includes|consists? of|comprises?|refers?
 _RESTRICTIVE = re.compile(r"\b(?:that|which|whose|requir(?:e|es|ed|ing))\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
+def _reversal_cues(piece: str) -> tuple[bool, bool, bool]:
+    """Whether words not understood hold a negation, a permission, a definition. Pieces
+    repeat (102 k in the corpus, 47 k different): their regexes were a fifth of compiling."""
+    return bool(_NEGATION.search(piece)), bool(_PERMISSION.search(piece)), bool(_DEFINITION.search(piece))
+
+
 def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
     """The first piece not understood that holds a negation, else a permission, else a
     definition, else a restrictive clause left on a later term of a list: (what it is, the
     piece, what it could do to the verdict), or None."""
     pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
-    for pattern, what, effect in (
-        (_NEGATION, "a negation", "reverse the verdict"),
-        (_PERMISSION, "a permission", "make a requirement an allowance"),
-        (_DEFINITION, "a definition or a list of kinds", "turn a list of alternatives into requirements"),
+    for cue, (what, effect) in enumerate(
+        (
+            ("a negation", "reverse the verdict"),
+            ("a permission", "make a requirement an allowance"),
+            ("a definition or a list of kinds", "turn a list of alternatives into requirements"),
+        )
     ):
-        found = next((piece for piece in pieces if pattern.search(piece)), None)
+        found = next((piece for piece in pieces if _reversal_cues(piece)[cue]), None)
         if found is not None:
             return what, found, effect
     found = next(_restrictive_after_a_list(tree), None)
