@@ -1090,7 +1090,7 @@ def _redirect(node: Condition | Medication | Procedure, ctx: _Ctx) -> Outcome | 
         target = Medication(concept=other.name, window=node.window, span=node.span)
     if type(target) is type(node):
         return None
-    inner = _eval(target, ctx, 1)
+    inner = _RECORD_LEAVES[type(target)](target, ctx)  # judged here: a node made per call is remembered by no memo
     note = f"{node.concept} is a {kind.replace('_', ' ')} in the vocabulary: {kind.replace('_', ' ')} records searched"
     return inner.model_copy(update={"kind": node.kind, "reasons": (*inner.reasons, note)})
 
