@@ -256,7 +256,7 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
     while stack:
         node, flag = stack.pop()
         if type(node) in _RECORD_LEAVES:
-            found.append(((_leaf_key(node), flag), node))
+            found.append(((_per_node(_LEAF_KEYS, node, _leaf_key), flag), node))  # shared with `_patient_leaf`
         elif isinstance(node, Exception_):
             if _sets_records_aside(node):
                 return None
