@@ -610,7 +610,8 @@ def _alike_key(prepared: _Prepared, patient: Patient, as_of: date, open_world: b
     """What a prepared criterion's result depends on for one patient: what each of its
     record leaves says (truth, reasons, missing data), and the same of its sub-items (each
     judged with its own window flag); None when the tree reads records elsewhere (an
-    exception) or has no tree. Patients whose leaves say the same get the same result."""
+    'except' that sets records aside, `record_leaves`). Patients whose leaves say the same
+    get the same result: as_of and open_world reach a result only through its leaves."""
     if prepared.leaves is None:
         return None
     verdicts = leaf_signature(prepared.leaves, patient, as_of=as_of, open_world=open_world)
