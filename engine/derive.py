@@ -171,10 +171,15 @@ def match_record(
 
 def _matches_of(vocab: Any, concept: Any, exact_tests: bool) -> dict[str, Any] | None:
     """The remembered matches of one concept: record kind key -> the concept it fits."""
-    try:
-        memo = _MATCHES.setdefault(vocab, {})
-    except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
-        return None
+    global _LAST_MATCHES
+    if _LAST_MATCHES[0] is vocab:  # a WeakKeyDictionary look-up makes a weak reference each time
+        memo = _LAST_MATCHES[1]
+    else:
+        try:
+            memo = _MATCHES.setdefault(vocab, {})
+        except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
+            return None
+        _LAST_MATCHES = (vocab, memo)
     key = (concept.kind, concept.name, exact_tests)
     found = memo.get(key)
     if found is None:
@@ -205,6 +210,8 @@ def _remembered(
 
 
 _MATCHES: WeakKeyDictionary[Any, dict[tuple, dict[str, Any]]] = WeakKeyDictionary()
+# the vocabulary asked last and its matches (it is kept alive while it is the last one)
+_LAST_MATCHES: tuple[Any, dict[tuple, dict[str, Any]]] = (None, {})
 _MATCHES_MAX = 50_000  # kinds of record per concept; a population of records can be large
 
 
@@ -270,6 +277,37 @@ def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_test
             by_kind.append(match)
         found = memo[key] = [vocab, tuple(by_kind), None, None]  # by record, and those matched: made when asked
     return found
+
+
+def concepts_of_kinds(vocab: Any, kind: str, records: tuple[Any, ...], *, exact_tests: bool = False) -> tuple[dict[tuple[str, str], Any], ...]:
+    """For each kind of record among `records` (`record_kinds`), the concepts of `kind`
+    ('measure') it fits: (concept kind, name) -> the narrowest concept it fits, as
+    `match_record` gives it. The index from a kind of record to the concepts is made once
+    per kind and remembered (a population's records repeat their codes), so a summary of
+    every measure reads a patient's few kinds of record instead of matching every concept
+    against each of them (15 % of screening synthetic patients)."""
+    _, memo = _records_entry(records)
+    try:
+        index = _KIND_INDEX.setdefault(vocab, {})
+    except TypeError:  # a vocabulary that cannot be weakly referenced: not remembered
+        index = {}
+    out = []
+    for key, codings, text in memo[None]:
+        found = index.get((kind, exact_tests, key))
+        if found is None:
+            found = {}
+            for concept in vocab.concepts(kind):
+                narrow = _remembered(_matches_of(vocab, concept, exact_tests), vocab, concept, key, codings, text, exact_tests)
+                if narrow:
+                    found[(concept.kind, concept.name)] = narrow
+            if len(index) >= _MATCHES_MAX:
+                index.clear()
+            index[(kind, exact_tests, key)] = found
+        out.append(found)
+    return tuple(out)
+
+
+_KIND_INDEX: WeakKeyDictionary[Any, dict[tuple[str, bool, str], dict[tuple[str, str], Any]]] = WeakKeyDictionary()
 
 
 def _records_entry(records: tuple[Any, ...]) -> tuple[tuple[int, ...], dict]:

@@ -12,6 +12,7 @@ the "unless" form of Exception_ needs (see `_exception`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,7 @@ from engine.nodes import (
     Threshold,
     Unparsed,
     Window,
+    children,
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
@@ -104,12 +106,14 @@ def evaluate(
     """
     if polarity not in (1, -1):
         raise ValueError(f"polarity must be +1 or -1, not {polarity!r}")
+    vocab = vocab if vocab is not None else _vocab()
     ctx = _Ctx(
         patient=patient,
         as_of=as_of,
         open_world=open_world,
-        vocab=vocab if vocab is not None else _vocab(),
+        vocab=vocab,
         windowed=has_windowed_event(node) if windowed is None else windowed,
+        leaves=_leaf_memo(patient, as_of, open_world, vocab),
     )
     return _eval(node, ctx, polarity)
 
@@ -128,9 +132,15 @@ _WINDOW_WORDS = re.compile(
 def has_windowed_event(node: Any) -> bool:
     """Whether some event of the tree has a time window, or words not understood may state one."""
     return any(
-        (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _WINDOW_WORDS.search(n.text))
+        (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _window_words(n.text))
         for n in walk(node)
     )
+
+
+@lru_cache(maxsize=65536)
+def _window_words(text: str) -> bool:
+    """Whether words not understood may state a window; pieces repeat across the corpus."""
+    return _WINDOW_WORDS.search(text) is not None
 
 
 @cache
@@ -147,6 +157,9 @@ class _Ctx:
     open_world: bool
     vocab: Any
     windowed: bool = False  # some event of the tree has a time window
+    # the Outcomes of this patient's leaves (`_patient_leaf`); None where the patient is a
+    # variant made inside one evaluation (an exception's records set aside)
+    leaves: dict[tuple[str, bool], tuple[Outcome, int]] | None = None
 
 
 def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
@@ -159,12 +172,12 @@ def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
 # One handler per node kind, dispatched here by the node's class: a `match` over sixteen
 # class patterns cost about 1 us a node, 10 % of a warm screening of the corpus.
 _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
-    Comparison: lambda node, ctx, polarity: _measure(node, ctx),
-    Range: lambda node, ctx, polarity: _measure(node, ctx),
-    Sex: lambda node, ctx, polarity: _sex(node, ctx),
-    Condition: lambda node, ctx, polarity: _condition(node, ctx),
-    Medication: lambda node, ctx, polarity: _medication(node, ctx),
-    Procedure: lambda node, ctx, polarity: _procedure(node, ctx),
+    Comparison: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Range: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Sex: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Condition: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Medication: lambda node, ctx, polarity: _patient_leaf(node, ctx),
+    Procedure: lambda node, ctx, polarity: _patient_leaf(node, ctx),
     Judgment: lambda node, ctx, polarity: _constant(node, _judgment),
     Unparsed: lambda node, ctx, polarity: _constant(node, _unparsed),
     Following: lambda node, ctx, polarity: _constant(node, _following),
@@ -176,6 +189,131 @@ _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
     Exception_: lambda node, ctx, polarity: _exception(node, ctx, polarity),
     Qualified: lambda node, ctx, polarity: _qualified(node, ctx, polarity),
 }
+
+# The leaves that read the patient's record, and how each is judged (`_patient_leaf`).
+_RECORD_LEAVES: dict[type, Callable[[Any, _Ctx], Outcome]] = {
+    Comparison: lambda node, ctx: _measure(node, ctx),
+    Range: lambda node, ctx: _measure(node, ctx),
+    Sex: lambda node, ctx: _sex(node, ctx),
+    Condition: lambda node, ctx: _condition(node, ctx),
+    Medication: lambda node, ctx: _medication(node, ctx),
+    Procedure: lambda node, ctx: _procedure(node, ctx),
+}
+
+
+def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
+    """A leaf that reads the patient's record, worked out once per patient for all equal
+    leaves: the corpus has 59,620 such leaves and 4,265 different ones ('pregnancy' in
+    1,424 places), each judged again at every place before. Equal leaves differ only in
+    their span, which a leaf's Outcome takes from its node and nothing else."""
+    if ctx.leaves is None:
+        return _RECORD_LEAVES[type(node)](node, ctx)
+    found = _remembered_leaf(node, (_per_node(_LEAF_KEYS, node, _leaf_key), ctx.windowed), ctx)[0]
+    if found.span is node.span:
+        return found
+    return found.model_copy(update={"span": node.span})
+
+
+def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int]:
+    """The Outcome of a record leaf (its span that of the first equal leaf judged) and the
+    number of what it says (`_verdict_number`), from the patient's memo. The key: the leaf
+    without its span, and whether the tree has a window (`_combine_records`), `ctx.windowed`."""
+    assert ctx.leaves is not None
+    found = ctx.leaves.get(key)
+    if found is None:
+        outcome = _RECORD_LEAVES[type(node)](node, ctx)
+        found = ctx.leaves[key] = (outcome, _verdict_number(outcome))
+    return found
+
+
+def _verdict_number(outcome: Outcome) -> int:
+    """One number for each different (truth, reasons, missing) a leaf has said, so that
+    what the leaves of a criterion say is a short tuple of numbers. A number is never
+    given to two verdicts: when the table is cleared, the next are new numbers."""
+    verdict = (outcome.truth, outcome.reasons, outcome.missing)
+    number = _VERDICTS.get(verdict)
+    if number is None:
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            _VERDICTS.clear()
+        number = _VERDICTS[verdict] = next(_VERDICT_COUNTER)
+    return number
+
+
+_VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
+_VERDICTS_MAX = 500_000
+_VERDICT_COUNTER = itertools.count()
+
+
+def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
+    """The leaves of a tree that read the patient's record (measures, sex, conditions,
+    medications, procedures), each with its key: the leaf without its span, and whether it
+    is judged with the tree's window flag (`windowed`, `has_windowed_event(tree)`) or
+    without it, as the excepted part of an exception is. None when the tree has an 'except'
+    that sets records aside and reads them itself (`_sets_records_aside`). Everything else
+    of a tree's Outcome follows from the tree and what these leaves say (`leaf_signature`)."""
+    found: list[tuple[tuple[str, bool], Any]] = []
+    stack = [(tree, windowed)]
+    while stack:
+        node, flag = stack.pop()
+        if type(node) in _RECORD_LEAVES:
+            found.append(((_per_node(_LEAF_KEYS, node, _leaf_key), flag), node))  # shared with `_patient_leaf`
+        elif isinstance(node, Exception_):
+            if _sets_records_aside(node):
+                return None
+            stack += [(node.exception, False), (node.main, flag)]  # `_exception`: no window of main read into it
+        else:
+            stack += [(child, flag) for child in reversed(children(node))]
+    return tuple(found)
+
+
+def leaf_signature(leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False) -> tuple[int, ...]:
+    """What each of `leaves` (`record_leaves`) says of the patient, as `evaluate` with the
+    same arguments would judge it: one number per leaf, equal numbers for equal truth,
+    reasons and missing data (spans aside), whoever the patient.
+
+    >>> from engine.nodes import Sex
+    >>> leaves = record_leaves(Sex(sexes=("female",)), windowed=False)
+    >>> a, b, c = (leaf_signature(leaves, Patient(id=i, sex=s), as_of=date(2026, 6, 1)) for i, s in (("a", "male"), ("b", "male"), ("c", "female")))
+    >>> a == b, a == c
+    (True, False)
+    """
+    vocab = _vocab()
+    memo = _leaf_memo(patient, as_of, open_world, vocab)
+    numbers = []
+    ctx = None  # made only for a leaf not yet judged: most were, at an earlier criterion
+    for key, node in leaves:
+        found = memo.get(key)
+        if found is None:
+            windowed = key[1]
+            if ctx is None or ctx.windowed is not windowed:
+                ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=windowed, leaves=memo)
+            found = _remembered_leaf(node, key, ctx)
+        numbers.append(found[1])
+    return tuple(numbers)
+
+
+def _leaf_key(node: Any) -> str:
+    """A leaf without its span, as one string (its hash kept, unlike a pydantic model's)."""
+    return node.model_dump_json(exclude={"span"})
+
+
+_LEAF_KEYS: dict[int, tuple[Any, str]] = {}
+
+
+def _leaf_memo(patient: Patient, as_of: date, open_world: bool, vocab: Any) -> dict[tuple[str, bool], tuple[Outcome, int]]:
+    """The leaf Outcomes of the patient last evaluated, for the same date, world and
+    vocabulary: screening evaluates one patient against every criterion in turn. Remembered
+    by identity (patients are frozen; the entry holds the patient and the vocabulary, so
+    their ids are not reused while remembered)."""
+    global _LAST_LEAVES
+    owner, memo = _LAST_LEAVES
+    if owner is None or owner[0] is not patient or owner[1] != as_of or owner[2] != open_world or owner[3] is not vocab:
+        memo = {}
+        _LAST_LEAVES = ((patient, as_of, open_world, vocab), memo)
+    return memo
+
+
+_LAST_LEAVES: tuple[tuple[Patient, date, bool, Any] | None, dict[tuple[str, bool], tuple[Outcome, int]]] = (None, {})
 
 
 def _leaf(node: Any, truth: Truth, reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> Outcome:
@@ -952,7 +1090,7 @@ def _redirect(node: Condition | Medication | Procedure, ctx: _Ctx) -> Outcome | 
         target = Medication(concept=other.name, window=node.window, span=node.span)
     if type(target) is type(node):
         return None
-    inner = _eval(target, ctx, 1)
+    inner = _RECORD_LEAVES[type(target)](target, ctx)  # judged here: a node made per call is remembered by no memo
     note = f"{node.concept} is a {kind.replace('_', ' ')} in the vocabulary: {kind.replace('_', ' ')} records searched"
     return inner.model_copy(update={"kind": node.kind, "reasons": (*inner.reasons, note)})
 
@@ -1613,16 +1751,27 @@ def _monotone(node: Any) -> bool:
     return isinstance(node, (Comparison, Range, Sex, Condition, Medication, Procedure, Judgment, Unparsed, Following))
 
 
-def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
+def _sets_records_aside(node: Exception_) -> bool:
+    """Whether an 'except' is judged by setting the records it covers aside
+    (`_except_by_records`): the exception speaks of one kind of record, and the main part
+    is monotone and speaks of it too. Such an exception reads the patient's records itself."""
+    if node.mode == "unless":
+        return False
     fieldname = _record_field(node.exception)
-    if fieldname is None or not _monotone(node.main) or not _speaks_of(node.main, fieldname):
+    return fieldname is not None and _monotone(node.main) and _speaks_of(node.main, fieldname)
+
+
+def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
+    if not _sets_records_aside(node):
         return None
+    fieldname = _record_field(node.exception)
+    assert fieldname is not None
     what = _describe(node.exception)
     records = getattr(ctx.patient, fieldname)
     excepted, maybe = [], []
-    closed = replace(ctx, open_world=False, windowed=False)  # the exception: no window of main read into it
+    closed = replace(ctx, open_world=False, windowed=False, leaves=None)  # the exception: no window of main read into it
     for record in records:
-        alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}))
+        alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}), leaves=None)
         truth = _eval(node.exception, alone, -polarity).truth
         if truth is Truth.TRUE:
             excepted.append(record)
@@ -1633,7 +1782,7 @@ def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Trut
 
     def without(drop: list[Any]) -> Outcome:
         kept = tuple(r for r in records if all(r is not d for d in drop))
-        return _eval(node.main, replace(ctx, patient=ctx.patient.model_copy(update={fieldname: kept})), polarity)
+        return _eval(node.main, replace(ctx, patient=ctx.patient.model_copy(update={fieldname: kept}), leaves=None), polarity)
 
     rest = without(excepted)  # the excepted records set aside
     sure = without(excepted + maybe)  # and those that may be excepted, too
@@ -1680,13 +1829,21 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     what they stand beside ('uncontrolled', 'severe', 'metastatic') cannot make true what
     is false without them: no hypertension on record is no uncontrolled hypertension."""
     item = _eval(node.item, ctx, polarity)
-    qualifiers = [_eval(q, ctx, polarity) for q in node.qualifiers]
-    words = "; ".join(f'"{q.text}"' for q in node.qualifiers)
+    qualifiers, words = _per_node(_QUALIFIERS, node, _qualifiers)
     if item.truth is Truth.FALSE and _narrowing(node):
         reasons = [f"false without the words not understood ({words}), which only narrow it, so false with them"]
         return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
+
+
+def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str]:
+    """The Outcomes of a Qualified node's words not understood (the same for every
+    patient) and the words as its reasons quote them: worked out once per node."""
+    return tuple(_constant(q, _unparsed) for q in node.qualifiers), "; ".join(f'"{q.text}"' for q in node.qualifiers)
+
+
+_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str]]] = {}
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled

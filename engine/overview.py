@@ -76,10 +76,17 @@ def _labs(patient: Patient, as_of: date, vocab: Any) -> tuple[LabValue, ...]:
     for obs, kind in zip(records, kind_of):
         kinds[kind].append(obs)
     kind_by_id = {id(obs): kind for obs, kind in zip(records, kind_of)}
+    # the measures each kind fits, from derive's index of kinds of record
+    by_concept: dict[tuple[str, str], dict[int, Any]] = {}
+    for kind, fits in enumerate(derive.concepts_of_kinds(vocab, "measure", records, exact_tests=True)):
+        for key, narrow in fits.items():
+            by_concept.setdefault(key, {})[kind] = narrow
     out: dict[str, LabValue] = {}
     for concept in vocab.concepts("measure"):
-        matched = derive.kind_matches(vocab, concept, records, exact_tests=True)
-        found, _, _ = derive.latest([o for kind, narrow in enumerate(matched) if narrow for o in kinds[kind]], as_of)
+        matched = by_concept.get((concept.kind, concept.name))
+        if not matched:
+            continue
+        found, _, _ = derive.latest([o for kind in sorted(matched) for o in kinds[kind]], as_of)
         if not found:
             continue
         obs = found[0]

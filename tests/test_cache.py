@@ -9,6 +9,7 @@ import importlib
 import json
 import multiprocessing
 import sqlite3
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -213,10 +214,20 @@ def _forget() -> None:
     screening._parsed.cache_clear()
     screening._PREPARED.clear()
     screening._SAME.clear()
+    screening._ALIKE.clear()
     cache._STORES.clear()
     import engine.derive
 
     engine.derive._MATCHES.clear()
+    engine.derive._LAST_MATCHES = (None, {})
+    engine.derive._KIND_INDEX.clear()
+    _forget_leaves()
+
+
+def _forget_leaves() -> None:
+    """The leaf Outcomes remembered for the patient last evaluated (engine.evaluate)."""
+    evaluation = sys.modules["engine.evaluate"]
+    evaluation._LAST_LEAVES = (None, {})
 
 
 def _reference(patients, trials, as_of: date) -> dict:
@@ -250,6 +261,7 @@ def _reference_criterion(criterion, patient, as_of):
         return screening._healthy_volunteers(criterion)
     own = parse(criterion.canonical or criterion.text)
     tree = _reference_tree(own, criterion)
+    _forget_leaves()  # each leaf judged where it stands
     outcome = engine.evaluate(tree, patient, as_of=as_of, polarity=1 if criterion.section == "inclusion" else -1)
     if criterion.canonical is None:
         outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own) or screening._inclusion_voice(own, criterion))
