@@ -480,7 +480,7 @@ def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list
     if anchor is None or window.relation != "within" or not starts or any(s is None for s in starts):
         notes.append(f"the window of the {name} measurement could not be worked out")
         return [], False
-    start = min(starts)
+    start = max(starts) if window.shortest else min(starts)
     inside = [o for o in observations if o.date is not None and start <= o.date <= anchor]
     notes.append(f"only {name} values from {start.isoformat()} to {anchor.isoformat()} count")
     if not inside:
@@ -919,7 +919,7 @@ def _in_window(
     if len(window.durations) == 1:
         durations = _duration_text(window.durations[0])
     else:
-        durations = "the longer of " + " and ".join(_duration_text(d) for d in window.durations)
+        durations = ("the shorter of " if window.shortest else "the longer of ") + " and ".join(_duration_text(d) for d in window.durations)
     if anchor is None:
         reason = f"{span.what}: {window.relation} {durations} of the {window.anchor}: cannot tell"
         return Truth.UNKNOWN, [reason, *notes], [f"{window.anchor} date"]
@@ -934,7 +934,8 @@ def _in_window(
             starts.append(start)
     if not starts:
         return Truth.UNKNOWN, [f"{span.what}: " + "; ".join(unknown), *notes], [f"half-life of {drug}"]
-    window_start = min(starts)  # the longest window (of those known)
+    # the longest window (of those known), or with 'whichever is shorter' the shortest
+    window_start = max(starts) if window.shortest else min(starts)
     if window.relation == "within":
         label = f"within {durations} before {anchor.isoformat()} (window from {window_start.isoformat()})"
     else:
@@ -942,9 +943,12 @@ def _in_window(
     truth, why = _span_over_dates(span, window, window_start, anchor, ctx, before_uses)
     missing: list[str] = []
     if unknown:
-        # the true window is at least this long: 'within' can still be TRUE, 'before' still FALSE
-        if (window.relation == "within" and truth is not Truth.TRUE) or (
-            window.relation == "before" and truth is not Truth.FALSE
+        # the true window is at least this long: 'within' can still be TRUE, 'before' still
+        # FALSE; with 'whichever is shorter' at most this long: 'within' can still be FALSE,
+        # 'before' still TRUE
+        decided = (Truth.FALSE, Truth.TRUE) if window.shortest else (Truth.TRUE, Truth.FALSE)
+        if (window.relation == "within" and truth is not decided[0]) or (
+            window.relation == "before" and truth is not decided[1]
         ):
             truth = Truth.UNKNOWN
             missing.append(f"half-life of {drug}")

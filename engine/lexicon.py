@@ -97,7 +97,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"prior to|before|preceding|previous to|ahead of|of", "PRIOR", None),
     (r"hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?", "TIMEUNIT", None),
     (r"half[- ]?lives|half[- ]?life", "HALFLIFE", None),
-    (r"whichever is (?:longer|greater|later)", "LONGER", None),
+    (r"whichever is (?:longer|greater|later)", "LONGER", "longer"),
+    (r"whichever is (?:shorter|sooner|earlier|less)", "LONGER", "shorter"),
     # normal limits: the multiplier sign and the limit are one token
     (rf"{_TIMES}{_WHOSE}{_UPPER}{_UPPER_ABBR}{_FOR_LAB}", "ULN", "ULN"),
     (rf"{_TIMES}{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN", "LLN"),
@@ -141,7 +142,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"refus(?:e|es|ed|al|ing)|agree(?:s|d)? to|agreement to|agreeing to", "JUDGE", "willingness"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
     # what only the study's own imaging review can say: measurable disease by RECIST, RANO...
-    (r"(?:(?:at least|a minimum of) (?:one|two|three|[0-9]) )?(?:(?:uni-?dimensionally |bi-?dimensionally )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
+    (r"(?:(?:at least|a minimum of|(?:>=|\u2265|>) ?) ?(?:one|two|three|[0-9]) )?(?:(?:uni-?dimensionally |bi-?dimensionally )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
      r"|target lesions?|response evaluation criteria (?:in|for) solid tumou?rs?(?: \((?:i|m)?recist[^()]{0,20}\))?(?: (?:v|version|ver\.?) ?[0-9.]+| ?[0-9.]+)?(?: criteria)?"
      r"|(?:i|m|mod(?:ified)?[ -])?recist(?: criteria)?(?: (?:v|version|ver\.?) ?[0-9.]+|(?: ?[0-9.]+))?(?: criteria)?|rano(?:-bm)?(?: criteria)?|lugano (?:classification|criteria)", "JUDGE", "tumor_assessment"),
     # 'adequate organ function' with no numbers: the protocol's laboratory limits, not written here
@@ -152,7 +153,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     # legal and insurance status (French trials above all): administrative, not clinical
     (r"social security(?: system| scheme| regime| insurance)?|(?:national )?health insurance(?: system| scheme| coverage| plan)?|(?:legal |judicial )?guardianship|curatorship|trusteeship|tutorship"
      r"|deprived of (?:their |his or her |his |her )?liberty|under (?:legal |judicial |court )?protection|legal protection|judicial protection"
-     r"|incarcerat(?:ed|ion)|prisoners?|imprison(?:ed|ment)|(?:compulsorily |involuntarily )?detained|detention", "JUDGE", "legal_status"),
+     r"|incarcerat(?:ed|ion)|prisoners?|imprison(?:ed|ment)|(?:compulsorily |involuntarily )?detained|detention"
+     r"|(?:legal |legally )?incapacit(?:y|ated)|(?:limited |without )legal capacity", "JUDGE", "legal_status"),
     # the language a participant must speak or read
     (rf"(?:{_LANGUAGES})[- ]speak(?:ing|ers?)|(?:speak|speaks|speaking|read|reads|reading|write|writes|understand|understands|fluent in|fluency in|proficient in|proficiency in|native speakers? of|literate in|literacy in|command of)"
      rf"(?: (?:and|or|and/or) (?:speak|read|write|understand))?(?: spoken| written)?(?: the)? (?:{_LANGUAGES})(?: language)?", "JUDGE", "language"),
@@ -623,6 +625,8 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             t.type = "DUR_OR"
         if t.type == "COMMA" and typ(i + 1) == "LONGER":
             t.type = "DROP"
+        if t.type == "LPAR" and typ(i + 1) == "LONGER" and typ(i + 2) == "RPAR":
+            t.type = out[i + 2].type = "DROP"  # '4 weeks or 5 half-lives (whichever is shorter)'
     for i, t in enumerate(out):
         if t.type == "LONGER" and _prev(out, i) not in ("TIMEUNIT", "HALFLIFE"):
             t.type = "WORD"

@@ -84,12 +84,14 @@ class Window(_Frozen):
 
     `within`: on or after anchor - longest(durations), and not after the anchor.
     `before`: more than longest(durations) before the anchor ('> 90 days prior to enrollment').
-    Several durations mean 'whichever is longer'.
+    Several durations mean 'whichever is longer', or with `shortest` 'whichever is shorter'
+    (the shortest of them stands where 'longest' does above).
     """
 
     relation: Literal["within", "before"]
     durations: tuple[Duration, ...]
     anchor: Anchor = "as_of"
+    shortest: bool = False
 
 
 class Node(_Frozen):

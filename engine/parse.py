@@ -336,7 +336,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
     def durations(self, items):
         qtys = [q for q in items if isinstance(q, Qty)]
         end = items[-1].end_pos if isinstance(items[-1], Token) else qtys[-1].end
-        return ("durations", qtys, qtys[0].start, end)
+        # 'whichever is shorter' after the durations: the shortest of them
+        shortest = isinstance(items[-1], Token) and items[-1].type == "LONGER" and items[-1].value.value == "shorter"
+        return ("durations", qtys, qtys[0].start, end, shortest)
 
     def anchor(self, items):
         return ("anchor", items[1].value.value, items[0].start_pos, items[1].end_pos)
@@ -347,11 +349,13 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         anchor = "as_of"
         relation = "within"
         qtys: list[Qty] = []
+        shortest = False
         for it in items:
             if isinstance(it, tuple) and it[0] == "anchor":
                 anchor = it[1]
             elif isinstance(it, tuple) and it[0] == "durations":
                 qtys.extend(it[1])
+                shortest = it[4]
             elif isinstance(it, Qty):
                 qtys.append(it)
             elif isinstance(it, Bnd):
@@ -364,7 +368,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if q.time is None or q.relative_to:
                 return Win(None, start, end)
             durations.append(Duration(value=q.value, unit=q.time))
-        return Win(Window(relation=relation, durations=tuple(durations), anchor=anchor), start, end)
+        return Win(Window(relation=relation, durations=tuple(durations), anchor=anchor, shortest=shortest and len(durations) > 1), start, end)
 
     def atom(self, items):
         tok = items[0]

@@ -72,7 +72,7 @@ def duration(d: Duration) -> str:
 def window(w: Window) -> str:
     spans = " or ".join(duration(d) for d in w.durations)
     if len(w.durations) > 1:
-        spans += ", whichever is longer"
+        spans += ", whichever is shorter" if w.shortest else ", whichever is longer"
     anchor = _ANCHORS[w.anchor]
     if w.relation == "within":
         out = f"within {spans}"

@@ -98,3 +98,42 @@ def test_the_tense_of_a_treatment_decides_what_a_past_record_gives(text, over, c
     now = _warfarin("2026-01-01", None, "active")
     assert evaluate(tree, past, as_of=AS_OF).truth is over
     assert evaluate(tree, now, as_of=AS_OF).truth is current
+
+
+def _taken(text: str, end: str) -> Patient:
+    record = MedicationRecord(text=text, start=date.fromisoformat("2025-01-01"), end=date.fromisoformat(end), status="stopped")
+    return Patient(id="p", medications=(record,))
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Investigational agent within 28 days or 5 half-lives, whichever is shorter",
+         "investigational agent within 28 days or 5 half-lives, whichever is shorter"),
+        ("Treatment with docetaxel within 4 weeks or 5 half-lives (whichever is shorter) prior to first dose",
+         "docetaxel within 4 weeks or 5 half-lives, whichever is shorter before first dose"),
+    ],
+)
+def test_whichever_is_shorter_is_read(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert unparsed(tree) == []
+
+
+@pytest.mark.parametrize(
+    ("which", "drug", "end", "truth"),
+    [
+        # tofacitinib's half-life is 3 hours: 5 half-lives end well inside 4 weeks
+        ("longer", "Tofacitinib 5 MG Oral Tablet", "2026-05-18", Truth.TRUE),
+        ("shorter", "Tofacitinib 5 MG Oral Tablet", "2026-05-18", Truth.FALSE),
+        # docetaxel's half-life is not in the vocabulary: inside 4 weeks the shorter window may
+        # or may not reach; outside it, neither does
+        ("shorter", "1 ML DOCEtaxel 20 MG/ML Injection", "2026-05-18", Truth.UNKNOWN),
+        ("shorter", "1 ML DOCEtaxel 20 MG/ML Injection", "2026-03-01", Truth.FALSE),
+        ("longer", "1 ML DOCEtaxel 20 MG/ML Injection", "2026-05-18", Truth.TRUE),
+    ],
+)
+def test_whichever_is_shorter_takes_the_shorter_window(which, drug, end, truth):
+    name = "tofacitinib" if "Tofacitinib" in drug else "docetaxel"
+    tree = parse(f"{name} within 4 weeks or 5 half-lives, whichever is {which}")
+    assert evaluate(tree, _taken(drug, end), as_of=AS_OF).truth is truth
