@@ -1208,9 +1208,11 @@ def _broader_records(concept: Any, ctx: _Ctx, matches: tuple[Any | None, ...]) -
     out: list[tuple[Truth, list[str], list[str]]] = []
     seen = {i for i, m in enumerate(matches) if m is not None}
     own_systems = {system for c in derive.family(ctx.vocab, concept) for system, _ in c.codes}
-    for broader in ctx.vocab.ancestors(concept):
+    broader_ones = ctx.vocab.ancestors(concept)  # loose parents too: 'bladder cancer' for 'urothelial carcinoma'
+    above = {(c.kind, c.name) for c in broader_ones}
+    for broader in broader_ones:
         for i, (record, matched) in enumerate(zip(ctx.patient.conditions, derive.record_matches(ctx.vocab, broader, ctx.patient.conditions))):
-            if matched is None or i in seen or not ctx.vocab.strictly_under(concept, matched):
+            if matched is None or i in seen or (matched.kind, matched.name) not in above:
                 continue
             coded = {(derive.short_system(c.system), c.code) for c in record.codings}
             if any(system in own_systems for system, _ in coded) and not coded & set(matched.codes):

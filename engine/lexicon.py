@@ -137,12 +137,12 @@ _PHRASES: list[tuple[str, str, object]] = [
     # judgment and administration: the whole clause is the study team's to assess
     (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
     (r"compl(?:y|iance|iant)|adhere(?:nce)?|willing(?:ness)?|able and willing|unwilling|unable|ability|able to", "JUDGE", "compliance"),
-    (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by|deemed|at the discretion of|discretion", "JUDGE", "investigator_opinion"),
+    (r"(?:in )?the (?:opinion|judg(?:e)?ment) of the (?:treating )?(?:investigator|pi|physician|researchers?|study team)|investigator|investigator's|researchers?|per investigator|judged|judges|considered by|deemed|at the discretion of|discretion|according to (?:the )?(?:treating )?(?:physician|investigator|doctor)|treating physician", "JUDGE", "investigator_opinion"),
     (r"life expectancy|life-expectancy|expected survival(?: time)?|estimated survival|predicted survival|anticipated survival|survival expectancy|expected to live", "JUDGE", "life_expectancy"),
     (r"refus(?:e|es|ed|al|ing)|agree(?:s|d)? to|agreement to|agreeing to", "JUDGE", "willingness"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
     # what only the study's own imaging review can say: measurable disease by RECIST, RANO...
-    (r"(?:(?:at least|a minimum of|(?:>=|\u2265|>) ?) ?(?:one|two|three|[0-9]) )?(?:(?:uni-?dimensionally |bi-?dimensionally )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
+    (r"(?:(?:at least|a minimum of|(?:>=|\u2265|>) ?) ?(?:one|two|three|[0-9]) )?(?:(?:uni-?dimensional(?:ly)? |bi-?dimensional(?:ly)? )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
      r"|target lesions?|response evaluation criteria (?:in|for) solid tumou?rs?(?: \((?:i|m)?recist[^()]{0,20}\))?(?: (?:v|version|ver\.?) ?[0-9.]+| ?[0-9.]+)?(?: criteria)?"
      r"|(?:i|m|mod(?:ified)?[ -])?recist(?: criteria)?(?: (?:v|version|ver\.?) ?[0-9.]+|(?: ?[0-9.]+))?(?: criteria)?|rano(?:-bm)?(?: criteria)?|lugano (?:classification|criteria)", "JUDGE", "tumor_assessment"),
     # 'adequate organ function' with no numbers: the protocol's laboratory limits, not written here
@@ -156,13 +156,13 @@ _PHRASES: list[tuple[str, str, object]] = [
      r"|incarcerat(?:ed|ion)|prisoners?|imprison(?:ed|ment)|(?:compulsorily |involuntarily )?detained|detention"
      r"|(?:legal |legally )?incapacit(?:y|ated)|(?:limited |without )legal capacity", "JUDGE", "legal_status"),
     # the language a participant must speak or read
-    (rf"(?:{_LANGUAGES})[- ]speak(?:ing|ers?)|(?:speak|speaks|speaking|read|reads|reading|write|writes|understand|understands|fluent in|fluency in|proficient in|proficiency in|native speakers? of|literate in|literacy in|command of)"
+    (rf"(?:{_LANGUAGES})[- ]speak(?:ing|ers?)|(?:speak|speaks|speaking|read|reads|reading|write|writes|understand|understands|fluent in|fluency in|proficient in|proficiency in|native speakers? of|literate in|literacy in|command of|comprehension of|knowledge of)"
      rf"(?: (?:and|or|and/or) (?:speak|read|write|understand))?(?: spoken| written)?(?: the)? (?:{_LANGUAGES})(?: language)?", "JUDGE", "language"),
     # another part of the record or the protocol, not this text: 'See Disease Characteristics'
     (r"(?:other )?protocol[- ](?:defined|specified)(?: inclusion| exclusion| inclusion/exclusion| inclusion or exclusion| eligibility)? criteria|criteria (?:may|could|might) apply|see (?:the )?protocol|see disease characteristics|see patient characteristics"
      r"|(?:as |are )?(?:defined|specified|outlined|described) in the (?:study )?protocol", "JUDGE", "protocol_reference"),
     # how serious a condition is, with no condition named: the clinician's call
-    (r"clinically (?:significant|relevant|important)|intercurrent illness(?:es)?"
+    (r"clinically (?:significant|relevant|important)|intercurrent illness(?:es)?|(?:serious|severe|significant) illness(?:es)?"
      r"|(?:uncontrolled|serious|severe|significant)(?: (?:uncontrolled|concurrent|concomitant|underlying|intercurrent|active))? (?:medical|systemic|comorbid|concurrent|intercurrent) (?:illness(?:es)?|diseases?|conditions?|disorders?|problems?|comorbidit(?:y|ies))"
      r"|visceral crisis|haemodynamic(?:ally)? (?:instability|unstable)|hemodynamic(?:ally)? (?:instability|unstable)", "JUDGE", "medical_judgment"),
     # taking part in another study: registries and the study team know, a health record does not

@@ -77,3 +77,11 @@ def test_an_exclusion_of_the_narrower_condition_is_no_longer_passed():
     # 'Presence of CNS-3 disease' (NCT06709469): a leukemia record cannot show it absent
     outcome = evaluate(parse("Presence of CNS-3 disease"), LEUKEMIA, as_of=AS_OF, polarity=-1)
     assert outcome.truth is Truth.UNKNOWN, outcome.reasons
+
+
+def test_a_record_of_a_loose_parent_leaves_the_narrower_condition_unknown():
+    # urothelial carcinoma is mostly of the bladder but not only: a bladder cancer record
+    # neither shows it nor rules it out; a lung cancer record does rule it out
+    bladder = _with(ICD, "C67.9", "Malignant neoplasm of bladder, unspecified")
+    assert evaluate(parse("Urothelial carcinoma"), bladder, as_of=AS_OF).truth is Truth.UNKNOWN
+    assert evaluate(parse("Urothelial carcinoma"), LUNG, as_of=AS_OF).truth is Truth.FALSE

@@ -197,3 +197,18 @@ def test_language_custody_and_references_elsewhere_are_for_the_study_team(text, 
 def test_a_language_beside_a_bound_leaves_the_bound():
     text = "The patient speaks English and has ANC \u2265 1500/\u00b5L"
     assert [t["measure"] for t in thresholds(parse(text))] == ["absolute neutrophil count"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Disease must be measurable with at least 1 unidimensional measurable lesion by RECIST 1.1.", "tumor_assessment"),
+        ("Participants must have \u22651 measurable lesion as defined by RECIST v1.1.", "tumor_assessment"),
+        ("Any condition that according to the treating physician may compromise the patient's safety", "investigator_opinion"),
+        ("A serious illness or medical condition", "medical_judgment"),
+        ("Comprehension of English language", "language"),
+        ("Legal incapacity or limited legal capacity.", "legal_status"),
+    ],
+)
+def test_more_spellings_of_what_the_study_team_settles(text, category):
+    assert _judgments(text) == [category]
