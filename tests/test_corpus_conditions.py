@@ -28,6 +28,16 @@ ICD = "http://hl7.org/fhir/sid/icd-10-cm"
         ("Presence of hypercoaguable disorder", "thrombophilia", "D68.51"),
         ("liver failure", "liver failure", "K72.90"),
         ("Bilateral age-related cataract", "cataract", "H25.9"),
+        ("Osteoarthritis of the knee", "knee osteoarthritis", "M17.11"),
+        ("Mesothelioma", "mesothelioma", "C45.0"),
+        ("soft tissue sarcoma", "soft tissue sarcoma", "C49.9"),
+        ("History of PTSD", "post-traumatic stress disorder", "F43.10"),
+        ("Irritable bowel syndrome", "irritable bowel syndrome", "K58.9"),
+        ("Amyloidosis", "amyloidosis", "E85.9"),
+        ("Acute coronary syndrome", "acute coronary syndrome", "I21.4"),
+        ("uveitis", "uveitis", "H20.9"),
+        ("Hyperprolactinemia", "hyperprolactinemia", "E22.1"),
+        ("Osteonecrosis of the jaw", "osteonecrosis", "M87.180"),
     ],
 )
 def test_a_condition_named_in_the_corpus_is_matched_by_its_code(text, canonical, code):
@@ -38,3 +48,17 @@ def test_a_condition_named_in_the_corpus_is_matched_by_its_code(text, canonical,
     assert outcome.truth is not Truth.FALSE, outcome.reasons
     if render(tree) == canonical:
         assert outcome.truth is Truth.TRUE
+
+
+def test_histologies_without_a_code_of_their_own_are_unknown_on_a_site_record():
+    # a brain cancer record (C71) says nothing of the histology; a glioblastoma inclusion is
+    # unknown, not failed (a record of another site still fails it)
+    brain = ConditionRecord(codings=(Coding(system=ICD, code="C71.9"),), onset=date(2024, 1, 1), clinical_status="active")
+    lung = ConditionRecord(codings=(Coding(system=ICD, code="C34.90"),), onset=date(2024, 1, 1), clinical_status="active")
+    assert evaluate(parse("Glioblastoma"), Patient(id="p", conditions=(brain,)), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+    assert evaluate(parse("Glioblastoma"), Patient(id="p", conditions=(lung,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
+
+
+@pytest.mark.parametrize("text", ["ASD closure", "OCD"])
+def test_ambiguous_abbreviations_are_not_synonyms(text):
+    assert "autism" not in render(parse(text)) and "obsessive" not in render(parse(text))
