@@ -2447,7 +2447,30 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     if _WITH_OR_WITHOUT.search(folded):
         node = _drop_optional(node, text)
+    if isinstance(node, Unparsed):
+        node = _heading_of_items(node, text)
     return node
+
+
+_HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
+
+
+def _heading_of_items(node: Unparsed, text: str) -> Predicate:
+    """'Renal:', 'Part A:', 'Expansion phase Arm A participants:': a line not understood that
+    ends with a colon heads the items after it. It is 'all of the following', qualified by
+    the heading's words, which are not understood (a cohort, a topic): the items decide
+    nothing through it, exactly as under a heading left unparsed (engine.screen), but the
+    tree says what the line is."""
+    end = _HEADING_END.search(text)
+    if end is None or end.start() == 0 or len(text) > 200:
+        return node
+    words = text[: end.start()]
+    start = len(words) - len(words.lstrip())
+    if not words.strip(" -*\u2022"):
+        return node
+    heading = Unparsed(text=words.strip(), span=Span(start=start, end=end.start()))
+    following = Following(quantifier="all", span=Span(start=end.start(), end=len(text.rstrip())))
+    return Qualified(item=following, qualifiers=(heading,), span=Span(start=start, end=len(text.rstrip())))
 
 
 # 'a taxane with or without carboplatin': what may or may not be there asks nothing. Read
