@@ -191,6 +191,19 @@ _THERAPY = frozenset("treatment treatments therapy therapies".split())
 _NOW = frozenset("current currently ongoing concurrent concurrently concomitant".split())
 
 
+def _values_merged(parts: list, *, scale_only: bool = False) -> list:
+    """Neighbouring operands that make one set of values ('ECOG 0 or 1') merged into one."""
+    parts = list(parts)
+    i = 0
+    while i + 1 < len(parts):
+        merged = _value_list(parts[i], parts[i + 1], scale_only=scale_only)
+        if merged is None:
+            i += 1
+        else:
+            parts[i : i + 2] = [merged]
+    return parts
+
+
 def _trailing_words_of_all(node: Predicate) -> Predicate:
     """'Previous irradiation and/or thrombosis in site selected for catheter insertion': words
     not understood after the last of a list of events may speak of every one of them (the
@@ -455,13 +468,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return Qualified(item=combined, qualifiers=(piece,), span=span)
         if chain.op in ("or", "nor"):
             # 'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values
-            i = 0
-            while i + 1 < len(parts):
-                merged = _value_list(parts[i], parts[i + 1])
-                if merged is None:
-                    i += 1
-                else:
-                    parts[i : i + 2] = [merged]
+            parts = _values_merged(parts)
             if len(parts) == 1:
                 return self._node(parts[0])
             if chain.op == "or":
@@ -474,25 +481,22 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if isinstance(first, Clause) and len(first.elements) > 1 and isinstance(first.elements[0], Atom) and first.elements[0].type in lead:
                 neg = first.elements[0]
                 parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
-                inner = self._join(parts, AnyOf)
-                inner = _trailing_words_of_all(inner) if not _bracketed(parts[-1]) else inner
+                inner = self._alternatives(parts)
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
-            joined = self._join(parts, AnyOf)
-            # a last operand in brackets keeps its words to itself (as canonical text writes it)
-            return _trailing_words_of_all(joined) if not _bracketed(parts[-1]) else joined
+            return self._alternatives(parts)
         if chain.op == "and":
             # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
             # scale, so values joined by and are the values allowed, as with or
-            i = 0
-            while i + 1 < len(parts):
-                merged = _value_list(parts[i], parts[i + 1], scale_only=True)
-                if merged is None:
-                    i += 1
-                else:
-                    parts[i : i + 2] = [merged]
+            parts = _values_merged(parts, scale_only=True)
             if len(parts) == 1:
                 return self._node(parts[0])
         return self._join(parts, AllOf)
+
+    def _alternatives(self, parts: list) -> Predicate:
+        """The operands of an 'or', words left after the last event qualifying them all; a
+        last operand in brackets keeps its words to itself (as canonical text writes it)."""
+        joined = self._join(parts, AnyOf)
+        return joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined)
 
     def _raised_limit(self, parts: list) -> Predicate | None:
         """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
