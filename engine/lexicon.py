@@ -848,11 +848,48 @@ def tokenize(folded: str) -> list[Tok]:
     for t in toks:
         t.text = folded[t.start : t.end]
     toks = contextualize(toks)
+    toks = _hepatitis_letters(toks, folded)
     for t in toks:
         t.text = folded[t.start : t.end]
     balance(toks)
     _permission_in_brackets(toks, folded)
     return toks
+
+
+_HEPATITIS = {"a": "hepatitis a", "b": "hepatitis b", "c": "hepatitis c", "d": "hepatitis d", "e": "hepatitis e"}
+_HEPATITIS_LINKS = ("OR", "AND", "COMMA", "SLASH")
+
+
+def _hepatitis_letters(toks: list[Tok], folded: str) -> list[Tok]:
+    """'hepatitis B or C', 'HIV, hepatitis B, C': a letter after a hepatitis and a connective
+    is the next hepatitis (its 'infection' after it with it), not a word not understood."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        prev = out[-1] if out else None
+        before = out[-2] if len(out) > 1 else None
+        letter = folded[t.start : t.end]
+        if (
+            t.type == "WORD" and letter in _HEPATITIS and prev is not None and prev.type in _HEPATITIS_LINKS
+            and before is not None and before.type == "CONDITION" and str(before.value).startswith("hepatitis ")
+            and _HEPATITIS[letter] in _condition_names()
+        ):
+            end = t.end
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is not None and folded[nxt.start : nxt.end] in ("infection", "infections", "virus", "virus infection"):
+                end = nxt.end
+                i += 1  # 'hepatitis B or C infection': the infection is the hepatitis's
+            out.append(Tok("CONDITION", t.start, end, _HEPATITIS[letter]))
+        else:
+            out.append(t)
+        i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _condition_names() -> frozenset[str]:
+    return frozenset(c.name for c in load_vocabulary().concepts("condition"))
 
 
 # 'are permitted', 'can be included', 'may participate', 'eligible': the words of a permission

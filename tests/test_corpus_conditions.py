@@ -62,3 +62,24 @@ def test_histologies_without_a_code_of_their_own_are_unknown_on_a_site_record():
 @pytest.mark.parametrize("text", ["ASD closure", "OCD"])
 def test_ambiguous_abbreviations_are_not_synonyms(text):
     assert "autism" not in render(parse(text)) and "obsessive" not in render(parse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Active hepatitis B or C", "active hepatitis b or hepatitis c"),
+        ("Known HIV, hepatitis B or C infection", "history of hiv infection or history of hepatitis b or history of hepatitis c"),
+        ("active hepatitis B or C infection", "active hepatitis b or hepatitis c"),
+    ],
+)
+def test_a_letter_after_a_hepatitis_is_the_next_hepatitis(text, canonical):
+    # 'C' was left not understood, so a patient with neither hepatitis stayed unknown
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert evaluate(tree, Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.FALSE
+    hcv = ConditionRecord(codings=(Coding(system=ICD, code="B18.2"),), onset=date(2020, 1, 1), clinical_status="active")
+    assert evaluate(tree, Patient(id="p", conditions=(hcv,)), as_of=date(2026, 6, 1)).truth is Truth.TRUE
+
+
+def test_a_letter_elsewhere_is_no_hepatitis():
+    assert "hepatitis" not in render(parse("Vitamin C"))
