@@ -263,6 +263,20 @@ def kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_te
     return _kind_matches(vocab, concept, records, exact_tests)[1]
 
 
+def fits_any(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests: bool = False) -> bool:
+    """Whether `match_record` fits some of `records` to `concept` (any of `record_matches`
+    is not None), without keeping the answer per records: most leaves ask it once of a
+    patient, and most answers are no."""
+    matches = _matches_of(vocab, concept, exact_tests)
+    for kind, codings, text in _records_entry(records)[1][None]:
+        match = matches.get(kind, _NOT_YET) if matches is not None else _NOT_YET
+        if match is _NOT_YET:
+            match = _remembered(matches, vocab, concept, kind, codings, text, exact_tests)
+        if match is not None:
+            return True
+    return False
+
+
 def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:
     _, memo = _records_entry(records)
     key = (id(vocab), concept.kind, concept.name, exact_tests)

@@ -1140,6 +1140,29 @@ def _combine_records(
     return _leaf(node, record_truth, [*reasons, *notes], missing)
 
 
+def _silence(node: Any, ctx: _Ctx, build: Callable[[], Outcome]) -> Outcome:
+    """`build()`: what a record leaf says of a patient none of whose records it reads (no
+    record fits its concept, nor, for a condition, a broader one): `_combine_records` with
+    nothing found. That depends on the node, the world, the vocabulary and the first record
+    that could not be read (`_unrecorded`), on nothing else of the patient (no date, window
+    or record is read), so it is remembered across patients: most leaves say this of most
+    patients. Remembered by the node's identity (the entry holds the node and the
+    vocabulary, so their ids are not reused while remembered)."""
+    unidentified = _unidentified(ctx.patient)
+    key = (id(node), ctx.open_world, unidentified[0] if unidentified else None, id(ctx.vocab))
+    hit = _SILENT.get(key)
+    if hit is not None and hit[0] is node and hit[1] is ctx.vocab:
+        return hit[2]
+    if len(_SILENT) >= _PER_NODE_MAX:
+        _SILENT.clear()
+    outcome = build()
+    _SILENT[key] = (node, ctx.vocab, outcome)
+    return outcome
+
+
+_SILENT: dict[tuple, tuple[Any, Any, Outcome]] = {}
+
+
 def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Truth, list[str], list[str]]:
     """A matching record with a part that could not be read (its status, a date): it may or
     may not count, so UNKNOWN, never TRUE on what could be read."""
@@ -1150,9 +1173,15 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    qualifier = "active " if node.active else "inactive " if node.active is False else ""
+    records = ctx.patient.conditions
+    if not derive.fits_any(ctx.vocab, concept, records) and not any(
+        derive.fits_any(ctx.vocab, broader, records) for broader in ctx.vocab.ancestors(concept)
+    ):  # nothing found below, nothing from `_broader_records`
+        return _silence(node, ctx, lambda: _combine_records(node, [], concept.name, ctx, qualifier, []))
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
-    matches = derive.record_matches(ctx.vocab, concept, ctx.patient.conditions)
+    matches = derive.record_matches(ctx.vocab, concept, records)
     for record, matched in zip(ctx.patient.conditions, matches):
         if matched is None:
             continue
@@ -1189,7 +1218,6 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         found.append((truth, reasons, missing))
     if not any(t is Truth.TRUE for t, _, _ in found):
         found += _broader_records(concept, ctx, matches)
-    qualifier = "active " if node.active else "inactive " if node.active is False else ""
     return _combine_records(node, found, concept.name, ctx, qualifier, notes)
 
 
@@ -1297,6 +1325,8 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
         others = tuple(
             c for c in _concepts(ctx.vocab, "drug") if _equivalent_mg(c) is not None and c.name != concept.name
         )
+    if not others and not derive.fits_any(ctx.vocab, concept, ctx.patient.medications):
+        return _silence(node, ctx, lambda: _combine_records(node, [], concept.name, ctx, "", []))
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
     for record, matched in zip(ctx.patient.medications, derive.record_matches(ctx.vocab, concept, ctx.patient.medications)):
@@ -1435,6 +1465,15 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("procedure",), node.concept)
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    if not derive.fits_any(ctx.vocab, concept, ctx.patient.procedures) and not any(
+        _drug_on_record(drug, ctx) for drug in concept.drugs
+    ):  # and `_given_as_drugs` finds none of its drugs: each Medication is a silence too
+
+        def build() -> Outcome:
+            outcome = _combine_records(node, [], concept.name, ctx, "", [])
+            return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+
+        return _silence(node, ctx, build)
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
     for record, matched in zip(ctx.patient.procedures, derive.record_matches(ctx.vocab, concept, ctx.patient.procedures)):
@@ -1468,6 +1507,14 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
         found.append((truth, reasons, missing))
     outcome = _combine_records(node, found, concept.name, ctx, "", notes)
     return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+
+
+def _drug_on_record(name: str, ctx: _Ctx) -> bool:
+    """Whether `_medication` of a drug of a therapy (no dose) may read the patient's records:
+    some medication record fits it, or the vocabulary does not know it as a drug (then
+    `_redirect` may read records of another kind)."""
+    concept = derive.lookup(ctx.vocab, ("drug", "drug_class"), name)
+    return concept is None or derive.fits_any(ctx.vocab, concept, ctx.patient.medications)
 
 
 def _given_as_drugs(node: Procedure, concept: Any, outcome: Outcome, ctx: _Ctx) -> Outcome:

@@ -232,6 +232,7 @@ class Vocabulary:
         self._mention_cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._index: tuple[dict[str, Concept], int] | None = None
         self._families: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+        self._strictly_under: dict[tuple[tuple[str, str], tuple[str, str]], bool] = {}
 
     def __repr__(self) -> str:
         return f"Vocabulary(version={self.version!r}, concepts={len(self._concepts)})"
@@ -309,8 +310,16 @@ class Vocabulary:
         return self._descendants[k]
 
     def strictly_under(self, concept: Concept, ancestor: Concept) -> bool:
-        """Whether `concept` is `ancestor` or reaches it through strict parents only."""
-        target = (ancestor.kind, ancestor.name)
+        """Whether `concept` is `ancestor` or reaches it through strict parents only.
+        Remembered per pair, as `ancestors` is: screening asks it of every record that fits
+        a criterion's concept, for every patient."""
+        pair = ((concept.kind, concept.name), (ancestor.kind, ancestor.name))
+        found = self._strictly_under.get(pair)
+        if found is None:
+            found = self._strictly_under[pair] = self._strictly_under_now(concept, pair[1])
+        return found
+
+    def _strictly_under_now(self, concept: Concept, target: tuple[str, str]) -> bool:
         seen: set[tuple[str, str]] = set()
         frontier = [concept]
         while frontier:

@@ -228,6 +228,7 @@ def _forget_leaves() -> None:
     """The leaf Outcomes remembered for the patient last evaluated (engine.evaluate)."""
     evaluation = sys.modules["engine.evaluate"]
     evaluation._LAST_LEAVES = (None, {})
+    evaluation._SILENT.clear()
 
 
 def _reference(patients, trials, as_of: date) -> dict:
