@@ -83,3 +83,18 @@ def test_a_letter_after_a_hepatitis_is_the_next_hepatitis(text, canonical):
 
 def test_a_letter_elsewhere_is_no_hepatitis():
     assert "hepatitis" not in render(parse("Vitamin C"))
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # an abbreviation in brackets inside a name: before, 'infection' after it became an
+        # 'and' of its own, and 'central nervous system (CNS)' was left not understood
+        ("human immunodeficiency virus (HIV) infection", "hiv infection"),
+        ("hepatitis B virus (HBV) infection", "hepatitis b"),
+        ("Known active central nervous system (CNS) metastases", "history of active cns metastases"),
+        ("History of idiopathic pulmonary fibrosis", "history of idiopathic pulmonary fibrosis"),
+    ],
+)
+def test_names_with_an_abbreviation_in_brackets(text, canonical):
+    assert render(parse(text)) == canonical
