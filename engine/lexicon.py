@@ -432,7 +432,9 @@ def scan(folded: str) -> list[Tok]:
                         canonical = units.normalize_unit(written)
                     except Exception:  # a spelling the regex takes but the table does not: a word
                         canonical = None
-                    if canonical is not None and not _TIME_AHEAD.match(folded, pos):
+                    # a duration is time, except hours or days of something per day or week
+                    # ('> 4 hours per week' of exercise, '5 days per week' of e-cigarette use)
+                    if canonical is not None and (canonical in _PER_TIME or not _TIME_AHEAD.match(folded, pos)):
                         start = pos + (len(folded[pos:end]) - len(folded[pos:end].lstrip()))
                         toks.append(Tok("UNIT", start, end, canonical))
                         pos = end
@@ -506,6 +508,8 @@ def scan(folded: str) -> list[Tok]:
     return toks
 
 
+_MINUTES = re.compile(r"min(?:ute)?s?|secs?|seconds?")
+_PER_TIME = frozenset({"hours/week", "hours/day", "days/week"})
 _TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe)|y(?=/o|\.o))(?![a-z])")
 
 
@@ -571,6 +575,12 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             word = t.text
             if word in NUMBER_WORDS:
                 t.type, t.value = "NUMBER", Decimal(NUMBER_WORDS[word])
+    for i, t in enumerate(out):
+        if t.type == "NUMBER" and typ(i + 1) == "WORD" and _MINUTES.fullmatch(out[i + 1].text or ""):
+            # 'exercise for at least 30 minutes': a duration no window or bound here reads
+            # (minutes are no time unit of the grammar); as a bare number it would bound the
+            # measure before it ('physical activity >= 30') without its unit
+            t.type = "WORD"
     for i, t in enumerate(out):
         if t.type in ("TIMEUNIT", "HALFLIFE") and typ(i - 1) != "NUMBER":
             t.type = "WORD"

@@ -1878,6 +1878,8 @@ class _Assembler:
                 return None
             if q.time is not None and measure != "age" and not _timed(measure, q):
                 return None
+            if unit is None and q.relative_to is None and _rate_measure(measure):
+                return None  # 'exercise ... 5 or more days a week': a bare number is times, minutes, not hours a week
             return Comparison(measure=measure, op=b.op, threshold=Threshold(value=q.value, unit=unit, relative_to=q.relative_to), window=window, span=span)
         lo, hi = b.low, b.high
         if measure == "age" and default_unit is None:
@@ -1890,6 +1892,8 @@ class _Assembler:
         if (lo.time is not None or hi.time is not None) and measure != "age" and not (_timed(measure, lo) and _timed(measure, hi)):
             return None
         if measure == "age" and (lo_unit is None or hi_unit is None):
+            return None
+        if ((lo_unit is None and lo.relative_to is None) or (hi_unit is None and hi.relative_to is None)) and _rate_measure(measure):
             return None
         return Range(
             measure=measure,
@@ -2280,6 +2284,15 @@ def _time_measure(measure: str) -> bool:
 
     concept = load_vocabulary().get("measure", measure)
     return concept is not None and concept.unit in ("weeks", "days")
+
+
+def _rate_measure(measure: str) -> bool:
+    """A habit counted per day or week (drinks a day, hours of exercise a week): a number
+    without its unit ('3 times a week', '30 minutes') is never its value."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.unit in ("drinks/day", "hours/week", "days/week")
 
 
 def _timed(measure: str, q: Qty) -> bool:

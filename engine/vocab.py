@@ -50,6 +50,8 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "fL", "um", "mm", "ppm",
         # gestational age; lung volumes; alcohol intake
         "weeks", "L", "drinks/day",
+        # time spent on an activity, days of a habit
+        "hours/week", "days/week",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""

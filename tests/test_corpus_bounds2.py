@@ -81,3 +81,77 @@ def test_alcohol_in_other_units_stays_unknown(text):
 
 def test_a_count_per_week_of_something_unnamed_is_not_drinks():
     assert truth("Alcohol consumption (> 2 drinks per day)", _drinks(21, "/wk")) is Truth.UNKNOWN
+
+
+def test_a_bare_number_is_no_drinks_a_day():
+    # corpus: 'units of alcohol' are no unit, and 14 alone is not 14 drinks a day
+    assert bounds("Drinking more than 14 units of alcohol per week") == []
+
+
+# --- hours of an activity and days of a habit, per day or week ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03929575 (Leaf)
+        ("Regular participation in physical activity (>4 hours per week)", [("physical activity", ">", 4, "hours/week", None)]),
+        # NCT03925909 (Leaf)
+        ("Exercise intensely (more than 10 hours per week)", [("physical activity", ">", 10, "hours/week", None)]),
+        # NCT03863509 (Leaf): the bound before the habit it counts
+        (">/= 5 days per week E-cig use for last 3 months", [("e-cigarette use", ">=", 5, "days/week", None)]),
+        # corpus
+        ("currently using electronic cigarettes more than 2 days/week", [("e-cigarette use", ">", 2, "days/week", None)]),
+    ],
+)
+def test_hours_and_days_per_week(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03926312 (Leaf): minutes a session and sessions a week are neither hours a week
+        "Physical inactivity before MI defined as the absence of moderate to vigorous exercise for at least 30 minutes 5 or more days a week",
+        # corpus: times a week
+        "Undertake regular exercise at least 3 times a week",
+        # a duration is no rate: still time
+        "Invasive mechanical ventilation for > 48 hours",
+    ],
+)
+def test_no_rate_without_its_unit(text):
+    assert [b for b in bounds(text) if b[0] in ("physical activity", "e-cigarette use")] == []
+
+
+def test_minutes_are_no_bare_number():
+    # corpus (Leaf NCT03925467): '30 mins' was once a bare 30 for the measure before it
+    tree = parse("morning stiffness \u2265 30 minutes")
+    assert thresholds(tree) == []
+
+
+def _named(name, value, unit):
+    return [{"name": name, "value": value, "unit": unit, "date": "2026-05-01"}]
+
+
+def test_physical_activity_is_judged_in_hours_a_week():
+    text = "Regular participation in physical activity (>4 hours per week)"
+    tree = parse("physical activity > 4 hours per week")
+    record = lambda obs: load_patient({"id": "p", "birth_date": "1970-01-01", "observations": obs})  # noqa: E731
+    judge = lambda obs: evaluate(tree, record(obs), as_of=date(2026, 6, 1)).truth  # noqa: E731
+    assert judge(_named("physical activity", 5, "hours/week")) is Truth.TRUE
+    assert judge(_named("physical activity", 1, "hours/day")) is Truth.TRUE  # 7 a week
+    assert judge(_named("physical activity", 3, "hours/week")) is Truth.FALSE
+    assert judge(_named("physical activity", 5, "days/week")) is Truth.UNKNOWN  # days are not hours
+    assert judge([]) is Truth.UNKNOWN
+    # the line itself: 'Regular participation' is not understood, so never decided
+    assert truth(text, _named("physical activity", 5, "hours/week")) is Truth.UNKNOWN
+
+
+def test_e_cigarette_days_a_week():
+    tree = parse("e-cig use >= 5 days per week")
+    record = lambda obs: load_patient({"id": "p", "birth_date": "1970-01-01", "observations": obs})  # noqa: E731
+    judge = lambda obs: evaluate(tree, record(obs), as_of=date(2026, 6, 1)).truth  # noqa: E731
+    assert judge(_named("e-cigarette use", 6, "days/week")) is Truth.TRUE
+    assert judge(_named("e-cigarette use", 3, "days/week")) is Truth.FALSE
+    assert judge(_named("e-cigarette use", 5, "hours/week")) is Truth.UNKNOWN
+    assert judge([]) is Truth.UNKNOWN
