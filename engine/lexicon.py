@@ -557,6 +557,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _roman_scores(out)
     out = _bound_before_scale(out)
     _creatinine_by_its_bound(out)
+    _litres_after_a_volume(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -780,6 +781,23 @@ def _creatinine_by_its_bound(out: list[Tok]) -> None:
         after = out[i + 3] if i + 3 < len(out) else None
         if after is not None and (after.type == "ULN" or (after.type == "UNIT" and after.value in _CREATININE_UNITS)):
             t.type, t.value = "MEASURE", "serum creatinine"
+
+
+def _litres_after_a_volume(out: list[Tok]) -> None:
+    """'FEV1 > 0.8 L': a bare 'L' after a number is no unit in general ('2L' is a line of
+    therapy), but right after the bound of a measure given in litres it can only be litres."""
+    for i, t in enumerate(out[:-3]):
+        if t.type != "MEASURE" or out[i + 1].type != "OP" or out[i + 2].type != "NUMBER":
+            continue
+        after = out[i + 3]
+        if after.type == "WORD" and after.text in ("l", "liter", "liters", "litre", "litres") and _unit_of(str(t.value)) == "L":
+            after.type, after.value = "UNIT", "L"
+
+
+@lru_cache(maxsize=256)
+def _unit_of(measure: str) -> str | None:
+    concept = load_vocabulary().get("measure", measure)
+    return concept.unit if concept is not None else None
 
 
 def _bound_before_scale(out: list[Tok]) -> list[Tok]:

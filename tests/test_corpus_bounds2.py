@@ -155,3 +155,33 @@ def test_e_cigarette_days_a_week():
     assert judge(_named("e-cigarette use", 3, "days/week")) is Truth.FALSE
     assert judge(_named("e-cigarette use", 5, "hours/week")) is Truth.UNKNOWN
     assert judge([]) is Truth.UNKNOWN
+
+
+# --- a bare 'L' after the bound of a measure given in litres ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03924843 (Leaf)
+        ("FEV1 > 0.8 L and ability to produce sputum after hypertonic saline production",
+         [("forced expiratory volume in 1 second", ">", 0.8, "L", None)]),
+        ("FEV1 \u2265 1.5 liters", [("forced expiratory volume in 1 second", ">=", 1.5, "L", None)]),
+        # a measure in another unit: 'L' stays a word, never litres
+        ("ANC > 2 L", [("absolute neutrophil count", ">", 2, None, None)]),
+    ],
+)
+def test_litres_after_a_volume(text, expected):
+    assert bounds(text) == expected
+
+
+def test_fev1_in_litres_is_judged():
+    tree = parse("FEV1 > 0.8 L")
+
+    def judge(value, unit):
+        obs = [{"loinc": "20150-9", "value": value, "unit": unit, "date": "2026-05-01"}]
+        return evaluate(tree, load_patient({"id": "p", "birth_date": "1970-01-01", "observations": obs}), as_of=date(2026, 6, 1)).truth
+
+    assert judge(1.2, "L") is Truth.TRUE
+    assert judge(600, "mL") is Truth.FALSE
+    assert judge(45, "%") is Truth.UNKNOWN  # % of predicted is another quantity
