@@ -558,6 +558,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _bound_before_scale(out)
     _creatinine_by_its_bound(out)
     _litres_after_a_volume(out)
+    _carbon_monoxide_after_ppm(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -781,6 +782,14 @@ def _creatinine_by_its_bound(out: list[Tok]) -> None:
         after = out[i + 3] if i + 3 < len(out) else None
         if after is not None and (after.type == "ULN" or (after.type == "UNIT" and after.value in _CREATININE_UNITS)):
             t.type, t.value = "MEASURE", "serum creatinine"
+
+
+def _carbon_monoxide_after_ppm(out: list[Tok]) -> None:
+    """'>/= 5 ppm CO': 'CO' alone is left out of the vocabulary (cardiac output), but right
+    after a bound in parts per million it can only be exhaled carbon monoxide."""
+    for i, t in enumerate(out[2:], start=2):
+        if t.type == "WORD" and t.text == "co" and out[i - 1].type == "UNIT" and out[i - 1].value == "ppm" and out[i - 2].type == "NUMBER":
+            t.type, t.value = "MEASURE", "exhaled carbon monoxide"
 
 
 def _litres_after_a_volume(out: list[Tok]) -> None:

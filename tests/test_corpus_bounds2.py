@@ -185,3 +185,33 @@ def test_fev1_in_litres_is_judged():
     assert judge(1.2, "L") is Truth.TRUE
     assert judge(600, "mL") is Truth.FALSE
     assert judge(45, "%") is Truth.UNKNOWN  # % of predicted is another quantity
+
+
+# --- 'CO' after a bound in ppm ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03863509 (Leaf), two sub-items of one list
+        (">/= 5 ppm CO", [("exhaled carbon monoxide", ">=", 5, "ppm", None)]),
+        ("</= 4 ppm CO", [("exhaled carbon monoxide", "<=", 4, "ppm", None)]),
+        # 'CO' anywhere else may be cardiac output: no bound
+        ("CO > 4", []),
+        ("cardiac output (CO) > 5 L/min", []),
+    ],
+)
+def test_carbon_monoxide_after_ppm(text, expected):
+    assert bounds(text) == expected
+
+
+def test_exhaled_carbon_monoxide_is_judged():
+    tree = parse(">/= 5 ppm CO")
+
+    def judge(observations):
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations}
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert judge(_named("exhaled carbon monoxide", 12, "ppm")) is Truth.TRUE
+    assert judge(_named("exhaled carbon monoxide", 2, "ppm")) is Truth.FALSE
+    assert judge([]) is Truth.UNKNOWN
