@@ -215,3 +215,27 @@ def test_exhaled_carbon_monoxide_is_judged():
     assert judge(_named("exhaled carbon monoxide", 12, "ppm")) is Truth.TRUE
     assert judge(_named("exhaled carbon monoxide", 2, "ppm")) is Truth.FALSE
     assert judge([]) is Truth.UNKNOWN
+
+
+# --- a word of how often between a blood pressure and its bound ---------------------------
+
+
+def test_blood_pressure_persistently_above():
+    # NCT03921827 (Leaf)
+    text = "Persistent and uncontrolled hypertension (BP persistently >160/100 mmHg)"
+    assert bounds(text) == [
+        ("systolic blood pressure", ">", 160, "mmHg", None),
+        ("diastolic blood pressure", ">", 100, "mmHg", None),
+    ]
+
+    def judge(systolic, diastolic):
+        obs = [
+            {"loinc": "8480-6", "value": systolic, "unit": "mm[Hg]", "date": "2026-05-01"},
+            {"loinc": "8462-4", "value": diastolic, "unit": "mm[Hg]", "date": "2026-05-01"},
+        ]
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": obs, "conditions": [{"icd10cm": "I10", "onset": "2020-01-01"}]}
+        return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    # one reading says nothing of 'persistently': never decided by it
+    assert judge(170, 105) is Truth.UNKNOWN
+    assert judge(120, 80) is Truth.UNKNOWN
