@@ -559,6 +559,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _creatinine_by_its_bound(out)
     _litres_after_a_volume(out)
     _carbon_monoxide_after_ppm(out)
+    out = _condition_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -790,6 +791,57 @@ def _carbon_monoxide_after_ppm(out: list[Tok]) -> None:
     for i, t in enumerate(out[2:], start=2):
         if t.type == "WORD" and t.text == "co" and out[i - 1].type == "UNIT" and out[i - 1].value == "ppm" and out[i - 2].type == "NUMBER":
             t.type, t.value = "MEASURE", "exhaled carbon monoxide"
+
+
+# Conditions named for a low or high value of one measure: followed at once by a bound in
+# that measure's unit ('Thrombocytopenia <150 G / L', 'anemia < 7g/DL'), the bound says
+# what the text means by the condition, and it is the measure that is bounded.
+_CONDITION_MEASURE = {
+    "thrombocytopenia": "platelet count",
+    "anemia": "hemoglobin",
+    "neutropenia": "absolute neutrophil count",
+    "hypokalemia": "potassium",
+    "hypercalcemia": "calcium",
+}
+
+
+def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
+    """'Thrombocytopenia <150 G / L': the condition named for the measure its bound is in,
+    and nothing else, is that measure (engine.parse reads the unit again in the text's own
+    case: 'G/L' is giga-cells, and a count read here as grams is then no count and not
+    compared). 'thrombocytopenia (<50,000/ul)': the bracket is the condition's definition
+    with its measure left unsaid, read as 'thrombocytopenia (platelet count < 50,000/ul)' is
+    (a diagnosis and its definition: engine.screen keeps one without the other unknown)."""
+    from engine import units
+
+    inserted: dict[int, Tok] = {}
+    for i, t in enumerate(out):
+        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else None
+        if measure is None:
+            continue
+        bracket = i + 1 < len(out) and out[i + 1].type == "LPAR"
+        j = i + 2 if bracket else i + 1
+        if not (j + 2 < len(out) and out[j].type == "OP" and out[j + 1].type == "NUMBER" and out[j + 2].type == "UNIT"):
+            continue
+        if bracket and not (j + 3 < len(out) and out[j + 3].type == "RPAR"):
+            continue  # the bracket holds the bound and nothing else
+        unit, target = str(out[j + 2].value), _unit_of(measure)
+        if target is None:
+            continue
+        molar = load_vocabulary().get("measure", measure).molar_mass
+        try:
+            fits = units.comparable(target, unit, molar_mass=molar) or (unit == "g/L" and target == "10^9/L")
+        except Exception:  # a unit the registry does not know: no reading
+            fits = False
+        if not fits:
+            continue
+        if bracket:
+            inserted[j] = Tok("MEASURE", out[j].start, out[j].start, measure, "")
+        else:
+            t.type, t.value = "MEASURE", measure
+    if not inserted:
+        return out
+    return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,))]
 
 
 def _litres_after_a_volume(out: list[Tok]) -> None:

@@ -239,3 +239,68 @@ def test_blood_pressure_persistently_above():
     # one reading says nothing of 'persistently': never decided by it
     assert judge(170, 105) is Truth.UNKNOWN
     assert judge(120, 80) is Truth.UNKNOWN
+
+
+# --- a condition named for one measure, bounded in that measure's unit ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03866824 (Leaf): 'G / L' in capitals is giga-cells per litre
+        ("Thrombocytopenia <150 G / L", [("platelet count", "<", 150, "10^9/L", None)]),
+        # corpus
+        ("anemia < 7g/DL", [("hemoglobin", "<", 7, "g/dL", None)]),
+        ("thrombocytopenia (<50,000/ul), any hemodynamic instability", [("platelet count", "<", 50000, "/uL", None)]),
+        # a unit that is not the measure's: no reading
+        ("anemia < 7 mm", []),
+        ("thrombocytopenia (< 7 g/dL)", []),
+    ],
+)
+def test_condition_by_its_bound(text, expected):
+    assert bounds(text) == expected
+
+
+def test_thrombocytopenia_bounded_decides_by_the_count():
+    tree = parse("Thrombocytopenia <150 G / L")
+
+    def judge(observations):
+        record = {"id": "p", "birth_date": "1970-01-01", "observations": observations}
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    count = lambda v: [{"loinc": "777-3", "value": v, "unit": "10*9/L", "date": "2026-05-01"}]  # noqa: E731
+    assert judge(count(120)) is Truth.TRUE
+    assert judge(count(200)) is Truth.FALSE
+    assert judge([]) is Truth.UNKNOWN
+
+
+def _screen_one(tmp_path, section, text, patient):
+    import json
+
+    import engine
+
+    path = tmp_path / "t.toml"
+    path.write_text(f'id = "T1"\ntitle = "t"\nsource = "test"\n[[criteria]]\nsection = "{section}"\ntext = {json.dumps(text)}\n', encoding="utf-8")
+    trial = engine.load_trials(path)[0]
+    return engine.screen([load_patient(patient)], [trial], as_of=date(2026, 6, 1)).patients[0].trials[0].criteria[0]
+
+
+_PLATELETS = lambda v: {"name": "Platelets", "loinc": "777-3", "value": v, "unit": "/uL", "date": "2026-05-20"}  # noqa: E731
+_THROMBOCYTOPENIA = {"name": "Thrombocytopenia", "icd10cm": "D69.6", "status": "active", "onset": "2026-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("observations", "conditions", "status"),
+    [
+        ([_PLATELETS(40000)], [], "unknown"),  # the count meets the definition, no diagnosis on record
+        ([_PLATELETS(40000)], [_THROMBOCYTOPENIA], "fail"),
+        ([_PLATELETS(90000)], [], "pass"),
+        ([], [], "unknown"),
+    ],
+)
+def test_a_bracket_with_the_bound_alone_is_the_definition(tmp_path, observations, conditions, status):
+    # corpus: the bracket gives the definition with its measure unsaid; as with 'Anemia
+    # (hemoglobin < 10 g/dL)' (tests/test_seeds.py), one without the other stays unknown
+    patient = {"id": "w", "birth_date": "1985-11-08", "sex": "female", "observations": observations, "conditions": conditions}
+    result = _screen_one(tmp_path, "exclusion", "thrombocytopenia (<50,000/ul)", patient)
+    assert result.status == status, result.reasons
