@@ -558,6 +558,8 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _bound_before_scale(out)
     _creatinine_by_its_bound(out)
     _litres_after_a_volume(out)
+    _total_score_of_a_scale(out)
+    out = _bound_on_a_scale_named_after(out)
     _carbon_monoxide_after_ppm(out)
     out = _condition_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
@@ -842,6 +844,45 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
     if not inserted:
         return out
     return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,))]
+
+
+def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:
+    """'Greater than Stage 3 on the Hoehn & Yahr Classification': a bound on a scale's
+    value, the scale named after it ('on the ...'). Read as 'Hoehn & Yahr > 3': the name
+    stands (with no width) before the operator, and the words that carried it are read."""
+    inserted: dict[int, Tok] = {}
+    for i, t in enumerate(out):
+        if t.type != "OP" or i + 4 >= len(out):
+            continue
+        if not (out[i + 1].type == "WORD" and out[i + 1].text in ("stage", "grade", "class", "score", "level") and out[i + 2].type == "NUMBER"):
+            continue
+        if _more_values(out, i + 3) or not (out[i + 3].type == "WORD" and out[i + 3].text == "on"):
+            continue
+        k = i + 4 + (out[i + 4].type == "WORD" and out[i + 4].text == "the")
+        if not (k < len(out) and out[k].type == "MEASURE" and _has_scale(str(out[k].value))):
+            continue
+        if k + 1 < len(out) and out[k + 1].type in ("OP", "NUMBER"):
+            continue  # the scale has a bound of its own
+        inserted[i] = Tok("MEASURE", t.start, t.start, out[k].value, "")
+        for d in (i + 1, *range(i + 3, k + 1)):
+            out[d].type = "DROP"
+    if not inserted:
+        return out
+    # the words read go now: the passes after this one look for a number right after an operator
+    return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,)) if x.type != "DROP"]
+
+
+def _total_score_of_a_scale(out: list[Tok]) -> None:
+    """'Boston Bowel Prep Scale, total score <=2', 'UAS7 total score >= 16': 'total score'
+    after the name of a scale, before its bound, names the scale's value again (the comma
+    between them too)."""
+    for i, t in enumerate(out):
+        if t.type != "MEASURE" or not _has_scale(str(t.value)):
+            continue
+        j = i + 1 + (i + 1 < len(out) and out[i + 1].type == "COMMA")
+        if j + 2 < len(out) and out[j].type == "WORD" and out[j].text == "total" and out[j + 1].type == "WORD" and out[j + 1].text == "score" and out[j + 2].type == "OP":
+            for k in range(i + 1, j + 2):
+                out[k].type = "DROP"
 
 
 def _litres_after_a_volume(out: list[Tok]) -> None:

@@ -304,3 +304,30 @@ def test_a_bracket_with_the_bound_alone_is_the_definition(tmp_path, observations
     patient = {"id": "w", "birth_date": "1985-11-08", "sex": "female", "observations": observations, "conditions": conditions}
     result = _screen_one(tmp_path, "exclusion", "thrombocytopenia (<50,000/ul)", patient)
     assert result.status == status, result.reasons
+
+
+# --- a scale's value named in other words -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03865537 (Leaf): 'total score' after the scale's name, a comma between
+        ("Inadequate bowel preparation (Boston Bowel Prep Scale, total score \u22642)",
+         [("boston bowel preparation scale", "<=", 2, None, None)]),
+        # NCT03867877 (Leaf): the bound first, the scale named after it
+        ("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability", [("hoehn and yahr stage", ">", 3, None, None)]),
+        # made up: no bound, no reading; a value list is not one bound
+        ("stage 2 on the NYHA classification", []),
+        ("greater than stage 2 or 3 on the Hoehn and Yahr scale", []),
+    ],
+)
+def test_scale_value_in_other_words(text, expected):
+    assert bounds(text) == expected
+
+
+def test_a_bound_before_its_scale_is_judged():
+    tree = parse("Greater than Stage 3 on the Hoehn & Yahr Classification of Disability")
+    # 'of Disability' is not understood: never decided, whatever the stage
+    record = load_patient({"id": "p", "birth_date": "1950-01-01", "observations": []})
+    assert evaluate(tree, record, as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
