@@ -560,6 +560,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _litres_after_a_volume(out)
     _total_score_of_a_scale(out)
     out = _bound_on_a_scale_named_after(out)
+    out = _sex_split_by_slash(out)
     _carbon_monoxide_after_ppm(out)
     out = _condition_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
@@ -870,6 +871,40 @@ def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:
         return out
     # the words read go now: the passes after this one look for a number right after an operator
     return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,)) if x.type != "DROP"]
+
+
+_SEX_LETTERS = {"f": ("female",), "m": ("male",), "female": ("female",), "male": ("male",), "women": ("female",), "men": ("male",)}
+
+
+def _sex_split_by_slash(out: list[Tok]) -> list[Tok]:
+    """'HDL-C: <50/40 mg/dl; F/M', 'Waist C >89/102 cm; F/M': one bound for each sex, the
+    sexes named after in the same order. Read as '< 50 mg/dL for women, < 40 mg/dL for men'
+    (engine.parse's case split), the sex words standing (with no width) after each bound."""
+    n = len(out)
+    for i in range(n - 8):
+        op, a, slash, b, unit = out[i : i + 5]
+        if not (op.type == "OP" and a.type == "NUMBER" and slash.type == "SLASH" and b.type == "NUMBER" and unit.type == "UNIT"):
+            continue
+        k = i + 5 + (out[i + 5].type in ("SEMI", "COMMA"))
+        if k + 2 >= n or out[k + 1].type != "SLASH":
+            continue
+        first, second = (_SEX_LETTERS.get(out[k].text), _SEX_LETTERS.get(out[k + 2].text))
+        if first is None or second is None or first == second or out[k].type not in ("WORD", "SEX") or out[k + 2].type not in ("WORD", "SEX"):
+            continue
+        if k + 3 < n and out[k + 3].type not in ("SEMI", "COMMA", "RPAR"):
+            continue  # the sexes end the statement
+        # the measure right before ('Waist C >89/102'), a colon between them dropped ('HDL-C: <50/40')
+        before = i - 1 if i >= 1 and out[i - 1].type != "COLON" else i - 2
+        if not (before >= 0 and (out[before].type == "MEASURE" or (before >= 1 and out[before - 1].type == "MEASURE" and out[before].type == "WORD"))):
+            continue
+        at, end = slash.start, unit.end
+        made = [
+            op, a, Tok("SEX", at, at, first, ""), Tok("COMMA", at, at, ",", ""),
+            Tok("OP", b.start, b.start, op.value, ""), b, unit, Tok("SEX", end, end, second, ""),
+        ]
+        head = out[:i] if out[i - 1].type != "COLON" else out[: i - 1]
+        return [*head, *made, *out[k + 3 :]]
+    return out
 
 
 def _total_score_of_a_scale(out: list[Tok]) -> None:

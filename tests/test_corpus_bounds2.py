@@ -331,3 +331,50 @@ def test_a_bound_before_its_scale_is_judged():
     # 'of Disability' is not understood: never decided, whatever the stage
     record = load_patient({"id": "p", "birth_date": "1950-01-01", "observations": []})
     assert evaluate(tree, record, as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+
+
+# --- one bound for each sex, the sexes after a slash ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03860584 (Leaf), two items of one list
+        ("Serum HDL-C: <50/40 mg/dl; F/M", [
+            ("hdl cholesterol", "<", 50, "mg/dL", None),
+            ("hdl cholesterol", "<", 40, "mg/dL", None),
+        ]),
+        ("Waist C >89/102 cm; F/M", [
+            ("waist circumference", ">", 89, "cm", None),
+            ("waist circumference", ">", 102, "cm", None),
+        ]),
+        # no measure named right before: no case split (a blood pressure's slash is its own)
+        ("blood pressure >140/90 mmHg; f/m", [
+            ("systolic blood pressure", ">", 140, "mmHg", None),
+            ("diastolic blood pressure", ">", 90, "mmHg", None),
+        ]),
+    ],
+)
+def test_sex_split_by_slash(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sex", "hdl", "expected"),
+    [
+        ("female", 45, Truth.TRUE),  # < 50 for women
+        ("male", 45, Truth.FALSE),  # not < 40 for men
+        ("male", 35, Truth.TRUE),
+        ("female", 55, Truth.FALSE),
+    ],
+)
+def test_sex_split_by_slash_binds_each_sex(sex, hdl, expected):
+    obs = [{"loinc": "2085-9", "value": hdl, "unit": "mg/dL", "date": "2026-05-01"}]
+    assert truth("Serum HDL-C: <50/40 mg/dl; F/M", obs, sex=sex) is expected
+
+
+def test_sex_split_by_slash_the_order_the_text_gives():
+    # made up: men first
+    obs = [{"loinc": "2085-9", "value": 45, "unit": "mg/dL", "date": "2026-05-01"}]
+    assert truth("HDL < 50/40 mg/dL; M/F", obs, sex="male") is Truth.TRUE
+    assert truth("HDL < 50/40 mg/dL; M/F", obs, sex="female") is Truth.FALSE
