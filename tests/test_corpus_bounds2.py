@@ -378,3 +378,35 @@ def test_sex_split_by_slash_the_order_the_text_gives():
     obs = [{"loinc": "2085-9", "value": 45, "unit": "mg/dL", "date": "2026-05-01"}]
     assert truth("HDL < 50/40 mg/dL; M/F", obs, sex="male") is Truth.TRUE
     assert truth("HDL < 50/40 mg/dL; M/F", obs, sex="female") is Truth.FALSE
+
+
+# --- a risk model's lifetime risk ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03868514 (Leaf)
+        ("strong family history (lifetime risk > 15%)", [("lifetime breast cancer risk", ">", 15, "%", None)]),
+        # NCT03868475 (Leaf): the bound before the measure
+        ("Women who are considered high-risk based on a greater than 25% lifetime risk of breast cancer as per the IBIS",
+         [("lifetime breast cancer risk", ">", 25, "%", None)]),
+    ],
+)
+def test_lifetime_breast_cancer_risk(text, expected):
+    assert bounds(text) == expected
+
+
+def test_lifetime_risk_is_judged():
+    tree = parse("lifetime risk of breast cancer > 20%")
+
+    def judge(observations):
+        record = {"id": "p", "birth_date": "1970-01-01", "sex": "female", "observations": observations}
+        return evaluate(tree, load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert judge(_named("lifetime breast cancer risk", 28, "%")) is Truth.TRUE
+    assert judge(_named("lifetime breast cancer risk", 12, "%")) is Truth.FALSE
+    assert judge([]) is Truth.UNKNOWN
+    # the whole corpus line keeps words not understood ('considered high-risk based', 'per the IBIS'): never decided
+    line = "Women who are considered high-risk based on a greater than 25% lifetime risk of breast cancer as per the IBIS"
+    assert truth(line, _named("lifetime breast cancer risk", 28, "%"), sex="female") is Truth.UNKNOWN
