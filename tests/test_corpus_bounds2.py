@@ -410,3 +410,23 @@ def test_lifetime_risk_is_judged():
     # the whole corpus line keeps words not understood ('considered high-risk based', 'per the IBIS'): never decided
     line = "Women who are considered high-risk based on a greater than 25% lifetime risk of breast cancer as per the IBIS"
     assert truth(line, _named("lifetime breast cancer risk", 28, "%"), sex="female") is Truth.UNKNOWN
+
+
+# --- list numbers run into their words ------------------------------------------------------
+
+
+def test_inline_numbers_run_into_their_words_split_the_items():
+    from engine.trials import split_criteria
+
+    # NCT03869294 (Leaf): a legacy export joined the items, each number glued to its word
+    text = "Exclusion Criteria:\n1.Age \u226580 years 2.Brain metastasis 3.With other malignancies 4.Chronic diarrhea, cardiac disease\n"
+    items = [c.text for c in split_criteria(text)]
+    assert items == ["Age \u226580 years", "Brain metastasis", "With other malignancies", "Chronic diarrhea, cardiac disease"]
+    assert bounds(items[0]) == [("age", ">=", 80, "years", None)]
+
+
+def test_a_decimal_is_no_list_number():
+    from engine.trials import split_criteria
+
+    text = "Inclusion Criteria:\n1. Protocol version 2.0 of 2019 3.5 mg\n"
+    assert [c.text for c in split_criteria(text)] == ["Protocol version 2.0 of 2019 3.5 mg"]
