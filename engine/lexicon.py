@@ -805,6 +805,7 @@ _CONDITION_MEASURE = {
     "neutropenia": "absolute neutrophil count",
     "hypokalemia": "potassium",
     "hypercalcemia": "calcium",
+    "pregnancy": "gestational age",
 }
 
 
@@ -824,10 +825,17 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
             continue
         bracket = i + 1 < len(out) and out[i + 1].type == "LPAR"
         j = i + 2 if bracket else i + 1
-        if not (j + 2 < len(out) and out[j].type == "OP" and out[j + 1].type == "NUMBER" and out[j + 2].type == "UNIT"):
+        if not (j + 2 < len(out) and out[j].type == "OP" and out[j + 1].type == "NUMBER" and out[j + 2].type in ("UNIT", "TIMEUNIT")):
             continue
         if bracket and not (j + 3 < len(out) and out[j + 3].type == "RPAR"):
             continue  # the bracket holds the bound and nothing else
+        if out[j + 2].type == "TIMEUNIT":
+            # 'Pregnant (>20 weeks)': weeks of a pregnancy, only in brackets
+            if bracket and measure == "gestational age" and out[j + 2].text in ("week", "weeks", "wk", "wks"):
+                inserted[j] = Tok("MEASURE", out[j].start, out[j].start, measure, "")
+            continue
+        if measure == "gestational age":
+            continue
         unit, target = str(out[j + 2].value), _unit_of(measure)
         if target is None:
             continue

@@ -430,3 +430,23 @@ def test_a_decimal_is_no_list_number():
 
     text = "Inclusion Criteria:\n1. Protocol version 2.0 of 2019 3.5 mg\n"
     assert [c.text for c in split_criteria(text)] == ["Protocol version 2.0 of 2019 3.5 mg"]
+
+
+def test_weeks_of_a_pregnancy_in_brackets():
+    # NCT03923231 (Leaf)
+    assert bounds("Pregnant (>20 weeks)") == [("gestational age", ">", 20, "weeks", None)]
+    # not in brackets, or not weeks: no reading
+    assert bounds("Pregnancy > 20 weeks") == []
+    assert bounds("pregnancy (< 3 months)") == []
+
+    def judge(weeks, pregnant):
+        record = {
+            "id": "w", "birth_date": "1990-01-01", "sex": "female",
+            "observations": [{"loinc": "49051-6", "value": weeks, "unit": "wk", "date": "2026-05-20"}] if weeks else [],
+            "conditions": [{"name": "Pregnancy", "icd10cm": "Z33.1", "status": "active", "onset": "2026-01-01"}] if pregnant else [],
+        }
+        return evaluate(parse("Pregnant (>20 weeks)"), load_patient(record), as_of=date(2026, 6, 1)).truth
+
+    assert judge(30, True) is Truth.TRUE
+    assert judge(12, True) is Truth.FALSE
+    assert judge(None, True) is Truth.UNKNOWN
