@@ -434,7 +434,9 @@ def scan(folded: str) -> list[Tok]:
                         canonical = units.normalize_unit(written)
                     except Exception:  # a spelling the regex takes but the table does not: a word
                         canonical = None
-                    if canonical is not None and not _TIME_AHEAD.match(folded, pos):
+                    # a duration is time, except hours or days of something per day or week
+                    # ('> 4 hours per week' of exercise, '5 days per week' of e-cigarette use)
+                    if canonical is not None and (canonical in _PER_TIME or not _TIME_AHEAD.match(folded, pos)):
                         start = pos + (len(folded[pos:end]) - len(folded[pos:end].lstrip()))
                         toks.append(Tok("UNIT", start, end, canonical))
                         pos = end
@@ -508,6 +510,8 @@ def scan(folded: str) -> list[Tok]:
     return toks
 
 
+_MINUTES = re.compile(r"min(?:ute)?s?|secs?|seconds?")
+_PER_TIME = frozenset({"hours/week", "hours/day", "days/week"})
 _TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe)|y(?=/o|\.o))(?![a-z])")
 
 
@@ -555,6 +559,12 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _roman_scores(out)
     out = _bound_before_scale(out)
     _creatinine_by_its_bound(out)
+    _litres_after_a_volume(out)
+    _total_score_of_a_scale(out)
+    out = _bound_on_a_scale_named_after(out)
+    out = _sex_split_by_slash(out)
+    _carbon_monoxide_after_ppm(out)
+    out = _condition_by_its_bound(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -573,6 +583,12 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             word = t.text
             if word in NUMBER_WORDS:
                 t.type, t.value = "NUMBER", Decimal(NUMBER_WORDS[word])
+    for i, t in enumerate(out):
+        if t.type == "NUMBER" and typ(i + 1) == "WORD" and _MINUTES.fullmatch(out[i + 1].text or ""):
+            # 'exercise for at least 30 minutes': a duration no window or bound here reads
+            # (minutes are no time unit of the grammar); as a bare number it would bound the
+            # measure before it ('physical activity >= 30') without its unit
+            t.type = "WORD"
     for i, t in enumerate(out):
         if t.type in ("TIMEUNIT", "HALFLIFE") and typ(i - 1) != "NUMBER":
             t.type = "WORD"
@@ -774,6 +790,163 @@ def _creatinine_by_its_bound(out: list[Tok]) -> None:
         after = out[i + 3] if i + 3 < len(out) else None
         if after is not None and (after.type == "ULN" or (after.type == "UNIT" and after.value in _CREATININE_UNITS)):
             t.type, t.value = "MEASURE", "serum creatinine"
+
+
+def _carbon_monoxide_after_ppm(out: list[Tok]) -> None:
+    """'>/= 5 ppm CO': 'CO' alone is left out of the vocabulary (cardiac output), but right
+    after a bound in parts per million it can only be exhaled carbon monoxide."""
+    for i, t in enumerate(out[2:], start=2):
+        if t.type == "WORD" and t.text == "co" and out[i - 1].type == "UNIT" and out[i - 1].value == "ppm" and out[i - 2].type == "NUMBER":
+            t.type, t.value = "MEASURE", "exhaled carbon monoxide"
+
+
+# Conditions named for a low or high value of one measure: followed at once by a bound in
+# that measure's unit ('Thrombocytopenia <150 G / L', 'anemia < 7g/DL'), the bound says
+# what the text means by the condition, and it is the measure that is bounded.
+_CONDITION_MEASURE = {
+    "thrombocytopenia": "platelet count",
+    "anemia": "hemoglobin",
+    "neutropenia": "absolute neutrophil count",
+    "hypokalemia": "potassium",
+    "hypercalcemia": "calcium",
+    "pregnancy": "gestational age",
+}
+
+
+def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
+    """'Thrombocytopenia <150 G / L': the condition named for the measure its bound is in,
+    and nothing else, is that measure (engine.parse reads the unit again in the text's own
+    case: 'G/L' is giga-cells, and a count read here as grams is then no count and not
+    compared). 'thrombocytopenia (<50,000/ul)': the bracket is the condition's definition
+    with its measure left unsaid, read as 'thrombocytopenia (platelet count < 50,000/ul)' is
+    (a diagnosis and its definition: engine.screen keeps one without the other unknown)."""
+    from engine import units
+
+    inserted: dict[int, Tok] = {}
+    for i, t in enumerate(out):
+        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else None
+        if measure is None:
+            continue
+        bracket = i + 1 < len(out) and out[i + 1].type == "LPAR"
+        j = i + 2 if bracket else i + 1
+        if not (j + 2 < len(out) and out[j].type == "OP" and out[j + 1].type == "NUMBER" and out[j + 2].type in ("UNIT", "TIMEUNIT")):
+            continue
+        if bracket and not (j + 3 < len(out) and out[j + 3].type == "RPAR"):
+            continue  # the bracket holds the bound and nothing else
+        if out[j + 2].type == "TIMEUNIT":
+            # 'Pregnant (>20 weeks)': weeks of a pregnancy, only in brackets
+            if bracket and measure == "gestational age" and out[j + 2].text in ("week", "weeks", "wk", "wks"):
+                inserted[j] = Tok("MEASURE", out[j].start, out[j].start, measure, "")
+            continue
+        if measure == "gestational age":
+            continue
+        unit, target = str(out[j + 2].value), _unit_of(measure)
+        if target is None:
+            continue
+        molar = load_vocabulary().get("measure", measure).molar_mass
+        try:
+            fits = units.comparable(target, unit, molar_mass=molar) or (unit == "g/L" and target == "10^9/L")
+        except Exception:  # a unit the registry does not know: no reading
+            fits = False
+        if not fits:
+            continue
+        if bracket:
+            inserted[j] = Tok("MEASURE", out[j].start, out[j].start, measure, "")
+        else:
+            t.type, t.value = "MEASURE", measure
+    if not inserted:
+        return out
+    return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,))]
+
+
+def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:
+    """'Greater than Stage 3 on the Hoehn & Yahr Classification': a bound on a scale's
+    value, the scale named after it ('on the ...'). Read as 'Hoehn & Yahr > 3': the name
+    stands (with no width) before the operator, and the words that carried it are read."""
+    inserted: dict[int, Tok] = {}
+    for i, t in enumerate(out):
+        if t.type != "OP" or i + 4 >= len(out):
+            continue
+        if not (out[i + 1].type == "WORD" and out[i + 1].text in ("stage", "grade", "class", "score", "level") and out[i + 2].type == "NUMBER"):
+            continue
+        if _more_values(out, i + 3) or not (out[i + 3].type == "WORD" and out[i + 3].text == "on"):
+            continue
+        k = i + 4 + (out[i + 4].type == "WORD" and out[i + 4].text == "the")
+        if not (k < len(out) and out[k].type == "MEASURE" and _has_scale(str(out[k].value))):
+            continue
+        if k + 1 < len(out) and out[k + 1].type in ("OP", "NUMBER"):
+            continue  # the scale has a bound of its own
+        inserted[i] = Tok("MEASURE", t.start, t.start, out[k].value, "")
+        for d in (i + 1, *range(i + 3, k + 1)):
+            out[d].type = "DROP"
+    if not inserted:
+        return out
+    # the words read go now: the passes after this one look for a number right after an operator
+    return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,)) if x.type != "DROP"]
+
+
+_SEX_LETTERS = {"f": ("female",), "m": ("male",), "female": ("female",), "male": ("male",), "women": ("female",), "men": ("male",)}
+
+
+def _sex_split_by_slash(out: list[Tok]) -> list[Tok]:
+    """'HDL-C: <50/40 mg/dl; F/M', 'Waist C >89/102 cm; F/M': one bound for each sex, the
+    sexes named after in the same order. Read as '< 50 mg/dL for women, < 40 mg/dL for men'
+    (engine.parse's case split), the sex words standing (with no width) after each bound."""
+    n = len(out)
+    for i in range(n - 8):
+        op, a, slash, b, unit = out[i : i + 5]
+        if not (op.type == "OP" and a.type == "NUMBER" and slash.type == "SLASH" and b.type == "NUMBER" and unit.type == "UNIT"):
+            continue
+        k = i + 5 + (out[i + 5].type in ("SEMI", "COMMA"))
+        if k + 2 >= n or out[k + 1].type != "SLASH":
+            continue
+        first, second = (_SEX_LETTERS.get(out[k].text), _SEX_LETTERS.get(out[k + 2].text))
+        if first is None or second is None or first == second or out[k].type not in ("WORD", "SEX") or out[k + 2].type not in ("WORD", "SEX"):
+            continue
+        if k + 3 < n and out[k + 3].type not in ("SEMI", "COMMA", "RPAR"):
+            continue  # the sexes end the statement
+        # the measure right before ('Waist C >89/102'), a colon between them dropped ('HDL-C: <50/40')
+        before = i - 1 if i >= 1 and out[i - 1].type != "COLON" else i - 2
+        if not (before >= 0 and (out[before].type == "MEASURE" or (before >= 1 and out[before - 1].type == "MEASURE" and out[before].type == "WORD"))):
+            continue
+        at, end = slash.start, unit.end
+        made = [
+            op, a, Tok("SEX", at, at, first, ""), Tok("COMMA", at, at, ",", ""),
+            Tok("OP", b.start, b.start, op.value, ""), b, unit, Tok("SEX", end, end, second, ""),
+        ]
+        head = out[:i] if out[i - 1].type != "COLON" else out[: i - 1]
+        return [*head, *made, *out[k + 3 :]]
+    return out
+
+
+def _total_score_of_a_scale(out: list[Tok]) -> None:
+    """'Boston Bowel Prep Scale, total score <=2', 'UAS7 total score >= 16': 'total score'
+    after the name of a scale, before its bound, names the scale's value again (the comma
+    between them too)."""
+    for i, t in enumerate(out):
+        if t.type != "MEASURE" or not _has_scale(str(t.value)):
+            continue
+        j = i + 1 + (i + 1 < len(out) and out[i + 1].type == "COMMA")
+        if j + 2 < len(out) and out[j].type == "WORD" and out[j].text == "total" and out[j + 1].type == "WORD" and out[j + 1].text == "score" and out[j + 2].type == "OP":
+            for k in range(i + 1, j + 2):
+                out[k].type = "DROP"
+
+
+def _litres_after_a_volume(out: list[Tok]) -> None:
+    """'FEV1 > 0.8 L': a bare 'L' after a number is no unit in general ('2L' is a line of
+    therapy), but right after the bound of a measure given in litres it can only be litres."""
+    for i, t in enumerate(out[:-3]):
+        if t.type != "MEASURE" or out[i + 1].type != "OP" or out[i + 2].type != "NUMBER":
+            continue
+        after = out[i + 3]
+        if after.type == "WORD" and after.text in ("l", "liter", "liters", "litre", "litres") and _unit_of(str(t.value)) == "L":
+            after.type, after.value = "UNIT", "L"
+
+
+@lru_cache(maxsize=256)
+def _unit_of(measure: str) -> str | None:
+    concept = load_vocabulary().get("measure", measure)
+    return concept.unit if concept is not None else None
 
 
 def _bound_before_scale(out: list[Tok]) -> list[Tok]:

@@ -172,6 +172,11 @@ FILLER = frozenset(
 ) | {"for any reason"}
 
 
+# Words between a blood pressure and its bound that say how often it was so: not understood,
+# they stay beside the bound ('BP persistently > 160/100 mmHg').
+_HOW_OFTEN = frozenset("persistently consistently repeatedly sustained persistent constantly".split())
+
+
 # Filler words that name what a number measures: after an age word they say the number is not an age.
 _MEASURE_NOUNS = frozenset("score scores level levels value values count counts result results concentration status test tests".split())
 
@@ -1823,7 +1828,13 @@ class _Assembler:
         if e.value == "pressure" and not (i > 0 and isinstance(els[i - 1], Atom) and els[i - 1].value == "blood"):
             return None
         j = i + 1
-        while j < len(els) and _is_filler(els[j]) and not isinstance(els[j], (Bnd, Rng)) and not (isinstance(els[j], Atom) and els[j].type == "SLASH"):
+        kept = []  # 'BP persistently > 160/100 mmHg': words that say how often, left to qualify it
+        while j < len(els) and (
+            (_is_filler(els[j]) and not isinstance(els[j], (Bnd, Rng)) and not (isinstance(els[j], Atom) and els[j].type == "SLASH"))
+            or (isinstance(els[j], Atom) and els[j].type == "WORD" and str(els[j].value) in _HOW_OFTEN)
+        ):
+            if not _is_filler(els[j]):
+                kept.append(j)
             j += 1
         if j + 2 >= len(els) or not (isinstance(els[j + 1], Atom) and els[j + 1].type == "SLASH"):
             return None
@@ -1842,7 +1853,7 @@ class _Assembler:
             Comparison(measure=name, op=op, threshold=Threshold(value=q.value, unit="mmHg"), span=Span(start=start, end=end))
             for name, q in (("systolic blood pressure", high), ("diastolic blood pressure", low))
         ]
-        return each_or_either(bounds, self.text, start, end), [*range(i - (e.value == "pressure"), j + 3)]
+        return each_or_either(bounds, self.text, start, end), [k for k in range(i - (e.value == "pressure"), j + 3) if k not in kept]
 
     def _leading_age(self, els: list, i: int) -> bool:
         """'Patients over 18 years of age undergoing gastric resection': a bound in years
@@ -1886,6 +1897,8 @@ class _Assembler:
                 return None
             if q.time is not None and measure != "age" and not _timed(measure, q):
                 return None
+            if unit is None and q.relative_to is None and _rate_measure(measure):
+                return None  # 'exercise ... 5 or more days a week': a bare number is times, minutes, not hours a week
             return Comparison(measure=measure, op=b.op, threshold=Threshold(value=q.value, unit=unit, relative_to=q.relative_to), window=window, span=span)
         lo, hi = b.low, b.high
         if measure == "age" and default_unit is None:
@@ -1898,6 +1911,8 @@ class _Assembler:
         if (lo.time is not None or hi.time is not None) and measure != "age" and not (_timed(measure, lo) and _timed(measure, hi)):
             return None
         if measure == "age" and (lo_unit is None or hi_unit is None):
+            return None
+        if ((lo_unit is None and lo.relative_to is None) or (hi_unit is None and hi.relative_to is None)) and _rate_measure(measure):
             return None
         return Range(
             measure=measure,
@@ -2288,6 +2303,15 @@ def _time_measure(measure: str) -> bool:
 
     concept = load_vocabulary().get("measure", measure)
     return concept is not None and concept.unit in ("weeks", "days")
+
+
+def _rate_measure(measure: str) -> bool:
+    """A habit counted per day or week (drinks a day, hours of exercise a week): a number
+    without its unit ('3 times a week', '30 minutes') is never its value."""
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    return concept is not None and concept.unit in ("drinks/day", "hours/week", "days/week")
 
 
 def _timed(measure: str, q: Qty) -> bool:

@@ -932,8 +932,9 @@ def _merge_alternatives(units: list[_Unit]) -> list[_Unit]:
 
 
 def _split_inline_numbers(unit: _Unit) -> list[_Unit]:
-    """'10. ALT < 1.1 x ULN 11. Serum creatinine ... 12. ...' (a legacy export joined the items):
-    split where the numbering continues in sequence inside the text, twice or more."""
+    """'10. ALT < 1.1 x ULN 11. Serum creatinine ... 12. ...' (a legacy export joined the items),
+    '1.Age ≥80 years 2.Brain metastasis 3.With other malignancies': split where the numbering
+    continues in sequence inside the text, twice or more."""
     m = re.fullmatch(r"\(?(\d{1,2})([.)])", unit.marker.strip())
     if not m or unit.heading is not None:
         return [unit]
@@ -944,7 +945,8 @@ def _split_inline_numbers(unit: _Unit) -> list[_Unit]:
     while True:
         n = number + 1
         form = rf"(?:{n}{re.escape(sep)}|\({n}\))" if sep == ")" else rf"{n}\."
-        found = re.compile(rf"(?<=[\s.;,:?!]){form}\s+(?=[A-Za-z(\[])").search(text, pos)
+        # '2. Brain', or run into its word as the first marker may be: '1.Age ... 2.Brain'
+        found = re.compile(rf"(?<=[\s.;,:?!]){form}(?:\s+(?=[A-Za-z(\[])|(?=[A-Z][a-z]))").search(text, pos)
         if not found:
             break
         number = n

@@ -21,10 +21,12 @@ ratios            ``<numerator>/<denominator>[/<denominator>...]`` from the atom
                   ``mEq/L``, ``IU/L`` (UI/L), ``U/L``, ``IU/mL``, ``mIU/mL``, ``ng/mL``,
                   ``ng/dL``, ``pg/mL``, ``ug/L``, ``copies/mL``, ``mL/min`` (creatinine
                   clearance), ``mL/min/1.73m2`` (eGFR), ``kg/m2``, ``mg/m2``, ``mg/kg``,
-                  ``mg/day`` (mg/d, mg per day, mg/24 h), ``mg/kg/day``, ``mg/week``, ``mm/h``
+                  ``mg/day`` (mg/d, mg per day, mg/24 h), ``mg/kg/day``, ``mg/week``, ``mm/h``,
+                  ``drinks/day``, ``drinks/week`` (alcoholic drinks per day, a week),
+                  ``hours/week``, ``hours/day`` (of an activity), ``days/week`` (days of a habit)
 atoms             numerators ``kg g mg ug ng pg lb`` (mcg -> ``ug``, pounds -> ``lb``),
                   ``mol mmol umol nmol pmol``, ``mEq``, ``mOsm``, ``IU mIU uIU U mU``,
-                  ``L dL mL uL`` (cc -> ``mL``), ``copies``, ``mm cm m``, ``Gy cGy``;
+                  ``L dL mL uL`` (cc -> ``mL``), ``copies``, ``mm cm m``, ``Gy cGy``, ``drinks``, ``hours days`` (of an activity or habit);
                   denominators: the volumes, ``mm3``, ``kg g mg``, ``mol mmol``, ``m2``,
                   ``1.73m2``, ``min h day week s``
 single units      ``%`` (percent), ``mmHg`` (mm Hg), ``bpm`` (beats per minute, /min),
@@ -141,6 +143,15 @@ _ACTIVITIES: tuple[_Atom, ...] = (
 _COPIES: _Atom = ("copies", "nucleic_acid_copy", r"cop(?:y|ies)|cp")
 # mean corpuscular volume is a volume per red cell: 'MCV < 80 fL'
 _FEMTOLITRE: _Atom = ("fL", "femtoliter", r"fl|femtolit(?:er|re)s?")
+# alcohol intake, only ever per day or per week: '> 2 drinks per day', '>14 drinks/week'
+# ('caffeinated drinks' never: the word before 'drinks' must say alcohol or nothing)
+_DRINKS: _Atom = ("drinks", "alcoholic_drink", r"(?:(?:alcoholic|alcohol|standard)\s+)?drinks?")
+# time given to an activity, and days of a behaviour, per day or week: '> 4 hours per week'
+# (physical activity), '>= 5 days per week' (e-cigarette use); only ever before a denominator
+_FREQUENCIES: tuple[_Atom, ...] = (
+    ("hours", "activity_hour", r"hours?|hrs?"),
+    ("days", "use_day", r"days?"),
+)
 _LENGTHS: tuple[_Atom, ...] = (
     # retinal thickness in optical coherence tomography: '> 250 µm', 'above 300 microns'
     ("um", "micrometer", rf"{_MICRO}m|microns?|micromet(?:er|re)s?"),
@@ -205,6 +216,8 @@ _NUMERATORS: tuple[_Atom, ...] = (
     _FEMTOLITRE,
     *_LENGTHS,
     *_DOSES,
+    _DRINKS,
+    *_FREQUENCIES,
 )
 _DENOMINATORS: tuple[_Atom, ...] = (
     *_AREAS,
@@ -392,7 +405,7 @@ CANONICAL_UNITS: tuple[str, ...] = (
     "10^6/kg", "g/dL", "g/L", "mg/dL", "mg/L", "umol/L", "mmol/L", "mmol/mol", "mEq/L", "IU/L",
     "U/L", "IU/mL", "mIU/mL", "mIU/L", "ng/mL", "ng/dL", "pg/mL", "ug/L", "copies/mL", "mL/min",
     "mL/min/1.73m2", "kg/m2", "mg/m2", "mg/kg", "mg/day", "mg/kg/day", "mg/week", "mm/h", "%",
-    "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "um", "m2", "mL", "fL", "ppm",
+    "drinks/day", "drinks/week", "hours/week", "hours/day", "days/week", "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "um", "m2", "mL", "fL", "ppm",
     "Gy", "s", "ms", "years", "months", "weeks", "days", "hours", "minutes",
 )  # fmt: skip
 """The canonical spellings elig's rules and tables use; each normalises to itself."""
@@ -416,6 +429,8 @@ _UCUM_ANNOTATIONS = {
     "{cell}": " cells",
     "{copies}": "copies",
     "{beats}": "beats",
+    "{drinks}": "drinks",  # LOINC 74013-4, alcoholic drinks per day: '{drinks}/d'
+    "{drink}": "drinks",
 }
 # Bracketed UCUM atoms, as ucumvert leaves them, in pint's names.
 _UCUM_BRACKETS = {

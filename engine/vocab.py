@@ -48,8 +48,10 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "degC", "copies/mL",
         # red cell indices, retinal and cervical lengths, exhaled carbon monoxide
         "fL", "um", "mm", "ppm",
-        # gestational age; lung volumes
-        "weeks", "L",
+        # gestational age; lung volumes; alcohol intake
+        "weeks", "L", "drinks/day",
+        # time spent on an activity, days of a habit
+        "hours/week", "days/week",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""

@@ -23,7 +23,8 @@ leaves them out), are listed where each strategy is defined. In short:
   has no anchor phrase for them (typing 'transplant' as an anchor would take it from the
   procedure vocabulary);
 - a threshold has a unit or a normal limit, not both; a range's two ends share theirs;
-  'age' takes years or months; time units are windows, never a measure's unit;
+  'age' takes years or months; time units are windows, never a measure's unit; a habit
+  counted per day or week (drinks a day, hours of exercise a week) always has its unit;
 - a medication's dose is a 'daily dose' in mg units, or a prednisone-equivalent daily dose
   of the class 'corticosteroid' (the only dose render spells with 'or equivalent').
 
@@ -94,6 +95,8 @@ def _names(*kinds: str) -> list[str]:
 
 # Measures other than age (age takes a time unit, drawn apart below).
 MEASURES = [m for m in _names("measure") if m != "age"]
+# Habits counted per day or week: a bare number is never their value (engine.parse._rate_measure).
+RATE_MEASURES = {c.name for c in _VOCAB.concepts("measure") if c.unit in ("drinks/day", "hours/week", "days/week")}
 CONDITIONS = _names("condition")
 DRUGS = _names("drug", "drug_class")
 PROCEDURES = _names("procedure")
@@ -160,16 +163,19 @@ def comparisons(draw):
     if draw(st.integers(0, 5)) == 0:
         unit = draw(st.sampled_from(["years", "months"]))
         return Comparison(measure="age", op=draw(ops), threshold=Threshold(value=draw(values), unit=unit))
-    return Comparison(measure=draw(st.sampled_from(MEASURES)), op=draw(ops), threshold=draw(thresholds()), window=draw(maybe_window))
+    measure = draw(st.sampled_from(MEASURES))
+    threshold = draw(thresholds(unit=draw(st.sampled_from(UNITS)) if measure in RATE_MEASURES else None))
+    return Comparison(measure=measure, op=draw(ops), threshold=threshold, window=draw(maybe_window))
 
 
 @st.composite
 def ranges(draw):
     # both ends in one unit (or both multiples of one normal limit), as the renderer writes them
-    low = draw(thresholds())
+    measure = draw(st.sampled_from(MEASURES))
+    low = draw(thresholds(unit=draw(st.sampled_from(UNITS)) if measure in RATE_MEASURES else None))
     high = Threshold(value=draw(values), unit=low.unit, relative_to=low.relative_to)
     return Range(
-        measure=draw(st.sampled_from(MEASURES)),
+        measure=measure,
         low=low,
         high=high,
         low_inclusive=draw(st.booleans()),
