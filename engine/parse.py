@@ -266,6 +266,9 @@ def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> t
     return None
 
 
+# heading words that make the list after the colon alternatives
+_ALTERNATIVES_HEAD = frozenset({"indication", "indications", "either"})
+
 # what joins 'adequate renal function' to the bounds that define it
 _DEFINING = frozenset("defined evidenced indicated demonstrated shown follows meeting meets per".split())
 
@@ -1342,6 +1345,9 @@ class _Assembler:
                 return self.clause([*head, *rest])
             if rest and _is_heading(head):
                 node = self.clause(rest)
+                if isinstance(node, (Each, AllOf)) and any(isinstance(e, Atom) and str(e.value) in _ALTERNATIVES_HEAD for e in head):
+                    # 'Indications of breast reconstruction: breast cancer, DCIS, ...': any one
+                    return AnyOf(items=node.items, span=node.span)
                 return node
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)

@@ -82,3 +82,15 @@ def test_what_a_later_treatment_was_given_for_may_reach_the_earlier_ones():
     criterion = result.criteria[0]
     assert criterion.status == "unknown", criterion.reasons
     assert any("restrictive" in r for r in criterion.reasons)
+
+
+def test_indications_after_a_heading_are_alternatives():
+    # NCT03868514 (inclusion): read as all of them, a patient without breast cancer failed
+    # although a strong family history alone is an indication
+    text = ("Indications of breast reconstruction: histologically confirmed breast cancer, precancerous lesions (DCIS, LCIS), "
+            "mutation carrier with increased breast cancer risk, strong family history (lifetime risk > 15%)")
+    from engine.nodes import AnyOf
+
+    tree = parse(text)
+    assert isinstance(tree, AnyOf)
+    assert evaluate(tree, Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
