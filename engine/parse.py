@@ -2368,10 +2368,19 @@ def _join_unparsed(loose, span, text: str):
 
 
 def _plain_event(part) -> bool:
-    """An operand written as an event's words, not in brackets: 'stroke', 'active HIV'."""
-    return isinstance(part, Clause) and not any(isinstance(e, Grp) for e in part.elements) and any(
-        isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE") for e in part.elements
+    """An operand written as an event's words, not in brackets, that says no tense of its own:
+    'stroke', 'HIV' (not 'currently taking warfarin', 'active HIV')."""
+    return (
+        isinstance(part, Clause)
+        and not any(isinstance(e, Grp) for e in part.elements)
+        and any(isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE") for e in part.elements)
+        and not any(isinstance(e, Atom) and (e.type == "ACTIVE" or str(e.value) in _OWN_TENSE) for e in part.elements)
     )
+
+
+# words by which an operand says its own tense ('received chemotherapy or currently taking
+# warfarin'): the history words of the first operand do not reach it
+_OWN_TENSE = _NOW | {"taking", "receiving", "on"}
 
 
 def _distribute_history(nodes: list, plain: list[bool]) -> list:

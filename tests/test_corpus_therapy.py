@@ -137,3 +137,21 @@ def test_whichever_is_shorter_takes_the_shorter_window(which, drug, end, truth):
     name = "tofacitinib" if "Tofacitinib" in drug else "docetaxel"
     tree = parse(f"{name} within 4 weeks or 5 half-lives, whichever is {which}")
     assert evaluate(tree, _taken(drug, end), as_of=AS_OF).truth is truth
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # pembrolizumab-trial boilerplate (about 100 corpus trials): a steroid course years ago
+        # was 'history of corticosteroid' and excluded; 'is receiving' asks for one now
+        ("Has a diagnosis of immunodeficiency or is receiving systemic steroid therapy or any other form of immunosuppressive therapy"
+         " within 7 days prior to randomization",
+         "history of immunodeficiency or (corticosteroid) or ((history of immunosuppressant within 7 days before randomization) \u00abother form\u00bb)"),
+        ("received chemotherapy or currently taking warfarin", "history of chemotherapy or (warfarin)"),
+        # a bare event after a history one still takes the history words
+        ("history of myocardial infarction, stroke, or heart failure",
+         "history of myocardial infarction or history of stroke or history of heart failure"),
+    ],
+)
+def test_history_words_do_not_reach_an_operand_that_says_its_own_tense(text, canonical):
+    assert render(parse(text)) == canonical
