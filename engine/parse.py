@@ -2395,14 +2395,21 @@ def _distribute_history(nodes: list, plain: list[bool]) -> list:
     def bare(n) -> bool:
         return isinstance(n, events) and not n.history and getattr(n, "active", None) is None
 
+    # 'Known active hepatitis B or C': 'active' with the history words reaches the next
+    # condition too (as 'history of hepatitis C' a resolved one would count)
+    said = {"history": True}
+    if isinstance(first, Condition) and first.active:
+        said_condition = {"history": True, "active": True}
+    else:
+        said_condition = said
     out = [nodes[0]]
     for n, is_plain in zip(nodes[1:], plain[1:]):
         if not is_plain:
             pass
         elif bare(n):
-            n = n.model_copy(update={"history": True})
+            n = n.model_copy(update=said_condition if isinstance(n, Condition) else said)
         elif isinstance(n, Qualified) and bare(n.item):
-            n = n.model_copy(update={"item": n.item.model_copy(update={"history": True})})
+            n = n.model_copy(update={"item": n.item.model_copy(update=said_condition if isinstance(n.item, Condition) else said)})
         out.append(n)
     return out
 

@@ -98,3 +98,13 @@ def test_a_letter_elsewhere_is_no_hepatitis():
 )
 def test_names_with_an_abbreviation_in_brackets(text, canonical):
     assert render(parse(text)) == canonical
+
+
+def test_active_with_the_history_words_reaches_the_next_condition():
+    # 'Known active hepatitis B and/or C' (NCT04334330, exclusion): as 'history of hepatitis C'
+    # a hepatitis C resolved years ago excluded
+    tree = parse("Known active hepatitis B and/or C")
+    assert render(tree) == "history of active hepatitis b or history of active hepatitis c"
+    resolved = ConditionRecord(codings=(Coding(system=ICD, code="B18.2"),), onset=date(2010, 1, 1),
+                               abatement=date(2012, 1, 1), clinical_status="resolved")
+    assert evaluate(tree, Patient(id="p", conditions=(resolved,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
