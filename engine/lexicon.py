@@ -1022,6 +1022,7 @@ def tokenize(folded: str) -> list[Tok]:
         t.text = folded[t.start : t.end]
     toks = contextualize(toks)
     toks = _hepatitis_letters(toks, folded)
+    _contraceptives_as_methods(toks)
     for t in toks:
         t.text = folded[t.start : t.end]
     balance(toks)
@@ -1058,6 +1059,26 @@ def _hepatitis_letters(toks: list[Tok], folded: str) -> list[Tok]:
             out.append(t)
         i += 1
     return out
+
+
+def _contraceptives_as_methods(toks: list[Tok]) -> None:
+    """In a criterion about contraception ('A highly effective birth control method is one ...
+    Such methods include: combined hormonal contraception; ...'), hormonal contraceptives are
+    methods the study team accepts, not drugs the patient must be on: the contraception
+    judgment's. Elsewhere ('Current use of hormonal contraceptives') they stay drugs."""
+    if not any(t.type == "JUDGE" and t.value == "contraception" for t in toks):
+        return
+    methods = _contraceptive_names()
+    for t in toks:
+        if t.type == "DRUG" and t.value in methods:
+            t.type, t.value = "JUDGE", "contraception"
+
+
+@lru_cache(maxsize=1)
+def _contraceptive_names() -> frozenset[str]:
+    vocab = load_vocabulary()
+    cls = vocab.get("drug_class", "hormonal contraceptive")
+    return frozenset([cls.name, *(c.name for c in vocab.descendants(cls))]) if cls is not None else frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -212,3 +212,19 @@ def test_a_language_beside_a_bound_leaves_the_bound():
 )
 def test_more_spellings_of_what_the_study_team_settles(text, category):
     assert _judgments(text) == [category]
+
+
+def test_contraceptive_methods_in_a_criterion_about_contraception_are_not_requirements():
+    # NCT05215106 (inclusion): the methods a definition lists were read as drugs the patient
+    # must be on, so every patient without a hormonal contraceptive on record failed
+    text = ("A highly effective birth control method is a one, which can achieve a failure rate of less than 1% per year when "
+            "used consistently and correctly. Such methods include: combined (estrogen and progestogen containing) hormonal "
+            "contraception; progestogen-only hormonal contraception associated with inhibition of ovulation")
+    assert evaluate(parse(text), Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+    # elsewhere a hormonal contraceptive is still a drug on record or not
+    assert _judgments("Current use of hormonal contraceptives") == []
+
+
+def test_examples_after_a_heading_that_includes_are_not_requirements():
+    text = "Such methods include: combined hormonal contraception; progestogen-only hormonal contraception; intrauterine device"
+    assert evaluate(parse(text), Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
