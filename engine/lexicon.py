@@ -124,7 +124,13 @@ _PHRASES: list[tuple[str, str, object]] = [
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     (r"at (?:the )?time of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?|icf))", "ANCHOR", "screening"),
     # history and state
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|use of|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
+    # it unknown ('prior use of' is past through 'prior')
+    (r"(?:the )?(?:use|usage) of", "WORD", "use of"),
+    # 'live vaccines against infectious diseases': what every vaccine is against, not a
+    # disease the patient must have
+    (r"against (?:infectious diseases?|infections?|infectious agents?)", "WORD", "against infection"),
     (r"active|current|currently|ongoing|uncontrolled", "ACTIVE", None),
     (r"such as|including but not limited to|including, but not limited to|including|e\.g\.?|eg|for example|for instance|i\.e\.?|like", "EXAMPLES", None),
     (r"or equivalents?|\(or equivalents?(?: [a-z]+)?\)|or its equivalent|equivalent", "EQUIV", None),

@@ -169,7 +169,13 @@ FILLER = frozenset(
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
     normal . - any all following: etc. also either inclusive receiving taking
     both only there their his her they he she it its this these be documented known etc""".split()
-) | {"for any reason"}
+) | {
+    # phrases the lexicon types as one word (by their folded text): they restrict nothing
+    "for any reason", "for any indication", "for any purpose",
+    "use of", "the use of", "usage of", "the usage of",
+    "against infectious diseases", "against infectious disease", "against infections", "against infection",
+    "against infectious agents", "against infectious agent",
+}
 
 
 # Words between a blood pressure and its bound that say how often it was so: not understood,
@@ -238,6 +244,11 @@ def _bracketed(part) -> bool:
     return len(sig) == 1 and isinstance(sig[0], Grp)
 
 
+# 'chemotherapy for metastatic disease' (a vaccine 'against' a disease is given to those
+# without it: no purpose of that kind)
+_PURPOSE = frozenset({"for"})
+
+
 def _between_for_and_condition(el) -> bool:
     """'for currently diagnosed breast cancer', 'for the treatment of breast cancer': words
     between 'for' and the condition a treatment was given for."""
@@ -253,10 +264,10 @@ def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> t
     'docetaxel therapy for any malignancy': 'for' before the condition (filler words between),
     and before it (past words the treatment took) a drug or procedure already built; else None."""
     k = i - 1
-    while k >= 0 and (_is_filler(els[k]) or _between_for_and_condition(els[k])) and not (isinstance(els[k], Atom) and str(els[k].value) == "for"):
+    while k >= 0 and (_is_filler(els[k]) or _between_for_and_condition(els[k])) and not (isinstance(els[k], Atom) and str(els[k].value) in _PURPOSE):
         k -= 1
     prep = els[k] if k >= 0 else None
-    if not (isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) == "for"):
+    if not (isinstance(prep, Atom) and prep.type == "WORD" and str(prep.value) in _PURPOSE):
         return None
     j = k - 1
     while j >= 0 and j not in event_at and j in used and isinstance(els[j], Atom) and els[j].type == "WORD":

@@ -155,3 +155,26 @@ def test_whichever_is_shorter_takes_the_shorter_window(which, drug, end, truth):
 )
 def test_history_words_do_not_reach_an_operand_that_says_its_own_tense(text, canonical):
     assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Use of warfarin", "warfarin"),
+        ("Prior use of warfarin", "history of warfarin"),
+        ("Usage of anticoagulants", "anticoagulant"),
+        # what every vaccine is against, not a disease the patient must have: read as 'and
+        # infection', a live vaccine two weeks ago without an infection did not exclude
+        ("Use of live attenuated vaccines against infectious diseases within 4 weeks", "live vaccine within 4 weeks"),
+        ("Cytotoxic chemotherapy for any indication in last 2 years.", "cytotoxic chemotherapy within 2 years"),
+    ],
+)
+def test_use_of_says_no_tense(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert unparsed(tree) == []
+
+
+def test_use_of_a_drug_long_over_is_unknown_not_true():
+    # 'Use of warfarin' as an exclusion: a course that ended in 2016 may or may not be meant
+    assert evaluate(parse("Use of warfarin"), _warfarin("2015-01-01", "2016-01-01", "completed"), as_of=AS_OF).truth is Truth.UNKNOWN
