@@ -141,35 +141,39 @@ def bench_corpus(args) -> dict:
         cpu, wall, result = _timed(lambda: screen([patient], trials, as_of=AS_OF))
         print(_line("  first screen", [cpu], [wall]))
         others = [p for p in patients if p is not patient]
-        cpus, walls = [], []
-        for _ in range(args.repeat if others else 0):
+
+        def after_others() -> None:
             # the results remembered by what a criterion's leaves say (engine.screen._ALIKE)
             # from the other patients only: this patient's own would make it look fast
             _ALIKE.clear()
             screen([p.model_copy(deep=True) for p in others], trials, as_of=AS_OF)
-            # a new Patient object each time: what was worked out for one (its record
-            # matches, remembered by the records' identity) must not make the next look fast
-            fresh = patient.model_copy(deep=True)
-            cpu, wall, again = _timed(lambda: screen([fresh], trials, as_of=AS_OF))
-            cpus.append(cpu)
-            walls.append(wall)
-            assert again == result, "a repeated screening gave another result"
-        if cpus:
-            print(_line("  warm screen", cpus, walls))
-        cpus, walls = [], []
-        for _ in range(args.repeat):
-            fresh = patient.model_copy(deep=True)
-            cpu, wall, again = _timed(lambda: screen([fresh], trials, as_of=AS_OF))
-            cpus.append(cpu)
-            walls.append(wall)
-            assert again == result, "a repeated screening gave another result"
-        if cpus:
-            print(_line("  same patient again", cpus, walls))
+
+        _rescreen("  warm screen", patient, trials, result, args.repeat if others else 0, before=after_others)
+        _rescreen("  same patient again", patient, trials, result, args.repeat)
         counts = {s: sum(1 for t in result.patients[0].trials if t.status == s) for s in ("eligible", "unknown", "ineligible")}
         print(f"  verdicts      {counts}")
         fingerprints.update(_fingerprint(result))
     print(f"{'memory, after screening':<28} peak RSS {_peak_rss_mb():.0f} MB")
     return fingerprints
+
+
+def _rescreen(label: str, patient, trials, result, repeat: int, *, before: Callable[[], None] | None = None) -> None:
+    """Time `repeat` screenings of a new copy of `patient` (what was worked out for one Patient
+    object, remembered by its records' identity, must not make the next look fast), each after
+    `before`; print the figures, and check each result is `result`."""
+    from engine import screen
+
+    cpus, walls = [], []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        fresh = patient.model_copy(deep=True)
+        cpu, wall, again = _timed(lambda: screen([fresh], trials, as_of=AS_OF))
+        cpus.append(cpu)
+        walls.append(wall)
+        assert again == result, "a repeated screening gave another result"
+    if cpus:
+        print(_line(label, cpus, walls))
 
 
 def _walk(criteria):
