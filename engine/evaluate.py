@@ -480,7 +480,7 @@ def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list
     if anchor is None or window.relation != "within" or not starts or any(s is None for s in starts):
         notes.append(f"the window of the {name} measurement could not be worked out")
         return [], False
-    start = max(starts) if window.shortest else min(starts)
+    start = _window_start(window, starts)
     inside = [o for o in observations if o.date is not None and start <= o.date <= anchor]
     notes.append(f"only {name} values from {start.isoformat()} to {anchor.isoformat()} count")
     if not inside:
@@ -934,8 +934,7 @@ def _in_window(
             starts.append(start)
     if not starts:
         return Truth.UNKNOWN, [f"{span.what}: " + "; ".join(unknown), *notes], [f"half-life of {drug}"]
-    # the longest window (of those known), or with 'whichever is shorter' the shortest
-    window_start = max(starts) if window.shortest else min(starts)
+    window_start = _window_start(window, starts)
     if window.relation == "within":
         label = f"within {durations} before {anchor.isoformat()} (window from {window_start.isoformat()})"
     else:
@@ -958,6 +957,12 @@ def _in_window(
     verdict = {Truth.TRUE: "", Truth.FALSE: "not ", Truth.UNKNOWN: "cannot tell whether "}[truth]
     reason = f"{span.what}: {verdict}{label}" + (f": {why}" if why else "")
     return truth, [reason, *notes], missing
+
+
+def _window_start(window: Window, starts: list[date]) -> date:
+    """Where the window opens, of the starts its durations give: the longest window, or with
+    'whichever is shorter' the shortest."""
+    return max(starts) if window.shortest else min(starts)
 
 
 def _span_over_dates(

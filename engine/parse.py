@@ -281,6 +281,11 @@ def _given_for(els: list, i: int, event_at: dict[int, int], used: set[int]) -> t
 _ALTERNATIVES_HEAD = frozenset({"indication", "indications", "either"})
 _EXAMPLES_HEAD = frozenset({"include", "includes", "including"})
 
+
+def _says(elements: list, words: frozenset[str]) -> bool:
+    """Whether one of `words` is among the elements ('Indications of ...:')."""
+    return any(isinstance(e, Atom) and str(e.value) in words for e in elements)
+
 # what joins 'adequate renal function' to the bounds that define it
 _DEFINING = frozenset("defined evidenced indicated demonstrated shown follows meeting meets per".split())
 
@@ -1357,12 +1362,12 @@ class _Assembler:
                 return self.clause([*head, *rest])
             if rest and _is_heading(head):
                 node = self.clause(rest)
-                if any(isinstance(e, Atom) and str(e.value) in _EXAMPLES_HEAD for e in head):
+                if _says(head, _EXAMPLES_HEAD):
                     # 'Such methods include: combined hormonal contraception; IUD': examples of
                     # what the heading names, not requirements, and not all of them either
                     items = node.items if isinstance(node, (Each, AllOf, AnyOf)) else (node,)
                     return Qualified(item=AnyOf(items=items, span=node.span) if len(items) > 1 else items[0], qualifiers=(self.unparsed(head),), span=span)
-                if isinstance(node, (Each, AllOf)) and any(isinstance(e, Atom) and str(e.value) in _ALTERNATIVES_HEAD for e in head):
+                if isinstance(node, (Each, AllOf)) and _says(head, _ALTERNATIVES_HEAD):
                     # 'Indications of breast reconstruction: breast cancer, DCIS, ...': any one
                     return AnyOf(items=node.items, span=node.span)
                 return node
