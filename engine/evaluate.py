@@ -41,6 +41,7 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
+    Modifier,
     Not,
     Procedure,
     Qualified,
@@ -1876,55 +1877,52 @@ def _describe(node: Any) -> str:
             return node.measure
         case AnyOf() | AllOf():
             return " / ".join(_describe(i) for i in node.items)
-        case Unparsed() | Judgment():
+        case Unparsed() | Judgment() | Modifier():
             return f'"{node.text}"'
     return node.kind
 
 
 def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
-    """Structure with words around it that were not understood: UNKNOWN whatever the
-    structure gives, since the words could change it; except that words which only narrow
-    what they stand beside ('uncontrolled', 'severe', 'metastatic') cannot make true what
-    is false without them: no hypertension on record is no uncontrolled hypertension."""
+    """Structure with words around it. Words not understood make it UNKNOWN whatever the
+    structure gives, since they could change it. Modifiers, which only narrow what they
+    stand beside ('uncontrolled', 'severe', 'metastatic'), cannot make true what is false
+    without them: no hypertension on record is no uncontrolled hypertension; but
+    hypertension on record does not say whether it is uncontrolled."""
     item = _eval(node.item, ctx, polarity)
-    qualifiers, words = _per_node(_QUALIFIERS, node, _qualifiers)
-    if item.truth is Truth.FALSE and _narrowing(node):
-        reasons = [f"false without the words not understood ({words}), which only narrow it, so false with them"]
-        return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
+    qualifiers, words, modifiers = _per_node(_QUALIFIERS, node, _qualifiers)
+    if _narrowing(node):
+        if item.truth is Truth.FALSE:
+            reasons = [f"false without the words that only narrow it ({modifiers}), so false with them"]
+            return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
+        reasons = [f"narrowed by {modifiers}, which the record does not say: without that it would be {item.truth.value}"]
+        return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
 
 
-def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str]:
-    """The Outcomes of a Qualified node's words not understood (the same for every
-    patient) and the words as its reasons quote them: worked out once per node."""
-    return tuple(_constant(q, _unparsed) for q in node.qualifiers), "; ".join(f'"{q.text}"' for q in node.qualifiers)
+def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str, str]:
+    """The Outcomes of a Qualified node's words (the same for every patient), the words
+    not understood and the modifiers as its reasons quote them: worked out once per node."""
+    outcomes = tuple(_constant(q, _modifier if isinstance(q, Modifier) else _unparsed) for q in node.qualifiers)
+    words = "; ".join(f'"{q.text}"' for q in node.qualifiers if isinstance(q, Unparsed))
+    modifiers = "; ".join(f'"{q.text}"' for q in node.qualifiers if isinstance(q, Modifier))
+    return outcomes, words, modifiers
 
 
-_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str]]] = {}
+_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str, str]]] = {}
 
 
-# Words that name a kind of what they stand beside, never more of it: 'uncontrolled
-# hypertension' is hypertension, 'metastatic breast cancer' is breast cancer.
-_NARROWING_WORD = (
-    r"(?:uncontrolled|poorly[- ]controlled|inadequately[- ]controlled|unstable|severe|serious|significant|"
-    r"clinically[- ](?:significant|relevant|important|active|evident|apparent)|symptomatic|acute|chronic|"
-    r"progressive|progressing|advanced|locally[- ]advanced|metastatic|unresectable|inoperable|recurrent|"
-    r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
-    r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
-    r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
-    r"disseminated|other|another|concurrent|concomitant|current|active|"
-    r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (engine.parse)
-    # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
-    r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?)"
-)
-_NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+def _modifier(node: Modifier) -> Outcome:
+    return _leaf(node, Truth.UNKNOWN, [f'the record does not say whether "{node.text}"'])
+
+
 _NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
 
 
 def _narrowing(node: Qualified) -> bool:
-    """Every word around `node` only narrows it, and its item holds no negation, exception
-    or condition under which a narrower term would mean a wider whole."""
+    """Every word around `node` is a modifier, and its item holds no negation, exception
+    or condition under which a narrower term would mean a wider whole (engine.parse types
+    modifiers only where it holds none; a tree built by hand may)."""
     return _per_node(_NARROWED, node, _narrowing_now)
 
 
@@ -1932,6 +1930,6 @@ _NARROWED: dict[int, tuple[Any, bool]] = {}
 
 
 def _narrowing_now(node: Qualified) -> bool:
-    if not all(isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) for q in node.qualifiers):
+    if not all(isinstance(q, Modifier) for q in node.qualifiers):
         return False
     return not any(isinstance(n, _NOT_MONOTONE) for n in walk(node.item))

@@ -171,13 +171,26 @@ class Unparsed(Node):
     text: str
 
 
+class Modifier(Node):
+    """A word that names a kind of what it stands beside, never more of it: 'uncontrolled'
+    hypertension, 'metastatic' breast cancer, 'histologically confirmed' adenocarcinoma,
+    chemotherapy 'for' metastatic disease. Understood, but records seldom say it: see
+    `Qualified`."""
+
+    kind: Literal["modifier"] = "modifier"
+    text: str
+
+
 class Qualified(Node):
-    """A structure with words around it that were not understood ('... by morphologic
-    assessment'): unknown whatever `item` gives, since the words could change it."""
+    """A structure with words around it: unknown whatever `item` gives where a word was not
+    understood ('... by morphologic assessment'), since it could change it. Where every
+    word is a `Modifier` (and `item` holds no negation, exception or condition), false
+    where `item` is false, else unknown: no hypertension on record is no uncontrolled
+    hypertension, but hypertension on record does not say whether it is uncontrolled."""
 
     kind: Literal["qualified"] = "qualified"
     item: Predicate
-    qualifiers: tuple[Unparsed, ...]
+    qualifiers: tuple[Annotated[Union[Unparsed, Modifier], Field(discriminator="kind")], ...]
 
 
 class Following(Node):
@@ -255,7 +268,7 @@ Predicate = Annotated[
 ]
 
 LEAF_KINDS = frozenset(
-    {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following"}
+    {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following", "modifier"}
 )
 
 for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Medication):

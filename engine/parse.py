@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedInput, VisitError
@@ -37,6 +38,7 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
+    Modifier,
     Node,
     Not,
     Predicate,
@@ -2521,7 +2523,66 @@ def parse(text: str) -> Predicate:
         node = _drop_optional(node, text)
     if isinstance(node, Unparsed):
         node = _heading_of_items(node, text)
-    return node
+    return _with_modifiers(node)
+
+
+# Words that name a kind of what they stand beside, never more of it: 'uncontrolled
+# hypertension' is hypertension, 'metastatic breast cancer' is breast cancer.
+_NARROWING_WORD = (
+    r"(?:uncontrolled|poorly[- ]controlled|inadequately[- ]controlled|unstable|severe|serious|significant|"
+    r"clinically[- ](?:significant|relevant|important|active|evident|apparent)|symptomatic|acute|chronic|"
+    r"progressive|progressing|advanced|locally[- ]advanced|metastatic|unresectable|inoperable|recurrent|"
+    r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
+    r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
+    r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
+    r"disseminated|other|another|concurrent|concomitant|current|active|"
+    r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (`_given_for`)
+    # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
+    r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?)"
+)
+_NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+
+# What a narrowing word may not stand beside: where a negation, exception or condition is
+# inside, a narrower term can mean a wider whole.
+_NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
+
+# The fields of each connective that hold predicates (a Medication's dose holds no words).
+_OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
+    AllOf: ("items",),
+    AnyOf: ("items",),
+    Each: ("items",),
+    Not: ("item",),
+    Conditional: ("condition", "then"),
+    Exception_: ("main", "exception"),
+    Qualified: ("item",),
+}
+
+
+def _with_modifiers(node: Predicate) -> Predicate:
+    """The tree with each word left around a structure that only narrows it ('uncontrolled',
+    'metastatic', 'histologically confirmed') typed a `Modifier`: understood, and judged as
+    what it is (engine.evaluate). The last step of parsing, so that parsing a canonical
+    rendering, where a modifier is written as words, gives the same tree."""
+    fields = _OPERAND_FIELDS.get(type(node))
+    if fields is None:
+        return node
+    updates: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            new = tuple(_with_modifiers(v) for v in value)
+            if any(a is not b for a, b in zip(new, value)):
+                updates[name] = new
+        elif (new := _with_modifiers(value)) is not value:
+            updates[name] = new
+    if isinstance(node, Qualified) and not any(isinstance(n, _NOT_MONOTONE) for n in walk(updates.get("item", node.item))):
+        typed = tuple(
+            Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) else q
+            for q in node.qualifiers
+        )
+        if any(a is not b for a, b in zip(typed, node.qualifiers)):
+            updates["qualifiers"] = typed
+    return node.model_copy(update=updates) if updates else node
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")

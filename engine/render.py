@@ -24,6 +24,7 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
+    Modifier,
     Not,
     Predicate,
     Procedure,
@@ -134,7 +135,7 @@ def render(node: Predicate) -> str:
             return out
         case Judgment():
             return f"judgment({node.category}) «{_quote(node.text)}»"
-        case Unparsed():
+        case Unparsed() | Modifier():  # engine.parse types a modifier by its words
             return f"«{_quote(node.text)}»"
         case Following():
             return "at least one of the following:" if node.quantifier == "any" else "all of the following:"

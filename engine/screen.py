@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, evaluate, has_windowed_event, leaf_signature, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import parse
 from engine.patient import Patient
@@ -105,7 +105,7 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     # are shown with their own verdicts but decide nothing here; a curated canonical
     # form ('all of the following:') says how they combine.
     combined = AllOf(items=(tree, *kids)) if not isinstance(tree, Unparsed) else (AllOf(items=kids) if len(kids) > 1 else kids[0])
-    pieces = tuple(n for n in walk(tree) if isinstance(n, Unparsed)) or (Unparsed(text=criterion.text, span=tree.span),)
+    pieces = tuple(n for n in walk(tree) if isinstance(n, (Unparsed, Modifier))) or (Unparsed(text=criterion.text, span=tree.span),)
     return Qualified(item=combined, qualifiers=pieces, span=tree.span)
 
 
@@ -482,7 +482,7 @@ def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
 
 
 def _bound_like(node: Predicate) -> bool:
-    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed))]
+    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed, Modifier))]
     return bool(leaves) and all(isinstance(n, _BOUNDS) and getattr(n, "measure", "") != "age" for n in leaves)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from engine.evaluate import evaluate
 from engine.logic import Truth
-from engine.nodes import Condition, walk
+from engine.nodes import Condition, Modifier, walk
 from engine.parse import parse
 from engine.patient import Coding, ConditionRecord, Patient, ProcedureRecord
 from engine.render import render
@@ -76,7 +76,8 @@ def test_metastases_are_open_world(records, truth):
 def test_what_a_treatment_was_given_for_is_for_the_study_team(conditions, procedures, truth):
     # NCT corpus: '... had no more than 1 line of endocrine therapy or any prior chemotherapy for metastatic disease'
     tree = parse("any prior chemotherapy for metastatic disease")
-    assert unparsed(tree) == ["for"]
+    assert unparsed(tree) == []  # 'for' is a modifier: understood, and not on record
+    assert [n.text for n in walk(tree) if isinstance(n, Modifier)] == ["for"]
     patient = Patient(id="p", conditions=conditions, procedures=procedures)
     assert evaluate(tree, patient, as_of=AS_OF).truth is truth
     # as an exclusion, 'No prior chemotherapy for metastatic disease' passes only without chemotherapy

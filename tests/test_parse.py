@@ -671,7 +671,7 @@ def test_judgments(text, category):
 @pytest.mark.parametrize(
     "text",
     [
-        "uncontrolled hypertension",
+        "hypertension uncontrolled despite treatment",
         "Bone marrow with ≥ 5% lymphoblasts by morphologic assessment",
         "Women of childbearing potential must have a negative pregnancy test",
         "ANC ≥ 500/μL unless due to leukemia",

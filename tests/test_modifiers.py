@@ -1,0 +1,116 @@
+"""Modifiers: words that name a kind of what they stand beside, never more of it, quoted
+(trimmed) from the public corpus (../shared/data/corpus).
+
+'Uncontrolled diabetes' is diabetes, 'symptomatic CNS metastases' are CNS metastases. Such a
+word is understood (a `Modifier`, no piece left unparsed), and judged as what it is: without
+the condition on record the criterion is false, with it the record seldom says whether it is
+uncontrolled, so it is unknown. A word that could widen what it stands beside, or that
+stands beside a negation, stays a piece not understood.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine.evaluate import evaluate
+from engine.logic import Truth
+from engine.nodes import Condition, Modifier, Not, Qualified, Unparsed, strip_spans, walk
+from engine.parse import parse
+from engine.patient import Coding, ConditionRecord, Patient
+from engine.render import render
+from engine.summary import unparsed
+
+AS_OF = date(2026, 6, 1)
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def _condition(code: str, text: str) -> ConditionRecord:
+    return ConditionRecord(codings=(Coding(system=ICD, code=code),), text=text, onset=date(2024, 1, 1), clinical_status="active")
+
+
+DIABETES = _condition("E11.9", "Type 2 diabetes mellitus without complications")
+CNS_METS = _condition("C79.31", "Secondary malignant neoplasm of brain")
+
+
+def _modifiers(tree) -> list[str]:
+    return [n.text for n in walk(tree) if isinstance(n, Modifier)]
+
+
+@pytest.mark.parametrize(
+    ("text", "modifiers"),
+    [
+        ("Uncontrolled diabetes.", ["Uncontrolled"]),
+        ("Symptomatic central nervous system (CNS) metastasis", ["Symptomatic"]),
+        ("Clinically significant cardiac disease.", ["Clinically significant"]),
+        ("Poorly controlled diabetes mellitus.", ["Poorly controlled"]),
+        ("Breast cancer or other malignancies.", ["other"]),
+        ("Histologically confirmed invasive breast carcinoma", ["Histologically", "invasive"]),
+    ],
+)
+def test_a_word_that_only_narrows_is_understood(text, modifiers):
+    tree = parse(text)
+    assert unparsed(tree) == []
+    assert _modifiers(tree) == modifiers
+    # written back as words, it reads the same
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    ("records", "truth"),
+    [
+        ((), Truth.FALSE),  # no diabetes on record: no uncontrolled diabetes
+        ((DIABETES,), Truth.UNKNOWN),  # diabetes: the record does not say whether controlled
+    ],
+)
+def test_a_modifier_is_false_without_what_it_narrows_and_unknown_with_it(records, truth):
+    outcome = evaluate(parse("Uncontrolled diabetes."), Patient(id="p", conditions=records), as_of=AS_OF)
+    assert outcome.truth is truth
+    if truth is Truth.UNKNOWN:
+        assert any('"Uncontrolled"' in r for r in outcome.reasons)
+
+
+def test_a_word_that_could_widen_stays_not_understood():
+    # 'uncontrolled despite treatment' says more than a kind of hypertension
+    tree = parse("hypertension uncontrolled despite treatment")
+    assert _modifiers(tree) == []
+    assert unparsed(tree) == ["uncontrolled despite treatment"]
+    patient = Patient(id="p")
+    assert evaluate(tree, patient, as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+def test_no_modifier_beside_a_negation():
+    # typed by hand as engine.parse would never: a narrowing word around 'not X' may mean a
+    # wider whole, so it is judged as words not understood
+    from engine.parse import _with_modifiers
+
+    words = Unparsed(text="uncontrolled")
+    tree = Qualified(item=Not(item=Condition(concept="hypertension")), qualifiers=(words,))
+    assert _with_modifiers(tree) is tree
+    hand = Qualified(item=Not(item=Condition(concept="hypertension")), qualifiers=(Modifier(text="uncontrolled"),))
+    assert evaluate(hand, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("records", "status"),
+    [
+        ((), "pass"),
+        ((CNS_METS,), "unknown"),
+    ],
+)
+def test_an_exclusion_with_a_modifier_through_screen(records, status):
+    from engine.screen import screen_trial
+    from engine.trials import Criterion, Trial
+
+    text = "Symptomatic central nervous system (CNS) metastasis"
+    trial = Trial(trial_id="NCT0", title="t", source="test", criteria=(Criterion(section="exclusion", text=text),))
+    criterion = screen_trial(Patient(id="p", conditions=records), trial, as_of=AS_OF).criteria[0]
+    assert criterion.status == status, criterion.reasons
+
+
+def test_the_published_schema_admits_a_modifier():
+    from engine.nodes import Qualified as Q
+
+    tree = Q.model_validate({"item": {"kind": "condition", "concept": "hypertension"}, "qualifiers": [{"kind": "modifier", "text": "severe"}]})
+    assert isinstance(tree.qualifiers[0], Modifier)
