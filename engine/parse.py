@@ -687,7 +687,13 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # team's judgment speaks of the events after it, which are not requirements of their own
             start, end = nodes[0].span.start, nodes[-1].span.end
             return Judgment(category=nodes[0].category, text=self.text[start:end], span=Span(start=start, end=end))
-        nodes = _distribute_history(nodes, [_plain_event(p) for p in parts])
+        plain = [_plain_event(p) for p in parts]
+        if _adjective_of_the_rest(nodes):
+            # 'Untreated or symptomatic CNS metastases', 'Histologically or cytologically
+            # confirmed SCLC': a word that only narrows is no alternative of its own; the
+            # operands after it carry it
+            nodes, plain = nodes[1:], plain[1:]
+        nodes = _distribute_history(nodes, plain)
         flat: list = []
         for n in nodes:
             if isinstance(n, cls):
@@ -2462,6 +2468,18 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     if not prefix:
         return nodes
     return [first, *(_qualify(n, prefix, events) for n in nodes[1:])]
+
+
+def _adjective_of_the_rest(nodes: list) -> bool:
+    """The first operand is words that only narrow ('untreated', 'histologically'), and
+    every operand after it is an event that carries them (`_distribute_prefix`)."""
+    first = nodes[0] if len(nodes) >= 2 else None
+    if not isinstance(first, Unparsed) or not _NARROWING.fullmatch(first.text.strip(" ,;:.()[]")):
+        return False
+    return all(
+        isinstance(n, Qualified) and isinstance(n.item, (Condition, Medication, Procedure)) and any(q.text == first.text for q in n.qualifiers)
+        for n in nodes[1:]
+    )
 
 
 def _qualify(n, prefix: tuple, events: tuple):

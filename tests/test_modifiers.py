@@ -114,3 +114,28 @@ def test_the_published_schema_admits_a_modifier():
 
     tree = Q.model_validate({"item": {"kind": "condition", "concept": "hypertension"}, "qualifiers": [{"kind": "modifier", "text": "severe"}]})
     assert isinstance(tree.qualifiers[0], Modifier)
+
+
+@pytest.mark.parametrize(
+    ("text", "modifiers"),
+    [
+        ("Untreated or symptomatic central nervous system (CNS) metastases", ["Untreated", "symptomatic"]),
+        ("Histologically or cytologically confirmed colorectal adenocarcinoma", ["Histologically", "cytologically"]),
+        ("Severe or uncontrolled infection.", ["Severe", "uncontrolled"]),
+    ],
+)
+def test_a_narrowing_word_before_or_is_no_alternative_of_its_own(text, modifiers):
+    # read as an alternative, 'Untreated' alone left 'Untreated or symptomatic CNS
+    # metastases' unknown for a patient with no metastases at all
+    tree = parse(text)
+    assert isinstance(tree, Qualified) and _modifiers(tree) == modifiers
+    assert unparsed(tree) == []
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.FALSE
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_word_that_widens_keeps_an_or_unknown():
+    # 'suspected' widens what it stands beside: no record of CNS metastases is no answer
+    tree = parse("Known or suspected CNS metastases")
+    assert unparsed(tree) == ["suspected"]
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
