@@ -301,6 +301,16 @@ def _therapy_with(els: list, j: int) -> bool:
     )
 
 
+def _lead_negation(elements, text: str, lead: tuple[str, ...] = ("NOT",)) -> int | None:
+    """0 where a negation opens the clause with something after it to negate, else None.
+    ('Patients must not have CNS metastases' is not read so: with the words before 'not'
+    gone, structures that only its words had kept unknown were decided, and some wrongly:
+    'Have not had their cancer get worse after taking an AI and CDK4/6 inhibitor'.)"""
+    if len(elements) > 1 and isinstance(elements[0], Atom) and elements[0].type in lead:
+        return 0
+    return None
+
+
 def _is_filler(el) -> bool:
     if isinstance(el, Atom):
         if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"):
@@ -308,6 +318,12 @@ def _is_filler(el) -> bool:
         if el.type == "WORD":
             return str(el.value) in FILLER
     return False
+
+
+def _textual(node) -> bool:
+    """Words not understood, or their negation ('is not in the best interest of the subject'):
+    beside other such words or a judgment, one piece of text."""
+    return isinstance(node, Unparsed) or (isinstance(node, Not) and isinstance(node.item, Unparsed))
 
 
 # ---------------------------------------------------------------------------------------
@@ -481,6 +497,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
         parts = list(chain.parts)
         sentences, series = self._sentences(parts)
+        if len(sentences) > 1 and self._negated_list(parts):
+            sentences, series = [parts], None
         if len(sentences) > 1:
             # 'ANC >= 500 /uL; platelets >= 50000 /uL or hemoglobin >= 9 g/dL': a semicolon or
             # a full stop ends a clause, so binds looser than the connectives inside it
@@ -505,9 +523,25 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # 'no X or Y', 'neither X nor Y': the negation covers every alternative
             first = parts[0]
             lead = ("NOT", "NEITHER") if chain.op == "nor" else ("NOT",)
-            if isinstance(first, Clause) and len(first.elements) > 1 and isinstance(first.elements[0], Atom) and first.elements[0].type in lead:
-                neg = first.elements[0]
-                parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
+            k = _lead_negation(first.elements, self.text, lead) if isinstance(first, Clause) else None
+            own = [
+                _lead_negation(piece, self.text) is not None
+                for p in parts
+                if isinstance(p, Clause)
+                for piece in _split(p.elements, ("COMMA",))[1 if p is first else 0 :]
+            ]
+            if k is not None and any(own):
+                # 'not sterilized or not postmenopausal': each operand says its own; but in
+                # 'no brain metastasis, no liver metastasis or bone metastasis' where the first
+                # 'no' reaches is not known
+                inner = self._alternatives(parts)
+                if all(isinstance(p, Clause) and _lead_negation(p.elements, self.text) is not None for p in parts):
+                    return inner
+                whole = Span(start=chain.start, end=chain.end)
+                return Qualified(item=inner, qualifiers=(Unparsed(text=self.text[whole.start : whole.end], span=whole),), span=whole)
+            if k is not None:
+                neg = first.elements[k]
+                parts[0] = Clause(first.elements[k + 1 :], _start(first.elements[k + 1]), first.end)
                 inner = self._alternatives(parts)
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._alternatives(parts)
@@ -583,6 +617,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return raised_main.model_copy(update={"span": Span(start=main.span.start, end=end)})
         items: list = [x for c in comps for x in split(c)]
         return AllOf(items=tuple(items), span=Span(start=main.span.start, end=end))
+
+    def _negated_list(self, parts: list) -> bool:
+        """'No chemotherapy, severe or chronic infection': a list cut by commas alone whose
+        first operand opens with a negation, and none after it with its own. The negation
+        covers every item; cut at its commas, the items after the first became requirements."""
+        clauses = [p for p in parts if isinstance(p, Clause)]
+        if not clauses or clauses[0] is not parts[0] or _lead_negation(parts[0].elements, self.text) is None:
+            return False
+        if any(_lead_negation(e, self.text) is not None for p in clauses for e in _split(p.elements, ("COMMA",))[1:] if e):
+            return False
+        return not any(isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for p in clauses for e in p.elements)
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
@@ -1239,9 +1284,9 @@ def _merge_text(nodes: list, text: str, cls) -> list:
         prev = out[-1] if out else None
         if prev is not None and any(c in text[prev.span.start : n.span.end] for c in "()[]\u00ab\u00bb"):
             out.append(n)  # pieces from different brackets, or quoted apart, stay apart
-        elif isinstance(n, Unparsed) and isinstance(prev, Unparsed):
+        elif _textual(n) and _textual(prev):
             out[-1] = Unparsed(text=text[prev.span.start : n.span.end], span=Span(start=prev.span.start, end=n.span.end))
-        elif isinstance(n, Judgment) and isinstance(prev, (Judgment, Unparsed)) or isinstance(n, Unparsed) and isinstance(prev, Judgment):
+        elif isinstance(n, Judgment) and (isinstance(prev, Judgment) or _textual(prev)) or _textual(n) and isinstance(prev, Judgment):
             category = prev.category if isinstance(prev, Judgment) else n.category
             out[-1] = Judgment(category=category, text=text[prev.span.start : n.span.end], span=Span(start=prev.span.start, end=n.span.end))
         else:
@@ -1484,8 +1529,9 @@ class _Assembler:
         """A sequence without commas: structures found in it, the rest its qualifiers."""
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
-        if isinstance(elements[0], Atom) and elements[0].type == "NOT" and len(elements) > 1:
-            inner = self.simple(elements[1:])
+        k = _lead_negation(elements, self.text)
+        if k is not None:
+            inner = self.simple(elements[k + 1 :])
             return Not(item=inner, span=span)
         following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
         if following is not None:

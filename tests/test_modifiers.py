@@ -139,3 +139,29 @@ def test_a_word_that_widens_keeps_an_or_unknown():
     tree = parse("Known or suspected CNS metastases")
     assert unparsed(tree) == ["suspected"]
     assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+def test_a_negated_list_cut_by_commas_keeps_its_negation():
+    # 'No chemotherapy, severe or chronic infection': cut at its comma, 'severe or chronic
+    # infection' became a requirement of its own, and once 'severe' was read as a modifier
+    # a patient with no infection at all failed it
+    tree = parse("No chemotherapy, severe or chronic infection")
+    assert isinstance(tree, Not)
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.TRUE
+
+
+@pytest.mark.parametrize(
+    ("text", "truth"),
+    [
+        # each operand says its own negation
+        ("not surgically sterilized or not postmenopausal", Truth.UNKNOWN),
+        ("no brain metastasis or no liver metastasis", Truth.TRUE),
+        # where the first 'no' reaches is not known: it had read 'not (brain or not liver or
+        # bone)', false for a patient with no metastases at all
+        ("no brain metastasis, no liver metastasis or bone metastasis", Truth.UNKNOWN),
+    ],
+)
+def test_a_negation_does_not_reach_an_operand_with_its_own(text, truth):
+    tree = parse(text)
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is truth
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
