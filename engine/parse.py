@@ -2599,7 +2599,13 @@ _NARROWING_WORD = (
     r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
-    r"disseminated|other|another|concurrent|concomitant|current|active|"
+    r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
+    # 'stage IV breast cancer', 'stage II or III'
+    r"stage\s+(?:[0-4]|iv|i{1,3})[a-c]?(?:\s*(?:or|to|-|/|,)\s*(?:stage\s+)?(?:[0-4]|iv|i{1,3})[a-c]?)*|"
+    # 'active infection requiring systemic therapy', 'that has required systemic treatment'
+    r"(?:(?:that|which)\s+)?(?:(?:has|have)\s+)?requir(?:ing|es|ed)\s+(?:(?:systemic|active|ongoing|medical|concurrent|"
+    r"current|intravenous|iv|oral|immediate|urgent|specific)\s+)*(?:therapy|treatment|intervention|medication|antibiotics|"
+    r"hospitali[sz]ation)|"
     r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (`_given_for`)
     # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
     r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?)"

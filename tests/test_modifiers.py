@@ -47,6 +47,12 @@ def _modifiers(tree) -> list[str]:
         ("Poorly controlled diabetes mellitus.", ["Poorly controlled"]),
         ("Breast cancer or other malignancies.", ["other"]),
         ("Histologically confirmed invasive breast carcinoma", ["Histologically", "invasive"]),
+        ("Has an active infection requiring systemic therapy.", ["requiring systemic therapy"]),
+        ("Active autoimmune disease that has required systemic treatment in past 2 years", ["required systemic treatment"]),
+        ("Stage IV breast cancer.", ["Stage IV"]),
+        ("Stage 1-3 breast cancer", ["Stage 1-3"]),
+        ("Bilateral breast cancer.", ["Bilateral"]),
+        ("Patients with distant metastases.", ["distant"]),
     ],
 )
 def test_a_word_that_only_narrows_is_understood(text, modifiers):
@@ -165,3 +171,15 @@ def test_a_negation_does_not_reach_an_operand_with_its_own(text, truth):
     tree = parse(text)
     assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is truth
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_words_that_lead_a_list_are_no_modifiers():
+    # 'diagnosed as' and 'presence of' open lists whose reading is not sure: here 'etc.'
+    # makes the cancers alternatives, but the list is read as all of them; the words not
+    # understood keep a patient with breast cancer alone from failing it
+    text = ("Patients diagnosed as ovarian cancer, non-small cell lung cancer, breast cancer, gastric cancer, etc., "
+            "accompanied by serous cavity metastasis, have received systemic standard treatment")
+    tree = parse(text)
+    assert "diagnosed" in unparsed(tree)
+    breast = _condition("C50.911", "Malignant neoplasm of right female breast")
+    assert evaluate(tree, Patient(id="p", conditions=(breast,)), as_of=AS_OF).truth is Truth.UNKNOWN
