@@ -2645,6 +2645,13 @@ def _with_modifiers(node: Predicate) -> Predicate:
                 updates[name] = new
         elif (new := _with_modifiers(value)) is not value:
             updates[name] = new
+    if isinstance(node, Qualified):
+        item = updates.get("item", node.item)
+        kept = tuple(q for q in node.qualifiers if not _restates(q, item))
+        if not kept:
+            return item
+        if len(kept) < len(node.qualifiers):
+            node = node.model_copy(update={"qualifiers": kept})
     if isinstance(node, Qualified) and not any(isinstance(n, _NOT_MONOTONE) for n in walk(updates.get("item", node.item))):
         typed = tuple(
             Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) else q
@@ -2653,6 +2660,16 @@ def _with_modifiers(node: Predicate) -> Predicate:
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
             updates["qualifiers"] = typed
     return node.model_copy(update=updates) if updates else node
+
+
+def _restates(word: Predicate, item: Predicate) -> bool:
+    """A word left beside a bound that only says again what the bound says: 'performance' of
+    'ECOG (Eastern Cooperative Oncology Group) performance status 0-2' (the measure's own
+    name, cut by its brackets), 'Between' of 'Between the ages of 18-55 years' (a range)."""
+    if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
+        return False
+    said = word.text.strip(" ,;:.()[]").lower()
+    return said in item.measure.split() or (said == "between" and isinstance(item, Range))
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")

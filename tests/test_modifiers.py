@@ -183,3 +183,27 @@ def test_words_that_lead_a_list_are_no_modifiers():
     assert "diagnosed" in unparsed(tree)
     breast = _condition("C50.911", "Malignant neoplasm of right female breast")
     assert evaluate(tree, Patient(id="p", conditions=(breast,)), as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # the measure's own name, cut by its brackets
+        ("Subject must have an ECOG (Eastern Cooperative Oncology Group) performance status score of 0~2;", "ecog performance status >= 0 and <= 2"),
+        # 'between' says again what a range says
+        ("Between the ages of 18-55 years old", "age >= 18 years and <= 55 years"),
+        # the anchor with its noun
+        ("Major surgery within 28 days of study drug administration.", "major surgery within 28 days before first dose"),
+        ("Have had major surgery within 4 weeks of first study drug administration.", "major surgery within 4 weeks before first dose"),
+        ("Has received a live vaccine within 30 days prior to the first dose of trial treatment.", "history of live vaccine within 30 days before first dose"),
+    ],
+)
+def test_words_that_say_again_what_the_structure_says(text, canonical):
+    tree = parse(text)
+    assert unparsed(tree) == []
+    assert render(tree) == canonical
+
+
+def test_a_word_beside_a_bound_that_is_not_its_name_stays():
+    # 'absolute' is no word of 'white blood cell count'
+    assert unparsed(parse("Absolute white blood cell count (WBC) ≥ 3.0 × 109/L;")) == ["Absolute"]
