@@ -169,8 +169,8 @@ FILLER = frozenset(
     individuals persons those who that which whose level levels value values count counts
     concentration serum plasma blood defined as score scores status result results test tests
     measured documented evidence confirmed laboratory lab labs screening baseline adequate
-    normal . - any all following: etc. also either inclusive receiving taking
-    both only there their his her they he she it its this these be documented known etc""".split()
+    normal . - any all following: also either inclusive receiving taking
+    both only there their his her they he she it its this these be documented known""".split()
 ) | {
     # phrases the lexicon types as one word (by their folded text): they restrict nothing
     "for any reason", "for any indication", "for any purpose",
@@ -944,6 +944,8 @@ def _term_list(parts: list) -> bool:
             continue
         if len(sig) == 1 and isinstance(sig[0], Qty) and sig[0].unit is None:
             continue  # a value of a list of values: 'ECOG 0, 1 or 2'
+        if all(isinstance(e, Atom) and e.type == "WORD" and _ETC.fullmatch(str(e.value)) for e in sig):
+            continue  # 'pneumonia, tuberculosis, etc.': the list is open, still a list
         if len(sig) > 4:
             return False
         if any(
@@ -2007,6 +2009,11 @@ class _Assembler:
         )
 
 
+# 'A, B, C, etc.': the list is open, so it is no longer filler ('lupus, psoriasis, etc.'
+# read as its items alone let a patient with another autoimmune disease pass an exclusion)
+_ETC = re.compile(r"\W*etc\W*", re.IGNORECASE)
+
+
 def with_examples(head: Predicate | None, examples: list, text: str) -> Predicate:
     """'X such as A, B': the examples are instances of X, so alternatives to it. An example
     stands for X only with what X says of it: an active condition's examples are active,
@@ -2018,7 +2025,8 @@ def with_examples(head: Predicate | None, examples: list, text: str) -> Predicat
         flat.extend(n.items if isinstance(n, AnyOf) else (n,))
     flat = _distribute_prefix(flat, text)
     if head is not None:
-        flat = [_as_example(head, n, text) for n in flat]
+        # 'autoimmune disease such as lupus, psoriasis, etc.': what 'etc.' leaves open, the head names
+        flat = [_as_example(head, n, text) for n in flat if not (isinstance(n, Unparsed) and _ETC.fullmatch(n.text))] or flat
         items = [*(head.items if isinstance(head, AnyOf) else (head,)), *flat]
     else:
         items = flat

@@ -207,3 +207,25 @@ def test_words_that_say_again_what_the_structure_says(text, canonical):
 def test_a_word_beside_a_bound_that_is_not_its_name_stays():
     # 'absolute' is no word of 'white blood cell count'
     assert unparsed(parse("Absolute white blood cell count (WBC) ≥ 3.0 × 109/L;")) == ["Absolute"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03204734 (exclusion): read as its items alone it passed a patient with none of
+        # them, though 'etc.' says there are others
+        "There are uncontrolled infection, myocardial infarction, thrombosis, etc.",
+        "lupus, rheumatoid arthritis, psoriasis, etc.",
+    ],
+)
+def test_etc_leaves_a_list_open(text):
+    tree = parse(text)
+    assert "etc" in unparsed(tree)
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+def test_etc_after_examples_is_what_the_head_names():
+    # 'autoimmune disease such as lupus, psoriasis, etc.': the head names what 'etc.' leaves open
+    tree = parse("Autoimmune disease such as lupus, rheumatoid arthritis, psoriasis, etc.")
+    assert unparsed(tree) == []
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.FALSE

@@ -1043,7 +1043,8 @@ def test_issue_heading_of_a_list():
         ("hepatitis B; HIV or hepatitis C", "hepatitis b; (hiv infection or hepatitis c)"),
         # a separator right before the connective makes the separators a list's
         ("hepatitis B; HIV; or hepatitis C", "hepatitis b or hiv infection or hepatitis c"),
-        ("pneumonia, tuberculosis, etc. or HIV", "pneumonia or tuberculosis or hiv infection"),
+        # 'etc.' leaves the list open: no patient is without all it names (engine.parse._ETC)
+        ("pneumonia, tuberculosis, etc. or HIV", "((pneumonia; tuberculosis) «etc») or hiv infection"),
     ],
 )
 def test_issue_clause_boundaries_bind_looser_than_connectives(text, expected):
