@@ -571,6 +571,8 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _sex_split_by_slash(out)
     _carbon_monoxide_after_ppm(out)
     out = _condition_by_its_bound(out)
+    _change_from_baseline(out)
+    _unit_cut_short(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -863,6 +865,39 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
     if not inserted:
         return out
     return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,))]
+
+
+# 'a SOFA score of >=2 points above baseline': how far the value moved from the patient's own
+# baseline, which is no bound on the value itself (a SOFA of 3 may be 0 points above it)
+_FROM_BASELINE = frozenset("above over below under from".split())
+
+
+def _change_from_baseline(out: list[Tok]) -> None:
+    """A number followed by '(points) above|below|from baseline' is no value of the measure
+    before it: the number, its unit and an operator before it are left words, so no bound
+    is read and the words stay not understood."""
+    for i, t in enumerate(out):
+        j = _quantity_end(out, i) if t.type == "NUMBER" else None
+        if j is None:
+            continue
+        k = j + 1 if j < len(out) and out[j].text in ("point", "points") else j
+        if not (k + 1 < len(out) and out[k].text in _FROM_BASELINE and out[k + 1].text.startswith("baseline")):
+            continue
+        for x in out[i - 1 if i > 0 and out[i - 1].type == "OP" else i : j]:
+            x.type = "WORD"
+
+
+def _unit_cut_short(out: list[Tok]) -> None:
+    """'eGFR<30ml/m', 'Creatinine Clearance >= 45 mL/mina', 'LV mass of at least 5
+    g/m2/year': a unit glued to a slash and more letters or digits that make no unit of it
+    is a unit only partly read ('30 mL' is no clearance, '5 g/m2' no rate): the number and
+    the part read are left words, so no bound is read in the wrong unit."""
+    for i, t in enumerate(out):
+        if not (t.type == "UNIT" and 0 < i < len(out) - 2 and out[i - 1].type == "NUMBER"):
+            continue
+        slash, rest = out[i + 1], out[i + 2]
+        if slash.type == "SLASH" and slash.start == t.end and rest.start == slash.end and rest.type in ("WORD", "NUMBER"):
+            out[i - 1].type = t.type = "WORD"
 
 
 def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:

@@ -1,0 +1,81 @@
+"""Numeric bounds from the Leaf mismatches (scripts/leaf_bounds.py --show missing|unit|extra),
+one row per shape, each quoting (trimmed) the line the registry published; and how the new
+readings are judged against a record: pass, fail and unknown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine import evaluate, load_patient
+from engine.logic import Truth
+from engine.parse import parse
+from engine.summary import thresholds
+
+
+def bounds(text: str) -> list[tuple]:
+    return [(t["measure"], t["op"], t["value"], t["unit"], t["relative_to"]) for t in thresholds(parse(text))]
+
+
+def truth(text: str, observations: list[dict], *, sex: str = "male", birth_date: str = "1970-01-01") -> Truth:
+    record = {"id": "p", "birth_date": birth_date, "sex": sex, "observations": observations}
+    return evaluate(parse(text), load_patient(record), as_of=date(2026, 6, 1)).truth
+
+
+# --- a change from the patient's own baseline is no bound on the value -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03865706 (Leaf)
+        "With sepsis as defined by the Sepsis-3 (2016) consensus as a known or suspected infection with a SOFA score of \u22652 points above baseline",
+        # made up: the same shape without 'points', or below
+        "SOFA score 2 above baseline",
+        "HbA1c \u2265 1% below baseline",
+    ],
+)
+def test_a_change_from_baseline_is_no_bound(text):
+    assert bounds(text) == []
+
+
+def test_the_value_itself_is_still_a_bound():
+    assert bounds("SOFA score \u2265 2") == [("sofa score", ">=", 2, None, None)]
+    # corpus: 'at baseline' is when it is measured, not what it is measured from
+    assert bounds("Macular thickness above 300 microns at baseline") == [("central macular thickness", ">", 300, "um", None)]
+
+
+# --- a unit cut short is no unit --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03863626 (Leaf): 'ml/m' is no clearance unit, and '30 mL' no clearance
+        "Severe renal impairment defined as eGFR<30ml/m.",
+        # corpus
+        "Creatinine Clearance \u2265 45 mL/mina",
+        "measured creatinine clearance \u2265 60 mL/min/1.",
+        "Increase of LV mass of at least 5 g/m2/year, with three measurements over a minimum of 12 months",
+    ],
+)
+def test_a_unit_cut_short_gives_no_bound(text):
+    assert bounds(text) == []
+
+
+def test_a_unit_cut_short_leaves_the_others():
+    # corpus: the BUN bound is dropped, the creatinine one kept
+    assert bounds("Renal insufficiency (BUN > 30 mg/dlan/or serum creatinine > 1.9 mg/dl).") == [("serum creatinine", ">", 1.9, "mg/dL", None)]
+    # a slash and a measure after the unit: two bounds, as written
+    assert bounds("Refractory hypertension (systolic pressure>180mmHg/diastolic pressure>110mmHg)") == [
+        ("systolic blood pressure", ">", 180, "mmHg", None),
+        ("diastolic blood pressure", ">", 110, "mmHg", None),
+    ]
+    assert bounds("creatinine clearance \u2265 60 mL/min/1.73 m2") == [("creatinine clearance", ">=", 60, "mL/min/1.73m2", None)]
+
+
+def test_a_unit_cut_short_stays_unknown():
+    egfr = [{"loinc": "33914-3", "value": 20, "unit": "mL/min/{1.73_m2}", "date": "2026-05-01"}]
+    assert truth("Severe renal impairment defined as eGFR<30ml/m.", egfr) is Truth.UNKNOWN
