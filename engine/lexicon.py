@@ -608,6 +608,8 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
         if t.type in ("ULN_BARE", "LLN_BARE"):
             # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
             t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
+    out = _range_to_an_upper_bound(out)
+    n = len(out)
     # ranges: number (unit) -|~|to number
     for i, t in enumerate(out):
         if t.type == "DASH" or (t.type == "WORD" and t.text == "to"):
@@ -674,6 +676,28 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+def _range_to_an_upper_bound(out: list[Tok]) -> list[Tok]:
+    """'children 2 to <12 years old', 'children 3-<5 years', 'Hb 7 to <=9 g/dL': a range whose
+    upper end carries its own operator. The operator is taken into the separator (its value,
+    read by engine.parse: '<' leaves the upper end out), so the grammar sees 'a to b'."""
+    drop: set[int] = set()
+    for i, t in enumerate(out[:-2]):
+        if not (t.type == "DASH" or (t.type == "WORD" and t.text == "to")):
+            continue
+        if i == 0 or out[i - 1].type not in ("NUMBER", "UNIT", "TIMEUNIT", "ULN"):
+            continue
+        if not (out[i + 1].type == "OP" and out[i + 1].value in ("<", "<=") and out[i + 2].type == "NUMBER"):
+            continue
+        low = i - 1 if out[i - 1].type == "NUMBER" else i - 2
+        if low > 0 and out[low - 1].type == "OP":
+            if out[low - 1].value != ">=":
+                continue  # '> 2 to < 12': a lower end left out, which a range cannot say
+            drop.add(low - 1)  # 'Age >= 18 to < 76 years': the '>=' a range's lower end says
+        t.value = out[i + 1].value
+        drop.add(i + 1)
+    return [t for k, t in enumerate(out) if k not in drop] if drop else out
 
 
 def _bare_limits(out: list[Tok]) -> list[Tok]:

@@ -369,7 +369,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             low_q = _share_unit(a.qty, b.qty)
             return Rng(low_q, b.qty, a.op == ">=", b.op == "<=", min(a.start, b.start), max(a.end, b.end))
         low, high = items[0], items[2]
-        return Rng(_share_unit(low, high), high, True, True, low.start, high.end)
+        upper_in = items[1].value.value != "<"  # '2 to <12 years': engine.lexicon keeps the '<' here
+        return Rng(_share_unit(low, high), high, True, upper_in, low.start, high.end)
 
     def durations(self, items):
         qtys = [q for q in items if isinstance(q, Qty)]

@@ -79,3 +79,36 @@ def test_a_unit_cut_short_leaves_the_others():
 def test_a_unit_cut_short_stays_unknown():
     egfr = [{"loinc": "33914-3", "value": 20, "unit": "mL/min/{1.73_m2}", "date": "2026-05-01"}]
     assert truth("Severe renal impairment defined as eGFR<30ml/m.", egfr) is Truth.UNKNOWN
+
+
+# --- a range whose upper end carries its own operator -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03862521 (Leaf): '<12' leaves 12 out
+        ("Prepubertal children 2 to <12 years old (i.e., before 12th birthday)", [("age", ">=", 2, "years", None), ("age", "<", 12, "years", None)]),
+        # corpus: a hyphen, a unit glued on; '<=' is the range as plain 'to' says it
+        ("CD4% <15% for children 3-<5years;", [("age", ">=", 3, "years", None), ("age", "<", 5, "years", None)]),
+        ("Patients with Hb 7 to \u22649 g/dL", [("hemoglobin", ">=", 7, "g/dL", None), ("hemoglobin", "<=", 9, "g/dL", None)]),
+        # corpus: a '>=' before the lower end says what a range says
+        ("Male or female subjects \u2265 12 to < 18 years of age", [("age", ">=", 12, "years", None), ("age", "<", 18, "years", None)]),
+        # made up: '>' before the lower end is no range's: two bounds, as before
+        ("age > 12 to < 18 years", [("age", ">", 12, "years", None), ("age", "<", 18, "years", None)]),
+    ],
+)
+def test_range_to_an_upper_bound(text, expected):
+    assert bounds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "expected"),
+    [
+        ("2016-01-01", Truth.TRUE),  # 10
+        ("2014-05-01", Truth.FALSE),  # 12: the upper end is left out
+        ("2025-01-01", Truth.FALSE),  # 1
+    ],
+)
+def test_range_to_an_upper_bound_leaves_the_end_out(birth_date, expected):
+    assert truth("Children age 2 to <12 years", [], birth_date=birth_date) is expected
