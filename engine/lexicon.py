@@ -843,6 +843,11 @@ _CONDITION_MEASURE = {
     "hypercalcemia": "calcium",
     "pregnancy": "gestational age",
 }
+# the same, for names the vocabulary has no condition for (so the scanner leaves them words)
+_WORD_MEASURE = {
+    "thrombocytosis": "platelet count",
+    "fever": "body temperature",
+}
 
 
 def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
@@ -856,7 +861,7 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
 
     inserted: dict[int, Tok] = {}
     for i, t in enumerate(out):
-        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else None
+        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else _WORD_MEASURE.get(t.text) if t.type == "WORD" else None
         if measure is None:
             continue
         bracket = i + 1 < len(out) and out[i + 1].type == "LPAR"

@@ -112,3 +112,33 @@ def test_range_to_an_upper_bound(text, expected):
 )
 def test_range_to_an_upper_bound_leaves_the_end_out(birth_date, expected):
     assert truth("Children age 2 to <12 years", [], birth_date=birth_date) is expected
+
+
+# --- a condition the vocabulary lacks, named for the measure its bound is in ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03866824 (Leaf): 'G / L' is giga-cells per litre
+        ("Thrombocytosis> 450 G / L", [("platelet count", ">", 450, "10^9/L", None)]),
+        # corpus
+        ("unexplained fever > 38\u00baC within 1 week prior to first study drug administration", [("body temperature", ">", 38, "degC", None)]),
+        # a unit that is not the measure's, or no unit: no reading
+        ("thrombocytosis > 450 mg", []),
+        ("fever > 7 days", []),
+    ],
+)
+def test_word_named_for_its_measure(text, expected):
+    assert bounds(text) == expected
+
+
+def test_word_named_for_its_measure_is_judged():
+    count = lambda v: [{"loinc": "777-3", "value": v, "unit": "10*9/L", "date": "2026-05-01"}]  # noqa: E731
+    assert truth("Thrombocytosis> 450 G / L", count(600)) is Truth.TRUE
+    assert truth("Thrombocytosis> 450 G / L", count(300)) is Truth.FALSE
+    assert truth("Thrombocytosis> 450 G / L", []) is Truth.UNKNOWN
+    # corpus: 'unexplained' is not understood, so never decided by the temperature alone
+    temp = [{"loinc": "8310-5", "value": 39.2, "unit": "Cel", "date": "2026-05-30"}]
+    line = "Active infection or unexplained fever >38.5\u2103 during screening period or on the day of the first dose."
+    assert truth(line, temp) is Truth.UNKNOWN
