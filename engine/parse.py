@@ -1893,7 +1893,7 @@ class _Assembler:
         marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
             i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
         )
-        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for x in els[:i])
+        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) or _person_word(x) for x in els[:i])
         return marked and leading and _AT_ONSET.search(self.text.lower()) is None
 
     def _alternative_limit(self, els, k, measure_atom):
@@ -2180,6 +2180,16 @@ _PEOPLE = frozenset(
     "patients patient subjects subject participants participant people individuals persons volunteers those "
     "infants neonates newborns babies boys girls men women males females".split()
 )
+
+
+# Words that say which people, in their care or their age group: 'Inpatient >= 18 y.o. who
+# are scheduled ...'. Before an age they leave it the patient's own (and, not understood,
+# they qualify what is read).
+_PERSON_WORDS = _PEOPLE | frozenset("inpatient inpatients outpatient outpatients volunteer adult adults child children".split())
+
+
+def _person_word(x) -> bool:
+    return isinstance(x, Atom) and x.type == "WORD" and str(x.value).lower() in _PERSON_WORDS
 
 
 _OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())

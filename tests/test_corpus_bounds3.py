@@ -142,3 +142,16 @@ def test_word_named_for_its_measure_is_judged():
     temp = [{"loinc": "8310-5", "value": 39.2, "unit": "Cel", "date": "2026-05-30"}]
     line = "Active infection or unexplained fever >38.5\u2103 during screening period or on the day of the first dose."
     assert truth(line, temp) is Truth.UNKNOWN
+
+
+# --- words for people before an age, events after it --------------------------------------
+
+
+def test_age_after_words_for_people():
+    # NCT03925506 (Leaf)
+    text = "Inpatient \u226518 y.o. who are scheduled elective colonoscopy during hospitalization irrespective of the indication."
+    assert bounds(text) == [("age", ">=", 18, "years", None)]
+    # 'Inpatient' and 'scheduled elective' are not understood: never decided
+    assert truth(text, []) is Truth.UNKNOWN
+    # an age at onset is no age of the patient's, whoever is named before it
+    assert bounds("Outpatients < 30 years old at diagnosis of type 1 diabetes") == []
