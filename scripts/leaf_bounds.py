@@ -23,7 +23,9 @@ its operator, number and unit are the gold ones.
   a number that is not one (`val("III")`) or with `PLUS_MINUS`.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
   over the same criteria (elig bounds in criteria where the annotators wrote none count
-  against it). Duplicates (double annotation) are counted once.
+  against it). Duplicates (double annotation) are counted once, and so is a bound elig
+  repeats for each of several measures ('ALT and AST < 2.5 ULN') that the gold form puts
+  once on their union.
 
 Unmatched bounds are sorted into kinds: `missing` (elig has no bound with that number),
 `op`, `unit`, `op+unit` (elig has the number with another operator and/or unit), and
@@ -298,15 +300,22 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
     for item in entries:
         got = list(item.got)
         unmatched_gold = []
+        hits = []
         for b in item.gold:
             hit = next((g for g in got if g.matches(b)), None)
             if hit is not None:
                 got.remove(hit)
+                hits.append(hit)
                 totals["matched"] += 1
             else:
                 unmatched_gold.append(b)
+        # one bound on several measures ('ALT and AST < 2.5 ULN') is one gold bound on their
+        # union and one elig bound for each measure: the repeats are that one bound again
+        repeats = [g for g in got if g in hits and not any(g.value == b.value for b in unmatched_gold)]
+        for g in repeats:
+            got.remove(g)
         totals["gold"] += len(item.gold)
-        totals["elig"] += len(item.got)
+        totals["elig"] += len(item.got) - len(repeats)
         for b in unmatched_gold:
             same = [g for g in got if g.value == b.value]
             if not same:
