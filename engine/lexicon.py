@@ -572,6 +572,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     _carbon_monoxide_after_ppm(out)
     out = _condition_by_its_bound(out)
     _change_from_baseline(out)
+    _measure_of_another_quantity(out)
     _unit_cut_short(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
@@ -914,6 +915,30 @@ def _change_from_baseline(out: list[Tok]) -> None:
             continue
         for x in out[i - 1 if i > 0 and out[i - 1].type == "OP" else i : j]:
             x.type = "WORD"
+
+
+# Words after a measure's name that make what is bounded another quantity: a ratio of two
+# measures ('BUN/creatinine ratio > 20', 'urine protein to creatinine ratio < 1'), or a
+# change over time ('weight loss > 10%', 'weight change more than 3 kg').
+_ANOTHER_QUANTITY = frozenset("ratio loss gain change changes fluctuation fluctuations".split())
+
+
+def _measure_of_another_quantity(out: list[Tok]) -> None:
+    """The measure named before one of those words is no measure here, nor one joined to
+    it by a slash or 'to' ('albumin/creatinine ratio'): they are left words, so no bound is
+    read on them and the words stay not understood."""
+    for i, t in enumerate(out):
+        if not (t.type == "WORD" and t.text in _ANOTHER_QUANTITY and i > 0 and out[i - 1].type in ("MEASURE", "WORD")):
+            continue
+        if out[i - 1].type == "WORD" and t.text != "ratio":
+            continue
+        k = i - 1  # 'FEV1/FVC ratio': the names of a ratio, one of them a measure or not
+        while True:
+            if out[k].type == "MEASURE":
+                out[k].type = "WORD"
+            if not (k >= 2 and (out[k - 1].type == "SLASH" or out[k - 1].text in ("to", "-")) and out[k - 2].type in ("MEASURE", "WORD")):
+                break
+            k -= 2
 
 
 def _unit_cut_short(out: list[Tok]) -> None:

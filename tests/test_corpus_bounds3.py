@@ -155,3 +155,44 @@ def test_age_after_words_for_people():
     assert truth(text, []) is Truth.UNKNOWN
     # an age at onset is no age of the patient's, whoever is named before it
     assert bounds("Outpatients < 30 years old at diagnosis of type 1 diabetes") == []
+
+
+# --- a ratio of measures, or a measure's change, is no bound on the measure -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # corpus: a ratio of two measures, each named or not
+        "Proteinuria as estimated by urine protein/creatinine ratio > 3.5 g/g on random urine sample",
+        "BUN/creatinine ratio > 20",
+        "FEV1/FVC ratio < 0.7",
+        # corpus: a change over time
+        "Weight loss >10% over 2 months prior to first dose of study drug",
+        "Weight change more than 3 kg within the last 3 months.",
+        "Subjects with large weight fluctuations of more than 4 kg",
+    ],
+)
+def test_ratio_or_change_of_a_measure_gives_no_bound(text):
+    assert bounds(text) == []
+
+
+def test_ratio_or_change_stays_unknown():
+    weight = [{"loinc": "29463-7", "value": 70, "unit": "kg", "date": "2026-05-20"}]
+    assert truth("Weight change more than 3 kg within the last 3 months.", weight) is Truth.UNKNOWN
+    creatinine = [{"loinc": "2160-0", "value": 0.8, "unit": "mg/dL", "date": "2026-05-20"}]
+    assert truth("Urine protein/creatinine ratio < 1.0", creatinine) is Truth.UNKNOWN
+
+
+def test_a_decline_to_a_value_is_still_its_bound():
+    # corpus: the value it fell to is the measure's
+    assert bounds("History of LVEF decline to below 50% during or after prior trastuzumab therapy")[:1] == [
+        ("left ventricular ejection fraction", "<", 50, "%", None)
+    ]
+
+
+def test_pulse_ox_is_oxygen_saturation():
+    # corpus: 'pulse' alone is the heart rate
+    assert bounds("Pulse Ox \u2265 90% on room air") == [("oxygen saturation", ">=", 90, "%", None)]
+    assert bounds("pulse oxygen > 92% on room air") == [("oxygen saturation", ">", 92, "%", None)]
+    assert bounds("pulse rate > 100") == [("heart rate", ">", 100, None, None)]
