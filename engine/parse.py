@@ -1637,6 +1637,8 @@ class _Assembler:
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
+            if _in_other_unit(m.value, b):
+                continue  # '>= 9.0 g/dL Absolute neutrophil count': the bound of a measure before it
             node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
             if node is not None:
                 found.append(node)
@@ -2305,6 +2307,23 @@ def _in_own_unit(measure: str, b) -> bool:
         return comparable(unit, concept.unit)
     except UnitError:
         return False
+
+
+def _in_other_unit(measure: str, b) -> bool:
+    """Whether a bound is in a unit the measure is never given in ('9.0 g/dL' of a
+    neutrophil count); False when either has no unit or the bound is against a limit."""
+    from engine.units import comparable
+    from engine.vocab import load_vocabulary
+
+    concept = load_vocabulary().get("measure", measure)
+    q = b.qty if isinstance(b, Bnd) else b.high
+    unit = _age_unit(q) if q.time else q.unit
+    if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
+        return False
+    try:
+        return not comparable(concept.unit, unit, molar_mass=concept.molar_mass)
+    except UnitError:
+        return True
 
 
 def _whole_scale(measure: str, r: Rng) -> bool:

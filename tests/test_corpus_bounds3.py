@@ -196,3 +196,14 @@ def test_pulse_ox_is_oxygen_saturation():
     assert bounds("Pulse Ox \u2265 90% on room air") == [("oxygen saturation", ">=", 90, "%", None)]
     assert bounds("pulse oxygen > 92% on room air") == [("oxygen saturation", ">", 92, "%", None)]
     assert bounds("pulse rate > 100") == [("heart rate", ">", 100, None, None)]
+
+
+# --- a bound before a measure, in a unit that measure is never in ---------------------------
+
+
+def test_bound_before_a_measure_in_another_unit_is_not_its():
+    # corpus: a table cut into lines, the hemoglobin bound left before the next measure
+    assert bounds("\u2265 9.0 g/dL Absolute neutrophil count") == []
+    # in the measure's own unit, or a unit converted with its molar mass: read as before
+    assert bounds("5% or more blasts in bone marrow") == [("bone marrow blasts", ">=", 5, "%", None)]
+    assert bounds("≥ 200 µmol/L creatinine") == [("serum creatinine", ">=", 200, "umol/L", None)]
