@@ -570,6 +570,8 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _bound_on_a_scale_named_after(out)
     out = _sex_split_by_slash(out)
     _carbon_monoxide_after_ppm(out)
+    _carbon_monoxide_of_a_diffusing_capacity(out)
+    _phase_of_the_heart(out)
     out = _condition_by_its_bound(out)
     _change_from_baseline(out)
     _measure_of_another_quantity(out)
@@ -831,6 +833,28 @@ def _carbon_monoxide_after_ppm(out: list[Tok]) -> None:
     for i, t in enumerate(out[2:], start=2):
         if t.type == "WORD" and t.text == "co" and out[i - 1].type == "UNIT" and out[i - 1].value == "ppm" and out[i - 2].type == "NUMBER":
             t.type, t.value = "MEASURE", "exhaled carbon monoxide"
+
+
+def _carbon_monoxide_of_a_diffusing_capacity(out: list[Tok]) -> None:
+    """'diffusion capacity of carbon monoxide (DLCO) > 60%', 'Diffusing Capacity of Lung for
+    Carbon Monoxide': the gas the lung's diffusing capacity is measured with, not the
+    carbon monoxide a smoker breathes out; left a word."""
+    for i, t in enumerate(out):
+        if t.type == "MEASURE" and t.value == "exhaled carbon monoxide" and any(x.text == "capacity" for x in out[max(0, i - 5) : i]):
+            t.type = "WORD"
+
+
+# what 'systolic' or 'diastolic' alone may name besides a pressure ('Tricuspid annular plane
+# systolic excursion', 'diastolic septal thickness', 'systolic function')
+_HEART_PHASE_NOUNS = frozenset("excursion septal function dysfunction filling velocity volume diameter thickness".split())
+
+
+def _phase_of_the_heart(out: list[Tok]) -> None:
+    """'systolic'/'diastolic' written alone are a blood pressure, except before a word that
+    makes them a phase of the heart's cycle: then they are left words."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "MEASURE" and t.text in ("systolic", "diastolic") and out[i + 1].text in _HEART_PHASE_NOUNS:
+            t.type = "WORD"
 
 
 # Conditions named for a low or high value of one measure: followed at once by a bound in

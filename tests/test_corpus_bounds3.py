@@ -207,3 +207,25 @@ def test_bound_before_a_measure_in_another_unit_is_not_its():
     # in the measure's own unit, or a unit converted with its molar mass: read as before
     assert bounds("5% or more blasts in bone marrow") == [("bone marrow blasts", ">=", 5, "%", None)]
     assert bounds("≥ 200 µmol/L creatinine") == [("serum creatinine", ">=", 200, "umol/L", None)]
+
+
+# --- a measure's word in another measure's name ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # corpus: the lung's diffusing capacity, not exhaled carbon monoxide
+        "Both forced expiratory volume in one second (FEV1) and diffusion capacity of carbon monoxide (DLCO)>60%",
+        # corpus: a phase of the heart's cycle, not a blood pressure
+        "Tricuspid annular plane systolic excursion (TAPSE) <16 mm",
+        "Hypertrophic cardiomyopathy (diastolic septal thickness> 15 mm)",
+    ],
+)
+def test_a_word_of_another_measure_gives_no_bound(text):
+    assert [b for b in bounds(text) if b[0] in ("exhaled carbon monoxide", "systolic blood pressure", "diastolic blood pressure")] == []
+
+
+def test_systolic_alone_is_still_a_pressure():
+    assert bounds("systolic \u2265 140 mmHg") == [("systolic blood pressure", ">=", 140, "mmHg", None)]
+    assert bounds("carbon monoxide concentration \u2265 6 ppm") == [("exhaled carbon monoxide", ">=", 6, "ppm", None)]
