@@ -967,15 +967,18 @@ def _measure_of_another_quantity(out: list[Tok]) -> None:
 
 def _unit_cut_short(out: list[Tok]) -> None:
     """'eGFR<30ml/m', 'Creatinine Clearance >= 45 mL/mina', 'LV mass of at least 5
-    g/m2/year': a unit glued to a slash and more letters or digits that make no unit of it
-    is a unit only partly read ('30 mL' is no clearance, '5 g/m2' no rate): the number and
-    the part read are left words, so no bound is read in the wrong unit."""
+    g/m2/year': a unit glued to a slash and more letters or digits, or to more letters or a
+    product dot ('kg\u2219m-2'), that make no unit of it is a unit only partly read ('30 mL'
+    is no clearance, '5 g/m2' no rate): the number and the part read are left words, so no
+    bound is read in the wrong unit."""
     for i, t in enumerate(out):
-        if not (t.type == "UNIT" and 0 < i < len(out) - 2 and out[i - 1].type == "NUMBER"):
+        if not (t.type == "UNIT" and 0 < i < len(out) - 1 and out[i - 1].type == "NUMBER"):
             continue
-        slash, rest = out[i + 1], out[i + 2]
-        if slash.type == "SLASH" and slash.start == t.end and rest.start == slash.end and rest.type in ("WORD", "NUMBER"):
+        nxt, rest = out[i + 1], out[i + 2] if i + 2 < len(out) else None
+        if nxt.type == "SLASH" and nxt.start == t.end and rest is not None and rest.start == nxt.end and rest.type in ("WORD", "NUMBER"):
             out[i - 1].type = t.type = "WORD"
+        elif nxt.type == "WORD" and nxt.start == t.end and (nxt.text[:1].isalpha() or nxt.text[:1] in "%\u2219\u00b7\u22c5"):
+            out[i - 1].type = t.type = "WORD"  # 'BMI 18.5-29.9 kg\u2219m-2', 'hemoglobin <10gm%'
 
 
 def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:

@@ -59,6 +59,9 @@ def test_the_value_itself_is_still_a_bound():
         "Creatinine Clearance \u2265 45 mL/mina",
         "measured creatinine clearance \u2265 60 mL/min/1.",
         "Increase of LV mass of at least 5 g/m2/year, with three measurements over a minimum of 12 months",
+        # corpus: a unit glued to more of itself that is not read
+        "Body mass index 18.5-29.9 kg\u2219m-2",
+        "Anemia (hemoglobin <10gm%)",
     ],
 )
 def test_a_unit_cut_short_gives_no_bound(text):
