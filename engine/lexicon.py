@@ -575,6 +575,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _condition_by_its_bound(out)
     _change_from_baseline(out)
     _measure_of_another_quantity(out)
+    _change_in_a_measure(out)
     _unit_cut_short(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
@@ -963,6 +964,30 @@ def _measure_of_another_quantity(out: list[Tok]) -> None:
             if not (k >= 2 and (out[k - 1].type == "SLASH" or out[k - 1].text in ("to", "-")) and out[k - 2].type in ("MEASURE", "WORD")):
                 break
             k -= 2
+
+
+# Words for a change that name the measure after them: 'no decrease in LVEF by >15%',
+# 'a decline in GFR of >10%', 'change in Hb level >= 2 g/dL'.
+_CHANGE_WORDS = frozenset(
+    "decline declines decrease decreases increase increases change changes variation variations "
+    "fall falls drop drops rise rises reduction reductions fluctuation fluctuations".split()
+)
+
+
+def _change_in_a_measure(out: list[Tok]) -> None:
+    """A change 'in' or 'of' a measure is bounded by how much it moved, not by the measure's
+    value: the measure is left a word, unless 'to' gives the value it moved to ('a decrease
+    in LVEF to <40%')."""
+    for i, t in enumerate(out):
+        if not (t.type == "MEASURE" and i >= 2 and out[i - 1].text in ("in", "of") and out[i - 2].text in _CHANGE_WORDS):
+            continue
+        j = i + 1
+        if j + 2 < len(out) and out[j].type == "LPAR" and out[j + 2].type == "RPAR":
+            j += 3  # 'a decrease in left ventricular ejection fraction (LVEF) to < 40%'
+        while j < len(out) and out[j].text in ("level", "levels", "value", "values"):
+            j += 1
+        if not (j < len(out) and out[j].text == "to"):
+            t.type = "WORD"
 
 
 def _unit_cut_short(out: list[Tok]) -> None:

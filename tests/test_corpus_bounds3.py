@@ -232,3 +232,36 @@ def test_a_word_of_another_measure_gives_no_bound(text):
 def test_systolic_alone_is_still_a_pressure():
     assert bounds("systolic \u2265 140 mmHg") == [("systolic blood pressure", ">=", 140, "mmHg", None)]
     assert bounds("carbon monoxide concentration \u2265 6 ppm") == [("exhaled carbon monoxide", ">=", 6, "ppm", None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # corpus: how far a measure moved, not its value
+        "no decrease in LVEF by >15% from the pre-chemotherapy LVEF",
+        "a decline in GFR of >10% which is sustained for 3 months",
+        "change in Hb level \u2265 2 g/dL during screening phase,",
+        "changes in body weight more than 10 pounds in the past three months",
+        "Variation in ICP of > 2 cm H2O in the hour prior to intervention.",
+    ],
+)
+def test_a_change_in_a_measure_gives_no_bound(text):
+    assert bounds(text) == []
+
+
+def test_a_change_to_a_value_keeps_its_bound():
+    # corpus: 'to' gives the value the measure moved to
+    assert bounds("History of a decrease in LVEF to <40% with prior trastuzumab treatment") == [
+        ("left ventricular ejection fraction", "<", 40, "%", None)
+    ]
+    assert bounds("History of a decrease in left ventricular ejection fraction (LVEF) to < 40% with prior trastuzumab treatment") == [
+        ("left ventricular ejection fraction", "<", 40, "%", None)
+    ]
+
+
+def test_a_change_in_a_measure_decides_nothing_by_the_value():
+    # corpus: an LVEF of 60% says nothing of how far it fell
+    text = "Screening left ventricular ejection fraction (LVEF) >= 50% and no decrease in LVEF by >15% from the pre-chemotherapy LVEF."
+    lvef = lambda v: [{"loinc": "10230-1", "value": v, "unit": "%", "date": "2026-05-20"}]  # noqa: E731
+    assert truth(text, lvef(60), sex="female") is Truth.UNKNOWN
+    assert truth(text, lvef(40), sex="female") is Truth.FALSE  # below 50% whatever the fall
