@@ -923,23 +923,28 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
 
 
 # 'a SOFA score of >=2 points above baseline': how far the value moved from the patient's own
-# baseline, which is no bound on the value itself (a SOFA of 3 may be 0 points above it)
+# baseline, which is no bound on the value itself (a SOFA of 3 may be 0 points above it); so
+# too 'ALT <= 10% above upper limit of normal', a share of the limit, not a percentage of ALT
 _FROM_BASELINE = frozenset("above over below under from".split())
 
 
 def _change_from_baseline(out: list[Tok]) -> None:
-    """A number followed by '(points) above|below|from baseline' is no value of the measure
-    before it: the number, its unit and an operator before it are left words, so no bound
-    is read and the words stay not understood."""
+    """A number followed by '(points) above|below|from baseline', or a percentage followed
+    by 'above|below' a normal limit, is no value of the measure before it: the number, its
+    unit and an operator before it are left words, so no bound is read and the words stay
+    not understood."""
     for i, t in enumerate(out):
         j = _quantity_end(out, i) if t.type == "NUMBER" else None
         if j is None:
             continue
         k = j + 1 if j < len(out) and out[j].text in ("point", "points") else j
-        if not (k + 1 < len(out) and out[k].text in _FROM_BASELINE and out[k + 1].text.startswith("baseline")):
+        if not (k + 1 < len(out) and out[k].text in _FROM_BASELINE):
             continue
-        for x in out[i - 1 if i > 0 and out[i - 1].type == "OP" else i : j]:
-            x.type = "WORD"
+        share = t is not out[j - 1] and out[j - 1].value == "%" and out[k + 1].type in ("ULN_BARE", "LLN_BARE")
+        if not (out[k + 1].text.startswith("baseline") or share):
+            continue
+        for x in out[i - 1 if i > 0 and out[i - 1].type == "OP" else i : k + 1]:
+            x.type = "WORD"  # 'above' too: no bare limit '> 1 x ULN' after it
 
 
 # Words after a measure's name that make what is bounded another quantity: a ratio of two

@@ -35,6 +35,8 @@ def truth(text: str, observations: list[dict], *, sex: str = "male", birth_date:
         # made up: the same shape without 'points', or below
         "SOFA score 2 above baseline",
         "HbA1c \u2265 1% below baseline",
+        # corpus: a share of the normal limit above it, neither a percentage of ALT nor '> ULN'
+        "Alanine aminotransferase (ALT) and aspartate aminotransferase (AST) \u2264 10% above upper limit of normal",
     ],
 )
 def test_a_change_from_baseline_is_no_bound(text):
