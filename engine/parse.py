@@ -1652,7 +1652,7 @@ class _Assembler:
                 # '18 years of age or older': the age words inside the bound (engine.lexicon drops them)
                 age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els) or _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
-                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
+                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i) or self._age_range(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
                     if node is not None:
                         found.append(node)
@@ -1897,6 +1897,16 @@ class _Assembler:
         )
         leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) or _person_word(x) for x in els[:i])
         return marked and leading and _AT_ONSET.search(self.text.lower()) is None
+
+    def _age_range(self, els: list, i: int) -> bool:
+        """'psoriasis between 18 and 75 years of age': a range in years marked as an age is
+        the patient's, wherever it stands, as people are described by an age range; not where
+        the text speaks of an age at onset or diagnosis (then no bound on age at all)."""
+        e = els[i]
+        marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
+            i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
+        )
+        return isinstance(e, Rng) and marked and _AT_ONSET.search(self.text.lower()) is None
 
     def _alternative_limit(self, els, k, measure_atom):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket

@@ -267,3 +267,24 @@ def test_a_change_in_a_measure_decides_nothing_by_the_value():
     lvef = lambda v: [{"loinc": "10230-1", "value": v, "unit": "%", "date": "2026-05-20"}]  # noqa: E731
     assert truth(text, lvef(60), sex="female") is Truth.UNKNOWN
     assert truth(text, lvef(40), sex="female") is Truth.FALSE  # below 50% whatever the fall
+
+
+# --- an age range after the events it describes the people of --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03922607 (Leaf)
+        ("Volunteer with moderate to severe chronic plaque psoriasis between 18 and 75 years of age for Substudy 2 at the time of enrollment.",
+         [("age", ">=", 18, "years", None), ("age", "<=", 75, "years", None)]),
+        # corpus
+        ("Pre-menopausal* female patients of 18 to 59 years of age (both inclusive)", [("age", ">=", 18, "years", None), ("age", "<=", 59, "years", None)]),
+        # an age at diagnosis is no age of the patient's: no bound
+        ("Type 1 diabetes diagnosed between 10 and 18 years of age", []),
+        # one bound after an event may be an age at it: as before, none
+        ("asthma < 5 years of age", []),
+    ],
+)
+def test_age_range_after_events(text, expected):
+    assert bounds(text) == expected
