@@ -1637,7 +1637,7 @@ class _Assembler:
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
-            if _in_other_unit(m.value, b):
+            if _unit_fits(m.value, b) is False:
                 continue  # '>= 9.0 g/dL Absolute neutrophil count': the bound of a measure before it
             node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
             if node is not None:
@@ -2305,6 +2305,14 @@ def _alternative_scales(names: list[str]) -> bool:
 
 def _in_own_unit(measure: str, b) -> bool:
     """Whether a bound is in a unit of the measure's own kind ('34 weeks' of gestational age)."""
+    return _unit_fits(measure, b, molar=False) is True
+
+
+def _unit_fits(measure: str, b, *, molar: bool = True) -> bool | None:
+    """Whether a bound's unit is one the measure can be given in (a molar one for a mass one
+    through the measure's molar mass, unless `molar` is False); None when the measure or the
+    bound has no unit or the bound is against a normal limit. False: '9.0 g/dL' is never a
+    neutrophil count."""
     from engine.units import comparable
     from engine.vocab import load_vocabulary
 
@@ -2312,28 +2320,11 @@ def _in_own_unit(measure: str, b) -> bool:
     q = b.qty if isinstance(b, Bnd) else b.high
     unit = _age_unit(q) if q.time else q.unit
     if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
-        return False
+        return None
     try:
-        return comparable(unit, concept.unit)
+        return comparable(unit, concept.unit, molar_mass=concept.molar_mass if molar else None)
     except UnitError:
         return False
-
-
-def _in_other_unit(measure: str, b) -> bool:
-    """Whether a bound is in a unit the measure is never given in ('9.0 g/dL' of a
-    neutrophil count); False when either has no unit or the bound is against a limit."""
-    from engine.units import comparable
-    from engine.vocab import load_vocabulary
-
-    concept = load_vocabulary().get("measure", measure)
-    q = b.qty if isinstance(b, Bnd) else b.high
-    unit = _age_unit(q) if q.time else q.unit
-    if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
-        return False
-    try:
-        return not comparable(concept.unit, unit, molar_mass=concept.molar_mass)
-    except UnitError:
-        return True
 
 
 def _whole_scale(measure: str, r: Rng) -> bool:
