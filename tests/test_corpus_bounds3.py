@@ -211,7 +211,7 @@ def test_bound_before_a_measure_in_another_unit_is_not_its():
     assert bounds("\u2265 9.0 g/dL Absolute neutrophil count") == []
     # in the measure's own unit, or a unit converted with its molar mass: read as before
     assert bounds("5% or more blasts in bone marrow") == [("bone marrow blasts", ">=", 5, "%", None)]
-    assert bounds("≥ 200 µmol/L creatinine") == [("serum creatinine", ">=", 200, "umol/L", None)]
+    assert bounds("\u2265 200 \u00b5mol/L creatinine") == [("serum creatinine", ">=", 200, "umol/L", None)]
 
 
 # --- a measure's word in another measure's name ----------------------------------------------
@@ -234,6 +234,9 @@ def test_a_word_of_another_measure_gives_no_bound(text):
 def test_systolic_alone_is_still_a_pressure():
     assert bounds("systolic \u2265 140 mmHg") == [("systolic blood pressure", ">=", 140, "mmHg", None)]
     assert bounds("carbon monoxide concentration \u2265 6 ppm") == [("exhaled carbon monoxide", ">=", 6, "ppm", None)]
+
+
+# --- a change in a measure, by how much it moved -----------------------------------------------
 
 
 @pytest.mark.parametrize(
