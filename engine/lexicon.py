@@ -613,6 +613,7 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
             # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
             t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
     out = _range_to_an_upper_bound(out)
+    out = _between_ends_in_brackets(out)
     n = len(out)
     # ranges: number (unit) -|~|to number
     for i, t in enumerate(out):
@@ -701,6 +702,34 @@ def _range_to_an_upper_bound(out: list[Tok]) -> list[Tok]:
             drop.add(low - 1)  # 'Age >= 18 to < 76 years': the '>=' a range's lower end says
         t.value = out[i + 1].value
         drop.add(i + 1)
+    return [t for k, t in enumerate(out) if k not in drop] if drop else out
+
+
+def _between_ends_in_brackets(out: list[Tok]) -> list[Tok]:
+    """'weighing between 50kg (inclusive) and 90kg (exclusive)': each end of a between says in
+    brackets whether it is in the range. The brackets are taken into the BETWEEN token (its
+    value: whether the lower and the upper end are in, read by engine.parse)."""
+    drop: set[int] = set()
+
+    def note(j: int | None) -> str | None:
+        if j is not None and j + 2 < len(out) and out[j].type == "LPAR" and out[j + 2].type == "RPAR" and out[j + 1].text in ("inclusive", "exclusive"):
+            return out[j + 1].text
+        return None
+
+    for i, t in enumerate(out):
+        if t.type != "BETWEEN":
+            continue
+        j = _quantity_end(out, i + 1)
+        low = note(j)
+        a = j + 3 if low else j
+        if a is None or a >= len(out) or out[a].type != "AND":
+            continue
+        k = _quantity_end(out, a + 1)
+        high = note(k)
+        if low or high:
+            t.value = (low != "exclusive", high != "exclusive")
+            drop.update(range(j, j + 3) if low else ())
+            drop.update(range(k, k + 3) if high else ())
     return [t for k, t in enumerate(out) if k not in drop] if drop else out
 
 

@@ -361,7 +361,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
     def range(self, items):
         if isinstance(items[0], Token):  # BETWEEN q AND q
             low, high = items[1], items[3]
-            return Rng(_share_unit(low, high), _share_unit(high, low), True, True, items[0].start_pos, high.end)
+            ends = items[0].value.value  # '(inclusive)'/'(exclusive)' after each end (engine.lexicon)
+            low_in, high_in = ends if isinstance(ends, tuple) else (True, True)
+            return Rng(_share_unit(low, high), _share_unit(high, low), low_in, high_in, items[0].start_pos, high.end)
         if isinstance(items[0], Bnd):  # bound and bound
             a, b = items[0], items[2]
             if a.op in ("<", "<="):

@@ -291,3 +291,34 @@ def test_a_change_in_a_measure_decides_nothing_by_the_value():
 )
 def test_age_range_after_events(text, expected):
     assert bounds(text) == expected
+
+
+# --- each end of a between, in or out in brackets; 'weigh' and 'weighing' ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NCT03864432 (Leaf)
+        ("Subjects weighing between 50kg (inclusive) and 90kg (exclusive), and having a body mass index (BMI) of 17.1\uff5e25.8 (inclusive of limits).", [
+            ("body weight", ">=", 50, "kg", None),
+            ("body weight", "<", 90, "kg", None),
+            ("body mass index", ">=", 17.1, None, None),
+            ("body mass index", "<=", 25.8, None, None),
+        ]),
+        # made up: the other end left out
+        ("weight between 50 kg (exclusive) and 90 kg", [("body weight", ">", 50, "kg", None), ("body weight", "<=", 90, "kg", None)]),
+        # corpus
+        ("Individuals who weigh less than 110 pounds.", [("body weight", "<", 110, "lb", None)]),
+    ],
+)
+def test_between_ends_in_brackets_and_weighing(text, expected):
+    assert bounds(text) == expected
+
+
+def test_between_an_end_left_out_is_judged():
+    text = "Subjects weighing between 50kg (inclusive) and 90kg (exclusive)"
+    weight = lambda v: [{"loinc": "29463-7", "value": v, "unit": "kg", "date": "2026-05-20"}]  # noqa: E731
+    assert truth(text, weight(50)) is Truth.TRUE
+    assert truth(text, weight(90)) is Truth.FALSE
+    assert truth(text, []) is Truth.UNKNOWN
