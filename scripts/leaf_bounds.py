@@ -10,7 +10,10 @@ each criterion this script takes the line as the trial published it (from
 of `elig parse --format json`) with the gold bounds, measure-agnostic: a bound matches when
 its operator, number and unit are the gold ones.
 
-- A gold `BETWEEN a b` is two bounds (`>=` a, `<=` b), as a range is in `thresholds`.
+- A gold `BETWEEN a b` is two bounds (`>=` a, `<=` b), as a range is in `thresholds`; written
+  with its ends' operators (`GTEQ 20 BETWEEN LTEQ 40`, `2 BETWEEN LT 12`) it takes those. An
+  `EQ` beside another operator ('CRAFFT = 2 or higher') is no operator of its own, and an
+  `eq` nested in another ('>50 kg (110 lb)': the same bound in another unit) is not counted.
 - Units compare by their canonical spelling (`engine.units.normalize_unit`) when both sides
   have one, else by their letters and digits; `x 109 / L` is 10^9/L (a lost superscript);
   `temporal_unit(YEAR)` is `years`; `REF_RANGE_NORMAL`/`HIGH` is a multiple of the ULN.
