@@ -322,3 +322,8 @@ def test_between_an_end_left_out_is_judged():
     assert truth(text, weight(50)) is Truth.TRUE
     assert truth(text, weight(90)) is Truth.FALSE
     assert truth(text, []) is Truth.UNKNOWN
+
+
+def test_gestation_age_is_no_age_of_the_patient():
+    # corpus: it read 'age >= 32 weeks'
+    assert bounds("Birthweight \u2265 1500 g and/or gestation age \u2265 32 weeks") == [("gestational age", ">=", 32, "weeks", None)]
