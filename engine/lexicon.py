@@ -570,7 +570,13 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     out = _bound_on_a_scale_named_after(out)
     out = _sex_split_by_slash(out)
     _carbon_monoxide_after_ppm(out)
+    _carbon_monoxide_of_a_diffusing_capacity(out)
+    _phase_of_the_heart(out)
     out = _condition_by_its_bound(out)
+    _change_from_baseline(out)
+    _measure_of_another_quantity(out)
+    _change_in_a_measure(out)
+    _unit_cut_short(out)
     # '18 years of age or older': the age words between a duration and its postfix bound
     # say again what the bound says
     out = [
@@ -606,6 +612,9 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
         if t.type in ("ULN_BARE", "LLN_BARE"):
             # 'ALT < 2.5 ULN': a multiple of the normal limit written without 'x'
             t.type = "ULN" if typ(i - 1) == "NUMBER" else "WORD"
+    out = _range_to_an_upper_bound(out)
+    out = _between_ends_in_brackets(out)
+    n = len(out)
     # ranges: number (unit) -|~|to number
     for i, t in enumerate(out):
         if t.type == "DASH" or (t.type == "WORD" and t.text == "to"):
@@ -672,6 +681,56 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+def _range_to_an_upper_bound(out: list[Tok]) -> list[Tok]:
+    """'children 2 to <12 years old', 'children 3-<5 years', 'Hb 7 to <=9 g/dL': a range whose
+    upper end carries its own operator. The operator is taken into the separator (its value,
+    read by engine.parse: '<' leaves the upper end out), so the grammar sees 'a to b'."""
+    drop: set[int] = set()
+    for i, t in enumerate(out[:-2]):
+        if not (t.type == "DASH" or (t.type == "WORD" and t.text == "to")):
+            continue
+        if i == 0 or out[i - 1].type not in ("NUMBER", "UNIT", "TIMEUNIT", "ULN"):
+            continue
+        if not (out[i + 1].type == "OP" and out[i + 1].value in ("<", "<=") and out[i + 2].type == "NUMBER"):
+            continue
+        low = i - 1 if out[i - 1].type == "NUMBER" else i - 2
+        if low > 0 and out[low - 1].type == "OP":
+            if out[low - 1].value != ">=":
+                continue  # '> 2 to < 12': a lower end left out, which a range cannot say
+            drop.add(low - 1)  # 'Age >= 18 to < 76 years': the '>=' a range's lower end says
+        t.value = out[i + 1].value
+        drop.add(i + 1)
+    return [t for k, t in enumerate(out) if k not in drop] if drop else out
+
+
+def _between_ends_in_brackets(out: list[Tok]) -> list[Tok]:
+    """'weighing between 50kg (inclusive) and 90kg (exclusive)': each end of a between says in
+    brackets whether it is in the range. The brackets are taken into the BETWEEN token (its
+    value: whether the lower and the upper end are in, read by engine.parse)."""
+    drop: set[int] = set()
+
+    def note(j: int | None) -> str | None:
+        if j is not None and j + 2 < len(out) and out[j].type == "LPAR" and out[j + 2].type == "RPAR" and out[j + 1].text in ("inclusive", "exclusive"):
+            return out[j + 1].text
+        return None
+
+    for i, t in enumerate(out):
+        if t.type != "BETWEEN":
+            continue
+        j = _quantity_end(out, i + 1)
+        low = note(j)
+        a = j + 3 if low else j
+        if a is None or a >= len(out) or out[a].type != "AND":
+            continue
+        k = _quantity_end(out, a + 1)
+        high = note(k)
+        if low or high:
+            t.value = (low != "exclusive", high != "exclusive")
+            drop.update(range(j, j + 3) if low else ())
+            drop.update(range(k, k + 3) if high else ())
+    return [t for k, t in enumerate(out) if k not in drop] if drop else out
 
 
 def _bare_limits(out: list[Tok]) -> list[Tok]:
@@ -806,6 +865,28 @@ def _carbon_monoxide_after_ppm(out: list[Tok]) -> None:
             t.type, t.value = "MEASURE", "exhaled carbon monoxide"
 
 
+def _carbon_monoxide_of_a_diffusing_capacity(out: list[Tok]) -> None:
+    """'diffusion capacity of carbon monoxide (DLCO) > 60%', 'Diffusing Capacity of Lung for
+    Carbon Monoxide': the gas the lung's diffusing capacity is measured with, not the
+    carbon monoxide a smoker breathes out; left a word."""
+    for i, t in enumerate(out):
+        if t.type == "MEASURE" and t.value == "exhaled carbon monoxide" and any(x.text == "capacity" for x in out[max(0, i - 5) : i]):
+            t.type = "WORD"
+
+
+# what 'systolic' or 'diastolic' alone may name besides a pressure ('Tricuspid annular plane
+# systolic excursion', 'diastolic septal thickness', 'systolic function')
+_HEART_PHASE_NOUNS = frozenset("excursion septal function dysfunction filling velocity volume diameter thickness".split())
+
+
+def _phase_of_the_heart(out: list[Tok]) -> None:
+    """'systolic'/'diastolic' written alone are a blood pressure, except before a word that
+    makes them a phase of the heart's cycle: then they are left words."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "MEASURE" and t.text in ("systolic", "diastolic") and out[i + 1].text in _HEART_PHASE_NOUNS:
+            t.type = "WORD"
+
+
 # Conditions named for a low or high value of one measure: followed at once by a bound in
 # that measure's unit ('Thrombocytopenia <150 G / L', 'anemia < 7g/DL'), the bound says
 # what the text means by the condition, and it is the measure that is bounded.
@@ -816,6 +897,11 @@ _CONDITION_MEASURE = {
     "hypokalemia": "potassium",
     "hypercalcemia": "calcium",
     "pregnancy": "gestational age",
+}
+# the same, for names the vocabulary has no condition for (so the scanner leaves them words)
+_WORD_MEASURE = {
+    "thrombocytosis": "platelet count",
+    "fever": "body temperature",
 }
 
 
@@ -830,7 +916,7 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
 
     inserted: dict[int, Tok] = {}
     for i, t in enumerate(out):
-        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else None
+        measure = _CONDITION_MEASURE.get(str(t.value)) if t.type == "CONDITION" else _WORD_MEASURE.get(t.text) if t.type == "WORD" else None
         if measure is None:
             continue
         bracket = i + 1 < len(out) and out[i + 1].type == "LPAR"
@@ -863,6 +949,95 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
     if not inserted:
         return out
     return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,))]
+
+
+# 'a SOFA score of >=2 points above baseline': how far the value moved from the patient's own
+# baseline, which is no bound on the value itself (a SOFA of 3 may be 0 points above it); so
+# too 'ALT <= 10% above upper limit of normal', a share of the limit, not a percentage of ALT
+_FROM_BASELINE = frozenset("above over below under from".split())
+
+
+def _change_from_baseline(out: list[Tok]) -> None:
+    """A number followed by '(points) above|below|from baseline', or a percentage followed
+    by 'above|below' a normal limit, is no value of the measure before it: the number, its
+    unit and an operator before it are left words, so no bound is read and the words stay
+    not understood."""
+    for i, t in enumerate(out):
+        j = _quantity_end(out, i) if t.type == "NUMBER" else None
+        if j is None:
+            continue
+        k = j + 1 if j < len(out) and out[j].text in ("point", "points") else j
+        if not (k + 1 < len(out) and out[k].text in _FROM_BASELINE):
+            continue
+        share = t is not out[j - 1] and out[j - 1].value == "%" and out[k + 1].type in ("ULN_BARE", "LLN_BARE")
+        if not (out[k + 1].text.startswith("baseline") or share):
+            continue
+        for x in out[i - 1 if i > 0 and out[i - 1].type == "OP" else i : k + 1]:
+            x.type = "WORD"  # 'above' too: no bare limit '> 1 x ULN' after it
+
+
+# Words after a measure's name that make what is bounded another quantity: a ratio of two
+# measures ('BUN/creatinine ratio > 20', 'urine protein to creatinine ratio < 1'), or a
+# change over time ('weight loss > 10%', 'weight change more than 3 kg').
+_ANOTHER_QUANTITY = frozenset("ratio loss gain change changes fluctuation fluctuations".split())
+
+
+def _measure_of_another_quantity(out: list[Tok]) -> None:
+    """The measure named before one of those words is no measure here, nor one joined to
+    it by a slash or 'to' ('albumin/creatinine ratio'): they are left words, so no bound is
+    read on them and the words stay not understood."""
+    for i, t in enumerate(out):
+        if not (t.type == "WORD" and t.text in _ANOTHER_QUANTITY and i > 0 and out[i - 1].type in ("MEASURE", "WORD")):
+            continue
+        if out[i - 1].type == "WORD" and t.text != "ratio":
+            continue
+        k = i - 1  # 'FEV1/FVC ratio': the names of a ratio, one of them a measure or not
+        while True:
+            if out[k].type == "MEASURE":
+                out[k].type = "WORD"
+            if not (k >= 2 and (out[k - 1].type == "SLASH" or out[k - 1].text in ("to", "-")) and out[k - 2].type in ("MEASURE", "WORD")):
+                break
+            k -= 2
+
+
+# Words for a change that name the measure after them: 'no decrease in LVEF by >15%',
+# 'a decline in GFR of >10%', 'change in Hb level >= 2 g/dL'.
+_CHANGE_WORDS = frozenset(
+    "decline declines decrease decreases increase increases change changes variation variations "
+    "fall falls drop drops rise rises reduction reductions fluctuation fluctuations".split()
+)
+
+
+def _change_in_a_measure(out: list[Tok]) -> None:
+    """A change 'in' or 'of' a measure is bounded by how much it moved, not by the measure's
+    value: the measure is left a word, unless 'to' gives the value it moved to ('a decrease
+    in LVEF to <40%')."""
+    for i, t in enumerate(out):
+        if not (t.type == "MEASURE" and i >= 2 and out[i - 1].text in ("in", "of") and out[i - 2].text in _CHANGE_WORDS):
+            continue
+        j = i + 1
+        if j + 2 < len(out) and out[j].type == "LPAR" and out[j + 2].type == "RPAR":
+            j += 3  # 'a decrease in left ventricular ejection fraction (LVEF) to < 40%'
+        while j < len(out) and out[j].text in ("level", "levels", "value", "values"):
+            j += 1
+        if not (j < len(out) and out[j].text == "to"):
+            t.type = "WORD"
+
+
+def _unit_cut_short(out: list[Tok]) -> None:
+    """'eGFR<30ml/m', 'Creatinine Clearance >= 45 mL/mina', 'LV mass of at least 5
+    g/m2/year': a unit glued to a slash and more letters or digits, or to more letters or a
+    product dot ('kg\u2219m-2'), that make no unit of it is a unit only partly read ('30 mL'
+    is no clearance, '5 g/m2' no rate): the number and the part read are left words, so no
+    bound is read in the wrong unit."""
+    for i, t in enumerate(out):
+        if not (t.type == "UNIT" and 0 < i < len(out) - 1 and out[i - 1].type == "NUMBER"):
+            continue
+        nxt, rest = out[i + 1], out[i + 2] if i + 2 < len(out) else None
+        if nxt.type == "SLASH" and nxt.start == t.end and rest is not None and rest.start == nxt.end and rest.type in ("WORD", "NUMBER"):
+            out[i - 1].type = t.type = "WORD"
+        elif nxt.type == "WORD" and nxt.start == t.end and (nxt.text[:1].isalpha() or nxt.text[:1] in "%\u2219\u00b7\u22c5"):
+            out[i - 1].type = t.type = "WORD"  # 'BMI 18.5-29.9 kg\u2219m-2', 'hemoglobin <10gm%'
 
 
 def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:

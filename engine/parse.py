@@ -379,7 +379,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
     def range(self, items):
         if isinstance(items[0], Token):  # BETWEEN q AND q
             low, high = items[1], items[3]
-            return Rng(_share_unit(low, high), _share_unit(high, low), True, True, items[0].start_pos, high.end)
+            ends = items[0].value.value  # '(inclusive)'/'(exclusive)' after each end (engine.lexicon)
+            low_in, high_in = ends if isinstance(ends, tuple) else (True, True)
+            return Rng(_share_unit(low, high), _share_unit(high, low), low_in, high_in, items[0].start_pos, high.end)
         if isinstance(items[0], Bnd):  # bound and bound
             a, b = items[0], items[2]
             if a.op in ("<", "<="):
@@ -387,7 +389,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             low_q = _share_unit(a.qty, b.qty)
             return Rng(low_q, b.qty, a.op == ">=", b.op == "<=", min(a.start, b.start), max(a.end, b.end))
         low, high = items[0], items[2]
-        return Rng(_share_unit(low, high), high, True, True, low.start, high.end)
+        upper_in = items[1].value.value != "<"  # '2 to <12 years': engine.lexicon keeps the '<' here
+        return Rng(_share_unit(low, high), high, True, upper_in, low.start, high.end)
 
     def durations(self, items):
         qtys = [q for q in items if isinstance(q, Qty)]
@@ -1692,6 +1695,8 @@ class _Assembler:
                 continue  # '>= 50% of platelet count' is a share of it, not its value
             if k + 1 < len(els) and isinstance(els[k + 1], (Bnd, Rng, Qty)):
                 continue  # the measure has a bound of its own after it
+            if _unit_fits(m.value, b) is False:
+                continue  # '>= 9.0 g/dL Absolute neutrophil count': the bound of a measure before it
             node = self._compare(m.value, b, None, Span(start=b.start, end=m.end))
             if node is not None:
                 found.append(node)
@@ -1705,7 +1710,7 @@ class _Assembler:
                 # '18 years of age or older': the age words inside the bound (engine.lexicon drops them)
                 age_words = any(isinstance(x, Atom) and x.type in ("AGE", "SEX") for x in els) or _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None
                 events = any(isinstance(x, Atom) and x.type in ("CONDITION", "DRUG", "PROCEDURE", "MEASURE") for x in els)
-                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i):
+                if (not events and (age_words or all(j == i or _is_filler(x) for j, x in enumerate(els)))) or self._leading_age(els, i) or self._age_range(els, i):
                     node = self._compare("age", e, None, Span(start=e.start, end=e.end))
                     if node is not None:
                         found.append(node)
@@ -1948,8 +1953,18 @@ class _Assembler:
         marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
             i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
         )
-        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) for x in els[:i])
+        leading = all(_is_filler(x) or (isinstance(x, Atom) and x.type in ("AGE", "SEX")) or _person_word(x) for x in els[:i])
         return marked and leading and _AT_ONSET.search(self.text.lower()) is None
+
+    def _age_range(self, els: list, i: int) -> bool:
+        """'psoriasis between 18 and 75 years of age': a range in years marked as an age is
+        the patient's, wherever it stands, as people are described by an age range; not where
+        the text speaks of an age at onset or diagnosis (then no bound on age at all)."""
+        e = els[i]
+        marked = _AGE_INSIDE.search(self.text[e.start : e.end].lower()) is not None or (
+            i + 1 < len(els) and isinstance(els[i + 1], Atom) and els[i + 1].type == "AGE"
+        )
+        return isinstance(e, Rng) and marked and _AT_ONSET.search(self.text.lower()) is None
 
     def _alternative_limit(self, els, k, measure_atom):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket
@@ -2243,6 +2258,16 @@ _PEOPLE = frozenset(
 )
 
 
+# Words that say which people, in their care or their age group: 'Inpatient >= 18 y.o. who
+# are scheduled ...'. Before an age they leave it the patient's own (and, not understood,
+# they qualify what is read).
+_PERSON_WORDS = _PEOPLE | frozenset("inpatient inpatients outpatient outpatients volunteer adult adults child children".split())
+
+
+def _person_word(x) -> bool:
+    return isinstance(x, Atom) and x.type == "WORD" and str(x.value).lower() in _PERSON_WORDS
+
+
 _OBTAINED = frozenset("obtained measured performed done collected drawn taken assessed".split())
 
 
@@ -2344,6 +2369,14 @@ def _alternative_scales(names: list[str]) -> bool:
 
 def _in_own_unit(measure: str, b) -> bool:
     """Whether a bound is in a unit of the measure's own kind ('34 weeks' of gestational age)."""
+    return _unit_fits(measure, b, molar=False) is True
+
+
+def _unit_fits(measure: str, b, *, molar: bool = True) -> bool | None:
+    """Whether a bound's unit is one the measure can be given in (a molar one for a mass one
+    through the measure's molar mass, unless `molar` is False); None when the measure or the
+    bound has no unit or the bound is against a normal limit. False: '9.0 g/dL' is never a
+    neutrophil count."""
     from engine.units import comparable
     from engine.vocab import load_vocabulary
 
@@ -2351,9 +2384,9 @@ def _in_own_unit(measure: str, b) -> bool:
     q = b.qty if isinstance(b, Bnd) else b.high
     unit = _age_unit(q) if q.time else q.unit
     if concept is None or concept.unit is None or unit is None or q.relative_to is not None:
-        return False
+        return None
     try:
-        return comparable(unit, concept.unit)
+        return comparable(unit, concept.unit, molar_mass=concept.molar_mass if molar else None)
     except UnitError:
         return False
 

@@ -10,7 +10,10 @@ each criterion this script takes the line as the trial published it (from
 of `elig parse --format json`) with the gold bounds, measure-agnostic: a bound matches when
 its operator, number and unit are the gold ones.
 
-- A gold `BETWEEN a b` is two bounds (`>=` a, `<=` b), as a range is in `thresholds`.
+- A gold `BETWEEN a b` is two bounds (`>=` a, `<=` b), as a range is in `thresholds`; written
+  with its ends' operators (`GTEQ 20 BETWEEN LTEQ 40`, `2 BETWEEN LT 12`) it takes those. An
+  `EQ` beside another operator ('CRAFFT = 2 or higher') is no operator of its own, and an
+  `eq` nested in another ('>50 kg (110 lb)': the same bound in another unit) is not counted.
 - Units compare by their canonical spelling (`engine.units.normalize_unit`) when both sides
   have one, else by their letters and digits; `x 109 / L` is 10^9/L (a lost superscript);
   `temporal_unit(YEAR)` is `years`; `REF_RANGE_NORMAL`/`HIGH` is a multiple of the ULN.
@@ -23,7 +26,9 @@ its operator, number and unit are the gold ones.
   a number that is not one (`val("III")`) or with `PLUS_MINUS`.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
   over the same criteria (elig bounds in criteria where the annotators wrote none count
-  against it). Duplicates (double annotation) are counted once.
+  against it). Duplicates (double annotation) are counted once, and so is a bound elig
+  repeats for each of several measures ('ALT and AST < 2.5 ULN') that the gold form puts
+  once on their union.
 
 Unmatched bounds are sorted into kinds: `missing` (elig has no bound with that number),
 `op`, `unit`, `op+unit` (elig has the number with another operator and/or unit), and
@@ -140,7 +145,36 @@ def gold_bounds(logical_form: str) -> list[Bound]:
     return out
 
 
+def _own_args(args: str) -> str:
+    """An eq's arguments without the eqs nested in it ('>50 kg (110 lb)' nests the same
+    bound in another unit, which has no operator of its own)."""
+    for m in reversed(list(re.finditer(r"\beq\(", args))):
+        inner = _balanced(args, m.end() - 1)
+        args = args[: m.start()] + args[m.end() + len(inner) + 1 :]
+    return args
+
+
+def _written_ops(ops: list[str], values: int) -> list[str]:
+    """The operators as the bound means them: an '=' written beside another operator
+    ('CRAFFT = 2 or higher', 'BMI = 18.5-29.9') is no operator of its own, a BETWEEN over one
+    number ('greater or equal to 750 g') is none either, and a BETWEEN beside the operators
+    of its ends ('≥20 and ≤40', '2 to <12') is those ends."""
+    if len(ops) > 1:
+        ops = [o for o in ops if o != "EQ"]
+    if "BETWEEN" in ops and len(ops) > 1:
+        ends = [o for o in ops if o != "BETWEEN"]
+        if values < 2:
+            return ends
+        low = next((o for o in ends if o in ("GT", "GTEQ")), "GTEQ")
+        high = next((o for o in ends if o in ("LT", "LTEQ")), "LTEQ")
+        if len(ends) > 2 or ends != [o for o in (low, high) if o in ends]:
+            return ops  # not the two ends of one range: read as written (no bound)
+        return ["BETWEEN", low, high]
+    return ops
+
+
 def _eq_bounds(args: str) -> list[Bound]:
+    args = _own_args(args)
     ops, values, units, relative = [], [], [], None
     limit = None  # the limit named by REF_RANGE_HIGH / REF_RANGE_LOW
     power = ""
@@ -174,8 +208,12 @@ def _eq_bounds(args: str) -> list[Bound]:
             units.append(_TIME.get(bare, bare.lower()))
         elif name == "per":
             units.append(quoted or _TIME.get(bare, bare.lower()).rstrip("s"))
+    ops = _written_ops(ops, len(values))
     if len(ops) == 1 and not values and limit and ops[0] in _OPS and ops[0] != "EQ":
         return [Bound(_OPS[ops[0]], Decimal(1), limit)]  # '< LLN': one times the limit
+    ends = ops[1:] if ops[:1] == ["BETWEEN"] and len(ops) == 3 else ["GTEQ", "LTEQ"]
+    if ops[:1] == ["BETWEEN"]:
+        ops = ops[:1]
     if len(ops) != 1 or not values:
         return []
     units = [u for k, u in enumerate(units) if k == 0 or u != units[k - 1]]  # 'years to years'
@@ -193,7 +231,7 @@ def _eq_bounds(args: str) -> list[Bound]:
     if op == "BETWEEN":
         if len(values) != 2:
             return []
-        return [Bound(">=", values[0], key), Bound("<=", values[1], key)]
+        return [Bound(_OPS[ends[0]], values[0], key), Bound(_OPS[ends[1]], values[1], key)]
     if op not in _OPS:
         return []
     return [Bound(_OPS[op], v, key) for v in values]
@@ -265,15 +303,22 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
     for item in entries:
         got = list(item.got)
         unmatched_gold = []
+        hits = []
         for b in item.gold:
             hit = next((g for g in got if g.matches(b)), None)
             if hit is not None:
                 got.remove(hit)
+                hits.append(hit)
                 totals["matched"] += 1
             else:
                 unmatched_gold.append(b)
+        # one bound on several measures ('ALT and AST < 2.5 ULN') is one gold bound on their
+        # union and one elig bound for each measure: the repeats are that one bound again
+        repeats = [g for g in got if g in hits and not any(g.value == b.value for b in unmatched_gold)]
+        for g in repeats:
+            got.remove(g)
         totals["gold"] += len(item.gold)
-        totals["elig"] += len(item.got)
+        totals["elig"] += len(item.got) - len(repeats)
         for b in unmatched_gold:
             same = [g for g in got if g.value == b.value]
             if not same:
