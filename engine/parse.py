@@ -454,12 +454,30 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 if pairs is not None:
                     # '(< 26 kg in men; < 18 kg in women)': cases for the measure before the bracket
                     return Atom("SEXCASES", tuple(pairs), items[0].start_pos, items[2].end_pos)
-            if (not sig and all(isinstance(e, Atom) for e in inner.elements)) or _pointer(inner.elements) or _regardless(inner.elements) or _scale_range(inner.elements):
+            if (
+                (not sig and all(isinstance(e, Atom) for e in inner.elements))
+                or _pointer(inner.elements)
+                or _regardless(inner.elements)
+                or _scale_range(inner.elements)
+                or self._enumerator(inner.elements, items[0].start_pos, items[2].end_pos)
+            ):
                 # '(inclusive)', '(Appendix 7)', '(regardless of MSI status)': brackets around
                 # words that say nothing, point elsewhere in the protocol, or widen nothing
                 return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
         node = self._node(inner)
         return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
+
+    def _enumerator(self, elements, start: int, end: int) -> bool:
+        """'(1) Uncontrolled diabetes; (2) Uncontrolled hypertension': a small number alone in
+        brackets that opens the text or an item after ';', ':', ',' or '.', and is followed by
+        words, numbers an item of a list, nothing more."""
+        if len(elements) != 1 or not isinstance(elements[0], Qty):
+            return False
+        q = elements[0]
+        if q.unit is not None or q.time is not None or q.relative_to is not None or q.value != q.value.to_integral_value() or not 0 < q.value < 30:
+            return False
+        before, after = self.text[:start].rstrip(), self.text[end:].lstrip()
+        return (not before or before[-1] in ";:,.") and after[:1].isalpha()
 
     # logic --------------------------------------------------------------------------
     def seq(self, items):

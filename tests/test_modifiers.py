@@ -229,3 +229,20 @@ def test_etc_after_examples_is_what_the_head_names():
     tree = parse("Autoimmune disease such as lupus, rheumatoid arthritis, psoriasis, etc.")
     assert unparsed(tree) == []
     assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # an item's number in brackets, opening the text or an item of a list
+        ("(1) gestational age 35 to 39 weeks", "gestational age >= 35 weeks and <= 39 weeks"),
+        ("(2) high-risk pregnancy", "(pregnancy) «high-risk»"),
+    ],
+)
+def test_an_item_number_in_brackets_says_nothing(text, canonical):
+    assert render(parse(text)) == canonical
+
+
+def test_a_number_in_brackets_after_a_measure_is_no_item_number():
+    # 'ECOG performance status (1)': the bracket may hold the value
+    assert unparsed(parse("ECOG performance status (1)")) != []
