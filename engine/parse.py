@@ -314,7 +314,7 @@ def _is_filler(el) -> bool:
 
 class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursion
     def __init__(self, text: str, folded: str):
-        super().__init__()
+        super().__init__(visit_tokens=False)  # no callback is named after a token type (a test checks)
         self.text = text
         self.folded = folded
 
@@ -2578,7 +2578,7 @@ def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
         if budget < 0:
             return None
         try:
-            tree = parser().parse([_lark_token(t) for t in toks])
+            tree = _lalr([_lark_token(t) for t in toks])
             break
         except UnexpectedInput as exc:
             # a token the context typing let through: read it as a word and try again
@@ -2604,5 +2604,63 @@ def _whole(text: str) -> Unparsed:
 
 
 def _lark_token(t: Tok) -> Token:
-    tok = Token(t.type, t, start_pos=t.start, end_pos=t.end)
+    # what Token(t.type, t, start_pos=t.start, end_pos=t.end) makes, but a str of the token's
+    # text: Token() takes str(t), the dataclass repr, which cost 5 % of parsing. Nothing
+    # compares or hashes these tokens as strings (the grammar's names are their types).
+    tok = str.__new__(Token, t.text or "")
+    tok.type, tok.value, tok.start_pos, tok.end_pos = t.type, t, t.start, t.end
+    tok.line = tok.column = tok.end_line = tok.end_column = None
     return tok
+
+
+@lru_cache(maxsize=1)
+def _lalr_tables() -> tuple[dict, int, int]:
+    """lark's LALR(1) tables of `parser()` for `_lalr`: per state, per token type, either
+    (True, next state) or (False, (length of the rule, the rule's name, lark's callback that
+    builds its tree)); and the start and end states."""
+    from lark.parsers.lalr_analysis import Shift
+
+    inner = parser().parser.parser.parser  # Lark -> ParsingFrontend -> LALR_Parser -> _Parser
+    table, callbacks = inner.parse_table, inner.callbacks
+    states = {
+        state: {
+            str(name): (True, arg) if action is Shift else (False, (len(arg.expansion), str(arg.origin.name), callbacks[arg]))
+            for name, (action, arg) in actions.items()
+        }
+        for state, actions in table.states.items()
+    }
+    return states, table.start_states["start"], table.end_states["start"]
+
+
+def _lalr(tokens: list[Token]):
+    """`parser().parse(tokens)`: the same tables and tree callbacks, so the same tree, in a
+    loop without lark's per-token method calls and lookups by `Token` keys (a third of its
+    time). A token the tables have no action for is handed to lark, which raises its
+    `UnexpectedToken` for it just as before."""
+    states, state, end = _lalr_tables()
+    stack, values = [state], []
+    for tok in (*tokens, _END):
+        while True:
+            action = states[stack[-1]].get(tok.type)
+            if action is None or (action[0] and tok is _END):
+                return parser().parse(tokens)
+            shift, arg = action
+            if shift:
+                stack.append(arg)
+                values.append(tok)
+                break
+            size, name, callback = arg
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            values.append(callback(children))
+            stack.append(states[stack[-1]][name][1])
+            if tok is _END and stack[-1] == end:  # the start rule is complete
+                return values[-1]
+    raise AssertionError("unreachable: the end of input reduces to the start rule or fails")
+
+
+_END = Token("$END", "")

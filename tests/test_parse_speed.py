@@ -1,0 +1,66 @@
+"""The parser's fast paths (issue 7) give what the slower, plainer code they replace gives."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from lark import Token
+from lark.exceptions import UnexpectedInput
+
+from engine.lexicon import Tok, tokenize
+from engine.normalize import fold
+
+P = sys.modules["engine.parse"]  # the module, not engine.parse the function
+
+TEXTS = [
+    "age >= 18 years",
+    "ANC >= 1.5 x 10^9/L and platelets >= 100,000/uL",
+    "Coagulopathy with INR (international normalized ratio) > 1.5 not correctable or thrombocytopenia <50000 / mm3 not correctable.",
+    "No chemotherapy within 4 weeks prior to enrollment, unless approved by the sponsor",
+    "History of myocardial infarction, stroke, or unstable angina (within 6 months)",
+    "Pregnant or breast-feeding women",
+    "Life expectancy of at least 12 weeks",
+    "(",
+    "unless",
+    "and or and",
+]
+
+
+def test_build_has_no_token_callbacks():
+    # _Build is told not to visit tokens (visit_tokens=False): a method named after a token
+    # type would never be called
+    named = [n for n in dir(P._Build) if n.isupper() and not n.startswith("_")]
+    assert named == []
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_lalr_loop_is_larks_parse(text):
+    tokens = [P._lark_token(t) for t in tokenize(fold(text))]
+    try:
+        expected = P.parser().parse(tokens)
+    except UnexpectedInput as exc:
+        with pytest.raises(type(exc)):
+            P._lalr(tokens)
+    else:
+        assert P._lalr(tokens) == expected
+
+
+@pytest.mark.parametrize("types", [["RPAR"], ["OP"], ["AND"], ["NUMBER", "UNIT", "UNIT"], ["LPAR", "WORD"]])
+def test_lalr_loop_fails_as_lark_does(types):
+    # sequences the lexicon never hands over: lark raises for them, and so does the loop,
+    # with the same token (engine.parse retries from it)
+    tokens = [P._lark_token(Tok(t, i, i + 1, None, "x")) for i, t in enumerate(types)]
+    with pytest.raises(UnexpectedInput) as lark_exc:
+        P.parser().parse(tokens)
+    with pytest.raises(UnexpectedInput) as loop_exc:
+        P._lalr(tokens)
+    assert type(loop_exc.value) is type(lark_exc.value)
+    assert (loop_exc.value.token.type, loop_exc.value.token.start_pos) == (lark_exc.value.token.type, lark_exc.value.token.start_pos)
+
+
+def test_lark_token_fields():
+    tok = tokenize(fold("ANC >= 500/uL"))[1]
+    made = P._lark_token(tok)
+    assert isinstance(made, Token)
+    assert (made.type, made.value, made.start_pos, made.end_pos) == (tok.type, tok, tok.start, tok.end)
