@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, Token, v_args
+from lark import Lark, Token, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
@@ -2577,8 +2577,12 @@ def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
         budget -= len(toks)
         if budget < 0:
             return None
+        tokens = [_lark_token(t) for t in toks]
         try:
-            tree = _lalr([_lark_token(t) for t in toks])
+            node = _lalr(tokens, _Build(text, folded))
+            if node is not _REPLAY:
+                return node
+            tree = parser().parse(tokens)
             break
         except UnexpectedInput as exc:
             # a token the context typing let through: read it as a word and try again
@@ -2632,18 +2636,24 @@ def _lalr_tables() -> tuple[dict, int, int]:
     return states, table.start_states["start"], table.end_states["start"]
 
 
-def _lalr(tokens: list[Token]):
+def _lalr(tokens: list[Token], build: _Build | None = None):
     """`parser().parse(tokens)`: the same tables and tree callbacks, so the same tree, in a
     loop without lark's per-token method calls and lookups by `Token` keys (a third of its
     time). A token the tables have no action for is handed to lark, which raises its
-    `UnexpectedToken` for it just as before."""
+    `UnexpectedToken` for it just as before.
+
+    With `build`, each tree is handed to its `_Build` method as soon as it is reduced, which
+    is `build.transform(tree)` without a second walk (LALR reduces in the order the
+    transformer visits, children first, left to right). Should a method raise, `_REPLAY`:
+    the caller parses and transforms as before, so the same exception (or retry) follows."""
     states, state, end = _lalr_tables()
     stack, values = [state], []
     for tok in (*tokens, _END):
         while True:
             action = states[stack[-1]].get(tok.type)
             if action is None or (action[0] and tok is _END):
-                return parser().parse(tokens)
+                tree = parser().parse(tokens)
+                return tree if build is None else _REPLAY
             shift, arg = action
             if shift:
                 stack.append(arg)
@@ -2656,11 +2666,20 @@ def _lalr(tokens: list[Token]):
                 del values[-size:]
             else:
                 children = []
-            values.append(callback(children))
+            value = callback(children)
+            if build is not None and type(value) is Tree:
+                method = getattr(build, value.data, None)  # none for lark's own '__seq_plus' lists
+                if method is not None:
+                    try:
+                        value = method(value.children)
+                    except Exception:
+                        return _REPLAY
+            values.append(value)
             stack.append(states[stack[-1]][name][1])
             if tok is _END and stack[-1] == end:  # the start rule is complete
                 return values[-1]
     raise AssertionError("unreachable: the end of input reduces to the start rule or fails")
 
 
+_REPLAY = object()
 _END = Token("$END", "")
