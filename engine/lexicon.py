@@ -184,7 +184,7 @@ _WORD_END = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264.]*")
 _SPACE = re.compile(r"\s+")
 _LIT = re.compile(r"\u00ab([^\u00ab\u00bb]*)\u00bb")
 _JUDGMENT_LIT = re.compile(r"judgment\(([a-z_]+)\)\s*\u00ab([^\u00ab\u00bb]*)\u00bb")
-_DASH = re.compile(r"-|~")
+_NUMBER_FIRST = frozenset("0123456789.")  # what a _NUMBER can begin with
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -365,8 +365,8 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
             if not m:
                 break
             word, end = m.group(), m.end()
+        key = f"{key} {word}" if words_end else word  # the words so far, spaced
         words_end.append((word, end))
-        key = " ".join(w for w, _ in words_end)
         if opened:
             if end < len(folded) and folded[end] == ")" and not word.endswith("."):
                 end += 1
@@ -406,11 +406,10 @@ def scan(folded: str) -> list[Tok]:
     toks: list[Tok] = []
     pos, n = 0, len(folded)
     while pos < n:
-        m = _SPACE.match(folded, pos)
-        if m:
-            pos = m.end()
-            continue
         ch = folded[pos]
+        if ch.isspace():  # what \s matches (both ask Py_UNICODE_ISSPACE), without a regex call
+            pos = _SPACE.match(folded, pos).end()
+            continue
         if ch == "\u00ab":
             m = _LIT.match(folded, pos)
             if m:
@@ -424,7 +423,7 @@ def scan(folded: str) -> list[Tok]:
                 pos = m.end()
                 continue
         # a number, with its unit when one follows
-        m = _NUMBER.match(folded, pos)
+        m = _NUMBER.match(folded, pos) if ch in _NUMBER_FIRST else None
         if m and not (m.end() < n and folded[m.end()].isalpha() and not _unit_or_time_at(folded, m.end())):
             # a number glued to a word or a hyphen is part of a name ('CD7', 'T-2'), except the
             # second number of a range written with a hyphen ('ECOG 0-2', 'ages 12-17')
@@ -498,7 +497,7 @@ def scan(folded: str) -> list[Tok]:
         if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _LIMIT_AHEAD.match(folded, pos + 1):
             pos += 1  # '1.5-fold ULN': the hyphen joins a number to its multiplier
             continue
-        if _DASH.match(folded, pos):
+        if ch in "-~":
             toks.append(Tok("DASH", pos, pos + 1, ch))
             pos += 1
             continue

@@ -299,9 +299,12 @@ def _therapy_with(els: list, j: int) -> bool:
     )
 
 
+_FILLER_TYPES = frozenset(("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"))
+
+
 def _is_filler(el) -> bool:
     if isinstance(el, Atom):
-        if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"):
+        if el.type in _FILLER_TYPES:
             return True
         if el.type == "WORD":
             return str(el.value) in FILLER
