@@ -2623,20 +2623,27 @@ def _lark_token(t: Tok) -> Token:
 @lru_cache(maxsize=1)
 def _lalr_tables() -> tuple[dict, int, int]:
     """lark's LALR(1) tables of `parser()` for `_lalr`: per state, per token type, either
-    (True, next state) or (False, (length of the rule, the rule's name, lark's callback that
-    builds its tree)); and the start and end states."""
+    (True, next state) or (False, a `_reduction`); and the start and end states."""
     from lark.parsers.lalr_analysis import Shift
 
     inner = parser().parser.parser.parser  # Lark -> ParsingFrontend -> LALR_Parser -> _Parser
     table, callbacks = inner.parse_table, inner.callbacks
     states = {
-        state: {
-            str(name): (True, arg) if action is Shift else (False, (len(arg.expansion), str(arg.origin.name), callbacks[arg]))
-            for name, (action, arg) in actions.items()
-        }
+        state: {str(name): (True, arg) if action is Shift else (False, _reduction(arg, callbacks[arg])) for name, (action, arg) in actions.items()}
         for state, actions in table.states.items()
     }
     return states, table.start_states["start"], table.end_states["start"]
+
+
+def _reduction(rule, callback) -> tuple[int, str, object, str | None]:
+    """(length of the rule, its name, lark's callback that builds its tree or None where that
+    hands its one child back unchanged, the name of the tree it builds: the `_Build` method's)."""
+    only = rule.expansion[0] if len(rule.expansion) == 1 else None
+    if rule.options.expand1 and not rule.alias and only is not None and not only.is_term and not only.name.startswith("_"):
+        callback = None  # '?element: atom': lark's ChildFilter keeps the child, ExpandSingleChild returns it
+    # the name lark's ParseTreeBuilder.create_callback gives the tree (and looks a transformer's method up by)
+    method = str(rule.alias or rule.options.template_source or rule.origin.name)
+    return len(rule.expansion), str(rule.origin.name), callback, None if method.startswith("_") else method
 
 
 def _lalr(tokens: list[Token], build: _Build | None = None):
@@ -2662,21 +2669,19 @@ def _lalr(tokens: list[Token], build: _Build | None = None):
                 stack.append(arg)
                 values.append(tok)
                 break
-            size, name, callback = arg
+            size, name, callback, method = arg
             if size:
                 children = values[-size:]
                 del stack[-size:]
                 del values[-size:]
             else:
                 children = []
-            value = callback(children)
-            if build is not None and type(value) is Tree:
-                method = getattr(build, value.data, None)  # none for lark's own '__seq_plus' lists
-                if method is not None:
-                    try:
-                        value = method(value.children)
-                    except Exception:
-                        return _REPLAY
+            value = callback(children) if callback is not None else children[0]
+            if build is not None and method is not None and type(value) is Tree:  # no method for lark's own '__seq_plus' lists
+                try:
+                    value = getattr(build, method)(value.children)
+                except Exception:
+                    return _REPLAY
             values.append(value)
             stack.append(states[stack[-1]][name][1])
             if tok is _END and stack[-1] == end:  # the start rule is complete
