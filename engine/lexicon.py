@@ -1042,6 +1042,8 @@ _HEPATITIS_LINKS = ("OR", "AND", "COMMA", "SLASH")
 def _hepatitis_letters(toks: list[Tok], folded: str) -> list[Tok]:
     """'hepatitis B or C', 'HIV, hepatitis B, C': a letter after a hepatitis and a connective
     is the next hepatitis (its 'infection' after it with it), not a word not understood."""
+    if not any(t.type == "CONDITION" and str(t.value).startswith("hepatitis ") for t in toks):
+        return toks  # a letter is read only after a hepatitis (one made here needs one before it)
     out: list[Tok] = []
     i = 0
     while i < len(toks):

@@ -2030,8 +2030,10 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     'QTcF > 450 ms for males, > 470 ms for females'. Words before the measure or between it
     and its bounds ('Has a QTc prolongation to') are allowed, structure is not. Returns
     the measure, [(bound, sex)] and the indices of those words, or None."""
+    if not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+        return None  # asked first: it rules out most sequences, at a third of the cost of `at`
     at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
-    if len(at) < 5 or not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+    if len(at) < 5:
         return None
     pairs = _sex_pairs(elements, at[-4:])
     if pairs is None:
