@@ -828,6 +828,8 @@ class _Chain:
 
 
 def _start(x) -> int:
+    if type(x) in _POSITIONED:  # the commonest, asked first (no Token, tuple or span among them)
+        return x.start
     if isinstance(x, Token):
         return x.start_pos
     if isinstance(x, tuple):
@@ -838,6 +840,8 @@ def _start(x) -> int:
 
 
 def _end(x) -> int:
+    if type(x) in _POSITIONED:
+        return x.end
     if isinstance(x, Token):
         return x.end_pos
     if isinstance(x, tuple):
@@ -845,6 +849,9 @@ def _end(x) -> int:
     if hasattr(x, "span"):
         return x.span.end
     return x.end
+
+
+_POSITIONED = frozenset((Qty, Bnd, Rng, Win, Atom, Grp, Clause, _Pending, _Chain))  # dataclasses with start and end
 
 
 def _share_unit(q: Qty, other: Qty) -> Qty:
