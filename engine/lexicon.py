@@ -236,13 +236,35 @@ def _phrase_part(g: int, alt: str) -> str:
     return f"(?P<g{g}>(?:{alt}))(?:(?<=[a-z.)])(?![a-z0-9'])|(?<![a-z.)]))"
 
 
-@lru_cache(maxsize=None)
-def _phrase_regex_at(ch: str) -> re.Pattern[str] | None:
-    """`_phrase_regex` cut to the spellings that can begin with `ch` (None: no spelling
-    does), same order and group names: the alternation at a position need not try the
-    hundreds of spellings that cannot start there, and takes the same one as the whole."""
-    kept = [_phrase_part(g, alt) for g, (alt, _i) in enumerate(_sorted_alternatives()) if ch in _first_chars(alt)]
+@lru_cache(maxsize=4096)
+def _phrase_regex_at(pair: str) -> re.Pattern[str] | None:
+    """`_phrase_regex` cut to the spellings that can begin with `pair`, the text's next two
+    characters (one at its end), (None: no spelling does), same order and group names: the
+    alternation at a position need not try the hundreds of spellings that cannot start
+    there, and takes the same one as the whole. The second character rules out those whose
+    literal beginning (`_literal_prefix`) differs: at 'an', 'at least' and 'after' (the
+    regex engine enters each alternative before it reads a letter: half the time at an 'a')."""
+    ch = pair[0]
+    kept = [
+        _phrase_part(g, alt)
+        for g, (alt, _i) in enumerate(_sorted_alternatives())
+        if ch in _first_chars(alt) and (len(_literal_prefix(alt)) < 2 or _literal_prefix(alt)[:2] == pair)
+    ]
     return re.compile("|".join(kept)) if kept else None
+
+
+@lru_cache(maxsize=None)
+def _literal_prefix(pattern: str) -> str:
+    """The characters every match of `pattern` begins with, as far as they are plain
+    literals ('or equivalent' all of it, '(?:the )?randomi[sz]ation' none)."""
+    from re import _constants as c, _parser
+
+    out = []
+    for op, av in _parser.parse(pattern):
+        if op is not c.LITERAL:
+            break
+        out.append(chr(av))
+    return "".join(out)
 
 
 class _AnyChar(frozenset):
@@ -447,7 +469,7 @@ def scan(folded: str) -> list[Tok]:
                         pos = end
                 continue
         if ch in "<>=\u2265\u2264" or ch.isalpha() or ch in "(":
-            at = _phrase_regex_at(ch)
+            at = _phrase_regex_at(folded[pos : pos + 2])
             pm = at.match(folded, pos) if at is not None else None
         else:
             pm = None

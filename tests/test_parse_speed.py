@@ -64,3 +64,21 @@ def test_lark_token_fields():
     made = P._lark_token(tok)
     assert isinstance(made, Token)
     assert (made.type, made.value, made.start_pos, made.end_pos) == (tok.type, tok, tok.start, tok.end)
+
+
+@pytest.mark.parametrize("text", TEXTS + ["at least 18 years of age", "an ECOG of 0-1, and adequate organ function", "or equivalent, or a"])
+def test_phrase_regex_at_a_pair_is_the_whole_alternation(text):
+    # the spellings cut by the next two characters take the same spelling as all of them
+    lexicon = sys.modules["engine.lexicon"]
+    whole, _ = lexicon._phrase_regex()
+    folded = fold(text)
+    for pos in range(len(folded)):
+        cut = lexicon._phrase_regex_at(folded[pos : pos + 2])
+        got = cut.match(folded, pos) if cut is not None else None
+        want = whole.match(folded, pos)
+        assert (got and (got.lastgroup, got.end())) == (want and (want.lastgroup, want.end())), (text, pos)
+
+
+@pytest.mark.parametrize(("pattern", "prefix"), [("or equivalent", "or equivalent"), ("adults?", "adult"), ("(?:the )?randomi[sz]ation", ""), (r"and\s*/\s*or", "and"), (r"\(", "(")])
+def test_literal_prefix(pattern, prefix):
+    assert sys.modules["engine.lexicon"]._literal_prefix(pattern) == prefix
