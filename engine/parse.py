@@ -2666,16 +2666,18 @@ def _lalr(tokens: list[Token], build: _Build | None = None):
     transformer visits, children first, left to right). Should a method raise, `_REPLAY`:
     the caller parses and transforms as before, so the same exception (or retry) follows."""
     states, state, end = _lalr_tables()
-    stack, values = [state], []
+    stack, values = [state], []  # `state` is stack[-1] throughout
     for tok in (*tokens, _END):
+        kind = tok.type
         while True:
-            action = states[stack[-1]].get(tok.type)
+            action = states[state].get(kind)
             if action is None or (action[0] and tok is _END):
                 tree = parser().parse(tokens)
                 return tree if build is None else _REPLAY
             shift, arg = action
             if shift:
-                stack.append(arg)
+                state = arg
+                stack.append(state)
                 values.append(tok)
                 break
             size, name, callback, method = arg
@@ -2692,9 +2694,10 @@ def _lalr(tokens: list[Token], build: _Build | None = None):
                 except Exception:
                     return _REPLAY
             values.append(value)
-            stack.append(states[stack[-1]][name][1])
-            if tok is _END and stack[-1] == end:  # the start rule is complete
-                return values[-1]
+            state = states[stack[-1]][name][1]
+            stack.append(state)
+            if state == end and tok is _END:  # the start rule is complete
+                return value
     raise AssertionError("unreachable: the end of input reduces to the start rule or fails")
 
 
