@@ -241,30 +241,79 @@ def _phrase_regex_at(pair: str) -> re.Pattern[str] | None:
     """`_phrase_regex` cut to the spellings that can begin with `pair`, the text's next two
     characters (one at its end), (None: no spelling does), same order and group names: the
     alternation at a position need not try the hundreds of spellings that cannot start
-    there, and takes the same one as the whole. The second character rules out those whose
-    literal beginning (`_literal_prefix`) differs: at 'an', 'at least' and 'after' (the
-    regex engine enters each alternative before it reads a letter: half the time at an 'a')."""
+    there, and takes the same one as the whole. The second character rules out those that
+    cannot begin with both (`_beginnings`): at 'an', 'at least' and 'after' (the regex
+    engine enters each alternative before it reads a letter: 3.3 us a match at an 'a')."""
     ch = pair[0]
     kept = [
         _phrase_part(g, alt)
         for g, (alt, _i) in enumerate(_sorted_alternatives())
-        if ch in _first_chars(alt) and (len(_literal_prefix(alt)) < 2 or _literal_prefix(alt)[:2] == pair)
+        if ch in _first_chars(alt) and ((b := _beginnings(alt)) is None or any(p.startswith(pair) or pair.startswith(p) for p in b))
     ]
     return re.compile("|".join(kept)) if kept else None
 
 
 @lru_cache(maxsize=None)
-def _literal_prefix(pattern: str) -> str:
-    """The characters every match of `pattern` begins with, as far as they are plain
-    literals ('or equivalent' all of it, '(?:the )?randomi[sz]ation' none)."""
+def _beginnings(pattern: str) -> frozenset[str] | None:
+    """Every two characters a match of `pattern` can begin with (fewer where it can end
+    sooner), or None when not worked out: 'adults?' {'ad'}, '(?:the )?randomi[sz]ation'
+    {'th', 'ra'}. Look-arounds are passed over, so the set may hold more than can match,
+    never less."""
     from re import _constants as c, _parser
 
-    out = []
-    for op, av in _parser.parse(pattern):
-        if op is not c.LITERAL:
-            break
-        out.append(chr(av))
-    return "".join(out)
+    def seq(items, k: int) -> set[str] | None:
+        out = {""}
+        for op, av in items:
+            if all(len(s) >= k for s in out):
+                break
+            step = one(op, av, k)
+            if step is None:
+                return None
+            out = {s if len(s) >= k else (s + t)[:k] for s in out for t in step}
+        return out
+
+    def one(op, av, k: int) -> set[str] | None:
+        if op is c.LITERAL:
+            return {chr(av)}
+        if op is c.IN:
+            chars = set()
+            for kind, arg in av:
+                if kind is c.LITERAL:
+                    chars.add(chr(arg))
+                elif kind is c.RANGE and arg[1] - arg[0] < 256:
+                    chars.update(map(chr, range(arg[0], arg[1] + 1)))
+                else:  # a negation, a category ('\s'): not worked out
+                    return None
+            return chars
+        if op is c.SUBPATTERN:
+            return None if av[1] or av[2] else seq(av[3], k)  # (?i:...) not worked out
+        if op is c.ATOMIC_GROUP:
+            return seq(av, k)
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for branch in av[1]:
+                got = seq(branch, k)
+                if got is None:
+                    return None
+                out |= got
+            return out
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            lo, hi, items = av
+            item = seq(items, k)
+            if item is None:
+                return None
+            out, reps = set(), {""}
+            for r in range(min(hi, k) + 1):  # past k repeats the first k characters are set
+                if r >= min(lo, k):
+                    out |= reps
+                reps = {s if len(s) >= k else (s + t)[:k] for s in reps for t in item}
+            return out
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            return {""}  # no width; what it asks of the text is not used here
+        return None
+
+    got = seq(_parser.parse(pattern), 2)
+    return None if got is None else frozenset(got)
 
 
 class _AnyChar(frozenset):

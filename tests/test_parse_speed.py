@@ -79,6 +79,20 @@ def test_phrase_regex_at_a_pair_is_the_whole_alternation(text):
         assert (got and (got.lastgroup, got.end())) == (want and (want.lastgroup, want.end())), (text, pos)
 
 
-@pytest.mark.parametrize(("pattern", "prefix"), [("or equivalent", "or equivalent"), ("adults?", "adult"), ("(?:the )?randomi[sz]ation", ""), (r"and\s*/\s*or", "and"), (r"\(", "(")])
-def test_literal_prefix(pattern, prefix):
-    assert sys.modules["engine.lexicon"]._literal_prefix(pattern) == prefix
+@pytest.mark.parametrize(
+    ("pattern", "pairs"),
+    [
+        ("or equivalent", {"or"}),
+        ("adults?", {"ad"}),
+        ("(?:the )?randomi[sz]ation", {"th", "ra"}),
+        (r"and\s*/\s*or", {"an"}),
+        (r"\(", {"("}),
+        ("a(?:ge)?", {"a", "ag"}),
+        ("x{0,3}y", {"y", "xy", "xx"}),
+        (r"[^a]b", None),
+        (r"(?:\s|-)x", None),
+    ],
+)
+def test_beginnings(pattern, pairs):
+    got = sys.modules["engine.lexicon"]._beginnings(pattern)
+    assert got == (None if pairs is None else frozenset(pairs))
