@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
@@ -2585,18 +2585,21 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 
 def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
     budget = TOKEN_BUDGET  # each retry parses every token again: past the budget, unparsed
+    first = True
     for _attempt in range(len(toks) + 1):
         budget -= len(toks)
         if budget < 0:
             return None
         tokens = [_lark_token(t) for t in toks]
         try:
-            node = _lalr(tokens, _Build(text, folded))
-            if node is not _REPLAY:
-                return node
-            tree = parser().parse(tokens)
+            if first:  # most criteria parse at the first attempt: built as they are parsed
+                node = _lalr(tokens, _Build(text, folded))
+                if node is not _REPLAY:
+                    return node
+            tree = _lalr(tokens)
             break
         except UnexpectedInput as exc:
+            first = False  # a retry is parsed first and built once it parses, as it was before
             # a token the context typing let through: read it as a word and try again
             bad = getattr(exc, "token", None)
             idx = next((i for i, t in enumerate(toks) if bad is not None and t.start == getattr(bad, "start_pos", -1) and t.type != "WORD"), None)
@@ -2658,8 +2661,9 @@ def _reduction(rule, callback) -> tuple[int, str, object, str | None]:
 def _lalr(tokens: list[Token], build: _Build | None = None):
     """`parser().parse(tokens)`: the same tables and tree callbacks, so the same tree, in a
     loop without lark's per-token method calls and lookups by `Token` keys (a third of its
-    time). A token the tables have no action for is handed to lark, which raises its
-    `UnexpectedToken` for it just as before.
+    time). A token the tables have no action for raises lark's `UnexpectedToken` for it, with
+    the token and the types expected there, as lark does (without lark's parser state); at
+    the end of the input lark itself is asked, so the error is lark's own.
 
     With `build`, each tree is handed to its `_Build` method as soon as it is reduced, which
     is `build.transform(tree)` without a second walk (LALR reduces in the order the
@@ -2671,7 +2675,9 @@ def _lalr(tokens: list[Token], build: _Build | None = None):
         kind = tok.type
         while True:
             action = states[state].get(kind)
-            if action is None or (action[0] and tok is _END):
+            if action is None and tok is not _END:
+                raise UnexpectedToken(tok, {s for s in states[state] if s.isupper()})
+            if action is None or (action[0] and tok is _END):  # lark raises, with its end token (it has the last one's position)
                 tree = parser().parse(tokens)
                 return tree if build is None else _REPLAY
             shift, arg = action

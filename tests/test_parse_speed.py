@@ -46,7 +46,7 @@ def test_lalr_loop_is_larks_parse(text):
         assert P._lalr(tokens) == expected
 
 
-@pytest.mark.parametrize("types", [["RPAR"], ["OP"], ["AND"], ["NUMBER", "UNIT", "UNIT"], ["LPAR", "WORD"]])
+@pytest.mark.parametrize("types", [["RPAR"], ["OP"], ["AND"], ["NUMBER", "UNIT", "UNIT"], ["LPAR", "WORD"], ["WORD", "OR"], ["WORD", "RPAR", "WORD"]])
 def test_lalr_loop_fails_as_lark_does(types):
     # sequences the lexicon never hands over: lark raises for them, and so does the loop,
     # with the same token (engine.parse retries from it)
@@ -57,6 +57,7 @@ def test_lalr_loop_fails_as_lark_does(types):
         P._lalr(tokens)
     assert type(loop_exc.value) is type(lark_exc.value)
     assert (loop_exc.value.token.type, loop_exc.value.token.start_pos) == (lark_exc.value.token.type, lark_exc.value.token.start_pos)
+    assert loop_exc.value.expected == lark_exc.value.expected
 
 
 def test_lark_token_fields():
