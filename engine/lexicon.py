@@ -276,15 +276,7 @@ def _beginnings(pattern: str) -> frozenset[str] | None:
         if op is c.LITERAL:
             return {chr(av)}
         if op is c.IN:
-            chars = set()
-            for kind, arg in av:
-                if kind is c.LITERAL:
-                    chars.add(chr(arg))
-                elif kind is c.RANGE and arg[1] - arg[0] < 256:
-                    chars.update(map(chr, range(arg[0], arg[1] + 1)))
-                else:  # a negation, a category ('\s'): not worked out
-                    return None
-            return chars
+            return _class_chars(av)
         if op is c.SUBPATTERN:
             return None if av[1] or av[2] else seq(av[3], k)  # (?i:...) not worked out
         if op is c.ATOMIC_GROUP:
@@ -326,6 +318,22 @@ class _AnyChar(frozenset):
 _ANY = _AnyChar()
 
 
+def _class_chars(items) -> set[str] | None:
+    """The characters of a parsed character class ('[sz]', '[a-c]'); None for a negation,
+    a category ('\\s') or a wide range: not worked out."""
+    from re import _constants as c
+
+    chars = set()
+    for kind, arg in items:
+        if kind is c.LITERAL:
+            chars.add(chr(arg))
+        elif kind is c.RANGE and arg[1] - arg[0] < 256:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        else:
+            return None
+    return chars
+
+
 @lru_cache(maxsize=None)
 def _first_chars(pattern: str) -> frozenset[str]:
     """The characters a match of `pattern` can begin with; all of them when not sure."""
@@ -337,15 +345,8 @@ def _first_chars(pattern: str) -> frozenset[str]:
             if op is c.LITERAL:
                 return out | {chr(av)}, False
             if op is c.IN:
-                chars = set()
-                for kind, arg in av:
-                    if kind is c.LITERAL:
-                        chars.add(chr(arg))
-                    elif kind is c.RANGE and arg[1] - arg[0] < 256:
-                        chars.update(map(chr, range(arg[0], arg[1] + 1)))
-                    else:
-                        return None, False
-                return out | chars, False
+                chars = _class_chars(av)
+                return (None, False) if chars is None else (out | chars, False)
             if op is c.SUBPATTERN:
                 got, nullable = first(av[3])
             elif op is c.BRANCH:
