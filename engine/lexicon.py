@@ -184,7 +184,7 @@ _WORD_END = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264.]*")
 _SPACE = re.compile(r"\s+")
 _LIT = re.compile(r"\u00ab([^\u00ab\u00bb]*)\u00bb")
 _JUDGMENT_LIT = re.compile(r"judgment\(([a-z_]+)\)\s*\u00ab([^\u00ab\u00bb]*)\u00bb")
-_DASH = re.compile(r"-|~")
+_NUMBER_FIRST = frozenset("0123456789.")  # what a _NUMBER can begin with
 
 
 def _alternatives(pattern: str) -> list[str]:
@@ -236,13 +236,76 @@ def _phrase_part(g: int, alt: str) -> str:
     return f"(?P<g{g}>(?:{alt}))(?:(?<=[a-z.)])(?![a-z0-9'])|(?<![a-z.)]))"
 
 
-@lru_cache(maxsize=None)
-def _phrase_regex_at(ch: str) -> re.Pattern[str] | None:
-    """`_phrase_regex` cut to the spellings that can begin with `ch` (None: no spelling
-    does), same order and group names: the alternation at a position need not try the
-    hundreds of spellings that cannot start there, and takes the same one as the whole."""
-    kept = [_phrase_part(g, alt) for g, (alt, _i) in enumerate(_sorted_alternatives()) if ch in _first_chars(alt)]
+@lru_cache(maxsize=4096)
+def _phrase_regex_at(pair: str) -> re.Pattern[str] | None:
+    """`_phrase_regex` cut to the spellings that can begin with `pair`, the text's next two
+    characters (one at its end), (None: no spelling does), same order and group names: the
+    alternation at a position need not try the hundreds of spellings that cannot start
+    there, and takes the same one as the whole. The second character rules out those that
+    cannot begin with both (`_beginnings`): at 'an', 'at least' and 'after' (the regex
+    engine enters each alternative before it reads a letter: 3.3 us a match at an 'a')."""
+    ch = pair[0]
+    kept = [
+        _phrase_part(g, alt)
+        for g, (alt, _i) in enumerate(_sorted_alternatives())
+        if ch in _first_chars(alt) and ((b := _beginnings(alt)) is None or any(p.startswith(pair) or pair.startswith(p) for p in b))
+    ]
     return re.compile("|".join(kept)) if kept else None
+
+
+@lru_cache(maxsize=None)
+def _beginnings(pattern: str) -> frozenset[str] | None:
+    """Every two characters a match of `pattern` can begin with (fewer where it can end
+    sooner), or None when not worked out: 'adults?' {'ad'}, '(?:the )?randomi[sz]ation'
+    {'th', 'ra'}. Look-arounds are passed over, so the set may hold more than can match,
+    never less."""
+    from re import _constants as c, _parser
+
+    def seq(items, k: int) -> set[str] | None:
+        out = {""}
+        for op, av in items:
+            if all(len(s) >= k for s in out):
+                break
+            step = one(op, av, k)
+            if step is None:
+                return None
+            out = {s if len(s) >= k else (s + t)[:k] for s in out for t in step}
+        return out
+
+    def one(op, av, k: int) -> set[str] | None:
+        if op is c.LITERAL:
+            return {chr(av)}
+        if op is c.IN:
+            return _class_chars(av)
+        if op is c.SUBPATTERN:
+            return None if av[1] or av[2] else seq(av[3], k)  # (?i:...) not worked out
+        if op is c.ATOMIC_GROUP:
+            return seq(av, k)
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for branch in av[1]:
+                got = seq(branch, k)
+                if got is None:
+                    return None
+                out |= got
+            return out
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            lo, hi, items = av
+            item = seq(items, k)
+            if item is None:
+                return None
+            out, reps = set(), {""}
+            for r in range(min(hi, k) + 1):  # past k repeats the first k characters are set
+                if r >= min(lo, k):
+                    out |= reps
+                reps = {s if len(s) >= k else (s + t)[:k] for s in reps for t in item}
+            return out
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            return {""}  # no width; what it asks of the text is not used here
+        return None
+
+    got = seq(_parser.parse(pattern), 2)
+    return None if got is None else frozenset(got)
 
 
 class _AnyChar(frozenset):
@@ -253,6 +316,22 @@ class _AnyChar(frozenset):
 
 
 _ANY = _AnyChar()
+
+
+def _class_chars(items) -> set[str] | None:
+    """The characters of a parsed character class ('[sz]', '[a-c]'); None for a negation,
+    a category ('\\s') or a wide range: not worked out."""
+    from re import _constants as c
+
+    chars = set()
+    for kind, arg in items:
+        if kind is c.LITERAL:
+            chars.add(chr(arg))
+        elif kind is c.RANGE and arg[1] - arg[0] < 256:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        else:
+            return None
+    return chars
 
 
 @lru_cache(maxsize=None)
@@ -266,15 +345,8 @@ def _first_chars(pattern: str) -> frozenset[str]:
             if op is c.LITERAL:
                 return out | {chr(av)}, False
             if op is c.IN:
-                chars = set()
-                for kind, arg in av:
-                    if kind is c.LITERAL:
-                        chars.add(chr(arg))
-                    elif kind is c.RANGE and arg[1] - arg[0] < 256:
-                        chars.update(map(chr, range(arg[0], arg[1] + 1)))
-                    else:
-                        return None, False
-                return out | chars, False
+                chars = _class_chars(av)
+                return (None, False) if chars is None else (out | chars, False)
             if op is c.SUBPATTERN:
                 got, nullable = first(av[3])
             elif op is c.BRANCH:
@@ -365,8 +437,8 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
             if not m:
                 break
             word, end = m.group(), m.end()
+        key = f"{key} {word}" if words_end else word  # the words so far, spaced
         words_end.append((word, end))
-        key = " ".join(w for w, _ in words_end)
         if opened:
             if end < len(folded) and folded[end] == ")" and not word.endswith("."):
                 end += 1
@@ -406,11 +478,10 @@ def scan(folded: str) -> list[Tok]:
     toks: list[Tok] = []
     pos, n = 0, len(folded)
     while pos < n:
-        m = _SPACE.match(folded, pos)
-        if m:
-            pos = m.end()
-            continue
         ch = folded[pos]
+        if ch.isspace():  # what \s matches (both ask Py_UNICODE_ISSPACE), without a regex call
+            pos = _SPACE.match(folded, pos).end()
+            continue
         if ch == "\u00ab":
             m = _LIT.match(folded, pos)
             if m:
@@ -424,7 +495,7 @@ def scan(folded: str) -> list[Tok]:
                 pos = m.end()
                 continue
         # a number, with its unit when one follows
-        m = _NUMBER.match(folded, pos)
+        m = _NUMBER.match(folded, pos) if ch in _NUMBER_FIRST else None
         if m and not (m.end() < n and folded[m.end()].isalpha() and not _unit_or_time_at(folded, m.end())):
             # a number glued to a word or a hyphen is part of a name ('CD7', 'T-2'), except the
             # second number of a range written with a hyphen ('ECOG 0-2', 'ages 12-17')
@@ -448,7 +519,7 @@ def scan(folded: str) -> list[Tok]:
                         pos = end
                 continue
         if ch in "<>=\u2265\u2264" or ch.isalpha() or ch in "(":
-            at = _phrase_regex_at(ch)
+            at = _phrase_regex_at(folded[pos : pos + 2])
             pm = at.match(folded, pos) if at is not None else None
         else:
             pm = None
@@ -498,7 +569,7 @@ def scan(folded: str) -> list[Tok]:
         if ch == "-" and toks and toks[-1].type == "NUMBER" and toks[-1].end == pos and _LIMIT_AHEAD.match(folded, pos + 1):
             pos += 1  # '1.5-fold ULN': the hyphen joins a number to its multiplier
             continue
-        if _DASH.match(folded, pos):
+        if ch in "-~":
             toks.append(Tok("DASH", pos, pos + 1, ch))
             pos += 1
             continue
@@ -1218,6 +1289,8 @@ _HEPATITIS_LINKS = ("OR", "AND", "COMMA", "SLASH")
 def _hepatitis_letters(toks: list[Tok], folded: str) -> list[Tok]:
     """'hepatitis B or C', 'HIV, hepatitis B, C': a letter after a hepatitis and a connective
     is the next hepatitis (its 'infection' after it with it), not a word not understood."""
+    if not any(t.type == "CONDITION" and str(t.value).startswith("hepatitis ") for t in toks):
+        return toks  # a letter is read only after a hepatitis (one made here needs one before it)
     out: list[Tok] = []
     i = 0
     while i < len(toks):

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark import Lark, Token, Tree, v_args
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
@@ -311,9 +311,12 @@ def _lead_negation(elements, text: str, lead: tuple[str, ...] = ("NOT",)) -> int
     return None
 
 
+_FILLER_TYPES = frozenset(("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"))
+
+
 def _is_filler(el) -> bool:
     if isinstance(el, Atom):
-        if el.type in ("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"):
+        if el.type in _FILLER_TYPES:
             return True
         if el.type == "WORD":
             return str(el.value) in FILLER
@@ -332,7 +335,7 @@ def _textual(node) -> bool:
 
 class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursion
     def __init__(self, text: str, folded: str):
-        super().__init__()
+        super().__init__(visit_tokens=False)  # no callback is named after a token type (a test checks)
         self.text = text
         self.folded = folded
 
@@ -899,6 +902,8 @@ class _Chain:
 
 
 def _start(x) -> int:
+    if type(x) in _POSITIONED:  # the commonest, asked first (no Token, tuple or span among them)
+        return x.start
     if isinstance(x, Token):
         return x.start_pos
     if isinstance(x, tuple):
@@ -909,6 +914,8 @@ def _start(x) -> int:
 
 
 def _end(x) -> int:
+    if type(x) in _POSITIONED:
+        return x.end
     if isinstance(x, Token):
         return x.end_pos
     if isinstance(x, tuple):
@@ -916,6 +923,9 @@ def _end(x) -> int:
     if hasattr(x, "span"):
         return x.span.end
     return x.end
+
+
+_POSITIONED = frozenset((Qty, Bnd, Rng, Win, Atom, Grp, Clause, _Pending, _Chain))  # dataclasses with start and end
 
 
 def _share_unit(q: Qty, other: Qty) -> Qty:
@@ -2122,8 +2132,10 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     'QTcF > 450 ms for males, > 470 ms for females'. Words before the measure or between it
     and its bounds ('Has a QTc prolongation to') are allowed, structure is not. Returns
     the measure, [(bound, sex)] and the indices of those words, or None."""
+    if not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+        return None  # asked first: it rules out most sequences, at a third of the cost of `at`
     at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
-    if len(at) < 5 or not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
+    if len(at) < 5:
         return None
     pairs = _sex_pairs(elements, at[-4:])
     if pairs is None:
@@ -2780,14 +2792,21 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 
 def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:
     budget = TOKEN_BUDGET  # each retry parses every token again: past the budget, unparsed
+    first = True
     for _attempt in range(len(toks) + 1):
         budget -= len(toks)
         if budget < 0:
             return None
+        tokens = [_lark_token(t) for t in toks]
         try:
-            tree = parser().parse([_lark_token(t) for t in toks])
+            if first:  # most criteria parse at the first attempt: built as they are parsed
+                node = _lalr(tokens, _Build(text, folded))
+                if node is not _REPLAY:
+                    return node
+            tree = _lalr(tokens)
             break
         except UnexpectedInput as exc:
+            first = False  # a retry is parsed first and built once it parses, as it was before
             # a token the context typing let through: read it as a word and try again
             bad = getattr(exc, "token", None)
             idx = next((i for i, t in enumerate(toks) if bad is not None and t.start == getattr(bad, "start_pos", -1) and t.type != "WORD"), None)
@@ -2811,5 +2830,89 @@ def _whole(text: str) -> Unparsed:
 
 
 def _lark_token(t: Tok) -> Token:
-    tok = Token(t.type, t, start_pos=t.start, end_pos=t.end)
+    # what Token(t.type, t, start_pos=t.start, end_pos=t.end) makes, but a str of the token's
+    # text: Token() takes str(t), the dataclass repr, which cost 5 % of parsing. Nothing
+    # compares or hashes these tokens as strings (the grammar's names are their types).
+    tok = str.__new__(Token, t.text or "")
+    tok.type, tok.value, tok.start_pos, tok.end_pos = t.type, t, t.start, t.end
+    tok.line = tok.column = tok.end_line = tok.end_column = None
     return tok
+
+
+@lru_cache(maxsize=1)
+def _lalr_tables() -> tuple[dict, int, int]:
+    """lark's LALR(1) tables of `parser()` for `_lalr`: per state, per token type, either
+    (True, next state) or (False, a `_reduction`); and the start and end states."""
+    from lark.parsers.lalr_analysis import Shift
+
+    inner = parser().parser.parser.parser  # Lark -> ParsingFrontend -> LALR_Parser -> _Parser
+    table, callbacks = inner.parse_table, inner.callbacks
+    states = {
+        state: {str(name): (True, arg) if action is Shift else (False, _reduction(arg, callbacks[arg])) for name, (action, arg) in actions.items()}
+        for state, actions in table.states.items()
+    }
+    return states, table.start_states["start"], table.end_states["start"]
+
+
+def _reduction(rule, callback) -> tuple[int, str, object, str | None]:
+    """(length of the rule, its name, lark's callback that builds its tree or None where that
+    hands its one child back unchanged, the name of the tree it builds: the `_Build` method's)."""
+    only = rule.expansion[0] if len(rule.expansion) == 1 else None
+    if rule.options.expand1 and not rule.alias and only is not None and not only.is_term and not only.name.startswith("_"):
+        callback = None  # '?element: atom': lark's ChildFilter keeps the child, ExpandSingleChild returns it
+    # the name lark's ParseTreeBuilder.create_callback gives the tree (and looks a transformer's method up by)
+    method = str(rule.alias or rule.options.template_source or rule.origin.name)
+    return len(rule.expansion), str(rule.origin.name), callback, None if method.startswith("_") else method
+
+
+def _lalr(tokens: list[Token], build: _Build | None = None):
+    """`parser().parse(tokens)`: the same tables and tree callbacks, so the same tree, in a
+    loop without lark's per-token method calls and lookups by `Token` keys (a third of its
+    time). A token the tables have no action for raises lark's `UnexpectedToken` for it, with
+    the token and the types expected there, as lark does (without lark's parser state); at
+    the end of the input lark itself is asked, so the error is lark's own.
+
+    With `build`, each tree is handed to its `_Build` method as soon as it is reduced, which
+    is `build.transform(tree)` without a second walk (LALR reduces in the order the
+    transformer visits, children first, left to right). Should a method raise, `_REPLAY`:
+    the caller parses and transforms as before, so the same exception (or retry) follows."""
+    states, state, end = _lalr_tables()
+    stack, values = [state], []  # `state` is stack[-1] throughout
+    for tok in (*tokens, _END):
+        kind = tok.type
+        while True:
+            action = states[state].get(kind)
+            if action is None and tok is not _END:
+                raise UnexpectedToken(tok, {s for s in states[state] if s.isupper()})
+            if action is None or (action[0] and tok is _END):  # lark raises, with its end token (it has the last one's position)
+                tree = parser().parse(tokens)
+                return tree if build is None else _REPLAY
+            shift, arg = action
+            if shift:
+                state = arg
+                stack.append(state)
+                values.append(tok)
+                break
+            size, name, callback, method = arg
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            value = callback(children) if callback is not None else children[0]
+            if build is not None and method is not None and type(value) is Tree:  # no method for lark's own '__seq_plus' lists
+                try:
+                    value = getattr(build, method)(value.children)
+                except Exception:
+                    return _REPLAY
+            values.append(value)
+            state = states[stack[-1]][name][1]
+            stack.append(state)
+            if state == end and tok is _END:  # the start rule is complete
+                return value
+    raise AssertionError("unreachable: the end of input reduces to the start rule or fails")
+
+
+_REPLAY = object()
+_END = Token("$END", "")
