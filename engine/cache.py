@@ -44,7 +44,7 @@ _TREE = TypeAdapter(Predicate)
 
 # Engine sources whose code decides the tree a text parses to, beside the grammar and
 # parse.py (both in grammar_version()).
-_PARSER_SOURCES = ("lexicon.py", "normalize.py", "units.py", "nodes.py")
+_PARSER_SOURCES = ("lexicon.py", "normalize.py", "units.py", "nodes.py", "limits.py", "vocab.py")
 
 
 def cache_dir() -> Path | None:
@@ -68,7 +68,11 @@ def parser_version() -> str:
         package = version("elig")
     except PackageNotFoundError:
         package = "unknown"
-    digest = hashlib.sha256(f"{FORMAT}\0{package}\0{grammar_version()}\0{_vocabulary_version()}".encode())
+    try:
+        lark_version = version("lark")  # engine.parse reads lark's LALR tables itself
+    except PackageNotFoundError:
+        lark_version = "unknown"
+    digest = hashlib.sha256(f"{FORMAT}\0{package}\0{lark_version}\0{grammar_version()}\0{_vocabulary_version()}".encode())
     here = Path(__file__).resolve().parent
     for name in _PARSER_SOURCES:
         digest.update((here / name).read_bytes())
