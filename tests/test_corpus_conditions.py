@@ -108,3 +108,18 @@ def test_active_with_the_history_words_reaches_the_next_condition():
     resolved = ConditionRecord(codings=(Coding(system=ICD, code="B18.2"),), onset=date(2010, 1, 1),
                                abatement=date(2012, 1, 1), clinical_status="resolved")
     assert evaluate(tree, Patient(id="p", conditions=(resolved,)), as_of=date(2026, 6, 1)).truth is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # 'in situ' before its organ: the exception named in hundreds of 'other malignancy' criteria
+        ("With a history of malignant tumor except uterine cervix cancer in situ or skin basal cell carcinoma;",
+         "(history of malignancy) except (cervical carcinoma in situ or ((basal cell carcinoma of skin) «skin»))"),
+        ("curatively treated in situ cancer of the cervix", "(cervical carcinoma in situ) «curatively treated»"),
+        ("History of non-breast malignancies (except for in situ cancers treated only by local excision)",
+         "((malignancy) «History of non» «breast») except ((carcinoma in situ) «treated» «local excision»)"),
+    ],
+)
+def test_in_situ_before_its_organ(text, canonical):
+    assert render(parse(text)) == canonical
