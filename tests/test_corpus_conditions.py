@@ -123,3 +123,17 @@ def test_active_with_the_history_words_reaches_the_next_condition():
 )
 def test_in_situ_before_its_organ(text, canonical):
     assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Hypophysitis or pituitary insufficiency", "hypophysitis or hypopituitarism"),
+        ("Guillain-Barré syndrome", "guillain-barre syndrome"),
+        # a kind of colitis is no synonym of colitis: the word stays, so colitis of another
+        # kind on record does not make it true
+        ("immune colitis", "(colitis) «immune»"),
+    ],
+)
+def test_conditions_named_beside_immune_related_exclusions(text, canonical):
+    assert render(parse(text)) == canonical
