@@ -214,15 +214,16 @@ def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     return found.model_copy(update={"span": node.span})
 
 
-def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int]:
-    """The Outcome of a record leaf (its span that of the first equal leaf judged) and the
-    number of what it says (`_verdict_number`), from the patient's memo. The key: the leaf
-    without its span, and whether the tree has a window (`_combine_records`), `ctx.windowed`."""
+def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int, int | None]:
+    """The Outcome of a record leaf (its span that of the first equal leaf judged), the
+    number of what it says (`_verdict_number`) and of its shape (`_shape_number`), from the
+    patient's memo. The key: the leaf without its span, and whether the tree has a window
+    (`_combine_records`), `ctx.windowed`."""
     assert ctx.leaves is not None
     found = ctx.leaves.get(key)
     if found is None:
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
-        found = ctx.leaves[key] = (outcome, _verdict_number(outcome))
+        found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return found
 
 
@@ -242,6 +243,26 @@ def _verdict_number(outcome: Outcome) -> int:
 _VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
 _VERDICTS_MAX = 500_000
 _VERDICT_COUNTER = itertools.count()
+
+
+def _shape_number(outcome: Outcome) -> int | None:
+    """One number for each different (kind, truth, missing) a childless leaf has said: what
+    it says but its reasons, which carry the patient's own values and dates. Every
+    connective above a leaf reads only its truth and missing data (`evaluate_as_said`), so
+    criteria whose leaves have one shape have one verdict up to those reasons. None for a
+    leaf with children (none is built so today), whose reasons are not one block."""
+    if outcome.children:
+        return None
+    shape = (outcome.kind, outcome.truth, outcome.missing)
+    number = _SHAPES.get(shape)
+    if number is None:
+        if len(_SHAPES) >= _VERDICTS_MAX:
+            _SHAPES.clear()
+        number = _SHAPES[shape] = next(_VERDICT_COUNTER)
+    return number
+
+
+_SHAPES: dict[tuple[str, Truth, tuple[str, ...]], int] = {}
 
 
 def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
@@ -264,6 +285,57 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
         else:
             stack += [(child, flag) for child in reversed(children(node))]
     return tuple(found)
+
+
+def leaf_verdicts(
+    leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False
+) -> list[tuple[Outcome, int, int | None]]:
+    """What each of `leaves` (`record_leaves`) says of the patient: its Outcome, the number
+    of what it says (`leaf_signature`) and of its shape (`_shape_number`), from the memo of
+    the patient's leaves; judged now where not yet."""
+    vocab = _vocab()
+    memo = _leaf_memo(patient, as_of, open_world, vocab)
+    out = []
+    for key, node in leaves:
+        found = memo.get(key)
+        if found is None:
+            ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=key[1], leaves=memo)
+            found = _remembered_leaf(node, key, ctx)
+        out.append(found)
+    return out
+
+
+class _Unsaid(Exception):
+    """A leaf that `evaluate_as_said` was not told what it says."""
+
+
+class _Said(dict):
+    """A leaf memo that knows only what it was given: a leaf not in it is an error, never
+    judged against the patient."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise _Unsaid(key) from None
+
+
+def evaluate_as_said(
+    node: Any, said: dict[tuple[str, bool], Outcome], *, as_of: date, open_world: bool, polarity: int, windowed: bool
+) -> Outcome | None:
+    """The Outcome tree of `node` when its record leaves (keyed as `record_leaves` keys them)
+    say what `said` gives, whoever the patient: the connectives read their children's truth
+    and missing data, and the caller may give the leaves stand-in reasons. None when the tree
+    reads a leaf `said` lacks, or reads records itself (an 'except' that sets them aside):
+    then only the patient can tell."""
+    if record_leaves(node, windowed=windowed) is None:
+        return None
+    memo = _Said((key, (outcome, -1, None)) for key, outcome in said.items())
+    ctx = _Ctx(patient=Patient(id=""), as_of=as_of, open_world=open_world, vocab=_vocab(), windowed=windowed, leaves=memo)
+    try:
+        return _eval(node, ctx, polarity)
+    except _Unsaid:
+        return None
 
 
 def leaf_signature(leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False) -> tuple[int, ...]:
