@@ -461,7 +461,7 @@ def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
     if concept is None and derived is None:
         return _leaf(node, Truth.UNKNOWN, [f"measure {node.measure} not in the vocabulary"], [node.measure])
     name = concept.name if concept is not None else derived
-    values, notes, missing = _values(node, concept, derived, name, ctx)
+    values, notes, missing = _values_once(node, concept, derived, name, ctx)
     if not values:
         return _leaf(node, Truth.UNKNOWN, notes, missing)
     checks = []
@@ -497,6 +497,24 @@ def _derived_kind(measure: str, concept: Any) -> str | None:
         if n in ("cockcroft-gault", "cockcroft_gault"):
             return _CLEARANCE
     return None
+
+
+def _values_once(
+    node: Comparison | Range, concept: Any, derived: str | None, name: str, ctx: _Ctx
+) -> tuple[list[_Value], list[str], list[str]]:
+    """`_values`, worked out once per patient for each measure without a window: several
+    leaves ask for the same values with other thresholds (age in ten places of the bundled
+    trials, creatinine clearance in two), and they read only the patient, the date and the
+    vocabulary, as the patient's leaf memo is kept for. Kept in that memo under a key no
+    leaf has (a leaf's is a pair)."""
+    if node.window is not None or ctx.leaves is None:
+        return _values(node, concept, derived, name, ctx)
+    key = ("values", name, derived, concept is None)
+    found = ctx.leaves.get(key)
+    if found is None:
+        values, notes, missing = _values(node, concept, derived, name, ctx)
+        found = ctx.leaves[key] = (tuple(values), tuple(notes), tuple(missing))
+    return list(found[0]), list(found[1]), list(found[2])
 
 
 def _values(
@@ -598,9 +616,13 @@ def _age_values(ctx: _Ctx) -> tuple[list[_Value], list[str], list[str]]:
     values = []
     for born in births:
         who = patient.model_copy(update={"birth_date": born})
+        ages: dict[str, Derived] = {}  # the values are kept for the patient (`_values_once`)
 
-        def age_in(unit: str, who: Patient = who) -> Derived:
-            return derive.age_of(who, ctx.as_of, unit)  # type: ignore[arg-type]
+        def age_in(unit: str, who: Patient = who, ages: dict[str, Derived] = ages) -> Derived:
+            found = ages.get(unit)
+            if found is None:
+                found = ages[unit] = derive.age_of(who, ctx.as_of, unit)  # type: ignore[arg-type]
+            return found
 
         values.append(_Value(None, None, "age", age_of=age_in))
     notes = [f"date of birth known only to the {partial.precision}"] if partial else []
