@@ -614,14 +614,15 @@ def _age_values(ctx: _Ctx) -> tuple[list[_Value], list[str], list[str]]:
     if partial is not None:
         births.append(partial.latest)  # born as late as this: the youngest the patient can be
     values = []
+    as_of = ctx.as_of  # not the context: the values are kept in its leaf memo (`_values_once`), a cycle
     for born in births:
         who = patient.model_copy(update={"birth_date": born})
-        ages: dict[str, Derived] = {}  # the values are kept for the patient (`_values_once`)
+        ages: dict[str, Derived] = {}
 
         def age_in(unit: str, who: Patient = who, ages: dict[str, Derived] = ages) -> Derived:
             found = ages.get(unit)
             if found is None:
-                found = ages[unit] = derive.age_of(who, ctx.as_of, unit)  # type: ignore[arg-type]
+                found = ages[unit] = derive.age_of(who, as_of, unit)  # type: ignore[arg-type]
             return found
 
         values.append(_Value(None, None, "age", age_of=age_in))
