@@ -231,12 +231,17 @@ def _verdict_number(outcome: Outcome) -> int:
     """One number for each different (truth, reasons, missing) a leaf has said, so that
     what the leaves of a criterion say is a short tuple of numbers. A number is never
     given to two verdicts: when the table is cleared, the next are new numbers."""
-    verdict = (outcome.truth, outcome.reasons, outcome.missing)
-    number = _VERDICTS.get(verdict)
+    return _numbered(_VERDICTS, (outcome.truth, outcome.reasons, outcome.missing))
+
+
+def _numbered(table: dict[Any, int], key: Any) -> int:
+    """The number of `key` in `table`; where it has none, a number never given before (a
+    full table is cleared, and the counter goes on)."""
+    number = table.get(key)
     if number is None:
-        if len(_VERDICTS) >= _VERDICTS_MAX:
-            _VERDICTS.clear()
-        number = _VERDICTS[verdict] = next(_VERDICT_COUNTER)
+        if len(table) >= _VERDICTS_MAX:
+            table.clear()
+        number = table[key] = next(_VERDICT_COUNTER)
     return number
 
 
@@ -253,13 +258,7 @@ def _shape_number(outcome: Outcome) -> int | None:
     leaf with children (none is built so today), whose reasons are not one block."""
     if outcome.children:
         return None
-    shape = (outcome.kind, outcome.truth, outcome.missing)
-    number = _SHAPES.get(shape)
-    if number is None:
-        if len(_SHAPES) >= _VERDICTS_MAX:
-            _SHAPES.clear()
-        number = _SHAPES[shape] = next(_VERDICT_COUNTER)
-    return number
+    return _numbered(_SHAPES, (outcome.kind, outcome.truth, outcome.missing))
 
 
 _SHAPES: dict[tuple[str, Truth, tuple[str, ...]], int] = {}
