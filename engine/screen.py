@@ -690,10 +690,17 @@ def _criterion_by_shape(prepared: _Prepared, patient: Patient, *, as_of: date, o
     key = (id(prepared), shapes)
     hit = _SHAPED.get(key)
     if hit is None or hit[0] is not prepared:  # the entry holds it: its id is not reused
+        # seen once: judged in full. Making the template costs about as much again, which a
+        # first screening of the corpus (37 k criteria, nearly every shape new) would pay
+        # for nothing; it is made when a second patient's leaves have this shape.
         if len(_SHAPED) >= _ALIKE_MAX:
             _SHAPED.clear()
-        hit = _SHAPED[key] = (prepared, None if None in shapes else _shaped_verdict(prepared, entries, as_of, open_world))
+        _SHAPED[key] = (prepared, _ONCE)
+        return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
     shaped = hit[1]
+    if shaped is _ONCE:
+        shaped = None if None in shapes else _shaped_verdict(prepared, entries, as_of, open_world)
+        _SHAPED[key] = (prepared, shaped)
     if shaped is None:
         return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
     status, template, missing = shaped
@@ -746,8 +753,9 @@ def _leaf_token(i: int) -> str:
 
 
 # (prepared criterion, the shapes of its leaves) -> its verdict with stand-ins for the
-# leaves' reasons (`_criterion_by_shape`), or None where it cannot be made so
-_SHAPED: dict[tuple, tuple[_Prepared, tuple | None]] = {}
+# leaves' reasons (`_criterion_by_shape`), None where it cannot be made so, or _ONCE
+_SHAPED: dict[tuple, tuple[_Prepared, object]] = {}
+_ONCE = object()  # the shape was seen once: no template made yet
 
 
 def _judged(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool, judged: dict | None) -> CriterionResult:

@@ -45,7 +45,7 @@ def test_shaped_verdicts_are_those_judged_in_full(open_world):
                 compared += 1
     assert compared > 1000
     templates = [entry[1] for entry in screening._SHAPED.values()]
-    assert any(t is not None for t in templates)  # the shapes were used, not only the fallback
+    assert any(isinstance(t, tuple) for t in templates)  # templates were made and used, not only the fallback
     assert len(templates) < compared / 5  # and shared between patients
 
 
