@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from functools import lru_cache
 from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
@@ -427,9 +428,7 @@ def _latest_value(
         if not obs.unit:
             return None, label, f"{label} {obs_label(obs)} has no unit"
         try:
-            values.append(
-                units.convert(obs.value, obs.unit, to_unit, molar_mass=getattr(concept, "molar_mass", None))
-            )
+            values.append(_convert(obs.value, obs.unit, to_unit, getattr(concept, "molar_mass", None)))
         except UnitError:
             return None, label, f"{label} {obs_label(obs)}: {obs.unit} cannot be converted to {to_unit}"
     if len(set(tidy(v) for v in values)) > 1:
@@ -441,6 +440,24 @@ def _latest_value(
     if obs.unit != to_unit:
         text += f" {shown(value)} {to_unit}"
     return value, text, None
+
+
+def _convert(value: Decimal, unit: str, to_unit: str, molar_mass: Decimal | None) -> Decimal:
+    """`units.convert`, remembered: through pint it costs about 0.1 ms, and a population's
+    values and units repeat (weight and creatinine for every clearance). Equal amounts
+    written differently (1.0, 1.00) share an entry; `tidy` makes their uses the same (but
+    not of 0 and -0, so zero is not remembered)."""
+    if not value:
+        return units.convert(value, unit, to_unit, molar_mass=molar_mass)
+    try:
+        return _converted(value, unit, to_unit, molar_mass)
+    except TypeError:  # an amount that cannot be a key (a signalling NaN): not remembered
+        return units.convert(value, unit, to_unit, molar_mass=molar_mass)
+
+
+@lru_cache(maxsize=65536)
+def _converted(value: Decimal, unit: str, to_unit: str, molar_mass: Decimal | None) -> Decimal:
+    return units.convert(value, unit, to_unit, molar_mass=molar_mass)
 
 
 # --- age -------------------------------------------------------------------------------------

@@ -215,15 +215,16 @@ def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     return found.model_copy(update={"span": node.span})
 
 
-def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int]:
-    """The Outcome of a record leaf (its span that of the first equal leaf judged) and the
-    number of what it says (`_verdict_number`), from the patient's memo. The key: the leaf
-    without its span, and whether the tree has a window (`_combine_records`), `ctx.windowed`."""
+def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int, int | None]:
+    """The Outcome of a record leaf (its span that of the first equal leaf judged), the
+    number of what it says (`_verdict_number`) and of its shape (`_shape_number`), from the
+    patient's memo. The key: the leaf without its span, and whether the tree has a window
+    (`_combine_records`), `ctx.windowed`."""
     assert ctx.leaves is not None
     found = ctx.leaves.get(key)
     if found is None:
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
-        found = ctx.leaves[key] = (outcome, _verdict_number(outcome))
+        found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return found
 
 
@@ -231,18 +232,37 @@ def _verdict_number(outcome: Outcome) -> int:
     """One number for each different (truth, reasons, missing) a leaf has said, so that
     what the leaves of a criterion say is a short tuple of numbers. A number is never
     given to two verdicts: when the table is cleared, the next are new numbers."""
-    verdict = (outcome.truth, outcome.reasons, outcome.missing)
-    number = _VERDICTS.get(verdict)
+    return _numbered(_VERDICTS, (outcome.truth, outcome.reasons, outcome.missing))
+
+
+def _numbered(table: dict[Any, int], key: Any) -> int:
+    """The number of `key` in `table`; where it has none, a number never given before (a
+    full table is cleared, and the counter goes on)."""
+    number = table.get(key)
     if number is None:
-        if len(_VERDICTS) >= _VERDICTS_MAX:
-            _VERDICTS.clear()
-        number = _VERDICTS[verdict] = next(_VERDICT_COUNTER)
+        if len(table) >= _VERDICTS_MAX:
+            table.clear()
+        number = table[key] = next(_VERDICT_COUNTER)
     return number
 
 
 _VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
 _VERDICTS_MAX = 500_000
 _VERDICT_COUNTER = itertools.count()
+
+
+def _shape_number(outcome: Outcome) -> int | None:
+    """One number for each different (kind, truth, missing) a childless leaf has said: what
+    it says but its reasons, which carry the patient's own values and dates. Every
+    connective above a leaf reads only its truth and missing data (`evaluate_as_said`), so
+    criteria whose leaves have one shape have one verdict up to those reasons. None for a
+    leaf with children (none is built so today), whose reasons are not one block."""
+    if outcome.children:
+        return None
+    return _numbered(_SHAPES, (outcome.kind, outcome.truth, outcome.missing))
+
+
+_SHAPES: dict[tuple[str, Truth, tuple[str, ...]], int] = {}
 
 
 def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
@@ -265,6 +285,57 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
         else:
             stack += [(child, flag) for child in reversed(children(node))]
     return tuple(found)
+
+
+def leaf_verdicts(
+    leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False
+) -> list[tuple[Outcome, int, int | None]]:
+    """What each of `leaves` (`record_leaves`) says of the patient: its Outcome, the number
+    of what it says (`leaf_signature`) and of its shape (`_shape_number`), from the memo of
+    the patient's leaves; judged now where not yet."""
+    vocab = _vocab()
+    memo = _leaf_memo(patient, as_of, open_world, vocab)
+    out = []
+    for key, node in leaves:
+        found = memo.get(key)
+        if found is None:
+            ctx = _Ctx(patient=patient, as_of=as_of, open_world=open_world, vocab=vocab, windowed=key[1], leaves=memo)
+            found = _remembered_leaf(node, key, ctx)
+        out.append(found)
+    return out
+
+
+class _Unsaid(Exception):
+    """A leaf that `evaluate_as_said` was not told what it says."""
+
+
+class _Said(dict):
+    """A leaf memo that knows only what it was given: a leaf not in it is an error, never
+    judged against the patient."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise _Unsaid(key) from None
+
+
+def evaluate_as_said(
+    node: Any, said: dict[tuple[str, bool], Outcome], *, as_of: date, open_world: bool, polarity: int, windowed: bool
+) -> Outcome | None:
+    """The Outcome tree of `node` when its record leaves (keyed as `record_leaves` keys them)
+    say what `said` gives, whoever the patient: the connectives read their children's truth
+    and missing data, and the caller may give the leaves stand-in reasons. None when the tree
+    reads a leaf `said` lacks, or reads records itself (an 'except' that sets them aside):
+    then only the patient can tell."""
+    if record_leaves(node, windowed=windowed) is None:
+        return None
+    memo = _Said((key, (outcome, -1, None)) for key, outcome in said.items())
+    ctx = _Ctx(patient=Patient(id=""), as_of=as_of, open_world=open_world, vocab=_vocab(), windowed=windowed, leaves=memo)
+    try:
+        return _eval(node, ctx, polarity)
+    except _Unsaid:
+        return None
 
 
 def leaf_signature(leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Patient, *, as_of: date, open_world: bool = False) -> tuple[int, ...]:
@@ -390,7 +461,7 @@ def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
     if concept is None and derived is None:
         return _leaf(node, Truth.UNKNOWN, [f"measure {node.measure} not in the vocabulary"], [node.measure])
     name = concept.name if concept is not None else derived
-    values, notes, missing = _values(node, concept, derived, name, ctx)
+    values, notes, missing = _values_once(node, concept, derived, name, ctx)
     if not values:
         return _leaf(node, Truth.UNKNOWN, notes, missing)
     checks = []
@@ -426,6 +497,24 @@ def _derived_kind(measure: str, concept: Any) -> str | None:
         if n in ("cockcroft-gault", "cockcroft_gault"):
             return _CLEARANCE
     return None
+
+
+def _values_once(
+    node: Comparison | Range, concept: Any, derived: str | None, name: str, ctx: _Ctx
+) -> tuple[list[_Value], list[str], list[str]]:
+    """`_values`, worked out once per patient for each measure without a window: several
+    leaves ask for the same values with other thresholds (age in ten places of the bundled
+    trials, creatinine clearance in two), and they read only the patient, the date and the
+    vocabulary, as the patient's leaf memo is kept for. Kept in that memo under a key no
+    leaf has (a leaf's is a pair)."""
+    if node.window is not None or ctx.leaves is None:
+        return _values(node, concept, derived, name, ctx)
+    key = ("values", name, derived, concept is None)
+    found = ctx.leaves.get(key)
+    if found is None:
+        values, notes, missing = _values(node, concept, derived, name, ctx)
+        found = ctx.leaves[key] = (tuple(values), tuple(notes), tuple(missing))
+    return list(found[0]), list(found[1]), list(found[2])
 
 
 def _values(
@@ -525,11 +614,16 @@ def _age_values(ctx: _Ctx) -> tuple[list[_Value], list[str], list[str]]:
     if partial is not None:
         births.append(partial.latest)  # born as late as this: the youngest the patient can be
     values = []
+    as_of = ctx.as_of  # not the context: the values are kept in its leaf memo (`_values_once`), a cycle
     for born in births:
         who = patient.model_copy(update={"birth_date": born})
+        ages: dict[str, Derived] = {}
 
-        def age_in(unit: str, who: Patient = who) -> Derived:
-            return derive.age_of(who, ctx.as_of, unit)  # type: ignore[arg-type]
+        def age_in(unit: str, who: Patient = who, ages: dict[str, Derived] = ages) -> Derived:
+            found = ages.get(unit)
+            if found is None:
+                found = ages[unit] = derive.age_of(who, as_of, unit)  # type: ignore[arg-type]
+            return found
 
         values.append(_Value(None, None, "age", age_of=age_in))
     notes = [f"date of birth known only to the {partial.precision}"] if partial else []

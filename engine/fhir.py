@@ -141,6 +141,13 @@ def parse_when(text: str) -> tuple[date, str | None, date] | None:
     >>> parse_when("2026-13-45") is None
     True
     """
+    return _parse_when(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_when(text: str) -> tuple[date, str | None, date] | None:
+    """`parse_when`, remembered: a population's records repeat their dates (a year of days),
+    and the calendar check was a tenth of loading a bundle."""
     m = _DATE_RE.fullmatch(text.strip())
     if not m:
         return None
@@ -292,6 +299,13 @@ def short_system(system: str) -> str:
 
 def make_coding(system: str, code: str, display: str | None = None) -> Coding:
     """A Coding with the short system name; ICD-10-CM codes upper-cased and dotted (C8410 -> C84.10)."""
+    return _make_coding(system, code, display)
+
+
+@lru_cache(maxsize=65536)
+def _make_coding(system: str, code: str, display: str | None) -> Coding:
+    """`make_coding`, remembered: one frozen Coding for every record of a population that
+    has it (validating a new one each time was a tenth of loading a bundle)."""
     short = short_system(system)
     code = code.strip()
     if short == "icd10cm":

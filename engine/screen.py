@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
-from engine.evaluate import Outcome, evaluate, has_windowed_event, leaf_signature, record_leaves
+from engine.evaluate import Outcome, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
@@ -602,7 +602,7 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
     hit = _ALIKE.get(key)
     if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
         return hit[1]
-    result = _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
+    result = _criterion_by_shape(prepared, patient, as_of=as_of, open_world=open_world)
     if len(_ALIKE) >= _ALIKE_MAX:
         _ALIKE.clear()
     _ALIKE[key] = (prepared, result)
@@ -638,23 +638,124 @@ _ALIKE_MAX = 200_000
 
 
 def _criterion_now(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
-    criterion = prepared.criterion
     assert prepared.tree is not None
-    raw = _raw(prepared, patient, as_of=as_of, open_world=open_world)
+    verdict = _verdict(prepared, _raw(prepared, patient, as_of=as_of, open_world=open_world))
+    return _result(prepared, *verdict, _children(prepared, patient, as_of, open_world))
+
+
+def _verdict(prepared: _Prepared, raw: Outcome) -> tuple[Status, tuple[str, ...], tuple[str, ...]]:
+    """A criterion's status, reasons and missing data from its Outcome tree before the caps."""
     outcome = _capped(prepared, raw)
-    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
     order = _deciding_first(outcome)
     caps = _caps_of(raw, outcome)
+    reasons = tuple(dict.fromkeys((*caps, *_flatten_nodes(order, "reasons"))))
+    return _status(outcome.truth, prepared.criterion.section), reasons, _flatten_nodes(order, "missing")
+
+
+def _children(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool) -> tuple[CriterionResult, ...]:
+    return tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
+
+
+def _result(
+    prepared: _Prepared, status: Status, reasons: tuple[str, ...], missing: tuple[str, ...], children: tuple[CriterionResult, ...]
+) -> CriterionResult:
+    criterion = prepared.criterion
     return CriterionResult(
         section=criterion.section,
         text=criterion.text,
-        status=_status(outcome.truth, criterion.section),
-        reasons=tuple(dict.fromkeys((*caps, *_flatten_nodes(order, "reasons")))),
-        missing=_flatten_nodes(order, "missing"),
+        status=status,
+        reasons=reasons,
+        missing=missing,
         children=children,
         canonical=prepared.canonical,
         curated=criterion.canonical is not None,
     )
+
+
+def _criterion_by_shape(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> CriterionResult:
+    """`_criterion_now`, from the verdict remembered for the shape of what its record leaves
+    say (truth and missing data, `_shape_number`), with this patient's reasons put in.
+
+    A criterion with a measure says something new of nearly every patient (its reason
+    carries the patient's value and date), so `_ALIKE` misses it; but its status, missing
+    data and every reason that is not a leaf's own follow from the leaves' truths and
+    missing data alone: the connectives and caps read nothing else (`evaluate_as_said`).
+    The verdict is worked out once per shape with a stand-in reason per leaf (`_leaf_token`),
+    and each stand-in is replaced by the leaf's reasons here, repeats dropped as
+    `_flatten_nodes` drops them (a repeat's first occurrence came before it, so dropping it
+    before or after the replacement gives the same list)."""
+    assert prepared.leaves is not None
+    entries = leaf_verdicts(prepared.leaves, patient, as_of=as_of, open_world=open_world)
+    shapes = tuple(e[2] for e in entries)
+    key = (id(prepared), shapes)
+    hit = _SHAPED.get(key)
+    if hit is None or hit[0] is not prepared:  # the entry holds it: its id is not reused
+        # seen once: judged in full. Making the template costs about as much again, which a
+        # first screening of the corpus (37 k criteria, nearly every shape new) would pay
+        # for nothing; it is made when a second patient's leaves have this shape.
+        if len(_SHAPED) >= _ALIKE_MAX:
+            _SHAPED.clear()
+        _SHAPED[key] = (prepared, _ONCE)
+        return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
+    shaped = hit[1]
+    if shaped is _ONCE:
+        shaped = None if None in shapes else _shaped_verdict(prepared, entries, as_of, open_world)
+        _SHAPED[key] = (prepared, shaped)
+    if shaped is None:
+        return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
+    status, template, missing = shaped
+    reasons: list[str] = []
+    for part in template:
+        if type(part) is int:
+            reasons += entries[part][0].reasons
+        else:
+            reasons.append(part)
+    return _result(prepared, status, tuple(dict.fromkeys(reasons)), missing, _children(prepared, patient, as_of, open_world))
+
+
+def _shaped_verdict(
+    prepared: _Prepared, entries: list, as_of: date, open_world: bool
+) -> tuple[Status, tuple[str | int, ...], tuple[str, ...]] | None:
+    """A criterion's verdict with each leaf's reasons standing as the leaf's number among
+    `prepared.leaves` (the first of equal leaves): status, reasons (strings and numbers),
+    missing data. None when the tree cannot be judged so (`evaluate_as_said`), or a reason
+    holds a stand-in other than whole."""
+    assert prepared.tree is not None and prepared.leaves is not None
+    said: dict[tuple[str, bool], Outcome] = {}
+    tokens: dict[str, int] = {}
+    for i, ((key, _node), entry) in enumerate(zip(prepared.leaves, entries)):
+        if key not in said:
+            token = _leaf_token(i)
+            said[key] = entry[0].model_copy(update={"reasons": (token,)})
+            tokens[token] = i
+    polarity = 1 if prepared.criterion.section == "inclusion" else -1
+    raw = evaluate_as_said(prepared.tree, said, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
+    if raw is None:
+        return None
+    status, reasons, missing = _verdict(prepared, raw)
+    template: list[str | int] = []
+    for reason in reasons:
+        if reason in tokens:
+            template.append(tokens[reason])
+        elif _TOKEN_MARK in reason:  # a stand-in quoted inside another reason: not this way
+            return None
+        else:
+            template.append(reason)
+    return status, tuple(template), missing
+
+
+_TOKEN_MARK = "\x00"
+
+
+def _leaf_token(i: int) -> str:
+    """The stand-in reason of leaf `i`: no reason of a record or criterion holds a NUL."""
+    return f"{_TOKEN_MARK}leaf {i}{_TOKEN_MARK}"
+
+
+# (prepared criterion, the shapes of its leaves) -> its verdict with stand-ins for the
+# leaves' reasons (`_criterion_by_shape`), None where it cannot be made so, or _ONCE
+_SHAPED: dict[tuple, tuple[_Prepared, object]] = {}
+_ONCE = object()  # the shape was seen once: no template made yet
 
 
 def _judged(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool, judged: dict | None) -> CriterionResult:

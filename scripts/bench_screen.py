@@ -8,7 +8,7 @@ Two measurements, each printed as figures (tests never assert timings):
   each patient is screened once (first) and then `--repeat` times more in the same process
   (warm: cache filled, trials compiled; each time a new copy of the patient, so nothing
   remembered by its identity helps, and after the results remembered by what criteria's
-  leaves say were cleared and filled by the other patient only), then `--repeat` times
+  leaves say, and by their shape, were cleared and filled by the other patient only), then `--repeat` times
   with everything of its own remembered (same patient again: the floor, not a goal's
   figure): CPU and wall time, median and fastest. The peak
   memory (RSS) of the process with the whole corpus compiled is printed too. `--cold` also
@@ -117,7 +117,7 @@ def _corpus_patients(synthea: Path):
 
 def bench_corpus(args) -> dict:
     from engine import screen
-    from engine.screen import _ALIKE, prepare_trials
+    from engine.screen import _ALIKE, _SHAPED, prepare_trials
 
     cpu, wall, trials = _timed(lambda: _corpus_trials(args.corpus))
     criteria = sum(1 for t in trials for _ in _walk(t.criteria))
@@ -138,14 +138,17 @@ def bench_corpus(args) -> dict:
         print(f"patient         {name} ({len(patient.observations)} observations, {len(patient.conditions)} conditions, "
               f"{len(patient.medications)} medications, {len(patient.procedures)} procedures)")
         _ALIKE.clear()  # first: nothing remembered of any patient
+        _SHAPED.clear()
         cpu, wall, result = _timed(lambda: screen([patient], trials, as_of=AS_OF))
         print(_line("  first screen", [cpu], [wall]))
         others = [p for p in patients if p is not patient]
 
         def after_others() -> None:
             # the results remembered by what a criterion's leaves say (engine.screen._ALIKE)
-            # from the other patients only: this patient's own would make it look fast
+            # and by their shape (_SHAPED) from the other patients only: this patient's own
+            # would make it look fast
             _ALIKE.clear()
+            _SHAPED.clear()
             screen([p.model_copy(deep=True) for p in others], trials, as_of=AS_OF)
 
         _rescreen("  warm screen", patient, trials, result, args.repeat if others else 0, before=after_others)
