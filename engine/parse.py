@@ -2753,6 +2753,8 @@ def _heading_of_items(node: Unparsed, text: str) -> Predicate:
     nothing through it, exactly as under a heading left unparsed (engine.screen), but the
     tree says what the line is."""
     end = _HEADING_END.search(text)
+    if end is None and text.strip(" .-*\u2022").lower() in _HEADING_WORDS:
+        end = re.search(r"[\s.]*$", text)  # 'Hepatic', 'Key' (of 'Key Inclusion Criteria'): a heading without its colon
     if end is None or end.start() == 0 or len(text) > 200:
         return node
     words = text[: end.start()]
@@ -2762,6 +2764,14 @@ def _heading_of_items(node: Unparsed, text: str) -> Predicate:
     heading = Unparsed(text=words.strip(), span=Span(start=start, end=end.start()))
     following = Following(quantifier="all", span=Span(start=end.start(), end=len(text.rstrip())))
     return Qualified(item=following, qualifiers=(heading,), span=Span(start=start, end=len(text.rstrip())))
+
+
+# Lines that are only the name of a group of items: an organ system's laboratory values, or
+# what is left of a section's title ('Key' of 'Key Inclusion Criteria').
+_HEADING_WORDS = frozenset(
+    """key main additional general other hepatic renal hematologic hematological haematological
+    hematology haematology coagulation cardiac pulmonary liver kidney laboratory""".split()
+) | {"hepatic function", "renal function", "hematologic function", "bone marrow function", "liver function", "kidney function", "organ function", "laboratory values"}
 
 
 # 'a taxane with or without carboplatin': what may or may not be there asks nothing. Read

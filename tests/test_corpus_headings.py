@@ -43,3 +43,15 @@ def test_a_cohort_heading_lets_its_items_decide_nothing():
     result = screen_trial(Patient(id="p", observations=(low,)), trial, as_of=date(2026, 6, 1))
     assert result.criteria[0].status == "unknown"
     assert result.criteria[0].children[0].status == "fail"
+
+
+@pytest.mark.parametrize("text", ["Key", "Hepatic", "Renal function.", "Hematological"])
+def test_a_line_that_only_names_a_group_is_a_heading(text):
+    # 'Key' is what is left of 'Key Inclusion Criteria'; 'Hepatic' heads the liver tests
+    tree = parse(text)
+    assert isinstance(tree, Qualified) and isinstance(tree.item, Following)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_word_that_names_a_condition_is_no_heading():
+    assert render(parse("hepatitis")) == "hepatitis"
