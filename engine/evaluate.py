@@ -1803,7 +1803,8 @@ def _event_like(node: Predicate) -> bool:
         return True
     if isinstance(node, Qualified):
         return _event_like(node.item)
-    return isinstance(node, AnyOf) and all(_event_like(i) for i in node.items)
+    # ('locally advanced unresectable, or metastatic melanoma': an alternative not understood beside events)
+    return isinstance(node, AnyOf) and any(_event_like(i) for i in node.items) and all(_event_like(i) or isinstance(i, Unparsed) for i in node.items)
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:

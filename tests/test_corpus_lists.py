@@ -94,3 +94,16 @@ def test_indications_after_a_heading_are_alternatives():
     tree = parse(text)
     assert isinstance(tree, AnyOf)
     assert evaluate(tree, Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+
+
+def test_a_list_of_cancers_with_an_alternative_not_understood_may_be_alternatives():
+    # NCT04142931 (inclusion): read as all of them, a patient with melanoma failed a trial
+    # that takes melanoma, TNBC, NSCLC or RCC
+    from engine.patient import ConditionRecord
+
+    text = ("Histologically confirmed diagnosis of locally advanced unresectable, or metastatic (Stage IV) melanoma, "
+            "triple negative breast cancer, non-small cell lung cancer, renal cell carcinoma")
+    melanoma = ConditionRecord(codings=(Coding(system="http://hl7.org/fhir/sid/icd-10-cm", code="C43.9"),), text="Melanoma",
+                               onset=date(2024, 1, 1), clinical_status="active")
+    outcome = evaluate(parse(text), Patient(id="p", conditions=(melanoma,)), as_of=date(2026, 6, 1))
+    assert outcome.truth is Truth.UNKNOWN
