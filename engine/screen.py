@@ -28,6 +28,7 @@ from engine.patient import Patient
 from engine.progress import progress_bar
 from engine.render import render
 from engine.trials import HEALTHY_VOLUNTEERS, Criterion, Trial
+from engine.vocab import load_vocabulary
 
 Status = Literal["pass", "fail", "unknown"]
 TrialStatus = Literal["eligible", "ineligible", "unknown"]
@@ -419,6 +420,7 @@ class _Prepared:
     defined: tuple[Span, ...] = ()  # 'Anemia (hemoglobin < 10 g/dL)': a diagnosis and, in brackets, its definition
     list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
     leaves: tuple[tuple[tuple[str, bool], Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
+    alone: str | None = None  # the condition an inclusion names alone, nothing more (`_named_alone`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -452,8 +454,53 @@ def _prepare(criterion: Criterion) -> _Prepared:
     windowed = has_windowed_event(tree)
     return _Prepared(
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
-        record_leaves(tree, windowed=windowed),
+        record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
     )
+
+
+def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
+    """The condition an inclusion line names and nothing else ('Melanoma', 'Non-small cell
+    lung cancer (NSCLC)', 'Histologically confirmed breast cancer'), without sub-items."""
+    if criterion.section != "inclusion" or criterion.children:
+        return None
+    if isinstance(own, Qualified) and all(isinstance(q, Modifier) for q in own.qualifiers):
+        own = own.item
+    if not isinstance(own, Condition) or own.window is not None:
+        return None
+    concept = load_vocabulary().get("condition", own.concept)
+    # a status ('HER2 positive', 'metastatic disease') says more of the disease, no alternative to it
+    return own.concept if concept is not None and not concept.open_world else None
+
+
+def _some_apart(names: list[str]) -> bool:
+    """Whether two of the conditions are neither the same nor one a kind of the other."""
+    vocab = load_vocabulary()
+    concepts = [c for c in (vocab.get("condition", n) for n in dict.fromkeys(names)) if c is not None]
+    return any(
+        not vocab.strictly_under(a, b) and not vocab.strictly_under(b, a)
+        for k, a in enumerate(concepts)
+        for b in concepts[k + 1 :]
+    )
+
+
+def _cap_named_alone(prepared: list[_Prepared], results: list[CriterionResult]) -> list[CriterionResult]:
+    """'Non-small cell lung cancer (NSCLC)', 'Merkel cell carcinoma', 'Melanoma', each an
+    inclusion line of its own (NCT05076760: the headings of each tumour type's criteria,
+    which the record does not nest), may be alternatives as much as requirements. Where
+    the patient has none of them, both readings fail; where some but not all, a line the
+    patient lacks cannot rule out by itself."""
+    alone = [(i, p.alone) for i, p in enumerate(prepared) if p.alone is not None]
+    if len({concept for _, concept in alone}) < 2 or all(results[i].status == "fail" for i, _ in alone):
+        return results
+    if not _some_apart([concept for _, concept in alone]):
+        return results  # 'Breast cancer', 'Invasive ductal carcinoma': one the kind of the other, both asked
+    names = ", ".join(f'"{prepared[i].criterion.text.strip()[:40]}"' for i, _ in alone[:4]) + (", ..." if len(alone) > 4 else "")
+    reason = f"one of several conditions named alone on lines of their own ({names}): they may be alternatives or the headings of cohorts, so one the patient lacks cannot rule out by itself"
+    results = list(results)
+    for i, _ in alone:
+        if results[i].status == "fail":
+            results[i] = _result_unknown_because(results[i], reason)
+    return results
 
 
 # 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
@@ -901,6 +948,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     and no-inclusion caps) is applied afterwards, on each trial's own list."""
     prepared = _prepared(trial)
     results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
+    results = _cap_named_alone(prepared, results)
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)

@@ -107,3 +107,43 @@ def test_a_list_of_cancers_with_an_alternative_not_understood_may_be_alternative
                                onset=date(2024, 1, 1), clinical_status="active")
     outcome = evaluate(parse(text), Patient(id="p", conditions=(melanoma,)), as_of=date(2026, 6, 1))
     assert outcome.truth is Truth.UNKNOWN
+
+
+def _melanoma_patient() -> Patient:
+    from engine.patient import ConditionRecord
+
+    melanoma = ConditionRecord(codings=(Coding(system="http://hl7.org/fhir/sid/icd-10-cm", code="C43.9"),), text="Melanoma",
+                               onset=date(2024, 1, 1), clinical_status="active")
+    return Patient(id="p", conditions=(melanoma,))
+
+
+@pytest.mark.parametrize(
+    ("lines", "status"),
+    [
+        # NCT05076760: the headings of each tumour type's criteria, which the record does not
+        # nest; read as requirements, a patient with melanoma failed 'Non-small cell lung cancer'
+        (("Non-small cell lung cancer (NSCLC)", "Merkel cell Carcinoma", "Melanoma", "Pancreatic cancer"), "unknown"),
+        # a patient with none of them fails either way
+        (("Non-small cell lung cancer (NSCLC)", "Pancreatic cancer"), "ineligible"),
+        # a status says more of the disease, it is no alternative to it: both are asked
+        (("Melanoma", "Metastatic disease", "Non-small cell lung cancer (NSCLC)"), "unknown"),
+    ],
+)
+def test_conditions_named_alone_on_lines_of_their_own_may_be_alternatives(lines, status):
+    from engine.screen import screen_trial
+    from engine.trials import Criterion, Trial
+
+    trial = Trial(trial_id="NCT05076760", title="t", source="test", criteria=tuple(Criterion(section="inclusion", text=t) for t in lines))
+    patient = _melanoma_patient() if "Melanoma" in lines else Patient(id="p")
+    result = screen_trial(patient, trial, as_of=date(2026, 6, 1))
+    assert result.status == status, [(c.text, c.status) for c in result.criteria]
+    if status == "unknown":
+        assert any("named alone" in r for c in result.criteria for r in c.reasons)
+
+
+def test_a_condition_and_its_kind_named_alone_are_both_asked():
+    # 'Breast cancer' and 'Triple negative breast cancer': one a kind of the other, so not alternatives
+    from engine.screen import _some_apart
+
+    assert not _some_apart(["breast cancer", "triple-negative breast cancer"])
+    assert _some_apart(["melanoma", "non-small cell lung cancer"])
