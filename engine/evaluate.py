@@ -52,6 +52,7 @@ from engine.nodes import (
     Unparsed,
     Window,
     children,
+    narrowable,
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
@@ -2011,9 +2012,6 @@ def _modifier(node: Modifier) -> Outcome:
     return _leaf(node, Truth.UNKNOWN, [f'the record does not say whether "{node.text}"'])
 
 
-_NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
-
-
 def _narrowing(node: Qualified) -> bool:
     """Every word around `node` is a modifier, and its item holds no negation, exception
     or condition under which a narrower term would mean a wider whole (engine.parse types
@@ -2027,4 +2025,4 @@ _NARROWED: dict[int, tuple[Any, bool]] = {}
 def _narrowing_now(node: Qualified) -> bool:
     if not all(isinstance(q, Modifier) for q in node.qualifiers):
         return False
-    return not any(isinstance(n, _NOT_MONOTONE) for n in walk(node.item))
+    return narrowable(node.item)

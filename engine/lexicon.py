@@ -51,6 +51,12 @@ _ORGAN_FUNCTION = (
 
 # Normal limits as criteria write them: 'x ULN', '1.5 times of the upper normal limit (UNL)',
 # '2-fold ULN', '<= upper limits of normal (ULN) for the institution', '>= institutional LLN'
+# 'allergic reactions attributed to compounds of similar chemical or biologic composition to
+# paclitaxel': one word here, and a modifier of the allergy in engine.parse
+SIMILAR_COMPOUNDS = (
+    r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? "
+    r"(?:composition|structure)(?: to| as)?"
+)
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
@@ -116,7 +122,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # NCI boilerplate: 'allergic reactions attributed to compounds of similar chemical or
     # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
     # joins no alternatives
-    (r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?", "WORD", "similar compounds"),
+    (SIMILAR_COMPOUNDS, "WORD", "similar compounds"),
     # 'radiotherapy for any reason': no restriction at all
     (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),

@@ -303,6 +303,17 @@ def walk(node: BaseModel) -> Iterator[BaseModel]:
         stack.extend(reversed(children(node)))
 
 
+def narrowable(item: BaseModel) -> bool:
+    """Whether words that only narrow ('uncontrolled', 'metastatic') can only narrow `item`:
+    it holds no negation, exception, condition, 'the following' or judgment, under which a
+    narrower term could mean a wider whole. Asked by engine.parse where it types modifiers
+    and by engine.evaluate where it judges them."""
+    return not any(isinstance(n, _WIDENS) for n in walk(item))
+
+
+_WIDENS = (Not, Exception_, Conditional, Following, Judgment)
+
+
 def strip_spans(node: BaseModel) -> BaseModel:
     """The same tree with every span set to (0, 0): for comparing trees by meaning."""
     return type(node).model_validate(_strip(node.model_dump()))

@@ -24,7 +24,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import Tok, balance, tokenize
+from engine.lexicon import SIMILAR_COMPOUNDS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     AllOf,
@@ -51,6 +51,7 @@ from engine.nodes import (
     Unparsed,
     Window,
     children,
+    narrowable,
     walk,
 )
 from engine.normalize import fold
@@ -301,14 +302,12 @@ def _therapy_with(els: list, j: int) -> bool:
     )
 
 
-def _lead_negation(elements, text: str, lead: tuple[str, ...] = ("NOT",)) -> int | None:
-    """0 where a negation opens the clause with something after it to negate, else None.
-    ('Patients must not have CNS metastases' is not read so: with the words before 'not'
-    gone, structures that only its words had kept unknown were decided, and some wrongly:
-    'Have not had their cancer get worse after taking an AI and CDK4/6 inhibitor'.)"""
-    if len(elements) > 1 and isinstance(elements[0], Atom) and elements[0].type in lead:
-        return 0
-    return None
+def _opens_negated(elements, lead: tuple[str, ...] = ("NOT",)) -> bool:
+    """Whether a negation opens the clause, with something after it to negate. ('Patients
+    must not have CNS metastases' is not read so: with the words before 'not' gone,
+    structures that only its words had kept unknown were decided, and some wrongly: 'Have
+    not had their cancer get worse after taking an AI and CDK4/6 inhibitor'.)"""
+    return len(elements) > 1 and isinstance(elements[0], Atom) and elements[0].type in lead
 
 
 _FILLER_TYPES = frozenset(("COMMA", "SEMI", "COLON", "SLASH", "ANCHOR", "NOTE"))
@@ -547,25 +546,25 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # 'no X or Y', 'neither X nor Y': the negation covers every alternative
             first = parts[0]
             lead = ("NOT", "NEITHER") if chain.op == "nor" else ("NOT",)
-            k = _lead_negation(first.elements, self.text, lead) if isinstance(first, Clause) else None
+            negated = isinstance(first, Clause) and _opens_negated(first.elements, lead)
             own = [
-                _lead_negation(piece, self.text) is not None
+                _opens_negated(piece)
                 for p in parts
                 if isinstance(p, Clause)
                 for piece in _split(p.elements, ("COMMA",))[1 if p is first else 0 :]
             ]
-            if k is not None and any(own):
+            if negated and any(own):
                 # 'not sterilized or not postmenopausal': each operand says its own; but in
                 # 'no brain metastasis, no liver metastasis or bone metastasis' where the first
                 # 'no' reaches is not known
                 inner = self._alternatives(parts)
-                if all(isinstance(p, Clause) and _lead_negation(p.elements, self.text) is not None for p in parts):
+                if all(isinstance(p, Clause) and _opens_negated(p.elements) for p in parts):
                     return inner
                 whole = Span(start=chain.start, end=chain.end)
                 return Qualified(item=inner, qualifiers=(Unparsed(text=self.text[whole.start : whole.end], span=whole),), span=whole)
-            if k is not None:
-                neg = first.elements[k]
-                parts[0] = Clause(first.elements[k + 1 :], _start(first.elements[k + 1]), first.end)
+            if negated:
+                neg = first.elements[0]
+                parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
                 inner = self._alternatives(parts)
                 return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
             return self._alternatives(parts)
@@ -647,9 +646,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         first operand opens with a negation, and none after it with its own. The negation
         covers every item; cut at its commas, the items after the first became requirements."""
         clauses = [p for p in parts if isinstance(p, Clause)]
-        if not clauses or clauses[0] is not parts[0] or _lead_negation(parts[0].elements, self.text) is None:
+        if not clauses or clauses[0] is not parts[0] or not _opens_negated(parts[0].elements):
             return False
-        if any(_lead_negation(e, self.text) is not None for p in clauses for e in _split(p.elements, ("COMMA",))[1:] if e):
+        if any(_opens_negated(e) for p in clauses for e in _split(p.elements, ("COMMA",))[1:]):
             return False
         return not any(isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for p in clauses for e in p.elements)
 
@@ -1562,9 +1561,8 @@ class _Assembler:
         """A sequence without commas: structures found in it, the rest its qualifiers."""
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
-        k = _lead_negation(elements, self.text)
-        if k is not None:
-            inner = self.simple(elements[k + 1 :])
+        if _opens_negated(elements):
+            inner = self.simple(elements[1:])
             return Not(item=inner, span=span)
         following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
         if following is not None:
@@ -2679,13 +2677,9 @@ _NARROWING_WORD = (
     r"hospitali[sz]ation)|"
     r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (`_given_for`)
     # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
-    r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? (?:composition|structure)(?: to| as)?)"
+    rf"{SIMILAR_COMPOUNDS})"
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
-
-# What a narrowing word may not stand beside: where a negation, exception or condition is
-# inside, a narrower term can mean a wider whole.
-_NOT_MONOTONE = (Not, Exception_, Conditional, Following, Judgment)
 
 # The fields of each connective that hold predicates (a Medication's dose holds no words).
 _OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
@@ -2723,7 +2717,7 @@ def _with_modifiers(node: Predicate) -> Predicate:
             return item
         if len(kept) < len(node.qualifiers):
             node = node.model_copy(update={"qualifiers": kept})
-    if isinstance(node, Qualified) and not any(isinstance(n, _NOT_MONOTONE) for n in walk(updates.get("item", node.item))):
+    if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         typed = tuple(
             Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) else q
             for q in node.qualifiers
