@@ -472,8 +472,10 @@ def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
     return own.concept if concept is not None and not concept.open_world else None
 
 
-def _some_apart(names: list[str]) -> bool:
-    """Whether two of the conditions are neither the same nor one a kind of the other."""
+@lru_cache(maxsize=4096)
+def _some_apart(names: tuple[str, ...]) -> bool:
+    """Whether two of the conditions are neither the same nor one a kind of the other: the
+    same for every patient a trial is screened for, so worked out once per list."""
     vocab = load_vocabulary()
     concepts = [c for c in (vocab.get("condition", n) for n in dict.fromkeys(names)) if c is not None]
     return any(
@@ -492,7 +494,7 @@ def _cap_named_alone(prepared: list[_Prepared], results: list[CriterionResult]) 
     alone = [(i, p.alone) for i, p in enumerate(prepared) if p.alone is not None]
     if len({concept for _, concept in alone}) < 2 or all(results[i].status == "fail" for i, _ in alone):
         return results
-    if not _some_apart([concept for _, concept in alone]):
+    if not _some_apart(tuple(concept for _, concept in alone)):
         return results  # 'Breast cancer', 'Invasive ductal carcinoma': one the kind of the other, both asked
     names = ", ".join(f'"{prepared[i].criterion.text.strip()[:40]}"' for i, _ in alone[:4]) + (", ..." if len(alone) > 4 else "")
     reason = f"one of several conditions named alone on lines of their own ({names}): they may be alternatives or the headings of cohorts, so one the patient lacks cannot rule out by itself"

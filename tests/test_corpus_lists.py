@@ -145,5 +145,5 @@ def test_a_condition_and_its_kind_named_alone_are_both_asked():
     # 'Breast cancer' and 'Triple negative breast cancer': one a kind of the other, so not alternatives
     from engine.screen import _some_apart
 
-    assert not _some_apart(["breast cancer", "triple-negative breast cancer"])
-    assert _some_apart(["melanoma", "non-small cell lung cancer"])
+    assert not _some_apart(("breast cancer", "triple-negative breast cancer"))
+    assert _some_apart(("melanoma", "non-small cell lung cancer"))
