@@ -2656,7 +2656,7 @@ def parse(text: str) -> Predicate:
         node = _drop_optional(node, text)
     if isinstance(node, Unparsed):
         node = _heading_of_items(node, text)
-    return _with_modifiers(node)
+    return _lone_event_words(_with_modifiers(node))
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled
@@ -2669,6 +2669,10 @@ _NARROWING_WORD = (
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
+    r"actively[- ]progressing|positive|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
+    # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
+    r"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|"
+    r"palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting|"
     # 'stage IV breast cancer', 'stage II or III'
     r"stage\s+(?:[0-4]|iv|i{1,3})[a-c]?(?:\s*(?:or|to|-|/|,)\s*(?:stage\s+)?(?:[0-4]|iv|i{1,3})[a-c]?)*|"
     # 'active infection requiring systemic therapy', 'that has required systemic treatment'
@@ -2725,6 +2729,30 @@ def _with_modifiers(node: Predicate) -> Predicate:
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
             updates["qualifiers"] = typed
     return node.model_copy(update=updates) if updates else node
+
+
+# Words that say an event is there ('Presence of malignancy', 'diagnosed as dementia'): they
+# narrow one event, but before a list they may be what makes it a list of alternatives
+# ('diagnosed as ovarian cancer, NSCLC, breast cancer, etc.'), so they are typed only where
+# the whole criterion is that one event.
+_LONE_EVENT_WORD = re.compile(
+    r"(?:has\s+|have\s+|with\s+|the\s+)?(?:presence|diagnosed(?:\s+(?:as|with))?|(?:a\s+)?diagnosis)(?:\s+of)?",
+    re.IGNORECASE,
+)
+
+
+def _lone_event_words(node: Predicate) -> Predicate:
+    """'Presence of malignancy': the criterion is one event with words that only say it is
+    there; they become modifiers, judged as the others are (engine.evaluate)."""
+    if not isinstance(node, Qualified) or not isinstance(node.item, (Condition, Medication, Procedure)):
+        return node
+    typed = tuple(
+        Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")) else q
+        for q in node.qualifiers
+    )
+    if all(a is b for a, b in zip(typed, node.qualifiers)):
+        return node
+    return node.model_copy(update={"qualifiers": typed})
 
 
 def _restates(word: Predicate, item: Predicate) -> bool:

@@ -246,3 +246,56 @@ def test_an_item_number_in_brackets_says_nothing(text, canonical):
 def test_a_number_in_brackets_after_a_measure_is_no_item_number():
     # 'ECOG performance status (1)': the bracket may hold the value
     assert unparsed(parse("ECOG performance status (1)")) != []
+
+
+@pytest.mark.parametrize(
+    ("text", "modifiers"),
+    [
+        # what a treatment was given in
+        ("Prior therapy with palbociclib in the metastatic setting.", ["metastatic setting"]),
+        ("Patients who received vinorelbine treatment in metastatic setting.", ["metastatic setting"]),
+        ("Previous treatment with a CDK4/6 inhibitor in the advanced setting", ["advanced setting"]),
+        ("Neoadjuvant radiotherapy", ["Neoadjuvant"]),
+        # a positive test is what it tests for
+        ("Positive test for human immunodeficiency virus (HIV)", ["Positive"]),
+        ("Serum pregnancy test positive at screening", ["positive"]),
+        ("Symptomatic, untreated, or actively progressing CNS metastases", ["untreated", "actively progressing", "Symptomatic"]),
+        # the whole criterion one event: words that only say it is there
+        ("Presence of leptomeningeal disease", ["Presence"]),
+        ("Has presence of chronic graft versus host disease.", ["presence"]),
+        ("Diagnosed as having Multiple Sclerosis", ["Diagnosed"]),
+    ],
+)
+def test_more_words_that_only_narrow(text, modifiers):
+    tree = parse(text)
+    assert unparsed(tree) == []
+    assert _modifiers(tree) == modifiers
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_negative_never_narrows():
+    # 'negative pregnancy test' is no pregnancy: read as a kind of pregnancy, every woman
+    # who is not pregnant would fail it
+    tree = parse("Negative pregnancy test")
+    assert _modifiers(tree) == []
+    assert unparsed(tree) == ["Negative"]
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
+
+
+def test_presence_before_a_list_stays_a_word():
+    # 'presence of A or B': the words lead a list, whose reading may not be sure
+    tree = parse("presence of brain metastases or spinal cord compression;")
+    assert "presence" in unparsed(tree)
+    assert _modifiers(tree) == []
+
+
+@pytest.mark.parametrize(
+    ("records", "truth"),
+    [
+        ((), Truth.FALSE),
+        ((CNS_METS,), Truth.UNKNOWN),
+    ],
+)
+def test_presence_is_false_without_the_condition(records, truth):
+    tree = parse("Presence of central nervous system (CNS) metastasis;")
+    assert evaluate(tree, Patient(id="p", conditions=records), as_of=AS_OF).truth is truth
