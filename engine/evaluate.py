@@ -1737,7 +1737,35 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             ]
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
-    return _composite(node, all_of(c.truth for c in children), children)
+    every = all_of(c.truth for c in children)
+    if polarity < 0 and every is Truth.FALSE and _groups_of_patients(node, ctx) and any_of(c.truth for c in children) is not Truth.FALSE:
+        # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
+        # those who are lactating, either of them ruled out, as much as both at once; read
+        # as both, a pregnant woman passed
+        reason = "'A and B' ruled out may mean either of them: not all hold, but one may"
+        return _composite(node, Truth.UNKNOWN, children, [reason])
+    return _composite(node, every, children)
+
+
+def _groups_of_patients(node: AllOf, ctx: _Ctx) -> bool:
+    """Every item is a condition, or every one a treatment, or a procedure, not all the same
+    one and none a status ('women of childbearing potential and pregnancy': the status says
+    whom the rest is about). Not 'chemotherapy for breast cancer', 'surgery for this
+    cancer': a treatment and what it was for are one event."""
+    kinds: set[type] = set()
+    names: set[str] = set()
+    for item in node.items:
+        while isinstance(item, Qualified):
+            item = item.item
+        if not isinstance(item, (Condition, Medication, Procedure)):
+            return False
+        kinds.add(type(item))
+        names.add(item.concept)
+        if isinstance(item, Condition):
+            concept = ctx.vocab.get("condition", item.concept)
+            if concept is not None and concept.open_world:
+                return False
+    return len(kinds) == 1 and len(names) > 1  # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice
 
 
 def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:

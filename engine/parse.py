@@ -2803,23 +2803,39 @@ _OPTIONAL_BEFORE = re.compile(r"\bwith\s+or\s+(?:without\s+)?$", re.IGNORECASE)
 
 
 def _drop_optional(node: Predicate, text: str) -> Predicate:
-    """The tree without the negated alternatives that 'with or without' introduced."""
+    """The tree without the negated alternatives that 'with or without' introduced. Where
+    such a negation is no alternative to drop ('trastuzumab, with or without pertuzumab, or
+    ado-trastuzumab emtansine': its 'without' took the rest of the list), it is words not
+    understood: read as a negation, it ruled out every patient without pertuzumab."""
+    if _optional(node, text):
+        return Unparsed(text=text[node.span.start : node.span.end], span=node.span)
     update = {}
     for name, value in node:
         if isinstance(value, tuple) and value and all(isinstance(v, Node) for v in value):
-            items = tuple(_drop_optional(v, text) for v in value)
-            if isinstance(node, AnyOf):
-                kept = tuple(i for i in items if not (isinstance(i, Not) and _OPTIONAL_BEFORE.search(text[: i.span.start])))
+            if isinstance(node, (AnyOf, AllOf, Each)):
+                # beside the rest, 'with or without X' asks nothing: in a list of requirements
+                # only where X is one thing ('surgery, with or without chemotherapy'), not a
+                # list it took in ('trastuzumab, with or without pertuzumab, or T-DM1')
+                kept = tuple(i for i in value if not (_optional(i, text) and (isinstance(node, AnyOf) or _one_thing(i.item))))
                 if len(kept) == 1:
-                    return kept[0]
-                items = kept or items
-            if items != value:
+                    return _drop_optional(kept[0], text)
+                value = kept or value
+            items = tuple(_drop_optional(v, text) for v in value)
+            if items != getattr(node, name):
                 update[name] = items
         elif isinstance(value, Node):
             new = _drop_optional(value, text)
             if new is not value:
                 update[name] = new
     return node.model_copy(update=update) if update else node
+
+
+def _optional(node: Predicate, text: str) -> bool:
+    return isinstance(node, Not) and _OPTIONAL_BEFORE.search(text[: node.span.start]) is not None
+
+
+def _one_thing(node: Predicate) -> bool:
+    return not any(isinstance(n, (AnyOf, AllOf, Each)) for n in walk(node))
 
 
 def _tree(text: str, folded: str, toks: list[Tok]) -> Predicate | None:

@@ -147,3 +147,62 @@ def test_a_condition_and_its_kind_named_alone_are_both_asked():
 
     assert not _some_apart(("breast cancer", "triple-negative breast cancer"))
     assert _some_apart(("melanoma", "non-small cell lung cancer"))
+
+
+def _pregnant_patient() -> Patient:
+    from engine.patient import ConditionRecord
+
+    pregnancy = ConditionRecord(codings=(Coding(system="http://hl7.org/fhir/sid/icd-10-cm", code="Z33.1"),), text="Pregnant state",
+                                onset=date(2026, 4, 1), clinical_status="active")
+    return Patient(id="p", sex="female", conditions=(pregnancy,))
+
+
+@pytest.mark.parametrize(
+    ("text", "pregnant", "status"),
+    [
+        # an exclusion of two groups of women: read as both at once, a pregnant woman passed it
+        ("Pregnant and lactating women", True, "unknown"),
+        ("Pregnant women, those with a positive pregnancy test, and lactating women", True, "unknown"),
+        # neither: both readings pass
+        ("Pregnant and lactating women", False, "pass"),
+        # a status says whom the rest is about: women of childbearing potential with a positive test
+        ("Women of childbearing potential and pregnant", False, "pass"),
+        # a treatment and what it was given for are one event, not two groups
+        ("Previous chemotherapy for breast cancer.", False, "pass"),
+    ],
+)
+def test_an_exclusion_of_a_and_b_may_mean_either(text, pregnant, status):
+    from engine.screen import screen_trial
+    from engine.trials import Criterion, Trial
+
+    trial = Trial(trial_id="NCT0", title="t", source="test", criteria=(Criterion(section="exclusion", text=text),))
+    patient = _pregnant_patient() if pregnant else Patient(id="p", sex="female")
+    criterion = screen_trial(patient, trial, as_of=date(2026, 6, 1)).criteria[0]
+    assert criterion.status == status, criterion.reasons
+    if status == "unknown":
+        assert any("may mean either of them" in r for r in criterion.reasons), criterion.reasons
+
+
+def test_with_or_without_that_took_the_rest_of_a_list_is_no_negation():
+    # NCT05296798 (exclusion): 'without' read as a negation over 'pertuzumab, or T-DM1 in the
+    # adjuvant setting' excluded every patient who never had pertuzumab
+    from engine.nodes import Not, walk
+
+    text = ("Disease progression within 6 months of receiving trastuzumab, with or without pertuzumab, "
+            "or ado-trastuzumab emtansine in the adjuvant setting")
+    tree = parse(text)
+    assert not any(isinstance(n, Not) for n in walk(tree))
+    assert "without pertuzumab, or ado-trastuzumab emtansine in the adjuvant setting" in unparsed(tree)
+    assert evaluate(tree, Patient(id="p"), as_of=date(2026, 6, 1), polarity=-1).truth is Truth.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # 'with or without X' beside a requirement asks nothing more
+        ("Potassium within normal limits, with or without correction with supplements.", "potassium >= 1 x LLN and <= 1 x ULN"),
+        ("Prior chemotherapy with or without radiotherapy", "history of chemotherapy"),
+    ],
+)
+def test_with_or_without_one_thing_asks_nothing(text, canonical):
+    assert render(parse(text)) == canonical
