@@ -703,6 +703,10 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
         j = _quantity_end(out, i + 1) if t.type == "OP" else None
         if j is not None and typ(j) == "RANGE_SEP":
             t.type = "DROP" if t.value == "=" else "WORD"
+        # 'CRAFFT = 2 or higher': the postfix operator says the bound, the '=' only joins
+        # it to its measure (read alone it would be '= 2', a wrong bound)
+        elif j is not None and typ(j) == "POSTOP" and t.value == "=":
+            t.type = "DROP"
     # 'between a and b'
     for i, t in enumerate(out):
         if t.type == "BETWEEN" and typ(i + 1) == "AGE" and typ(i + 2) == "NUMBER":
@@ -979,6 +983,8 @@ _CONDITION_MEASURE = {
 _WORD_MEASURE = {
     "thrombocytosis": "platelet count",
     "fever": "body temperature",
+    # 'MD <= 10 dB': 'MD' is a doctor as often; before a bound in decibels, a visual field
+    "md": "visual field mean deviation",
 }
 
 
