@@ -985,6 +985,11 @@ _WORD_MEASURE = {
     "fever": "body temperature",
     # 'MD <= 10 dB': 'MD' is a doctor as often; before a bound in decibels, a visual field
     "md": "visual field mean deviation",
+    # 'leukocyturia > 10 / mm3': leukocytes counted in a volume of urine
+    "leukocyturia": "urine white blood cell count",
+    "leucocyturia": "urine white blood cell count",
+    # 'drinks > 6 caffeinated drinks per day': the verb, bounded in caffeinated drinks
+    "drinks": "caffeine intake",
 }
 
 

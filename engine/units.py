@@ -148,6 +148,8 @@ _FEMTOLITRE: _Atom = ("fL", "femtoliter", r"fl|femtolit(?:er|re)s?")
 # alcohol intake, only ever per day or per week: '> 2 drinks per day', '>14 drinks/week'
 # ('caffeinated drinks' never: the word before 'drinks' must say alcohol or nothing)
 _DRINKS: _Atom = ("drinks", "alcoholic_drink", r"(?:(?:alcoholic|alcohol|standard)\s+)?drinks?")
+# caffeinated drinks, a count of their own (never alcohol, never mg of caffeine), per day or week
+_CAFFEINATED: _Atom = ("caffeinated drinks", "caffeinated_drink", r"caffeinated\s+(?:drinks?|beverages?)")
 # time given to an activity, and days of a behaviour, per day or week: '> 4 hours per week'
 # (physical activity), '>= 5 days per week' (e-cigarette use); only ever before a denominator
 _FREQUENCIES: tuple[_Atom, ...] = (
@@ -226,6 +228,7 @@ _NUMERATORS: tuple[_Atom, ...] = (
     *_LENGTHS,
     *_DOSES,
     _DRINKS,
+    _CAFFEINATED,
     *_FREQUENCIES,
 )
 _DENOMINATORS: tuple[_Atom, ...] = (
@@ -415,7 +418,7 @@ CANONICAL_UNITS: tuple[str, ...] = (
     "U/L", "IU/mL", "mIU/mL", "mIU/L", "ng/mL", "ng/dL", "pg/mL", "ug/L", "copies/mL", "mL/min",
     "mL/min/1.73m2", "kg/m2", "mg/m2", "mg/kg", "mg/day", "mg/kg/day", "mg/week", "mm/h", "%",
     "drinks/day", "drinks/week", "hours/week", "hours/day", "days/week", "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "um", "m2", "mL", "fL", "ppm",
-    "EU/mL", "dB", "letters", "inch", "m/s",
+    "EU/mL", "dB", "letters", "inch", "m/s", "caffeinated drinks/day",
     "Gy", "s", "ms", "years", "months", "weeks", "days", "hours", "minutes",
 )  # fmt: skip
 """The canonical spellings elig's rules and tables use; each normalises to itself."""

@@ -53,7 +53,7 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         # time spent on an activity, days of a habit
         "hours/week", "days/week",
         # scales of their own: endotoxin, ETDRS letters, decibels; gait speed; ovarian volume
-        "EU/mL", "letters", "dB", "m/s", "mL",
+        "EU/mL", "letters", "dB", "m/s", "mL", "caffeinated drinks/day",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""
