@@ -990,6 +990,8 @@ _WORD_MEASURE = {
     "leucocyturia": "urine white blood cell count",
     # 'drinks > 6 caffeinated drinks per day': the verb, bounded in caffeinated drinks
     "drinks": "caffeine intake",
+    # 'MRD >= 1% at day 46': a share of the marrow's cells, only when bounded in %
+    "mrd": "minimal residual disease percentage",
 }
 
 
