@@ -103,6 +103,8 @@ def test_a_scale_bound_is_judged_and_unknown_without_it():
         ("Typically drinks > 6 caffeinated drinks per day", [("caffeine intake", ">", 6, "caffeinated drinks/day")]),
         # NCT03923465 (Leaf)
         ("Having one isolated intrabony defect with probing depth (PD) \u22657 mm, clinical attachment level (CAL) \u22658 mm and at least 4 mm intrabony component involving predominantly the interproximal area", [("periodontal probing depth", ">=", 7, "mm"), ("clinical attachment level", ">=", 8, "mm"), ("intrabony defect depth", ">=", 4, "mm")]),
+        # NCT03861130 (Leaf): the bracket may end with the measure's own noun
+        ("Cervical lymphadenopathy (>1.5cm diameter), usually unilateral", [("lymph node diameter", ">", 1.5, "cm")]),
         # NCT03920813 (Leaf): 'MRD' bounded in %
         ("Patients with high-risk ALL (presence of higher-risk features: MRD \u2265 1% at 46 day, or age < 6 month", [("minimal residual disease percentage", ">=", 1, "%"), ("age", "<", 6, "months")]),
     ],
@@ -156,7 +158,8 @@ def test_unknown_without_the_measure(text):
         # made up: 'MD' is a doctor when its bound is in no decibels, and 'drinks' of alcohol no caffeine
         "MD \u2265 2 years",
         "drinks > 14 drinks per week",
+        "lymphadenopathy (> 2 weeks)",
     ],
 )
 def test_no_bound(text):
-    assert [b for b in bounds(text) if b[0] in ("minimal residual disease percentage", "visual field mean deviation", "caffeine intake")] == []
+    assert [b for b in bounds(text) if b[0] in ("minimal residual disease percentage", "visual field mean deviation", "caffeine intake", "lymph node diameter")] == []
