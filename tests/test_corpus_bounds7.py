@@ -105,6 +105,8 @@ def test_a_scale_bound_is_judged_and_unknown_without_it():
         ("Having one isolated intrabony defect with probing depth (PD) \u22657 mm, clinical attachment level (CAL) \u22658 mm and at least 4 mm intrabony component involving predominantly the interproximal area", [("periodontal probing depth", ">=", 7, "mm"), ("clinical attachment level", ">=", 8, "mm"), ("intrabony defect depth", ">=", 4, "mm")]),
         # NCT03861130 (Leaf): the bracket may end with the measure's own noun
         ("Cervical lymphadenopathy (>1.5cm diameter), usually unilateral", [("lymph node diameter", ">", 1.5, "cm")]),
+        # NCT03868670 (Leaf): the bound before its measure, a share of the excess weight
+        ("Previous Gastric Bypass Surgery lead to less than 50% of excess weight lost by 2 years after surgery", [("excess weight loss", "<", 50, "%")]),
         # NCT03920813 (Leaf): 'MRD' bounded in %
         ("Patients with high-risk ALL (presence of higher-risk features: MRD \u2265 1% at 46 day, or age < 6 month", [("minimal residual disease percentage", ">=", 1, "%"), ("age", "<", 6, "months")]),
     ],
@@ -142,6 +144,7 @@ def test_new_measures_are_judged(text, value, unit, expected):
     ["Serum Endotoxin >25 EU/ml", "MD <= 10 dB", "Typically drinks > 6 caffeinated drinks per day", "slowly gait speed (<1 m/s)"],
 )
 def test_unknown_without_the_measure(text):
+    """A bound on a measure no code names: a record without it decides nothing."""
     assert truth(text, []) is Truth.UNKNOWN
 
 
@@ -163,3 +166,8 @@ def test_unknown_without_the_measure(text):
 )
 def test_no_bound(text):
     assert [b for b in bounds(text) if b[0] in ("minimal residual disease percentage", "visual field mean deviation", "caffeine intake", "lymph node diameter")] == []
+
+
+def test_a_compliance_share_stays_a_judgment():
+    # NCT03867201 (Leaf): how well a study diary was kept is the investigators' call
+    assert bounds(">=80% diary compliance during the baseline period") == []
