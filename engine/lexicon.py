@@ -703,6 +703,10 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
         j = _quantity_end(out, i + 1) if t.type == "OP" else None
         if j is not None and typ(j) == "RANGE_SEP":
             t.type = "DROP" if t.value == "=" else "WORD"
+        # 'CRAFFT = 2 or higher': the postfix operator says the bound, the '=' only joins
+        # it to its measure (read alone it would be '= 2', a wrong bound)
+        elif j is not None and typ(j) == "POSTOP" and t.value == "=":
+            t.type = "DROP"
     # 'between a and b'
     for i, t in enumerate(out):
         if t.type == "BETWEEN" and typ(i + 1) == "AGE" and typ(i + 2) == "NUMBER":
@@ -979,7 +983,20 @@ _CONDITION_MEASURE = {
 _WORD_MEASURE = {
     "thrombocytosis": "platelet count",
     "fever": "body temperature",
+    # 'MD <= 10 dB': 'MD' is a doctor as often; before a bound in decibels, a visual field
+    "md": "visual field mean deviation",
+    # 'leukocyturia > 10 / mm3': leukocytes counted in a volume of urine
+    "leukocyturia": "urine white blood cell count",
+    "leucocyturia": "urine white blood cell count",
+    # 'drinks > 6 caffeinated drinks per day': the verb, bounded in caffeinated drinks
+    "drinks": "caffeine intake",
+    # 'MRD >= 1% at day 46': a share of the marrow's cells, only when bounded in %
+    "mrd": "minimal residual disease percentage",
+    # 'Cervical lymphadenopathy (>1.5cm diameter)': a node's size, only when bounded in a length
+    "lymphadenopathy": "lymph node diameter",
 }
+# the noun a bracketed bound may end with, naming what of the measure it bounds
+_MEASURE_NOUN = {"lymph node diameter": "diameter"}
 
 
 def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
@@ -1000,7 +1017,9 @@ def _condition_by_its_bound(out: list[Tok]) -> list[Tok]:
         j = i + 2 if bracket else i + 1
         if not (j + 2 < len(out) and out[j].type == "OP" and out[j + 1].type == "NUMBER" and out[j + 2].type in ("UNIT", "TIMEUNIT")):
             continue
-        if bracket and not (j + 3 < len(out) and out[j + 3].type == "RPAR"):
+        # 'lymphadenopathy (>1.5cm diameter)': the measure's own noun may close the bracket
+        close = j + 4 if bracket and j + 3 < len(out) and out[j + 3].type == "WORD" and out[j + 3].text == _MEASURE_NOUN.get(measure) else j + 3
+        if bracket and not (close < len(out) and out[close].type == "RPAR"):
             continue  # the bracket holds the bound and nothing else
         if out[j + 2].type == "TIMEUNIT":
             # 'Pregnant (>20 weeks)': weeks of a pregnancy, only in brackets

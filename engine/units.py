@@ -140,12 +140,16 @@ _ACTIVITIES: tuple[_Atom, ...] = (
     ("mU", "millienzyme_unit", r"mu"),
     ("U", "enzyme_unit", r"u|units?"),
 )
+# endotoxin in the Limulus assay's own units, only ever per volume: 'Serum Endotoxin >25 EU/ml'
+_ENDOTOXIN: _Atom = ("EU", "endotoxin_unit", r"eu|endotoxin\s+units?")
 _COPIES: _Atom = ("copies", "nucleic_acid_copy", r"cop(?:y|ies)|cp")
 # mean corpuscular volume is a volume per red cell: 'MCV < 80 fL'
 _FEMTOLITRE: _Atom = ("fL", "femtoliter", r"fl|femtolit(?:er|re)s?")
 # alcohol intake, only ever per day or per week: '> 2 drinks per day', '>14 drinks/week'
 # ('caffeinated drinks' never: the word before 'drinks' must say alcohol or nothing)
 _DRINKS: _Atom = ("drinks", "alcoholic_drink", r"(?:(?:alcoholic|alcohol|standard)\s+)?drinks?")
+# caffeinated drinks, a count of their own (never alcohol, never mg of caffeine), per day or week
+_CAFFEINATED: _Atom = ("caffeinated drinks", "caffeinated_drink", r"caffeinated\s+(?:drinks?|beverages?)")
 # time given to an activity, and days of a behaviour, per day or week: '> 4 hours per week'
 # (physical activity), '>= 5 days per week' (e-cigarette use); only ever before a denominator
 _FREQUENCIES: tuple[_Atom, ...] = (
@@ -158,6 +162,8 @@ _LENGTHS: tuple[_Atom, ...] = (
     ("mm", "millimeter", r"mm|millimet(?:er|re)s?"),
     ("cm", "centimeter", r"cm|centimet(?:er|re)s?"),
     ("m", "meter", r"m|met(?:er|re)s?"),
+    # a residual limb's length: '> 6.5 inches' ('in' alone is the preposition, never read)
+    ("inch", "inch", r"inch(?:es)?"),
 )
 _DOSES: tuple[_Atom, ...] = (
     ("cGy", "centigray", r"cgy|centigrays?"),
@@ -198,6 +204,10 @@ _SPECIALS: tuple[_Atom, ...] = (
     # exhaled carbon monoxide: '>= 6 ppm'; a dimensionless 10^-6, as pint defines it
     ("ppm", "ppm", r"ppm|parts?\s+per\s+million"),
     ("bpm", "beats_per_minute", rf"bpm|(?:beats?{_SEP}|{_LEAD})min(?:ute)?s?"),
+    # a visual field's mean deviation ('MD <= 10 dB'), a noise level ('55dB or less')
+    ("dB", "decibel_value", r"db|decibels?"),
+    # visual acuity read on an ETDRS chart: 'between 24 and 70 letters'
+    ("letters", "etdrs_letter", r"(?:etdrs\s+)?letters?"),
 )
 
 
@@ -213,10 +223,12 @@ _NUMERATORS: tuple[_Atom, ...] = (
     *_AMOUNTS,
     *_ACTIVITIES,
     _COPIES,
+    _ENDOTOXIN,
     _FEMTOLITRE,
     *_LENGTHS,
     *_DOSES,
     _DRINKS,
+    _CAFFEINATED,
     *_FREQUENCIES,
 )
 _DENOMINATORS: tuple[_Atom, ...] = (
@@ -406,6 +418,7 @@ CANONICAL_UNITS: tuple[str, ...] = (
     "U/L", "IU/mL", "mIU/mL", "mIU/L", "ng/mL", "ng/dL", "pg/mL", "ug/L", "copies/mL", "mL/min",
     "mL/min/1.73m2", "kg/m2", "mg/m2", "mg/kg", "mg/day", "mg/kg/day", "mg/week", "mm/h", "%",
     "drinks/day", "drinks/week", "hours/week", "hours/day", "days/week", "mmHg", "bpm", "degC", "degF", "mg", "g", "kg", "lb", "ug", "IU", "cm", "m", "mm", "um", "m2", "mL", "fL", "ppm",
+    "EU/mL", "dB", "letters", "inch", "m/s", "caffeinated drinks/day",
     "Gy", "s", "ms", "years", "months", "weeks", "days", "hours", "minutes",
 )  # fmt: skip
 """The canonical spellings elig's rules and tables use; each normalises to itself."""

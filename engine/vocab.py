@@ -52,6 +52,8 @@ CANONICAL_UNITS: frozenset[str] = frozenset(
         "weeks", "L", "drinks/day",
         # time spent on an activity, days of a habit
         "hours/week", "days/week",
+        # scales of their own: endotoxin, ETDRS letters, decibels; gait speed; ovarian volume
+        "EU/mL", "letters", "dB", "m/s", "mL", "caffeinated drinks/day",
     }
 )
 """Units a measure (or its default ULN) may be stated in. `engine.units` must know them all."""

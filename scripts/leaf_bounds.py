@@ -207,7 +207,8 @@ def _eq_bounds(args: str) -> list[Bound]:
         elif name == "temporal_unit":
             units.append(_TIME.get(bare, bare.lower()))
         elif name == "per":
-            units.append(quoted or _TIME.get(bare, bare.lower()).rstrip("s"))
+            # per(DAY) is '/day'; per(SECOND) is '/s', which a plural's s stripped would lose
+            units.append(quoted or re.sub(r"(?<=..)s$", "", _TIME.get(bare, bare.lower())))
     ops = _written_ops(ops, len(values))
     if len(ops) == 1 and not values and limit and ops[0] in _OPS and ops[0] != "EQ":
         return [Bound(_OPS[ops[0]], Decimal(1), limit)]  # '< LLN': one times the limit

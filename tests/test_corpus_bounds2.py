@@ -47,8 +47,9 @@ def test_alcohol_drinks_per_day_and_week(text, expected):
 
 
 def test_caffeinated_drinks_are_no_alcohol():
-    # NCT03863366 (Leaf): the word before 'drinks' says what they are
-    assert bounds("Typically drinks > 6 caffeinated drinks per day") == []
+    # NCT03863366 (Leaf): the word before 'drinks' says what they are: caffeine, a measure of
+    # its own (tests/test_corpus_bounds7.py), never alcohol consumption
+    assert bounds("Typically drinks > 6 caffeinated drinks per day") == [("caffeine intake", ">", 6, "caffeinated drinks/day", None)]
 
 
 def _drinks(value, unit):
