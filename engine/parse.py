@@ -2656,7 +2656,7 @@ def parse(text: str) -> Predicate:
         node = _drop_optional(node, text)
     if isinstance(node, Unparsed):
         node = _heading_of_items(node, text)
-    return _lone_event_words(_with_modifiers(node))
+    return _modal_negation(_lone_event_words(_with_modifiers(node)), text)
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled
@@ -2753,6 +2753,74 @@ def _lone_event_words(node: Predicate) -> Predicate:
     if all(a is b for a, b in zip(typed, node.qualifiers)):
         return node
     return node.model_copy(update={"qualifiers": typed})
+
+
+# What may stand before the 'not' of 'Patients must not have X', 'Has not undergone X',
+# 'Are not between 18 and 50 years of age': whom it speaks of and a modal or auxiliary verb,
+# nothing else ('Female subjects of childbearing potential must not be pregnant' says whom
+# more narrowly, and stays as it is).
+MODAL_LEAD = (
+    r"(?:(?:all\s+|the\s+)?(?:patients?|participants?|subjects?|women|men|females?|males?|individuals?)\s+(?:who\s+)?)?"
+    r"(?:must|should|shall|may|can|will|do|does|did|is|are|was|were|has|have|had)\s+"
+)
+_MODAL_BEFORE_NOT = re.compile(rf"\W*{MODAL_LEAD}", re.IGNORECASE)
+
+
+def _modal_negation(node: Predicate, text: str) -> Predicate:
+    """'Must not be pregnant or breastfeeding': the 'not' after a modal, left as a word
+    beside what it negates (engine.parse reads a negation only where it opens a clause), is
+    that negation, where the rest was understood in full and is one thing or alternatives:
+    not (pregnancy or lactation). A list read as all of its items ('must not have A, B and
+    C') or anything not understood keeps the word: the negation of a misread list would be
+    decided and wrong."""
+    nots = {(n.span.start, n.span.end) for n in walk(node) if isinstance(n, Unparsed) and n.text.strip(" ,;:.").lower() == "not"}
+    if len(nots) != 1:
+        return node
+    [(start, end)] = nots
+    if not _MODAL_BEFORE_NOT.fullmatch(text[:start]):
+        return node
+    rest = _without_word(node, (start, end))
+    if rest is None or any(isinstance(n, (Unparsed, AllOf, Each, Not, Conditional, Exception_, Following, Judgment)) for n in walk(rest)):
+        return node
+    # one thing, or alternatives of one kind with one window: 'not (hysterectomy or
+    # oophorectomy)'; not 'chemotherapy, antibody therapy or investigational therapy <= 4
+    # weeks prior', where the window reached only the last two, nor 'chemotherapy for
+    # locally advanced or metastatic disease', where the disease became an alternative
+    leaves = [n for n in walk(rest) if not isinstance(n, (AnyOf, Qualified, Modifier))]
+    if len({type(n) for n in leaves}) != 1 or len({getattr(n, "window", None) for n in leaves}) != 1:
+        return node
+    if any(n.span.start < end for n in walk(rest) if isinstance(n, (Condition, Medication, Procedure, Comparison, Range, Sex))):
+        return node  # something it would negate stands before it
+    return Not(item=rest, span=Span(start=start, end=node.span.end))
+
+
+def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
+    """`node` without the words at `span` among its qualifiers."""
+    if isinstance(node, Unparsed):
+        return None if (node.span.start, node.span.end) == span else node
+    fields = _OPERAND_FIELDS.get(type(node))
+    if fields is None:
+        return node
+    updates: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            new = tuple(_without_word(v, span) for v in value)
+            if any(n is None for n in new):
+                return node  # an operand that is the word alone: not a qualifier
+            if any(a is not b for a, b in zip(new, value)):
+                updates[name] = new
+        elif (new := _without_word(value, span)) is not value:
+            if new is None:
+                return node
+            updates[name] = new
+    if isinstance(node, Qualified):
+        kept = tuple(q for q in node.qualifiers if not (isinstance(q, Unparsed) and (q.span.start, q.span.end) == span))
+        item = updates.get("item", node.item)
+        if not kept:
+            return item
+        updates["qualifiers"] = kept
+    return node.model_copy(update=updates) if updates else node
 
 
 def _restates(word: Predicate, item: Predicate) -> bool:

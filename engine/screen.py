@@ -23,7 +23,7 @@ from engine.evaluate import Outcome, evaluate, evaluate_as_said, has_windowed_ev
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
-from engine.parse import parse
+from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
 from engine.progress import progress_bar
 from engine.render import render
@@ -278,7 +278,8 @@ def _restrictive_after_a_list(tree: Predicate):
 
 # 'No leptomeningeal disease', 'No evidence of dementia', 'no food allergies' listed as
 # exclusions: read as written they exclude every patient without the disease.
-_NO_FIRST = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?no\b(?!\s+longer)", re.IGNORECASE)
+# So do 'Patients must not have clinically significant cardiac disease', 'Has not undergone X'.
+_NO_FIRST = re.compile(rf"^\W*(?:\d{{1,2}}[.)]\s*)?(?:no\b(?!\s+longer)|{MODAL_LEAD}not\b)", re.IGNORECASE)
 
 
 def _inclusion_voice(tree: Predicate, criterion: Criterion) -> tuple[str, str, str] | None:

@@ -299,3 +299,54 @@ def test_presence_before_a_list_stays_a_word():
 def test_presence_is_false_without_the_condition(records, truth):
     tree = parse("Presence of central nervous system (CNS) metastasis;")
     assert evaluate(tree, Patient(id="p", conditions=records), as_of=AS_OF).truth is truth
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Must not be pregnant or breastfeeding", "not (pregnancy or lactation)"),
+        ("Has not undergone a hysterectomy or bilateral oophorectomy", "not (history of hysterectomy or history of bilateral oophorectomy)"),
+        ("Are not between 18 and 50 years of age.", "not (age >= 18 years and <= 50 years)"),
+        ("Participant must not have a history of interstitial lung disease", "not (history of interstitial lung disease)"),
+        ("Patients must not have known human immunodeficiency virus (HIV) infection, active hepatitis B and/or hepatitis C.",
+         "not (history of hiv infection or active hepatitis b or history of hepatitis c)"),
+    ],
+)
+def test_not_after_a_modal_negates_what_was_understood(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the window reached only the last two: negated, chemotherapy years ago would fail it
+        "Must not have received prior chemotherapy, antibody therapy, or investigational therapy ≤ 4 weeks prior to the first dose",
+        # 'metastatic disease' read as an alternative of its own: negated, it would fail the disease
+        "Patients who had not received chemotherapy for locally advanced or metastatic disease",
+        # words not understood: the last session's counter-example
+        "Have not had their cancer get worse after taking an AI and CDK4/6 inhibitor",
+        # whom it speaks of more narrowly than a subject and a modal
+        "Female subjects of childbearing potential must not be pregnant at screening.",
+        # read as all of them
+        "Women must not be breastfeeding;",
+    ],
+)
+def test_not_after_a_modal_stays_a_word_where_the_rest_may_be_misread(text):
+    tree = parse(text)
+    assert "not" in [u.strip(" ,;:.").lower() for u in unparsed(tree)]
+    assert not isinstance(tree, Not)
+
+
+def test_not_after_a_modal_among_exclusions_is_left_unknown():
+    # listed as an exclusion, 'Patients must not have clinically significant cardiac
+    # disease' means to exclude those with it; taken as written it excludes those without
+    from engine.screen import screen_trial
+    from engine.trials import Criterion, Trial
+
+    text = "Patients must not have clinically significant cardiac disease."
+    trial = Trial(trial_id="NCT03504488", title="t", source="test", criteria=(Criterion(section="exclusion", text=text),))
+    criterion = screen_trial(Patient(id="p"), trial, as_of=AS_OF).criteria[0]
+    assert criterion.status == "unknown", criterion.reasons
+    assert any("written as a requirement" in r for r in criterion.reasons)
