@@ -128,7 +128,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
     (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
-    (r"at (?:the )?time of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?|icf))", "ANCHOR", "screening"),
+    # ('aged >= 18 years on the day of signing informed consent'): the same day
+    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
     # history and state
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves

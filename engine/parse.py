@@ -2723,7 +2723,7 @@ def _with_modifiers(node: Predicate) -> Predicate:
             node = node.model_copy(update={"qualifiers": kept})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         typed = tuple(
-            Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _NARROWING.fullmatch(q.text.strip(" ,;:.()[]")) else q
+            Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _only_narrows(q.text) else q
             for q in node.qualifiers
         )
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
@@ -2821,6 +2821,12 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
             return item
         updates["qualifiers"] = kept
     return node.model_copy(update=updates) if updates else node
+
+
+def _only_narrows(words: str) -> bool:
+    """Whether the words are narrowing words alone, an aside in brackets among them ('Stage
+    IV (metastatic)')."""
+    return _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None
 
 
 def _restates(word: Predicate, item: Predicate) -> bool:

@@ -350,3 +350,28 @@ def test_not_after_a_modal_among_exclusions_is_left_unknown():
     criterion = screen_trial(Patient(id="p"), trial, as_of=AS_OF).criteria[0]
     assert criterion.status == "unknown", criterion.reasons
     assert any("written as a requirement" in r for r in criterion.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # the day consent is signed is the screening date elig is given
+        ("Is ≥ 18 years of age on day of signing informed consent.", "age >= 18 years"),
+        ("Age ≥ 18 years old on the day of signing informed consent form (ICF), males or females", "age >= 18 years; (male or female)"),
+        # a kind of breast cancer with no code of its own, matched by text
+        ("Inflammatory breast cancer or bilateral breast cancer", "inflammatory breast cancer or ((breast cancer) \u00abbilateral\u00bb)"),
+        # the first alternative without its head noun
+        ("Prior allogeneic stem cell or solid organ transplantation.",
+         "history of allogeneic hematopoietic stem cell transplant or history of solid organ transplant"),
+    ],
+)
+def test_more_shapes_understood_in_full(text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical
+    assert unparsed(tree) == []
+
+
+def test_narrowing_words_with_an_aside_in_brackets():
+    tree = parse("Stage IV (metastatic) breast cancer;")
+    assert _modifiers(tree) == ["Stage IV (metastatic)"]
+    assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.FALSE
