@@ -131,7 +131,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # ('aged >= 18 years on the day of signing informed consent'): the same day
     (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
     # history and state
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')
     (r"(?:the )?(?:use|usage) of", "WORD", "use of"),

@@ -199,6 +199,9 @@ def _measure_noun(el) -> bool:
     return isinstance(el, Atom) and el.type == "WORD" and str(el.value) in _MEASURE_NOUNS
 
 
+# 'must meet (one of) the following': the verb of a list's heading, which says nothing more
+_MEET = frozenset("meet meets fulfil fulfill fulfils fulfills satisfy satisfies".split())
+
 # 'treatment with docetaxel', 'docetaxel therapy': the words say the drug was given, nothing more
 _THERAPY = frozenset("treatment treatments therapy therapies".split())
 # 'current use of warfarin', 'concomitant warfarin': the drug taken now, not in the past
@@ -1553,6 +1556,8 @@ class _Assembler:
     def _following(self, head, following, span) -> Predicate:
         node = Following(quantifier=following.value, span=span)
         rest = [e for e in head if e is not following and not _is_filler(e)]
+        if all(isinstance(e, Atom) and e.type == "WORD" and str(e.value) in _MEET for e in rest):
+            rest = []  # 'Patients must meet one of the following criteria:' says only that
         if rest:
             return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
         return node
@@ -2669,7 +2674,7 @@ _NARROWING_WORD = (
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
-    r"actively[- ]progressing|positive|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
+    r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     r"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|"
     r"palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting|"
@@ -2764,6 +2769,7 @@ MODAL_LEAD = (
     r"(?:must|should|shall|may|can|will|do|does|did|is|are|was|were|has|have|had)\s+"
 )
 _MODAL_BEFORE_NOT = re.compile(rf"\W*{MODAL_LEAD}", re.IGNORECASE)
+_NOT_PIECE = re.compile(r"(?:(must|may|should|shall|can|will|do|does|did)\s+)?not")
 
 
 def _modal_negation(node: Predicate, text: str) -> Predicate:
@@ -2773,12 +2779,12 @@ def _modal_negation(node: Predicate, text: str) -> Predicate:
     not (pregnancy or lactation). A list read as all of its items ('must not have A, B and
     C') or anything not understood keeps the word: the negation of a misread list would be
     decided and wrong."""
-    nots = {(n.span.start, n.span.end) for n in walk(node) if isinstance(n, Unparsed) and n.text.strip(" ,;:.").lower() == "not"}
+    nots = {(n.span.start, n.span.end, m.group(1)) for n in walk(node) if isinstance(n, Unparsed) and (m := _NOT_PIECE.fullmatch(n.text.strip(" ,;:.").lower()))}
     if len(nots) != 1:
         return node
-    [(start, end)] = nots
-    if not _MODAL_BEFORE_NOT.fullmatch(text[:start]):
-        return node
+    [(start, end, modal)] = nots
+    if not _MODAL_BEFORE_NOT.fullmatch(text[:start] + (f"{modal} " if modal else "")):
+        return node  # 'may not' left as one piece: its modal is part of the lead
     rest = _without_word(node, (start, end))
     if rest is None or any(isinstance(n, (Unparsed, AllOf, Each, Not, Conditional, Exception_, Following, Judgment)) for n in walk(rest)):
         return node

@@ -375,3 +375,21 @@ def test_narrowing_words_with_an_aside_in_brackets():
     tree = parse("Stage IV (metastatic) breast cancer;")
     assert _modifiers(tree) == ["Stage IV (metastatic)"]
     assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("Patients may not have received prior gemcitabine.", "not (history of gemcitabine)"),
+        ("Receipt of live attenuated vaccine within 30 days prior to the first dose of study treatment.",
+         "history of live vaccine within 30 days before first dose"),
+        ("Patients must meet one of the following criteria:", "at least one of the following:"),
+    ],
+)
+def test_a_modal_in_the_piece_receipt_of_and_meet(text, canonical):
+    assert render(parse(text)) == canonical
+
+
+def test_indication_of_a_treatment_is_a_need_not_evidence():
+    # 'No indication of adjuvant chemotherapy': no need of it, which no record shows
+    assert "indication" in " ".join(unparsed(parse("No indication of adjuvant chemotherapy"))).lower()
