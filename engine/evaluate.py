@@ -1738,34 +1738,59 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
     every = all_of(c.truth for c in children)
-    if polarity < 0 and every is Truth.FALSE and _groups_of_patients(node, ctx) and any_of(c.truth for c in children) is not Truth.FALSE:
+    if every is Truth.FALSE and _groups_of_patients(node, ctx, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
         # those who are lactating, either of them ruled out, as much as both at once; read
-        # as both, a pregnant woman passed
-        reason = "'A and B' ruled out may mean either of them: not all hold, but one may"
+        # as both, a pregnant woman passed. 'Tumour types included are: urothelial
+        # carcinoma, NSCLC, cervical cancer and gastric cancer': either of them taken.
+        said = "ruled out" if polarity < 0 else "asked for"
+        reason = f"'A and B' {said} may mean either of them: not all hold, but one may"
         return _composite(node, Truth.UNKNOWN, children, [reason])
     return _composite(node, every, children)
 
 
-def _groups_of_patients(node: AllOf, ctx: _Ctx) -> bool:
-    """Every item is a condition, or every one a treatment, or a procedure, not all the same
-    one and none a status ('women of childbearing potential and pregnancy': the status says
-    whom the rest is about). Not 'chemotherapy for breast cancer', 'surgery for this
-    cancer': a treatment and what it was for are one event."""
-    kinds: set[type] = set()
+def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:
+    """Whether 'A and B' may name groups of patients, either of which is meant: every item
+    a condition (none a status: 'women of childbearing potential and pregnant', the status
+    says whom the rest is about), not all the same one; where they rule out, treatments
+    and procedures too ('Prior radiotherapy, major surgery and immunotherapy within 4
+    weeks'). Not 'chemotherapy for breast cancer': a treatment and what it was for are one
+    event (nor a condition with the measure that defines it, which engine.screen reads). Where they are asked for, treatments are meant together ('prior trastuzumab,
+    pertuzumab, and T-DM1')."""
+    kinds: set[str] = set()
     names: set[str] = set()
     for item in node.items:
         while isinstance(item, Qualified):
             item = item.item
-        if not isinstance(item, (Condition, Medication, Procedure)):
-            return False
-        kinds.add(type(item))
-        names.add(item.concept)
         if isinstance(item, Condition):
             concept = ctx.vocab.get("condition", item.concept)
             if concept is not None and concept.open_world:
                 return False
-    return len(kinds) == 1 and len(names) > 1  # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice
+            kinds.add("condition")
+            names.add(item.concept)
+        elif isinstance(item, (Medication, Procedure)):
+            kinds.add("treatment")
+            names.add(item.concept)
+        else:
+            return False
+    allowed = ({"condition"}, {"treatment"}) if polarity < 0 else ({"condition"},)
+    # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice; 'Paclitaxel
+    # chemotherapy', 'corticosteroids or other immunosuppressive medications': one a kind of another
+    return kinds in allowed and len(names) > 1 and _apart(tuple(sorted(names)))
+
+
+@lru_cache(maxsize=4096)
+def _apart(names: tuple[str, ...]) -> bool:
+    """No concept of the names is a kind of another, nor a drug one of a procedure's drugs
+    ('Paclitaxel chemotherapy': chemotherapy gives cytotoxic agents)."""
+    vocab = _vocab()
+    concepts = [c for c in (vocab.find(n) for n in names) if c is not None]
+
+    def under(a, b) -> bool:
+        above = (a, *vocab.ancestors(a))
+        return b in above or any(vocab.get("drug_class", d) in above for d in b.drugs)
+
+    return not any(a is not b and under(a, b) for a in concepts for b in concepts)
 
 
 def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
@@ -1890,6 +1915,10 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
             truth = main.truth & ~exception.truth
             reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
         return _composite(node, truth, [main, exception], reasons)
+    if isinstance(node.exception, AllOf) and _groups_of_patients(node.exception, ctx, polarity=1):
+        # 'except basal cell carcinoma of the skin and cervical carcinoma in situ': what is
+        # carved out is either of them; as both at once, a patient with one lost it
+        node = node.model_copy(update={"exception": AnyOf(items=node.exception.items, span=node.exception.span)})
     exception = _eval(node.exception, plain, -polarity)
     what = _describe(node.exception)
     refined = _except_by_records(node, ctx, polarity)

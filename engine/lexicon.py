@@ -620,14 +620,16 @@ def _non_as_modifier(out: list[Tok]) -> None:
     """'non-palliative radiotherapy' is radiotherapy that is not palliative, not the absence
     of palliative radiotherapy: 'non' before a term of several words negates its first
     word only, which the grammar cannot say, so 'non' is left a word not understood.
-    Before a one-word term ('non-smoker', 'non-pregnant') it negates the term."""
+    Before a one-word term ('non-smoker', 'non-pregnant') it negates the term. Before a
+    word that is no term ('non-invasive bladder cancer') it makes an adjective of it: a
+    kind of bladder cancer, not the absence of invasive bladder cancer."""
     for i, t in enumerate(out):
         if t.type != "NOT" or t.text.lower() != "non":
             continue
         j = i + 1
         if j < len(out) and out[j].text == "-":
             j += 1
-        if j < len(out) and out[j].type in _TERM_TYPES and " " in out[j].text.strip():
+        if j < len(out) and ((out[j].type in _TERM_TYPES and " " in out[j].text.strip()) or out[j].type == "WORD"):
             t.type = "WORD"
 
 

@@ -577,7 +577,31 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             parts = _values_merged(parts, scale_only=True)
             if len(parts) == 1:
                 return self._node(parts[0])
+            none = self._none_of(parts)
+            if none is not None:
+                return none
         return self._join(parts, AllOf)
+
+    def _none_of(self, parts: list) -> Predicate | None:
+        """'Negative for hepatitis B, hepatitis C and HIV', 'no diabetes and hypertension': a
+        negation that opens a list of conditions, treatments or procedures joined by 'and'
+        covers every item (none of them), where no item has a negation of its own and the
+        list is one sentence. Read as the negation of the first item and the others as
+        requirements, a patient with none of them failed it."""
+        first = parts[0]
+        if not (isinstance(first, Clause) and _opens_negated(first.elements)) or len(first.elements) < 2:
+            return None
+        clauses = [p for p in parts if isinstance(p, Clause)]
+        if any(_opens_negated(piece) for p in clauses for piece in _split(p.elements, ("COMMA",))[1 if p is first else 0 :]):
+            return None
+        last = clauses[-1].elements[-1]
+        if any(isinstance(e, Atom) and e is not last and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for p in clauses for e in p.elements):
+            return None
+        neg = first.elements[0]
+        inner = self._join([Clause(first.elements[1:], _start(first.elements[1]), first.end), *parts[1:]], AnyOf)
+        if not _events_only(inner):
+            return None
+        return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
 
     def _alternatives(self, parts: list) -> Predicate:
         """The operands of an 'or', words left after the last event qualifying them all; a
@@ -2659,8 +2683,9 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     if _WITH_OR_WITHOUT.search(folded):
         node = _drop_optional(node, text)
-    if isinstance(node, Unparsed):
-        node = _heading_of_items(node, text)
+    if isinstance(node, Unparsed) or (isinstance(node, Sex) and _HEADING_END.search(text)):
+        # 'a. For Women:': the heading of the items for one sex, which asks nothing itself
+        node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
     return _modal_negation(_lone_event_words(_with_modifiers(node)), text)
 
 
@@ -2908,6 +2933,15 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
             if new is not value:
                 update[name] = new
     return node.model_copy(update=update) if update else node
+
+
+def _events_only(node: Predicate) -> bool:
+    """Conditions, treatments and procedures, in lists and with words beside them."""
+    if isinstance(node, (Condition, Medication, Procedure)):
+        return True
+    if isinstance(node, Qualified):
+        return _events_only(node.item)
+    return isinstance(node, (AnyOf, AllOf, Each)) and all(_events_only(i) for i in node.items)
 
 
 def _optional(node: Predicate, text: str) -> bool:

@@ -509,7 +509,11 @@ def _cap_named_alone(prepared: list[_Prepared], results: list[CriterionResult]) 
 # 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
 # in brackets says what the diagnosis means. A record may show the diagnosis without the
 # value or the value without the diagnosis, and which of them the trial goes by is not said.
-_OPEN_DEFINITION = re.compile(r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?")
+# '(' and 'defined as' of 'Anemia (hemoglobin < 10 g/dL)'; ':' and 'defined as' of 'Renal
+# impairment: eGFR < 60', 'renal insufficiency defined as eGFR < 50'
+_OPEN_DEFINITION = re.compile(
+    r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?|\s*:\s*|\s*,?\s*(?:(?:is|are)\s+)?defined\s+(?:as|by)\s*(?:an?\s+)?", re.IGNORECASE
+)
 _BOUNDS = (Comparison, Range)
 
 
@@ -625,7 +629,7 @@ def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
     outcome = _subject_read_as_requirement(outcome, prepared.subject)
     if prepared.defined and outcome.truth is not Truth.UNKNOWN and _defined_not_both(outcome, prepared.defined):
         reason = (
-            "a diagnosis with its definition in brackets ('Anemia (hemoglobin < 10 g/dL)'): the definition is met or "
+            "a diagnosis with its definition in brackets or after it ('Anemia (hemoglobin < 10 g/dL)', 'Renal impairment: eGFR < 60'): the definition is met or "
             f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
         )
         outcome = _unknown_because(outcome, reason)
@@ -896,6 +900,49 @@ def _cap_flat_lists(
     return capped
 
 
+# 'age >= 60, or' / 'patient has had a hysterectomy.': a line ending in 'or' joins the next
+_TRAILING_OR = re.compile(r"\b(?:or|and/or)\W*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _or_joined(lines: tuple[tuple[str, str], ...]) -> tuple[tuple[int, ...], ...]:
+    """The runs of inclusion lines joined by an 'or' that ends a line: the same for every
+    patient a trial is screened for, so worked out once per list."""
+    runs: list[tuple[int, ...]] = []
+    run: list[int] = []
+    for i, (section, text) in enumerate(lines):
+        if run and (section != "inclusion" or lines[run[-1]][0] != section):
+            run = []
+        if section != "inclusion":
+            continue
+        if run or _TRAILING_OR.search(text):
+            run.append(i)
+        if run and not _TRAILING_OR.search(text):
+            if len(run) > 1:
+                runs.append(tuple(run))
+            run = []
+    return tuple(runs)
+
+
+def _cap_trailing_or(lines: tuple[tuple[str, str], ...], results: list[CriterionResult]) -> list[CriterionResult]:
+    """NCT04565054: 'age >= 60, or' then 'patient has had a hysterectomy.' are alternatives
+    the record writes as lines of their own: where one of them does not fail, a line of the
+    run that fails cannot rule the patient out by itself (where all fail, both readings
+    fail)."""
+    runs = _or_joined(lines)
+    if not runs:
+        return results
+    results = list(results)
+    for run in runs:
+        if all(results[i].status == "fail" for i in run):
+            continue
+        for i in run:
+            if results[i].status == "fail":
+                reason = "one of the lines joined by an 'or' at the end of a line: another of them may hold, so this one cannot rule the patient out by itself"
+                results[i] = _result_unknown_because(results[i], reason)
+    return results
+
+
 def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
     """In a trial that takes both sexes, an inclusion that names the other sex ('women age
     >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
@@ -952,6 +999,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     prepared = _prepared(trial)
     results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
     results = _cap_named_alone(prepared, results)
+    results = _cap_trailing_or(tuple((p.criterion.section, p.criterion.text) for p in prepared), results)
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)

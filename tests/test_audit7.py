@@ -1,0 +1,126 @@
+"""Wrong confident verdicts found by reading Synthea patients' verdicts against the public
+corpus (../shared/data/corpus), each reproduced with the criterion as the registry wrote it
+(trimmed) and the least patient that shows it. Every one was a pass or a fail that the text
+does not support; each is now right or unknown."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+import engine
+
+AS_OF = date(2026, 12, 7)
+
+
+def _screen(tmp_path, patient: dict, criteria: str):
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"},
+            "eligibilityModule": {"eligibilityCriteria": criteria, "sex": "ALL", "minimumAge": "1 Year"},
+        }
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    [trial] = engine.load_trials(path)
+    [result] = engine.screen([engine.load_patient(patient)], [trial], as_of=AS_OF).patients
+    [trial_result] = result.trials
+    return trial_result
+
+
+def _criterion(trial_result, start: str):
+    [c] = [c for c in trial_result.criteria if c.text.startswith(start)]
+    return c
+
+
+WOMAN = {"id": "p", "birth_date": "1980-01-01", "sex": "female"}
+MAN = {"id": "p", "birth_date": "1970-01-01", "sex": "male"}
+
+
+def test_negative_for_a_list_is_none_of_them(tmp_path):
+    # NCT03862664: read as 'not hepatitis B, and hepatitis C and HIV', a patient with none failed
+    result = _screen(tmp_path, WOMAN, "Inclusion Criteria:\n* Negative for hepatitis B, hepatitis C and HIV.")
+    assert _criterion(result, "Negative for").status == "pass"
+    assert engine.render(engine.parse("Negative for hepatitis B, hepatitis C and HIV.")) == "not (hepatitis b or hepatitis c or hiv infection)"
+
+
+def test_a_heading_for_one_sex_asks_nothing(tmp_path):
+    # NCT05388435: 'a. For Women:' heads the contraception items; read as 'sex female', a man failed
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\n* a. For Women:\n* Women of childbearing potential:\n* Negative pregnancy test;"
+    result = _screen(tmp_path, MAN, criteria)
+    assert _criterion(result, "a. For Women").status == "unknown"
+    assert result.status != "ineligible", [(c.text, c.status) for c in result.criteria]
+
+
+@pytest.mark.parametrize(("birth_date", "status"), [("1980-01-01", "unknown"), ("1950-01-01", "unknown")])
+def test_lines_joined_by_a_trailing_or_are_alternatives(tmp_path, birth_date, status):
+    # NCT04565054: 'age >= 60, or' / 'patient has had a hysterectomy.': every woman without a
+    # hysterectomy failed the second line
+    result = _screen(tmp_path, {**WOMAN, "birth_date": birth_date}, "Inclusion Criteria:\n* age ≥ 60, or\n* patient has had a hysterectomy.")
+    hysterectomy = _criterion(result, "patient has had")
+    assert hysterectomy.status == status
+    assert any("joined by an 'or'" in r for r in hysterectomy.reasons)
+
+
+EGFR_40 = {"name": "eGFR", "loinc": "33914-3", "value": 40, "unit": "mL/min/1.73m2", "date": "2026-12-01"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT03192293, NCT05078671: read as the diagnosis and the bound together, an eGFR of 40
+        # without a kidney code passed the exclusion
+        "Renal impairment: Estimated glomerular filtration rate (eGFR) <60 mL/minute/1.73 m2",
+        "renal insufficiency defined as eGFR <50 mL/min/1.73m2",
+    ],
+)
+def test_a_diagnosis_defined_after_a_colon(tmp_path, text):
+    patient = {**MAN, "observations": [EGFR_40]}
+    result = _screen(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    assert _criterion(result, text[:10]).status == "unknown"
+    assert result.status == "unknown"
+
+
+def test_an_exclusion_of_three_treatments_may_mean_any(tmp_path):
+    # NCT05004142: 'A, B and C' read as all three, radiotherapy last week passed it
+    patient = {**MAN, "procedures": [{"name": "Radiation therapy", "snomed": "108290001", "date": "2026-12-01"}]}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Prior radiotherapy, major surgery and immunotherapy within 4 weeks"
+    assert _screen(tmp_path, patient, criteria).status == "unknown"
+
+
+def test_an_exception_of_a_and_b_is_either(tmp_path):
+    # NCT04710303: 'except basal cell carcinoma of the skin and cervical carcinoma in situ'
+    # required both to be excepted: a basal cell carcinoma alone excluded the patient
+    from engine.nodes import AnyOf, Exception_, walk
+
+    bcc = {"name": "Basal cell carcinoma of skin", "icd10cm": "C44.91", "status": "resolved", "onset": "2024-01-01", "abatement": "2024-03-01"}
+    text = "History of cancer in the last five years (except basal cell carcinoma of the skin and cervical carcinoma in situ)."
+    tree = engine.parse(text)
+    assert any(isinstance(n, Exception_) for n in walk(tree))
+    patient = engine.load_patient({**WOMAN, "conditions": [bcc]})
+    outcome = engine.evaluate(tree, patient, as_of=AS_OF, polarity=-1)
+    assert outcome.truth is not engine.Truth.TRUE, outcome.reasons
+    assert not any(isinstance(n, AnyOf) for n in walk(tree))  # the tree says 'and', as written
+
+
+@pytest.mark.parametrize("text", ["Non-invasive bladder cancer", "Non-metastatic breast cancer"])
+def test_non_before_an_adjective_is_no_negation(text):
+    # NCT05142592: 'non-invasive bladder cancer' read as 'not (invasive bladder cancer)'
+    # excluded every patient without it
+    from engine.nodes import Not, walk
+
+    tree = engine.parse(text)
+    assert not any(isinstance(n, Not) for n in walk(tree))
+    outcome = engine.evaluate(tree, engine.load_patient(WOMAN), as_of=AS_OF, polarity=-1)
+    assert outcome.truth is not engine.Truth.TRUE
+
+
+def test_a_list_of_tumour_types_may_be_alternatives(tmp_path):
+    # NCT05043714: read as all of them, a patient with urothelial carcinoma failed
+    patient = {**MAN, "conditions": [{"name": "Malignant neoplasm of bladder", "icd10cm": "C67.9", "status": "active", "onset": "2025-01-01"}]}
+    criteria = "Inclusion Criteria:\n* Tumour types included are: urothelial carcinoma, non-small cell lung cancer (NSCLC), cervical cancer and gastric cancer"
+    assert _screen(tmp_path, patient, criteria).status == "unknown"
+    # a patient with none of them fails either way
+    assert _screen(tmp_path, WOMAN, criteria).status == "ineligible"
