@@ -1,0 +1,71 @@
+"""The shortcuts of parse7 (issue 7, cold parsing) give what the plainer code they replace
+gives: over the canonical criteria and a sample of the corpus when it is beside the checkout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.limits import tree_depth
+from engine.parse import parse
+
+P = sys.modules["engine.parse"]  # the module, not engine.parse the function
+IDENTITY = Path(__file__).parent / "fixtures" / "identity.txt"
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
+SAMPLE = 1500  # corpus texts, spread over the whole corpus
+
+
+def _texts() -> list[str]:
+    lines = [line for line in IDENTITY.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    files = sorted(SHARED_CORPUS.glob("*.jsonl")) if SHARED_CORPUS.is_dir() else []
+    if files:
+        from engine.coverage import text_criteria
+        from engine.trials import load_trials
+
+        corpus = sorted({c.text for f in files for t in load_trials(f) for c in text_criteria([t])})
+        lines += corpus[:: max(1, len(corpus) // SAMPLE)]
+    return lines
+
+
+@pytest.fixture(scope="module")
+def trees() -> list:
+    out = []
+    for text in _texts():
+        try:
+            out.append(parse(text))
+        except Exception:  # noqa: BLE001 - texts that fail to parse have no tree to check
+            continue
+    return out
+
+
+def _tree_depth_by_every_field(node) -> int:
+    """`limits.tree_depth` as it was before parse7: every field of every node asked."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        n, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for name in type(n).model_fields:
+            value = getattr(n, name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if hasattr(child, "kind") and hasattr(type(child), "model_fields"):
+                    stack.append((child, depth + 1))
+    return deepest
+
+
+def test_tree_depth_reads_the_fields_that_hold_nodes(trees):
+    assert len(trees) > 50
+    for tree in trees:
+        assert tree_depth(tree) == _tree_depth_by_every_field(tree), tree
+
+
+def test_tree_depth_counts_a_dose_and_qualifiers():
+    from engine.nodes import Comparison, Medication, Not, Qualified, Threshold, Unparsed
+
+    dose = Comparison(measure="daily dose", op=">", threshold=Threshold(value=10, unit="mg"))
+    med = Medication(concept="prednisone", dose=dose)
+    assert tree_depth(med) == 2 == _tree_depth_by_every_field(med)
+    q = Not(item=Qualified(item=med, qualifiers=(Unparsed(text="x"),)))
+    assert tree_depth(q) == 4 == _tree_depth_by_every_field(q)
