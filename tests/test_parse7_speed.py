@@ -69,3 +69,28 @@ def test_tree_depth_counts_a_dose_and_qualifiers():
     assert tree_depth(med) == 2 == _tree_depth_by_every_field(med)
     q = Not(item=Qualified(item=med, qualifiers=(Unparsed(text="x"),)))
     assert tree_depth(q) == 4 == _tree_depth_by_every_field(q)
+
+
+def test_lalr_loop_builds_what_the_transformer_builds():
+    # the loop calls `_Build` functions with the children instead of lark's Tree(name,
+    # children) and steps over '?rule' pass-throughs in place: the same tree, built or not
+    from lark.exceptions import UnexpectedInput
+
+    from engine.lexicon import tokenize
+    from engine.normalize import fold
+
+    checked = 0
+    for text in _texts():
+        folded = fold(text)
+        tokens = [P._lark_token(t) for t in tokenize(folded)]
+        try:
+            tree = P.parser().parse(tokens)
+        except UnexpectedInput:
+            continue
+        assert P._lalr(tokens) == tree
+        built = P._lalr(tokens, P._Build(text, folded))
+        if built is P._REPLAY:
+            continue
+        assert built == P._Build(text, folded).transform(tree), text
+        checked += 1
+    assert checked > 50
