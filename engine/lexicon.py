@@ -639,33 +639,42 @@ def contextualize(toks: list[Tok]) -> list[Tok]:
     return _contextualized([Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks])
 
 
+# the token types some reading of the first block of `_contextualized` needs before it acts
+_AROUND_NUMBERS = frozenset({"NUMBER", "MEASURE", "UNIT", "TIMEUNIT", "ULN_BARE", "LLN_BARE", "WNL"})
+
+
 def _contextualized(out: list[Tok]) -> list[Tok]:
     """`contextualize`, typing the tokens of `out` in place (`tokenize` hands over the ones
     `scan` just made, which nothing else holds: copying them was 1-2 % of parsing)."""
     _drop_list_marker(out)
     _non_as_modifier(out)
-    out = _roman_scores(out)
-    out = _bound_before_scale(out)
-    _creatinine_by_its_bound(out)
-    _litres_after_a_volume(out)
-    _total_score_of_a_scale(out)
-    out = _bound_on_a_scale_named_after(out)
-    out = _sex_split_by_slash(out)
-    _carbon_monoxide_after_ppm(out)
-    _carbon_monoxide_of_a_diffusing_capacity(out)
-    _phase_of_the_heart(out)
-    out = _condition_by_its_bound(out)
-    _change_from_baseline(out)
-    _measure_of_another_quantity(out)
-    _change_in_a_measure(out)
-    _unit_cut_short(out)
-    # '18 years of age or older': the age words between a duration and its postfix bound
-    # say again what the bound says
-    out = [
-        t for i, t in enumerate(out)
-        if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
-    ]
-    out = _bare_limits(out)
+    # The readings in this block act only on a number, a measure, a unit, a time unit or a
+    # normal limit (and make no other of them from plain words): over a criterion with none,
+    # 6 of 10 in the corpus, they would change nothing (tests/test_parse7_speed.py checks
+    # the block against running it always). A reading of plain words goes after the block.
+    if not _AROUND_NUMBERS.isdisjoint({t.type for t in out}):
+        out = _roman_scores(out)
+        out = _bound_before_scale(out)
+        _creatinine_by_its_bound(out)
+        _litres_after_a_volume(out)
+        _total_score_of_a_scale(out)
+        out = _bound_on_a_scale_named_after(out)
+        out = _sex_split_by_slash(out)
+        _carbon_monoxide_after_ppm(out)
+        _carbon_monoxide_of_a_diffusing_capacity(out)
+        _phase_of_the_heart(out)
+        out = _condition_by_its_bound(out)
+        _change_from_baseline(out)
+        _measure_of_another_quantity(out)
+        _change_in_a_measure(out)
+        _unit_cut_short(out)
+        # '18 years of age or older': the age words between a duration and its postfix bound
+        # say again what the bound says
+        out = [
+            t for i, t in enumerate(out)
+            if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
+        ]
+        out = _bare_limits(out)
     n = len(out)
 
     def typ(i: int) -> str | None:

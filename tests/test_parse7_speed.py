@@ -94,3 +94,25 @@ def test_lalr_loop_builds_what_the_transformer_builds():
         assert built == P._Build(text, folded).transform(tree), text
         checked += 1
     assert checked > 50
+
+
+class _Always:
+    """Stands for `lexicon._AROUND_NUMBERS` so that the block it guards always runs."""
+
+    def isdisjoint(self, _other) -> bool:
+        return False
+
+
+def test_readings_around_numbers_change_nothing_without_them(monkeypatch):
+    # `_contextualized` skips its first block of readings where no token is a number, a
+    # measure, a unit, a time unit or a normal limit: run always, they give the same tokens
+    from engine import lexicon
+    from engine.normalize import fold
+
+    texts = _texts() + ["No prior chemotherapy", "Pregnant or breastfeeding women", "non-smokers", "I. Inclusion", "a) consent; b) history of stroke"]
+    guarded = [lexicon.tokenize(fold(t)) for t in texts]
+    monkeypatch.setattr(lexicon, "_AROUND_NUMBERS", _Always())
+    always = [lexicon.tokenize(fold(t)) for t in texts]
+    assert guarded == always
+    plain = [t for t, toks in zip(texts, guarded) if not {x.type for x in toks} & {"NUMBER", "MEASURE", "UNIT", "TIMEUNIT", "ULN"}]
+    assert len(plain) > 20  # the skip is exercised
