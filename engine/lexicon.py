@@ -431,6 +431,12 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
     """
     table, longest = _terms()
     prefixes = _term_prefixes()
+    m = _TERM_WORD.match(folded, pos)
+    if m is None:
+        return None
+    first = m.group()
+    if first not in table and first not in prefixes and not (first[-1] == "." and first[:-1] in table):
+        return None  # what the loop finds at its first word, four calls in five over the corpus
     best = None
     words_end: list[tuple[str, int]] = []
     p = pos
@@ -439,7 +445,8 @@ def _match_term(folded: str, pos: int) -> tuple[int, str, str] | None:
         if words_end and folded.startswith("&", p):
             word, end = "and", p + 1  # 'Hoehn & Yahr', 'H&Y': an ampersand inside a name is 'and'
         else:
-            m = _TERM_WORD.match(folded, p)
+            if words_end:  # the first word is matched above
+                m = _TERM_WORD.match(folded, p)
             if not m:
                 break
             word, end = m.group(), m.end()
@@ -485,8 +492,10 @@ def scan(folded: str) -> list[Tok]:
     pos, n = 0, len(folded)
     while pos < n:
         ch = folded[pos]
-        if ch.isspace():  # what \s matches (both ask Py_UNICODE_ISSPACE), without a regex call
-            pos = _SPACE.match(folded, pos).end()
+        if ch.isspace():  # what \s+ matches (both ask Py_UNICODE_ISSPACE), without a regex call
+            pos += 1
+            while pos < n and folded[pos].isspace():  # most runs are one space
+                pos += 1
             continue
         if ch == "\u00ab":
             m = _LIT.match(folded, pos)
