@@ -116,3 +116,29 @@ def test_readings_around_numbers_change_nothing_without_them(monkeypatch):
     assert guarded == always
     plain = [t for t, toks in zip(texts, guarded) if not {x.type for x in toks} & {"NUMBER", "MEASURE", "UNIT", "TIMEUNIT", "ULN"}]
     assert len(plain) > 20  # the skip is exercised
+
+
+def test_quick_init_makes_the_dataclass_instances():
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Plain:
+        kind: str
+        value: object
+        start: int
+        end: int = 0
+        raw: object = None
+
+    Quick = P._quick_init(dataclasses.dataclass(frozen=True, slots=True)(type("Quick", (), {"__annotations__": dict(Plain.__annotations__), "end": 0, "raw": None})))
+    for args, kwargs in [(("WORD", "x", 1, 2), {}), (("NUMBER", 3, 4), {}), (("A",), {"value": None, "start": 5, "raw": (1,)})]:
+        a, b = Quick(*args, **kwargs), Plain(*args, **kwargs)
+        assert dataclasses.astuple(a) == dataclasses.astuple(b)
+        assert hash(a) == hash(b) and repr(a).partition("(")[2] == repr(b).partition("(")[2]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            a.kind = "other"
+    with pytest.raises(TypeError):
+        Quick("A")  # a field without a default is still required
+    for cls, args in [(P.Atom, ("WORD", "x", 1, 2)), (P.Clause, ((P.Atom("WORD", "x", 1, 2),), 1, 2))]:
+        made = cls(*args)
+        assert dataclasses.astuple(made) == dataclasses.astuple(cls(**dict(zip([f.name for f in dataclasses.fields(cls)], args))))
+        assert made == cls(*args) and hash(made) == hash(cls(*args))
