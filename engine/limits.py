@@ -12,7 +12,10 @@ brackets at most 3 deep, at most 13,199 tokens parsed over all retries of one cr
 from __future__ import annotations
 
 import functools
+import types
+import typing
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 MAX_BRACKETS = 16  # brackets open at once; deeper, the whole criterion is unparsed
@@ -48,15 +51,50 @@ def tree_depth(node: Any) -> int:
     """
     deepest = 0
     stack = [(node, 1)]
+    fields_of = _NODE_FIELDS
     while stack:
         n, depth = stack.pop()
-        deepest = max(deepest, depth)
-        for name in type(n).model_fields:
+        if depth > deepest:
+            deepest = depth
+        cls = type(n)
+        names = fields_of.get(cls)
+        if names is None:
+            names = fields_of[cls] = _node_fields(cls)
+        for name in names:
             value = getattr(n, name)
             for child in value if isinstance(value, tuple) else (value,):
                 if hasattr(child, "kind") and hasattr(type(child), "model_fields"):
                     stack.append((child, depth + 1))
     return deepest
+
+
+# The fields of each model class that can hold a node (a model with a `kind`), by class:
+# `tree_depth` reads no other (a Span, a Threshold, a string). Asking every field of every
+# node, through pydantic's class property and a failing `hasattr(span, "kind")`, was 7-9 %
+# of parsing (docs/performance.md, parse6).
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...]:
+    return tuple(name for name, info in cls.model_fields.items() if _may_hold_node(info.annotation))
+
+
+def _may_hold_node(annotation: Any) -> bool:
+    """Whether a value of this annotation can be a model with a `kind` field; True where the
+    annotation is not understood (so a field is only passed over when it cannot hold one)."""
+    if annotation in (str, int, float, bool, type(None), Decimal):
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    if origin is typing.Annotated:
+        return _may_hold_node(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, tuple):
+        return any(_may_hold_node(a) for a in typing.get_args(annotation) if a is not Ellipsis)
+    if isinstance(annotation, type) and origin is None:
+        fields = getattr(annotation, "model_fields", None)
+        return fields is None or "kind" in fields  # a plain class: not understood
+    return True
 
 
 def clause_limit(method: F) -> F:

@@ -7,6 +7,12 @@ process, pinned to one core where the system allows it. Prints the time to impor
 and to parse the first criterion (the grammar, lexicon and vocabulary are built then), the
 criteria per second (by the wall clock and by this process's CPU time), p50/p99 per criterion, and the five slowest texts.
 
+With `--stages`, the same texts are then parsed again, warm (every regex compiled, the
+unit registry built), one stage at a time, best of three by CPU time and without a
+profiler (which inflates the many small calls): folding, tokenizing, the LALR loop alone,
+the loop with the tree built, the checks and passes after it. Where the time of a parse
+goes, for the next change to aim at.
+
 Exits 0 with a message when the corpus folder is absent (a checkout without ../shared/data).
 """
 
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of *.jsonl study records")
     ap.add_argument("--limit", type=int, default=None, help="parse only the first N distinct texts")
+    ap.add_argument("--stages", action="store_true", help="then time each stage of parsing, warm")
     args = ap.parse_args(argv)
 
     corpus: Path = args.corpus
@@ -115,7 +122,60 @@ def main(argv: list[str] | None = None) -> int:
     for seconds, text in sorted(times, reverse=True)[:5]:
         shown = text if len(text) <= 110 else text[:107] + "..."
         print(f"  {_ms(seconds):>10}  {len(text):>5} chars  {shown}")
+    if args.stages:
+        _stages(distinct)
     return 0
+
+
+def _stages(texts: list[str]) -> None:
+    """CPU time a criterion of each stage of `engine.parse.parse`, warm, best of three."""
+    from engine.lexicon import Tok, tokenize
+    from engine.limits import tree_depth
+    from engine.normalize import fold
+    from engine.parse import parse
+
+    P = sys.modules["engine.parse"]  # the module, not the function
+
+    def best(fn, items) -> float:
+        runs = []
+        for _ in range(3):
+            cpu = time.process_time()
+            for x in items:
+                try:
+                    fn(x)
+                except Exception:  # counted in the cold pass
+                    pass
+            runs.append(time.process_time() - cpu)
+        return min(runs) / max(1, len(items))
+
+    texts = [t for t in texts if t.strip()]
+    folded = [fold(t) for t in texts]
+    toks = [tokenize(f) for f in folded]
+    tokens = [[P._lark_token(t) for t in ts] for ts in toks]
+
+    def tree(i: int):  # on copies: a retry retypes the tokens it is given
+        return P._tree(texts[i], folded[i], [Tok(t.type, t.start, t.end, t.value, t.text, t.alt) for t in toks[i]])
+
+    built = []
+    for i in range(len(texts)):
+        try:
+            node = tree(i)
+        except Exception:  # counted in the cold pass
+            node = None
+        if node is not None:
+            built.append(node)
+    whole = best(parse, texts)
+    rows = [
+        ("fold", best(fold, texts)),
+        ("tokenize", best(tokenize, folded)),
+        ("LALR loop alone", best(P._lalr, tokens)),
+        ("LALR loop + building", best(tree, range(len(texts)))),
+        ("tree_depth", best(tree_depth, built)),
+        ("_with_modifiers", best(P._with_modifiers, built)),
+    ]
+    print(f"stages, warm        {len(texts)} texts, CPU, best of 3; parse {whole * 1e6:.1f} us a criterion")
+    for name, seconds in rows:
+        print(f"  {name:22s} {seconds * 1e6:7.1f} us  {100 * seconds / whole:5.1f} %")
 
 
 if __name__ == "__main__":
