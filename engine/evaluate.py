@@ -1738,6 +1738,11 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
     every = all_of(c.truth for c in children)
+    if every is Truth.FALSE and polarity > 0 and _men_and_women(node) and any_of(c.truth for c in children) is not Truth.FALSE:
+        # 'Men and postmenopausal female patients' (NCT04762979): two groups, not men who
+        # are postmenopausal; read as both, every woman failed it
+        reason = "'men and postmenopausal women': a sex beside a status of the other sex names two groups of patients, either of them taken"
+        return _composite(node, Truth.UNKNOWN, children, [reason])
     if every is Truth.FALSE and _groups_of_patients(node, ctx, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
         # those who are lactating, either of them ruled out, as much as both at once; read
@@ -1747,6 +1752,22 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
         reason = f"'A and B' {said} may mean either of them: not all hold, but one may"
         return _composite(node, Truth.UNKNOWN, children, [reason])
     return _composite(node, every, children)
+
+
+# statuses only women have
+_FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
+
+
+def _men_and_women(node: AllOf) -> bool:
+    """A male sex and a status only women have, side by side ('Men and postmenopausal female
+    patients')."""
+    items = []
+    for item in node.items:
+        while isinstance(item, Qualified):
+            item = item.item
+        items.append(item)
+    male = any(isinstance(i, Sex) and tuple(i.sexes) == ("male",) for i in items)
+    return male and any(isinstance(i, Condition) and i.concept in _FEMALE_STATUSES for i in items)
 
 
 def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:

@@ -224,6 +224,9 @@ def _measure_noun(el) -> bool:
     return isinstance(el, Atom) and el.type == "WORD" and str(el.value) in _MEASURE_NOUNS
 
 
+# 'For GBM patients', 'for the patients with breast cancer': whom what follows is for
+_FOR_PATIENTS = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?for\s+(?:the\s+)?(?:patients?\s+with\s+)?.+?(?:\s+(?:patients?|participants?|subjects?|cohorts?))?", re.IGNORECASE)
+
 # 'must meet (one of) the following': the verb of a list's heading, which says nothing more
 _MEET = frozenset("meet meets fulfil fulfill fulfils fulfills satisfy satisfies".split())
 
@@ -246,7 +249,7 @@ def _values_merged(parts: list, *, scale_only: bool = False) -> list:
     return parts
 
 
-def _trailing_words_of_all(node: Predicate) -> Predicate:
+def _trailing_words_of_all(node: Predicate, text: str) -> Predicate:
     """'Previous irradiation and/or thrombosis in site selected for catheter insertion': words
     not understood after the last of a list of events may speak of every one of them (the
     irradiation too was in that site), so they qualify the whole 'or', not only the last
@@ -254,6 +257,16 @@ def _trailing_words_of_all(node: Predicate) -> Predicate:
     if not isinstance(node, AnyOf) or len(node.items) < 2:
         return node
     *first, last = node.items
+    if isinstance(last, Judgment) and all(isinstance(n, _EVENT_NODES) for n in first):
+        # 'a history of central nervous system disorders or psychiatric disability judged by
+        # the investigator to be clinically significant': the judgment may be of both
+        judged = _JUDGING.search(last.text)
+        # (not a judgment written as canonical text, 'judgment(...) «...»', which says its scope)
+        if judged is not None and judged.start() > 0 and text[last.span.start : last.span.end] == last.text:
+            start = last.span.start + judged.start()
+            piece = Unparsed(text=last.text[judged.start() :], span=Span(start=start, end=last.span.end))
+            return Qualified(item=node, qualifiers=(piece,), span=node.span)
+        return node
     if not (isinstance(last, Qualified) and isinstance(last.item, _EVENT_NODES)):
         return node
     if not all(isinstance(n, _EVENT_NODES) for n in first):
@@ -265,6 +278,7 @@ def _trailing_words_of_all(node: Predicate) -> Predicate:
 
 
 _EVENT_NODES = (Condition, Medication, Procedure)
+_JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
 
 
 def _bracketed(part) -> bool:
@@ -632,7 +646,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         """The operands of an 'or', words left after the last event qualifying them all; a
         last operand in brackets keeps its words to itself (as canonical text writes it)."""
         joined = self._join(parts, AnyOf)
-        return joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined)
+        return joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
 
     def _raised_limit(self, parts: list) -> Predicate | None:
         """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
@@ -1491,6 +1505,15 @@ class _Assembler:
         colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
         if colon is not None:
             head, rest = elements[:colon], elements[colon + 1 :]
+            cond = self._condition_before_colon(head)
+            if cond is not None and all(_is_filler(e) for e in rest):
+                # 'For the patients with breast cancer:': the heading of the items for them,
+                # which asks nothing itself (engine.parse types it so)
+                return self.unparsed(elements)
+            if cond is not None:
+                # 'For patients with glioblastoma: Karnofsky >= 50%', 'For GBM patients: ...':
+                # what follows the colon is asked of those patients only
+                return Conditional(condition=cond, then=self.clause(rest), span=span)
             following = next((e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
             if following is not None and not rest:
                 return self._following(head, following, span)
@@ -1550,6 +1573,19 @@ class _Assembler:
             nodes = [self._piece(p) for p in pieces]
             return _combine(nodes, span, self.text, [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces])
         return self.simple(elements)
+
+    def _condition_before_colon(self, head: list) -> Predicate | None:
+        """The patients a colon's head names, 'for patients with X' or 'for X patients', as
+        a condition; None for any other head."""
+        sig = [e for e in head if not _is_filler(e)]
+        if not sig:
+            return None
+        if isinstance(sig[0], Atom) and sig[0].type == "IF" and len(sig) > 1:
+            return self.clause(head[head.index(sig[0]) + 1 :])
+        words = self.text[_start(head[0]) : _end(head[-1])].lower()
+        if _FOR_PATIENTS.fullmatch(words) and all(isinstance(e, Atom) and e.type in ("CONDITION", "SEX") for e in sig):
+            return self.clause(head)
+        return None
 
     def _sex_cases(self, elements: list, span: Span) -> Predicate | None:
         """'hemoglobin >= 12 g/dL for women, >= 13 g/dL for men', 'HDL < 50 in females; < 40
@@ -2708,8 +2744,9 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     if _WITH_OR_WITHOUT.search(folded):
         node = _drop_optional(node, text)
-    if isinstance(node, Unparsed) or (isinstance(node, Sex) and _HEADING_END.search(text)):
-        # 'a. For Women:': the heading of the items for one sex, which asks nothing itself
+    if isinstance(node, Unparsed) or (isinstance(node, (Sex, Condition)) and _HEADING_END.search(text) and (isinstance(node, Sex) or _COHORT_HEAD.search(text))):
+        # 'a. For Women:', 'For the patients with breast cancer:', 'Breast cancer patients:':
+        # the heading of the items for some patients, which asks nothing itself
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
     return _modal_negation(_lone_event_words(_with_modifiers(node)), text)
 
@@ -2896,6 +2933,7 @@ def _restates(word: Predicate, item: Predicate) -> bool:
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
+_COHORT_HEAD = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:[a-z][.)]\s*)?for\b|\b(?:patients|participants|subjects|cohorts?)\W*$", re.IGNORECASE)
 
 
 def _heading_of_items(node: Unparsed, text: str) -> Predicate:

@@ -106,8 +106,17 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     # are shown with their own verdicts but decide nothing here; a curated canonical
     # form ('all of the following:') says how they combine.
     combined = AllOf(items=(tree, *kids)) if not isinstance(tree, Unparsed) else (AllOf(items=kids) if len(kids) > 1 else kids[0])
-    pieces = tuple(n for n in walk(tree) if isinstance(n, (Unparsed, Modifier))) or (Unparsed(text=criterion.text, span=tree.span),)
+    # where the items define it ('Unstable cardiovascular disease is defined as:'), its
+    # modifiers are words not understood too: they narrow nothing of the items, and typed as
+    # modifiers they let the list decide (a blood pressure of 168 passed the exclusion)
+    defines = _DEFINED_BY_ITEMS.search(criterion.text) is not None
+    pieces = tuple(
+        Unparsed(text=n.text, span=n.span) if defines and isinstance(n, Modifier) else n for n in walk(tree) if isinstance(n, (Unparsed, Modifier))
+    ) or (Unparsed(text=criterion.text, span=tree.span),)
     return Qualified(item=combined, qualifiers=pieces, span=tree.span)
+
+
+_DEFINED_BY_ITEMS = re.compile(r"\b(?:defined|definition|as follows|such as|including|includes?|e\.g|i\.e)\b", re.IGNORECASE)
 
 
 def _replace(tree, target, new):
@@ -847,6 +856,10 @@ _COHORT_HEADING = re.compile(
 _REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
 
 
+# a line that ends where its object should be: 'Persons with', 'Patients who have had'
+_OBJECT_AFTER = re.compile(r"\b(?:with|who\s+(?:have|has|had)(?:\s+had)?|having|of|including|such\s+as)\s*$", re.IGNORECASE)
+
+
 def _flat_list_kind(criterion: Criterion) -> str | None:
     """What a heading whose items the record gives as its siblings rather than its children
     (registry text often loses the indentation) makes of them: 'reversed' when they are of
@@ -854,6 +867,9 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     text = criterion.text.strip()
     if criterion.children:
         return None
+    if criterion.section == "inclusion" and _OBJECT_AFTER.search(text):
+        # 'Persons with' / '- stroke' / '- multiple sclerosis': a sentence its items finish
+        return "partial"
     if not _LIST_HEADING.search(text):
         # 'Part 2 Dose Expansion: the following tumor types are tentatively planned ...',
         # 'Must have one of the following cancers, for which the patient has ...'

@@ -124,3 +124,59 @@ def test_a_list_of_tumour_types_may_be_alternatives(tmp_path):
     assert _screen(tmp_path, patient, criteria).status == "unknown"
     # a patient with none of them fails either way
     assert _screen(tmp_path, WOMAN, criteria).status == "ineligible"
+
+
+def test_men_and_postmenopausal_women_are_two_groups(tmp_path):
+    # NCT04762979: read as 'sex male and postmenopausal status', every woman failed it
+    postmenopausal = {"name": "Postmenopausal state", "snomed": "76498008", "status": "active", "onset": "2008-01-01"}
+    woman = {**WOMAN, "birth_date": "1955-01-01", "conditions": [postmenopausal]}
+    result = _screen(tmp_path, woman, "Inclusion Criteria:\n* Men and postmenopausal female patients.")
+    assert _criterion(result, "Men and").status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCT05495295: the Karnofsky bound is for GBM patients only; read as 'and glioblastoma',
+        # every patient without it failed
+        ("For GBM patients: Karnofsky Performance Status ≥ 50%.", "(karnofsky performance status >= 50 %) if (glioblastoma)"),
+        ("For patients with glioblastoma: Karnofsky Performance Status ≥ 50%.", "(karnofsky performance status >= 50 %) if (glioblastoma)"),
+        ("For women: hemoglobin >= 10 g/dL", "(hemoglobin >= 10 g/dL) if (sex female)"),
+        # a heading of the items for some patients asks nothing itself
+        ("3. For the patients with breast cancer:", "(all of the following:) \u00ab3. For the patients with breast cancer\u00bb"),
+    ],
+)
+def test_what_a_colon_says_is_for_some_patients(text, canonical):
+    assert engine.render(engine.parse(text)) == canonical
+
+
+def test_a_judgment_after_alternatives_may_judge_them_all(tmp_path):
+    # NCT05495295: 'judged by the investigator to be clinically significant' read as said of
+    # the psychiatric disability only, so a resolved concussion excluded the patient outright
+    concussion = {"name": "Concussion with no loss of consciousness", "snomed": "62106007", "status": "resolved",
+                  "onset": "2014-06-25", "abatement": "2014-08-24"}
+    text = ("Patients with a history of central nervous system disorders or psychiatric disability judged by the "
+            "investigator to be clinically significant and precluding informed consent.")
+    result = _screen(tmp_path, {**MAN, "conditions": [concussion]}, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    assert _criterion(result, "Patients with a history").status == "unknown"
+    tree = engine.parse(text)
+    assert engine.parse(engine.render(tree)) == tree or engine.render(engine.parse(engine.render(tree))) == engine.render(tree)
+
+
+def test_items_finishing_a_sentence_are_alternatives(tmp_path):
+    # NCT03863379: 'Persons with' then stroke, traumatic brain injury, multiple sclerosis as
+    # items of their own: a stroke patient failed the other two
+    stroke = {"name": "Cerebrovascular accident", "icd10cm": "I63.9", "status": "active", "onset": "2020-01-01"}
+    criteria = "Inclusion Criteria:\nPersons with\n  -  stroke / cerebrovascular disease\n  -  traumatic brain injury\n  -  multiple sclerosis"
+    assert _screen(tmp_path, {**WOMAN, "conditions": [stroke]}, criteria).status == "unknown"
+
+
+def test_items_under_a_heading_without_the_following_decide_nothing_through_it(tmp_path):
+    # NCT02576431: 'Unstable cardiovascular disease is defined as:' with its items nested; its
+    # 'Unstable', typed a modifier, let the items decide, and a blood pressure of 168 passed
+    hypertension = {"name": "Hypertension", "snomed": "38341003", "status": "active", "onset": "1999-02-16"}
+    sbp = {"name": "Systolic blood pressure", "loinc": "8480-6", "value": 168, "unit": "mmHg", "date": "2026-11-01"}
+    criteria = ("Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Unstable cardiovascular disease is defined as:\n"
+                "* Uncontrolled hypertension defined as systolic blood pressure > 150 mmHg\n* Myocardial infarction within 3 months of screening.")
+    result = _screen(tmp_path, {**WOMAN, "conditions": [hypertension], "observations": [sbp]}, criteria)
+    assert result.status == "unknown", [(c.text, c.status) for c in result.criteria]
