@@ -1,0 +1,114 @@
+"""Outcomes built without pydantic's validation (evaluate._built, evaluate._respanned) are
+the Outcomes `Outcome(...)` and `model_copy` would build: the same fields, of the same
+types, the same fields set, and the same JSON."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.evaluate import Outcome
+from engine.logic import Truth
+from engine.nodes import Span
+from engine.patients import load_patient
+from engine.synth import population
+
+AS_OF = date(2026, 6, 1)
+ROOT = Path(__file__).resolve().parents[1]
+ev = importlib.import_module("engine.evaluate")  # the module: `engine.evaluate` is also the function
+screening = importlib.import_module("engine.screen")  # the module: `engine.screen` is also the function
+
+
+def _same(fast: Outcome, slow: Outcome) -> None:
+    assert type(fast) is type(slow) is Outcome
+    assert fast == slow
+    assert fast.__dict__ == slow.__dict__
+    assert list(fast.__dict__) == list(slow.__dict__)  # field order: what model_dump gives
+    assert fast.__pydantic_fields_set__ == slow.__pydantic_fields_set__
+    assert fast.__pydantic_extra__ == slow.__pydantic_extra__
+    assert fast.__pydantic_private__ == slow.__pydantic_private__
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
+    assert hash(fast) == hash(slow)
+    for name in ("reasons", "missing", "children"):
+        value = getattr(fast, name)
+        assert type(value) is tuple
+        assert all(type(v) is (Outcome if name == "children" else str) for v in value), name
+    assert type(fast.truth) is Truth and type(fast.span) is Span and type(fast.kind) is str
+
+
+def test_built_leaf_is_the_validated_one():
+    span = Span(start=3, end=9)
+    fast = ev._built("condition", Truth.UNKNOWN, ("a", "b"), ("x",), (), span, ev._LEAF_FIELDS)
+    slow = Outcome(kind="condition", truth=Truth.UNKNOWN, reasons=("a", "b"), missing=("x",), span=span)
+    _same(fast, slow)
+    assert "children" not in fast.model_dump(exclude_unset=True)
+
+
+def test_built_connective_is_the_validated_one():
+    leaf = Outcome(kind="sex", truth=Truth.TRUE, reasons=("sex female",))
+    fast = ev._built("all_of", Truth.TRUE, (), (), (leaf,), Span(start=0, end=4), ev._ALL_FIELDS)
+    slow = Outcome(kind="all_of", truth=Truth.TRUE, reasons=(), missing=(), children=(leaf,), span=Span(start=0, end=4))
+    _same(fast, slow)
+
+
+@pytest.mark.parametrize("children", [False, True])
+def test_respanned_is_model_copy(children):
+    kids = (Outcome(kind="sex", truth=Truth.FALSE),) if children else ()
+    base = (Outcome(kind="any_of", truth=Truth.FALSE, children=kids, span=Span(start=1, end=2)) if children
+            else Outcome(kind="measure", truth=Truth.FALSE, reasons=("r",)))  # span left unset
+    span = Span(start=5, end=7)
+    fast, slow = ev._respanned(base, span), base.model_copy(update={"span": span})
+    _same(fast, slow)
+    assert fast.span == span and base.span != span  # the original is untouched
+    assert fast.__dict__ is not base.__dict__
+
+
+def _bundled_trials(shared_data=None):
+    return screening.load_trial_files(None)
+
+
+def _corpus_trials(shared_data):
+    from engine.trials import load_trials
+
+    return load_trials(shared_data / "corpus" / "oncology_990.jsonl")[:150]
+
+
+@pytest.mark.parametrize("trials_of", [_bundled_trials, _corpus_trials])
+def test_every_outcome_of_a_screening_is_the_validated_one(monkeypatch, request, trials_of):
+    """Every Outcome built while screening synthetic patients and the examples against the
+    bundled trials, and against 150 trials of the corpus, rebuilt with validation: the same.
+    (Handing `_built` a list where a tuple belongs, or a reason that is not a str, makes
+    this fail.)"""
+    trials = trials_of(request.getfixturevalue("shared_data") if trials_of is _corpus_trials else None)
+    built = ev._built
+    respanned = ev._respanned
+    seen = {"built": 0, "respanned": 0}
+
+    def checked_built(kind, truth, reasons, missing, children, span, fields):
+        fast = built(kind, truth, reasons, missing, children, span, fields)
+        given = {"kind": kind, "truth": truth, "reasons": reasons, "missing": missing, "children": children, "span": span}
+        _same(fast, Outcome(**{k: v for k, v in given.items() if k in fields}))
+        seen["built"] += 1
+        return fast
+
+    def checked_respanned(outcome, span):
+        fast = respanned(outcome, span)
+        _same(fast, outcome.model_copy(update={"span": span}))
+        seen["respanned"] += 1
+        return fast
+
+    monkeypatch.setattr(ev, "_built", checked_built)
+    monkeypatch.setattr(ev, "_respanned", checked_respanned)
+    monkeypatch.setattr(ev, "_CONSTANT", {})  # built again here, so checked too
+    monkeypatch.setattr(ev, "_QUALIFIERS", {})
+    monkeypatch.setattr(screening, "_ALIKE", {})
+    monkeypatch.setattr(screening, "_SHAPED", {})
+    patients = [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(7, 30, as_of=AS_OF))]
+    patients += [load_patient(p) for p in sorted((ROOT / "examples").glob("*.json"))]
+    for open_world in (False, True):
+        screening.screen(patients, trials, as_of=AS_OF, open_world=open_world)
+    assert seen["built"] > 5_000 and seen["respanned"] > 100
