@@ -112,3 +112,10 @@ def test_every_outcome_of_a_screening_is_the_validated_one(monkeypatch, request,
     for open_world in (False, True):
         screening.screen(patients, trials, as_of=AS_OF, open_world=open_world)
     assert seen["built"] > 5_000 and seen["respanned"] > 100
+
+
+def test_with_reasons_is_model_copy():
+    leaf = Outcome(kind="measure", truth=Truth.UNKNOWN, reasons=("a",), missing=("ANC",), span=Span(start=2, end=8))
+    fast, slow = ev._with_reasons(leaf, ("\x00leaf 0\x00",)), leaf.model_copy(update={"reasons": ("\x00leaf 0\x00",)})
+    _same(fast, slow)
+    assert leaf.reasons == ("a",)
