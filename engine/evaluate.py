@@ -273,7 +273,11 @@ def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outco
     found = ctx.leaves.get(key)
     if found is None:
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
-        found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
+        shared = _SILENT_NUMBERS.get(id(outcome))
+        if shared is not None and shared[0] is outcome:  # the entry holds it: its id is not reused
+            found = ctx.leaves[key] = shared
+        else:
+            found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return found
 
 
@@ -281,7 +285,9 @@ def _verdict_number(outcome: Outcome) -> int:
     """One number for each different (truth, reasons, missing) a leaf has said, so that
     what the leaves of a criterion say is a short tuple of numbers. A number is never
     given to two verdicts: when the table is cleared, the next are new numbers."""
-    return _numbered(_VERDICTS, (outcome.truth, outcome.reasons, outcome.missing))
+    # the Truth's value, not the Truth: an Enum hashes through Python (`Enum.__hash__`),
+    # 4 % of screening a population before (speed7); the value names it as well
+    return _numbered(_VERDICTS, (outcome.truth._value_, outcome.reasons, outcome.missing))
 
 
 def _numbered(table: dict[Any, int], key: Any) -> int:
@@ -295,7 +301,7 @@ def _numbered(table: dict[Any, int], key: Any) -> int:
     return number
 
 
-_VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
+_VERDICTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
 _VERDICTS_MAX = 500_000
 _VERDICT_COUNTER = itertools.count()
 
@@ -308,10 +314,10 @@ def _shape_number(outcome: Outcome) -> int | None:
     leaf with children (none is built so today), whose reasons are not one block."""
     if outcome.children:
         return None
-    return _numbered(_SHAPES, (outcome.kind, outcome.truth, outcome.missing))
+    return _numbered(_SHAPES, (outcome.kind, outcome.truth._value_, outcome.missing))
 
 
-_SHAPES: dict[tuple[str, Truth, tuple[str, ...]], int] = {}
+_SHAPES: dict[tuple[str, str, tuple[str, ...]], int] = {}
 
 
 def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
@@ -1312,12 +1318,19 @@ def _silence(node: Any, ctx: _Ctx, build: Callable[[], Outcome]) -> Outcome:
         return hit[2]
     if len(_SILENT) >= _PER_NODE_MAX:
         _SILENT.clear()
+        _SILENT_NUMBERS.clear()
     outcome = build()
     _SILENT[key] = (node, ctx.vocab, outcome)
+    _SILENT_NUMBERS[id(outcome)] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return outcome
 
 
 _SILENT: dict[tuple, tuple[Any, Any, Outcome]] = {}
+# a silent Outcome (shared by the patients of whom its leaf reads no record) -> its memo
+# entry with its numbers (`_remembered_leaf`): numbered once, not once per patient. A number
+# stays its verdict's after `_VERDICTS` is cleared (numbers are never given again), so an
+# entry kept longer than the table only means a verdict with two numbers: a missed hit.
+_SILENT_NUMBERS: dict[int, tuple[Outcome, int, int | None]] = {}
 
 
 def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Truth, list[str], list[str]]:

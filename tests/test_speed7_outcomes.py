@@ -119,3 +119,24 @@ def test_with_reasons_is_model_copy():
     fast, slow = ev._with_reasons(leaf, ("\x00leaf 0\x00",)), leaf.model_copy(update={"reasons": ("\x00leaf 0\x00",)})
     _same(fast, slow)
     assert leaf.reasons == ("a",)
+
+
+def test_silent_outcomes_keep_the_numbers_of_what_they_say():
+    """A silent leaf Outcome (shared across patients, `evaluate._silence`) is numbered once;
+    its numbers are those `_verdict_number` and `_shape_number` give, and the leaves of
+    every patient that met it carry them."""
+    ev._SILENT.clear()
+    ev._SILENT_NUMBERS.clear()
+    trials = screening.load_trial_files(None)
+    patients = [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(5, 12, as_of=AS_OF))]
+    memos = []
+    for patient in patients:
+        screening.screen([patient], trials, as_of=AS_OF)
+        memos.append(dict(ev._LAST_LEAVES[1]))
+    assert len(ev._SILENT_NUMBERS) > 20
+    for outcome, verdict, shape in ev._SILENT_NUMBERS.values():
+        assert verdict == ev._verdict_number(outcome) and shape == ev._shape_number(outcome)
+    shared = {id(entry[0]): entry for entry in ev._SILENT_NUMBERS.values()}
+    met = [entry for memo in memos for entry in memo.values() if id(entry[0]) in shared]
+    assert len(met) > 100
+    assert all(entry == shared[id(entry[0])] for entry in met)
