@@ -140,3 +140,19 @@ def test_silent_outcomes_keep_the_numbers_of_what_they_say():
     met = [entry for memo in memos for entry in memo.values() if id(entry[0]) in shared]
     assert len(met) > 100
     assert all(entry == shared[id(entry[0])] for entry in met)
+
+
+def test_lookup_remembered_is_lookup_now():
+    from engine import derive
+    from engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    derive._LOOKUPS.clear()
+    names = ["pregnancy", "Pregnancy", "prednisone", "corticosteroid", "chemotherapy", "stem cell transplant", "no such thing", "ANC"]
+    kinds_list = [("condition",), ("drug", "drug_class"), ("procedure",), ("condition", "drug", "drug_class", "procedure", "measure")]
+    for _ in range(2):  # the second time from the memo
+        for name in names:
+            for kinds in kinds_list:
+                assert derive.lookup(vocab, kinds, name) is derive._lookup_now(vocab, kinds, name), (name, kinds)
+    assert any(derive.lookup(vocab, k, n) is not None for n in names for k in kinds_list)
+    assert len(derive._LOOKUPS) == len(names) * len(kinds_list)
