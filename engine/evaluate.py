@@ -1345,9 +1345,7 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     qualifier = "active " if node.active else "inactive " if node.active is False else ""
     records = ctx.patient.conditions
-    if not derive.fits_any(ctx.vocab, concept, records) and not any(
-        derive.fits_any(ctx.vocab, broader, records) for broader in ctx.vocab.ancestors(concept)
-    ):  # nothing found below, nothing from `_broader_records`
+    if not derive.fits_any_broader(ctx.vocab, concept, records):  # nothing found below, nothing from `_broader_records`
         return _silence(node, ctx, lambda: _combine_records(node, [], concept.name, ctx, qualifier, []))
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []

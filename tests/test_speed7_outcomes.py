@@ -156,3 +156,23 @@ def test_lookup_remembered_is_lookup_now():
                 assert derive.lookup(vocab, kinds, name) is derive._lookup_now(vocab, kinds, name), (name, kinds)
     assert any(derive.lookup(vocab, k, n) is not None for n in names for k in kinds_list)
     assert len(derive._LOOKUPS) == len(names) * len(kinds_list)
+
+
+def test_fits_any_broader_is_fits_any_over_the_family():
+    from engine import derive
+    from engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    derive._BROADER.clear()
+    patients = [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(3, 40, as_of=AS_OF))]
+    patients += [load_patient(p) for p in sorted((ROOT / "examples").glob("*.json"))]
+    concepts = vocab.concepts("condition")
+    answers = {True: 0, False: 0}
+    for _ in range(2):  # the second time from the memo
+        for patient in patients:
+            for concept in concepts:
+                want = any(derive.fits_any(vocab, c, patient.conditions) for c in (concept, *vocab.ancestors(concept)))
+                got = derive.fits_any_broader(vocab, concept, patient.conditions)
+                assert got is want, (patient.id, concept.name)
+                answers[got] += 1
+    assert answers[True] > 50 and answers[False] > 1000
