@@ -176,3 +176,48 @@ def test_fits_any_broader_is_fits_any_over_the_family():
                 assert got is want, (patient.id, concept.name)
                 answers[got] += 1
     assert answers[True] > 50 and answers[False] > 1000
+
+
+def _same_result(fast, slow) -> None:
+    assert type(fast) is type(slow) is screening.CriterionResult
+    assert fast == slow
+    assert list(fast.__dict__) == list(slow.__dict__)
+    assert fast.__pydantic_fields_set__ == slow.__pydantic_fields_set__
+    assert fast.__pydantic_extra__ == slow.__pydantic_extra__ and fast.__pydantic_private__ == slow.__pydantic_private__
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert hash(fast) == hash(slow)
+    for name in ("reasons", "missing", "children"):
+        value = getattr(fast, name)
+        assert type(value) is tuple
+        assert all(type(v) is (screening.CriterionResult if name == "children" else str) for v in value), name
+    assert all(type(getattr(fast, name)) is str for name in ("section", "text", "status", "canonical"))
+    assert type(fast.curated) is bool
+
+
+@pytest.mark.parametrize("trials_of", [_bundled_trials, _corpus_trials])
+def test_every_criterion_result_is_the_validated_one(monkeypatch, request, trials_of):
+    """Every CriterionResult `screen._result` builds while screening, rebuilt with validation: the same."""
+    trials = trials_of(request.getfixturevalue("shared_data") if trials_of is _corpus_trials else None)
+    built = screening._result
+    seen = []
+
+    def checked(prepared, status, reasons, missing, children):
+        fast = built(prepared, status, reasons, missing, children)
+        criterion = prepared.criterion
+        slow = screening.CriterionResult(
+            section=criterion.section, text=criterion.text, status=status, reasons=reasons, missing=missing,
+            children=children, canonical=prepared.canonical, curated=criterion.canonical is not None,
+        )
+        _same_result(fast, slow)
+        seen.append(fast)
+        return fast
+
+    monkeypatch.setattr(screening, "_result", checked)
+    monkeypatch.setattr(screening, "_ALIKE", {})
+    monkeypatch.setattr(screening, "_SHAPED", {})
+    patients = [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(8, 20, as_of=AS_OF))]
+    patients += [load_patient(p) for p in sorted((ROOT / "examples").glob("*.json"))]
+    result = screening.screen(patients, trials, as_of=AS_OF)
+    assert len(seen) > 100 and any(r.children for r in seen)
+    # and the whole result survives a JSON round trip unchanged (what --format json prints)
+    assert type(result).model_validate_json(result.model_dump_json()) == result
