@@ -33,6 +33,7 @@ part needs nothing of it and still runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -213,10 +214,34 @@ def bench_synth(args) -> dict:
     print(_line("make bundles", [cpu], [wall]))
     cpu, wall, patients = _timed(lambda: [load_patient(b, source=f"synth-{i}") for i, b in enumerate(bundles)])
     print(_line("load patients", [cpu], [wall]))
-    cpu, wall, result = _timed(lambda: screen(patients, trials, as_of=AS_OF, **_workers(args)))
+    with _collections_timed() as collected:
+        cpu, wall, result = _timed(lambda: screen(patients, trials, as_of=AS_OF, **_workers(args)))
     print(_line(f"screen ({args.workers or 1} process(es))", [cpu], [wall]))
-    print(f"  per patient   {1000 * wall / max(1, len(patients)):.2f} ms wall")
+    print(f"  per patient   {1000 * cpu / max(1, len(patients)):.2f} ms CPU, {1000 * wall / max(1, len(patients)):.2f} ms wall")
+    print(f"  collector     {collected['seconds']:.2f} s CPU in this process, {collected['full']} full collections of {collected['runs']}")
     return _fingerprint(result)
+
+
+@contextlib.contextmanager
+def _collections_timed():
+    """The CPU time this process spends in the cyclic garbage collector meanwhile, and how
+    many collections (and full ones) it made, from `gc.callbacks`."""
+    found = {"seconds": 0.0, "runs": 0, "full": 0}
+    started = [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.process_time()
+            return
+        found["seconds"] += time.process_time() - started[0]
+        found["runs"] += 1
+        found["full"] += info.get("generation") == 2
+
+    gc.callbacks.append(callback)
+    try:
+        yield found
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def _workers(args) -> dict:
