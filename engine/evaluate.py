@@ -1433,7 +1433,9 @@ _LOCAL_ROUTE = re.compile(
 def _present_tense(node: Condition | Medication | Procedure) -> bool:
     """A bare 'hepatitis B' or 'steroids' (no 'history of', no window, not 'active') speaks
     of the present as likely as of the past: a record that is over cannot make it TRUE."""
-    return not node.history and node.window is None and getattr(node, "active", None) is None
+    # only a Condition has `active`: getattr's default on the others went through pydantic's
+    # __getattr__ and an AttributeError, 7 us a call (1.5 % of screening a population, speed7)
+    return not node.history and node.window is None and (node.active if isinstance(node, Condition) else None) is None
 
 
 def _medication_over(record: MedicationRecord, status: str | None, ctx: _Ctx) -> bool:

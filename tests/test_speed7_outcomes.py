@@ -221,3 +221,19 @@ def test_every_criterion_result_is_the_validated_one(monkeypatch, request, trial
     assert len(seen) > 100 and any(r.children for r in seen)
     # and the whole result survives a JSON round trip unchanged (what --format json prints)
     assert type(result).model_validate_json(result.model_dump_json()) == result
+
+
+def test_present_tense_reads_active_of_conditions_only():
+    from engine.nodes import Condition, Medication, Procedure, Window
+
+    window = Window(relation="within", durations=({"value": 6, "unit": "month"},))
+    nodes = []
+    for history in (False, True):
+        nodes += [Condition(concept="asthma", history=history, active=a) for a in (None, True, False)]
+        nodes += [Medication(concept="prednisone", history=history), Procedure(concept="radiotherapy", history=history)]
+    nodes += [Condition(concept="asthma", window=window), Medication(concept="prednisone", window=window)]
+    for node in nodes:
+        old = not node.history and node.window is None and getattr(node, "active", None) is None
+        assert ev._present_tense(node) is old, node
+    assert ev._present_tense(Condition(concept="asthma")) and not ev._present_tense(Condition(concept="asthma", active=True))
+    assert ev._present_tense(Medication(concept="prednisone")) and not ev._present_tense(Medication(concept="prednisone", history=True))
