@@ -298,15 +298,20 @@ def _snapshot_or_check(args, prints: dict) -> int:
     if args.check:
         saved = json.loads((args.check / "fingerprints.json").read_text())
         differ = []
+        compared = 0
         for part, got in prints.items():
             if part not in saved:
                 print(f"check           no {part} fingerprints in {args.check}")
                 continue
             want = saved[part]
-            for pid in sorted(got):  # the patients screened this time (--patients may be fewer)
-                a, b = want.get(pid, {}), got.get(pid, {})
+            # the patients screened both times (--patients may be fewer or more than in the snapshot)
+            unsaved = [pid for pid in got if pid not in want]
+            if unsaved:
+                print(f"check           {len(unsaved)} {part} patients not in {args.check}: not compared")
+            for pid in sorted(set(got) & set(want)):
+                a, b = want[pid], got[pid]
                 differ += [(part, pid, tid) for tid in sorted(set(a) | set(b)) if a.get(tid) != b.get(tid)]
-        compared = sum(len(v) for p in prints.values() for v in p.values())
+                compared += len(b)
         print(f"check           {compared} fingerprints compared with {args.check}: {len(differ)} differ")
         for part, pid, tid in differ[:10]:
             print(f"  differs       {part} {pid} {tid or '(summary, order, collect next)'}")
