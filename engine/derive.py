@@ -116,8 +116,28 @@ def short_system(system: str) -> str:
 
 
 def lookup(vocab: Any, kinds: Iterable[str], name: str) -> Any | None:
-    """The concept called `name` (or a synonym) of one of `kinds`, or None."""
+    """The concept called `name` (or a synonym) of one of `kinds`, or None.
+
+    Remembered per vocabulary (which does not change once loaded): every record leaf of
+    every criterion asks it again for every patient, 150 k times for 1,000 synthetic
+    patients (speed7). The entry holds the vocabulary, so its id is not reused while
+    remembered."""
     kinds = tuple(kinds)
+    key = (id(vocab), kinds, name)
+    hit = _LOOKUPS.get(key)
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
+    if len(_LOOKUPS) >= _MATCHES_MAX:
+        _LOOKUPS.clear()
+    concept = _lookup_now(vocab, kinds, name)
+    _LOOKUPS[key] = (vocab, concept)
+    return concept
+
+
+_LOOKUPS: dict[tuple[int, tuple[str, ...], str], tuple[Any, Any | None]] = {}
+
+
+def _lookup_now(vocab: Any, kinds: tuple[str, ...], name: str) -> Any | None:
     for kind in kinds:
         try:
             concept = vocab.get(kind, name)
@@ -276,6 +296,33 @@ def fits_any(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests:
         if match is not None:
             return True
     return False
+
+
+def fits_any_broader(vocab: Any, concept: Any, records: tuple[Any, ...]) -> bool:
+    """Whether `fits_any` holds for `concept` or for one of its ancestors: whether a
+    condition leaf reads any of the records at all. The answer for a kind of record is
+    remembered across patients (a population's records repeat their codes): asked as one
+    `fits_any` per concept of the family, it was 225 k calls for 1,000 synthetic patients,
+    10 % of screening them (speed7). The entry holds the vocabulary, so its id is not
+    reused while remembered."""
+    family: tuple[Any, ...] | None = None
+    for kind, codings, text in _records_entry(records)[1][None]:
+        key = (id(vocab), concept.kind, concept.name, kind)
+        hit = _BROADER.get(key)
+        if hit is None or hit[0] is not vocab:
+            if family is None:
+                family = (concept, *vocab.ancestors(concept))
+            fits = any(_remembered(_matches_of(vocab, c, False), vocab, c, kind, codings, text, False) is not None for c in family)
+            if len(_BROADER) >= _BROADER_MAX:
+                _BROADER.clear()
+            hit = _BROADER[key] = (vocab, fits)
+        if hit[1]:
+            return True
+    return False
+
+
+_BROADER: dict[tuple[int, str, str, str], tuple[Any, bool]] = {}
+_BROADER_MAX = 200_000  # (concept, kind of record) pairs
 
 
 def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:

@@ -74,6 +74,54 @@ class Outcome(BaseModel):
 Outcome.model_rebuild()
 
 
+# Outcomes built from parts already of their fields' types (a node's kind and span, a Truth,
+# tuples of strings and of Outcomes) skip pydantic's validation and `model_copy`'s generic
+# copy: together 13 % of a warm screening of the corpus (speed7). What they make equals,
+# field by field and in fields set, what `Outcome(...)` and `model_copy` make
+# (tests/test_speed7_outcomes.py).
+_new = object.__new__
+_set = object.__setattr__
+_ALL_FIELDS = frozenset(Outcome.model_fields)
+_LEAF_FIELDS = _ALL_FIELDS - {"children"}
+
+
+def _built(
+    kind: str,
+    truth: Truth,
+    reasons: tuple[str, ...],
+    missing: tuple[str, ...],
+    children: tuple[Outcome, ...],
+    span: Span,
+    fields: frozenset[str],
+) -> Outcome:
+    """`Outcome(**those of the fields named in fields)` without validation: every part must
+    already be of its field's type (tuples, not lists)."""
+    outcome = _new(Outcome)
+    _set(outcome, "__dict__", {"kind": kind, "truth": truth, "reasons": reasons, "missing": missing, "children": children, "span": span})
+    _set(outcome, "__pydantic_fields_set__", set(fields))
+    _set(outcome, "__pydantic_extra__", None)
+    _set(outcome, "__pydantic_private__", None)
+    return outcome
+
+
+def _with_reasons(outcome: Outcome, reasons: tuple[str, ...]) -> Outcome:
+    """`outcome.model_copy(update={"reasons": reasons})`, without the generic copy."""
+    o = outcome
+    return _built(o.kind, o.truth, reasons, o.missing, o.children, o.span, frozenset({*o.__pydantic_fields_set__, "reasons"}))
+
+
+def _respanned(outcome: Outcome, span: Span) -> Outcome:
+    """`outcome.model_copy(update={"span": span})`, without the generic copy."""
+    copy = _new(Outcome)
+    fields = dict(outcome.__dict__)
+    fields["span"] = span
+    _set(copy, "__dict__", fields)
+    _set(copy, "__pydantic_fields_set__", {*outcome.__pydantic_fields_set__, "span"})
+    _set(copy, "__pydantic_extra__", None)
+    _set(copy, "__pydantic_private__", None)
+    return copy
+
+
 def evaluate(
     node: Any,
     patient: Patient,
@@ -213,7 +261,7 @@ def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     found = _remembered_leaf(node, (_per_node(_LEAF_KEYS, node, _leaf_key), ctx.windowed), ctx)[0]
     if found.span is node.span:
         return found
-    return found.model_copy(update={"span": node.span})
+    return _respanned(found, node.span)
 
 
 def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outcome, int, int | None]:
@@ -225,7 +273,11 @@ def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outco
     found = ctx.leaves.get(key)
     if found is None:
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
-        found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
+        shared = _SILENT_NUMBERS.get(id(outcome))
+        if shared is not None and shared[0] is outcome:  # the entry holds it: its id is not reused
+            found = ctx.leaves[key] = shared
+        else:
+            found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return found
 
 
@@ -233,7 +285,9 @@ def _verdict_number(outcome: Outcome) -> int:
     """One number for each different (truth, reasons, missing) a leaf has said, so that
     what the leaves of a criterion say is a short tuple of numbers. A number is never
     given to two verdicts: when the table is cleared, the next are new numbers."""
-    return _numbered(_VERDICTS, (outcome.truth, outcome.reasons, outcome.missing))
+    # the Truth's value, not the Truth: an Enum hashes through Python (`Enum.__hash__`),
+    # 4 % of screening a population before (speed7); the value names it as well
+    return _numbered(_VERDICTS, (outcome.truth._value_, outcome.reasons, outcome.missing))
 
 
 def _numbered(table: dict[Any, int], key: Any) -> int:
@@ -247,7 +301,7 @@ def _numbered(table: dict[Any, int], key: Any) -> int:
     return number
 
 
-_VERDICTS: dict[tuple[Truth, tuple[str, ...], tuple[str, ...]], int] = {}
+_VERDICTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
 _VERDICTS_MAX = 500_000
 _VERDICT_COUNTER = itertools.count()
 
@@ -260,10 +314,10 @@ def _shape_number(outcome: Outcome) -> int | None:
     leaf with children (none is built so today), whose reasons are not one block."""
     if outcome.children:
         return None
-    return _numbered(_SHAPES, (outcome.kind, outcome.truth, outcome.missing))
+    return _numbered(_SHAPES, (outcome.kind, outcome.truth._value_, outcome.missing))
 
 
-_SHAPES: dict[tuple[str, Truth, tuple[str, ...]], int] = {}
+_SHAPES: dict[tuple[str, str, tuple[str, ...]], int] = {}
 
 
 def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
@@ -322,14 +376,22 @@ class _Said(dict):
 
 
 def evaluate_as_said(
-    node: Any, said: dict[tuple[str, bool], Outcome], *, as_of: date, open_world: bool, polarity: int, windowed: bool
+    node: Any,
+    said: dict[tuple[str, bool], Outcome],
+    *,
+    as_of: date,
+    open_world: bool,
+    polarity: int,
+    windowed: bool,
+    leaves_known: bool = False,
 ) -> Outcome | None:
     """The Outcome tree of `node` when its record leaves (keyed as `record_leaves` keys them)
     say what `said` gives, whoever the patient: the connectives read their children's truth
     and missing data, and the caller may give the leaves stand-in reasons. None when the tree
     reads a leaf `said` lacks, or reads records itself (an 'except' that sets them aside):
-    then only the patient can tell."""
-    if record_leaves(node, windowed=windowed) is None:
+    then only the patient can tell. `leaves_known`: the caller found `record_leaves(node,
+    windowed=windowed)` not None (walking the tree again was 2 % of a warm screening)."""
+    if not leaves_known and record_leaves(node, windowed=windowed) is None:
         return None
     memo = _Said((key, (outcome, -1, None)) for key, outcome in said.items())
     ctx = _Ctx(patient=Patient(id=""), as_of=as_of, open_world=open_world, vocab=_vocab(), windowed=windowed, leaves=memo)
@@ -391,7 +453,7 @@ _LAST_LEAVES: tuple[tuple[Patient, date, bool, Any] | None, dict[tuple[str, bool
 
 def _leaf(node: Any, truth: Truth, reasons: Iterable[str] = (), missing: Iterable[str] = ()) -> Outcome:
     missing = _unique(missing) if truth is Truth.UNKNOWN else ()
-    return Outcome(kind=node.kind, truth=truth, reasons=tuple(reasons), missing=missing, span=node.span)
+    return _built(node.kind, truth, tuple(reasons), missing, (), node.span, _LEAF_FIELDS)
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
@@ -1256,12 +1318,19 @@ def _silence(node: Any, ctx: _Ctx, build: Callable[[], Outcome]) -> Outcome:
         return hit[2]
     if len(_SILENT) >= _PER_NODE_MAX:
         _SILENT.clear()
+        _SILENT_NUMBERS.clear()
     outcome = build()
     _SILENT[key] = (node, ctx.vocab, outcome)
+    _SILENT_NUMBERS[id(outcome)] = (outcome, _verdict_number(outcome), _shape_number(outcome))
     return outcome
 
 
 _SILENT: dict[tuple, tuple[Any, Any, Outcome]] = {}
+# a silent Outcome (shared by the patients of whom its leaf reads no record) -> its memo
+# entry with its numbers (`_remembered_leaf`): numbered once, not once per patient. A number
+# stays its verdict's after `_VERDICTS` is cleared (numbers are never given again), so an
+# entry kept longer than the table only means a verdict with two numbers: a missed hit.
+_SILENT_NUMBERS: dict[int, tuple[Outcome, int, int | None]] = {}
 
 
 def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Truth, list[str], list[str]]:
@@ -1276,9 +1345,7 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     qualifier = "active " if node.active else "inactive " if node.active is False else ""
     records = ctx.patient.conditions
-    if not derive.fits_any(ctx.vocab, concept, records) and not any(
-        derive.fits_any(ctx.vocab, broader, records) for broader in ctx.vocab.ancestors(concept)
-    ):  # nothing found below, nothing from `_broader_records`
+    if not derive.fits_any_broader(ctx.vocab, concept, records):  # nothing found below, nothing from `_broader_records`
         return _silence(node, ctx, lambda: _combine_records(node, [], concept.name, ctx, qualifier, []))
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
@@ -1366,7 +1433,9 @@ _LOCAL_ROUTE = re.compile(
 def _present_tense(node: Condition | Medication | Procedure) -> bool:
     """A bare 'hepatitis B' or 'steroids' (no 'history of', no window, not 'active') speaks
     of the present as likely as of the past: a record that is over cannot make it TRUE."""
-    return not node.history and node.window is None and getattr(node, "active", None) is None
+    # only a Condition has `active`: getattr's default on the others went through pydantic's
+    # __getattr__ and an AttributeError, 7 us a call (1.5 % of screening a population, speed7)
+    return not node.history and node.window is None and (node.active if isinstance(node, Condition) else None) is None
 
 
 def _medication_over(record: MedicationRecord, status: str | None, ctx: _Ctx) -> bool:
@@ -1679,10 +1748,11 @@ def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: It
     while the result itself is UNKNOWN (a FALSE child of an AND needs nothing more)."""
     missing: tuple[str, ...] = ()
     if truth is Truth.UNKNOWN:
-        missing = _unique(m for c in children if c.truth is Truth.UNKNOWN for m in c.missing)
-    return Outcome(
-        kind=node.kind, truth=truth, reasons=tuple(reasons), missing=missing, children=tuple(children), span=node.span
-    )
+        # most have none: 169 k of 182 k in a screening of the corpus
+        parts = [c.missing for c in children if c.missing and c.truth is Truth.UNKNOWN]
+        if parts:
+            missing = _unique(itertools.chain.from_iterable(parts))
+    return _built(node.kind, truth, tuple(reasons), missing, tuple(children), node.span, _ALL_FIELDS)
 
 
 _ALLERGIES = frozenset({"allergy", "anaphylaxis"})
@@ -2063,8 +2133,8 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     without them: no hypertension on record is no uncontrolled hypertension; but
     hypertension on record does not say whether it is uncontrolled."""
     item = _eval(node.item, ctx, polarity)
-    qualifiers, words, modifiers = _per_node(_QUALIFIERS, node, _qualifiers)
-    if _narrowing(node):
+    qualifiers, words, modifiers, narrowing = _per_node(_QUALIFIERS, node, _qualifiers)
+    if narrowing:
         if item.truth is Truth.FALSE:
             reasons = [f"false without the words that only narrow it ({modifiers}), so false with them"]
             return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
@@ -2074,16 +2144,17 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
 
 
-def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str, str]:
+def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str, str, bool]:
     """The Outcomes of a Qualified node's words (the same for every patient), the words
-    not understood and the modifiers as its reasons quote them: worked out once per node."""
+    not understood and the modifiers as its reasons quote them, and whether they only
+    narrow its item (`_narrowing`): worked out once per node."""
     outcomes = tuple(_constant(q, _modifier if isinstance(q, Modifier) else _unparsed) for q in node.qualifiers)
     words = "; ".join(f'"{q.text}"' for q in node.qualifiers if isinstance(q, Unparsed))
     modifiers = "; ".join(f'"{q.text}"' for q in node.qualifiers if isinstance(q, Modifier))
-    return outcomes, words, modifiers
+    return outcomes, words, modifiers, _narrowing(node)
 
 
-_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str, str]]] = {}
+_QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str, str, bool]]] = {}
 
 
 def _modifier(node: Modifier) -> Outcome:

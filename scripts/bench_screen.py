@@ -33,6 +33,7 @@ part needs nothing of it and still runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -213,10 +214,34 @@ def bench_synth(args) -> dict:
     print(_line("make bundles", [cpu], [wall]))
     cpu, wall, patients = _timed(lambda: [load_patient(b, source=f"synth-{i}") for i, b in enumerate(bundles)])
     print(_line("load patients", [cpu], [wall]))
-    cpu, wall, result = _timed(lambda: screen(patients, trials, as_of=AS_OF, **_workers(args)))
+    with _collections_timed() as collected:
+        cpu, wall, result = _timed(lambda: screen(patients, trials, as_of=AS_OF, **_workers(args)))
     print(_line(f"screen ({args.workers or 1} process(es))", [cpu], [wall]))
-    print(f"  per patient   {1000 * wall / max(1, len(patients)):.2f} ms wall")
+    print(f"  per patient   {1000 * cpu / max(1, len(patients)):.2f} ms CPU, {1000 * wall / max(1, len(patients)):.2f} ms wall")
+    print(f"  collector     {collected['seconds']:.2f} s CPU in this process, {collected['full']} full collections of {collected['runs']}")
     return _fingerprint(result)
+
+
+@contextlib.contextmanager
+def _collections_timed():
+    """The CPU time this process spends in the cyclic garbage collector meanwhile, and how
+    many collections (and full ones) it made, from `gc.callbacks`."""
+    found = {"seconds": 0.0, "runs": 0, "full": 0}
+    started = [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.process_time()
+            return
+        found["seconds"] += time.process_time() - started[0]
+        found["runs"] += 1
+        found["full"] += info.get("generation") == 2
+
+    gc.callbacks.append(callback)
+    try:
+        yield found
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def _workers(args) -> dict:
@@ -273,15 +298,20 @@ def _snapshot_or_check(args, prints: dict) -> int:
     if args.check:
         saved = json.loads((args.check / "fingerprints.json").read_text())
         differ = []
+        compared = 0
         for part, got in prints.items():
             if part not in saved:
                 print(f"check           no {part} fingerprints in {args.check}")
                 continue
             want = saved[part]
-            for pid in sorted(got):  # the patients screened this time (--patients may be fewer)
-                a, b = want.get(pid, {}), got.get(pid, {})
+            # the patients screened both times (--patients may be fewer or more than in the snapshot)
+            unsaved = [pid for pid in got if pid not in want]
+            if unsaved:
+                print(f"check           {len(unsaved)} {part} patients not in {args.check}: not compared")
+            for pid in sorted(set(got) & set(want)):
+                a, b = want[pid], got[pid]
                 differ += [(part, pid, tid) for tid in sorted(set(a) | set(b)) if a.get(tid) != b.get(tid)]
-        compared = sum(len(v) for p in prints.values() for v in p.values())
+                compared += len(b)
         print(f"check           {compared} fingerprints compared with {args.check}: {len(differ)} differ")
         for part, pid, tid in differ[:10]:
             print(f"  differs       {part} {pid} {tid or '(summary, order, collect next)'}")
