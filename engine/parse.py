@@ -227,6 +227,11 @@ def _measure_noun(el) -> bool:
 # 'For GBM patients', 'for the patients with breast cancer': whom what follows is for
 _FOR_PATIENTS = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?for\s+(?:the\s+)?(?:patients?\s+with\s+)?.+?(?:\s+(?:patients?|participants?|subjects?|cohorts?))?", re.IGNORECASE)
 
+_SENTENCE_END = re.compile(r"[.;]\s+\S")
+_LIST_MARK = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s*", re.IGNORECASE)
+# 'Adolescent participants', 'Cohort B patients', 'Arm 2 subjects': a group of the trial's patients
+_GROUP_LABEL = re.compile(r"\b(?:participants?|patients?|subjects?|cohorts?|groups?|arms?)\W*$", re.IGNORECASE)
+
 # 'must meet (one of) the following': the verb of a list's heading, which says nothing more
 _MEET = frozenset("meet meets fulfil fulfill fulfils fulfills satisfy satisfies".split())
 
@@ -1578,13 +1583,20 @@ class _Assembler:
         """The patients a colon's head names, 'for patients with X' or 'for X patients', as
         a condition; None for any other head."""
         sig = [e for e in head if not _is_filler(e)]
-        if not sig:
+        if not sig or _SENTENCE_END.search(_LIST_MARK.sub("", self.text[_start(head[0]) : _end(head[-1])])):
+            # 'ECOG 0 to 1. For MCL patients: ECOG 0 to 2': a sentence before the colon is no
+            # part of whom the rest is for
             return None
         if isinstance(sig[0], Atom) and sig[0].type == "IF" and len(sig) > 1:
             return self.clause(head[head.index(sig[0]) + 1 :])
         words = self.text[_start(head[0]) : _end(head[-1])].lower()
-        if _FOR_PATIENTS.fullmatch(words) and all(isinstance(e, Atom) and e.type in ("CONDITION", "SEX") for e in sig):
+        events = all(isinstance(e, Atom) and e.type in ("CONDITION", "SEX") for e in sig)
+        if _FOR_PATIENTS.fullmatch(words) and events:
             return self.clause(head)
+        if _GROUP_LABEL.search(words):
+            # 'Adolescent participants: Age 13-17 years' (NCT03929263, whose other cohort is
+            # the adolescents' mothers): whether the patient is of that group is not known
+            return self.clause(head) if events else self.unparsed(head)
         return None
 
     def _sex_cases(self, elements: list, span: Span) -> Predicate | None:

@@ -180,3 +180,29 @@ def test_items_under_a_heading_without_the_following_decide_nothing_through_it(t
                 "* Uncontrolled hypertension defined as systolic blood pressure > 150 mmHg\n* Myocardial infarction within 3 months of screening.")
     result = _screen(tmp_path, {**WOMAN, "conditions": [hypertension], "observations": [sbp]}, criteria)
     assert result.status == "unknown", [(c.text, c.status) for c in result.criteria]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        # NCT03929263: the adolescents' age range, its other cohort their mothers; read as a
+        # requirement, every adult failed it
+        ("Adolescent participants: Age 13-17 years", "(age >= 13 years and <= 17 years) if (\u00abAdolescent participants\u00bb)"),
+        ("If liver metastases are present: AST =< 5 x ULN", "(aspartate aminotransferase <= 5 x ULN) if ((liver metastases) \u00abpresent\u00bb)"),
+        # a sentence before the colon is no part of whom the rest is for: read as the head, the
+        # ECOG 0-1 of every other patient was lost
+        ("Eastern Cooperative Oncology Group (ECOG) performance status of 0 to 1. For MCL patients: ECOG of 0 to 2.",
+         "((ecog performance status >= 0 and <= 1) and (ecog performance status >= 0 and <= 2)) \u00abMCL\u00bb"),
+    ],
+)
+def test_a_group_before_a_colon(text, canonical):
+    tree = engine.parse(text)
+    assert engine.render(tree) == canonical
+    assert engine.render(engine.parse(engine.render(tree))) == canonical
+
+
+def test_a_group_before_a_colon_fails_no_one_outside_it(tmp_path):
+    criteria = "Inclusion Criteria:\n* Adolescent participants: Age 13-17 years\n* Adult participants: Age 18 years or older"
+    result = _screen(tmp_path, WOMAN, criteria)
+    assert _criterion(result, "Adolescent").status == "unknown"
+    assert _criterion(result, "Adult").status == "pass"
