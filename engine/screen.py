@@ -477,6 +477,11 @@ def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
         return None
     if isinstance(own, Qualified) and all(isinstance(q, Modifier) for q in own.qualifiers):
         own = own.item
+    if isinstance(own, (AllOf, AnyOf)) and own.items:
+        # 'Gastric cancer and GEJ carcinoma' (NCT04665921): one line for a cohort of two
+        # kinds, named by the first
+        names = [_named_alone(criterion, item) for item in own.items if not isinstance(item, Unparsed)]
+        return names[0] if names and all(names) else None  # ('GEJ carcinoma' not understood beside it)
     if not isinstance(own, Condition) or own.window is not None:
         return None
     concept = load_vocabulary().get("condition", own.concept)

@@ -206,3 +206,18 @@ def test_a_group_before_a_colon_fails_no_one_outside_it(tmp_path):
     result = _screen(tmp_path, WOMAN, criteria)
     assert _criterion(result, "Adolescent").status == "unknown"
     assert _criterion(result, "Adult").status == "pass"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("C18.9", "unknown"),  # colon cancer: 'Colorectal cancer' holds, the other cohorts' lines cannot rule out
+        ("C16.9", "unknown"),  # gastric cancer: one of 'Gastric cancer and GEJ carcinoma'
+        (None, "ineligible"),  # none of them: both readings fail
+    ],
+)
+def test_a_cohort_line_of_two_kinds_is_named_alone_too(tmp_path, code, status):
+    # NCT04665921: a colon-cancer patient failed 'Gastric cancer and GEJ carcinoma'
+    conditions = [{"name": "cancer", "icd10cm": code, "status": "active", "onset": "2025-01-01"}] if code else []
+    criteria = "Inclusion Criteria:\n* Non-small cell lung cancer (NSCLC)\n* Ovarian cancer\n* Gastric cancer and GEJ carcinoma\n* Colorectal cancer"
+    assert _screen(tmp_path, {**MAN, "conditions": conditions}, criteria).status == status
