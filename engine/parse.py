@@ -2806,18 +2806,10 @@ def _with_modifiers(node: Predicate) -> Predicate:
     'metastatic', 'histologically confirmed') typed a `Modifier`: understood, and judged as
     what it is (engine.evaluate). The last step of parsing, so that parsing a canonical
     rendering, where a modifier is written as words, gives the same tree."""
-    fields = _OPERAND_FIELDS.get(type(node))
-    if fields is None:
+    if type(node) not in _OPERAND_FIELDS:
         return node
-    updates: dict[str, Any] = {}
-    for name in fields:
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            new = tuple(_with_modifiers(v) for v in value)
-            if any(a is not b for a, b in zip(new, value)):
-                updates[name] = new
-        elif (new := _with_modifiers(value)) is not value:
-            updates[name] = new
+    updates = _operands_mapped(node, _with_modifiers)
+    assert updates is not None  # _with_modifiers gives a node for every node
     if isinstance(node, Qualified):
         item = updates.get("item", node.item)
         kept = tuple(q for q in node.qualifiers if not _restates(q, item))
@@ -2903,22 +2895,11 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
     """`node` without the words at `span` among its qualifiers."""
     if isinstance(node, Unparsed):
         return None if (node.span.start, node.span.end) == span else node
-    fields = _OPERAND_FIELDS.get(type(node))
-    if fields is None:
+    if type(node) not in _OPERAND_FIELDS:
         return node
-    updates: dict[str, Any] = {}
-    for name in fields:
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            new = tuple(_without_word(v, span) for v in value)
-            if any(n is None for n in new):
-                return node  # an operand that is the word alone: not a qualifier
-            if any(a is not b for a, b in zip(new, value)):
-                updates[name] = new
-        elif (new := _without_word(value, span)) is not value:
-            if new is None:
-                return node
-            updates[name] = new
+    updates = _operands_mapped(node, lambda v: _without_word(v, span))
+    if updates is None:
+        return node  # an operand that is the word alone: not a qualifier
     if isinstance(node, Qualified):
         kept = tuple(q for q in node.qualifiers if not (isinstance(q, Unparsed) and (q.span.start, q.span.end) == span))
         item = updates.get("item", node.item)
@@ -2926,6 +2907,27 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
             return item
         updates["qualifiers"] = kept
     return node.model_copy(update=updates) if updates else node
+
+
+def _operands_mapped(node: Predicate, fn) -> dict[str, Any] | None:
+    """`fn` applied to each operand of `node` (its `_OPERAND_FIELDS`): the fields it
+    changed, or None where it gave None for one."""
+    updates: dict[str, Any] = {}
+    for name in _OPERAND_FIELDS[type(node)]:
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            new = tuple(fn(v) for v in value)
+            if any(n is None for n in new):
+                return None
+            if any(a is not b for a, b in zip(new, value)):
+                updates[name] = new
+        else:
+            new = fn(value)
+            if new is None:
+                return None
+            if new is not value:
+                updates[name] = new
+    return updates
 
 
 def _only_narrows(words: str) -> bool:
