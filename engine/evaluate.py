@@ -1759,6 +1759,21 @@ _ALLERGIES = frozenset({"allergy", "anaphylaxis"})
 _ALLERGY_TO_DRUG: dict[int, tuple[Any, bool]] = {}
 
 
+def _unqualified(node: Any) -> Any:
+    while isinstance(node, Qualified):
+        node = node.item
+    return node
+
+
+def _allergy_or_drugs(node: AnyOf) -> bool:
+    """An allergy first, then drugs as its alternatives: 'Allergy to X or NSAIDs'."""
+    first, *rest = [_unqualified(i) for i in node.items]
+    return (
+        isinstance(first, Condition) and first.concept in _ALLERGIES and bool(rest)
+        and all(isinstance(i, Medication) and i.window is None for i in rest)
+    )
+
+
 def _allergy_to_drug(node: AllOf) -> bool:
     """'Known hypersensitivity to trastuzumab', read 'allergy and trastuzumab'."""
     return _per_node(_ALLERGY_TO_DRUG, node, _allergy_to_drug_now)
@@ -1853,6 +1868,8 @@ def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:
     for item in node.items:
         while isinstance(item, Qualified):
             item = item.item
+        if isinstance(item, Unparsed):
+            continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
         if isinstance(item, Condition):
             concept = ctx.vocab.get("condition", item.concept)
             if concept is not None and concept.open_world:
@@ -1885,6 +1902,15 @@ def _apart(names: tuple[str, ...]) -> bool:
 
 
 def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
+    if _allergy_or_drugs(node):
+        # 'Allergy to Phenylephrine or NSAIDs' (NCT03864133), read 'allergy or NSAIDs': the
+        # drugs are what the allergy is to, so a patient taking naproxen was excluded
+        allergy = [_eval(i, ctx, polarity) for i in node.items if not isinstance(_unqualified(i), Medication)]
+        truth = any_of(c.truth for c in allergy)
+        if truth is Truth.FALSE:
+            return _composite(node, truth, allergy, ["an allergy to drugs named after it: no allergy on record"])
+        reason = "an allergy to drugs named after it: the record does not say which drug an allergy on it is to"
+        return _composite(node, Truth.UNKNOWN, allergy, [reason])
     children = [
         _alternative_case(item, ctx, polarity) if polarity > 0 and isinstance(item, Conditional) else _eval(item, ctx, polarity)
         for item in node.items

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -477,6 +477,10 @@ def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
         return None
     if isinstance(own, Qualified) and all(isinstance(q, Modifier) for q in own.qualifiers):
         own = own.item
+    if isinstance(own, Exception_) and own.mode == "except":
+        # 'Transitional cell carcinoma other than that of the renal pelvis, ureter, or bladder'
+        # (NCT04449549): one tumour of a list, with a part of it set aside
+        return _named_alone(criterion, own.main)
     if isinstance(own, (AllOf, AnyOf)) and own.items:
         # 'Gastric cancer and GEJ carcinoma' (NCT04665921): one line for a cohort of two
         # kinds, named by the first

@@ -221,3 +221,40 @@ def test_a_cohort_line_of_two_kinds_is_named_alone_too(tmp_path, code, status):
     conditions = [{"name": "cancer", "icd10cm": code, "status": "active", "onset": "2025-01-01"}] if code else []
     criteria = "Inclusion Criteria:\n* Non-small cell lung cancer (NSCLC)\n* Ovarian cancer\n* Gastric cancer and GEJ carcinoma\n* Colorectal cancer"
     assert _screen(tmp_path, {**MAN, "conditions": conditions}, criteria).status == status
+
+
+# ---- the second audit (Deedra, Hershel, Lavelle, Maida)
+
+
+def test_an_allergy_to_drugs_named_as_alternatives(tmp_path):
+    # NCT03864133: 'Allergy to Phenylephrine or NSAIDs' read 'allergy or NSAIDs' excluded a
+    # patient taking naproxen
+    naproxen = {"name": "Naproxen", "rxnorm": "198014", "status": "active", "start": "2026-01-01"}
+    criteria = "Inclusion Criteria:\n* Age 55-90 years\nExclusion Criteria:\n* Allergy to Phenylephrine or NSAIDs."
+    result = _screen(tmp_path, {**MAN, "birth_date": "1960-01-01", "medications": [naproxen]}, criteria)
+    assert _criterion(result, "Allergy to").status != "fail"
+
+
+def test_a_list_of_treatments_with_a_piece_not_understood(tmp_path):
+    # NCT03933982: 'Received radiotherapy, chemotherapy, surgery and target therapy within 4
+    # weeks' passed a patient given radiotherapy 6 days before
+    radiation = {"name": "Radiation therapy", "snomed": "108290001", "date": "2026-12-01"}
+    criteria = ("Inclusion Criteria:\n* Breast cancer\nExclusion Criteria:\n"
+                "* Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks before the start of the study;")
+    result = _screen(tmp_path, {**MAN, "procedures": [radiation]}, criteria)
+    assert _criterion(result, "Received radiotherapy").status != "pass"
+
+
+def test_a_tumour_with_a_part_set_aside_is_named_alone(tmp_path):
+    # NCT04449549: 'Transitional cell carcinoma other than that of the bladder' failed a
+    # patient with a lymphoma, another tumour of the list
+    lymphoma = {"name": "Hodgkin lymphoma", "snomed": "118599009", "status": "active", "onset": "2025-01-01"}
+    criteria = ("Inclusion Criteria:\n* Rare Tumor Eligibility List\n* Intrahepatic cholangiocarcinoma\n"
+                "* Transitional cell carcinoma other than that of the bladder\n* Lymphoma\n* Merkel cell carcinoma\nExclusion Criteria:\n* Pregnancy")
+    assert _screen(tmp_path, {**MAN, "conditions": [lymphoma]}, criteria).status == "unknown"
+
+
+def test_a_carcinoma_of_cervix_coded_in_snomed_is_cervical_cancer(tmp_path):
+    cervix = {"name": "Carcinoma of cervix", "snomed": "363354003", "status": "active", "onset": "2025-01-01"}
+    result = _screen(tmp_path, {**WOMAN, "conditions": [cervix]}, "Inclusion Criteria:\n* Cervical cancer")
+    assert _criterion(result, "Cervical cancer").status == "pass"
