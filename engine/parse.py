@@ -262,6 +262,16 @@ def _trailing_words_of_all(node: Predicate, text: str) -> Predicate:
     if not isinstance(node, AnyOf) or len(node.items) < 2:
         return node
     *first, last = node.items
+    if (
+        isinstance(last, Unparsed) and all(isinstance(n, _EVENT_NODES) for n in first) and (aside := _LAST_BRACKET.search(last.text))
+        and text[last.span.start : last.span.end] == last.text  # (words as written, not canonical '«...»')
+    ):
+        # 'Traumatic brain injury or significant neurologic signs (past year)' (NCT03923361):
+        # the bracket at the end may say when of every item, so a concussion years ago does
+        # not decide it
+        start = last.span.start + aside.start()
+        piece = Unparsed(text=aside.group(0).strip(), span=Span(start=start, end=last.span.end))
+        return Qualified(item=node, qualifiers=(piece,), span=node.span)
     if isinstance(last, Judgment) and all(isinstance(n, _EVENT_NODES) for n in first):
         # 'a history of central nervous system disorders or psychiatric disability judged by
         # the investigator to be clinically significant': the judgment may be of both
@@ -283,6 +293,8 @@ def _trailing_words_of_all(node: Predicate, text: str) -> Predicate:
 
 
 _EVENT_NODES = (Condition, Medication, Procedure)
+# a bracket at the end that says when: '(past year)', '(current)', '(lifetime)'
+_LAST_BRACKET = re.compile(r"\s*\((?:in\s+the\s+)?(?:past|last|previous|current|currently|lifetime|ever)(?:\s+\w+){0,2}\)\s*$", re.IGNORECASE)
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
 
 

@@ -258,3 +258,14 @@ def test_a_carcinoma_of_cervix_coded_in_snomed_is_cervical_cancer(tmp_path):
     cervix = {"name": "Carcinoma of cervix", "snomed": "363354003", "status": "active", "onset": "2025-01-01"}
     result = _screen(tmp_path, {**WOMAN, "conditions": [cervix]}, "Inclusion Criteria:\n* Cervical cancer")
     assert _criterion(result, "Cervical cancer").status == "pass"
+
+
+def test_a_bracket_that_says_when_may_speak_of_every_item(tmp_path):
+    # NCT03923361: 'Traumatic brain injury or significant neurologic signs (past year)': a
+    # concussion five years ago excluded the patient, though '(past year)' may be said of both
+    concussion = {"name": "Concussion with no loss of consciousness", "snomed": "62106007", "status": "active", "onset": "2021-02-02"}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Traumatic brain injury or significant neurologic signs (past year)"
+    result = _screen(tmp_path, {**WOMAN, "conditions": [concussion]}, criteria)
+    assert _criterion(result, "Traumatic brain injury").status == "unknown"
+    # an abbreviation in brackets is no such word: 'Her2-positive disease or classic invasive lobular carcinoma (ILC)'
+    assert "\u00ab(ILC)\u00bb" not in engine.render(engine.parse("Her2-positive disease or classic invasive lobular carcinoma (ILC)."))[-8:]
