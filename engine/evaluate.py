@@ -1172,6 +1172,12 @@ def _span_truth(
         if start is not None and start >= window_start:
             return Truth.TRUE, ""
         if end is not None:
+            if span.end is None and span.subject in ACUTE_EVENTS:
+                # a stroke of 1978 a record still calls active (Synthea never closes them):
+                # the event is its onset, before the window; whether another came within it,
+                # the record does not say (read as still going, a 48-year-old stroke was
+                # 'within 6 months')
+                return Truth.UNKNOWN, "an event that happened before it, its record never closed: whether another came within it is not recorded"
             if end >= window_start:
                 return Truth.TRUE, "began earlier, went on into it" if span.end else "began earlier, still going"
             return Truth.FALSE, f"ended {end.isoformat()}" if span.end is not None else ""
@@ -1185,6 +1191,15 @@ def _span_truth(
     if start is not None and start >= window_start:
         return Truth.FALSE, "began inside the window"
     return Truth.UNKNOWN, "end not recorded"
+
+
+# conditions that are events, which happen on their onset day and are over: a record of one
+# left active says nothing of it going on (the names of rules/vocab/conditions.toml)
+ACUTE_EVENTS = frozenset({
+    "stroke", "ischemic stroke", "hemorrhagic stroke", "transient ischemic attack", "myocardial infarction", "cardiac arrest",
+    "pulmonary embolism", "deep vein thrombosis", "venous thromboembolism", "acute coronary syndrome", "thrombosis",
+    "intracranial hemorrhage", "gastrointestinal bleeding",
+})  # fmt: skip
 
 
 def _partial_notes(partials: Sequence[Any]) -> tuple[str, ...]:
@@ -1767,11 +1782,8 @@ def _unqualified(node: Any) -> Any:
 
 def _allergy_or_drugs(node: AnyOf) -> bool:
     """An allergy first, then drugs as its alternatives: 'Allergy to X or NSAIDs'."""
-    first, *rest = [_unqualified(i) for i in node.items]
-    return (
-        isinstance(first, Condition) and first.concept in _ALLERGIES and bool(rest)
-        and all(isinstance(i, Medication) and i.window is None for i in rest)
-    )
+    first, *rest = node.items
+    return _allergic(first) and bool(rest) and all(isinstance(_unqualified(i), Medication) and _unqualified(i).window is None for i in rest)
 
 
 def _allergy_to_drug(node: AllOf) -> bool:
@@ -1780,15 +1792,23 @@ def _allergy_to_drug(node: AllOf) -> bool:
 
 
 def _allergy_to_drug_now(node: AllOf) -> bool:
-    allergic = any(isinstance(i, Condition) and i.concept in _ALLERGIES for i in node.items)
-    return allergic and any(isinstance(n, Medication) for i in node.items for n in walk(i))
+    return any(_allergic(i) for i in node.items) and any(isinstance(n, Medication) for i in node.items for n in walk(i))
+
+
+def _allergic(node: Any) -> bool:
+    """An allergy, or an allergy to a drug ('hypersensitivity to the components of
+    paclitaxel, ..., and pertuzumab': the allergy read with the first drug, the others beside)."""
+    node = _unqualified(node)
+    if isinstance(node, Condition):
+        return node.concept in _ALLERGIES
+    return isinstance(node, AllOf) and _allergy_to_drug(node)
 
 
 def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     if _allergy_to_drug(node):
         # which drug an allergy on record is to is not read: an allergy and a course of the
         # drug are not an allergy to it, and no allergy on record is no allergy to it
-        allergy = [_eval(i, ctx, polarity) for i in node.items if isinstance(i, Condition) and i.concept in _ALLERGIES]
+        allergy = [_eval(i, ctx, polarity) for i in node.items if _allergic(i)]
         truth = all_of(c.truth for c in allergy)
         if truth is Truth.FALSE:
             return _composite(node, truth, allergy)

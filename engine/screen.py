@@ -881,6 +881,11 @@ _COHORT_HEADING = re.compile(
 )
 # 'Patients with any cardiac history of the following ... are excluded from the study:'
 # under inclusion: the items are exclusions, so neither their pass nor their fail holds
+_EXCEPTED_HEADING = re.compile(
+    r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|exceptions?(?:\s+are|\s+to\s+this\s+criterion)?)"
+    r"(?:\s+(?:any\s+of\s+)?(?:the\s+)?(?:following|below)?(?:\s+[\w-]+){0,2})?\s*:\s*$",
+    re.IGNORECASE,
+)
 _REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
 
 
@@ -907,6 +912,12 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
         return None
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
+    if criterion.section == "exclusion" and _EXCEPTED_HEADING.search(text):
+        # 'Prior malignancy except for any of the following:' then 'Carcinoma in situ or
+        # non-melanoma skin cancer' as a line of its own (NCT01945775): the items may be
+        # what the exclusion lets through, and read as exclusions a carcinoma in situ
+        # excluded; where the list ends is not said, so no item after it rules out alone
+        return "excepted"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
     if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
         return "partial"
@@ -932,7 +943,9 @@ def _cap_flat_lists(
     for criterion, result, kind in zip(criteria, results, kinds):
         opened = heading.get(criterion.section)
         if opened is not None and (result.status == "fail" or (opened[1] == "reversed" and result.status == "pass")):
-            if opened[1] == "reversed":
+            if opened[1] == "excepted":
+                why = "whose items may be what the exclusion lets through, so it cannot rule the patient out by itself"
+            elif opened[1] == "reversed":
                 why = "whose items exclude though listed as inclusion criteria, so its verdict cannot be read either way"
             else:
                 why = "which the record does not nest, so it cannot rule the patient out by itself"

@@ -269,3 +269,51 @@ def test_a_bracket_that_says_when_may_speak_of_every_item(tmp_path):
     assert _criterion(result, "Traumatic brain injury").status == "unknown"
     # an abbreviation in brackets is no such word: 'Her2-positive disease or classic invasive lobular carcinoma (ILC)'
     assert "\u00ab(ILC)\u00bb" not in engine.render(engine.parse("Her2-positive disease or classic invasive lobular carcinoma (ILC)."))[-8:]
+
+
+# ---- the third audit (Andy, Lupe, Tyrell, Willy)
+
+
+def test_an_old_stroke_left_active_is_not_within_months(tmp_path):
+    # Andy's stroke of 1978, never closed by Synthea, excluded him from 11 trials as a stroke
+    # 'within 6 months'
+    stroke = {"name": "Stroke", "snomed": "230690007", "status": "active", "onset": "1978-10-05"}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* History of CVA within six months"
+    result = _screen(tmp_path, {**MAN, "birth_date": "1932-06-09", "conditions": [stroke]}, criteria)
+    assert _criterion(result, "History of CVA").status == "unknown"
+    recent = {**stroke, "onset": "2026-10-05"}
+    assert _criterion(_screen(tmp_path, {**MAN, "conditions": [recent]}, criteria), "History of CVA").status == "fail"
+
+
+def test_an_allergy_to_drugs_listed_after_it(tmp_path):
+    # NCT04172259, NCT04465097: a patient on docetaxel and leuprolide was excluded by
+    # 'hypersensitivity to trastuzumab or chemotherapy drugs', 'allergy to goserelin,
+    # leuprorelin, or triptorelin', with no allergy on record
+    meds = [{"name": "Docetaxel", "rxnorm": "1790099", "status": "active", "start": "2026-01-01"},
+            {"name": "Leuprolide", "rxnorm": "752894", "status": "active", "start": "2026-01-01"}]
+    criteria = ("Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Known hypersensitivity to trastuzumab or chemotherapy drugs\n"
+                "* Known allergy to goserelin, leuprorelin, or triptorelin")
+    result = _screen(tmp_path, {**WOMAN, "medications": meds}, criteria)
+    assert [c.status for c in result.criteria if c.section == "exclusion"] == ["pass", "pass"]
+
+
+def test_an_allergy_read_with_the_first_of_many_drugs(tmp_path):
+    # NCT05420454: 'hypersensitivity to any of the components of albumin paclitaxel, ...,
+    # trastuzumab, and pertuzumab' passed a patient with a drug allergy on record
+    allergy = {"name": "Drug allergy", "snomed": "416098002", "status": "active", "onset": "2020-01-01"}
+    criteria = ("Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n"
+                "* Known hypersensitivity to any of the components of albumin paclitaxel, epirubicin, docetaxel, trastuzumab, and pertuzumab")
+    result = _screen(tmp_path, {**WOMAN, "conditions": [allergy]}, criteria)
+    assert _criterion(result, "Known hypersensitivity").status == "unknown"
+
+
+def test_items_an_exclusion_lets_through_decide_nothing_as_exclusions(tmp_path):
+    # NCT01945775: 'Prior malignancy except for any of the following:' then 'Carcinoma in situ
+    # or non-melanoma skin cancer' on a line of its own excluded a carcinoma in situ
+    cis = {"name": "Carcinoma in situ of cervix", "icd10cm": "D06.9", "status": "active", "onset": "2025-01-01"}
+    criteria = ("Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Prior malignancy except for any of the following:\n"
+                "* Carcinoma in situ or non-melanoma skin cancer")
+    result = _screen(tmp_path, {**WOMAN, "conditions": [cis]}, criteria)
+    item = _criterion(result, "Carcinoma in situ")
+    assert item.status == "unknown"
+    assert any("lets through" in r for r in item.reasons), item.reasons

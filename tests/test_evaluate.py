@@ -610,7 +610,8 @@ def test_condition_inactive_history():
         (cond("I21.4", onset="2026-03-01", status="resolved", abatement="2026-03-20"), T),
         (cond("I21.4", onset="2025-12-01"), T),  # the window's first day
         (cond("I21.4", onset="2024-01-01", abatement="2024-02-01"), F),
-        (cond("I21.4", onset="2024-01-01", status="active"), T),  # still going: overlaps the window
+        # an infarction is an event: a record of 2024 left active says nothing of one within the window
+        (cond("I21.4", onset="2024-01-01", status="active"), U),
         (cond("I21.4", onset="2024-01-01", status="resolved"), U),  # ended when?
         (cond("I21.4", status="resolved"), U),  # no date
         (cond("I21.4", onset="2026-07-01", status="active"), F),  # after the as-of date: not yet
@@ -619,6 +620,20 @@ def test_condition_inactive_history():
 def test_condition_within_window(record, truth):
     out = ev(Condition(concept=MI, window=within(6, "month")), patient(conditions=(record,)))
     assert out.truth is truth, out.reasons
+
+
+def test_a_condition_that_goes_on_overlaps_a_window_it_began_before():
+    # hepatitis B is no event: active since 2024, it is there within the last 6 months
+    out = ev(Condition(concept="hepatitis b", window=within(6, "month")), patient(conditions=(cond("B18.1", onset="2024-01-01", status="active"),)))
+    assert out.truth is T, out.reasons
+
+
+def test_every_acute_event_is_a_condition_of_the_vocabulary():
+    from engine.evaluate import ACUTE_EVENTS
+    from engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    assert all(vocab.get("condition", name) is not None and vocab.get("condition", name).name == name for name in ACUTE_EVENTS)
 
 
 def test_condition_window_from_partial_onset():
