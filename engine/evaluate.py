@@ -1884,8 +1884,12 @@ def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:
     event (nor a condition with the measure that defines it, which engine.screen reads). Where they are asked for, treatments are meant together ('prior trastuzumab,
     pertuzumab, and T-DM1')."""
     kinds: set[str] = set()
-    names: set[str] = set()
+    names: set[str] = set()  # those said in full, for which is a kind of which
+    worded: set[str] = set()  # and those with words not understood beside them
     for item in node.items:
+        # '(malignancy) «microsatellite instability (MSI)»': some cancer, said in words not
+        # understood, which is no kind of the others for all its concept
+        said = worded if isinstance(item, Qualified) and any(isinstance(q, Unparsed) for q in item.qualifiers) else names
         while isinstance(item, Qualified):
             item = item.item
         if isinstance(item, Unparsed):
@@ -1895,16 +1899,15 @@ def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:
             if concept is not None and concept.open_world:
                 return False
             kinds.add("condition")
-            names.add(item.concept)
         elif isinstance(item, (Medication, Procedure)):
             kinds.add("treatment")
-            names.add(item.concept)
         else:
             return False
+        said.add(item.concept)
     allowed = ({"condition"}, {"treatment"}) if polarity < 0 else ({"condition"},)
     # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice; 'Paclitaxel
     # chemotherapy', 'corticosteroids or other immunosuppressive medications': one a kind of another
-    return kinds in allowed and len(names) > 1 and _apart(tuple(sorted(names)))
+    return kinds in allowed and len(names | worded) > 1 and _apart(tuple(sorted(names)))
 
 
 @lru_cache(maxsize=4096)

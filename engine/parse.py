@@ -2772,7 +2772,27 @@ def parse(text: str) -> Predicate:
         # 'a. For Women:', 'For the patients with breast cancer:', 'Breast cancer patients:':
         # the heading of the items for some patients, which asks nothing itself
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
-    return _modal_negation(_lone_event_words(_with_modifiers(node)), text)
+    return _willing_whole(_modal_negation(_lone_event_words(_with_modifiers(node)), text), text)
+
+
+# 'Willingness and ability to provide blood samples at baseline, after 2 treatment cycles and
+# at surgery' (NCT04733118): a sentence that opens with what the patient is willing or able
+# to do is that, all of it
+_WILLING_LEAD = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?(?:willing(?:ness)?|able and willing|ability|agrees?|agreement)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"[;]|\.\s+[A-Z(]")
+
+
+def _willing_whole(node: Predicate, text: str) -> Predicate:
+    """The whole criterion one judgment, where it opens with one of willingness or ability
+    and is one sentence: its commas cut no requirements from it (read so, 'at surgery'
+    required a surgery on record)."""
+    if isinstance(node, Judgment) or not _WILLING_LEAD.match(text) or _SENTENCES.search(text.strip()):
+        return node
+    first = next((n for n in walk(node) if isinstance(n, Judgment)), None)
+    if first is None or first.category not in ("compliance", "willingness") or first.span.start > len(text) - len(text.lstrip()) + 20:
+        return node
+    start = len(text) - len(text.lstrip())
+    return Judgment(category=first.category, text=text.strip(), span=Span(start=start, end=len(text.rstrip())))
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled

@@ -317,3 +317,30 @@ def test_items_an_exclusion_lets_through_decide_nothing_as_exclusions(tmp_path):
     item = _criterion(result, "Carcinoma in situ")
     assert item.status == "unknown"
     assert any("lets through" in r for r in item.reasons), item.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04733118: 'at surgery' required a surgery on record
+        "Willingness and ability to provide blood samples at baseline, after 2 treatment cycles and at surgery.",
+        # 'immunotherapy and biologic therapy' were read as requirements
+        "Willingness to discontinue any cytotoxic chemotherapeutic agents, immunotherapy and biologic therapy at least 2 weeks prior to the start of RT.",
+    ],
+)
+def test_a_sentence_of_willingness_is_one_judgment(text):
+    from engine.nodes import Judgment
+
+    tree = engine.parse(text)
+    assert isinstance(tree, Judgment) and tree.category == "compliance"
+
+
+def test_a_long_list_of_tumour_types_with_words_not_understood(tmp_path):
+    # NCT05043714 in full: a '(malignancy) «microsatellite instability»' among the types made
+    # every other a kind of it, and a patient with NSCLC failed the list read as all of them
+    text = ("Tumour types included are: urothelial carcinoma, squamous cell carcinoma of the head and neck (SCCHN), microsatellite "
+            "instability (MSI)-high/deficient mismatch repair (dMMR) cancer, non-small cell lung cancer (NSCLC), uterine/endometrial "
+            "cancer, cervical cancer, oesophageal cancer, gastric cancer, triple-negative breast cancer (TNBC), cutaneous squamous "
+            "cell carcinoma and hepatocellular carcinoma")
+    nsclc = {"name": "Non-small cell lung cancer", "icd10cm": "C34.90", "status": "active", "onset": "2025-01-01"}
+    assert _screen(tmp_path, {**MAN, "conditions": [nsclc]}, f"Inclusion Criteria:\n* {text}").status == "unknown"
