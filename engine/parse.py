@@ -293,6 +293,35 @@ def _trailing_words_of_all(node: Predicate, text: str) -> Predicate:
 
 
 _EVENT_NODES = (Condition, Medication, Procedure)
+_FOR = re.compile(r"\bfor\b", re.IGNORECASE)
+_NOT_PURPOSE = re.compile(r"\s*(?:example|instance|at\s+least|more\s+than|less\s+than|longer|up\s+to|any\s+reason|\d)", re.IGNORECASE)
+
+
+def _given_for_all(node: AnyOf, text: str) -> Predicate | None:
+    """'Chemotherapy, radiotherapy, or any other cancer therapy for current diagnosis of
+    breast cancer', 'No prior chemotherapy or targeted systemic therapy for ... metastatic
+    TNBC' (NCT05227664): a condition after 'for' at the end of a list of treatments is what
+    they were given for, all of them, not an alternative of its own. Read as one, a TNBC
+    patient failed 'no prior chemotherapy or ... TNBC', and a docetaxel for prostate cancer
+    excluded the patient. The list keeps the words from 'for' on as words not understood,
+    so a treatment on record does not decide it."""
+    items = node.items
+    last = items[-1]
+    conditions = [n for n in walk(last) if isinstance(n, Condition)]
+    if not conditions or not any(isinstance(n, (Medication, Procedure)) for i in items[:-1] for n in walk(i)):
+        return None
+    before = items[0].span.end
+    at = max(c.span.start for c in conditions)
+    # (not a 'for' inside canonical text's '«...»', which parses back to what it says)
+    found = [m for m in _FOR.finditer(text, before, at) if text.rfind("\u00ab", 0, m.start()) <= text.rfind("\u00bb", 0, m.start())] if before < at else []
+    if not found:
+        return None
+    start = found[-1].start()
+    between = text[found[-1].end() : at]
+    if _NOT_PURPOSE.match(between) or len(between.split()) > 8 or re.search(r"[,;:()\[\]]", between):
+        return None  # 'for example', 'for at least 6 months', or the condition far from it
+    piece = Unparsed(text=text[start : node.span.end], span=Span(start=start, end=node.span.end))
+    return Qualified(item=node, qualifiers=(piece,), span=node.span)
 # a bracket at the end that says when: '(past year)', '(current)', '(lifetime)'
 _LAST_BRACKET = re.compile(r"\s*\((?:in\s+the\s+)?(?:past|last|previous|current|currently|lifetime|ever)(?:\s+\w+){0,2}\)\s*$", re.IGNORECASE)
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
@@ -2772,7 +2801,19 @@ def parse(text: str) -> Predicate:
         # 'a. For Women:', 'For the patients with breast cancer:', 'Breast cancer patients:':
         # the heading of the items for some patients, which asks nothing itself
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
-    return _willing_whole(_modal_negation(_lone_event_words(_with_modifiers(node)), text), text)
+    return _willing_whole(_modal_negation(_lone_event_words(_with_modifiers(_given_for_lists(node, text))), text), text)
+
+
+def _given_for_lists(node: Predicate, text: str) -> Predicate:
+    """Every 'or' of treatments that ends 'for' a condition, read so (`_given_for_all`)."""
+    if type(node) not in _OPERAND_FIELDS:
+        return node
+    updates = _operands_mapped(node, lambda v: _given_for_lists(v, text))
+    assert updates is not None
+    node = node.model_copy(update=updates) if updates else node
+    if isinstance(node, AnyOf):
+        return _given_for_all(node, text) or node
+    return node
 
 
 # 'Willingness and ability to provide blood samples at baseline, after 2 treatment cycles and

@@ -344,3 +344,28 @@ def test_a_long_list_of_tumour_types_with_words_not_understood(tmp_path):
             "cell carcinoma and hepatocellular carcinoma")
     nsclc = {"name": "Non-small cell lung cancer", "icd10cm": "C34.90", "status": "active", "onset": "2025-01-01"}
     assert _screen(tmp_path, {**MAN, "conditions": [nsclc]}, f"Inclusion Criteria:\n* {text}").status == "unknown"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04614194: Andy's docetaxel, given for prostate cancer, excluded him
+        "Chemotherapy, radiotherapy, or any other cancer therapy for current diagnosis of breast cancer",
+        "Any prior chemotherapy or CDK4/6 inhibitor for advanced breast cancer",
+    ],
+)
+def test_treatments_for_a_condition_are_given_for_it_all(tmp_path, text):
+    docetaxel = {"name": "Docetaxel", "rxnorm": "1790099", "status": "active", "start": "2026-01-01"}
+    result = _screen(tmp_path, {**MAN, "medications": [docetaxel]}, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    assert _criterion(result, text[:15]).status == "unknown"
+    tree = engine.parse(text)
+    assert engine.render(engine.parse(engine.render(tree))) == engine.render(tree)
+
+
+def test_no_prior_treatment_for_the_disease_fails_no_one_for_having_it(tmp_path):
+    # NCT05227664 (inclusion): read 'not (chemotherapy or ... or metastatic TNBC)', a TNBC
+    # patient failed it for having TNBC
+    tnbc = {"name": "Triple-negative breast cancer", "snomed": "706970001", "status": "active", "onset": "2025-01-01"}
+    text = "No prior chemotherapy or targeted systemic therapy for inoperable locally advanced or metastatic TNBC"
+    result = _screen(tmp_path, {**WOMAN, "conditions": [tnbc]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "No prior").status != "fail"
