@@ -2801,7 +2801,12 @@ def parse(text: str) -> Predicate:
         # 'a. For Women:', 'For the patients with breast cancer:', 'Breast cancer patients:':
         # the heading of the items for some patients, which asks nothing itself
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
-    return _willing_whole(_modal_negation(_lone_event_words(_with_modifiers(_given_for_lists(node, text))), text), text)
+    if _FOR.search(text):
+        node = _given_for_lists(node, text)
+    node = _lone_event_words(_with_modifiers(node))
+    if "not" in folded:
+        node = _modal_negation(node, text)
+    return _willing_whole(node, text)
 
 
 def _given_for_lists(node: Predicate, text: str) -> Predicate:
