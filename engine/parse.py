@@ -1617,7 +1617,17 @@ class _Assembler:
         if len(pieces) > 1:
             pieces = [p for p in pieces if not all(_is_filler(e) for e in p)]
             nodes = [self._piece(p) for p in pieces]
-            return _combine(nodes, span, self.text, [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces])
+            plain = [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces]
+            for k in range(len(pieces) - 1, 0, -1):
+                if _says_with(pieces[k]) and not plain[k] and not isinstance(nodes[k], Unparsed) and not isinstance(nodes[k - 1], Unparsed):
+                    # 'History of cardiac disease, with NYHA Class II or greater', 'Diabetes,
+                    # with HbA1c > 8%': what the piece before has, not an item of its own (as an
+                    # item, any cardiac disease excluded)
+                    nodes[k - 1] = AllOf(items=(nodes[k - 1], nodes[k]), span=Span(start=nodes[k - 1].span.start, end=nodes[k].span.end))
+                    del nodes[k], plain[k]
+            if len(nodes) == 1:
+                return nodes[0]
+            return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
 
     def _condition_before_colon(self, head: list) -> Predicate | None:
@@ -3088,6 +3098,15 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
             if new is not value:
                 update[name] = new
     return node.model_copy(update=update) if update else node
+
+
+def _says_with(piece: list) -> bool:
+    """A comma piece that opens with 'with' (after a comma: a clause of the piece before)."""
+    return (
+        bool(piece) and isinstance(piece[0], Atom) and piece[0].type == "WORD" and str(piece[0].value) == "with"
+        # ('..., with the following exceptions:' introduces what is let through, not what it has)
+        and not any(isinstance(e, Atom) and e.type == "FOLLOWING" for e in piece)
+    )
 
 
 def _events_only(node: Predicate) -> bool:
