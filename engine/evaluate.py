@@ -1783,7 +1783,8 @@ def _unqualified(node: Any) -> Any:
 def _allergy_or_drugs(node: AnyOf) -> bool:
     """An allergy first, then drugs as its alternatives: 'Allergy to X or NSAIDs'."""
     first, *rest = node.items
-    return _allergic(first) and bool(rest) and all(isinstance(_unqualified(i), Medication) and _unqualified(i).window is None for i in rest)
+    drugs = [_unqualified(i) for i in rest if not isinstance(i, Unparsed)]  # ('... or any of their excipients')
+    return _allergic(first) and bool(drugs) and all(isinstance(d, Medication) and d.window is None for d in drugs)
 
 
 def _allergy_to_drug(node: AllOf) -> bool:
@@ -1928,7 +1929,7 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
     if _allergy_or_drugs(node):
         # 'Allergy to Phenylephrine or NSAIDs' (NCT03864133), read 'allergy or NSAIDs': the
         # drugs are what the allergy is to, so a patient taking naproxen was excluded
-        allergy = [_eval(i, ctx, polarity) for i in node.items if not isinstance(_unqualified(i), Medication)]
+        allergy = [_eval(i, ctx, polarity) for i in node.items if not isinstance(_unqualified(i), (Medication, Unparsed))]
         truth = any_of(c.truth for c in allergy)
         if truth is Truth.FALSE:
             return _composite(node, truth, allergy, ["an allergy to drugs named after it: no allergy on record"])

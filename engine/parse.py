@@ -323,7 +323,12 @@ def _given_for_all(node: AnyOf, text: str) -> Predicate | None:
     piece = Unparsed(text=text[start : node.span.end], span=Span(start=start, end=node.span.end))
     return Qualified(item=node, qualifiers=(piece,), span=node.span)
 # a bracket at the end that says when: '(past year)', '(current)', '(lifetime)'
-_LAST_BRACKET = re.compile(r"\s*\((?:in\s+the\s+)?(?:past|last|previous|current|currently|lifetime|ever)(?:\s+\w+){0,2}\)\s*$", re.IGNORECASE)
+_LAST_BRACKET = re.compile(
+    r"\s*\((?:in\s+the\s+)?(?:past|last|previous|current|currently|lifetime|ever)(?:\s+\w+){0,2}\)\s*$"
+    # and a setting at the end: 'Prior chemotherapy, elacestrant, or CDK4/6i in the advanced/metastatic setting'
+    r"|\s+in\s+(?:the\s+)?(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting\W*$",
+    re.IGNORECASE,
+)
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
 
 
@@ -3103,7 +3108,8 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 def _says_with(piece: list) -> bool:
     """A comma piece that opens with 'with' (after a comma: a clause of the piece before)."""
     return (
-        bool(piece) and isinstance(piece[0], Atom) and piece[0].type == "WORD" and str(piece[0].value) == "with"
+        # ('Impaired renal function, defined as eGFR < 30': the definition, read as screen does)
+        bool(piece) and isinstance(piece[0], Atom) and piece[0].type == "WORD" and str(piece[0].value) in ("with", "defined")
         # ('..., with the following exceptions:' introduces what is let through, not what it has)
         and not any(isinstance(e, Atom) and e.type == "FOLLOWING" for e in piece)
     )

@@ -535,6 +535,7 @@ _OPEN_DEFINITION = re.compile(
     r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?|\s*:\s*|\s*,?\s*(?:(?:is|are)\s+)?defined\s+(?:as|by)\s*(?:an?\s+)?", re.IGNORECASE
 )
 _BOUNDS = (Comparison, Range)
+_DEFINED_AS = re.compile(r"defined\s+(?:as|by)\b", re.IGNORECASE)
 
 
 def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
@@ -550,7 +551,11 @@ def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
             continue
         condition, bound = conditions[0], bounds[0]
         start = min(n.span.start for n in walk(bound) if isinstance(n, _BOUNDS))
-        if condition.span.end <= start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, start):
+        if condition.span.end <= start and (
+            _OPEN_DEFINITION.fullmatch(text, condition.span.end, start)
+            # 'Impaired renal function, defined as eGFR < 30': the words in the bound's own span
+            or (text[condition.span.end : start].strip() == "," and _DEFINED_AS.match(text, start))
+        ):
             found.append(node.span)
     return tuple(found)
 

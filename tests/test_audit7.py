@@ -369,3 +369,33 @@ def test_no_prior_treatment_for_the_disease_fails_no_one_for_having_it(tmp_path)
     text = "No prior chemotherapy or targeted systemic therapy for inoperable locally advanced or metastatic TNBC"
     result = _screen(tmp_path, {**WOMAN, "conditions": [tnbc]}, f"Inclusion Criteria:\n* {text}")
     assert _criterion(result, "No prior").status != "fail"
+
+
+# ---- the fourth audit (criteria that fail many patients, and made-up patients)
+
+
+def test_a_condition_defined_after_a_comma(tmp_path):
+    # 'Impaired renal function, defined as eGFR < 30' (NCT03928158): read as two items, a
+    # chronic kidney disease of stage 2 with an eGFR of 75 excluded the patient
+    ckd = {"name": "Chronic kidney disease stage 2", "snomed": "431855005", "status": "active", "onset": "2020-01-01"}
+    egfr = {"name": "eGFR", "loinc": "33914-3", "value": 75, "unit": "mL/min/1.73m2", "date": "2026-11-01"}
+    criteria = "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Impaired renal function, defined as eGFR < 30 mL/min/1.73m2"
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [ckd], "observations": [egfr]}, criteria), "Impaired").status == "pass"
+
+
+def test_an_allergy_to_drugs_and_their_excipients(tmp_path):
+    # NCT02947061 and 8 more: 'Known hypersensitivity to abemaciclib, letrozole, fulvestrant,
+    # paclitaxel, and/or any of their excipients' excluded a patient taking letrozole
+    letrozole = {"name": "Letrozole", "rxnorm": "200064", "status": "active", "start": "2026-01-01"}
+    text = "Known hypersensitivity to abemaciclib, letrozole, fulvestrant, paclitaxel, and/or any of their excipients."
+    result = _screen(tmp_path, {**WOMAN, "medications": [letrozole]}, f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}")
+    assert _criterion(result, "Known hypersensitivity").status == "pass"
+
+
+def test_a_setting_at_the_end_of_a_list_of_treatments(tmp_path):
+    # NCT05596409: 'Prior chemotherapy, elacestrant, or CDK4/6i in the advanced/metastatic
+    # setting' excluded a patient for any chemotherapy, adjuvant too
+    docetaxel = {"name": "Docetaxel", "rxnorm": "1790099", "status": "stopped", "start": "2017-01-01", "end": "2018-01-01"}
+    text = "Prior chemotherapy, elacestrant, or CDK4/6i in the advanced/metastatic setting."
+    result = _screen(tmp_path, {**WOMAN, "medications": [docetaxel]}, f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}")
+    assert _criterion(result, "Prior chemotherapy").status == "unknown"
