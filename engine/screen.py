@@ -1005,6 +1005,65 @@ def _cap_trailing_or(lines: tuple[tuple[str, str], ...], results: list[Criterion
     return results
 
 
+_YEARS = {"years": 1.0, "year": 1.0, "months": 1 / 12, "month": 1 / 12, "weeks": 7 / 365.25, "week": 7 / 365.25, "days": 1 / 365.25, "day": 1 / 365.25}
+_Interval = tuple[float, bool, float, bool]  # low, low inclusive, high, high inclusive (years)
+
+
+def _age_interval(prepared: _Prepared) -> _Interval | None:
+    """The ages an inclusion line asks for as one of its requirements ('Age >= 55 years and
+    amenorrhea'), or None."""
+    own = prepared.own
+    if prepared.criterion.section != "inclusion" or own is None or prepared.criterion.origin == "structured":
+        return None
+    items = own.items if isinstance(own, AllOf) else (own,)
+    for item in items:
+        if isinstance(item, Comparison) and item.measure == "age" and item.threshold.unit in _YEARS and item.threshold.relative_to is None:
+            v = float(item.threshold.value) * _YEARS[item.threshold.unit]
+            if item.op in (">", ">="):
+                return (v, item.op == ">=", float("inf"), False)
+            if item.op in ("<", "<="):
+                return (float("-inf"), False, v, item.op == "<=")
+        if isinstance(item, Range) and item.measure == "age" and item.low.unit in _YEARS and item.high.unit in _YEARS:
+            return (float(item.low.value) * _YEARS[item.low.unit], item.low_inclusive, float(item.high.value) * _YEARS[item.high.unit], item.high_inclusive)
+    return None
+
+
+def _disjoint(a: _Interval, b: _Interval) -> bool:
+    def below(x: _Interval, y: _Interval) -> bool:
+        return x[2] < y[0] or (x[2] == y[0] and not (x[3] and y[1]))
+
+    return below(a, b) or below(b, a)
+
+
+@lru_cache(maxsize=4096)
+def _age_alternatives(intervals: tuple[_Interval | None, ...]) -> tuple[int, ...]:
+    """The inclusion lines whose ages no patient can have together with another's: the
+    same for every patient a trial is screened for, so worked out once per list."""
+    found = set()
+    for i, a in enumerate(intervals):
+        for j in range(i + 1, len(intervals)):
+            b = intervals[j]
+            if a is not None and b is not None and _disjoint(a, b):
+                found.update((i, j))
+    return tuple(sorted(found))
+
+
+def _cap_age_alternatives(intervals: tuple[_Interval | None, ...], results: list[CriterionResult]) -> list[CriterionResult]:
+    """NCT02214004: 'Postmenopausal women', then 'Age >= 55 years and amenorrhea' and 'Age <
+    55 years and amenorrhea for >= 12 months with FSH > 30' as lines of their own: no
+    patient is both, so they are alternatives, and every patient failed one of them. Where
+    one of such lines does not fail, a line of them that fails cannot rule out by itself."""
+    lines = _age_alternatives(intervals)
+    if not lines or all(results[i].status == "fail" for i in lines):
+        return results
+    results = list(results)
+    reason = "one of several inclusion lines whose ages no patient has together: they are alternatives, so this one cannot rule the patient out by itself"
+    for i in lines:
+        if results[i].status == "fail":
+            results[i] = _result_unknown_because(results[i], reason)
+    return results
+
+
 def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
     """In a trial that takes both sexes, an inclusion that names the other sex ('women age
     >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
@@ -1062,6 +1121,7 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
     results = _cap_named_alone(prepared, results)
     results = _cap_trailing_or(tuple((p.criterion.section, p.criterion.text) for p in prepared), results)
+    results = _cap_age_alternatives(tuple(_age_interval(p) for p in prepared), results)
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)

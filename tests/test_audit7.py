@@ -399,3 +399,19 @@ def test_a_setting_at_the_end_of_a_list_of_treatments(tmp_path):
     text = "Prior chemotherapy, elacestrant, or CDK4/6i in the advanced/metastatic setting."
     result = _screen(tmp_path, {**WOMAN, "medications": [docetaxel]}, f"Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* {text}")
     assert _criterion(result, "Prior chemotherapy").status == "unknown"
+
+
+@pytest.mark.parametrize(("birth_date", "status"), [("1960-01-01", "unknown"), ("1990-01-01", "unknown")])
+def test_lines_for_ages_no_patient_has_together_are_alternatives(tmp_path, birth_date, status):
+    # NCT02214004: two definitions of postmenopause as lines of their own, one for 55 and
+    # older, one for younger: every patient failed one of them
+    criteria = ("Inclusion Criteria:\n* Postmenopausal women\n* Age ≥55 years and amenorrhea\n"
+                "* Age <55 years and amenorrhea for ≥12 months with FSH >30 mIU/ml")
+    result = _screen(tmp_path, {**WOMAN, "birth_date": birth_date}, criteria)
+    assert result.status == status
+    assert not any(c.status == "fail" for c in result.criteria)
+
+
+def test_ages_that_overlap_are_asked_together(tmp_path):
+    criteria = "Inclusion Criteria:\n* Age ≥ 18 years\n* Age < 65 years"
+    assert _screen(tmp_path, {**WOMAN, "birth_date": "1950-01-01"}, criteria).status == "ineligible"
