@@ -986,12 +986,27 @@ def _or_joined(lines: tuple[tuple[str, str], ...]) -> tuple[tuple[int, ...], ...
     return tuple(runs)
 
 
-def _cap_trailing_or(lines: tuple[tuple[str, str], ...], results: list[CriterionResult]) -> list[CriterionResult]:
+_ALTERNATIVE_LINES: dict[int, tuple[tuple, tuple[tuple[int, ...], ...], tuple[int, ...]]] = {}
+
+
+def _alternative_lines(prepared: tuple) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+    """The runs of lines joined by a trailing 'or', and the lines of ages no patient has
+    together, of one trial's prepared criteria: worked out once per trial, not per patient."""
+    found = _ALTERNATIVE_LINES.get(id(prepared))
+    if found is None or found[0] is not prepared:
+        if len(_ALTERNATIVE_LINES) > _PREPARED_MAX:
+            _ALTERNATIVE_LINES.clear()
+        runs = _or_joined(tuple((p.criterion.section, p.criterion.text) for p in prepared))
+        ages = _age_alternatives(tuple(_age_interval(p) for p in prepared))
+        found = _ALTERNATIVE_LINES[id(prepared)] = (prepared, runs, ages)
+    return found[1], found[2]
+
+
+def _cap_trailing_or(runs: tuple[tuple[int, ...], ...], results: list[CriterionResult]) -> list[CriterionResult]:
     """NCT04565054: 'age >= 60, or' then 'patient has had a hysterectomy.' are alternatives
     the record writes as lines of their own: where one of them does not fail, a line of the
     run that fails cannot rule the patient out by itself (where all fail, both readings
     fail)."""
-    runs = _or_joined(lines)
     if not runs:
         return results
     results = list(results)
@@ -1048,12 +1063,11 @@ def _age_alternatives(intervals: tuple[_Interval | None, ...]) -> tuple[int, ...
     return tuple(sorted(found))
 
 
-def _cap_age_alternatives(intervals: tuple[_Interval | None, ...], results: list[CriterionResult]) -> list[CriterionResult]:
+def _cap_age_alternatives(lines: tuple[int, ...], results: list[CriterionResult]) -> list[CriterionResult]:
     """NCT02214004: 'Postmenopausal women', then 'Age >= 55 years and amenorrhea' and 'Age <
     55 years and amenorrhea for >= 12 months with FSH > 30' as lines of their own: no
     patient is both, so they are alternatives, and every patient failed one of them. Where
     one of such lines does not fail, a line of them that fails cannot rule out by itself."""
-    lines = _age_alternatives(intervals)
     if not lines or all(results[i].status == "fail" for i in lines):
         return results
     results = list(results)
@@ -1120,8 +1134,9 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     prepared = _prepared(trial)
     results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
     results = _cap_named_alone(prepared, results)
-    results = _cap_trailing_or(tuple((p.criterion.section, p.criterion.text) for p in prepared), results)
-    results = _cap_age_alternatives(tuple(_age_interval(p) for p in prepared), results)
+    or_runs, age_lines = _alternative_lines(prepared)
+    results = _cap_trailing_or(or_runs, results)
+    results = _cap_age_alternatives(age_lines, results)
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
