@@ -1355,6 +1355,20 @@ def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Trut
 
 
 def _condition(node: Condition, ctx: _Ctx) -> Outcome:
+    out = _condition_records(node, ctx)
+    if node.concept == "obesity" and out.truth is not Truth.TRUE and node.window is None and not node.history and node.active is None:
+        # obesity is a body mass index of 30 or more (WHO): a record with a BMI of 36 and no
+        # obesity code passed 'Obesity' among exclusions (NCT03921853, the fourth audit)
+        bmi = _eval(_OBESE_BMI, ctx, 1)
+        if bmi.truth is Truth.TRUE:
+            return _leaf(node, Truth.TRUE, ("obesity: a body mass index of 30 kg/m2 or more, with no diagnosis of obesity on record", *bmi.reasons))
+    return out
+
+
+_OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
+
+
+def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)

@@ -415,3 +415,11 @@ def test_lines_for_ages_no_patient_has_together_are_alternatives(tmp_path, birth
 def test_ages_that_overlap_are_asked_together(tmp_path):
     criteria = "Inclusion Criteria:\n* Age ≥ 18 years\n* Age < 65 years"
     assert _screen(tmp_path, {**WOMAN, "birth_date": "1950-01-01"}, criteria).status == "ineligible"
+
+
+@pytest.mark.parametrize(("bmi", "status"), [(36.1, "fail"), (24.0, "pass")])
+def test_obesity_is_read_from_the_body_mass_index(tmp_path, bmi, status):
+    # NCT03921853: a BMI of 36 with no obesity code passed 'Obesity' among exclusions
+    obs = {"name": "Body mass index", "loinc": "39156-5", "value": bmi, "unit": "kg/m2", "date": "2026-10-01"}
+    result = _screen(tmp_path, {**WOMAN, "observations": [obs]}, "Inclusion Criteria:\n* Age 18 or older\nExclusion Criteria:\n* Obesity")
+    assert _criterion(result, "Obesity").status == status
