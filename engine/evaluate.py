@@ -1796,6 +1796,13 @@ def _unqualified(node: Any) -> Any:
 
 def _allergy_or_drugs(node: AnyOf) -> bool:
     """An allergy first, then drugs as its alternatives: 'Allergy to X or NSAIDs'."""
+    return _per_node(_ALLERGY_OR_DRUGS, node, _allergy_or_drugs_now)
+
+
+_ALLERGY_OR_DRUGS: dict[int, tuple[Any, bool]] = {}
+
+
+def _allergy_or_drugs_now(node: AnyOf) -> bool:
     first, *rest = node.items
     drugs = [_unqualified(i) for i in rest if not isinstance(i, Unparsed)]  # ('... or any of their excipients')
     return _allergic(first) and bool(drugs) and all(isinstance(d, Medication) and d.window is None for d in drugs)
@@ -1858,12 +1865,12 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
     every = all_of(c.truth for c in children)
-    if every is Truth.FALSE and polarity > 0 and _men_and_women(node) and any_of(c.truth for c in children) is not Truth.FALSE:
+    if every is Truth.FALSE and polarity > 0 and _per_node(_MEN_AND_WOMEN, node, _men_and_women) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Men and postmenopausal female patients' (NCT04762979): two groups, not men who
         # are postmenopausal; read as both, every woman failed it
         reason = "'men and postmenopausal women': a sex beside a status of the other sex names two groups of patients, either of them taken"
         return _composite(node, Truth.UNKNOWN, children, [reason])
-    if every is Truth.FALSE and _groups_of_patients(node, ctx, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
+    if every is Truth.FALSE and _groups_of_patients(node, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
         # those who are lactating, either of them ruled out, as much as both at once; read
         # as both, a pregnant woman passed. 'Tumour types included are: urothelial
@@ -1878,51 +1885,60 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
 _FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
 
 
+_MEN_AND_WOMEN: dict[int, tuple[Any, bool]] = {}
+
+
 def _men_and_women(node: AllOf) -> bool:
     """A male sex and a status only women have, side by side ('Men and postmenopausal female
     patients')."""
-    items = []
-    for item in node.items:
-        while isinstance(item, Qualified):
-            item = item.item
-        items.append(item)
+    items = [_unqualified(i) for i in node.items]
     male = any(isinstance(i, Sex) and tuple(i.sexes) == ("male",) for i in items)
     return male and any(isinstance(i, Condition) and i.concept in _FEMALE_STATUSES for i in items)
 
 
-def _groups_of_patients(node: AllOf, ctx: _Ctx, polarity: int) -> bool:
+def _groups_of_patients(node: AllOf, polarity: int) -> bool:
     """Whether 'A and B' may name groups of patients, either of which is meant: every item
     a condition (none a status: 'women of childbearing potential and pregnant', the status
     says whom the rest is about), not all the same one; where they rule out, treatments
     and procedures too ('Prior radiotherapy, major surgery and immunotherapy within 4
     weeks'). Not 'chemotherapy for breast cancer': a treatment and what it was for are one
-    event (nor a condition with the measure that defines it, which engine.screen reads). Where they are asked for, treatments are meant together ('prior trastuzumab,
-    pertuzumab, and T-DM1')."""
+    event (nor a condition with the measure that defines it, which engine.screen reads).
+    Where they are asked for, treatments are meant together ('prior trastuzumab,
+    pertuzumab, and T-DM1'). Worked out once per node (`_per_node`)."""
+    ruled_out, asked_for = _per_node(_GROUPS, node, _groups_now)
+    return ruled_out if polarity < 0 else asked_for
+
+
+_GROUPS: dict[int, tuple[Any, tuple[bool, bool]]] = {}
+
+
+def _groups_now(node: AllOf) -> tuple[bool, bool]:
+    """`_groups_of_patients` of `node` where it rules out and where it is asked for."""
     kinds: set[str] = set()
     names: set[str] = set()  # those said in full, for which is a kind of which
     worded: set[str] = set()  # and those with words not understood beside them
+    vocab = _vocab()
     for item in node.items:
         # '(malignancy) «microsatellite instability (MSI)»': some cancer, said in words not
         # understood, which is no kind of the others for all its concept
         said = worded if isinstance(item, Qualified) and any(isinstance(q, Unparsed) for q in item.qualifiers) else names
-        while isinstance(item, Qualified):
-            item = item.item
+        item = _unqualified(item)
         if isinstance(item, Unparsed):
             continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
         if isinstance(item, Condition):
-            concept = ctx.vocab.get("condition", item.concept)
+            concept = vocab.get("condition", item.concept)
             if concept is not None and concept.open_world:
-                return False
+                return False, False
             kinds.add("condition")
         elif isinstance(item, (Medication, Procedure)):
             kinds.add("treatment")
         else:
-            return False
+            return False, False
         said.add(item.concept)
-    allowed = ({"condition"}, {"treatment"}) if polarity < 0 else ({"condition"},)
     # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice; 'Paclitaxel
     # chemotherapy', 'corticosteroids or other immunosuppressive medications': one a kind of another
-    return kinds in allowed and len(names | worded) > 1 and _apart(tuple(sorted(names)))
+    groups = len(names | worded) > 1 and _apart(tuple(sorted(names)))
+    return groups and kinds in ({"condition"}, {"treatment"}), groups and kinds == {"condition"}
 
 
 @lru_cache(maxsize=4096)
@@ -2070,10 +2086,7 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
             truth = main.truth & ~exception.truth
             reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
         return _composite(node, truth, [main, exception], reasons)
-    if isinstance(node.exception, AllOf) and _groups_of_patients(node.exception, ctx, polarity=1):
-        # 'except basal cell carcinoma of the skin and cervical carcinoma in situ': what is
-        # carved out is either of them; as both at once, a patient with one lost it
-        node = node.model_copy(update={"exception": AnyOf(items=node.exception.items, span=node.exception.span)})
+    node = _per_node(_EITHER_EXCEPTED, node, _either_excepted)
     exception = _eval(node.exception, plain, -polarity)
     what = _describe(node.exception)
     refined = _except_by_records(node, ctx, polarity)
@@ -2126,6 +2139,18 @@ def _sets_records_aside(node: Exception_) -> bool:
         return False
     fieldname = _record_field(node.exception)
     return fieldname is not None and _monotone(node.main) and _speaks_of(node.main, fieldname)
+
+
+def _either_excepted(node: Exception_) -> Exception_:
+    """'except basal cell carcinoma of the skin and cervical carcinoma in situ': what is
+    carved out is either of them; as both at once, a patient with one lost it. Worked out
+    once per node (`_per_node`), so the node is the same one for every patient."""
+    if node.mode == "except" and isinstance(node.exception, AllOf) and _groups_of_patients(node.exception, 1):
+        return node.model_copy(update={"exception": AnyOf(items=node.exception.items, span=node.exception.span)})
+    return node
+
+
+_EITHER_EXCEPTED: dict[int, tuple[Any, Exception_]] = {}
 
 
 def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int) -> tuple[Truth, list[str]] | None:
