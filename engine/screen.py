@@ -519,11 +519,7 @@ def _cap_named_alone(prepared: list[_Prepared], results: list[CriterionResult]) 
         return results  # 'Breast cancer', 'Invasive ductal carcinoma': one the kind of the other, both asked
     names = ", ".join(f'"{prepared[i].criterion.text.strip()[:40]}"' for i, _ in alone[:4]) + (", ..." if len(alone) > 4 else "")
     reason = f"one of several conditions named alone on lines of their own ({names}): they may be alternatives or the headings of cohorts, so one the patient lacks cannot rule out by itself"
-    results = list(results)
-    for i, _ in alone:
-        if results[i].status == "fail":
-            results[i] = _result_unknown_because(results[i], reason)
-    return results
+    return _cap_alternatives(tuple(i for i, _ in alone), results, reason)
 
 
 # 'Thrombocytopenia (<100,000 platelets/microL)', 'Anemia (hemoglobin < 10 g/dL)': the bound
@@ -581,15 +577,21 @@ def _defined_not_both(outcome: Outcome, spans: tuple[Span, ...]) -> bool:
 def _prepared(trial: Trial) -> tuple[_Prepared, ...]:
     """The prepared criteria of a trial, remembered by the trial object's identity (the
     entry holds the trial, so its id is not reused while remembered)."""
+    return _trial_entry(trial)[1]
+
+
+def _trial_entry(trial: Trial) -> tuple[Trial, tuple[_Prepared, ...], tuple[tuple[tuple[int, ...], str], ...]]:
+    """The trial, its prepared criteria and the groups of its lines that are alternatives
+    (`_alternative_lines`), worked out once per trial, not per patient."""
     hit = _PREPARED.get(id(trial))
     if hit is not None and hit[0] is trial:
-        return hit[1]
+        return hit
     if len(_PREPARED) >= _PREPARED_MAX:
         _PREPARED.clear()
         _SAME.clear()
     prepared = tuple(_same(c) for c in trial.criteria)
-    _PREPARED[id(trial)] = (trial, prepared)
-    return prepared
+    entry = _PREPARED[id(trial)] = (trial, prepared, _alternative_lines(prepared))
+    return entry
 
 
 def _same(criterion: Criterion) -> _Prepared:
@@ -602,7 +604,7 @@ def _same(criterion: Criterion) -> _Prepared:
     return prepared
 
 
-_PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...]]] = {}
+_PREPARED: dict[int, tuple[Trial, tuple[_Prepared, ...], tuple[tuple[tuple[int, ...], str], ...]]] = {}
 _PREPARED_MAX = 20_000
 _SAME: dict[Criterion, _Prepared] = {}
 
@@ -966,10 +968,8 @@ def _cap_flat_lists(
 _TRAILING_OR = re.compile(r"\b(?:or|and/or)\W*$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)
 def _or_joined(lines: tuple[tuple[str, str], ...]) -> tuple[tuple[int, ...], ...]:
-    """The runs of inclusion lines joined by an 'or' that ends a line: the same for every
-    patient a trial is screened for, so worked out once per list."""
+    """The runs of inclusion lines joined by an 'or' that ends a line."""
     runs: list[tuple[int, ...]] = []
     run: list[int] = []
     for i, (section, text) in enumerate(lines):
@@ -986,37 +986,30 @@ def _or_joined(lines: tuple[tuple[str, str], ...]) -> tuple[tuple[int, ...], ...
     return tuple(runs)
 
 
-_ALTERNATIVE_LINES: dict[int, tuple[tuple, tuple[tuple[int, ...], ...], tuple[int, ...]]] = {}
+def _alternative_lines(prepared: tuple[_Prepared, ...]) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """The groups of a trial's lines that are alternatives though written as lines of their
+    own: inclusion lines joined by an 'or' that ends a line (NCT04565054: 'age >= 60, or'
+    then 'patient has had a hysterectomy.'), and inclusion lines whose ages no patient has
+    together (`_age_alternatives`); each with the reason a line of it gets where it cannot
+    rule out alone."""
+    runs = _or_joined(tuple((p.criterion.section, p.criterion.text) for p in prepared))
+    ages = _age_alternatives(tuple(_age_interval(p) for p in prepared))
+    return (*((run, _TRAILING_OR_REASON) for run in runs), *(((ages, _AGES_REASON),) if ages else ()))
 
 
-def _alternative_lines(prepared: tuple) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
-    """The runs of lines joined by a trailing 'or', and the lines of ages no patient has
-    together, of one trial's prepared criteria: worked out once per trial, not per patient."""
-    found = _ALTERNATIVE_LINES.get(id(prepared))
-    if found is None or found[0] is not prepared:
-        if len(_ALTERNATIVE_LINES) > _PREPARED_MAX:
-            _ALTERNATIVE_LINES.clear()
-        runs = _or_joined(tuple((p.criterion.section, p.criterion.text) for p in prepared))
-        ages = _age_alternatives(tuple(_age_interval(p) for p in prepared))
-        found = _ALTERNATIVE_LINES[id(prepared)] = (prepared, runs, ages)
-    return found[1], found[2]
+_TRAILING_OR_REASON = "one of the lines joined by an 'or' at the end of a line: another of them may hold, so this one cannot rule the patient out by itself"
+_AGES_REASON = "one of several inclusion lines whose ages no patient has together: they are alternatives, so this one cannot rule the patient out by itself"
 
 
-def _cap_trailing_or(runs: tuple[tuple[int, ...], ...], results: list[CriterionResult]) -> list[CriterionResult]:
-    """NCT04565054: 'age >= 60, or' then 'patient has had a hysterectomy.' are alternatives
-    the record writes as lines of their own: where one of them does not fail, a line of the
-    run that fails cannot rule the patient out by itself (where all fail, both readings
-    fail)."""
-    if not runs:
+def _cap_alternatives(lines: tuple[int, ...], results: list[CriterionResult], reason: str) -> list[CriterionResult]:
+    """Lines that may be alternatives: where one of them does not fail, a line of them that
+    fails cannot rule the patient out by itself (where all fail, every reading fails)."""
+    if not lines or all(results[i].status == "fail" for i in lines):
         return results
     results = list(results)
-    for run in runs:
-        if all(results[i].status == "fail" for i in run):
-            continue
-        for i in run:
-            if results[i].status == "fail":
-                reason = "one of the lines joined by an 'or' at the end of a line: another of them may hold, so this one cannot rule the patient out by itself"
-                results[i] = _result_unknown_because(results[i], reason)
+    for i in lines:
+        if results[i].status == "fail":
+            results[i] = _result_unknown_because(results[i], reason)
     return results
 
 
@@ -1050,10 +1043,11 @@ def _disjoint(a: _Interval, b: _Interval) -> bool:
     return below(a, b) or below(b, a)
 
 
-@lru_cache(maxsize=4096)
 def _age_alternatives(intervals: tuple[_Interval | None, ...]) -> tuple[int, ...]:
-    """The inclusion lines whose ages no patient can have together with another's: the
-    same for every patient a trial is screened for, so worked out once per list."""
+    """The inclusion lines whose ages no patient can have together with another's
+    (NCT02214004: 'Age >= 55 years and amenorrhea' and 'Age < 55 years and amenorrhea for
+    >= 12 months with FSH > 30', two definitions of postmenopause as lines of their own,
+    which every patient failed one of)."""
     found = set()
     for i, a in enumerate(intervals):
         for j in range(i + 1, len(intervals)):
@@ -1061,21 +1055,6 @@ def _age_alternatives(intervals: tuple[_Interval | None, ...]) -> tuple[int, ...
             if a is not None and b is not None and _disjoint(a, b):
                 found.update((i, j))
     return tuple(sorted(found))
-
-
-def _cap_age_alternatives(lines: tuple[int, ...], results: list[CriterionResult]) -> list[CriterionResult]:
-    """NCT02214004: 'Postmenopausal women', then 'Age >= 55 years and amenorrhea' and 'Age <
-    55 years and amenorrhea for >= 12 months with FSH > 30' as lines of their own: no
-    patient is both, so they are alternatives, and every patient failed one of them. Where
-    one of such lines does not fail, a line of them that fails cannot rule out by itself."""
-    if not lines or all(results[i].status == "fail" for i in lines):
-        return results
-    results = list(results)
-    reason = "one of several inclusion lines whose ages no patient has together: they are alternatives, so this one cannot rule the patient out by itself"
-    for i in lines:
-        if results[i].status == "fail":
-            results[i] = _result_unknown_because(results[i], reason)
-    return results
 
 
 def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
@@ -1131,12 +1110,11 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     and open_world, remembers the result of each prepared criterion, so a criterion that
     several trials share is judged once; what depends on the trial (the flat-list, other-sex
     and no-inclusion caps) is applied afterwards, on each trial's own list."""
-    prepared = _prepared(trial)
+    _, prepared, alternatives = _trial_entry(trial)
     results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
     results = _cap_named_alone(prepared, results)
-    or_runs, age_lines = _alternative_lines(prepared)
-    results = _cap_trailing_or(or_runs, results)
-    results = _cap_age_alternatives(age_lines, results)
+    for lines, reason in alternatives:
+        results = _cap_alternatives(lines, results, reason)
     if trial.sex == "ALL":
         results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
