@@ -225,7 +225,8 @@ def _measure_noun(el) -> bool:
 
 
 # 'For GBM patients', 'for the patients with breast cancer': whom what follows is for
-_FOR_PATIENTS = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?for\s+(?:the\s+)?(?:patients?\s+with\s+)?.+?(?:\s+(?:patients?|participants?|subjects?|cohorts?))?", re.IGNORECASE)
+# (matched in full: 'for' and then anything, the patients' words among it)
+_FOR_PATIENTS = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?for\s+.+", re.IGNORECASE)
 
 _SENTENCE_END = re.compile(r"[.;]\s+\S")
 _LIST_MARK = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s*", re.IGNORECASE)
@@ -262,24 +263,17 @@ def _trailing_words_of_all(node: Predicate, text: str) -> Predicate:
     if not isinstance(node, AnyOf) or len(node.items) < 2:
         return node
     *first, last = node.items
-    if (
-        isinstance(last, Unparsed) and all(isinstance(n, _EVENT_NODES) for n in first) and (aside := _LAST_BRACKET.search(last.text))
-        and text[last.span.start : last.span.end] == last.text  # (words as written, not canonical '«...»')
-    ):
+    if isinstance(last, (Unparsed, Judgment)) and all(isinstance(n, _EVENT_NODES) for n in first):
         # 'Traumatic brain injury or significant neurologic signs (past year)' (NCT03923361):
-        # the bracket at the end may say when of every item, so a concussion years ago does
-        # not decide it
-        start = last.span.start + aside.start()
-        piece = Unparsed(text=aside.group(0).strip(), span=Span(start=start, end=last.span.end))
-        return Qualified(item=node, qualifiers=(piece,), span=node.span)
-    if isinstance(last, Judgment) and all(isinstance(n, _EVENT_NODES) for n in first):
-        # 'a history of central nervous system disorders or psychiatric disability judged by
-        # the investigator to be clinically significant': the judgment may be of both
-        judged = _JUDGING.search(last.text)
-        # (not a judgment written as canonical text, 'judgment(...) «...»', which says its scope)
-        if judged is not None and judged.start() > 0 and text[last.span.start : last.span.end] == last.text:
-            start = last.span.start + judged.start()
-            piece = Unparsed(text=last.text[judged.start() :], span=Span(start=start, end=last.span.end))
+        # a bracket at the end that says when may say it of every item, so a concussion years
+        # ago does not decide it; 'a history of central nervous system disorders or
+        # psychiatric disability judged by the investigator to be clinically significant':
+        # the judgment may be of both. (Not words written as canonical text, '«...»' or
+        # 'judgment(...) «...»', which say their scope.)
+        tail = (_LAST_BRACKET if isinstance(last, Unparsed) else _JUDGING).search(last.text)
+        if tail is not None and (isinstance(last, Unparsed) or tail.start() > 0) and text[last.span.start : last.span.end] == last.text:
+            start = last.span.start + tail.start()
+            piece = Unparsed(text=last.text[tail.start() :].strip(), span=Span(start=start, end=last.span.end))
             return Qualified(item=node, qualifiers=(piece,), span=node.span)
         return node
     if not (isinstance(last, Qualified) and isinstance(last.item, _EVENT_NODES)):
@@ -1624,7 +1618,7 @@ class _Assembler:
             nodes = [self._piece(p) for p in pieces]
             plain = [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces]
             for k in range(len(pieces) - 1, 0, -1):
-                if _says_with(pieces[k]) and not plain[k] and not isinstance(nodes[k], Unparsed) and not isinstance(nodes[k - 1], Unparsed):
+                if _describes_the_piece_before(pieces[k]) and not plain[k] and not isinstance(nodes[k], Unparsed) and not isinstance(nodes[k - 1], Unparsed):
                     # 'History of cardiac disease, with NYHA Class II or greater', 'Diabetes,
                     # with HbA1c > 8%': what the piece before has, not an item of its own (as an
                     # item, any cardiac disease excluded)
@@ -1639,13 +1633,15 @@ class _Assembler:
         """The patients a colon's head names, 'for patients with X' or 'for X patients', as
         a condition; None for any other head."""
         sig = [e for e in head if not _is_filler(e)]
-        if not sig or _SENTENCE_END.search(_LIST_MARK.sub("", self.text[_start(head[0]) : _end(head[-1])])):
+        if not sig:
+            return None
+        words = self.text[_start(head[0]) : _end(head[-1])].lower()
+        if _SENTENCE_END.search(_LIST_MARK.sub("", words)):
             # 'ECOG 0 to 1. For MCL patients: ECOG 0 to 2': a sentence before the colon is no
             # part of whom the rest is for
             return None
         if isinstance(sig[0], Atom) and sig[0].type == "IF" and len(sig) > 1:
             return self.clause(head[head.index(sig[0]) + 1 :])
-        words = self.text[_start(head[0]) : _end(head[-1])].lower()
         events = all(isinstance(e, Atom) and e.type in ("CONDITION", "SEX") for e in sig)
         if _FOR_PATIENTS.fullmatch(words) and events:
             return self.clause(head)
@@ -3105,8 +3101,8 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
     return node.model_copy(update=update) if update else node
 
 
-def _says_with(piece: list) -> bool:
-    """A comma piece that opens with 'with' (after a comma: a clause of the piece before)."""
+def _describes_the_piece_before(piece: list) -> bool:
+    """A comma piece that opens with 'with' or 'defined': a clause of the piece before."""
     return (
         # ('Impaired renal function, defined as eGFR < 30': the definition, read as screen does)
         bool(piece) and isinstance(piece[0], Atom) and piece[0].type == "WORD" and str(piece[0].value) in ("with", "defined")
