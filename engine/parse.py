@@ -316,11 +316,15 @@ def _given_for_all(node: AnyOf, text: str) -> Predicate | None:
         return None  # 'for example', 'for at least 6 months', or the condition far from it
     piece = Unparsed(text=text[start : node.span.end], span=Span(start=start, end=node.span.end))
     return Qualified(item=node, qualifiers=(piece,), span=node.span)
+
+
+# what a treatment was given in: 'the metastatic setting', 'the adjuvant or metastatic setting'
+_SETTING = r"(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting"
 # a bracket at the end that says when: '(past year)', '(current)', '(lifetime)'
 _LAST_BRACKET = re.compile(
     r"\s*\((?:in\s+the\s+)?(?:past|last|previous|current|currently|lifetime|ever)(?:\s+\w+){0,2}\)\s*$"
     # and a setting at the end: 'Prior chemotherapy, elacestrant, or CDK4/6i in the advanced/metastatic setting'
-    r"|\s+in\s+(?:the\s+)?(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting\W*$",
+    rf"|\s+in\s+(?:the\s+)?{_SETTING}\W*$",
     re.IGNORECASE,
 )
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
@@ -2864,8 +2868,7 @@ _NARROWING_WORD = (
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
     r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
-    r"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?(?:(?:metastatic|advanced|locally[- ]advanced|adjuvant|neo-?adjuvant|"
-    r"palliative|perioperative|early)(?:\s*(?:or|and|and/or|/)\s*)?)+\s+setting|"
+    rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
     # 'stage IV breast cancer', 'stage II or III'
     r"stage\s+(?:[0-4]|iv|i{1,3})[a-c]?(?:\s*(?:or|to|-|/|,)\s*(?:stage\s+)?(?:[0-4]|iv|i{1,3})[a-c]?)*|"
     # 'active infection requiring systemic therapy', 'that has required systemic treatment'
