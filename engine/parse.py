@@ -610,6 +610,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
         parts = list(chain.parts)
+        cause = self._cause_in_chain(chain)
+        if cause is not None:
+            return cause
         sentences, series = self._sentences(parts)
         if len(sentences) > 1 and self._negated_list(parts):
             sentences, series = [parts], None
@@ -766,6 +769,30 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         if any(_opens_negated(e) for p in clauses for e in _split(p.elements, ("COMMA",))[1:]):
             return False
         return not any(isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for p in clauses for e in p.elements)
+
+    def _cause_in_chain(self, chain: "_Chain") -> Predicate | None:
+        """'Anemia due to chronic kidney disease or cancer', 'Atrial flutter secondary to
+        electrolyte imbalance, thyroid disease or to a reversible cause': what follows a
+        cause ('secondary to', 'due to', ...) up to the end of the chain is more causes, not
+        operands of their own (as one, any cancer or thyroid disease alone excluded). What
+        comes before the cause, narrowed by words elig does not read; None where no operand
+        but the last opens a cause after something."""
+        for j, part in enumerate(chain.parts[:-1]):
+            at = _cause_at(part.elements, self.text) if isinstance(part, Clause) else None
+            if at is None:
+                continue
+            if at == 0:
+                return None
+            head = part.elements[:at]
+            start = _start(part.elements[at])
+            if _sentence_break(self.text, chain.start, chain.end) or _has(head, "IF"):
+                return None  # where the cause's words end is not known
+            before = [*chain.parts[:j], Clause(head, _start(head[0]), _end(head[-1]))]
+            item = self._node(before[0]) if len(before) == 1 else self._chain(_Chain(chain.op, tuple(before), chain.start, _end(head[-1])))
+            end = start + len(self.text[start : chain.end].rstrip(" ,;:."))
+            rest = Unparsed(text=self.text[start:end], span=Span(start=start, end=end))
+            return _caused(item, rest, Span(start=chain.start, end=chain.end), self.text)
+        return None
 
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
@@ -1619,6 +1646,9 @@ class _Assembler:
             return Not(item=inner, span=span)
         if len(pieces) > 1:
             pieces = [p for p in pieces if not all(_is_filler(e) for e in p)]
+            cause = self._cause_list(pieces, span)
+            if cause is not None:
+                return cause
             nodes = [self._piece(p) for p in pieces]
             plain = [_plain_event(Clause(tuple(p), _start(p[0]), _end(p[-1]))) for p in pieces]
             for k in range(len(pieces) - 1, 0, -1):
@@ -1632,6 +1662,23 @@ class _Assembler:
                 return nodes[0]
             return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
+
+    def _cause_list(self, pieces: list[list], span: Span) -> Predicate | None:
+        """'Hypothyroidism secondary to surgery, radiation, or medication': the pieces after
+        a cause are more causes, not items of their own. The thing caused, narrowed by words
+        elig does not read; None where no piece but the last opens a cause after something."""
+        for k, piece in enumerate(pieces[:-1]):
+            at = _cause_at(piece, self.text)
+            if at is None:
+                continue
+            if at == 0 or _sentence_break(self.text, _start(pieces[0][0]), _end(pieces[-1][-1])) or _has(piece[:at], "IF"):
+                return None
+            rest = [e for p in pieces[k:] for e in p][at:]
+            caused = _caused(self.clause(piece[:at]), self.unparsed(rest), Span(start=_start(piece[0]), end=span.end), self.text)
+            if k == 0:
+                return caused
+            return _combine([*(self._piece(p) for p in pieces[:k]), caused], span, self.text, [False] * (k + 1))
+        return None
 
     def _condition_before_colon(self, head: list) -> Predicate | None:
         """The patients a colon's head names, 'for patients with X' or 'for X patients', as
@@ -3024,8 +3071,21 @@ def _operands_mapped(node: Predicate, fn) -> dict[str, Any] | None:
 
 def _only_narrows(words: str) -> bool:
     """Whether the words are narrowing words alone, an aside in brackets among them ('Stage
-    IV (metastatic)')."""
-    return _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None
+    IV (metastatic)'), or a cause ('due to chronic kidney disease or cancer')."""
+    return _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None or _CAUSE_ONLY.fullmatch(words) is not None
+
+
+# A cause that says nothing else: 'due to X, Y or Z' names the kinds of the thing caused it
+# admits, so no such thing on record is none of them. Not where words in it may start a new
+# requirement ('... due to malignancy, or requirement for oxygen therapy', '... or history of
+# CNS disorders'), nor where it says what is allowed or not.
+_CAUSE_ONLY = re.compile(
+    r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\s+\w"
+    r"(?!.*\b(?:history|requir\w*|need\w*|patients?|participants?|subjects?|use|used|using|receiv\w*|treated|treatment|"
+    r"therapy|must|may|should|will|who|which|that|allowed|permitted|eligible|excluded|except\w*|unless|not|no|without|with|"
+    r"any|other|include\w*|including|e\.?g|i\.?e|such|if|when|after|before|within|prior|during)\b)[^;:()\[\]]*",
+    re.IGNORECASE,
+)
 
 
 def _restates(word: Predicate, item: Predicate) -> bool:
@@ -3102,6 +3162,39 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
             if new is not value:
                 update[name] = new
     return node.model_copy(update=update) if update else node
+
+
+# what causes the thing before it: its object may run on over the commas after it
+_CAUSE = re.compile(r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\b", re.IGNORECASE)
+
+
+def _caused(item: Predicate, cause: Unparsed, span: Span, text: str) -> Predicate:
+    """What a cause narrows: the thing caused, inside a negation ('No anemia due to CKD or
+    cancer' is no anemia of those causes: an anemia of another cause does not fail it)."""
+    if isinstance(item, Not):
+        return Not(item=_caused(item.item, cause, Span(start=item.item.span.start, end=span.end), text), span=Span(start=item.span.start, end=span.end))
+    if isinstance(item, (Unparsed, Judgment)):
+        # words not understood, or a judgment, go on through the cause
+        whole = Span(start=item.span.start, end=cause.span.end)
+        return item.model_copy(update={"text": text[whole.start : whole.end], "span": whole})
+    return Qualified(item=item, qualifiers=(cause,), span=span)
+
+
+def _sentence_break(text: str, start: int, end: int) -> bool:
+    """A semicolon or a full stop before a capital letter between start and end."""
+    return _BREAK.search(text, start, end) is not None
+
+
+_BREAK = re.compile(r";|\.\s+(?=[A-Z])")
+
+
+def _cause_at(elements, text: str) -> int | None:
+    """The index of the word that opens a cause ('secondary to', 'due to') among a
+    sequence's own elements (not inside brackets), or None."""
+    for i, e in enumerate(elements):
+        if isinstance(e, Atom) and e.type == "WORD" and _CAUSE.match(text, e.start):
+            return i
+    return None
 
 
 def _describes_the_piece_before(piece: list) -> bool:
