@@ -1803,9 +1803,17 @@ _ALLERGY_OR_DRUGS: dict[int, tuple[Any, bool]] = {}
 
 
 def _allergy_or_drugs_now(node: AnyOf) -> bool:
+    """Also 'Known allergy or hypersensitivity to any of the study drugs or their excipients',
+    read 'allergy or (allergy: study drugs) or «excipients»': what follows the allergy says
+    what it is to, so any allergy on record is not enough."""
     first, *rest = node.items
-    drugs = [_unqualified(i) for i in rest if not isinstance(i, Unparsed)]  # ('... or any of their excipients')
-    return _allergic(first) and bool(drugs) and all(isinstance(d, Medication) and d.window is None for d in drugs)
+    if not _allergic(first):
+        return False
+    said = [i for i in rest if not isinstance(i, Unparsed)]  # ('... or any of their excipients')
+    if not all((isinstance(_unqualified(i), Medication) and _unqualified(i).window is None) or _allergic(i) for i in said):
+        return False
+    # an allergy to something named, not only allergies side by side ('allergy or hypersensitivity')
+    return len(said) < len(rest) or any(not isinstance(i, Condition) for i in said)
 
 
 def _allergy_to_drug(node: AllOf) -> bool:
@@ -1959,12 +1967,14 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
     if _allergy_or_drugs(node):
         # 'Allergy to Phenylephrine or NSAIDs' (NCT03864133), read 'allergy or NSAIDs': the
         # drugs are what the allergy is to, so a patient taking naproxen was excluded
-        allergy = [_eval(i, ctx, polarity) for i in node.items if not isinstance(_unqualified(i), (Medication, Unparsed))]
-        truth = any_of(c.truth for c in allergy)
+        # (every item judged, for the tree of outcomes to mirror the criterion's; only the
+        # allergies decide)
+        children = [_eval(i, ctx, polarity) for i in node.items]
+        truth = any_of(c.truth for i, c in zip(node.items, children) if not isinstance(_unqualified(i), (Medication, Unparsed)))
         if truth is Truth.FALSE:
-            return _composite(node, truth, allergy, ["an allergy to drugs named after it: no allergy on record"])
+            return _composite(node, truth, children, ["an allergy to drugs named after it: no allergy on record"])
         reason = "an allergy to drugs named after it: the record does not say which drug an allergy on it is to"
-        return _composite(node, Truth.UNKNOWN, allergy, [reason])
+        return _composite(node, Truth.UNKNOWN, children, [reason])
     children = [
         _alternative_case(item, ctx, polarity) if polarity > 0 and isinstance(item, Conditional) else _eval(item, ctx, polarity)
         for item in node.items
@@ -2261,6 +2271,13 @@ _NARROWED: dict[int, tuple[Any, bool]] = {}
 
 
 def _narrowing_now(node: Qualified) -> bool:
+    if isinstance(node.item, Condition) and node.item.concept in _ALLERGIES:
+        # 'Known hypersensitivity to the study drug': the words say what the allergy is to,
+        # so no allergy on record is no allergy to it
+        return not any(_NOT_ONLY_WHAT.search(q.text) for q in node.qualifiers)
     if not all(isinstance(q, Modifier) for q in node.qualifiers):
         return False
     return narrowable(node.item)
+
+
+_NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|or|nor|history|prior|previous|any other)\b", re.IGNORECASE)

@@ -74,6 +74,7 @@ _SKIP_STATUS = {
     "Procedure": {"entered-in-error", "not-done"},
 }
 
+_ALLERGY_WORDS = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla", re.IGNORECASE)
 _CLINICAL_STATUS = ("active", "recurrence", "relapse", "inactive", "remission", "resolved")
 _GENDERS = ("female", "male", "other", "unknown")
 _COMPARATORS = ("<", "<=", ">=", ">")
@@ -442,7 +443,7 @@ class _BundleReader:
         conditions: list[ConditionRecord] = []
         medications: list[MedicationRecord] = []
         procedures: list[ProcedureRecord] = []
-        lists = {"Observation": observations, "Condition": conditions, "Procedure": procedures}
+        lists = {"Observation": observations, "Condition": conditions, "AllergyIntolerance": conditions, "Procedure": procedures}
         lists.update(dict.fromkeys(MEDICATION_TYPES, medications))
         for path, res in entries:
             rtype = res["resourceType"]
@@ -460,6 +461,8 @@ class _BundleReader:
             return self._observation(res, path)
         if rtype == "Condition":
             return self._condition(res, path)
+        if rtype == "AllergyIntolerance":
+            return self._allergy(res, path)
         if rtype == "Procedure":
             return self._procedure(res, path)
         return self._medication(res, path, rtype)
@@ -474,7 +477,7 @@ class _BundleReader:
         except InputError:
             codings, text = (), None
         problem = f"{exc.where}: {exc.problem}" if exc.where else exc.problem
-        model = {"Observation": Observation, "Condition": ConditionRecord, "Procedure": ProcedureRecord}
+        model = {"Observation": Observation, "Condition": ConditionRecord, "AllergyIntolerance": ConditionRecord, "Procedure": ProcedureRecord}
         record = model.get(rtype, MedicationRecord)
         return record(codings=codings, text=text, where=path, unreadable=problem)
 
@@ -673,15 +676,9 @@ class _BundleReader:
     def _condition(self, res: dict, path: str) -> list[ConditionRecord]:
         r = self.r
         flags: list[str] = []
-        verification = self._status_code(res.get("verificationStatus"), join(path, "verificationStatus"))
-        if verification in ("refuted", "entered-in-error"):
+        stands, clinical = self._statuses(res, path, flags)
+        if not stands:
             return []
-        if verification in ("unconfirmed", "provisional", "differential"):
-            flags.append(f"verification status: {verification}")
-        clinical = self._status_code(res.get("clinicalStatus"), join(path, "clinicalStatus"))
-        if clinical is not None and clinical not in _CLINICAL_STATUS:
-            flags.append(f'clinical status "{clinical}" not understood')
-            clinical = None
         codings, text = r.concept(res.get("code"), join(path, "code"))
         dates = _Dates(r)
         onset_period = r.obj(res.get("onsetPeriod"), join(path, "onsetPeriod")) or {}
@@ -720,6 +717,54 @@ class _BundleReader:
                 partial_dates=tuple(dates.partials),
             )
         ]
+
+    def _allergy(self, res: dict, path: str) -> list[ConditionRecord]:
+        """An AllergyIntolerance, read as a condition: an allergy is what criteria ask of
+        ('Known hypersensitivity to ...'), and left out, 'no allergy on record' was read as
+        none in a record that had one. Its code names what it is to ('Penicillin V', or
+        'Shellfish allergy'); where its words do not say allergy or intolerance, they are
+        said so ('Allergy to Penicillin V'), the type (allergy or intolerance) deciding which."""
+        r = self.r
+        flags: list[str] = []
+        stands, clinical = self._statuses(res, path, flags)
+        if not stands:
+            return []
+        codings, text = r.concept(res.get("code"), join(path, "code"))
+        what = text or next((c.display for c in codings if c.display), None) or "unnamed substance"
+        kind = r.code(res.get("type"), join(path, "type"))
+        if not _ALLERGY_WORDS.search(what):
+            what = f"{'Intolerance' if kind == 'intolerance' else 'Allergy'} to {what}"
+        dates = _Dates(r)
+        onset = dates.first([(res.get("onsetDateTime"), join(path, "onsetDateTime"))], "onset")
+        if onset is None and res.get("recordedDate") is not None:
+            onset = dates.get(res["recordedDate"], join(path, "recordedDate"), "onset")
+            flags.append("onset not given; recordedDate taken as onset")
+        return [
+            ConditionRecord(
+                codings=codings,
+                text=what,
+                clinical_status=clinical,
+                onset=onset,
+                where=path,
+                flags=tuple(flags),
+                partial_dates=tuple(dates.partials),
+            )
+        ]
+
+    def _statuses(self, res: dict, path: str, flags: list[str]) -> tuple[bool, str | None]:
+        """Whether a Condition or AllergyIntolerance stands (not refuted, not entered in
+        error), and its clinical status where elig knows it; a doubt about either goes into
+        `flags`."""
+        verification = self._status_code(res.get("verificationStatus"), join(path, "verificationStatus"))
+        if verification in ("refuted", "entered-in-error"):
+            return False, None
+        if verification in ("unconfirmed", "provisional", "differential"):
+            flags.append(f"verification status: {verification}")
+        clinical = self._status_code(res.get("clinicalStatus"), join(path, "clinicalStatus"))
+        if clinical is not None and clinical not in _CLINICAL_STATUS:
+            flags.append(f'clinical status "{clinical}" not understood')
+            clinical = None
+        return True, clinical
 
     def _status_code(self, value: Any, path: str) -> str | None:
         """A status CodeableConcept (R4) or plain code (STU3) -> its first code."""

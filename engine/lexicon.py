@@ -781,13 +781,31 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     # consent named anywhere but as a window's anchor is the consent criterion itself
     # ('able to provide written informed consent'): the study team's to assess
     for i, t in enumerate(out):
-        if t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
+        if t.type == "ANCHOR" and typ(i - 1) != "PRIOR" and t.value == "first_dose" and _allergy_before(out, i):
+            # 'Known hypersensitivity to study drug': what the allergy is to, not a time (as a
+            # time it was dropped, and any allergy excluded)
+            t.type = "WORD"
+        elif t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
             if t.alt is not None:
                 t.type, t.value = t.alt
             elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS):
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+_ALLERGY_WORD = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla|contraindicat|contra-indicat|reaction", re.IGNORECASE)
+
+
+def _allergy_before(out: list[Tok], i: int) -> bool:
+    """An allergy word among the few tokens before `i`, reaching `i` through 'to', 'of' or
+    'the' and the like ('hypersensitivity to any of the study drugs')."""
+    for k in range(i - 1, max(-1, i - 7), -1):
+        if _ALLERGY_WORD.match(out[k].text):
+            return True
+        if out[k].text.lower() not in ("to", "of", "the", "any", "a", "an", "or", "and", "its", "their", "components", "component", "excipients", "ingredients", "known", "similar"):
+            return False
+    return False
 
 
 def _range_to_an_upper_bound(out: list[Tok]) -> list[Tok]:

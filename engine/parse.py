@@ -2866,9 +2866,52 @@ def parse(text: str) -> Predicate:
     if _FOR.search(text):
         node = _given_for_lists(node, text)
     node = _lone_event_words(_with_modifiers(node))
+    if " or " in folded:
+        node = _metastases_after_words(node)
     if "not" in folded:
         node = _modal_negation(node, text)
+    if isinstance(node, Exception_) and node.mode == "except" and isinstance(node.main, Not) and not text.lstrip().startswith("("):
+        # 'No diagnosis of malignancy (except non-melanoma skin cancer)': no malignancy other
+        # than the excepted one; as '(no malignancy) except ...', the excepted cancer failed it
+        # (not where the brackets say so, as canonical text does: '(not (X)) except (Y)')
+        node = Not(item=node.model_copy(update={"main": node.main.item}), span=node.span)
     return _willing_whole(node, text)
+
+
+_ENDS_IN_ADJECTIVE = re.compile(
+    r"\b(?:(?!(?:hospital|trial|approval|removal|interval|signal|total|animal|arrival|individual|proposal|denial|referral)\b)[a-z]+(?:al|ic|ive|ous|able|ible|ced|lled)"
+    r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
+    re.IGNORECASE,
+)
+
+
+def _metastases_after_words(node: Predicate) -> Predicate:
+    """'Prior therapy for advanced or metastatic disease', 'active CNS tumors or metastases':
+    metastases named bare after words not understood take those words ('for ... metastatic
+    disease', 'CNS ... metastases'); as an alternative of their own, any metastasis failed
+    an exclusion and any metastatic patient an inclusion's 'no'."""
+    if type(node) not in _OPERAND_FIELDS:
+        return node
+    updates = _operands_mapped(node, _metastases_after_words)
+    assert updates is not None
+    if isinstance(node, AnyOf):
+        items = list(updates.get("items", node.items))
+        for i in range(1, len(items)):
+            if not isinstance(items[i], Condition):
+                continue
+            before, metastases = items[i - 1], items[i].concept == "metastatic disease"
+            if metastases and isinstance(before, Qualified) and isinstance(before.qualifiers[-1], (Unparsed, Modifier)) and before.qualifiers[-1].span.end == before.span.end:
+                before = before.qualifiers[-1]  # 'chemotherapy for locally advanced unresectable or metastatic disease'
+            if not isinstance(before, (Unparsed, Modifier)):
+                continue
+            if metastases or (_ENDS_IN_ADJECTIVE.search(before.text) and len(before.text.split()) > 1):
+                # ('Any concurrent uncontrolled medical or psychiatric disorder': the words
+                # before end in an adjective, so what comes before it speaks of the disorder
+                # too; 'fungal or viral infection' is a viral infection as it stands)
+                items[i] = Qualified(item=items[i], qualifiers=(before,), span=items[i].span)
+        if any(a is not b for a, b in zip(items, node.items)):
+            updates["items"] = tuple(items)
+    return node.model_copy(update=updates) if updates else node
 
 
 def _given_for_lists(node: Predicate, text: str) -> Predicate:
