@@ -142,7 +142,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"such as|including but not limited to|including, but not limited to|including|e\.g\.?|eg|for example|for instance|i\.e\.?|like", "EXAMPLES", None),
     (r"or equivalents?|\(or equivalents?(?: [a-z]+)?\)|or its equivalent|equivalent", "EQUIV", None),
     # sex
-    (r"male or female|female or male|males or females|females or males|men or women|women or men|men and women|women and men|males and females|male and female|both sexes|either sex|all sexes", "SEX", ("female", "male")),
+    # ('Male or females', 'male and/or female', 'men & women': either sex, not each in turn)
+    (r"(?:males?|men|man|boys)\s*(?:or|and|and ?/ ?or|&|/)\s*(?:females?|women|woman|girls)|(?:females?|women|woman|girls)\s*(?:or|and|and ?/ ?or|&|/)\s*(?:males?|men|man|boys)|both sexes|either sex|all sexes", "SEX", ("female", "male")),
     (r"female|females|women|woman|girls|sex female", "SEX", ("female",)),
     (r"male|males|men|man|boys|sex male", "SEX", ("male",)),
     (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of|years?-old|yrs?-old|y/o|y\.o\.?", "AGE", None),

@@ -1434,10 +1434,20 @@ def _share_window(parts: list) -> list:
         return parts
     last = parts[-1].elements
     win = next((e for e in last if isinstance(e, Win)), None)
+    if win is None and last and _measured(last[:-1]) and _bracketed_window(last[-1]) is not None:
+        win = Win(_bracketed_window(last[-1]), last[-1].start, last[-1].end)  # '... > 30 mL/min (obtained within 4 weeks)'
     if win is None or win.window is None:
         return parts
-    # only an event's window is shared: 'HIV and ANC >= 500 /uL within 7 days' times the count
+    # only an event's window is shared with events, and a measurement's with measurements:
+    # 'HIV and ANC >= 500 /uL within 7 days' times the count; 'Creatinine <= 2.0 mg/dL or
+    # creatinine clearance > 30 mL/min (within 4 weeks)' times both (read for the last only,
+    # a creatinine of last year passed)
     head = next((e for e in last if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))), None)
+    if _measured(last) or _measured(last[:-1]) and _bracketed_window(last[-1]) is not None:
+        return [
+            Clause(tuple(p.elements) + (win,), p.start, p.end) if isinstance(p, Clause) and _measured(p.elements) and not _has_window(p.elements) else p
+            for p in parts[:-1]
+        ] + [parts[-1]]
     if not (isinstance(head, Atom) and head.type in ("CONDITION", "DRUG", "PROCEDURE")):
         return parts
     out = []
@@ -1449,6 +1459,23 @@ def _share_window(parts: list) -> list:
                 continue
         out.append(p)
     return out + [parts[-1]]
+
+
+def _has_window(elements) -> bool:
+    return any(isinstance(e, Win) or _bracketed_window(e) is not None for e in elements)
+
+
+def _measured(elements) -> bool:
+    """A measure and its bound alone, with no window of its own ('ANC >= 1500/uL',
+    'creatinine clearance > 30 mL/min within 4 weeks' has one)."""
+    sig = [e for e in elements if not _is_filler(e)]
+    return (
+        len(sig) >= 2
+        and isinstance(sig[0], Atom)
+        and sig[0].type == "MEASURE"
+        and sum(isinstance(e, (Bnd, Rng)) for e in sig) == 1
+        and all(isinstance(e, (Bnd, Rng, Win)) or (isinstance(e, Atom) and e.type == "MEASURE") for e in sig)
+    )
 
 
 def _merge_text(nodes: list, text: str, cls) -> list:
@@ -1609,6 +1636,25 @@ class _Assembler:
                 return node
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)
+        if if_at is not None and if_at > 1 and _ends_sentence(elements[if_at - 1]):
+            # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
+            # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
+            # is what follows it, not the sentence before (read so, any bilirubin passed
+            # without Gilbert syndrome)
+            before, after = self.clause(elements[: if_at - 1]), self.clause(elements[if_at:])
+            if not isinstance(after, Conditional):
+                # ('In case of known Gilbert's syndrome <= 3 x ULN is allowed'): a case not
+                # read; as a requirement of its own, everyone without it failed
+                if isinstance(before, Unparsed):
+                    return self.unparsed(elements)
+                return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
+            if _measurement(before) and _measurement(after.then):
+                # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN':
+                # the second limit is the first one's for those patients, as in brackets
+                otherwise = Not(item=after.condition, span=after.condition.span)
+                before = Conditional(condition=otherwise, then=before, span=before.span)
+                return AllOf(items=(before, after), span=span)
+            return _combine([before, after], span, self.text, [False, False])
         if if_at is not None:
             if if_at == 0:
                 comma = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COMMA"), None)
@@ -2868,6 +2914,8 @@ def parse(text: str) -> Predicate:
     node = _lone_event_words(_with_modifiers(node))
     if " or " in folded:
         node = _metastases_after_words(node)
+        if isinstance(node, AnyOf):
+            node = _conditions_run_on(_age_of_both_sexes(node))
     if "not" in folded:
         node = _modal_negation(node, text)
     if isinstance(node, Exception_) and node.mode == "except" and isinstance(node.main, Not) and not text.lstrip().startswith("("):
@@ -2883,6 +2931,55 @@ _ENDS_IN_ADJECTIVE = re.compile(
     r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
     re.IGNORECASE,
 )
+
+
+def _conditions_run_on(node: Predicate) -> Predicate:
+    """'Bilirubin <= 2 x ULN, or <= 3 x ULN for subjects with Gilbert's disease or liver
+    metastases': the conditions after a case's 'for' or 'if' run on to the end of the 'or'
+    (read as alternatives of their own, liver metastases alone passed whatever the
+    bilirubin)."""
+    if not isinstance(node, AnyOf):
+        return node
+    items = list(node.items)
+    for k, item in enumerate(items[:-1]):
+        rest = items[k + 1 :]
+        if isinstance(item, Conditional) and _events_only(item.condition) and all(isinstance(r, Condition) for r in rest):
+            cases = item.condition.items if isinstance(item.condition, AnyOf) else (item.condition,)
+            span = Span(start=item.condition.span.start, end=rest[-1].span.end)
+            condition = AnyOf(items=(*cases, *rest), span=span)
+            widened = Conditional(condition=condition, then=item.then, span=Span(start=item.span.start, end=span.end))
+            if k == 0:
+                return widened
+            return AnyOf(items=(*items[:k], widened), span=node.span)
+    return node
+
+
+def _age_of_both_sexes(node: AnyOf) -> Predicate:
+    """'Women (regardless of menopausal status) or men >= 18 years of age': the age is asked
+    of both sexes, not of men alone (a girl of 12 passed). Sexes side by side, one of them
+    with an age and the others without, are read as that age and either sex; words beside
+    them qualify the whole. Ages that differ between the sexes are a case split, left as
+    they are."""
+    sexes: list[str] = []
+    ages: list[Predicate] = []
+    words: list[Unparsed | Modifier] = []
+    bare = 0
+    for item in node.items:
+        if isinstance(item, Qualified):
+            words.extend(item.qualifiers)
+            item = item.item
+        parts = item.items if isinstance(item, AllOf) else (item,)
+        here = [p for p in parts if isinstance(p, (Comparison, Range)) and p.measure == "age"]
+        if not all(isinstance(p, Sex) or p in here for p in parts) or not any(isinstance(p, Sex) for p in parts):
+            return node
+        sexes.extend(x for p in parts if isinstance(p, Sex) for x in p.sexes)
+        ages.extend(here)
+        bare += not here
+    if not ages or not bare or any(a.model_dump(exclude={"span"}) != ages[0].model_dump(exclude={"span"}) for a in ages):
+        return node
+    both = Sex(sexes=tuple(sorted(set(sexes))), span=node.span)
+    whole = AllOf(items=(ages[0], both), span=node.span)
+    return Qualified(item=whole, qualifiers=tuple(words), span=node.span) if words else whole
 
 
 def _metastases_after_words(node: Predicate) -> Predicate:
@@ -2956,7 +3053,7 @@ _NARROWING_WORD = (
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
-    r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
+    r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|(?:(?:is|are)\s+)?present|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
     # 'stage IV breast cancer', 'stage II or III'
@@ -3209,6 +3306,24 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 
 # what causes the thing before it: its object may run on over the commas after it
 _CAUSE = re.compile(r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\b", re.IGNORECASE)
+
+
+def _measurement(node: Predicate) -> bool:
+    """Bounds on measures alone ('AST <= 2.5 x ULN and ALT <= 2.5 x ULN'), or a bound whose
+    measure was not read ('<= 2.0 x ULN')."""
+    if isinstance(node, (AllOf, AnyOf)):
+        return all(_measurement(i) for i in node.items)
+    if isinstance(node, Unparsed):
+        return _BOUND_ALONE.fullmatch(node.text.strip(" .;,")) is not None
+    return isinstance(node, (Comparison, Range)) and node.measure != "age"
+
+
+_BOUND_ALONE = re.compile(r"(?:[<>≤≥]=?|=<|>=)\s*\d+(?:\.\d+)?\s*(?:[x×*]\s*(?:ULN|UNL|upper limit of normal)|\S+)?", re.IGNORECASE)
+
+
+def _ends_sentence(e) -> bool:
+    """A semicolon or a full stop: what comes after it is a sentence of its own."""
+    return isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == "."))
 
 
 def _caused(item: Predicate, cause: Unparsed, span: Span, text: str) -> Predicate:

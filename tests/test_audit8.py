@@ -194,3 +194,76 @@ def test_an_adjective_alone_before_or_leaves_the_term_whole(tmp_path):
     # 'fungal or viral infection': a viral infection is one as it stands
     text = "Active or prior documented inflammatory bowel disease (e.g., Crohn's disease, ulcerative colitis)."
     assert "«Active» or history of inflammatory bowel disease" in engine.render(engine.parse(text))
+
+
+BOY_OF_5 = {"id": "p", "birth_date": "2021-06-01", "sex": "male"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT05142592, NCT00763412: the age bound was read for females only, so a boy of 5 passed
+        "Male or females 18 years or older.",
+        "Male or females 12 -24 years old",
+        # NCT03155997: the bracket kept the age with men
+        "Women (regardless of menopausal status) or men ≥18 years of age",
+    ],
+)
+def test_an_age_after_both_sexes_is_asked_of_both(tmp_path, text):
+    result = _screen(tmp_path, BOY_OF_5, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, text[:12]).status == "fail"
+    girl = {**BOY_OF_5, "sex": "female"}
+    assert _criterion(_screen(tmp_path, girl, f"Inclusion Criteria:\n* {text}"), text[:12]).status == "fail"
+
+
+def test_different_ages_for_each_sex_are_not_merged():
+    rendered = engine.render(engine.parse("Women ≥ 18 years or men ≥ 21 years"))
+    assert "21" in rendered and "18" in rendered
+
+
+BILIRUBIN_5X = {"loinc": "1975-2", "value": 6.0, "unit": "mg/dL", "date": "2026-11-20", "ref_high": 1.2}
+
+
+def test_conditions_after_a_raised_limit_run_on(tmp_path):
+    # NCT04445844: 'or liver metastases' was an alternative of its own, so liver metastases
+    # passed a bilirubin of 5 x ULN
+    text = "Total bilirubin =< 2 x upper limit of normal (ULN) or =< 3 x ULN for subjects with Gilbert's disease or liver metastases"
+    patient = {**MAN, "conditions": [LIVER_METASTASES], "observations": [BILIRUBIN_5X]}
+    assert _criterion(_screen(tmp_path, patient, f"Inclusion Criteria:\n* {text}"), "Total bilirubin").status != "pass"
+    assert engine.render(engine.parse(text)).endswith("if (gilbert's syndrome or liver metastases))")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04569747: read '(bilirubin <= 1.5) if (Gilbert syndrome; ...)', any bilirubin passed
+        # without Gilbert syndrome
+        "Total bilirubin ≤ 1.5 mg/dL. For patients with Gilbert syndrome, the direct bilirubin should be <institutional ULN",
+        "Total bilirubin ≤ 1.5 mg/dL; if hepatic metastases are present, ≤ 3.0 mg/dL",
+    ],
+)
+def test_a_case_in_a_sentence_of_its_own_does_not_govern_the_one_before(tmp_path, text):
+    result = _screen(tmp_path, {**MAN, "observations": [BILIRUBIN_5X]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "Total bilirubin").status in ("fail", "unknown")
+    assert not engine.render(engine.parse(text)).startswith("(total bilirubin <= 1.5 mg/dL) if")
+
+
+def test_a_case_not_read_is_no_requirement_of_its_own(tmp_path):
+    # 'In case of known Gilbert's syndrome <= 3 x ULN is allowed' split off as a requirement
+    # of Gilbert's syndrome would fail everyone without it
+    text = "Serum total bilirubin ≤ 1.5 x ULN. In case of known Gilbert's syndrome ≤ 3 x UNL is allowed"
+    normal = {"loinc": "1975-2", "value": 0.6, "unit": "mg/dL", "date": "2026-11-20", "ref_high": 1.2}
+    result = _screen(tmp_path, {**MAN, "observations": [normal]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "Serum total").status == "unknown"
+
+
+def test_a_window_after_measurements_times_each(tmp_path):
+    # NCT04329065: the window was read for the last measurement only, so a creatinine of last
+    # year passed
+    text = "Creatinine =< 2.0 mg/dL or creatinine clearance > 30 ml/min (within 4 weeks of initiating study treatment)"
+    assert engine.render(engine.parse(text)).count("within 4 weeks") == 2
+    old = {"loinc": "2160-0", "value": 1.0, "unit": "mg/dL", "date": "2026-04-01", "ref_high": 1.2}
+    result = _screen(tmp_path, {**MAN, "observations": [old]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "Creatinine").status == "unknown"
+    # an event's window is still not a count's: 'HIV and ANC >= 500 /uL within 7 days'
+    assert engine.render(engine.parse("HIV and ANC >= 500 /uL within 7 days")) == "hiv infection and absolute neutrophil count >= 500 /uL within 7 days"
