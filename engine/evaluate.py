@@ -334,7 +334,7 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
         if type(node) in _RECORD_LEAVES:
             found.append(((_per_node(_LEAF_KEYS, node, _leaf_key), flag), node))  # shared with `_patient_leaf`
         elif isinstance(node, Exception_):
-            if _sets_records_aside(node):
+            if _sets_records_aside(_per_node(_CARVED_OUT, node, _unless_carves_out) if node.mode == "unless" else node):
                 return None
             stack += [(node.exception, False), (node.main, flag)]  # `_exception`: no window of main read into it
         else:
@@ -2084,6 +2084,8 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     (conditions, medications or procedures), the records the exception covers are set aside
     and main is evaluated again without them, which tells the two apart where the record can.
     """
+    if node.mode == "unless" and polarity < 0:
+        node = _per_node(_CARVED_OUT, node, _unless_carves_out)
     main = _eval(node.main, ctx, polarity)
     # an exception only relaxes: a window of the main part is not read into it
     plain = replace(ctx, windowed=False)
@@ -2139,6 +2141,27 @@ def _monotone(node: Any) -> bool:
     if isinstance(node, (AllOf, AnyOf)):
         return all(_monotone(item) for item in node.items)
     return isinstance(node, (Comparison, Range, Sex, Condition, Medication, Procedure, Judgment, Unparsed, Following))
+
+
+def _unless_carves_out(node: Exception_) -> Exception_:
+    """'Active malignancy, unless basal cell carcinoma of the skin' among exclusions: an
+    'unless' that names kinds of what the main part names takes them out of it, as 'except'
+    does; read as waiving the whole, a breast cancer beside a basal cell carcinoma passed.
+    Worked out once per node (`_per_node`)."""
+    main = _unqualified(node.main)
+    cases = node.exception.items if isinstance(node.exception, AnyOf) else (node.exception,)
+    kinds = [_unqualified(c) for c in cases]
+    if not isinstance(main, Condition) or not all(isinstance(k, Condition) for k in kinds):
+        return node
+    vocab = _vocab()
+    above = vocab.find(main.concept)
+    found = [vocab.find(k.concept) for k in kinds]
+    if above is None or any(f is None or f is above or above not in vocab.ancestors(f) for f in found):
+        return node
+    return node.model_copy(update={"mode": "except"})
+
+
+_CARVED_OUT: dict[int, tuple[Any, Exception_]] = {}
 
 
 def _sets_records_aside(node: Exception_) -> bool:

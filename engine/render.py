@@ -169,13 +169,16 @@ def _operands(items: tuple[Predicate, ...]) -> list[str]:
     without a window is bracketed when the last operand is an event with one."""
     last = items[-1]
     shared = isinstance(last, (Condition, Medication, Procedure)) and last.window is not None
+    # (and a measurement's, every measurement's: 'creatinine <= 2 mg/dL or creatinine
+    # clearance > 30 mL/min within 4 weeks')
+    timed = isinstance(last, (Comparison, Range)) and last.window is not None
     first = items[0].item if isinstance(items[0], Qualified) else items[0]
     history = isinstance(first, (Condition, Medication, Procedure)) and first.history
     out = []
     for i, item in enumerate(items):
         text = _operand(item)
         event = item.item if isinstance(item, Qualified) else item
-        if i < len(items) - 1 and shared and _bare_event(item):
+        if i < len(items) - 1 and (shared and _bare_event(item) or timed and isinstance(item, (Comparison, Range)) and item.window is None and item.measure != "age"):
             text = f"({text})"
         elif i > 0 and history and text[:1] != "(" and _no_history(event):
             # 'history of A or B' reads as history of both: B without it is bracketed

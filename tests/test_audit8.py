@@ -267,3 +267,13 @@ def test_a_window_after_measurements_times_each(tmp_path):
     assert _criterion(result, "Creatinine").status == "unknown"
     # an event's window is still not a count's: 'HIV and ANC >= 500 /uL within 7 days'
     assert engine.render(engine.parse("HIV and ANC >= 500 /uL within 7 days")) == "hiv infection and absolute neutrophil count >= 500 /uL within 7 days"
+
+
+def test_unless_a_kind_of_it_carves_that_kind_out(tmp_path):
+    # 'Active malignancy, unless basal cell carcinoma of the skin' read as waiving the whole:
+    # a breast cancer beside a basal cell carcinoma passed
+    bcc = {"name": "Basal cell carcinoma of skin", "icd10cm": "C44.91", "status": "active", "onset": "2024-01-01"}
+    breast = {"name": "Malignant neoplasm of breast", "icd10cm": "C50.911", "status": "active", "onset": "2024-01-01"}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Active malignancy, unless basal cell carcinoma of the skin"
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [bcc, breast]}, criteria), "Active malignancy").status == "fail"
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [bcc]}, criteria), "Active malignancy").status == "pass"
