@@ -834,7 +834,7 @@ def _units(text: str) -> list[_Unit]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     width = max((len(line.rstrip()) for line in raw_lines), default=0)
     wrapped = 60 <= width <= 100  # legacy exports hard-wrap at ~77-90 columns
-    raw_lines = _merge_open_headings(raw_lines)
+    raw_lines = _merge_open_headings(_merge_split_headings(raw_lines))
     units: list[_Unit] = []
     pending: tuple[int, str] | None = None  # a lone bullet marker waiting for its text
     after_blank = True
@@ -968,6 +968,52 @@ def _split_inline_numbers(unit: _Unit) -> list[_Unit]:
 
 
 _HEADING_START = re.compile(rf"^\W*(?:[^\s:：]+\s+){{0,4}}?(?:{_SECTION_KW})\b", re.I)
+
+
+# '... provided all inclusion/' + 'Exclusion Criteria:' + '* are met.': the registry broke the
+# words 'inclusion/exclusion criteria' at the slash and made their second half a heading
+_SPLIT_BEFORE = re.compile(r"\b(?:inclusion|exclusion)\s*(?:/|\band\b|\bor\b|&)\s*$", re.I)
+_SPLIT_HEADING = re.compile(r"^(?:non[-\s]?inclusion|inclusion|exclusion)\s+criteria\s*[:：]?\s*$", re.I)
+_SENTENCE_GOES_ON = re.compile(r"^[a-z(]")
+
+
+def _merge_split_headings(lines: list[str]) -> list[str]:
+    """A line that ends 'inclusion/' (or 'inclusion and') before an 'Exclusion Criteria:'
+    heading (NCT05275777: 'There is no upper limit on the number of prior treatments provided
+    all inclusion/', 'Exclusion Criteria:', '* are met.'): the heading is the rest of the line's
+    words, not a section of its own, and every inclusion line after it was made an exclusion.
+    The heading is joined to the line, and so is the next line where it goes on with the
+    sentence (a lower-case word or a bracket); else the joined line ends with the heading's
+    colon ('Key inclusion/Exclusion Criteria:', a combined heading, NCT03315364)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        j = _next_filled(lines, i + 1)
+        if j is not None and _SPLIT_BEFORE.search(line) and _SPLIT_HEADING.match(_bullet_text(lines[j])):
+            heading = _bullet_text(lines[j])
+            joined = line.rstrip() + ("" if line.rstrip().endswith("/") else " ") + heading
+            k = _next_filled(lines, j + 1)
+            if k is not None and _SENTENCE_GOES_ON.match(_bullet_text(lines[k])):
+                out.append(joined.rstrip(" :：") + " " + _bullet_text(lines[k]))
+                i = k + 1
+            else:
+                out.append(joined)
+                i = j + 1
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _next_filled(lines: list[str], start: int) -> int | None:
+    return next((k for k in range(start, len(lines)) if lines[k].strip()), None)
+
+
+def _bullet_text(line: str) -> str:
+    body = line.strip()
+    m = _BULLET.match(body)
+    return (m["text"] if m else body).strip()
 
 
 def _merge_open_headings(lines: list[str]) -> list[str]:
