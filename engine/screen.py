@@ -882,9 +882,12 @@ _FOLLOWING_INSIDE = re.compile(r"\bthe following\b", re.IGNORECASE)
 _DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
 
 
-# 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
+# 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:', '3. For the patients with breast
+# cancer:' (NCT04946864): the items are for one group
 _COHORT_HEADING = re.compile(
-    r"^\W*(?:part|cohort|arm|phase|group|stratum|dose[- ](?:escalation|expansion))\b|\b(?:including|such as|e\.g\.?)\W*:?$", re.IGNORECASE
+    r"^\W*(?:part|cohort|arm|phase|group|stratum|dose[- ](?:escalation|expansion))\b|\b(?:including|such as|e\.g\.?)\W*:?$"
+    r"|^\W*(?:(?:\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s*)?for\s+(?:the\s+|all\s+)?(?:patients?|participants?|subjects?|women|men|females?|males?|those|cohorts?)\b",
+    re.IGNORECASE,
 )
 # 'Patients with any cardiac history of the following ... are excluded from the study:'
 # under inclusion: the items are exclusions, so neither their pass nor their fail holds

@@ -886,7 +886,7 @@ def _units(text: str) -> list[_Unit]:
             units.append(_Unit(indent, "plain", "", [body], line, indent))
         pending = None
         after_blank = False
-    return _merge_alternatives([part for unit in units for part in _split_inline_numbers(unit)])
+    return _merge_alternatives([part for unit in units for numbered in _split_inline_numbers(unit) for part in _split_trailing_cohort(numbered)])
 
 
 _LONE_OR = re.compile(r"\W*or\W*", re.I)
@@ -965,6 +965,30 @@ def _split_inline_numbers(unit: _Unit) -> list[_Unit]:
         for marker, piece in parts
         if piece
     ]
+
+
+# '... as judged by the investigator. 3. For the patients with breast cancer:' (NCT04946864): the
+# heading of a cohort's items run into the end of the line before them
+_TRAILING_COHORT = re.compile(
+    r"(?<=[.;])\s+(?P<head>(?:(?:\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s*)?For\s+(?:the\s+|all\s+)?"
+    r"(?:patients?|participants?|subjects?|women|men|females?|males?|those|cohorts?)\b[^.:;：]{0,80}[:：])\s*$",
+    re.I,
+)
+
+
+def _split_trailing_cohort(unit: _Unit) -> list[_Unit]:
+    """A line that ends with the heading of the items after it ('... 3. For the patients with
+    breast cancer:'): read as one criterion, the heading asked every patient for breast cancer.
+    The heading becomes an item of its own, after the line, where it heads those items as a
+    line of its own does."""
+    if unit.heading is not None:
+        return [unit]
+    text = " ".join(unit.lines)
+    found = _TRAILING_COHORT.search(text)
+    if found is None or len(text[: found.start()].split()) < 3:
+        return [unit]
+    before = _Unit(unit.indent, unit.style, unit.marker, [text[: found.start()].strip()], unit.last_raw, unit.text_col)
+    return [before, _Unit(unit.indent, unit.style, unit.marker, [found["head"]], unit.last_raw, unit.text_col)]
 
 
 _HEADING_START = re.compile(rf"^\W*(?:[^\s:：]+\s+){{0,4}}?(?:{_SECTION_KW})\b", re.I)

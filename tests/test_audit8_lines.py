@@ -157,3 +157,12 @@ def test_a_cohort_heading_at_the_end_of_a_line_is_a_heading():
 def test_a_cohort_heading_at_the_end_of_a_line_requires_nothing(tmp_path):
     result = _screen(tmp_path, {**MAN, "conditions": [COLON_CANCER]}, COHORT_AT_END)
     assert all(c.status != "fail" for c in result.criteria), [(c.text[:40], c.status) for c in result.criteria]
+
+
+def test_the_items_after_a_cohort_heading_do_not_rule_out_alone(tmp_path):
+    # a heading too long to be taken for a label: its items are the lines after it
+    text = COHORT_AT_END.replace("with breast cancer:", "with HER2 negative metastatic breast cancer:").replace(
+        "Must have histological or cytological confirmation of", "Histologically confirmed"
+    )
+    result = _screen(tmp_path, {**MAN, "conditions": [COLON_CANCER]}, text)
+    assert _criterion(result, "Histologically confirmed").status == "unknown"
