@@ -899,6 +899,12 @@ _EXCEPTED_HEADING = re.compile(
 _REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
 
 
+# a line that says whom what it asks is for, and leaves them to the lines after it: '...
+# tested in patients with:', '... for patients who have:'
+_CONDITIONS_OF = re.compile(
+    r"\b(?:in|for|among)\s+(?:patients?|participants?|subjects?|those|women|men|individuals?)\s+(?:with|who\s+(?:have|has|had|are|is))\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
 # a line that ends where its object should be: 'Persons with', 'Patients who have had'
 _OBJECT_AFTER = re.compile(r"\b(?:with|who\s+(?:have|has|had)(?:\s+had)?|having|of|including|such\s+as)\s*$", re.IGNORECASE)
 
@@ -910,6 +916,10 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     text = criterion.text.strip()
     if criterion.children:
         return None
+    if _CONDITIONS_OF.search(text):
+        # 'Documented LVEF <= 45% tested in patients with:' then 'Age >= 60 years old'
+        # (NCT05020119): the lines after it say whom it is for, and ask nothing alone
+        return "conditions"
     if criterion.section == "inclusion" and _OBJECT_AFTER.search(text):
         # 'Persons with' / '- stroke' / '- multiple sclerosis': a sentence its items finish
         return "partial"
@@ -945,15 +955,20 @@ def _cap_flat_lists(
     inclusion, no verdict of theirs holds: pass and fail both become unknown.
 
     `kinds`: each criterion's `_flat_list_kind`, when the caller worked them out once for
-    every patient (its regexes were 7 % of a warm screening when run per patient)."""
+    every patient (its regexes were 7 % of a warm screening when run per patient).
+
+    After a line whose items are conditions of it ('... tested in patients with:'), no verdict
+    of theirs holds alone."""
     if kinds is None:
         kinds = [_flat_list_kind(c) for c in criteria]
     heading: dict[str, tuple[str, str]] = {}
     capped = []
     for criterion, result, kind in zip(criteria, results, kinds):
         opened = heading.get(criterion.section)
-        if opened is not None and (result.status == "fail" or (opened[1] == "reversed" and result.status == "pass")):
-            if opened[1] == "excepted":
+        if opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions") and result.status == "pass")):
+            if opened[1] == "conditions":
+                why = "whose items say whom it is for: it asks nothing by itself"
+            elif opened[1] == "excepted":
                 why = "whose items may be what the exclusion lets through, so it cannot rule the patient out by itself"
             elif opened[1] == "reversed":
                 why = "whose items exclude though listed as inclusion criteria, so its verdict cannot be read either way"
