@@ -100,6 +100,17 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     if following:
         target = following[0]
         combined = (AnyOf if target.quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        if _DEFINED_LIST.search(criterion.text):
+            # 'Patient has active cardiac disease or a history of cardiac dysfunction including
+            # any of the following:' (NCT05143229): the items say what the words mean, so the
+            # words decide nothing of their own (a 2015 infarction was 'history of cardiac
+            # dysfunction'); where the text does not say whether one item is enough or all are
+            # needed ('including the following:'), or the words may turn them round ('No CNS
+            # disease, including either of the following:'), neither do they
+            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional)) for n in walk(tree))
+            if plain and _EXPLICIT_QUANTIFIER.search(criterion.text):
+                return combined
+            return Qualified(item=combined, qualifiers=(Unparsed(text=criterion.text, span=tree.span),), span=tree.span)
         return _replace(tree, target, combined)
     # Without 'the following' the relation is not stated: a heading not understood
     # ('Inclusion criteria (ESRD group):') may restrict its items to a cohort. The items
@@ -117,6 +128,17 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
 
 
 _DEFINED_BY_ITEMS = re.compile(r"\b(?:defined|definition|as follows|such as|including|includes?|e\.g|i\.e)\b", re.IGNORECASE)
+
+# a line whose words the items after it define: 'Patient has active cardiac disease ...
+# including any of the following:', 'Adequate organ function defined as:', 'such as:' (not
+# 'including but not limited to:', whose words say more than its items)
+_DEFINED_LIST = re.compile(
+    r"\b(?:including|includes?|defined\s+(?:as|by)|such\s+as|as\s+follows|e\.g\.?|i\.e\.?)"
+    r"(?:,?\s+(?:at\s+least\s+)?(?:any|one|all|either)(?:\s+or\s+more)?\s+of)?"
+    r"(?:\s+(?:the\s+)?following(?:\s+[\w-]+){0,2})?\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+_EXPLICIT_QUANTIFIER = re.compile(r"\b(?:any|one|all|either)(?:\s+or\s+more)?\s+of\s+the\s+following\b", re.IGNORECASE)
 
 
 def _replace(tree, target, new):
@@ -433,6 +455,7 @@ class _Prepared:
     list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
     leaves: tuple[tuple[tuple[str, bool], Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
     alone: str | None = None  # the condition an inclusion names alone, nothing more (`_named_alone`)
+    defines: bool = False  # a line whose words the items after it define, without sub-items (`_DEFINED_LIST`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -467,6 +490,7 @@ def _prepare(criterion: Criterion) -> _Prepared:
     return _Prepared(
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
         record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
+        defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
     )
 
 
@@ -658,6 +682,12 @@ def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
         reason = (
             "a diagnosis with its definition in brackets or after it ('Anemia (hemoglobin < 10 g/dL)', 'Renal impairment: eGFR < 60'): the definition is met or "
             f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = _unknown_because(outcome, reason)
+    if prepared.defines and outcome.truth is not Truth.UNKNOWN:
+        reason = (
+            "its words are defined by the items after it ('including any of the following:', 'defined as:'), which decide, "
+            f"not the words alone; it would otherwise be {outcome.truth.value}"
         )
         outcome = _unknown_because(outcome, reason)
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:

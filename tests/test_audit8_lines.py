@@ -166,3 +166,11 @@ def test_the_items_after_a_cohort_heading_do_not_rule_out_alone(tmp_path):
     )
     result = _screen(tmp_path, {**MAN, "conditions": [COLON_CANCER]}, text)
     assert _criterion(result, "Histologically confirmed").status == "unknown"
+
+
+def test_a_negated_heading_defined_by_its_items_is_not_read_as_its_items(tmp_path):
+    text = "Inclusion Criteria:\n* No active cardiac disease, including any of the following:\n  * Documented myocardial infarction within 6 months prior to study entry\nExclusion Criteria:\n* Pregnant\n"
+    result = _screen(tmp_path, {**MAN, "conditions": [RECENT_MI]}, text)
+    assert _criterion(result, "No active cardiac").status != "pass"
+    result = _screen(tmp_path, MAN, text)
+    assert _criterion(result, "No active cardiac").status != "fail"
