@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -99,7 +99,13 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     following = [n for n in walk(tree) if isinstance(n, Following)]
     if following:
         target = following[0]
-        combined = (AnyOf if target.quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        window = _heading_window(tree, target)
+        if window is not None:
+            # 'Any of the following within 6 months prior to enrollment:': the window reaches
+            # every item that has none of its own (NCT04762979: a 2015 infarction excluded)
+            target = next(n for n in walk(tree) if isinstance(n, Qualified) and n.item is following[0])
+            kids = tuple(_within(kid, *window) for kid in kids)
+        combined = (AnyOf if following[0].quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
         if _DEFINED_LIST.search(criterion.text):
             # 'Patient has active cardiac disease or a history of cardiac dysfunction including
             # any of the following:' (NCT05143229): the items say what the words mean, so the
@@ -139,6 +145,53 @@ _DEFINED_LIST = re.compile(
     re.IGNORECASE,
 )
 _EXPLICIT_QUANTIFIER = re.compile(r"\b(?:any|one|all|either)(?:\s+or\s+more)?\s+of\s+the\s+following\b", re.IGNORECASE)
+# 'any of the following within 6 months prior to enrollment:', '... in the past 12 months:'
+_WINDOW_WORDS = re.compile(
+    r"\b(?:within|in\s+the\s+(?:past|last|previous|preceding)|during\s+the\s+(?:past|last|previous|preceding)|for\s+the\s+(?:past|last))\b"
+    r"[^:：]*?\b(?:days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+
+
+def _window_words(tree: Predicate, following: Following) -> str | None:
+    """The words of a time window that the parser left around 'the following' ('Any of the
+    following within 6 months prior to enrollment:'), when they say nothing else."""
+    for node in walk(tree):
+        if isinstance(node, Qualified) and node.item is following and all(isinstance(q, Unparsed) for q in node.qualifiers):
+            words = " ".join(q.text for q in node.qualifiers).strip(" ,;:")
+            return words if _WINDOW_WORDS.match(words) else None
+    return None
+
+
+def _heading_window(tree: Predicate, following: Following) -> tuple[Window, str] | None:
+    """The time window of a list's heading and its words (`_window_words`), the window read
+    as the parser reads it after an event ('stroke within 6 months prior to enrollment')."""
+    words = _window_words(tree, following)
+    if words is None:
+        return None
+    probe = _parsed(f"stroke {words}")
+    if isinstance(probe, Condition) and probe.window is not None:
+        return probe.window, words
+    return None
+
+
+def _within(tree: Predicate, window: Window, words: str) -> Predicate:
+    """An item of a list whose heading gives a time window: its events without a window of
+    their own get the heading's ('myocardial infarction' under 'within 6 months'); an item
+    with a window of its own keeps it; an item with a measurement ('LVEF < 50%') is qualified
+    by the heading's words, not understood, since the parser shares a heading's window with
+    events only."""
+    nodes = list(walk(tree))
+    doses = {id(n.dose) for n in nodes if isinstance(n, Medication) and n.dose is not None}
+    events = [n for n in nodes if isinstance(n, (Condition, Medication, Procedure))]
+    measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age"]
+    if any(n.window is not None for n in events) or any(getattr(n, "window", None) is not None for n in measures):
+        return tree
+    if measures:
+        return Qualified(item=tree, qualifiers=(Unparsed(text=words, span=tree.span),), span=tree.span)
+    for event in events:
+        tree = _replace(tree, event, event.model_copy(update={"window": window}))
+    return tree
 
 
 def _replace(tree, target, new):
@@ -456,6 +509,7 @@ class _Prepared:
     leaves: tuple[tuple[tuple[str, bool], Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
     alone: str | None = None  # the condition an inclusion names alone, nothing more (`_named_alone`)
     defines: bool = False  # a line whose words the items after it define, without sub-items (`_DEFINED_LIST`)
+    timed: str | None = None  # what of its verdict a time window could change (`_timed`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -491,7 +545,30 @@ def _prepare(criterion: Criterion) -> _Prepared:
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
         record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
         defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
+        timed=_timed(own),
     )
+
+
+def _timed(tree: Predicate) -> str | None:
+    """What a time window the line does not state could change of its verdict: None when its
+    events and measurements have windows of their own, or it has none; 'events' when it asks
+    only about events (a window makes them rarer: it can turn a true event false, not a false
+    one true); else 'any'."""
+    nodes = list(walk(tree))
+    doses = {id(n.dose) for n in nodes if isinstance(n, Medication) and n.dose is not None}
+    events = [n for n in nodes if isinstance(n, (Condition, Medication, Procedure)) and n.window is None]
+    measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age" and getattr(n, "window", None) is None]
+    if not events and not measures:
+        return None
+    if measures or any(isinstance(n, (Not, Exception_, Conditional)) for n in nodes):
+        return "any"
+    return "events"
+
+
+def _timed_of(criterion: Criterion) -> str | None:
+    if criterion.origin == "structured":
+        return None
+    return _timed(criterion_predicate(criterion))
 
 
 def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
@@ -968,14 +1045,32 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
         # what the exclusion lets through, and read as exclusions a carcinoma in situ
         # excluded; where the list ends is not said, so no item after it rules out alone
         return "excepted"
+    if _window_heading(criterion):
+        # 'Any of the following within 6 months prior to enrollment:' then 'Myocardial
+        # infarction' (NCT04762979): the window is the items', which the record does not nest
+        return "windowed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
     if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
         return "partial"
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
+def _window_heading(criterion: Criterion) -> bool:
+    """Whether the line's time window is its list's: it follows 'the following' ('Any of the
+    following within 6 months prior to enrollment:', 'received any of the following agents
+    within 7 days prior to registration:'), not what the line itself names ('Prior use of
+    immunosuppressive medication within 28 days, with the exceptions for the following:')."""
+    return _WINDOWED_LIST.search(criterion.text) is not None
+
+
+_WINDOWED_LIST = re.compile(r"\bfollowing\b(?:\s+[\w/()-]+){0,3}?\s+" + _WINDOW_WORDS.pattern, re.IGNORECASE)
+
+
 def _cap_flat_lists(
-    criteria: tuple[Criterion, ...], results: list[CriterionResult], kinds: list[str | None] | None = None
+    criteria: tuple[Criterion, ...],
+    results: list[CriterionResult],
+    kinds: list[str | None] | None = None,
+    timed: list[str | None] | None = None,
 ) -> list[CriterionResult]:
     """After a heading such as 'One of the following solid tumors:' with no sub-items, the
     items that follow it in its section may be its alternatives ('Endometrial cancer',
@@ -988,14 +1083,24 @@ def _cap_flat_lists(
     every patient (its regexes were 7 % of a warm screening when run per patient).
 
     After a line whose items are conditions of it ('... tested in patients with:'), no verdict
-    of theirs holds alone."""
+    of theirs holds alone. After a heading with a time window ('Any of the following within 6
+    months prior to enrollment:'), an item's fail cannot rule out, nor its pass hold, where the
+    window could change it (`_timed`, each criterion's when the caller worked them out)."""
     if kinds is None:
         kinds = [_flat_list_kind(c) for c in criteria]
     heading: dict[str, tuple[str, str]] = {}
     capped = []
-    for criterion, result, kind in zip(criteria, results, kinds):
+    for i, (criterion, result, kind) in enumerate(zip(criteria, results, kinds)):
         opened = heading.get(criterion.section)
-        if opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions") and result.status == "pass")):
+        if opened is not None and opened[1] == "windowed" and result.status != "unknown":
+            when = timed[i] if timed is not None else _timed_of(criterion) if result.status == "pass" else None
+            # no item of a list that the record does not nest rules out alone (as after
+            # 'partial'); a pass stands where the window cannot change it: none to change, or
+            # an exclusion's event the patient never had, absent in any window
+            if result.status == "fail" or when == "any" or (when == "events" and criterion.section == "inclusion"):
+                reason = f'may be one item of the list under "{opened[0]}", whose time window it does not state and which could change its verdict'
+                result = _result_unknown_because(result, reason)
+        elif opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions") and result.status == "pass")):
             if opened[1] == "conditions":
                 why = "whose items say whom it is for: it asks nothing by itself"
             elif opened[1] == "excepted":
@@ -1159,7 +1264,9 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     several trials share is judged once; what depends on the trial (the flat-list, other-sex
     and no-inclusion caps) is applied afterwards, on each trial's own list."""
     _, prepared, alternatives = _trial_entry(trial)
-    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
+    results = _cap_flat_lists(
+        trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared], [c.timed for c in prepared]
+    )
     results = _cap_named_alone(prepared, results)
     for lines, reason in alternatives:
         results = _cap_alternatives(lines, results, reason)
