@@ -106,14 +106,16 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
             target = next(n for n in walk(tree) if isinstance(n, Qualified) and n.item is following[0])
             kids = tuple(_within(kid, *window) for kid in kids)
         combined = (AnyOf if following[0].quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
-        if _DEFINED_LIST.search(criterion.text):
+        if criterion.canonical is None and _DEFINED_LIST.search(criterion.text):
             # 'Patient has active cardiac disease or a history of cardiac dysfunction including
             # any of the following:' (NCT05143229): the items say what the words mean, so the
             # words decide nothing of their own (a 2015 infarction was 'history of cardiac
             # dysfunction'); where the text does not say whether one item is enough or all are
             # needed ('including the following:'), or the words may turn them round ('No CNS
-            # disease, including either of the following:'), neither do they
+            # disease, including either of the following:'), or say when ('Cardiac disease within
+            # the past 6 months, including any of the following:'), neither do they
             plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional)) for n in walk(tree))
+            plain = plain and (window is not None or _WINDOW_WORDS.search(criterion.text) is None)
             if plain and _EXPLICIT_QUANTIFIER.search(criterion.text):
                 return combined
             return Qualified(item=combined, qualifiers=(Unparsed(text=criterion.text, span=tree.span),), span=tree.span)

@@ -174,3 +174,24 @@ def test_a_negated_heading_defined_by_its_items_is_not_read_as_its_items(tmp_pat
     assert _criterion(result, "No active cardiac").status != "pass"
     result = _screen(tmp_path, MAN, text)
     assert _criterion(result, "No active cardiac").status != "fail"
+
+
+def test_a_defined_heading_with_a_window_keeps_it_for_its_nested_items(tmp_path):
+    # NCT04762979's heading, nested: the items decide, but only within its window
+    text = (
+        "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n"
+        "* Active cardiac disease, defined as any of the following within 6 months prior to the start of study treatment:\n"
+        "  * Myocardial infarction\n  * Unstable angina\n"
+    )
+    old = _screen(tmp_path, {**MAN, "conditions": [{**OLD_MI, "status": "active", "abatement": None}]}, text)
+    assert _criterion(old, "Active cardiac disease").status != "fail"
+
+
+def test_a_defined_heading_whose_words_say_when_does_not_let_its_items_decide_alone(tmp_path):
+    text = (
+        "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n"
+        "* Cardiac disease within the past 6 months, including any of the following:\n"
+        "  * History of myocardial infarction\n  * Unstable angina\n"
+    )
+    old = _screen(tmp_path, {**MAN, "conditions": [OLD_MI]}, text)
+    assert _criterion(old, "Cardiac disease within").status != "fail"
