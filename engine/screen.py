@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -99,7 +99,26 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     following = [n for n in walk(tree) if isinstance(n, Following)]
     if following:
         target = following[0]
-        combined = (AnyOf if target.quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        window = _heading_window(tree, target)
+        if window is not None:
+            # 'Any of the following within 6 months prior to enrollment:': the window reaches
+            # every item that has none of its own (NCT04762979: a 2015 infarction excluded)
+            target = next(n for n in walk(tree) if isinstance(n, Qualified) and n.item is following[0])
+            kids = tuple(_within(kid, *window) for kid in kids)
+        combined = (AnyOf if following[0].quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        if criterion.canonical is None and _DEFINED_LIST.search(criterion.text):
+            # 'Patient has active cardiac disease or a history of cardiac dysfunction including
+            # any of the following:' (NCT05143229): the items say what the words mean, so the
+            # words decide nothing of their own (a 2015 infarction was 'history of cardiac
+            # dysfunction'); where the text does not say whether one item is enough or all are
+            # needed ('including the following:'), or the words may turn them round ('No CNS
+            # disease, including either of the following:'), or say when ('Cardiac disease within
+            # the past 6 months, including any of the following:'), neither do they
+            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional)) for n in walk(tree))
+            plain = plain and (window is not None or _WINDOW_WORDS.search(criterion.text) is None)
+            if plain and _EXPLICIT_QUANTIFIER.search(criterion.text):
+                return combined
+            return Qualified(item=combined, qualifiers=(Unparsed(text=criterion.text, span=tree.span),), span=tree.span)
         return _replace(tree, target, combined)
     # Without 'the following' the relation is not stated: a heading not understood
     # ('Inclusion criteria (ESRD group):') may restrict its items to a cohort. The items
@@ -117,6 +136,64 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
 
 
 _DEFINED_BY_ITEMS = re.compile(r"\b(?:defined|definition|as follows|such as|including|includes?|e\.g|i\.e)\b", re.IGNORECASE)
+
+# a line whose words the items after it define: 'Patient has active cardiac disease ...
+# including any of the following:', 'Adequate organ function defined as:', 'such as:' (not
+# 'including but not limited to:', whose words say more than its items)
+_DEFINED_LIST = re.compile(
+    r"\b(?:including|includes?|defined\s+(?:as|by)|such\s+as|as\s+follows|e\.g\.?|i\.e\.?)"
+    r"(?:,?\s+(?:at\s+least\s+)?(?:any|one|all|either)(?:\s+or\s+more)?\s+of)?"
+    r"(?:\s+(?:the\s+)?following(?:\s+[\w-]+){0,2})?\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+_EXPLICIT_QUANTIFIER = re.compile(r"\b(?:any|one|all|either)(?:\s+or\s+more)?\s+of\s+the\s+following\b", re.IGNORECASE)
+# 'any of the following within 6 months prior to enrollment:', '... in the past 12 months:'
+_WINDOW_WORDS = re.compile(
+    r"\b(?:within|in\s+the\s+(?:past|last|previous|preceding)|during\s+the\s+(?:past|last|previous|preceding)|for\s+the\s+(?:past|last))\b"
+    r"[^:：]*?\b(?:days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+
+
+def _window_words(tree: Predicate, following: Following) -> str | None:
+    """The words of a time window that the parser left around 'the following' ('Any of the
+    following within 6 months prior to enrollment:'), when they say nothing else."""
+    for node in walk(tree):
+        if isinstance(node, Qualified) and node.item is following and all(isinstance(q, Unparsed) for q in node.qualifiers):
+            words = " ".join(q.text for q in node.qualifiers).strip(" ,;:")
+            return words if _WINDOW_WORDS.match(words) else None
+    return None
+
+
+def _heading_window(tree: Predicate, following: Following) -> tuple[Window, str] | None:
+    """The time window of a list's heading and its words (`_window_words`), the window read
+    as the parser reads it after an event ('stroke within 6 months prior to enrollment')."""
+    words = _window_words(tree, following)
+    if words is None:
+        return None
+    probe = _parsed(f"stroke {words}")
+    if isinstance(probe, Condition) and probe.window is not None:
+        return probe.window, words
+    return None
+
+
+def _within(tree: Predicate, window: Window, words: str) -> Predicate:
+    """An item of a list whose heading gives a time window: its events without a window of
+    their own get the heading's ('myocardial infarction' under 'within 6 months'); an item
+    with a window of its own keeps it; an item with a measurement ('LVEF < 50%') is qualified
+    by the heading's words, not understood, since the parser shares a heading's window with
+    events only."""
+    nodes = list(walk(tree))
+    doses = {id(n.dose) for n in nodes if isinstance(n, Medication) and n.dose is not None}
+    events = [n for n in nodes if isinstance(n, (Condition, Medication, Procedure))]
+    measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age"]
+    if any(n.window is not None for n in events) or any(getattr(n, "window", None) is not None for n in measures):
+        return tree
+    if measures:
+        return Qualified(item=tree, qualifiers=(Unparsed(text=words, span=tree.span),), span=tree.span)
+    for event in events:
+        tree = _replace(tree, event, event.model_copy(update={"window": window}))
+    return tree
 
 
 def _replace(tree, target, new):
@@ -433,6 +510,8 @@ class _Prepared:
     list_kind: str | None = None  # what a heading makes of the items after it (`_flat_list_kind`)
     leaves: tuple[tuple[tuple[str, bool], Predicate], ...] | None = None  # the tree's record leaves (`record_leaves`): what its verdict depends on
     alone: str | None = None  # the condition an inclusion names alone, nothing more (`_named_alone`)
+    defines: bool = False  # a line whose words the items after it define, without sub-items (`_DEFINED_LIST`)
+    timed: str | None = None  # what of its verdict a time window could change (`_timed`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -467,7 +546,31 @@ def _prepare(criterion: Criterion) -> _Prepared:
     return _Prepared(
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
         record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
+        defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
+        timed=_timed(own),
     )
+
+
+def _timed(tree: Predicate) -> str | None:
+    """What a time window the line does not state could change of its verdict: None when its
+    events and measurements have windows of their own, or it has none; 'events' when it asks
+    only about events (a window makes them rarer: it can turn a true event false, not a false
+    one true); else 'any'."""
+    nodes = list(walk(tree))
+    doses = {id(n.dose) for n in nodes if isinstance(n, Medication) and n.dose is not None}
+    events = [n for n in nodes if isinstance(n, (Condition, Medication, Procedure)) and n.window is None]
+    measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age" and getattr(n, "window", None) is None]
+    if not events and not measures:
+        return None
+    if measures or any(isinstance(n, (Not, Exception_, Conditional)) for n in nodes):
+        return "any"
+    return "events"
+
+
+def _timed_of(criterion: Criterion) -> str | None:
+    if criterion.origin == "structured":
+        return None
+    return _timed(criterion_predicate(criterion))
 
 
 def _named_alone(criterion: Criterion, own: Predicate) -> str | None:
@@ -658,6 +761,12 @@ def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
         reason = (
             "a diagnosis with its definition in brackets or after it ('Anemia (hemoglobin < 10 g/dL)', 'Renal impairment: eGFR < 60'): the definition is met or "
             f"not known, only the diagnosis is not on record; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = _unknown_because(outcome, reason)
+    if prepared.defines and outcome.truth is not Truth.UNKNOWN:
+        reason = (
+            "its words are defined by the items after it ('including any of the following:', 'defined as:'), which decide, "
+            f"not the words alone; it would otherwise be {outcome.truth.value}"
         )
         outcome = _unknown_because(outcome, reason)
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
@@ -882,9 +991,12 @@ _FOLLOWING_INSIDE = re.compile(r"\bthe following\b", re.IGNORECASE)
 _DEFINITION_HEADING = re.compile(r"\b(?:(?:is|are)\s+defined|definitions?|considered|regardless)\b", re.IGNORECASE)
 
 
-# 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:': the items are for one group
+# 'Part A Arm 1 Monotherapy Dose Escalation:', 'Cohort 2:', '3. For the patients with breast
+# cancer:' (NCT04946864): the items are for one group
 _COHORT_HEADING = re.compile(
-    r"^\W*(?:part|cohort|arm|phase|group|stratum|dose[- ](?:escalation|expansion))\b|\b(?:including|such as|e\.g\.?)\W*:?$", re.IGNORECASE
+    r"^\W*(?:part|cohort|arm|phase|group|stratum|dose[- ](?:escalation|expansion))\b|\b(?:including|such as|e\.g\.?)\W*:?$"
+    r"|^\W*(?:(?:\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s*)?for\s+(?:the\s+|all\s+)?(?:patients?|participants?|subjects?|women|men|females?|males?|those|cohorts?)\b",
+    re.IGNORECASE,
 )
 # 'Patients with any cardiac history of the following ... are excluded from the study:'
 # under inclusion: the items are exclusions, so neither their pass nor their fail holds
@@ -896,6 +1008,12 @@ _EXCEPTED_HEADING = re.compile(
 _REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
 
 
+# a line that says whom what it asks is for, and leaves them to the lines after it: '...
+# tested in patients with:', '... for patients who have:'
+_CONDITIONS_OF = re.compile(
+    r"\b(?:in|for|among)\s+(?:patients?|participants?|subjects?|those|women|men|individuals?)\s+(?:with|who\s+(?:have|has|had|are|is))\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
 # a line that ends where its object should be: 'Persons with', 'Patients who have had'
 _OBJECT_AFTER = re.compile(r"\b(?:with|who\s+(?:have|has|had)(?:\s+had)?|having|of|including|such\s+as)\s*$", re.IGNORECASE)
 
@@ -907,6 +1025,10 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
     text = criterion.text.strip()
     if criterion.children:
         return None
+    if _CONDITIONS_OF.search(text):
+        # 'Documented LVEF <= 45% tested in patients with:' then 'Age >= 60 years old'
+        # (NCT05020119): the lines after it say whom it is for, and ask nothing alone
+        return "conditions"
     if criterion.section == "inclusion" and _OBJECT_AFTER.search(text):
         # 'Persons with' / '- stroke' / '- multiple sclerosis': a sentence its items finish
         return "partial"
@@ -925,14 +1047,32 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
         # what the exclusion lets through, and read as exclusions a carcinoma in situ
         # excluded; where the list ends is not said, so no item after it rules out alone
         return "excepted"
+    if _window_heading(criterion):
+        # 'Any of the following within 6 months prior to enrollment:' then 'Myocardial
+        # infarction' (NCT04762979): the window is the items', which the record does not nest
+        return "windowed"
     cue = _ANY_LIST if criterion.section == "inclusion" else _ALL_LIST
     if criterion.section == "inclusion" and _DEFINITION_HEADING.search(text):
         return "partial"
     return "partial" if cue.search(text) or _COHORT_HEADING.search(text) else None
 
 
+def _window_heading(criterion: Criterion) -> bool:
+    """Whether the line's time window is its list's: it follows 'the following' ('Any of the
+    following within 6 months prior to enrollment:', 'received any of the following agents
+    within 7 days prior to registration:'), not what the line itself names ('Prior use of
+    immunosuppressive medication within 28 days, with the exceptions for the following:')."""
+    return _WINDOWED_LIST.search(criterion.text) is not None
+
+
+_WINDOWED_LIST = re.compile(r"\bfollowing\b(?:\s+[\w/()-]+){0,3}?\s+" + _WINDOW_WORDS.pattern, re.IGNORECASE)
+
+
 def _cap_flat_lists(
-    criteria: tuple[Criterion, ...], results: list[CriterionResult], kinds: list[str | None] | None = None
+    criteria: tuple[Criterion, ...],
+    results: list[CriterionResult],
+    kinds: list[str | None] | None = None,
+    timed: list[str | None] | None = None,
 ) -> list[CriterionResult]:
     """After a heading such as 'One of the following solid tumors:' with no sub-items, the
     items that follow it in its section may be its alternatives ('Endometrial cancer',
@@ -942,15 +1082,30 @@ def _cap_flat_lists(
     inclusion, no verdict of theirs holds: pass and fail both become unknown.
 
     `kinds`: each criterion's `_flat_list_kind`, when the caller worked them out once for
-    every patient (its regexes were 7 % of a warm screening when run per patient)."""
+    every patient (its regexes were 7 % of a warm screening when run per patient).
+
+    After a line whose items are conditions of it ('... tested in patients with:'), no verdict
+    of theirs holds alone. After a heading with a time window ('Any of the following within 6
+    months prior to enrollment:'), an item's fail cannot rule out, nor its pass hold, where the
+    window could change it (`_timed`, each criterion's when the caller worked them out)."""
     if kinds is None:
         kinds = [_flat_list_kind(c) for c in criteria]
     heading: dict[str, tuple[str, str]] = {}
     capped = []
-    for criterion, result, kind in zip(criteria, results, kinds):
+    for i, (criterion, result, kind) in enumerate(zip(criteria, results, kinds)):
         opened = heading.get(criterion.section)
-        if opened is not None and (result.status == "fail" or (opened[1] == "reversed" and result.status == "pass")):
-            if opened[1] == "excepted":
+        if opened is not None and opened[1] == "windowed" and result.status != "unknown":
+            when = timed[i] if timed is not None else _timed_of(criterion) if result.status == "pass" else None
+            # no item of a list that the record does not nest rules out alone (as after
+            # 'partial'); a pass stands where the window cannot change it: none to change, or
+            # an exclusion's event the patient never had, absent in any window
+            if result.status == "fail" or when == "any" or (when == "events" and criterion.section == "inclusion"):
+                reason = f'may be one item of the list under "{opened[0]}", whose time window it does not state and which could change its verdict'
+                result = _result_unknown_because(result, reason)
+        elif opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions") and result.status == "pass")):
+            if opened[1] == "conditions":
+                why = "whose items say whom it is for: it asks nothing by itself"
+            elif opened[1] == "excepted":
                 why = "whose items may be what the exclusion lets through, so it cannot rule the patient out by itself"
             elif opened[1] == "reversed":
                 why = "whose items exclude though listed as inclusion criteria, so its verdict cannot be read either way"
@@ -1111,7 +1266,9 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     several trials share is judged once; what depends on the trial (the flat-list, other-sex
     and no-inclusion caps) is applied afterwards, on each trial's own list."""
     _, prepared, alternatives = _trial_entry(trial)
-    results = _cap_flat_lists(trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared])
+    results = _cap_flat_lists(
+        trial.criteria, [_judged(c, patient, as_of, open_world, judged) for c in prepared], [c.list_kind for c in prepared], [c.timed for c in prepared]
+    )
     results = _cap_named_alone(prepared, results)
     for lines, reason in alternatives:
         results = _cap_alternatives(lines, results, reason)

@@ -834,7 +834,7 @@ def _units(text: str) -> list[_Unit]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     width = max((len(line.rstrip()) for line in raw_lines), default=0)
     wrapped = 60 <= width <= 100  # legacy exports hard-wrap at ~77-90 columns
-    raw_lines = _merge_open_headings(raw_lines)
+    raw_lines = _merge_open_headings(_merge_split_headings(raw_lines))
     units: list[_Unit] = []
     pending: tuple[int, str] | None = None  # a lone bullet marker waiting for its text
     after_blank = True
@@ -886,7 +886,7 @@ def _units(text: str) -> list[_Unit]:
             units.append(_Unit(indent, "plain", "", [body], line, indent))
         pending = None
         after_blank = False
-    return _merge_alternatives([part for unit in units for part in _split_inline_numbers(unit)])
+    return _merge_alternatives([part for unit in units for numbered in _split_inline_numbers(unit) for part in _split_trailing_cohort(numbered)])
 
 
 _LONE_OR = re.compile(r"\W*or\W*", re.I)
@@ -967,7 +967,77 @@ def _split_inline_numbers(unit: _Unit) -> list[_Unit]:
     ]
 
 
+# '... as judged by the investigator. 3. For the patients with breast cancer:' (NCT04946864): the
+# heading of a cohort's items run into the end of the line before them
+_TRAILING_COHORT = re.compile(
+    r"(?<=[.;])\s+(?P<head>(?:(?:\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s*)?For\s+(?:the\s+|all\s+)?"
+    r"(?:patients?|participants?|subjects?|women|men|females?|males?|those|cohorts?)\b[^.:;：]{0,80}[:：])\s*$",
+    re.I,
+)
+
+
+def _split_trailing_cohort(unit: _Unit) -> list[_Unit]:
+    """A line that ends with the heading of the items after it ('... 3. For the patients with
+    breast cancer:'): read as one criterion, the heading asked every patient for breast cancer.
+    The heading becomes an item of its own, after the line, where it heads those items as a
+    line of its own does."""
+    if unit.heading is not None:
+        return [unit]
+    text = " ".join(unit.lines)
+    found = _TRAILING_COHORT.search(text)
+    if found is None or len(text[: found.start()].split()) < 3:
+        return [unit]
+    before = _Unit(unit.indent, unit.style, unit.marker, [text[: found.start()].strip()], unit.last_raw, unit.text_col)
+    return [before, _Unit(unit.indent, unit.style, unit.marker, [found["head"]], unit.last_raw, unit.text_col)]
+
+
 _HEADING_START = re.compile(rf"^\W*(?:[^\s:：]+\s+){{0,4}}?(?:{_SECTION_KW})\b", re.I)
+
+
+# '... provided all inclusion/' + 'Exclusion Criteria:' + '* are met.': the registry broke the
+# words 'inclusion/exclusion criteria' at the slash and made their second half a heading
+_SPLIT_BEFORE = re.compile(r"\b(?:inclusion|exclusion)\s*(?:/|\band\b|\bor\b|&)\s*$", re.I)
+_SPLIT_HEADING = re.compile(r"^(?:non[-\s]?inclusion|inclusion|exclusion)\s+criteria\s*[:：]?\s*$", re.I)
+_SENTENCE_GOES_ON = re.compile(r"^[a-z(]")
+
+
+def _merge_split_headings(lines: list[str]) -> list[str]:
+    """A line that ends 'inclusion/' (or 'inclusion and') before an 'Exclusion Criteria:'
+    heading (NCT05275777: 'There is no upper limit on the number of prior treatments provided
+    all inclusion/', 'Exclusion Criteria:', '* are met.'): the heading is the rest of the line's
+    words, not a section of its own, and every inclusion line after it was made an exclusion.
+    The heading is joined to the line, and so is the next line where it goes on with the
+    sentence (a lower-case word or a bracket); else the joined line ends with the heading's
+    colon ('Key inclusion/Exclusion Criteria:', a combined heading, NCT03315364)."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        j = _next_filled(lines, i + 1)
+        if j is not None and _SPLIT_BEFORE.search(line) and _SPLIT_HEADING.match(_bullet_text(lines[j])):
+            heading = _bullet_text(lines[j])
+            joined = line.rstrip() + ("" if line.rstrip().endswith("/") else " ") + heading
+            k = _next_filled(lines, j + 1)
+            if k is not None and _SENTENCE_GOES_ON.match(_bullet_text(lines[k])):
+                out.append(joined.rstrip(" :：") + " " + _bullet_text(lines[k]))
+                i = k + 1
+            else:
+                out.append(joined)
+                i = j + 1
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
+def _next_filled(lines: list[str], start: int) -> int | None:
+    return next((k for k in range(start, len(lines)) if lines[k].strip()), None)
+
+
+def _bullet_text(line: str) -> str:
+    body = line.strip()
+    m = _BULLET.match(body)
+    return (m["text"] if m else body).strip()
 
 
 def _merge_open_headings(lines: list[str]) -> list[str]:

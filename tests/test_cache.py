@@ -267,6 +267,12 @@ def _reference_criterion(criterion, patient, as_of):
     if criterion.canonical is None:
         outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own) or screening._inclusion_voice(own, criterion))
         outcome = screening._subject_read_as_requirement(outcome, screening._subject_as_requirement(own, criterion))
+        if not criterion.children and screening._DEFINED_LIST.search(criterion.text) and outcome.truth is not engine.Truth.UNKNOWN:
+            reason = (
+                "its words are defined by the items after it ('including any of the following:', 'defined as:'), which decide, "
+                f"not the words alone; it would otherwise be {outcome.truth.value}"
+            )
+            outcome = outcome.model_copy(update={"truth": engine.Truth.UNKNOWN, "reasons": (reason, *outcome.reasons)})
         cut = screening._cut_off(criterion)
         if cut and outcome.truth is not engine.Truth.UNKNOWN:
             reason = f"the text is cut off ('{cut}'): what follows could change the verdict, which would otherwise be {outcome.truth.value}"
