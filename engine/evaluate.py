@@ -210,6 +210,9 @@ class _Ctx:
     # the Outcomes of this patient's leaves (`_patient_leaf`); None where the patient is a
     # variant made inside one evaluation (an exception's records set aside)
     leaves: dict[tuple[str, bool], tuple[Outcome, int]] | None = None
+    # 'diagnosed within 12 months': a condition's window asks when it began, not whether it
+    # went on into the window (`_diagnosed_within`)
+    onset_only: bool = False
 
 
 def _eval(node: Any, ctx: _Ctx, polarity: int) -> Outcome:
@@ -333,6 +336,8 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
         node, flag = stack.pop()
         if type(node) in _RECORD_LEAVES:
             found.append(((_per_node(_LEAF_KEYS, node, _leaf_key), flag), node))  # shared with `_patient_leaf`
+        elif isinstance(node, Qualified) and _per_node(_DIAGNOSED_WITHIN, node, _diagnosed_within):
+            return None  # its condition is judged by its onset alone, which its leaf's truth does not say
         elif isinstance(node, Exception_):
             if _sets_records_aside(_per_node(_CARVED_OUT, node, _unless_carves_out) if node.mode == "unless" else node):
                 return None
@@ -1171,6 +1176,10 @@ def _span_truth(
             return Truth.FALSE, "after it"
         if start is not None and start >= window_start:
             return Truth.TRUE, ""
+        if ctx.onset_only and start is not None and (end is None or end >= window_start):
+            # diagnosed before the window and still going in it: whether the criterion asks
+            # for the diagnosis or for the disease in that time, the words do not settle
+            return Truth.UNKNOWN, "diagnosed before it, went on into it: whether that is 'diagnosed within' it is not said"
         if end is not None:
             if span.end is None and span.subject in ACUTE_EVENTS:
                 # a stroke of 1978 a record still calls active (Synthea never closes them):
@@ -1394,7 +1403,12 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
         if not ctx.vocab.strictly_under(matched, concept):
             truth = Truth.UNKNOWN
             reasons.append(f"{what}: counted as {concept.name} by some criteria and not by others")
-        if node.active is not None:
+        if node.active and node.window is not None and node.window.relation == "within":
+            # 'any active malignancy within 3 years': active at some time in the window, which
+            # the window's own test reads from when it began and ended (its status today, a
+            # cancer resolved last year, is not the question)
+            pass
+        elif node.active is not None:
             active, why = _condition_active(record, ctx)
             if node.active is False:
                 active = ~active
@@ -2248,12 +2262,31 @@ def _describe(node: Any) -> str:
     return node.kind
 
 
+def _diagnosed_within(node: Qualified) -> bool:
+    """'Diagnosis of type 2 diabetes in the last 12 months': a condition with a window, whose
+    only words say it was diagnosed: the window is when it began (a diabetes of 2015 still
+    going is not one diagnosed in the last year)."""
+    return (
+        isinstance(node.item, Condition)
+        and node.item.window is not None
+        and node.item.window.relation == "within"
+        and all(isinstance(q, Modifier) and _DIAGNOSED.fullmatch(q.text.strip(" ,;:.()")) for q in node.qualifiers)
+    )
+
+
+_DIAGNOSED = re.compile(r"(?:(?:newly|first|initially|recently)\s+)?(?:diagnosed(?:\s+(?:with|as))?|(?:a\s+)?diagnosis(?:\s+of)?)", re.IGNORECASE)
+
+
 def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     """Structure with words around it. Words not understood make it UNKNOWN whatever the
     structure gives, since they could change it. Modifiers, which only narrow what they
     stand beside ('uncontrolled', 'severe', 'metastatic'), cannot make true what is false
     without them: no hypertension on record is no uncontrolled hypertension; but
     hypertension on record does not say whether it is uncontrolled."""
+    if _per_node(_DIAGNOSED_WITHIN, node, _diagnosed_within):
+        item = _eval(node.item, replace(ctx, onset_only=True, leaves=None), polarity)
+        qualifiers = _per_node(_QUALIFIERS, node, _qualifiers)[0]
+        return _composite(node, item.truth, [item, *qualifiers], ["diagnosed within the window: when the condition began, not whether it went on into it"])
     item = _eval(node.item, ctx, polarity)
     qualifiers, words, modifiers, narrowing = _per_node(_QUALIFIERS, node, _qualifiers)
     if narrowing:
@@ -2277,6 +2310,7 @@ def _qualifiers(node: Qualified) -> tuple[tuple[Outcome, ...], str, str, bool]:
 
 
 _QUALIFIERS: dict[int, tuple[Any, tuple[tuple[Outcome, ...], str, str, bool]]] = {}
+_DIAGNOSED_WITHIN: dict[int, tuple[Any, bool]] = {}
 
 
 def _modifier(node: Modifier) -> Outcome:

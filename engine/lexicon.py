@@ -782,7 +782,11 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     # consent named anywhere but as a window's anchor is the consent criterion itself
     # ('able to provide written informed consent'): the study team's to assess
     for i, t in enumerate(out):
-        if t.type == "ANCHOR" and typ(i - 1) != "PRIOR" and t.value == "first_dose" and _allergy_before(out, i):
+        if t.type == "HIST" and t.text.lower().startswith("diagnos") and _window_of_the_same_clause(out, i):
+            # 'Diagnosis of type 2 diabetes in the last 12 months': when it was diagnosed, not
+            # a history of it (engine.evaluate reads the window as the onset's)
+            t.type = "WORD"
+        elif t.type == "ANCHOR" and typ(i - 1) != "PRIOR" and t.value == "first_dose" and _allergy_before(out, i):
             # 'Known hypersensitivity to study drug': what the allergy is to, not a time (as a
             # time it was dropped, and any allergy excluded)
             t.type = "WORD"
@@ -793,6 +797,16 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+def _window_of_the_same_clause(out: list[Tok], i: int) -> bool:
+    """A 'within' after token `i` with no connective or punctuation between them."""
+    for u in out[i + 1 :]:
+        if u.type == "WITHIN":
+            return True
+        if u.type in ("OR", "AND", "NOR", "COMMA", "SEMI", "COLON", "LPAR", "RPAR", "IF", "EXAMPLES", "UNLESS", "EXCEPT", "SLASH", "NOT"):
+            return False
+    return False
 
 
 _ALLERGY_WORD = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla|contraindicat|contra-indicat|reaction", re.IGNORECASE)

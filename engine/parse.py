@@ -3097,8 +3097,13 @@ def _with_modifiers(node: Predicate) -> Predicate:
         if len(kept) < len(node.qualifiers):
             node = node.model_copy(update={"qualifiers": kept})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
+        item = updates.get("item", node.item)
+        # ('diagnosed with a malignancy within 5 years': when it was diagnosed, engine.evaluate)
+        dated = isinstance(item, Condition) and item.window is not None
         typed = tuple(
-            Modifier(text=q.text, span=q.span) if isinstance(q, Unparsed) and _only_narrows(q.text) else q
+            Modifier(text=q.text, span=q.span)
+            if isinstance(q, Unparsed) and (_only_narrows(q.text) or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")))
+            else q
             for q in node.qualifiers
         )
         if any(a is not b for a, b in zip(typed, node.qualifiers)):

@@ -277,3 +277,38 @@ def test_unless_a_kind_of_it_carves_that_kind_out(tmp_path):
     criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Active malignancy, unless basal cell carcinoma of the skin"
     assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [bcc, breast]}, criteria), "Active malignancy").status == "fail"
     assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [bcc]}, criteria), "Active malignancy").status == "pass"
+
+
+DIABETES_2015 = {"name": "Type 2 diabetes mellitus", "icd10cm": "E11.9", "status": "active", "onset": "2015-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("onset", "status"),
+    [("2015-01-01", "unknown"), ("2026-06-01", "pass")],
+)
+def test_diagnosed_within_asks_when_it_began(tmp_path, onset, status):
+    # 'Diagnosis of type 2 diabetes in the last 12 months' passed a diabetes of 2015 still
+    # going ('began earlier, still going'); diagnosed before the window and still going is
+    # not said either way
+    text = "Diagnosis of type 2 diabetes in the last 12 months"
+    patient = {**MAN, "conditions": [{**DIABETES_2015, "onset": onset}]}
+    assert _criterion(_screen(tmp_path, patient, f"Inclusion Criteria:\n* {text}"), "Diagnosis of").status == status
+
+
+def test_diagnosed_within_a_window_before_an_exception(tmp_path):
+    text = "Patient had been diagnosed with a malignancy within 5 years prior to study entry, excluding basal cell carcinoma of the skin."
+    ended = {"name": "Malignant neoplasm of colon", "icd10cm": "C18.9", "status": "resolved", "onset": "2010-01-01", "abatement": "2012-01-01"}
+    recent = {**ended, "status": "active", "onset": "2025-01-01", "abatement": None}
+    criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
+    assert _criterion(_screen(tmp_path, {**MAN, "conditions": [ended]}, criteria), "Patient had").status == "pass"
+    assert _criterion(_screen(tmp_path, {**MAN, "conditions": [recent]}, criteria), "Patient had").status == "fail"
+
+
+def test_active_within_a_window_is_active_at_some_time_in_it(tmp_path):
+    # NCT05067972: a cancer resolved last year is not active today, but was within 3 years
+    text = "Participants with any active malignancy within 3 years prior to enrollment"
+    resolved = {"name": "Malignant neoplasm of colon", "icd10cm": "C18.9", "status": "resolved", "onset": "2020-06-01", "abatement": "2025-06-01"}
+    criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
+    assert _criterion(_screen(tmp_path, {**MAN, "conditions": [resolved]}, criteria), "Participants").status == "fail"
+    long_ago = {**resolved, "onset": "2010-06-01", "abatement": "2015-06-01"}
+    assert _criterion(_screen(tmp_path, {**MAN, "conditions": [long_ago]}, criteria), "Participants").status == "pass"
