@@ -639,17 +639,20 @@ _DEFINED_AS = re.compile(r"defined\s+(?:as|by)\b", re.IGNORECASE)
 
 def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
     """The spans of the 'diagnosis and its bound' pairs of a tree: an AllOf of a condition
-    and bounds, the bounds in brackets right after the condition."""
+    and bounds, the bounds in brackets right after the condition ('liver failure (AST and
+    ALT > 250 U/L)': the bounds of a definition may be several)."""
     found = []
     for node in walk(tree):
-        if not isinstance(node, AllOf) or len(node.items) != 2:
+        if not isinstance(node, AllOf) or len(node.items) < 2:
             continue
         conditions = [i for i in node.items if isinstance(i, Condition)]
         bounds = [i for i in node.items if _bound_like(i)]
-        if len(conditions) != 1 or len(bounds) != 1:
+        # (words not understood among the bounds: 'bilirubin > 2.0 mg/dL and/or > 2 fold
+        # increase of transaminases')
+        if len(conditions) != 1 or not bounds or len(bounds) + sum(isinstance(i, Unparsed) for i in node.items) != len(node.items) - 1:
             continue
-        condition, bound = conditions[0], bounds[0]
-        start = min(n.span.start for n in walk(bound) if isinstance(n, _BOUNDS))
+        condition = conditions[0]
+        start = min(n.span.start for bound in bounds for n in walk(bound) if isinstance(n, _BOUNDS))
         if condition.span.end <= start and (
             _OPEN_DEFINITION.fullmatch(text, condition.span.end, start)
             # 'Impaired renal function, defined as eGFR < 30': the words in the bound's own span
@@ -660,7 +663,7 @@ def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
 
 
 def _bound_like(node: Predicate) -> bool:
-    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Qualified, Unparsed, Modifier))]
+    leaves = [n for n in walk(node) if not isinstance(n, (AllOf, AnyOf, Each, Qualified, Unparsed, Modifier))]
     return bool(leaves) and all(isinstance(n, _BOUNDS) and getattr(n, "measure", "") != "age" for n in leaves)
 
 

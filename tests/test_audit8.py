@@ -312,3 +312,23 @@ def test_active_within_a_window_is_active_at_some_time_in_it(tmp_path):
     assert _criterion(_screen(tmp_path, {**MAN, "conditions": [resolved]}, criteria), "Participants").status == "fail"
     long_ago = {**resolved, "onset": "2010-06-01", "abatement": "2015-06-01"}
     assert _criterion(_screen(tmp_path, {**MAN, "conditions": [long_ago]}, criteria), "Participants").status == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT00734539, NCT01204801: a definition of two bounds or more was not seen as one,
+        # so no 'liver failure' on record passed both labs above it
+        "liver failure (AST and ALT > 250 U/L)",
+        "Liver failure (AST > 250 U/L; ALT > 250 U/L)",
+        "Liver disease (bilirubin > 2.0 mg/dl and or > 2 fold increase of transaminases).",
+    ],
+)
+def test_a_definition_of_several_bounds_is_a_definition(tmp_path, text):
+    labs = [
+        {"loinc": "1975-2", "value": 3.0, "unit": "mg/dL", "date": "2026-11-20"},
+        {"loinc": "1920-8", "value": 300, "unit": "U/L", "date": "2026-11-20"},
+        {"loinc": "1742-6", "value": 300, "unit": "U/L", "date": "2026-11-20"},
+    ]
+    criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
+    assert _criterion(_screen(tmp_path, {**MAN, "observations": labs}, criteria), text[:10]).status == "unknown"
