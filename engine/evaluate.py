@@ -1960,7 +1960,10 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     # 'active tuberculosis (TB; Bacillus tuberculosis)': one said twice; 'Paclitaxel
     # chemotherapy', 'corticosteroids or other immunosuppressive medications': one a kind of another
     groups = len(names | worded) > 1 and _apart(tuple(sorted(names)))
-    return groups and kinds in ({"condition"}, {"treatment"}), groups and kinds == {"condition"}
+    # ('Malignancy, chemotherapy and radiotherapy' among exclusions: a list of three or more
+    # of both kinds is no treatment and what it was for; it passed a patient with two of them)
+    mixed = len(node.items) >= 3 and kinds == {"condition", "treatment"}
+    return groups and (kinds in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
 
 
 @lru_cache(maxsize=4096)

@@ -332,3 +332,12 @@ def test_a_definition_of_several_bounds_is_a_definition(tmp_path, text):
     ]
     criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
     assert _criterion(_screen(tmp_path, {**MAN, "observations": labs}, criteria), text[:10]).status == "unknown"
+
+
+def test_a_list_of_both_kinds_ruled_out_may_mean_either(tmp_path):
+    # NCT03928405: read as all of them, a patient with the cancer and the chemotherapy passed
+    prostate = {"name": "Malignant neoplasm of prostate", "icd10cm": "C61", "status": "active", "onset": "2025-01-01"}
+    patient = {**MAN, "conditions": [prostate], "medications": [{"name": "docetaxel", "start": "2026-10-01", "status": "active"}]}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Malignancy, chemotherapy and radiotherapy"
+    assert _criterion(_screen(tmp_path, patient, criteria), "Malignancy").status == "unknown"
+    assert _criterion(_screen(tmp_path, MAN, criteria), "Malignancy").status == "pass"
