@@ -2918,6 +2918,8 @@ def parse(text: str) -> Predicate:
             node = _conditions_run_on(_age_of_both_sexes(node))
     if "not" in folded:
         node = _modal_negation(node, text)
+    if _AGE_AT_EVENT.search(folded):
+        node = _age_at_an_event(node, text)
     if isinstance(node, Exception_) and node.mode == "except" and isinstance(node.main, Not) and not text.lstrip().startswith("("):
         # 'No diagnosis of malignancy (except non-melanoma skin cancer)': no malignancy other
         # than the excepted one; as '(no malignancy) except ...', the excepted cancer failed it
@@ -2931,6 +2933,26 @@ _ENDS_IN_ADJECTIVE = re.compile(
     r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
     re.IGNORECASE,
 )
+
+
+# 'diagnosed with breast cancer at age 40 or younger', 'aged 18 or older when first treated'
+_AGE_AT_EVENT = re.compile(
+    r"(?:diagnos\w*|onset|treated|first)\b.*\bat (?:the )?age\b|\bat (?:the )?age\b.*\b(?:diagnos\w*|onset)|\bwhen (?:first )?(?:diagnosed|treated)\b"
+    r"|\b(?:years?|old)\b.{0,20}\bat (?:the time of )?(?:diagnosis|onset)\b",
+    re.IGNORECASE,
+)
+
+
+def _age_at_an_event(node: Predicate, text: str) -> Predicate:
+    """An age the text gives at a diagnosis or a first treatment is not the patient's age
+    now (a woman diagnosed at 35 who is 46 failed 'diagnosed with breast cancer at age 40 or
+    younger'): each bound on age becomes its words, not understood."""
+    if isinstance(node, (Comparison, Range)) and node.measure == "age":
+        return Unparsed(text=text[node.span.start : node.span.end], span=node.span)
+    if type(node) not in _OPERAND_FIELDS:
+        return node
+    updates = _operands_mapped(node, lambda n: _age_at_an_event(n, text))
+    return node.model_copy(update=updates) if updates else node
 
 
 def _conditions_run_on(node: Predicate) -> Predicate:

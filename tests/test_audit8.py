@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 import engine
+from engine.nodes import walk
 
 AS_OF = date(2026, 12, 7)
 WOMAN = {"id": "p", "birth_date": "1980-01-01", "sex": "female"}
@@ -341,3 +342,22 @@ def test_a_list_of_both_kinds_ruled_out_may_mean_either(tmp_path):
     criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Malignancy, chemotherapy and radiotherapy"
     assert _criterion(_screen(tmp_path, patient, criteria), "Malignancy").status == "unknown"
     assert _criterion(_screen(tmp_path, MAN, criteria), "Malignancy").status == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients diagnosed with breast cancer at age 40 or younger",
+        "Age ≥18 years at diagnosis of brain metastases",
+        "Aged 18 years or older when first treated with chemotherapy",
+    ],
+)
+def test_an_age_at_a_diagnosis_is_not_the_age_now(text):
+    # a woman diagnosed at 35 who is 46 failed the first; a man diagnosed at 10 passed the
+    # others: the bound was read on the patient's age today
+    tree = engine.parse(text)
+    assert not any(getattr(n, "measure", None) == "age" for n in walk(tree)), engine.render(tree)
+
+
+def test_an_age_beside_a_diagnosis_is_the_age_now():
+    assert engine.render(engine.parse("Age ≥ 18 years with a diagnosis of breast cancer")) == "age >= 18 years and history of breast cancer"
