@@ -2918,6 +2918,8 @@ def parse(text: str) -> Predicate:
             node = _conditions_run_on(_age_of_both_sexes(node))
     if "not" in folded:
         node = _modal_negation(node, text)
+    if "and/or" in folded and isinstance(node, AnyOf):
+        node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
         node = _age_at_an_event(node, text)
     if isinstance(node, Exception_) and node.mode == "except" and isinstance(node.main, Not) and not text.lstrip().startswith("("):
@@ -2933,6 +2935,38 @@ _ENDS_IN_ADJECTIVE = re.compile(
     r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
     re.IGNORECASE,
 )
+
+
+def _and_or_bounds(node: AnyOf, text: str) -> Predicate:
+    """'AST and/or ALT <= 3.0 x ULN (<= 5.0 x ULN if liver metastases)': bounds on measures
+    joined by 'and/or' may mean each or either, as without the bracket (`each_or_either`);
+    read as 'or', a normal AST passed an ALT of 10 x ULN."""
+    items = node.items
+    if len(items) < 2 or not all(_bounds_only(i) for i in items):
+        return node
+    measures = {n.measure for i in items for n in walk(i) if isinstance(n, (Comparison, Range))}
+    if len(measures) < 2 or "and/or" not in text[node.span.start : node.span.end].lower():
+        return node
+    # one bound shared ('AST and/or ALT <= 3 x ULN'), not bounds of their own ('SBP < 90
+    # mmHg and/or DBP < 50 mmHg', either of which)
+    firsts = [next((n for n in walk(i) if isinstance(n, Comparison)), None) for i in items]
+    if any(f is None or (f.op, f.threshold) != (firsts[0].op, firsts[0].threshold) for f in firsts):
+        return node
+    whole = node.span
+    each = tuple(x for i in items for x in (i.items if isinstance(i, AllOf) else (i,)))  # as canonical text reads back
+    either = AllOf(items=(Unparsed(text=text[whole.start : whole.end], span=whole), node), span=whole)
+    return AnyOf(items=(AllOf(items=each, span=whole), either), span=whole)
+
+
+def _bounds_only(node: Predicate) -> bool:
+    """Bounds on measures other than age, or cases of them ('<= 3 x ULN if not X')."""
+    if isinstance(node, (Comparison, Range)):
+        return node.measure != "age"
+    if isinstance(node, Conditional):
+        return _bounds_only(node.then)
+    if isinstance(node, AllOf):
+        return all(_bounds_only(i) for i in node.items)
+    return isinstance(node, Qualified) and _bounds_only(node.item)
 
 
 # 'diagnosed with breast cancer at age 40 or younger', 'aged 18 or older when first treated'

@@ -361,3 +361,17 @@ def test_an_age_at_a_diagnosis_is_not_the_age_now(text):
 
 def test_an_age_beside_a_diagnosis_is_the_age_now():
     assert engine.render(engine.parse("Age ≥ 18 years with a diagnosis of breast cancer")) == "age >= 18 years and history of breast cancer"
+
+
+def test_and_or_of_one_bound_with_a_raised_limit_may_mean_each(tmp_path):
+    # NCT05583110: read 'AST or (ALT's cases)', a normal AST passed an ALT of 10 x ULN; without
+    # the bracket the same words were already 'each or either'
+    text = "Aspartate aminotransferase (AST) and/or alanine aminotransferase (ALT ≤ 3.0 x ULN (≤5.0 x ULN if liver metastases are present)."
+    labs = [
+        {"loinc": "1920-8", "value": 30, "unit": "U/L", "date": "2026-11-20", "ref_high": 40},
+        {"loinc": "1742-6", "value": 400, "unit": "U/L", "date": "2026-11-20", "ref_high": 40},
+    ]
+    result = _screen(tmp_path, {**MAN, "observations": labs}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "Aspartate").status != "pass"
+    # bounds of their own joined by 'and/or' are either of them
+    assert engine.render(engine.parse("SBP <90 mmHg and/or DBP <50 mmHg")) == "systolic blood pressure < 90 mmHg or diastolic blood pressure < 50 mmHg"
