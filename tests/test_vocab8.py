@@ -144,6 +144,77 @@ def test_septic_shock_is_not_any_sepsis(tmp_path):
     assert _exclusion(tmp_path, _patient(conditions=[sepsis]), "Sepsis").status == "fail"
 
 
+# --- a condition record of a status is a record of the procedure ----------------------------
+
+DIALYSIS_DEPENDENCE = _condition("Dependence on renal dialysis (finding)", snomed="105502003")
+KIDNEY_TRANSPLANT_STATUS = {"name": "Kidney transplant status", "icd10cm": "Z94.0", "status": "active", "onset": "2020-01-01"}
+STEM_CELL_STATUS = {"name": "Stem cells transplant status", "icd10cm": "Z94.84", "status": "active", "onset": "2020-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "record", "status"),
+    [
+        # dialysis was searched only among procedures: the status of dependence on it is the
+        # patient on dialysis (held while the dialysis goes on, so it meets a window)
+        ("Patients on dialysis", DIALYSIS_DEPENDENCE, "fail"),
+        ("Patients on dialysis", _condition("Dependence on renal dialysis", icd10cm="Z99.2"), "fail"),
+        ("Dialysis within the last 3 months", {**DIALYSIS_DEPENDENCE, "onset": "2020-01-01"}, "fail"),
+        ("Patients on dialysis", {**DIALYSIS_DEPENDENCE, "status": "resolved", "abatement": "2026-11-01"}, "unknown"),
+        ("Hemodialysis", DIALYSIS_DEPENDENCE, "unknown"),  # dialysis of some kind: not which
+        # a transplanted organ status says the transplant was done, by the status's onset
+        ("Prior solid organ transplant", KIDNEY_TRANSPLANT_STATUS, "fail"),
+        ("Prior transplant", KIDNEY_TRANSPLANT_STATUS, "fail"),
+        ("Prior kidney transplant", KIDNEY_TRANSPLANT_STATUS, "unknown"),  # the concept's status names no organ
+        ("Organ transplant within the past 6 months", KIDNEY_TRANSPLANT_STATUS, "pass"),  # done by 2020
+        ("Organ transplant within the past 6 months", {**KIDNEY_TRANSPLANT_STATUS, "onset": "2026-10-01"}, "unknown"),
+        ("Prior hematopoietic stem cell transplant", STEM_CELL_STATUS, "fail"),
+        ("Prior allogeneic stem cell transplant", STEM_CELL_STATUS, "unknown"),  # Z94.84 says neither allo nor auto
+        ("Major surgery within 4 weeks", KIDNEY_TRANSPLANT_STATUS, "pass"),
+        # a status of something else shows nothing
+        ("Patients on dialysis", _condition("Chronic kidney disease stage 3 (disorder)", snomed="433144002"), "pass"),
+    ],
+)
+def test_status_condition_is_a_record_of_the_procedure(tmp_path, text, record, status):
+    criterion = _exclusion(tmp_path, _patient(conditions=[record]), text)
+    assert criterion.status == status, criterion.reasons
+
+
+def test_car_t_procedure_record_is_car_t(tmp_path):
+    """CAR-T is a drug class: a procedure record of the infusion was not read."""
+    infusion = {"name": "Chimeric antigen receptor T-cell therapy", "date": "2026-01-01"}
+    assert _exclusion(tmp_path, _patient(procedures=[infusion]), "Prior CAR-T cell therapy").status == "fail"
+    assert _exclusion(tmp_path, _patient(procedures=[infusion]), "CAR-T cell therapy within 3 months").status == "pass"
+    recent = {**infusion, "date": "2026-11-01"}
+    assert _exclusion(tmp_path, _patient(procedures=[recent]), "CAR-T cell therapy within 3 months").status == "fail"
+    # the same text as a medication record was read before
+    given = {"name": "Chimeric antigen receptor T-cell therapy", "start": "2026-01-01"}
+    assert _exclusion(tmp_path, _patient(medications=[given]), "Prior CAR-T cell therapy").status == "fail"
+
+
+def test_status_fields_are_checked(tmp_path):
+    bad = tmp_path / "v.toml"
+    bad.write_text('[[procedure]]\nname = "dialysis"\nstatus_during = ["no such status"]\n\n[[condition]]\nname = "x"\n', encoding="utf-8")
+    with pytest.raises(engine.errors.InputError, match="unknown condition 'no such status'"):
+        load_vocabulary(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "record", "status"),
+    [
+        # ICD-10-CM Z92.3 / Z92.21 / Z95.1 / Z98.61: personal history and presence codes
+        ("Prior radiotherapy", _condition("Personal history of irradiation", icd10cm="Z92.3"), "fail"),
+        ("Radiotherapy within 4 weeks", {**_condition("Personal history of irradiation", icd10cm="Z92.3"), "onset": "2024-01-01"}, "pass"),
+        ("Prior chemotherapy", _condition("Personal history of antineoplastic chemotherapy", icd10cm="Z92.21"), "fail"),
+        ("Prior cytotoxic chemotherapy", _condition("Personal history of antineoplastic chemotherapy", icd10cm="Z92.21"), "unknown"),
+        ("Prior CABG", _condition("History of coronary artery bypass grafting (situation)", snomed="399261000"), "fail"),
+        ("History of percutaneous coronary intervention", _condition("Coronary angioplasty status", icd10cm="Z98.61"), "fail"),
+    ],
+)
+def test_history_status_is_a_record_of_the_procedure(tmp_path, text, record, status):
+    criterion = _exclusion(tmp_path, _patient(conditions=[record]), text)
+    assert criterion.status == status, criterion.reasons
+
+
 @pytest.mark.parametrize(
     ("text", "status"),
     [("Lung cancer", "unknown"), ("Any malignancy", "unknown"), ("Colon cancer", "pass")],
