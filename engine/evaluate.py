@@ -1678,7 +1678,13 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     own, broader = _statuses(ctx.vocab, concept)
     statuses = [pair for pair in own if derive.fits_any(ctx.vocab, pair[0], ctx.patient.conditions)]
-    vaguer = [pair for pair in broader if derive.fits_any(ctx.vocab, pair[0], ctx.patient.conditions)]
+    # a broader status counts where a record says no more than it ('Transplanted organ
+    # status' for a kidney transplant), not where it names another organ ('Liver transplant status')
+    vaguer = [
+        pair for pair in broader
+        if derive.fits_any(ctx.vocab, pair[0], ctx.patient.conditions)
+        and any(m is pair[0] for m in derive.record_matches(ctx.vocab, pair[0], ctx.patient.conditions))
+    ]
     if statuses or vaguer:
         outcome = _procedure_records(node, concept, ctx)
         return _shown_by_statuses(node, concept, outcome, statuses, vaguer, ctx)

@@ -68,6 +68,8 @@ CONDITION_CASES = [
     ("Substance abuse", _condition("Dependent drug abuse (disorder)", snomed="6525002")),
     # heart: Synthea gives coronary heart disease the code of ischaemic heart disease
     ("Coronary artery disease", _condition("Ischemic heart disease (disorder)", snomed="414545008")),
+    ("Valvular heart disease", _condition("Aortic valve stenosis (disorder)", snomed="60573004")),
+    ("Heart disease", _condition("Mitral valve regurgitation (disorder)", snomed="48724000")),
 ]
 
 
@@ -164,7 +166,10 @@ STEM_CELL_STATUS = {"name": "Stem cells transplant status", "icd10cm": "Z94.84",
         # a transplanted organ status says the transplant was done, by the status's onset
         ("Prior solid organ transplant", KIDNEY_TRANSPLANT_STATUS, "fail"),
         ("Prior transplant", KIDNEY_TRANSPLANT_STATUS, "fail"),
-        ("Prior kidney transplant", KIDNEY_TRANSPLANT_STATUS, "unknown"),  # the concept's status names no organ
+        ("Prior kidney transplant", KIDNEY_TRANSPLANT_STATUS, "fail"),
+        ("Prior liver transplant", KIDNEY_TRANSPLANT_STATUS, "pass"),  # the status names another organ
+        # a status the vocabulary files only as some organ's: which one, it cannot tell
+        ("Prior kidney transplant", {**KIDNEY_TRANSPLANT_STATUS, "name": "Pancreas transplant status", "icd10cm": "Z94.83"}, "unknown"),
         ("Organ transplant within the past 6 months", KIDNEY_TRANSPLANT_STATUS, "pass"),  # done by 2020
         ("Organ transplant within the past 6 months", {**KIDNEY_TRANSPLANT_STATUS, "onset": "2026-10-01"}, "unknown"),
         ("Prior hematopoietic stem cell transplant", STEM_CELL_STATUS, "fail"),
