@@ -233,3 +233,20 @@ def test_suspected_cancer_is_not_cancer(tmp_path, text, status):
 def test_synthea_operations_are_surgery(tmp_path):
     operation = {"name": "Prostatectomy (procedure)", "snomed": "90470006", "date": "2026-11-20"}
     assert _exclusion(tmp_path, _patient(procedures=[operation]), "Surgery within 4 weeks").status == "fail"
+
+
+@pytest.mark.parametrize(
+    ("text", "record"),
+    [
+        # a specific infection is a concept of its own, not a code of 'viral infection': coded as
+        # the broad concept itself, the record would be read as an unspecified viral infection,
+        # which might be HIV (all four Synthea patients' 'HIV positive' inclusions went unknown)
+        ("HIV positive", _condition("Viral sinusitis (disorder)", snomed="444814009")),
+        ("HIV positive", _condition("Acute infective cystitis (disorder)", snomed="307426000")),
+        ("Alcohol abuse", _condition("Dependent drug abuse (disorder)", snomed="6525002")),
+        ("Alcohol abuse", _condition("Opioid abuse (disorder)", snomed="5602001")),
+        ("Emphysema", _condition("Chronic obstructive bronchitis (disorder)", snomed="185086009")),
+    ],
+)
+def test_a_specific_record_is_not_read_as_any_kind_of_its_parent(tmp_path, text, record):
+    assert _exclusion(tmp_path, _patient(conditions=[record]), text).status == "pass"
