@@ -250,3 +250,16 @@ def test_synthea_operations_are_surgery(tmp_path):
 )
 def test_a_specific_record_is_not_read_as_any_kind_of_its_parent(tmp_path, text, record):
     assert _exclusion(tmp_path, _patient(conditions=[record]), text).status == "pass"
+
+
+def test_antibiotic_therapy_procedure_is_antibiotics(tmp_path):
+    """Synthea records 'Antibiotic therapy (procedure)': a record of antibiotics given."""
+    therapy = {"name": "Antibiotic therapy (procedure)", "snomed": "281789004", "date": "2026-12-01"}
+    assert _exclusion(tmp_path, _patient(procedures=[therapy]), "Antibiotics within 14 days").status == "fail"
+    earlier = {**therapy, "date": "2026-01-01"}
+    assert _exclusion(tmp_path, _patient(procedures=[earlier]), "Antibiotics within 14 days").status == "pass"
+
+
+def test_median_sternotomy_is_surgery(tmp_path):
+    sternotomy = {"name": "Median sternotomy (procedure)", "snomed": "359672006", "date": "2026-11-20"}
+    assert _exclusion(tmp_path, _patient(procedures=[sternotomy]), "Surgery within 4 weeks").status == "fail"
