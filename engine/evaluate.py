@@ -1754,8 +1754,10 @@ def _statuses(vocab: Any, concept: Any) -> tuple[tuple[tuple[Any, bool], ...], t
                 for during, field in ((True, "status_during"), (False, "status_after")):
                     for n in getattr(c, field, ()):
                         named.setdefault(n, during)
-            found = ((vocab.get("condition", n), during) for n, during in named.items())
-            return tuple((s, during) for s, during in found if s is not None)
+            found = [(s, during) for s, during in ((vocab.get("condition", n), d) for n, d in named.items()) if s is not None]
+            # a status under another of the list is read with it ('kidney transplant status'
+            # with 'organ transplant recipient'): its records are the broader one's
+            return tuple((s, d) for s, d in found if not any(o is not s and o in vocab.ancestors(s) for o, _ in found))
 
         own = conditions((concept, *vocab.descendants(concept)))
         broader = tuple(pair for pair in conditions(vocab.ancestors(concept)) if pair[0] not in {s for s, _ in own})
@@ -1772,7 +1774,8 @@ def _shown_by_statuses(
     """'Patients on dialysis' for a patient whose record shows dependence on renal dialysis
     and no dialysis procedure; 'prior solid organ transplant' for one with a kidney
     transplant status: a record of the status is a record of the procedure, in the
-    procedure's tense ('on dialysis': the status active). A status held while the procedure
+    procedure's tense ('on dialysis': the status active; a bare 'radiotherapy' is not shown
+    under way by a history of irradiation). A status held while the procedure
     goes on (dialysis dependence) meets a window as a condition does; one that follows the
     procedure done (a transplanted organ status) does not date it: it was done by the
     status's onset, so a window is decided by onsets before it opens and is unknown
@@ -1788,6 +1791,11 @@ def _shown_by_statuses(
             inner = _condition(Condition(concept=status.name, window=window, history=node.history, span=node.span), ctx)
             if not broader:
                 inner = inner.model_copy(update={"reasons": (*inner.reasons, f"{status.name} shows {concept.name}")})
+            if not during and _present_tense(node) and inner.truth is Truth.TRUE:
+                # 'radiotherapy' with no 'prior': a status that follows the procedure shows it
+                # done, not under way, as a procedure record does
+                note = f"{status.name} shows {concept.name} done, not under way; {_TENSE}"
+                inner = inner.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (*inner.reasons, note)})
         if broader and inner.truth is not Truth.FALSE:
             note = f"{status.name} shows a procedure broader than {concept.name}: not which one"
             inner = inner.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (*inner.reasons, note)})

@@ -208,6 +208,8 @@ def test_status_fields_are_checked(tmp_path):
     [
         # ICD-10-CM Z92.3 / Z92.21 / Z95.1 / Z98.61: personal history and presence codes
         ("Prior radiotherapy", _condition("Personal history of irradiation", icd10cm="Z92.3"), "fail"),
+        # bare, the criterion may mean radiotherapy under way: a history shows it done, not under way
+        ("Radiotherapy", _condition("Personal history of irradiation", icd10cm="Z92.3"), "unknown"),
         ("Radiotherapy within 4 weeks", {**_condition("Personal history of irradiation", icd10cm="Z92.3"), "onset": "2024-01-01"}, "pass"),
         ("Prior chemotherapy", _condition("Personal history of antineoplastic chemotherapy", icd10cm="Z92.21"), "fail"),
         ("Prior cytotoxic chemotherapy", _condition("Personal history of antineoplastic chemotherapy", icd10cm="Z92.21"), "unknown"),
