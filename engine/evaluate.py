@@ -1531,6 +1531,18 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("drug", "drug_class"), node.concept)
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    outcome = _medication_records(node, concept, ctx)
+    if concept.procedure_records and node.dose is None and derive.fits_any(ctx.vocab, concept, ctx.patient.procedures):
+        # 'prior CAR-T cell therapy' for a patient whose record shows the infusion as a
+        # procedure: the procedure record is a record of the drug, in the same window and tense
+        given = _procedure_records(Procedure(concept=concept.name, window=node.window, history=node.history, span=node.span), concept, ctx)
+        truth = any_of([outcome.truth, given.truth])
+        parts = [o for o in (outcome, given) if o.truth is truth] or [outcome, given]
+        return _leaf(node, truth, [r for o in parts for r in o.reasons], [m for o in parts for m in o.missing])
+    return outcome
+
+
+def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
     # 'prednisone 20 mg/day': a record of another corticosteroid is compared in prednisone
     # equivalents, but the criterion names prednisone, so it can make the result UNKNOWN at most
     others: tuple[Any, ...] = ()
@@ -1678,6 +1690,24 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
     concept = derive.lookup(ctx.vocab, ("procedure",), node.concept)
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
+    own, broader = _statuses(ctx.vocab, concept)
+    statuses = [pair for pair in own if derive.fits_any(ctx.vocab, pair[0], ctx.patient.conditions)]
+    # a broader status counts where a record says no more than it ('Transplanted organ
+    # status' for a kidney transplant), not where it names another organ ('Liver transplant status')
+    vaguer = [
+        pair for pair in broader
+        if derive.fits_any(ctx.vocab, pair[0], ctx.patient.conditions)
+        and any(m is pair[0] for m in derive.record_matches(ctx.vocab, pair[0], ctx.patient.conditions))
+    ]
+    if statuses or vaguer:
+        outcome = _procedure_records(node, concept, ctx)
+        return _shown_by_statuses(node, concept, outcome, statuses, vaguer, ctx)
+    return _procedure_records(node, concept, ctx)
+
+
+def _procedure_records(node: Procedure, concept: Any, ctx: _Ctx) -> Outcome:
+    """What the patient's procedure records (and, for a therapy given as drugs, medication
+    records) say of `concept`: a procedure, or a drug given in one (CAR-T cells)."""
     if not derive.fits_any(ctx.vocab, concept, ctx.patient.procedures) and not any(
         _drug_on_record(drug, ctx) for drug in concept.drugs
     ):  # and `_given_as_drugs` finds none of its drugs: each Medication is a silence too
@@ -1720,6 +1750,103 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
         found.append((truth, reasons, missing))
     outcome = _combine_records(node, found, concept.name, ctx, "", notes)
     return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+
+
+def _statuses(vocab: Any, concept: Any) -> tuple[tuple[tuple[Any, bool], ...], tuple[tuple[Any, bool], ...]]:
+    """The conditions whose records show `concept` (or a kind of it) done, each with whether
+    it holds while the procedure goes on ('dependence on renal dialysis' for dialysis) or
+    follows it done (a transplanted organ status for a transplant); and those that show only
+    a broader procedure (a transplanted organ status for 'kidney transplant': which organ,
+    the status does not say). Remembered per vocabulary and concept."""
+    key = (id(vocab), concept.kind, concept.name)
+    hit = _STATUSES.get(key)
+    if hit is None or hit[0] is not vocab:
+
+        def conditions(concepts) -> tuple[tuple[Any, bool], ...]:
+            named = {}
+            for c in concepts:
+                for during, field in ((True, "status_during"), (False, "status_after")):
+                    for n in getattr(c, field, ()):
+                        named.setdefault(n, during)
+            found = [(s, during) for s, during in ((vocab.get("condition", n), d) for n, d in named.items()) if s is not None]
+            # a status under another of the list is read with it ('kidney transplant status'
+            # with 'organ transplant recipient'): its records are the broader one's
+            return tuple((s, d) for s, d in found if not any(o is not s and o in vocab.ancestors(s) for o, _ in found))
+
+        own = conditions((concept, *vocab.descendants(concept)))
+        broader = tuple(pair for pair in conditions(vocab.ancestors(concept)) if pair[0] not in {s for s, _ in own})
+        hit = _STATUSES[key] = (vocab, (own, broader))
+    return hit[1]
+
+
+_STATUSES: dict[tuple[int, str, str], tuple[Any, tuple]] = {}
+
+
+def _shown_by_statuses(
+    node: Procedure, concept: Any, outcome: Outcome, statuses: list[tuple[Any, bool]], vaguer: list[tuple[Any, bool]], ctx: _Ctx
+) -> Outcome:
+    """'Patients on dialysis' for a patient whose record shows dependence on renal dialysis
+    and no dialysis procedure; 'prior solid organ transplant' for one with a kidney
+    transplant status: a record of the status is a record of the procedure, in the
+    procedure's tense ('on dialysis': the status active; a bare 'radiotherapy' is not shown
+    under way by a history of irradiation). A status held while the procedure
+    goes on (dialysis dependence) meets a window as a condition does; one that follows the
+    procedure done (a transplanted organ status) does not date it: it was done by the
+    status's onset, so a window is decided by onsets before it opens and is unknown
+    otherwise. A status of a broader procedure ('hemodialysis' for a patient dependent on
+    dialysis of some kind) says no more than unknown."""
+    shown = []
+    for status, during in (*statuses, *vaguer):
+        broader = (status, during) in vaguer
+        if node.window is not None and not during:
+            inner = _status_in_window(node, concept, status, ctx)
+        else:
+            window = node.window if during else None
+            inner = _condition(Condition(concept=status.name, window=window, history=node.history, span=node.span), ctx)
+            if not broader:
+                inner = inner.model_copy(update={"reasons": (*inner.reasons, f"{status.name} shows {concept.name}")})
+            if not during and _present_tense(node) and inner.truth is Truth.TRUE:
+                # 'radiotherapy' with no 'prior': a status that follows the procedure shows it
+                # done, not under way, as a procedure record does
+                note = f"{status.name} shows {concept.name} done, not under way; {_TENSE}"
+                inner = inner.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (*inner.reasons, note)})
+        if broader and inner.truth is not Truth.FALSE:
+            note = f"{status.name} shows a procedure broader than {concept.name}: not which one"
+            inner = inner.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (*inner.reasons, note)})
+        shown.append(inner)
+    truth = any_of([outcome.truth, *(o.truth for o in shown)])
+    parts = [o for o in (outcome, *shown) if o.truth is truth] or [outcome, *shown]
+    reasons = [r for o in parts for r in o.reasons]
+    missing = [m for o in parts for m in o.missing]
+    return _leaf(node, truth, reasons, missing)
+
+
+def _status_in_window(node: Procedure, concept: Any, status: Any, ctx: _Ctx) -> Outcome:
+    """A status against the procedure's window: the procedure was done by the status's onset
+    (its latest day, for a partial date), so an onset before the window opens puts the
+    procedure before it too: outside 'within 6 months', inside 'more than 1 year ago'."""
+    window = node.window
+    assert window is not None
+    anchor, _ = _anchor(window, ctx)
+    starts = [_minus(anchor, d, None) for d in window.durations] if anchor is not None else []
+    opens = _window_start(window, starts) if starts and None not in starts else None
+    onsets: list[date | None] = []
+    whats: list[str] = []
+    for record, matched in zip(ctx.patient.conditions, derive.record_matches(ctx.vocab, status, ctx.patient.conditions)):
+        if matched is None or (record.onset is not None and record.onset > ctx.as_of):
+            continue
+        late = {p.field: p.latest for p in record.partial_dates}
+        onsets.append(None if record.unreadable else late.get("onset", record.onset))
+        whats.append(f"{_record_name(record, matched.name)} (onset {_date(record.onset)})")
+    early = [o is not None and opens is not None and o < opens for o in onsets]
+    truth = Truth.UNKNOWN
+    if window.relation == "before" and any(early):
+        truth = Truth.TRUE
+    elif window.relation == "within" and early and all(early):
+        truth = Truth.FALSE
+    when = f"the window opens {opens.isoformat()}" if opens is not None else "the window cannot be placed"
+    reasons = [f"{w}: {status.name} shows {concept.name} done by its onset, not when; {when}" for w in whats]
+    return _leaf(node, truth, reasons or [f"no record of {status.name} before {ctx.as_of.isoformat()}"], [concept.name])
 
 
 def _drug_on_record(name: str, ctx: _Ctx) -> bool:

@@ -64,9 +64,9 @@ _PARENT_KIND = {"drug": "drug_class"}
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
     "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", *CODE_SYSTEMS},
-    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "procedure": {"name", "synonyms", "parents", "drugs", "note", "source", "open_world", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
+    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
+    "procedure": {"name", "synonyms", "parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
 
@@ -95,6 +95,14 @@ class Concept(BaseModel):
     # a therapy given as drugs ('chemotherapy': the class 'cytotoxic agent'): a medication
     # record of one of them is a record of the procedure
     drugs: tuple[str, ...] = ()
+    # a status held while the procedure goes on ('dialysis': 'dialysis dependence', Z99.2),
+    # or one that follows it done (a transplant: the transplanted organ status, Z94): a
+    # condition record of it is a record of the procedure
+    status_during: tuple[str, ...] = ()
+    status_after: tuple[str, ...] = ()
+    # a drug (or class) given in a procedure (CAR-T cells infused): a procedure record that
+    # names it is a record of the drug
+    procedure_records: bool = False
     source: str | None = None
 
     def phrases(self) -> tuple[str, ...]:
@@ -536,6 +544,10 @@ def _load(path: Path) -> Vocabulary:
         for d in c.drugs if any(k in ("drug", "drug_class") for k, _ in names) else ():
             if ("drug", d) not in names and ("drug_class", d) not in names:
                 raise InputError(source, f"{where}.drugs", f"unknown drug or drug class {d!r}")
+        for field in ("status_during", "status_after") if any(k == "condition" for k, _ in names) else ():
+            for s in getattr(c, field):
+                if ("condition", s) not in names:
+                    raise InputError(source, f"{where}.{field}", f"unknown condition {s!r}")
     by_name = {(c.kind, c.name): c for c in concepts}
     state: dict[tuple[str, str], int] = {}
 
@@ -662,6 +674,13 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
         fields["derived"] = derived
     if kind == "procedure":
         fields["drugs"] = _strings(source, where, entry.get("drugs"), field="drugs")
+        for field in ("status_during", "status_after"):
+            fields[field] = _strings(source, where, entry.get(field), field=field)
+    if kind in ("drug", "drug_class"):
+        by_procedure = entry.get("procedure_records", False)
+        if not isinstance(by_procedure, bool):
+            raise InputError(source, f"{where}.procedure_records", "must be true or false")
+        fields["procedure_records"] = by_procedure
     if kind == "drug":
         for key in ("prednisone_equivalent_mg", "half_life_hours"):
             if key in entry:
