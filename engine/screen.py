@@ -357,7 +357,9 @@ def _restrictive_after_a_list(tree: Predicate):
         for item in node.items[1:]:
             while isinstance(item, Qualified):
                 for piece in item.qualifiers:
-                    if _RESTRICTIVE.search(piece.text) or piece.text.strip().lower() == "for":
+                    if _RESTRICTIVE.search(piece.text) or piece.text.strip().lower() in ("for", "after", "before", "following"):
+                        # ('after' alone, of 'chemotherapy, radiation therapy or targeted
+                        # therapy after surgery': when, of all of them or of the last)
                         # 'for' alone marks what a treatment was given for (engine.parse):
                         # 'radiotherapy, chemotherapy ... for currently diagnosed breast cancer'
                         yield piece.text

@@ -375,3 +375,11 @@ def test_and_or_of_one_bound_with_a_raised_limit_may_mean_each(tmp_path):
     assert _criterion(result, "Aspartate").status != "pass"
     # bounds of their own joined by 'and/or' are either of them
     assert engine.render(engine.parse("SBP <90 mmHg and/or DBP <50 mmHg")) == "systolic blood pressure < 90 mmHg or diastolic blood pressure < 50 mmHg"
+
+
+def test_after_left_on_the_last_of_a_list_may_time_them_all(tmp_path):
+    # NCT02062489: 'chemotherapy, radiation therapy or targeted therapy after surgery' passed on
+    # a chemotherapy with no surgery on record
+    gemcitabine = {"name": "gemcitabine", "start": "2025-04-07", "end": "2025-04-07", "status": "completed"}
+    result = _screen(tmp_path, {**WOMAN, "medications": [gemcitabine]}, "Inclusion Criteria:\n* Prior chemotherapy or radiotherapy after surgery")
+    assert _criterion(result, "Prior chemotherapy").status == "unknown"
