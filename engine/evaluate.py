@@ -1586,9 +1586,14 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
                 ongoing = Truth.FALSE
             elif status in _MED_ONGOING:
                 ongoing = Truth.TRUE
-            elif status in _MED_DONE:
+            elif status == "completed":
                 ongoing = Truth.FALSE
                 reasons.append(f"{what}: no end date, status {status}: taken as a single day")
+            elif status == "stopped":
+                # stopped, but when is not said: any day from its start to the as-of date (as a
+                # single day, prednisone started 5 weeks ago passed 'within 14 days')
+                ongoing = Truth.UNKNOWN
+                reasons.append(f"{what}: no end date, status {status}: when it stopped is not recorded")
             else:
                 ongoing = Truth.UNKNOWN
             span = _span_of(record, record.start, record.end, ongoing, what, matched.name)

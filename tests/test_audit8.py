@@ -383,3 +383,13 @@ def test_after_left_on_the_last_of_a_list_may_time_them_all(tmp_path):
     gemcitabine = {"name": "gemcitabine", "start": "2025-04-07", "end": "2025-04-07", "status": "completed"}
     result = _screen(tmp_path, {**WOMAN, "medications": [gemcitabine]}, "Inclusion Criteria:\n* Prior chemotherapy or radiotherapy after surgery")
     assert _criterion(result, "Prior chemotherapy").status == "unknown"
+
+
+def test_a_drug_stopped_on_a_day_not_recorded_may_have_been_taken_in_the_window(tmp_path):
+    # taken as a single day at its start, prednisone started 5 weeks ago and 'stopped' passed
+    # 'Systemic corticosteroids within 14 days'
+    prednisone = {"name": "prednisone 20 MG Oral Tablet", "rxnorm": "8640", "start": "2026-11-01", "status": "stopped"}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Systemic corticosteroids within 14 days prior to enrollment"
+    assert _criterion(_screen(tmp_path, {**MAN, "medications": [prednisone]}, criteria), "Systemic").status == "unknown"
+    long_ago = {**prednisone, "start": "2020-01-01", "end": "2020-02-01"}
+    assert _criterion(_screen(tmp_path, {**MAN, "medications": [long_ago]}, criteria), "Systemic").status == "pass"

@@ -789,7 +789,8 @@ def test_cancelled_medication_does_not_count():
     [
         (med("8640", start="2025-01-01", status="active"), T),  # ongoing
         (med("8640", start="2026-05-28", status="completed"), T),  # single day inside
-        (med("8640", start="2025-01-01", status="stopped"), F),  # single day long before
+        (med("8640", start="2025-01-01", status="stopped"), U),  # stopped on a day not recorded: may be inside
+        (med("8640", start="2025-01-01", status="completed"), F),  # completed, no end: a single day long before
         (med("8640", start="2025-01-01"), U),  # no end, no status: may still be taken
         (med("8640", start="2025-01-01", end="2026-05-26"), T),
         (med("8640", start="2025-01-01", end="2026-05-24"), F),
