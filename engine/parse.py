@@ -2918,6 +2918,8 @@ def parse(text: str) -> Predicate:
             node = _conditions_run_on(_age_of_both_sexes(node))
     if "not" in folded:
         node = _modal_negation(node, text)
+    if isinstance(node, Exception_) and node.mode == "unless":
+        node = _unless_of_the_last(node)
     if "and/or" in folded and isinstance(node, AnyOf):
         node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
@@ -2935,6 +2937,29 @@ _ENDS_IN_ADJECTIVE = re.compile(
     r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
     re.IGNORECASE,
 )
+
+
+def _unless_of_the_last(node: Exception_) -> Predicate:
+    """'Leukocytes >= 3000/uL, ..., total bilirubin within normal limits, unless patient has
+    Gilbert disease, for which bilirubin must be <= 2.0 x ULN, AST/ALT <= 1.5 x ULN,
+    creatinine < 1.5 x ULN' (NCT01042379): the 'unless' speaks of the last item of the list
+    before it and reaches as far as the limit it gives that item; the items after are the
+    list's again. Read as one exception of the whole list, a Gilbert patient passed every
+    count and an AST of 10 x ULN passed through the exception."""
+    main, exc = node.main, node.exception
+    if not isinstance(main, (Each, AllOf)) or not isinstance(exc, (Each, AllOf)) or len(exc.items) < 3:
+        return node
+    last = main.items[-1]
+    measured = {n.measure for n in walk(last) if isinstance(n, (Comparison, Range))}
+    if not measured:
+        return node
+    k = next((i for i, e in enumerate(exc.items) if isinstance(e, (Comparison, Range)) and e.measure in measured), None)
+    if k is None or k == len(exc.items) - 1:
+        return node
+    kept, rest = exc.items[: k + 1], exc.items[k + 1 :]
+    case = AllOf(items=kept, span=Span(start=kept[0].span.start, end=kept[-1].span.end)) if len(kept) > 1 else kept[0]
+    waived = Exception_(mode="unless", main=last, exception=case, span=Span(start=last.span.start, end=case.span.end))
+    return type(main)(items=(*main.items[:-1], waived, *rest), span=node.span)
 
 
 def _and_or_bounds(node: AnyOf, text: str) -> Predicate:
