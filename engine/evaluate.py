@@ -2120,6 +2120,11 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
         # allergies decide)
         children = [_eval(i, ctx, polarity) for i in node.items]
         truth = any_of(c.truth for i, c in zip(node.items, children) if not isinstance(_unqualified(i), (Medication, Unparsed)))
+        taken = [c.children[0] for i, c in zip(node.items, children) if _own_reaction(i) and c.children]
+        if truth is Truth.FALSE and any(t.truth is not Truth.FALSE for t in taken):
+            # 'Prior allergy or adverse reaction to methotrexate': a reaction of its own to a
+            # drug on record, which records do not keep as an allergy
+            return _composite(node, Truth.UNKNOWN, children, ["an adverse reaction to a drug on record is not recorded as an allergy"])
         if truth is Truth.FALSE:
             return _composite(node, truth, children, ["an allergy to drugs named after it: no allergy on record"])
         reason = "an allergy to drugs named after it: the record does not say which drug an allergy on it is to"
@@ -2472,4 +2477,12 @@ def _narrowing_now(node: Qualified) -> bool:
     return narrowable(node.item)
 
 
+def _own_reaction(item: Any) -> bool:
+    """A drug with words of a reaction of its own beside it ('adverse reaction to methotrexate')."""
+    return isinstance(item, Qualified) and not _allergic(item) and isinstance(_unqualified(item), Medication) and any(
+        _OWN_REACTION.search(q.text) for q in item.qualifiers
+    )
+
+
+_OWN_REACTION = re.compile(r"reaction|intoleran|toxicit|adverse|side effect", re.IGNORECASE)
 _NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|or|nor|history|prior|previous|any other)\b", re.IGNORECASE)

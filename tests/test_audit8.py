@@ -418,3 +418,11 @@ def test_unless_of_the_last_item_of_a_list_reaches_only_its_limit(tmp_path):
     # (unknown, not fail: a screen rule keeps 'X must be' lines unknown where they fail)
     assert _criterion(result, "Normal organ").status != "pass"
     assert "unless (gilbert's syndrome and total bilirubin <= 2.0 x ULN)); (aspartate" in engine.render(engine.parse(text))
+
+
+def test_an_adverse_reaction_to_a_drug_is_not_an_allergy(tmp_path):
+    # NCT02422641: 'Prior allergy or adverse reaction to methotrexate' passed a patient taking
+    # methotrexate with no allergy on record: an adverse reaction is not recorded as an allergy
+    methotrexate = {"name": "methotrexate", "rxnorm": "6851", "start": "2024-01-01", "status": "active"}
+    criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Prior allergy or adverse reaction to methotrexate"
+    assert _criterion(_screen(tmp_path, {**MAN, "medications": [methotrexate]}, criteria), "Prior allergy").status == "unknown"
