@@ -1980,6 +1980,24 @@ def _allergic(node: Any) -> bool:
     return isinstance(node, AllOf) and _allergy_to_drug(node)
 
 
+def _kinds_named_beside(node: AllOf) -> bool:
+    """A condition and an 'or' of conditions, each a kind of it ('cardiovascular disease
+    (heart failure, myocardial infarction or stroke)'). Worked out once per node."""
+    if len(node.items) != 2:
+        return False
+    whole = next((i for i in node.items if isinstance(i, Condition)), None)
+    kinds = next((i for i in node.items if isinstance(i, AnyOf)), None)
+    if whole is None or kinds is None or not all(isinstance(k, Condition) for k in kinds.items):
+        return False
+    vocab = _vocab()
+    above = vocab.find(whole.concept)
+    found = [vocab.find(k.concept) for k in kinds.items]
+    return above is not None and all(f is not None and f is not above and above in vocab.ancestors(f) for f in found)
+
+
+_NAMED_KINDS: dict[int, tuple[Any, bool]] = {}
+
+
 def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     if _allergy_to_drug(node):
         # which drug an allergy on record is to is not read: an allergy and a course of the
@@ -1991,6 +2009,14 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
         reason = "an allergy to a drug: the record does not say which drug an allergy on it is to"
         return _composite(node, Truth.UNKNOWN, allergy, [reason])
     children = [_eval(item, ctx, polarity) for item in node.items]
+    if _per_node(_NAMED_KINDS, node, _kinds_named_beside):
+        truth = all_of(c.truth for c in children)
+        if truth is Truth.FALSE and all(c.truth is not Truth.FALSE for c, i in zip(children, node.items) if isinstance(i, Condition)):
+            # 'Cardiovascular disease (heart failure, myocardial infarction or stroke)': the
+            # kinds in brackets may be what it means or examples of it; an atrial fibrillation
+            # is a cardiovascular disease not among them
+            return _composite(node, Truth.UNKNOWN, children, ["kinds of it named beside it may be all it means or examples: one not among them is unknown"])
+        return _composite(node, truth, children)
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
         # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:
         # each case excludes where its condition holds; where every measure has cases of its

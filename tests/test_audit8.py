@@ -426,3 +426,15 @@ def test_an_adverse_reaction_to_a_drug_is_not_an_allergy(tmp_path):
     methotrexate = {"name": "methotrexate", "rxnorm": "6851", "start": "2024-01-01", "status": "active"}
     criteria = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Prior allergy or adverse reaction to methotrexate"
     assert _criterion(_screen(tmp_path, {**MAN, "medications": [methotrexate]}, criteria), "Prior allergy").status == "unknown"
+
+
+def test_kinds_named_in_brackets_may_be_examples(tmp_path):
+    # NCT03928145: read '(heart failure or MI or stroke) and cardiovascular disease', an atrial
+    # fibrillation passed, though the same line with 'e.g.' fails it
+    text = "Cardiovascular disease (heart failure, myocardial infarction or stroke)."
+    criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
+    af = {"name": "Atrial fibrillation (disorder)", "snomed": "49436004", "status": "active", "onset": "2020-01-01"}
+    mi = {"name": "Myocardial infarction", "icd10cm": "I21.9", "status": "active", "onset": "2020-01-01"}
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [af]}, criteria), "Cardiovascular").status == "unknown"
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [mi]}, criteria), "Cardiovascular").status == "fail"
+    assert _criterion(_screen(tmp_path, WOMAN, criteria), "Cardiovascular").status == "pass"
