@@ -2147,10 +2147,12 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
         children = [_eval(i, ctx, polarity) for i in node.items]
         truth = any_of(c.truth for i, c in zip(node.items, children) if not isinstance(_unqualified(i), (Medication, Unparsed)))
         taken = [c.children[0] for i, c in zip(node.items, children) if _own_reaction(i) and c.children]
+        # ('... or experienced a prior significant adverse reaction to fluorescein', words)
+        taken += [c for i, c in zip(node.items, children) if isinstance(i, Unparsed) and _OWN_REACTION.search(i.text)]
         if truth is Truth.FALSE and any(t.truth is not Truth.FALSE for t in taken):
             # 'Prior allergy or adverse reaction to methotrexate': a reaction of its own to a
             # drug on record, which records do not keep as an allergy
-            return _composite(node, Truth.UNKNOWN, children, ["an adverse reaction to a drug on record is not recorded as an allergy"])
+            return _composite(node, Truth.UNKNOWN, children, ["an adverse reaction or intolerance (to a drug on record, or in words) is not recorded as an allergy"])
         if truth is Truth.FALSE:
             return _composite(node, truth, children, ["an allergy to drugs named after it: no allergy on record"])
         reason = "an allergy to drugs named after it: the record does not say which drug an allergy on it is to"

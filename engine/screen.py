@@ -355,6 +355,11 @@ def _restrictive_after_a_list(tree: Predicate):
         if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
+            if isinstance(item, Unparsed) and isinstance(node, AnyOf) and _RESTRICTIVE.search(item.text):
+                # ('brain metastases or other CNS metastases that are either symptomatic or
+                # untreated that require concurrent treatment': the clause, read as an
+                # alternative of its own, may restrict every term before it)
+                yield item.text
             while isinstance(item, Qualified):
                 for piece in item.qualifiers:
                     if _RESTRICTIVE.search(piece.text) or piece.text.strip().lower() in ("for", "after", "before", "following"):

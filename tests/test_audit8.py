@@ -438,3 +438,19 @@ def test_kinds_named_in_brackets_may_be_examples(tmp_path):
     assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [af]}, criteria), "Cardiovascular").status == "unknown"
     assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [mi]}, criteria), "Cardiovascular").status == "fail"
     assert _criterion(_screen(tmp_path, WOMAN, criteria), "Cardiovascular").status == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the clause after the list, read as an alternative of its own, may restrict the
+        # terms before it: treated brain metastases failed (the audit)
+        "Known brain metastases or other central nervous system metastases that are either symptomatic or untreated that require concurrent treatment.",
+        # an adverse reaction in words is not recorded as an allergy
+        "Has a serious allergy to, or experienced a prior significant adverse reaction to fluorescein angiography",
+    ],
+)
+def test_words_beside_a_list_that_may_reach_it_keep_it_unknown(tmp_path, text):
+    brain = {"name": "Secondary malignant neoplasm of brain", "icd10cm": "C79.31", "status": "resolved", "onset": "2023-01-01", "abatement": "2023-06-01"}
+    criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
+    assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [brain]}, criteria), text[:20]).status == "unknown"
