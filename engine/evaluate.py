@@ -2148,7 +2148,8 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
         truth = any_of(c.truth for i, c in zip(node.items, children) if not isinstance(_unqualified(i), (Medication, Unparsed)))
         taken = [c.children[0] for i, c in zip(node.items, children) if _own_reaction(i) and c.children]
         # ('... or experienced a prior significant adverse reaction to fluorescein', words)
-        taken += [c for i, c in zip(node.items, children) if isinstance(i, Unparsed) and _OWN_REACTION.search(i.text)]
+        # (an intolerance in words is one a record keeps as an AllergyIntolerance, read as a condition)
+        taken += [c for i, c in zip(node.items, children) if isinstance(i, Unparsed) and _REACTION_IN_WORDS.search(i.text)]
         if truth is Truth.FALSE and any(t.truth is not Truth.FALSE for t in taken):
             # 'Prior allergy or adverse reaction to methotrexate': a reaction of its own to a
             # drug on record, which records do not keep as an allergy
@@ -2458,10 +2459,11 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
     item = _eval(node.item, ctx, polarity)
     qualifiers, words, modifiers, narrowing = _per_node(_QUALIFIERS, node, _qualifiers)
     if narrowing:
+        said = modifiers or words  # (words of what an allergy is to narrow it too)
         if item.truth is Truth.FALSE:
-            reasons = [f"false without the words that only narrow it ({modifiers}), so false with them"]
+            reasons = [f"false without the words that only narrow it ({said}), so false with them"]
             return _composite(node, Truth.FALSE, [item, *qualifiers], reasons)
-        reasons = [f"narrowed by {modifiers}, which the record does not say: without that it would be {item.truth.value}"]
+        reasons = [f"narrowed by {said}, which the record does not say: without that it would be {item.truth.value}"]
         return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
     reasons = [f"qualified by words not understood ({words}): without them it would be {item.truth.value}"]
     return _composite(node, Truth.UNKNOWN, [item, *qualifiers], reasons)
@@ -2512,5 +2514,6 @@ def _own_reaction(item: Any) -> bool:
     )
 
 
+_REACTION_IN_WORDS = re.compile(r"reaction|toxicit|adverse|side effect", re.IGNORECASE)
 _OWN_REACTION = re.compile(r"reaction|intoleran|toxicit|adverse|side effect", re.IGNORECASE)
-_NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|or|nor|history|prior|previous|any other)\b", re.IGNORECASE)
+_NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|history|prior|previous)\b", re.IGNORECASE)

@@ -781,7 +781,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             at = _cause_at(part.elements, self.text) if isinstance(part, Clause) else None
             if at is None:
                 continue
-            if at == 0:
+            if at == 0 or not _causes_only(part.elements[at:], chain.parts[j + 1 :]):
                 return None
             head = part.elements[:at]
             start = _start(part.elements[at])
@@ -1648,7 +1648,7 @@ class _Assembler:
                 if isinstance(before, Unparsed):
                     return self.unparsed(elements)
                 return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
-            if _measurement(before) and _measurement(after.then):
+            if _measurement(before) and _measurement(after.then) and _same_measures(before, after.then):
                 # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN':
                 # the second limit is the first one's for those patients, as in brackets
                 otherwise = Not(item=after.condition, span=after.condition.span)
@@ -1718,6 +1718,8 @@ class _Assembler:
             if at is None:
                 continue
             if at == 0 or _sentence_break(self.text, _start(pieces[0][0]), _end(pieces[-1][-1])) or _has(piece[:at], "IF"):
+                return None
+            if not _causes_only(piece[at:], pieces[k + 1 :]):
                 return None
             rest = [e for p in pieces[k:] for e in p][at:]
             caused = _caused(self.clause(piece[:at]), self.unparsed(rest), Span(start=_start(piece[0]), end=span.end), self.text)
@@ -2915,11 +2917,14 @@ def parse(text: str) -> Predicate:
     if " or " in folded:
         node = _metastases_after_words(node)
         if isinstance(node, AnyOf):
-            node = _conditions_run_on(_age_of_both_sexes(node))
+            node = _conditions_run_on(_age_of_both_sexes(node, text), text)
     if "not" in folded:
         node = _modal_negation(node, text)
     if isinstance(node, Exception_) and node.mode == "unless":
         node = _unless_of_the_last(node)
+    found = _ALLERGY_TO.search(text)
+    if found is not None:
+        node = _allergies_to(node, Unparsed(text=found.group(0), span=Span(start=found.start(), end=found.end())))
     if "and/or" in folded and isinstance(node, AnyOf):
         node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
@@ -2937,6 +2942,29 @@ _ENDS_IN_ADJECTIVE = re.compile(
     r"|pulmonary|coronary|primary|urinary|biliary|respiratory|inflammatory|refractory|sensory|circulatory|hereditary)$",
     re.IGNORECASE,
 )
+
+
+# what an allergy is to: 'allergic reactions to GnRH, GnRH agonist/analogs', 'study drug allergy'
+_ALLERGY_TO = re.compile(
+    r"\b(?:allerg\w*|hypersensitiv\w*|reactions?|responses?|intoleran\w*)(?:[^;.]{0,60}?\s)?(?:to|against)\s+[^;.]+"
+    r"|\b(?:study|trial|investigational)\s+(?:drugs?|treatments?|products?|agents?|medications?)\s+(?:allerg\w*|hypersensitiv\w*)",
+    re.IGNORECASE,
+)
+
+
+def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
+    """'Known hypersensitivity, idiosyncratic, or allergic reactions to GnRH ...', 'known to
+    study drug allergy': an allergy left bare in a criterion that says what it is to is an
+    allergy to that (read bare, a shellfish allergy excluded); the words of what it is to
+    qualify it (engine.evaluate: no allergy on record is none to it)."""
+    if isinstance(node, Condition) and node.concept == "allergy":
+        return Qualified(item=node, qualifiers=(what,), span=Span(start=min(node.span.start, what.span.start), end=max(node.span.end, what.span.end)))
+    if type(node) not in _OPERAND_FIELDS or isinstance(node, Qualified):
+        return node
+    if isinstance(node, AllOf) and any(isinstance(n, Medication) for n in walk(node)):
+        return node  # 'allergy and pembrolizumab': already an allergy to a drug
+    updates = _operands_mapped(node, lambda n: _allergies_to(n, what))
+    return node.model_copy(update=updates) if updates else node
 
 
 def _unless_of_the_last(node: Exception_) -> Predicate:
@@ -3014,7 +3042,7 @@ def _age_at_an_event(node: Predicate, text: str) -> Predicate:
     return node.model_copy(update=updates) if updates else node
 
 
-def _conditions_run_on(node: Predicate) -> Predicate:
+def _conditions_run_on(node: Predicate, text: str) -> Predicate:
     """'Bilirubin <= 2 x ULN, or <= 3 x ULN for subjects with Gilbert's disease or liver
     metastases': the conditions after a case's 'for' or 'if' run on to the end of the 'or'
     (read as alternatives of their own, liver metastases alone passed whatever the
@@ -3024,7 +3052,14 @@ def _conditions_run_on(node: Predicate) -> Predicate:
     items = list(node.items)
     for k, item in enumerate(items[:-1]):
         rest = items[k + 1 :]
-        if isinstance(item, Conditional) and _events_only(item.condition) and all(isinstance(r, Condition) for r in rest):
+        if not isinstance(item, Conditional):
+            continue
+        joints = [text[a.span.end : b.span.start] for a, b in zip((item.condition, *rest), rest)]
+        # (not after a comma: 'Anticoagulation therapy if atrial fibrillation, or history of
+        # stroke' names a stroke as an alternative of its own)
+        if any("," in j or ";" in j for j in joints):
+            continue
+        if _events_only(item.condition) and all(isinstance(r, Condition) for r in rest):
             cases = item.condition.items if isinstance(item.condition, AnyOf) else (item.condition,)
             span = Span(start=item.condition.span.start, end=rest[-1].span.end)
             condition = AnyOf(items=(*cases, *rest), span=span)
@@ -3035,7 +3070,7 @@ def _conditions_run_on(node: Predicate) -> Predicate:
     return node
 
 
-def _age_of_both_sexes(node: AnyOf) -> Predicate:
+def _age_of_both_sexes(node: AnyOf, text: str) -> Predicate:
     """'Women (regardless of menopausal status) or men >= 18 years of age': the age is asked
     of both sexes, not of men alone (a girl of 12 passed). Sexes side by side, one of them
     with an age and the others without, are read as that age and either sex; words beside
@@ -3044,6 +3079,7 @@ def _age_of_both_sexes(node: AnyOf) -> Predicate:
     sexes: list[str] = []
     ages: list[Predicate] = []
     words: list[Unparsed | Modifier] = []
+    unaged: list[str] = []
     bare = 0
     for item in node.items:
         if isinstance(item, Qualified):
@@ -3056,11 +3092,18 @@ def _age_of_both_sexes(node: AnyOf) -> Predicate:
         sexes.extend(x for p in parts if isinstance(p, Sex) for x in p.sexes)
         ages.extend(here)
         bare += not here
+        if not here:
+            unaged.extend(x for p in parts if isinstance(p, Sex) for x in p.sexes)
     if not ages or not bare or any(a.model_dump(exclude={"span"}) != ages[0].model_dump(exclude={"span"}) for a in ages):
         return node
     both = Sex(sexes=tuple(sorted(set(sexes))), span=node.span)
     whole = AllOf(items=(ages[0], both), span=node.span)
-    return Qualified(item=whole, qualifiers=tuple(words), span=node.span) if words else whole
+    # whether the age is asked of the other sex too ('Men, or women aged 60 years or
+    # older') the words do not settle: a patient of that sex outside it is unknown
+    said = Unparsed(text=text[node.span.start : node.span.end], span=node.span)
+    other = AllOf(items=(said, Sex(sexes=tuple(sorted(set(unaged))), span=node.span)), span=node.span)
+    either = AnyOf(items=(whole, other), span=node.span)
+    return Qualified(item=either, qualifiers=tuple(words), span=node.span) if words else either
 
 
 def _metastases_after_words(node: Predicate) -> Predicate:
@@ -3309,7 +3352,10 @@ _CAUSE_ONLY = re.compile(
     r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\s+\w"
     r"(?!.*\b(?:history|requir\w*|need\w*|patients?|participants?|subjects?|use|used|using|receiv\w*|treated|treatment|"
     r"therapy|must|may|should|will|who|which|that|allowed|permitted|eligible|excluded|except\w*|unless|not|no|without|with|"
-    r"any|other|include\w*|including|e\.?g|i\.?e|such|if|when|after|before|within|prior|during)\b)[^;:()\[\]]*",
+    r"any|other|include\w*|including|e\.?g|i\.?e|such|if|when|after|before|within|prior|during)\b)"
+    # (nor where an item of its own follows a comma: '... due to atrial fibrillation, pregnant
+    # or breastfeeding women')
+    r"(?!.*,\s*(?:pregnan\w*|breast-?feeding|lactat\w*|nursing|women|men|females?|males?)\b)[^;:()\[\]<>=≤≥]*",
     re.IGNORECASE,
 )
 
@@ -3394,6 +3440,22 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 _CAUSE = re.compile(r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\b", re.IGNORECASE)
 
 
+def _same_measures(a: Predicate, b: Predicate) -> bool:
+    """Whether the second limit is of a measure of the first ('AST <= 2.5 x ULN. If liver
+    metastases, AST < 5 x ULN'), or of none read ('<= 2.0 x ULN'): a limit of another
+    measure ('... For patients with liver metastases, AST < 5 x ULN' after a bilirubin) is
+    a requirement of its own, not the first one's case."""
+    first = {n.measure for n in walk(a) if isinstance(n, (Comparison, Range))}
+    second = {n.measure for n in walk(b) if isinstance(n, (Comparison, Range))}
+    return not second or bool(second & first) or _related_measures(first, second)
+
+
+def _related_measures(first: set, second: set) -> bool:
+    """Total and direct bilirubin: 'bilirubin <= 1.5 mg/dL. For patients with Gilbert
+    syndrome, direct bilirubin < ULN' gives the one in place of the other."""
+    return any(a.split()[-1] == b.split()[-1] for a in first for b in second)
+
+
 def _measurement(node: Predicate) -> bool:
     """Bounds on measures alone ('AST <= 2.5 x ULN and ALT <= 2.5 x ULN'), or a bound whose
     measure was not read ('<= 2.0 x ULN')."""
@@ -3430,6 +3492,14 @@ def _sentence_break(text: str, start: int, end: int) -> bool:
 
 
 _BREAK = re.compile(r";|\.\s+(?=[A-Z])")
+
+
+def _causes_only(tail, later) -> bool:
+    """What follows a cause names no measure, sex or age ('Anemia due to chronic kidney
+    disease, or hemoglobin < 10 g/dL', '... due to atrial fibrillation, pregnant or
+    breastfeeding women'): those are requirements of their own, not more causes."""
+    els = [*tail, *(e for p in later for e in (p.elements if isinstance(p, Clause) else p if isinstance(p, list) else (p,)))]
+    return not any(isinstance(e, Atom) and e.type in ("SEX", "AGE", "MEASURE") for e in els)
 
 
 def _cause_at(elements, text: str) -> int | None:
