@@ -305,24 +305,30 @@ def fits_any_broader(vocab: Any, concept: Any, records: tuple[Any, ...]) -> bool
     `fits_any` per concept of the family, it was 225 k calls for 1,000 synthetic patients,
     10 % of screening them (speed7). The entry holds the vocabulary, so its id is not
     reused while remembered."""
+    key = (id(vocab), concept.kind, concept.name)
+    entry = _BROADER.get(key)
+    if entry is None or entry[0] is not vocab:
+        if len(_BROADER) >= _BROADER_MAX:
+            _BROADER.clear()
+        entry = _BROADER[key] = (vocab, {})
+    known = entry[1]  # kind of record -> whether it fits (one look-up a kind: speed8)
     family: tuple[Any, ...] | None = None
     for kind, codings, text in _records_entry(records)[1][None]:
-        key = (id(vocab), concept.kind, concept.name, kind)
-        hit = _BROADER.get(key)
-        if hit is None or hit[0] is not vocab:
+        fits = known.get(kind)
+        if fits is None:
             if family is None:
                 family = (concept, *vocab.ancestors(concept))
             fits = any(_remembered(_matches_of(vocab, c, False), vocab, c, kind, codings, text, False) is not None for c in family)
-            if len(_BROADER) >= _BROADER_MAX:
-                _BROADER.clear()
-            hit = _BROADER[key] = (vocab, fits)
-        if hit[1]:
+            if len(known) >= _MATCHES_MAX:
+                known.clear()
+            known[kind] = fits
+        if fits:
             return True
     return False
 
 
-_BROADER: dict[tuple[int, str, str, str], tuple[Any, bool]] = {}
-_BROADER_MAX = 200_000  # (concept, kind of record) pairs
+_BROADER: dict[tuple[int, str, str], tuple[Any, dict[str, bool]]] = {}
+_BROADER_MAX = 20_000  # concepts, each with its kinds of record
 
 
 def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:
