@@ -350,6 +350,10 @@ def leaf_verdicts(
     the patient's leaves; judged now where not yet."""
     vocab = _vocab()
     memo = _leaf_memo(patient, as_of, open_world, vocab)
+    try:  # judged already, as a rule: `leaf_signature` asked first
+        return [memo[key] for key, _ in leaves]
+    except KeyError:
+        pass
     out = []
     for key, node in leaves:
         found = memo.get(key)
