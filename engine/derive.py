@@ -208,6 +208,12 @@ def _matches_of(vocab: Any, concept: Any, exact_tests: bool) -> dict[str, Any] |
     return found
 
 
+def kind_key(codings: Sequence[Coding], text: str | None) -> str:
+    """One string for what a record says of itself (its codings and text): equal for
+    records of one kind (`record_kinds`)."""
+    return _kind_key(codings, text)
+
+
 def _kind_key(codings: Sequence[Coding], text: str | None) -> str:
     """What a match depends on, as one string: its hash is computed once and kept, where a
     tuple of pydantic Codings is hashed again, through Python, at every lookup (its fields
