@@ -220,6 +220,7 @@ class Vocabulary:
         self.version = version
         self._concepts = tuple(concepts)
         self._of_kind: dict[str, tuple[Concept, ...]] = {}  # `concepts(kind)`, made when first asked
+        self._codes_of: dict[tuple[str, str], tuple[Concept, tuple[frozenset[tuple[str, str]], tuple[str, ...]]]] = {}
         self._by_kind_name: dict[tuple[str, str], Concept] = {(c.kind, c.name): c for c in concepts}
         self._terms: dict[str, Concept] = {}
         self._by_key: dict[str, Concept] = {}
@@ -359,16 +360,29 @@ class Vocabulary:
         if system is None:
             return False
         code = code.strip()
-        for c in (concept, *self.descendants(concept)):
-            for s, own in c.codes:
-                if s != system:
-                    continue
-                if system == "icd10cm":
-                    if _icd_norm(code).startswith(_icd_norm(own)):
-                        return True
-                elif own == code:
-                    return True
-        return False
+        exact, icd_prefixes = self._family_codes(concept)
+        if system == "icd10cm":
+            norm = _icd_norm(code)
+            return any(norm.startswith(own) for own in icd_prefixes)
+        return (system, code) in exact
+
+    def _family_codes(self, concept: Concept) -> tuple[frozenset[tuple[str, str]], tuple[str, ...]]:
+        """The codes of the concept and its descendants: (system, code) of the systems matched
+        exactly, and the ICD-10-CM codes normalised, in the family's order. Remembered per
+        concept: a broad concept's family is hundreds of concepts, walked for every kind of
+        record matched against it (2 % of screening synthetic patients, speed8)."""
+        key = (concept.kind, concept.name)
+        hit = self._codes_of.get(key)
+        if hit is not None and hit[0] is concept:
+            return hit[1]
+        family = (concept, *self.descendants(concept))
+        found = (
+            frozenset((s, own) for c in family for s, own in c.codes if s != "icd10cm"),
+            tuple(_icd_norm(own) for c in family for s, own in c.codes if s == "icd10cm"),
+        )
+        if self._by_kind_name.get(key) is concept:  # one of this vocabulary's own
+            self._codes_of[key] = (concept, found)
+        return found
 
     def matches_text(self, concept: Concept, text: str) -> bool:
         """Whether a name or synonym of the concept or of a descendant is in `text`.

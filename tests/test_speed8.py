@@ -136,3 +136,39 @@ def test_screening_puts_the_collector_thresholds_back(patients, before):
         want = (max(before[0], screening._YOUNG), before[1], max(before[2], screening._NO_FULL))
         assert set(during) <= {want, before}
         assert during or before[0] > screening._YOUNG  # a threshold this high: no collection in so short a screening
+
+
+def _matches_coding_before(vocab, concept, system, code):
+    """`Vocabulary.matches_coding` as it was before speed8: a walk of the family's codes."""
+    from engine.vocab import _icd_norm, system_name
+
+    system = system_name(system)
+    if system is None:
+        return False
+    code = code.strip()
+    for c in (concept, *vocab.descendants(concept)):
+        for s, own in c.codes:
+            if s != system:
+                continue
+            if system == "icd10cm":
+                if _icd_norm(code).startswith(_icd_norm(own)):
+                    return True
+            elif own == code:
+                return True
+    return False
+
+
+def test_matches_coding_is_the_walk_of_the_family(patients):
+    vocab = load_vocabulary()
+    codes = {(c.system, c.code) for p in patients for r in (*p.conditions, *p.medications, *p.procedures, *p.observations) for c in r.codings}
+    codes |= {(s, own) for c in vocab.concepts() for s, own in c.codes[:1]}
+    codes |= {("icd10cm", "C50"), ("icd10cm", "c50.911 "), ("http://snomed.info/sct", "254837009"), ("cvx", "1"), ("snomed", "")}
+    concepts = [c for kind in ("condition", "drug_class", "drug", "procedure", "measure") for c in vocab.concepts(kind)][::3]
+    hits = 0
+    for _ in range(2):  # the second time from the memo
+        for concept in concepts:
+            for system, code in sorted(codes):
+                want = _matches_coding_before(vocab, concept, system, code)
+                assert vocab.matches_coding(concept, system, code) is want, (concept.name, system, code)
+                hits += want
+    assert hits > 100
