@@ -1182,7 +1182,8 @@ def screen(
     as_of = as_of or date.today()
     prepare_trials(trials, progress=progress, workers=workers)
     chunks = _chunks(len(patients), workers or 1)
-    with _fewer_collections(), progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
+    population = len(patients) >= _POPULATION
+    with _fewer_collections() if population else contextlib.nullcontext(), progress_bar("screening", len(patients) * len(trials), enabled=progress) as advance:
         if len(chunks) < 2:
             out = [_screen_patient(patient, trials, advance.each(trials), as_of=as_of, open_world=open_world) for patient in patients]
         else:
@@ -1213,7 +1214,9 @@ def _fewer_collections():
     patients): together about 11 % of screening them (speed8). Cyclic garbage, were there
     any, is still found by the young and middle collections, or by the next full one after.
     A caller's higher thresholds, or a collector disabled by a threshold of 0, are left as
-    they are; thresholds the caller changed meanwhile are not undone."""
+    they are; thresholds the caller changed meanwhile are not undone. Only for a population
+    (`_POPULATION` patients or more): one patient against the corpus, warm, measured 3 %
+    slower so (0.91-0.94 s against 0.88-0.92 s, alternating in one process)."""
     old = gc.get_threshold()
     if old[0] == 0:
         yield
@@ -1228,6 +1231,7 @@ def _fewer_collections():
 
 
 _YOUNG = 10_000
+_POPULATION = 100
 _NO_FULL = 1_000_000  # middle collections before a full one: none in a screening
 
 

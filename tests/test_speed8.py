@@ -125,7 +125,7 @@ def test_screening_puts_the_collector_thresholds_back(patients, before):
     gc.set_threshold(*before)
     gc.callbacks.append(lambda phase, info: during.append(gc.get_threshold()))
     try:
-        screening.screen(patients[:3], trials, as_of=AS_OF)
+        screening.screen(patients[:3] * 40, trials, as_of=AS_OF)  # a population: 120 patients
         assert gc.get_threshold() == before
     finally:
         gc.callbacks.pop()
@@ -136,6 +136,20 @@ def test_screening_puts_the_collector_thresholds_back(patients, before):
         want = (max(before[0], screening._YOUNG), before[1], max(before[2], screening._NO_FULL))
         assert set(during) <= {want, before}
         assert during or before[0] > screening._YOUNG  # a threshold this high: no collection in so short a screening
+
+
+def test_one_patient_is_screened_with_the_callers_thresholds(patients):
+    trials = screening.load_trial_files([str(screening.bundled_trials_dir())])
+    during = []
+    old = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    gc.callbacks.append(lambda phase, info: during.append(gc.get_threshold()))
+    try:
+        screening.screen(patients[:1], trials, as_of=AS_OF)
+    finally:
+        gc.callbacks.pop()
+        gc.set_threshold(*old)
+    assert set(during) <= {(700, 10, 10)}
 
 
 def _matches_coding_before(vocab, concept, system, code):
