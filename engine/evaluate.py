@@ -422,10 +422,13 @@ def leaf_signature(leaves: Sequence[tuple[tuple[str, bool], Any]], patient: Pati
     except KeyError:
         pass
     numbers = []
+    ctx = None  # made only for a leaf not yet judged
     for key, node in leaves:
         found = memo.get(key)
         if found is None:
-            found = _remembered_leaf(node, key, _memo_ctx(patient, as_of, open_world, vocab, key[1], memo))
+            if ctx is None or ctx.windowed is not key[1]:
+                ctx = _memo_ctx(patient, as_of, open_world, vocab, key[1], memo)
+            found = _remembered_leaf(node, key, ctx)
         numbers.append(found[1])
     return tuple(numbers)
 
@@ -565,11 +568,18 @@ def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
 
 
 def _derived_kind(measure: str, concept: Any) -> str | None:
+    formula = getattr(concept, "derived", None) if concept is not None else None
+    return _derived_kind_of(measure, concept.name if concept is not None else None, formula if isinstance(formula, str) else None)
+
+
+@lru_cache(maxsize=4096)
+def _derived_kind_of(measure: str, concept_name: str | None, formula: str | None) -> str | None:
+    """`_derived_kind` from what it reads of the concept, remembered: every measure leaf of
+    every patient asks it (1.3 % of screening synthetic patients, speed8)."""
     names = [measure.strip().lower()]
-    if concept is not None:
-        names.append(concept.name.lower())
-        formula = getattr(concept, "derived", None)
-        if isinstance(formula, str):
+    if concept_name is not None:
+        names.append(concept_name.lower())
+        if formula is not None:
             names.append(formula.strip().lower())
     for n in names:
         if n in _DERIVED_NAMES:
