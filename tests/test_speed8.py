@@ -186,3 +186,23 @@ def test_matches_coding_is_the_walk_of_the_family(patients):
                 assert vocab.matches_coding(concept, system, code) is want, (concept.name, system, code)
                 hits += want
     assert hits > 100
+
+
+def test_minus_remembered_is_minus_now():
+    from decimal import Decimal
+
+    from engine.nodes import Duration
+
+    ev._MINUS.clear()
+    anchors = [date(2026, 6, 1), date(2024, 2, 29), date(2026, 3, 31), date(1, 1, 5)]
+    values = ["1", "6", "6.0", "0.5", "2.25", "10000", "0"]
+    units = ["day", "week", "hour", "half_life", "month", "year"]
+    half_lives = [None, Decimal("36"), Decimal("36.0"), Decimal("0.5")]
+    for _ in range(2):  # the second time from the memo
+        for anchor in anchors:
+            for value in values:
+                for unit in units:
+                    for half_life in half_lives:
+                        duration = Duration(value=Decimal(value), unit=unit)
+                        assert ev._minus(anchor, duration, half_life) == ev._minus_now(anchor, duration, half_life), (anchor, value, unit, half_life)
+    assert ev._MINUS
