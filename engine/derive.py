@@ -208,11 +208,31 @@ def _matches_of(vocab: Any, concept: Any, exact_tests: bool) -> dict[str, Any] |
     return found
 
 
+def kind_key(codings: Sequence[Coding], text: str | None) -> str:
+    """One string for what a record says of itself (its codings and text): equal for
+    records of one kind (`record_kinds`)."""
+    return _kind_key(codings, text)
+
+
 def _kind_key(codings: Sequence[Coding], text: str | None) -> str:
     """What a match depends on, as one string: its hash is computed once and kept, where a
     tuple of pydantic Codings is hashed again, through Python, at every lookup (its fields
-    are exactly these, so two records have one key when their codings and text are equal)."""
-    return repr((tuple((c.system, c.code, c.display) for c in codings), text))
+    are exactly these, so two records have one key when their codings and text are equal).
+
+    Remembered by the Codings' identity: a population's records share their Coding objects
+    (engine.patients keeps one per code), and writing the key out for every record of every
+    patient was 4 % of screening synthetic patients (speed8). The entry holds the Codings,
+    so their ids are not reused while remembered."""
+    ids = (text, *map(id, codings))
+    hit = _KIND_KEYS.get(ids)
+    if hit is None:
+        if len(_KIND_KEYS) >= _MATCHES_MAX:
+            _KIND_KEYS.clear()
+        hit = _KIND_KEYS[ids] = (tuple(codings), repr((tuple((c.system, c.code, c.display) for c in codings), text)))
+    return hit[1]
+
+
+_KIND_KEYS: dict[tuple, tuple[tuple[Coding, ...], str]] = {}
 
 
 def _remembered(
@@ -305,24 +325,30 @@ def fits_any_broader(vocab: Any, concept: Any, records: tuple[Any, ...]) -> bool
     `fits_any` per concept of the family, it was 225 k calls for 1,000 synthetic patients,
     10 % of screening them (speed7). The entry holds the vocabulary, so its id is not
     reused while remembered."""
+    key = (id(vocab), concept.kind, concept.name)
+    entry = _BROADER.get(key)
+    if entry is None or entry[0] is not vocab:
+        if len(_BROADER) >= _BROADER_MAX:
+            _BROADER.clear()
+        entry = _BROADER[key] = (vocab, {})
+    known = entry[1]  # kind of record -> whether it fits (one look-up a kind: speed8)
     family: tuple[Any, ...] | None = None
     for kind, codings, text in _records_entry(records)[1][None]:
-        key = (id(vocab), concept.kind, concept.name, kind)
-        hit = _BROADER.get(key)
-        if hit is None or hit[0] is not vocab:
+        fits = known.get(kind)
+        if fits is None:
             if family is None:
                 family = (concept, *vocab.ancestors(concept))
             fits = any(_remembered(_matches_of(vocab, c, False), vocab, c, kind, codings, text, False) is not None for c in family)
-            if len(_BROADER) >= _BROADER_MAX:
-                _BROADER.clear()
-            hit = _BROADER[key] = (vocab, fits)
-        if hit[1]:
+            if len(known) >= _MATCHES_MAX:
+                known.clear()
+            known[kind] = fits
+        if fits:
             return True
     return False
 
 
-_BROADER: dict[tuple[int, str, str, str], tuple[Any, bool]] = {}
-_BROADER_MAX = 200_000  # (concept, kind of record) pairs
+_BROADER: dict[tuple[int, str, str], tuple[Any, dict[str, bool]]] = {}
+_BROADER_MAX = 20_000  # concepts, each with its kinds of record
 
 
 def _kind_matches(vocab: Any, concept: Any, records: tuple[Any, ...], exact_tests: bool) -> list:
@@ -399,13 +425,44 @@ _BY_RECORDS_MAX = 64  # patients (and the record subsets an exception sets aside
 
 
 def observations_of(vocab: Any, concept: Any, patient: Patient) -> list[Observation]:
-    """Every observation of `concept` (or a narrower measure) in the record."""
+    """Every observation of `concept` (or a narrower measure) in the record.
+
+    For a measure, read from the patient's observations grouped once by the measures they
+    fit (`concepts_of_kinds`, the index the patient's summary reads too): matching each
+    measure a criterion names against every kind of the patient's observations was 4 % of
+    screening synthetic patients (speed8). The groups are what `_kind_matches` gives, in the
+    records' order (tests/test_speed8.py)."""
     records = patient.observations
+    if concept.kind == "measure":
+        grouped = _observations_by_measure(vocab, records)
+        if grouped is not None:
+            return list(grouped.get((concept.kind, concept.name), ()))
     found = _kind_matches(vocab, concept, records, True)
     if found[3] is None:
         by_kind = found[1]
         found[3] = tuple(o for o, kind in zip(records, _records_entry(records)[0]) if by_kind[kind])
     return list(found[3])
+
+
+def _observations_by_measure(vocab: Any, records: tuple[Observation, ...]) -> dict[tuple[str, str], list[Observation]] | None:
+    """(measure kind, name) -> the records that fit it, for each measure some record fits;
+    kept in the records' memo (`_records_entry`). None for a vocabulary without an index."""
+    kinds, memo = _records_entry(records)
+    found = memo.get(_BY_MEASURE)
+    if found is None or found[0] is not vocab:
+        try:
+            fits = concepts_of_kinds(vocab, "measure", records, exact_tests=True)
+        except (KeyError, LookupError, ValueError, AttributeError):
+            return None
+        grouped: dict[tuple[str, str], list[Observation]] = {}
+        for record, kind in zip(records, kinds):
+            for key in fits[kind]:
+                grouped.setdefault(key, []).append(record)
+        found = memo[_BY_MEASURE] = (vocab, grouped)
+    return found[1]
+
+
+_BY_MEASURE = ("observations by measure",)  # its key in a records' memo, unlike any other
 
 
 def latest(observations: Iterable[Observation], as_of: date) -> tuple[list[Observation], int, int]:
