@@ -2922,6 +2922,11 @@ def parse(text: str) -> Predicate:
         node = _modal_negation(node, text)
     if isinstance(node, Exception_) and node.mode == "unless":
         node = _unless_of_the_last(node)
+    if isinstance(node, AllOf) and _AND_PEOPLE_WITH.search(text):
+        # 'Diabetic nephropathy ... undergoing hemodialysis and subjects with chronic kidney
+        # disease of other causes undergoing hemodialysis' (NCT03921216): two groups of
+        # patients, either of which is meant; as both at once, every patient of one failed
+        node = each_or_either(list(node.items), text, node.span.start, node.span.end)
     found = _ALLERGY_TO.search(text)
     if found is not None:
         node = _allergies_to(node, Unparsed(text=found.group(0), span=Span(start=found.start(), end=found.end())))
@@ -2943,6 +2948,8 @@ _ENDS_IN_ADJECTIVE = re.compile(
     re.IGNORECASE,
 )
 
+
+_AND_PEOPLE_WITH = re.compile(r"\b(?:and|&)\s+(?:those|subjects|patients|participants|individuals|people)\s+(?:with|who|having)\b", re.IGNORECASE)
 
 # what an allergy is to: 'allergic reactions to GnRH, GnRH agonist/analogs', 'study drug allergy'
 _ALLERGY_TO = re.compile(

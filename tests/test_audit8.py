@@ -504,3 +504,13 @@ def test_words_beside_a_list_that_may_reach_it_keep_it_unknown(tmp_path, text):
     brain = {"name": "Secondary malignant neoplasm of brain", "icd10cm": "C79.31", "status": "resolved", "onset": "2023-01-01", "abatement": "2023-06-01"}
     criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
     assert _criterion(_screen(tmp_path, {**WOMAN, "conditions": [brain]}, criteria), text[:20]).status == "unknown"
+
+
+def test_and_patients_with_names_another_group(tmp_path):
+    # NCT03921216: '... and subjects with chronic kidney disease of other causes undergoing
+    # hemodialysis' read as both at once: a patient of the second group failed
+    text = "Diabetic nephropathy, because of type 2 diabetes, undergoing hemodialysis and subjects with chronic kidney disease of other causes undergoing hemodialysis."
+    ckd = {"name": "Chronic kidney disease stage 5", "icd10cm": "N18.5", "status": "active", "onset": "2020-01-01"}
+    dialysis = {"name": "Dependence on renal dialysis", "icd10cm": "Z99.2", "status": "active", "onset": "2021-01-01"}
+    result = _screen(tmp_path, {**MAN, "conditions": [ckd, dialysis]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "Diabetic nephropathy").status != "fail"
