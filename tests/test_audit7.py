@@ -5,34 +5,14 @@ does not support; each is now right or unknown."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 import pytest
 
 import engine
-
-AS_OF = date(2026, 12, 7)
-
-
-def _screen(tmp_path, patient: dict, criteria: str):
-    record = {
-        "protocolSection": {
-            "identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"},
-            "eligibilityModule": {"eligibilityCriteria": criteria, "sex": "ALL", "minimumAge": "1 Year"},
-        }
-    }
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps(record), encoding="utf-8")
-    [trial] = engine.load_trials(path)
-    [result] = engine.screen([engine.load_patient(patient)], [trial], as_of=AS_OF).patients
-    [trial_result] = result.trials
-    return trial_result
+from one_trial import AS_OF, criterion, screen_text
 
 
-def _criterion(trial_result, start: str):
-    [c] = [c for c in trial_result.criteria if c.text.startswith(start)]
-    return c
+
+_screen, _criterion = screen_text, criterion
 
 
 WOMAN = {"id": "p", "birth_date": "1980-01-01", "sex": "female"}

@@ -5,37 +5,18 @@ not support; each is now right or unknown."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
 
 import engine
+from one_trial import criterion, screen_text
 from engine.trials import split_criteria
 
-AS_OF = date(2026, 12, 7)
 MAN = {"id": "p", "birth_date": "1966-01-01", "sex": "male"}
 OLD_MI = {"name": "Myocardial infarction", "icd10cm": "I21.9", "status": "resolved", "onset": "2015-01-01", "abatement": "2015-02-01"}
 RECENT_MI = {"name": "Myocardial infarction", "icd10cm": "I21.9", "status": "resolved", "onset": "2026-10-01", "abatement": "2026-10-20"}
 COLON_CANCER = {"name": "Malignant neoplasm of colon", "icd10cm": "C18.9", "status": "active", "onset": "2025-01-01"}
 
 
-def _screen(tmp_path, patient: dict, criteria: str):
-    record = {
-        "protocolSection": {
-            "identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"},
-            "eligibilityModule": {"eligibilityCriteria": criteria, "sex": "ALL", "minimumAge": "1 Year"},
-        }
-    }
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps(record), encoding="utf-8")
-    [trial] = engine.load_trials(path)
-    [result] = engine.screen([engine.load_patient(patient)], [trial], as_of=AS_OF).patients
-    [trial_result] = result.trials
-    return trial_result
-
-
-def _criterion(trial_result, start: str):
-    [c] = [c for c in trial_result.criteria if c.text.startswith(start)]
-    return c
+_screen, _criterion = screen_text, criterion
 
 
 # NCT05275777, NCT05491083, NCT05035745 (and NCT05085626, NCT03315364): the registry broke

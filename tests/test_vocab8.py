@@ -6,33 +6,19 @@ checked with no display name, so that the code (not the text) is what maps them.
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 import pytest
 
 import engine
 from engine.patient import Coding
 from engine.vocab import load_vocabulary
+from one_trial import AS_OF, screen_text
 
-AS_OF = date(2026, 12, 7)
 SNOMED = "http://snomed.info/sct"
 
 
 def _exclusion(tmp_path, patient: dict, text: str):
     criteria = f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}"
-    record = {
-        "protocolSection": {
-            "identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"},
-            "eligibilityModule": {"eligibilityCriteria": criteria, "sex": "ALL", "minimumAge": "1 Year"},
-        }
-    }
-    path = tmp_path / "t.json"
-    path.write_text(json.dumps(record), encoding="utf-8")
-    [trial] = engine.load_trials(path)
-    [result] = engine.screen([engine.load_patient(patient)], [trial], as_of=AS_OF).patients
-    [trial_result] = result.trials
-    [criterion] = [c for c in trial_result.criteria if c.section == "exclusion"]
+    [criterion] = [c for c in screen_text(tmp_path, patient, criteria, as_of=AS_OF).criteria if c.section == "exclusion"]
     return criterion
 
 
