@@ -834,7 +834,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
             e = els[i]
-            if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i):
+            if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i) and not _values_on(els, i):
                 return True
             return outer(els, i)
 
@@ -1207,6 +1207,14 @@ _BECAUSE_OPEN = re.compile(r"[(\[]\s*(?:because|due to the need|in order to|so t
 _EXAMPLES_OPEN = re.compile(
     r"[(\[]\s*(?:such as|including(?:,? but not limited to)?|e\.\s?g\.?|eg|for example|for instance|like)\b", re.IGNORECASE
 )
+
+
+def _values_on(els: list, i: int) -> bool:
+    """'ECOG performance status = 0, 1 (Karnofsky >= 60%)': a comma between a value and a
+    bare number after it lists values, it ends no clause (cut there, ECOG 1 failed '= 0')."""
+    before, after = els[i - 1], els[i + 1] if i + 1 < len(els) else None
+    plain = lambda q: isinstance(q, Qty) and q.unit is None and q.time is None and q.relative_to is None  # noqa: E731
+    return isinstance(before, Bnd) and before.op == "=" and plain(before.qty) and plain(after)
 
 
 def _inside_examples(els: list, i: int) -> bool:
@@ -1681,6 +1689,9 @@ class _Assembler:
             return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
         pieces = _split(elements, ("COMMA", "SEMI"))
+        for k in range(len(pieces) - 1, 0, -1):
+            if pieces[k] and pieces[k - 1] and _values_on([pieces[k - 1][-1], None, pieces[k][0]], 1):
+                pieces[k - 1 : k + 1] = [[*pieces[k - 1], *pieces[k]]]  # 'ECOG = 0, 1': one list of values
         negated_each = any(
             isinstance(q[0], Atom) and q[0].type == "NOT" for q in ([e for e in p if not _is_filler(e)] for p in pieces[1:]) if q
         )

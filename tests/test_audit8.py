@@ -494,3 +494,11 @@ def test_and_patients_with_names_another_group(tmp_path):
     dialysis = {"name": "Dependence on renal dialysis", "icd10cm": "Z99.2", "status": "active", "onset": "2021-01-01"}
     result = _screen(tmp_path, {**MAN, "conditions": [ckd, dialysis]}, f"Inclusion Criteria:\n* {text}")
     assert _criterion(result, "Diabetic nephropathy").status != "fail"
+
+
+def test_a_comma_between_values_lists_them(tmp_path):
+    # NCT04230109: cut at the comma, 'ECOG performance status = 0' failed a patient with ECOG 1
+    ecog = {"loinc": "89247-1", "name": "ECOG", "value": 1, "date": "2026-11-20"}
+    text = "ECOG performance status = 0, 1 (Karnofsky ≥60%, see Appendix A)"
+    result = _screen(tmp_path, {**WOMAN, "observations": [ecog]}, f"Inclusion Criteria:\n* {text}")
+    assert _criterion(result, "ECOG").status != "fail"
