@@ -1010,8 +1010,10 @@ def _num(value: Decimal | None) -> str:
 def _tidy(value: Decimal) -> Decimal:
     """To 12 significant digits, without trailing zeros: 21 mg x 1/7 a day -> 3, not 2.99999..."""
     rounded = Decimal(f"{value:.12g}")
-    if rounded == rounded.to_integral_value():
+    if rounded == rounded.to_integral_value() and rounded.adjusted() < 12:
         return rounded.quantize(Decimal(1))
+    # (a number too large to write out in full, 3E+31 mg a day from a misprinted record,
+    # stays in exponent form: quantizing it raised InvalidOperation)
     return rounded.normalize()
 
 

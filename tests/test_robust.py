@@ -576,3 +576,14 @@ def test_yaml_nested_past_the_stack_is_one_line(tmp_path, capsys, trial, monkeyp
     monkeypatch.setitem(sys.modules, "yaml", types.SimpleNamespace(safe_load=safe_load, YAMLError=YAMLError))
     path = write(tmp_path / "p.yaml", "[" * 5000 + "]" * 5000)
     assert one_bad_line(capsys, path, trial) == f"elig: {path}: not valid YAML: nested too deeply to read (skipped)"
+
+
+def test_a_daily_dose_too_large_to_write_out_reads():
+    # found by scripts/fuzz.py --target fhir: a misprinted dose of 3E+31 mg a day raised
+    # decimal.InvalidOperation (a traceback) where it was rounded for the record
+    from decimal import Decimal
+
+    from engine.fhir import _tidy
+
+    assert _tidy(Decimal("3E+31")) == Decimal("3E+31")
+    assert str(_tidy(Decimal("2.9999999999999"))) == "3"
