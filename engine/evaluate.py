@@ -339,7 +339,7 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
         elif isinstance(node, Qualified) and _per_node(_DIAGNOSED_WITHIN, node, _diagnosed_within):
             return None  # its condition is judged by its onset alone, which its leaf's truth does not say
         elif isinstance(node, Exception_):
-            if _sets_records_aside(_per_node(_CARVED_OUT, node, _unless_carves_out) if node.mode == "unless" else node):
+            if _sets_records_aside(_carved(node)):
                 return None
             stack += [(node.exception, False), (node.main, flag)]  # `_exception`: no window of main read into it
         else:
@@ -2102,10 +2102,7 @@ def _kinds_named_beside(node: AllOf) -> bool:
     kinds = next((i for i in node.items if isinstance(i, AnyOf)), None)
     if whole is None or kinds is None or not all(isinstance(k, Condition) for k in kinds.items):
         return False
-    vocab = _vocab()
-    above = vocab.find(whole.concept)
-    found = [vocab.find(k.concept) for k in kinds.items]
-    return above is not None and all(f is not None and f is not above and above in vocab.ancestors(f) for f in found)
+    return _kinds_of(whole.concept, [k.concept for k in kinds.items])
 
 
 _NAMED_KINDS: dict[int, tuple[Any, bool]] = {}
@@ -2380,8 +2377,8 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     (conditions, medications or procedures), the records the exception covers are set aside
     and main is evaluated again without them, which tells the two apart where the record can.
     """
-    if node.mode == "unless" and polarity < 0:
-        node = _per_node(_CARVED_OUT, node, _unless_carves_out)
+    if polarity < 0:
+        node = _carved(node)
     main = _eval(node.main, ctx, polarity)
     # an exception only relaxes: a window of the main part is not read into it
     plain = replace(ctx, windowed=False)
@@ -2449,12 +2446,23 @@ def _unless_carves_out(node: Exception_) -> Exception_:
     kinds = [_unqualified(c) for c in cases]
     if not isinstance(main, Condition) or not all(isinstance(k, Condition) for k in kinds):
         return node
-    vocab = _vocab()
-    above = vocab.find(main.concept)
-    found = [vocab.find(k.concept) for k in kinds]
-    if above is None or any(f is None or f is above or above not in vocab.ancestors(f) for f in found):
+    if not _kinds_of(main.concept, [k.concept for k in kinds]):
         return node
     return node.model_copy(update={"mode": "except"})
+
+
+def _kinds_of(whole: str, kinds: list[str]) -> bool:
+    """Whether every one of `kinds` is a kind of `whole` in the vocabulary, none `whole` itself."""
+    vocab = _vocab()
+    above = vocab.find(whole)
+    found = [vocab.find(k) for k in kinds]
+    return above is not None and all(f is not None and f is not above and above in vocab.ancestors(f) for f in found)
+
+
+def _carved(node: Exception_) -> Exception_:
+    """`node`, an 'unless' read as 'except' where it carves kinds out (`_unless_carves_out`),
+    worked out once per node."""
+    return _per_node(_CARVED_OUT, node, _unless_carves_out) if node.mode == "unless" else node
 
 
 _CARVED_OUT: dict[int, tuple[Any, Exception_]] = {}
@@ -2627,6 +2635,7 @@ def _own_reaction(item: Any) -> bool:
     )
 
 
-_REACTION_IN_WORDS = re.compile(r"reaction|toxicit|adverse|side effect", re.IGNORECASE)
-_OWN_REACTION = re.compile(r"reaction|intoleran|toxicit|adverse|side effect", re.IGNORECASE)
+_REACTION_WORDS = r"reaction|toxicit|adverse|side effect"
+_REACTION_IN_WORDS = re.compile(_REACTION_WORDS, re.IGNORECASE)
+_OWN_REACTION = re.compile(rf"{_REACTION_WORDS}|intoleran", re.IGNORECASE)  # (beside a drug: 'intolerance to X' too)
 _NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|history|prior|previous)\b", re.IGNORECASE)

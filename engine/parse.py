@@ -2926,7 +2926,7 @@ def parse(text: str) -> Predicate:
         node = _given_for_lists(node, text)
     node = _lone_event_words(_with_modifiers(node))
     if " or " in folded:
-        node = _metastases_after_words(node)
+        node = _words_before_an_or(node)
         if isinstance(node, AnyOf):
             node = _conditions_run_on(_age_of_both_sexes(node, text), text)
     if "not" in folded:
@@ -3124,14 +3124,14 @@ def _age_of_both_sexes(node: AnyOf, text: str) -> Predicate:
     return Qualified(item=either, qualifiers=tuple(words), span=node.span) if words else either
 
 
-def _metastases_after_words(node: Predicate) -> Predicate:
+def _words_before_an_or(node: Predicate) -> Predicate:
     """'Prior therapy for advanced or metastatic disease', 'active CNS tumors or metastases':
     metastases named bare after words not understood take those words ('for ... metastatic
     disease', 'CNS ... metastases'); as an alternative of their own, any metastasis failed
     an exclusion and any metastatic patient an inclusion's 'no'."""
     if type(node) not in _OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, _metastases_after_words)
+    updates = _operands_mapped(node, _words_before_an_or)
     assert updates is not None
     if isinstance(node, AnyOf):
         items = list(updates.get("items", node.items))
@@ -3362,12 +3362,15 @@ def _only_narrows(words: str) -> bool:
     return _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None or _CAUSE_ONLY.fullmatch(words) is not None
 
 
+# the words that open a cause ('secondary to electrolyte imbalance', 'due to CKD'): `_CAUSE`, `_CAUSE_ONLY`
+_CAUSE_WORDS = r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)"
+
 # A cause that says nothing else: 'due to X, Y or Z' names the kinds of the thing caused it
 # admits, so no such thing on record is none of them. Not where words in it may start a new
 # requirement ('... due to malignancy, or requirement for oxygen therapy', '... or history of
 # CNS disorders'), nor where it says what is allowed or not.
 _CAUSE_ONLY = re.compile(
-    r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\s+\w"
+    rf"{_CAUSE_WORDS}\s+\w"
     r"(?!.*\b(?:history|requir\w*|need\w*|patients?|participants?|subjects?|use|used|using|receiv\w*|treated|treatment|"
     r"therapy|must|may|should|will|who|which|that|allowed|permitted|eligible|excluded|except\w*|unless|not|no|without|with|"
     r"any|other|include\w*|including|e\.?g|i\.?e|such|if|when|after|before|within|prior|during)\b)"
@@ -3455,7 +3458,7 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 
 
 # what causes the thing before it: its object may run on over the commas after it
-_CAUSE = re.compile(r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)\b", re.IGNORECASE)
+_CAUSE = re.compile(rf"{_CAUSE_WORDS}\b", re.IGNORECASE)
 
 
 def _same_measures(a: Predicate, b: Predicate) -> bool:
