@@ -3508,11 +3508,9 @@ def _caused(item: Predicate, cause: Unparsed, span: Span, text: str) -> Predicat
 
 
 def _sentence_break(text: str, start: int, end: int) -> bool:
-    """A semicolon or a full stop before a capital letter between start and end."""
-    return _BREAK.search(text, start, end) is not None
-
-
-_BREAK = re.compile(r";|\.\s+(?=[A-Z])")
+    """A semicolon, or a full stop before a capital letter or a bracket, between start and
+    end (`_SENTENCES`, as `_willing_whole` reads sentences)."""
+    return _SENTENCES.search(text, start, end) is not None
 
 
 def _causes_only(tail, later) -> bool:
