@@ -507,6 +507,7 @@ _AGE_UNITS = {
     "months": "months", "month": "months", "mo": "months", "mos": "months",
     "weeks": "weeks", "week": "weeks", "wk": "weeks", "wks": "weeks",
     "days": "days", "day": "days", "d": "days",
+    "hours": "hours", "hour": "hours", "h": "hours", "hr": "hours", "hrs": "hours",
 }  # fmt: skip
 
 
@@ -975,6 +976,8 @@ def _check_age(value: _Value, op: str, threshold: Threshold) -> _Check:
         return _Check(Truth.UNKNOWN, (f"age threshold in {threshold.unit!r}: not a unit of age elig knows",))
     if threshold.relative_to is not None:
         return _Check(Truth.UNKNOWN, (f"age relative to the {threshold.relative_to}: not meaningful",))
+    if unit == "hours":
+        return _check_age_in_hours(value, op, threshold)
     derived = value.age_of(unit)
     if derived.value is None:
         return _Check(Truth.UNKNOWN, (derived.reason,), derived.missing or ("date of birth",))
@@ -982,6 +985,26 @@ def _check_age(value: _Value, op: str, threshold: Threshold) -> _Check:
     reasons = [f"{derived.reason} {_symbol(op, truth)} {fmt(threshold.value)} {unit}"]
     if threshold.unit is None:
         reasons.append("age threshold without a unit taken as years")
+    return _Check(truth, tuple(reasons))
+
+
+def _check_age_in_hours(value: _Value, op: str, threshold: Threshold) -> _Check:
+    """'Age less than 72 hours': a date of birth and a screening date without their hours
+    put the age strictly between 24 (days - 1) and 24 (days + 1) hours; the verdict is
+    given only where every age in that interval says the same."""
+    assert value.age_of is not None
+    derived = value.age_of("days")
+    if derived.value is None:
+        return _Check(Truth.UNKNOWN, (derived.reason,), derived.missing or ("date of birth",))
+    low, high = max(Decimal(0), 24 * (derived.value - 1)), 24 * (derived.value + 1)
+    bound = threshold.value
+    if op in ("<", "<="):
+        truth = Truth.TRUE if high <= bound else Truth.FALSE if low >= bound else Truth.UNKNOWN
+    elif op in (">", ">="):
+        truth = Truth.TRUE if low >= bound else Truth.FALSE if high <= bound else Truth.UNKNOWN
+    else:
+        truth = Truth.UNKNOWN
+    reasons = [f"{derived.reason}: between {fmt(low)} and {fmt(high)} hours (no hour of birth on record) {_symbol(op, truth)} {fmt(bound)} hours"]
     return _Check(truth, tuple(reasons))
 
 
@@ -2017,6 +2040,9 @@ _PER_NODE_MAX = 200_000
 
 
 def _judgment(node: Judgment) -> Outcome:
+    if node.bound is not None:
+        bound = node.bound
+        return _leaf(node, Truth.UNKNOWN, [f"assessed by the study team ({bound.measure} {bound.op} {fmt(bound.threshold.value)} {bound.threshold.unit})"])
     return _leaf(node, Truth.UNKNOWN, [f"assessed by the study team ({node.category.replace('_', ' ')})"])
 
 

@@ -162,6 +162,9 @@ class Judgment(Node):
     kind: Literal["judgment"] = "judgment"
     category: JudgmentCategory
     text: str
+    # 'Life expectancy < 3 months': the bound its text states, for the team to judge against;
+    # read from `text` (engine.parse), so rendering the text gives it back
+    bound: Comparison | None = None
 
 
 class Unparsed(Node):

@@ -2282,7 +2282,7 @@ class _Assembler:
                 default_unit = "years"
             if unit is None and default_unit and q.relative_to is None:
                 unit = default_unit
-            if measure == "age" and q.time not in ("year", "month", "week", "day") and unit != default_unit:
+            if measure == "age" and q.time not in ("year", "month", "week", "day", "hour") and unit != default_unit:
                 return None
             if q.time is not None and measure != "age" and not _timed(measure, q):
                 return None
@@ -2735,7 +2735,7 @@ def _timed(measure: str, q: Qty) -> bool:
 
 
 def _age_unit(q: Qty) -> str | None:
-    return {"year": "years", "month": "months", "week": "weeks", "day": "days"}.get(q.time or "")
+    return {"year": "years", "month": "months", "week": "weeks", "day": "days", "hour": "hours"}.get(q.time or "")
 
 
 def _trim(elements: list) -> list:
@@ -2950,6 +2950,8 @@ def parse(text: str) -> Predicate:
         # than the excepted one; as '(no malignancy) except ...', the excepted cancer failed it
         # (not where the brackets say so, as canonical text does: '(not (X)) except (Y)')
         node = Not(item=node.model_copy(update={"main": node.main.item}), span=node.span)
+    if _LIFE_EXPECTANCY.search(folded):
+        node = _life_expectancy_bounds(node)
     return _willing_whole(node, text)
 
 
@@ -3183,6 +3185,94 @@ def _willing_whole(node: Predicate, text: str) -> Predicate:
         return node
     start = len(text) - len(text.lstrip())
     return Judgment(category=first.category, text=text.strip(), span=Span(start=start, end=len(text.rstrip())))
+
+
+# 'Life expectancy of at least 3 months', 'expected survival < 5 years', 'life expectancy
+# shorter than 6 months': the bound a life-expectancy judgment states, kept beside its text
+# (what the team judges is theirs; the bound is what the text asks of it)
+_LIFE_EXPECTANCY = re.compile(r"life.expectancy|survival|expected to live", re.IGNORECASE)
+_LIFE_FILLER = frozenset(
+    "of is was be must should will to for at the an a estimated expected anticipated predicted time period duration patient determined judged by".split()
+)
+_LIFE_JUDGES = frozenset({"life_expectancy", "investigator_opinion", "medical_judgment"})  # 'judged by the investigator'
+_WORD_OPS = {("shorter", "than"): "<", ("longer", "than"): ">"}
+_OR_AFTER = {"longer": ">=", "greater": ">=", "more": ">=", "less": "<=", "shorter": "<="}  # '3 months or longer'
+_LIFE_UNITS = {"hour": "hours", "day": "days", "week": "weeks", "month": "months", "year": "years"}
+_BOUND_OPS = frozenset({">=", ">", "<=", "<"})
+
+
+def _life_expectancy_bounds(node: Predicate) -> Predicate:
+    """Each life-expectancy judgment of the tree with the bound its own text states."""
+    if isinstance(node, Judgment):
+        if node.category != "life_expectancy" or node.bound is not None:
+            return node
+        bound = _life_expectancy_bound(node.text, node.span.start)
+        return node if bound is None else node.model_copy(update={"bound": bound})
+    if type(node) not in _OPERAND_FIELDS:
+        return node
+    updates = _operands_mapped(node, _life_expectancy_bounds)
+    return node.model_copy(update=updates) if updates else node
+
+
+def _life_expectancy_bound(text: str, offset: int) -> Comparison | None:
+    """'(Minimum) life expectancy (...) of at least 3 months' -> life expectancy >= 3
+    months: one bound, right after the words (an aside in brackets, filler words and 'by the
+    investigator' between), in a unit of time; None for a range ('3-6 months'), a second
+    bound ('> 3 and < 12 months'), or any other word between."""
+    toks = tokenize(fold(text))
+    at = next((i for i, t in enumerate(toks) if t.type == "JUDGE" and t.value == "life_expectancy"), None)
+    if at is None:
+        return None
+
+    def op_at(k: int) -> str | None:
+        t = toks[k] if k < len(toks) else None
+        return t.value if t is not None and t.type in ("OP", "WORD") and t.value in _BOUND_OPS else None
+
+    def skip_brackets(k: int) -> int:
+        depth = 0
+        while k < len(toks):
+            depth += {"LPAR": 1, "RPAR": -1}.get(toks[k].type, 0)
+            k += 1
+            if depth == 0:
+                break
+        return k
+
+    i = at + 1
+    if i < len(toks) and toks[i].type == "LPAR":
+        i = skip_brackets(i)
+    while i < len(toks) and (
+        (toks[i].type == "WORD" and toks[i].value is None and toks[i].text.lower() in _LIFE_FILLER)
+        or (toks[i].type == "JUDGE" and toks[i].value in _LIFE_JUDGES)
+    ):
+        i += 1
+    op = op_at(i)
+    if op is not None:
+        i += 1
+        if i + 2 < len(toks) and toks[i].type == "LPAR" and op_at(i + 1) == op and toks[i + 2].type == "RPAR":
+            i += 3  # 'greater than or equal to (>=) 12 weeks'
+    elif i + 1 < len(toks) and (toks[i].text.lower(), toks[i + 1].text.lower()) in _WORD_OPS:
+        op, i = _WORD_OPS[toks[i].text.lower(), toks[i + 1].text.lower()], i + 2
+    if i + 1 >= len(toks) or toks[i].type != "NUMBER" or toks[i + 1].type != "TIMEUNIT":
+        return None
+    number, unit = toks[i], toks[i + 1]
+    after, end = toks[i + 2 :], unit.end
+    if op is None and after[:1] and after[0].type == "POSTOP":
+        op, end, after = after[0].value, after[0].end, after[1:]
+    elif op is None and len(after) >= 2 and after[0].type == "OR" and after[1].text.lower() in _OR_AFTER:
+        op, end, after = _OR_AFTER[after[1].text.lower()], after[1].end, after[2:]
+    elif op is None and at > 0 and toks[at - 1].text.lower() == "minimum":
+        op = ">="  # 'minimum life expectancy of 12 weeks'
+    if op not in _BOUND_OPS or any(t.type in ("OP", "POSTOP", "RANGE_SEP", "RANGE_AND") for t in after[:2]):
+        return None
+    time = _TIME_UNITS.get(unit.text.lower().rstrip("."))
+    if time not in _LIFE_UNITS:
+        return None
+    return Comparison(
+        measure="life expectancy",
+        op=op,
+        threshold=Threshold(value=number.value, unit=_LIFE_UNITS[time]),
+        span=Span(start=offset + toks[at].start, end=offset + end),
+    )
 
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled

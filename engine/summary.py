@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.nodes import Comparison, Medication, Predicate, Range, Threshold, Unparsed, walk
+from engine.nodes import Comparison, Judgment, Medication, Predicate, Range, Threshold, Unparsed, walk
 
 
 def json_number(value: Decimal) -> int | float:
@@ -37,6 +37,8 @@ def thresholds(tree: Predicate) -> list[dict]:
         entries = []
         if isinstance(node, Medication) and node.dose is not None:
             entries.append(_entry(node.dose.measure, node.dose.op, node.dose.threshold))
+        if isinstance(node, Judgment) and node.bound is not None:
+            entries.append(_entry(node.bound.measure, node.bound.op, node.bound.threshold))
         if isinstance(node, Comparison):
             entries.append(_entry(node.measure, node.op, node.threshold))
         elif isinstance(node, Range):

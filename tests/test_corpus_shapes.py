@@ -5,7 +5,7 @@ characters, spelled-out operators, list numbers run into a line, ages written ev
 Each row pins what the parser makes of the line: its canonical text and/or its thresholds
 (the `elig parse` contract). Safety rows pin lines that once gave a confident wrong bound
 ('age < 72 years' for 'less than 72 hours', an age for a Child-Pugh score): there the
-right answer is no bound at all, and the text stays unparsed.
+right answer is the bound in its own unit (an age in hours), or no bound at all.
 """
 
 from __future__ import annotations
@@ -114,7 +114,6 @@ def test_or_at_the_end_stays_unparsed():
 @pytest.mark.parametrize(
     "text",
     [
-        "Age less than 72 hours",  # an age in hours: never 72 years
         "Child score more than 6.",  # a Child-Pugh score after an age word: no age
         "Subjects weighing between 50kg (inclusive) and 90kg (exclusive)",  # not age, no measure
     ],
@@ -124,8 +123,10 @@ def test_no_wrong_age(text):
     assert not any(isinstance(n, (Comparison, Range)) and n.measure == "age" for n in walk(tree))
 
 
-def test_age_in_hours_stays_text():
-    assert isinstance(parse("Age less than 72 hours"), Unparsed)
+def test_age_in_hours_is_hours_never_years():
+    tree = parse("Age less than 72 hours")
+    assert isinstance(tree, Comparison) and tree.measure == "age"
+    assert (tree.op, tree.threshold.value, tree.threshold.unit) == ("<", 72, "hours")
 
 
 def test_either_age_bound_excludes():

@@ -661,7 +661,40 @@ def test_judgments(text, category):
     assert isinstance(tree, Judgment)
     assert tree.category == category
     assert tree.text in text
-    assert thresholds(tree) == []  # 'life expectancy > 12 weeks' is not a measurable bound
+    if category != "life_expectancy":
+        assert thresholds(tree) == []
+
+
+@pytest.mark.parametrize(
+    "text, bound",
+    [
+        ("Life expectancy >12 weeks", (">", 12, "weeks")),
+        ("Life expectancy greater than 12 weeks.", (">", 12, "weeks")),
+        ("Life expectancy of at least 3 months", (">=", 3, "months")),
+        ("Estimated life expectancy > 3 months", (">", 3, "months")),
+        ("Subject's life expectancy was shorter than 6 months", ("<", 6, "months")),
+        ("Life expectancy (in the opinion of the investigator) of at least 3 months", (">=", 3, "months")),
+        ("The life expectancy of the patient was determined by the investigator to be ≥12 weeks", (">=", 12, "weeks")),
+        ("Have an estimated life expectancy of greater than or equal to (≥)12 weeks", (">=", 12, "weeks")),
+        ("Patients must have a life expectancy of 3 months or longer", (">=", 3, "months")),
+        ("Minimum life expectancy of 12 weeks", (">=", 12, "weeks")),
+        ("life expectancy of twelve weeks or more", (">=", 12, "weeks")),
+        ("Extremely moribund patients with an expected life expectancy of less than 24 hours", ("<", 24, "hours")),
+        # not one bound: none is given
+        ("life expectancy of 3-6 months", None),
+        ("life expectancy > 3 months and < 12 months", None),
+        ("Life expectancy not severely limited by diseases", None),
+        ("Individuals must have a 3-month life expectancy", None),
+    ],
+)
+def test_life_expectancy_keeps_its_bound(text, bound):
+    # the team judges life expectancy; the bound the text states is kept beside it, for
+    # `thresholds` and the reason (Leaf's logical forms count it as a numeric bound)
+    judged = [n for n in walk(parse(text)) if isinstance(n, Judgment) and n.category == "life_expectancy"]
+    assert len(judged) == 1
+    got = [(t["op"], t["value"], t["unit"]) for t in thresholds(parse(text))]
+    assert got == ([bound] if bound else [])
+    assert (judged[0].bound is not None) == (bound is not None)
 
 
 # ---------------------------------------------------------------------------------------
