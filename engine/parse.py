@@ -2907,6 +2907,8 @@ def parse(text: str) -> Predicate:
     if len(text) > MAX_LENGTH:
         return _whole(text)
     folded = fold(text)
+    if _FIRST_ITEM.match(folded):
+        folded = _items_run_together(folded)
     toks = tokenize(folded)
     if not toks or bracket_depth(t.type for t in toks) > MAX_BRACKETS:
         return _whole(text)
@@ -3516,6 +3518,36 @@ _HEADING_WORDS = frozenset(
 # 'a taxane with or without carboplatin': what may or may not be there asks nothing. Read
 # word by word it is 'taxane or (not carboplatin)', true of nearly everyone.
 _WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b", re.IGNORECASE)
+
+# '1.Age >= 80 years 2.Brain metastasis 3.With other malignancies' (NCT03869294): a numbered
+# list the record ran into one line. Read as one clause, its items were one conjunction (an
+# exclusion of the three at once let an 85-year-old without metastases pass); they are
+# separate criteria, as the items of a list are.
+_FIRST_ITEM = re.compile(r"\s*1\.\s*(?=[^\d\s.])")
+
+
+def _items_run_together(folded: str) -> str:
+    """The text with the numbers of items 1, 2, 3... run into one line made separators
+    (';', or blanks after a ';'), the same length: 2 and on, in order, each after a
+    blank or ';' and before what is no number. Unchanged unless item 2 is found."""
+    marks = [_FIRST_ITEM.match(folded)]
+    k = 2
+    while True:
+        found = re.compile(rf"(?<=[\s;]){k}\.\s*(?=[^\d\s.])").search(folded, marks[-1].end())
+        if found is None:
+            break
+        marks.append(found)
+        k += 1
+    if len(marks) < 2:
+        return folded
+    out = list(folded)
+    for i, m in enumerate(marks):
+        number = m.group().strip()
+        start = m.start() + m.group().index(number)
+        before = folded[:start].rstrip()
+        blank = i == 0 or before.endswith(";")
+        out[start : start + len(number)] = " " * len(number) if blank else ";" + " " * (len(number) - 1)
+    return "".join(out)
 _OPTIONAL_BEFORE = re.compile(r"\bwith\s+or\s+(?:without\s+)?$", re.IGNORECASE)
 
 

@@ -24,6 +24,13 @@ its operator, number and unit are the gold ones.
   limit of normal') is one times that limit, as elig reads it; `REF_RANGE_NORMAL` without a
   number (the annotators wrote it for either limit) is not counted, nor are gold bounds with
   a number that is not one (`val("III")`) or with `PLUS_MINUS`.
+- A gold bound without a unit matches elig's with a unit the criterion writes right after a
+  number ('BMI <18.5 or >= 30 kg/m2': the unit is written once for both numbers, and the
+  annotators put it on the second only), and an age in years (the text wrote none either).
+- `ERRATA` lists gold bounds that say otherwise than the words they annotate ('age between
+  25 and 50 years old' annotated in months), each with its words. They were found by reading
+  the disagreements only, so they can only raise the figure: both figures are printed, the
+  forms as annotated first; `--errata` scores (and `--show`s) against the corrected forms.
 - Recall: gold bounds matched / gold bounds. Precision: elig bounds matched / elig bounds,
   over the same criteria (elig bounds in criteria where the annotators wrote none count
   against it). Duplicates (double annotation) are counted once, and so is a bound elig
@@ -68,10 +75,14 @@ class Bound:
     unit: str  # a comparison key, "" when none
     age: bool = False  # elig's bound is on age: 'age >= 18' written without a unit is in years
 
-    def matches(self, gold: Bound) -> bool:
-        """Operator, number and unit as the gold bound; an age elig reads in years matches
-        a gold age the annotators wrote, as the text did, without a unit."""
-        unit_ok = self.unit == gold.unit or (gold.unit == "" and self.age and self.unit == "years")
+    def matches(self, gold: Bound, text: str = "") -> bool:
+        """Operator, number and unit as the gold bound. A gold bound the annotators wrote
+        without a unit matches elig's in years on age (the text wrote none either), and in
+        a unit the criterion writes after a number ('BMI <18.5 or >= 30 kg/m2': the unit is
+        written once, for both numbers, and the annotators put it on the second only)."""
+        unit_ok = self.unit == gold.unit or (
+            gold.unit == "" and ((self.age and self.unit == "years") or (self.unit != "" and self.unit in written_units(text)))
+        )
         return self.op == gold.op and self.value == gold.value and unit_ok
 
     def __str__(self) -> str:
@@ -133,6 +144,14 @@ def unit_key(unit: str | None) -> str:
         except UnitError:
             continue
     return re.sub(r"[^a-z0-9%/]", "", squeezed.lower().replace("\u00b5", "u").replace("\u03bc", "u"))
+
+
+_AFTER_A_NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s*([^\s\d.,;:()\[\]][^\s,;:()\[\]]*(?:\s*/\s*[^\s,;:()\[\]]+)?)")
+
+
+def written_units(text: str) -> frozenset[str]:
+    """The comparison keys of the units the text writes right after a number."""
+    return frozenset(unit_key(m.group(1)) for m in _AFTER_A_NUMBER.finditer(text)) - {""}
 
 
 def gold_bounds(logical_form: str) -> list[Bound]:
@@ -242,6 +261,35 @@ def _eq_bounds(args: str) -> list[Bound]:
 # The criteria
 
 
+# Gold bounds that say otherwise than the criterion they annotate, each with its words:
+# (what the form has, what the text says). Found by reading the disagreements only (where
+# elig and the form agree nothing was read), so they can only raise the figures; both are
+# printed.
+ERRATA: dict[str, list[tuple[str, str]]] = {
+    "NCT03922503_8": [(">= 25 months", ">= 25 years"), ("<= 50 months", "<= 50 years")],  # 'age between 25 and 50 years old'
+    "NCT03864432_2": [("<= 90 kg", "< 90 kg")],  # 'and 90kg (exclusive)'
+    "NCT03928392_6": [(">= 95 years", "> 95 years")],  # 'older than 95 years of age'
+    "NCT03926156_6": [("> 18 years", ">= 18 years")],  # 'aged ≥ 18 year - old'
+    "NCT03925909_8": [(">= 10 hours/week", "> 10 hours/week")],  # 'more than 10 hours per week'
+    "NCT03929263_9": [("> 18.0", ">= 18.0")],  # 'BMI ≥ 18.0'
+    "NCT03863405_15": [(">= 1.5 mg/dL", ">= 1.4 mg/dL")],  # '≥1.5 and ≥1.4 mg/dL in males and females respectively'
+}
+
+
+def corrected(key: str, gold: list[Bound]) -> list[Bound]:
+    """The gold bounds of a criterion with its errata applied."""
+    fixes = dict(ERRATA.get(key, ()))
+    out = []
+    for b in gold:
+        fix = fixes.get(str(b))
+        if fix is None:
+            out.append(b)
+            continue
+        op, value, *unit = fix.split(" ", 2)
+        out.append(Bound(op, Decimal(value), unit[0] if unit else ""))
+    return out
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -306,7 +354,7 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
         unmatched_gold = []
         hits = []
         for b in item.gold:
-            hit = next((g for g in got if g.matches(b)), None)
+            hit = next((g for g in got if g.matches(b, item.text)), None)
             if hit is not None:
                 got.remove(hit)
                 hits.append(hit)
@@ -340,13 +388,15 @@ def score(entries: list[Item]) -> tuple[Counter, Counter, list[tuple[str, Item, 
     return totals, kinds, examples
 
 
-def measure(leaf: Path) -> dict | None:
+def measure(leaf: Path, errata: bool = False) -> dict | None:
     """The figures of a run over the Leaf logical forms (None when they are absent):
     criteria, with_gold, gold, elig, matched, recall, precision (fractions), kinds (a Counter)
     and examples (kind, Item, what)."""
     if not (leaf / "leaf_logical_forms").is_dir():
         return None
     entries = [Item(key, text, gold, elig_bounds(text)) for key, text, gold in items(leaf)]
+    if errata:
+        entries = [Item(e.key, e.text, corrected(e.key, e.gold), e.got) for e in entries]
     totals, kinds, examples = score(entries)
     return {
         "criteria": len(entries),
@@ -370,14 +420,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--leaf", type=Path, default=DEFAULT_LEAF, help="the leaf_clinical_trials_lct folder")
     ap.add_argument("--show", metavar="KIND", help="print examples of one mismatch kind (missing, op, unit, op+unit, extra)")
     ap.add_argument("--limit", type=int, default=40, help="how many examples --show prints")
+    ap.add_argument("--errata", action="store_true", help="score against the forms with ERRATA applied (--show too)")
     args = ap.parse_args(argv)
-    figures = measure(args.leaf)
+    figures = measure(args.leaf, errata=args.errata)
     if figures is None:
         print(f"leaf_bounds: no logical forms under {args.leaf}: nothing to measure")
         return 0
     print(f"{figures['criteria']} criteria, {figures['with_gold']} with a gold numeric bound")
     print(f"gold bounds {figures['gold']}, elig bounds {figures['elig']}, matched {figures['matched']}")
-    print(f"recall {_pct(figures['matched'], figures['gold'])}  precision {_pct(figures['matched'], figures['elig'])}")
+    print(f"recall {_pct(figures['matched'], figures['gold'])}  precision {_pct(figures['matched'], figures['elig'])}"
+          + (f" (with the {sum(map(len, ERRATA.values()))} errata)" if args.errata else " (the forms as annotated)"))
+    if not args.errata:
+        fixed = measure(args.leaf, errata=True)
+        print(f"with the {sum(map(len, ERRATA.values()))} errata of the forms (--errata): "
+              f"recall {_pct(fixed['matched'], fixed['gold'])}  precision {_pct(fixed['matched'], fixed['elig'])}")
     print("mismatches: " + ", ".join(f"{k} {n}" for k, n in figures["kinds"].most_common()))
     if args.show:
         shown = [x for x in figures["examples"] if x[0] == args.show][: args.limit]

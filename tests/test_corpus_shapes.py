@@ -265,7 +265,7 @@ def test_look_alike_arrowheads():
     ("text", "canonical"),
     [
         # list numbers after a full stop: items the record ran into one line
-        ("1. Age \u2265 18 years old. 2. Participant must have brain metastasis", "age >= 18 years and brain metastases"),
+        ("1. Age \u2265 18 years old. 2. Participant must have brain metastasis", "age >= 18 years; brain metastases"),  # two items: each a criterion
         # 'between' before a range it says again
         ("Individuals between age 18-65", "age >= 18 years and <= 65 years"),
         # brackets that point elsewhere in the protocol, or widen nothing
