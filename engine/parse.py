@@ -2075,7 +2075,7 @@ class _Assembler:
                 dose = els[i - 2]  # '<= 10 mg/day of prednisone': the dose before 'of' and its drug
                 take(i - 2, i - 1)
             # words before the event that say history or activity
-            present = False
+            present = uncontrolled = False
             for j in range(i - 1, -1, -1):
                 x = els[j]
                 if j in used or not isinstance(x, Atom):
@@ -2091,12 +2091,20 @@ class _Assembler:
                 elif x.type == "ACTIVE" and e.type == "CONDITION" and self.text[x.start : x.end].lower() in ("active", "current", "currently", "ongoing"):
                     active = True
                     take(j)
+                elif x.type == "ACTIVE" and e.type == "CONDITION" and self.text[x.start : x.end].lower() == "uncontrolled":
+                    # left in place: it narrows the condition too; not beside an 'or' ('Severe
+                    # or uncontrolled infection': a severe one need not be going on)
+                    uncontrolled = _AFTER_AN_OR.search(self.text, 0, x.start) is None
                 elif _is_filler(x):
                     continue
                 else:
                     break
             if present:
                 history = False
+            if uncontrolled and not history:
+                # 'Uncontrolled infection': one going on now; an infection that abated in 2011
+                # is not uncontrolled (read as any infection, a past one was unknown)
+                active = True
             # a window before the event: 'within 4 weeks, major surgery'
             if window is None:
                 for j in range(i - 1, -1, -1):
@@ -3188,6 +3196,8 @@ def _willing_whole(node: Predicate, text: str) -> Predicate:
     start = len(text) - len(text.lstrip())
     return Judgment(category=first.category, text=text.strip(), span=Span(start=start, end=len(text.rstrip())))
 
+
+_AFTER_AN_OR = re.compile(r"(?:\bor|,|/)\s*$", re.IGNORECASE)
 
 # 'Life expectancy of at least 3 months', 'expected survival < 5 years', 'life expectancy
 # shorter than 6 months': the bound a life-expectancy judgment states, kept beside its text

@@ -79,3 +79,29 @@ def test_a_life_expectancy_bound_is_in_the_reason_and_still_unknown(tmp_path):
     assert any("life expectancy >= 12 weeks" in r for r in c.reasons)
     # the bound is the judgment's, not a comparison the evaluator would judge from records
     assert not any(isinstance(n, Comparison) for n in walk(parse("Life expectancy of at least 12 weeks")))
+
+
+SINUSITIS_2011 = {"name": "Viral sinusitis", "icd10cm": "J01.90", "status": "resolved", "onset": "2011-08-13", "abatement": "2011-08-27"}
+SINUSITIS_NOW = {"name": "Viral sinusitis", "icd10cm": "J01.90", "status": "active", "onset": "2026-12-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions", "status"),
+    [
+        # NCT04537286 / NCT02838238: an infection that abated in 2011 is no uncontrolled
+        # infection; read as 'any infection', it was unknown for every Synthea patient
+        ("Uncontrolled infection.", [SINUSITIS_2011], "pass"),
+        ("Active uncontrolled infection.", [SINUSITIS_2011], "pass"),
+        ("Concurrent serious uncontrolled infections requiring treatment", [SINUSITIS_2011], "pass"),
+        # one going on: whether it is uncontrolled is the team's to say
+        ("Uncontrolled infection.", [SINUSITIS_NOW], "unknown"),
+        # 'severe or uncontrolled': a severe infection need not be going on, so a past one
+        # stays unknown
+        ("Severe or uncontrolled infection", [SINUSITIS_2011], "unknown"),
+        # 'History of uncontrolled seizures': history, and still no record of any
+        ("History of uncontrolled seizures within 6 months of randomization", [], "pass"),
+    ],
+)
+def test_uncontrolled_means_going_on_now(tmp_path, text, conditions, status):
+    result = screen_text(tmp_path, {**OLD_MAN, "conditions": conditions}, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    assert criterion(result, text[:15]).status == status
