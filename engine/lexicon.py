@@ -75,16 +75,19 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r">", "OP", ">"),
     (r"<", "OP", "<"),
     (r"=", "OP", "="),
-    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|(?:greater|more|higher) or equal(?: to| than)?|at or above", "OP", ">="),
-    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|(?:less|lower) or equal(?: to| than)?|at or below", "OP", "<="),
+    (r"(?:greater|more|higher|larger) than or equal to|at least|a minimum of|minimum of|no less than|not less than|no fewer than|not fewer than|equal to or (?:greater|more|higher) than|equal or (?:greater|more|higher) than|equal (?:to )?or (?:above|over)|(?:greater|more|higher) or equal(?: to| than)?|at or above", "OP", ">="),
+    (r"(?:less|lower|fewer|smaller) than or equal to|no more than|not more than|no greater than|not greater than|no higher than|not higher than|not exceeding|not to exceed|up to|a maximum of|maximum of|at most|equal to or (?:less|lower) than|equal or (?:less|lower) than|equal (?:to )?or (?:below|under)|(?:less|lower) or equal(?: to| than)?|at or below", "OP", "<="),
     (r"(?:greater|more|higher|larger|older) than|exceeding|exceeds|above|over", "OP", ">"),
     (r"(?:less|lower|fewer|smaller|younger) than|below|under", "OP", "<"),
     # 'under the age of 18': the age and its operator in one phrase (scan makes two tokens)
     (r"(?:over|above|older than) the age of", "AGE_OP", ">"),
     (r"(?:under|below|younger than) the age of", "AGE_OP", "<"),
     (r"equal to|equals", "OP", "="),
-    (r"or (?:more|greater|higher|above|older|over)(?! than)|and (?:above|older|over|greater|higher)(?! than)|(?:and|or) (?:more|greater)(?! than)", "POSTOP", ">="),
-    (r"or (?:less|lower|fewer|below|younger|under)(?! than)|and (?:below|younger|under|less|lower)(?! than)", "POSTOP", "<="),
+    # 'or over' before a quantity is an 'or' and an operator: 'under 18 years or over 70
+    # years' (not before a number alone, an item's: '18 years or over 8. Written consent';
+    # nor after 'equal': 'equal or above 18 years')
+    (r"(?<!equal )(?:or (?:more|greater|higher|above|older|over)(?! than)|and (?:above|older|over|greater|higher)(?! than)|(?:and|or) (?:more|greater)(?! than))(?!\s*\d+(?:[.,]\d+)?\s*[a-z%\u00b5\u03bc])", "POSTOP", ">="),
+    (r"(?<!equal )(?:or (?:less|lower|fewer|below|younger|under)(?! than)|and (?:below|younger|under|less|lower)(?! than))(?!\s*\d+(?:[.,]\d+)?\s*[a-z%\u00b5\u03bc])", "POSTOP", "<="),
     (r"inclusive", "WORD", None),
     (r"between", "BETWEEN", None),
     # connectives
@@ -146,7 +149,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:males?|men|man|boys)\s*(?:or|and|and ?/ ?or|&|/)\s*(?:females?|women|woman|girls)|(?:females?|women|woman|girls)\s*(?:or|and|and ?/ ?or|&|/)\s*(?:males?|men|man|boys)|both sexes|either sex|all sexes", "SEX", ("female", "male")),
     (r"female|females|women|woman|girls|sex female", "SEX", ("female",)),
     (r"male|males|men|man|boys|sex male", "SEX", ("male",)),
-    (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of|years?-old|yrs?-old|y/o|y\.o\.?", "AGE", None),
+    (r"age|aged|ages|years of age|years old|year old|yrs old|age of|at the age of|years?-old|yrs?-old|y/o|y\.o\.?|yo", "AGE", None),
     (r"adults?|adolescents?|children|child|pediatric|paediatric|minors?", "AGE", None),
     # judgment and administration: the whole clause is the study team's to assess
     (r"informed consent|consent form|sign(?:ed)? (?:the )?(?:written )?consent|assent|icf", "JUDGE", "consent"),
@@ -606,7 +609,7 @@ def scan(folded: str) -> list[Tok]:
 
 _MINUTES = re.compile(r"min(?:ute)?s?|secs?|seconds?")
 _PER_TIME = frozenset({"hours/week", "hours/day", "days/week"})
-_TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe)|y(?=/o|\.o))(?![a-z])")
+_TIME_AHEAD = re.compile(r"\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|mos?|years?|yrs?|half[- ]?li(?:ves|fe)|y(?=/o|\.o))(?![a-z])|\s*y(?=o(?![a-z]))")
 
 
 # a multiple of a normal limit written without a space: '2xULN', '≤2× upper limit of normal'
@@ -688,6 +691,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
             if not (t.type == "AGE" and 0 < i < len(out) - 1 and out[i - 1].type == "TIMEUNIT" and out[i + 1].type == "POSTOP")
         ]
         out = _bare_limits(out)
+        out = _age_of_people(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -902,6 +906,38 @@ def _bare_limits(out: list[Tok]) -> list[Tok]:
 
 # words between a measure and 'within normal limits' that say nothing more of it
 _WNL_GAP = frozenset("level levels value values concentration concentrations is are be must should remain".split())
+
+
+_PEOPLE = frozenset("patients patient subjects subject participants participant adults adult children individuals persons person people".split())
+
+
+def _age_of_people(out: list[Tok]) -> list[Tok]:
+    """'patients <18', 'Any patient ≥18 who presents', 'Women <18': a bound with no unit right
+    after the people it speaks of, and nothing after it that could be its unit or measure,
+    is their age in years (the age word, of no text, before the operator)."""
+    for i in range(len(out) - 2, 0, -1):
+        t, num, before = out[i], out[i + 1], out[i - 1]
+        if t.type != "OP" or num.type != "NUMBER" or not (before.type == "SEX" or (before.type == "WORD" and before.text.lower() in _PEOPLE)):
+            continue
+        after = out[i + 2] if i + 2 < len(out) else None
+        if after is not None and not (after.type in ("COMMA", "SEMI", "OR", "AND") or (after.type == "WORD" and after.text.lower() in (".", "who", "with"))):
+            continue
+        if after is not None and after.type in ("OR", "AND") and _unit_in_clause(out, i + 3):
+            continue  # 'Patients ≥1 and ≤6 months after a myocardial infarction': a time since
+        if not (num.text.isdigit() and 1 <= int(num.text) <= 120):
+            continue
+        out.insert(i, Tok("AGE", t.start, t.start))
+    return out
+
+
+def _unit_in_clause(out: list[Tok], i: int) -> bool:
+    """A unit or a measure between `i` and the end of its clause."""
+    for t in out[i:]:
+        if t.type in ("COMMA", "SEMI"):
+            return False
+        if t.type in ("UNIT", "TIMEUNIT", "MEASURE", "ULN_BARE", "LLN_BARE"):
+            return True
+    return False
 
 
 def _measure_before(out: list[Tok], i: int) -> bool:

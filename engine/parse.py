@@ -2311,6 +2311,10 @@ class _Assembler:
             return None
         if ((lo_unit is None and lo.relative_to is None) or (hi_unit is None and hi.relative_to is None)) and _rate_measure(measure):
             return None
+        if lo_unit == hi_unit and lo.relative_to == hi.relative_to and (lo.value > hi.value or (lo.value == hi.value and not (b.low_inclusive and b.high_inclusive))):
+            # 'Age < 18 years and > 65 years' (an exclusion): no value is both, so as written it
+            # excluded no one; 'or' is likelier meant, which the text does not say
+            return None
         return Range(
             measure=measure,
             low=Threshold(value=lo.value, unit=lo_unit, relative_to=lo.relative_to),
@@ -2917,6 +2921,9 @@ def parse(text: str) -> Predicate:
     folded = fold(text)
     if _FIRST_ITEM.match(folded):
         folded = _items_run_together(folded)
+    lead = _ITEM_NUMBER_ON_A_WORD.match(folded)
+    if lead is not None:
+        folded = " " * lead.end() + folded[lead.end() :]
     toks = tokenize(folded)
     if not toks or bracket_depth(t.type for t in toks) > MAX_BRACKETS:
         return _whole(text)
@@ -2962,7 +2969,75 @@ def parse(text: str) -> Predicate:
         node = Not(item=node.model_copy(update={"main": node.main.item}), span=node.span)
     if _LIFE_EXPECTANCY.search(folded):
         node = _life_expectancy_bounds(node)
+    count = _SOME_OF_THE_FOLLOWING.search(folded)
+    if count is not None:
+        node = _some_of_the_following(node, text, folded, count)
     return _willing_whole(node, text)
+
+
+# 'Nursing home residents with >= 2 of the following risk factors for atrial fibrillation: age
+# >= 75 years; female sex; obstructive sleep apnea; ...', 'at least three out of the following
+# six conditions:', 'two or more of the following:'. Read as the list it heads, every item was
+# required: a woman of 86 with no sleep apnea failed it, though age and sex are two.
+_SOME_OF_THE_FOLLOWING = re.compile(
+    r"(?:\bat\s+least|\u2265|>=|\ba\s+minimum\s+of)\s*(?:two|three|four|five|six|[2-9])\s+(?:out\s+)?of\s+(?:the\s+)?(?:\w+\s+)?following\b"
+    r"|\b(?:two|three|four|five|six|[2-9])\s+or\s+more\s+(?:out\s+)?of\s+(?:the\s+)?following\b",
+    re.IGNORECASE,
+)
+# words of such a heading that ask nothing of the patient
+_SOME_HEADING_WORDS = frozenset(
+    """patients patient participants participant subjects subject must should have has having meet meets met be
+    with who the of following criteria conditions features factors items risk out one two three four five six seven
+    eight nine ten""".split()
+)
+
+
+def _some_of_the_following(node: Predicate, text: str, folded: str, count: re.Match) -> Predicate:
+    """'at least 2 of the following: A; B; C' with its items on the same line: it holds
+    when all of them do and fails when none does (the count is at least one); between, the
+    count decides, which the tree does not keep: unknown. Words of the heading that may ask
+    more ('Nursing home residents with', 'To be considered high risk,', a window) qualify it."""
+    sep = _ITEMS_AFTER.search(folded, count.end())
+    colon = sep.end() - 1 if sep is not None else -1
+    if colon < 0 or not folded[colon + 1 :].strip(" .;-*\u2022") or folded.count("(", 0, count.start()) != folded.count(")", 0, count.start()):
+        return node  # a heading whose items come on their own lines, or a count inside brackets
+    items_node = parse(" " * (colon + 1) + text[colon + 1 :])
+    # items split by ';' or joined by 'and' (an 'or' at the top is more likely inside the
+    # last item: '(4) diffuse abnormalities on CXR or a CT scan')
+    items = list(items_node.items) if isinstance(items_node, (Each, AllOf)) else [items_node]
+    start, end = count.start(), len(text.rstrip())
+    whole = Span(start=start, end=end)
+    said = Unparsed(text=text[count.start() : count.end()], span=Span(start=count.start(), end=count.end()))
+    if len(items) < 2:
+        result: Predicate = Qualified(item=items_node, qualifiers=(said,), span=whole)
+    else:
+        # an item that is itself all or any of several is flattened into the like list: the
+        # same truth, and the tree the canonical text parses back to
+        every = tuple(x for n in items for x in (n.items if isinstance(n, AllOf) else (n,)))
+        some = tuple(x for n in items for x in (n.items if isinstance(n, AnyOf) else (n,)))
+        result = AnyOf(
+            items=(
+                AllOf(items=every, span=whole),
+                AllOf(items=(said, AnyOf(items=some, span=whole)), span=whole),
+            ),
+            span=whole,
+        )
+    head = [(m.start(), m.end()) for m in re.finditer(r"[^\W_]+", folded[:colon]) if not count.start() <= m.start() < count.end()]
+    asked = [(a, b) for a, b in head if folded[a:b].lower() not in _SOME_HEADING_WORDS]
+    pieces = []
+    for side in ([w for w in asked if w[0] < count.start()], [w for w in asked if w[0] >= count.end()]):
+        if side:
+            a, b = side[0][0], side[-1][1]
+            pieces.append(Unparsed(text=text[a:b], span=Span(start=a, end=b)))
+    if pieces:
+        whole = Span(start=min(pieces[0].span.start, start), end=end)
+        result = Qualified(item=result, qualifiers=tuple(pieces), span=whole)
+    return result
+
+
+# where the items of 'at least 2 of the following' begin: after its colon, or a dash between
+# spaces ('... associated with her DCIS - high-grade, palpable mass, ...')
+_ITEMS_AFTER = re.compile(r"[:\uff1a]|\s-(?=\s)")
 
 
 _ENDS_IN_ADJECTIVE = re.compile(
@@ -3536,6 +3611,11 @@ _WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b", re.IGNORECASE)
 _FIRST_ITEM = re.compile(r"\s*1\.\s*(?=[^\d\s.])")
 
 
+# '5.Residual limb length greater than 6.5 inches': an item's number run into its first word
+# (scanned as the word '.Residual', it left the line not understood)
+_ITEM_NUMBER_ON_A_WORD = re.compile(r"\s*\d{1,2}\.(?=[^\W\d_])")
+
+
 def _items_run_together(folded: str) -> str:
     """The text with the numbers of items 1, 2, 3... run into one line made separators
     (';', or blanks after a ';'), the same length: 2 and on, in order, each after a
@@ -3558,6 +3638,8 @@ def _items_run_together(folded: str) -> str:
         blank = i == 0 or before.endswith(";")
         out[start : start + len(number)] = " " * len(number) if blank else ";" + " " * (len(number) - 1)
     return "".join(out)
+
+
 _OPTIONAL_BEFORE = re.compile(r"\bwith\s+or\s+(?:without\s+)?$", re.IGNORECASE)
 
 

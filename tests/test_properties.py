@@ -177,12 +177,17 @@ def ranges(draw):
     measure = draw(st.sampled_from(MEASURES))
     low = draw(thresholds(unit=draw(st.sampled_from(UNITS)) if measure in RATE_MEASURES else None))
     high = Threshold(value=draw(values), unit=low.unit, relative_to=low.relative_to)
+    if high.value < low.value:
+        low, high = low.model_copy(update={"value": high.value}), high.model_copy(update={"value": low.value})
+    # a range no value is in is no reading of any text ('age < 18 years and > 65 years' is
+    # not understood, engine.parse), so none is drawn
+    both = high.value == low.value
     return Range(
         measure=measure,
         low=low,
         high=high,
-        low_inclusive=draw(st.booleans()),
-        high_inclusive=draw(st.booleans()),
+        low_inclusive=both or draw(st.booleans()),
+        high_inclusive=both or draw(st.booleans()),
         window=draw(maybe_window),
     )
 
