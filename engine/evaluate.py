@@ -1441,10 +1441,27 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         bmi = _eval(_OBESE_BMI, ctx, 1)
         if bmi.truth is Truth.TRUE:
             return _leaf(node, Truth.TRUE, ("obesity: a body mass index of 30 kg/m2 or more, with no diagnosis of obesity on record", *bmi.reasons))
+    if (
+        node.concept in ("postmenopausal status", "premenopausal status")
+        and out.truth is not Truth.TRUE
+        and ctx.patient.sex == "female"
+        and node.window is None
+        and not node.history
+        and node.active is None
+    ):
+        # a woman of 60 or more is postmenopausal by every definition trials give (NCCN's:
+        # age >= 60; others ask less): 'Postmenopausal women' stayed unknown for women of 84
+        # whose records, as most do, say nothing of menopause (the fifth audit)
+        age = _eval(_MENOPAUSAL_AGE, ctx, 1)
+        if age.truth is Truth.TRUE and node.concept == "postmenopausal status":
+            return _leaf(node, Truth.TRUE, ("postmenopausal: a woman aged 60 years or more (NCCN), with no menopause on record", *age.reasons))
+        if age.truth is Truth.TRUE:
+            return _leaf(node, Truth.FALSE, ("not premenopausal: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
     return out
 
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
+_MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))
 
 
 def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:

@@ -621,13 +621,28 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # a full stop ends a clause, so binds looser than the connectives inside it
             nodes = [self._node(seg[0]) if len(seg) == 1 else self._chain(_Chain(chain.op, tuple(seg), _start(seg[0]), _end(seg[-1]))) for seg in sentences]
             span = Span(start=nodes[0].span.start, end=nodes[-1].span.end)
-            combined = _combine(nodes, span, self.text, [False] * len(nodes))
             if series is None:
-                return combined
+                return _combine(nodes, span, self.text, [False] * len(nodes))
             # '... after the last dose of paclitaxel, docetaxel or irinotecan': the list runs
-            # across a comma that also ends clauses here, so where it belongs is not known
+            # across a comma that also ends clauses here, so where it belongs is not known;
+            # the clauses that end before it are not in doubt ('LVEF < 50%; A, B, and C')
+            k = next((i for i, n in enumerate(nodes) if n.span.end > series), 0)
+            head, tail = nodes[:k], nodes[k:]
+            tail_span = Span(start=tail[0].span.start, end=span.end)
+            combined = _combine(tail, tail_span, self.text, [False] * len(tail))
             piece = Unparsed(text=self.text[series : chain.end], span=Span(start=series, end=chain.end))
-            return Qualified(item=combined, qualifiers=(piece,), span=span)
+            leaves = _monotone_leaves(combined)
+            if len(leaves) > 1 and not isinstance(combined, Qualified):
+                # however its items group, an and/or/each of them holds when all of them do
+                # and fails when none does (in an exclusion list that names none of the
+                # patient's conditions, nothing excludes)
+                whole = tail_span
+                ambiguous = AnyOf(items=(AllOf(items=leaves, span=whole), AllOf(items=(piece, AnyOf(items=leaves, span=whole)), span=whole)), span=whole)
+            else:
+                ambiguous = Qualified(item=combined, qualifiers=(piece,), span=tail_span)
+            if not head:
+                return ambiguous if isinstance(ambiguous, AnyOf) else ambiguous.model_copy(update={"span": span})
+            return _combine([*head, ambiguous], span, self.text, [False] * (len(head) + 1))
         if chain.op in ("or", "nor"):
             # 'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values
             parts = _values_merged(parts)
@@ -813,9 +828,15 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 return nxt.isupper() and not abbreviation
             return False
 
+        # (nor a comma before it, where a semicolon ends the text: 'A, B, or C;'; but a
+        # semicolon inside is a boundary: 'LVEF < 50%; arrhythmia, heart failure, and valvular
+        # disease' is two clauses, and read as one 'and' the exclusion excluded no one)
+        semis = [e for q in parts if isinstance(q, Clause) for e in q.elements if isinstance(e, Atom) and e.type == "SEMI"]
+        last = parts[-1].elements[-1] if isinstance(parts[-1], Clause) and parts[-1].elements else None
+        inner_semi = any(e is not last for e in semis)
         for p in parts[:-1]:
             if isinstance(p, Clause) and p.elements and isinstance(p.elements[-1], Atom) and p.elements[-1].type in ("SEMI", "COMMA"):
-                if any(isinstance(e, Atom) and e.type == "SEMI" for q in parts if isinstance(q, Clause) for e in q.elements):
+                if semis and (p.elements[-1].type == "SEMI" or not inner_semi):
                     return [parts], None
         # 'female >= 18 years, ECOG 0-2 or KPS >= 60, life expectancy >= 3 months': where the
         # comma pieces are not a list of terms ('AML, MDS, or CML'), a comma ends a clause too,
@@ -890,6 +911,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # 'uncontrolled hypertension, diabetes or stroke', 'recovered from the effects of
         # chemotherapy and radiotherapy': the words before the first event may speak of each
         nodes = _distribute_prefix(nodes, self.text)
+        if cls is AnyOf:
+            nodes = _distribute_requirement(_distribute_population(nodes, self.text))
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -2326,6 +2349,14 @@ class _Assembler:
         )
 
 
+def _monotone_leaves(node: Predicate) -> tuple:
+    """The operands under a nest of and / or / each, in order: any grouping of them lies
+    between all of them and any of them."""
+    if isinstance(node, (AllOf, AnyOf, Each)):
+        return tuple(x for item in node.items for x in _monotone_leaves(item))
+    return (node,)
+
+
 # 'A, B, C, etc.': the list is open, so it is no longer filler ('lupus, psoriasis, etc.'
 # read as its items alone let a patient with another autoimmune disease pass an exclusion)
 _ETC = re.compile(r"\W*etc\W*", re.IGNORECASE)
@@ -2835,6 +2866,26 @@ def _distribute_history(nodes: list, plain: list[bool]) -> list:
     return out
 
 
+# the patient the words are of, which says nothing of the events after them ('The patient has
+# severe lung or heart disease': 'severe lung', as short as in 'Severe lung or heart disease')
+_SUBJECT_LEAD = re.compile(
+    r"^\s*(?:(?:the\s+)?(?:patients?|subjects?|participants?|individuals?)\s+(?:with|who\s+(?:have|has)|has|have|having)|with|has|have|having)\s+",
+    re.IGNORECASE,
+)
+
+
+def _short_words(text: str) -> bool:
+    """At most three words, the patient they are of aside, that may be an adjective of what
+    follows ('The patient has severe lung'; not 'Subjects with a history', which says when)."""
+    rest = _SUBJECT_LEAD.sub("", text)
+    if rest != text and _WHEN_WORDS.match(rest):
+        rest = text
+    return len(rest.split()) <= 3
+
+
+_WHEN_WORDS = re.compile(r"(?:an?\s+)?(?:history|evidence|diagnosis|known|prior|previous|documented|current)\b", re.IGNORECASE)
+
+
 def _distribute_prefix(nodes: list, text: str) -> list:
     """'uncontrolled hypertension, diabetes, or stroke': words before the first event that
     were not understood may speak of every event of the list; each event keeps them, so
@@ -2843,7 +2894,7 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     if not nodes:
         return nodes
     first_literal = isinstance(nodes[0], Unparsed) and text[nodes[0].span.start : nodes[0].span.start + 1] == "\u00ab"
-    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and len(nodes[0].text.split()) <= 3:
+    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and _short_words(nodes[0].text):
         # 'Serious cardiac or cardiovascular disease': a short first operand not understood
         # may be an adjective of the alternatives after it as much as an alternative itself
         return [nodes[0], *(_qualify(n, (nodes[0],), events) for n in nodes[1:])]
@@ -2859,6 +2910,78 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     if not prefix:
         return nodes
     return [first, *(_qualify(n, prefix, events) for n in nodes[1:])]
+
+
+# after the people an 'or' list is of: 'women with X or Y', 'men who have X or Y'
+_SEX_WORD = re.compile(r"\b(?:wom[ae]n|m[ae]n|males?|females?|boys?|girls?|mothers?|fathers?)\b", re.IGNORECASE)
+_WOMEN_WORD = re.compile(r"\s*(?:women|woman|females?|patients?|subjects?|participants?)\b", re.IGNORECASE)
+_WHO_HAVE = re.compile(r"\s*(?:with|who\s+(?:have|has|had)|having)\b", re.IGNORECASE)
+
+
+_REQUIRES = re.compile(r"(?:that\s+|which\s+)?(?:requir|need)\w*(?:\s+\w+)?", re.IGNORECASE)
+
+
+def _distribute_requirement(nodes: list) -> list:
+    """'Active autoimmune disease requiring systemic steroids or immunosuppressive agents',
+    '... or a syndrome that requires systemic steroids or immunosuppressive agents': the
+    alternatives after the one that says what something requires are more of what it
+    requires. Alone, any immunosuppressant excluded (a transplant patient on tacrolimus with
+    no autoimmune disease); each carries what requires it, and the words that say so."""
+    for j, first in enumerate(nodes[:-1]):
+        if not isinstance(first, Qualified):
+            continue
+        events = [n for n in walk(first.item) if isinstance(n, (Condition, Medication, Procedure))]
+        req = next((q for q in first.qualifiers if isinstance(q, Unparsed) and _REQUIRES.fullmatch(q.text.strip())), None)
+        if req is None or not any(n.span.start > req.span.end for n in events):
+            continue
+        subject = tuple(n for n in events if n.span.end <= req.span.start)
+        required = {type(n) for n in events if n.span.start > req.span.end}
+        words = tuple(q for q in first.qualifiers if q.span.start <= req.span.start)
+        out = list(nodes[: j + 1])
+        for n in nodes[j + 1 :]:
+            if type(n) not in required:
+                out.append(n)  # 'infection requiring IV antibiotics or HIV': an alternative
+                continue
+            item = AllOf(items=(*subject, n), span=n.span) if subject else n
+            out.append(Qualified(item=item, qualifiers=words, span=n.span))
+        return out
+    return nodes
+
+
+def _distribute_population(nodes: list, text: str) -> list:
+    """'men with diabetes, hypertension or stroke', 'pregnant women with diabetes or
+    hypertension': the people the list opens with have each of its events; read with the
+    first alone, a woman with hypertension was excluded as one of those men (NCT03861715)."""
+    if len(nodes) < 2:
+        return nodes
+    first = nodes[0]
+    leaves = sorted((n for n in walk(first) if not children(n)), key=lambda n: n.span.start)
+    people = []
+    for n in leaves:
+        if isinstance(n, Sex) or (isinstance(n, Condition) and n.concept == "pregnancy" and not people):
+            people.append(n)
+            if isinstance(n, Sex):
+                break
+            continue
+        break
+    if not people or people[0].span.start > first.span.start:
+        return nodes
+    after = people[-1].span.end
+    if not isinstance(people[-1], Sex):
+        # 'pregnant women with': the women are the pregnancy's words
+        women = _WOMEN_WORD.match(text, after)
+        after = women.end() if women is not None else after
+    if not _WHO_HAVE.match(text, after):
+        return nodes
+    out = [first]
+    events = (Condition, Medication, Procedure)
+    for n in nodes[1:]:
+        event = isinstance(n, events) or (isinstance(n, Qualified) and isinstance(n.item, events))
+        if event and not _SEX_WORD.search(text, n.span.start, n.span.end):
+            out.append(AllOf(items=(*people, n), span=n.span))
+        else:
+            out.append(n)  # 'Men with X or women with Y': an operand of its own people
+    return out
 
 
 def _adjective_of_the_rest(nodes: list) -> bool:
@@ -2924,6 +3047,11 @@ def parse(text: str) -> Predicate:
     lead = _ITEM_NUMBER_ON_A_WORD.match(folded)
     if lead is not None:
         folded = " " * lead.end() + folded[lead.end() :]
+    if "with" in folded and _COMMA_WITH.search(folded):
+        # 'Prior history of cardiac disease, with NYHA Class II or greater, or congestive
+        # heart failure' (NCT00159094): the comma before 'with' and a class or grade goes on to
+        # say which cardiac disease is meant; cut there, any cardiac disease excluded alone
+        folded = _COMMA_WITH.sub(" ", folded)
     toks = tokenize(folded)
     if not toks or bracket_depth(t.type for t in toks) > MAX_BRACKETS:
         return _whole(text)
@@ -2969,10 +3097,28 @@ def parse(text: str) -> Predicate:
         node = Not(item=node.model_copy(update={"main": node.main.item}), span=node.span)
     if _LIFE_EXPECTANCY.search(folded):
         node = _life_expectancy_bounds(node)
+    said = _CONSISTENT_WITH.search(folded)
+    if said is not None and isinstance(node, (AnyOf, AllOf, Each)):
+        node = _subject_said_of(node, Unparsed(text=text[said.start() : said.end()], span=Span(start=said.start(), end=said.end())))
     count = _SOME_OF_THE_FOLLOWING.search(folded)
     if count is not None:
         node = _some_of_the_following(node, text, folded, count)
     return _willing_whole(node, text)
+
+
+# 'Cardiac dysfunction or disease are consistent with one of the following conditions such as
+# arrhythmia ..., or congestive heart failure ...' (NCT04488107): the subject is meant only
+# as what the words after it say; alone, any heart disease excluded
+_CONSISTENT_WITH = re.compile(r"\b(?:is|are)\s+consistent\s+with\b", re.IGNORECASE)
+
+
+def _subject_said_of(node: Predicate, said: Unparsed) -> Predicate:
+    """The operands before `said` qualified by it: what they are is what follows."""
+    items = tuple(
+        Qualified(item=n, qualifiers=(said,), span=n.span) if n.span.end <= said.span.start and isinstance(n, (Condition, Medication, Procedure)) else n
+        for n in node.items
+    )
+    return node.model_copy(update={"items": items})
 
 
 # 'Nursing home residents with >= 2 of the following risk factors for atrial fibrillation: age
@@ -3610,6 +3756,8 @@ _WITH_OR_WITHOUT = re.compile(r"\bwith\s+or\s+without\b", re.IGNORECASE)
 # separate criteria, as the items of a list are.
 _FIRST_ITEM = re.compile(r"\s*1\.\s*(?=[^\d\s.])")
 
+
+_COMMA_WITH = re.compile(r",(?=\s+with\s+(?:an?\s+)?(?:NYHA|New\s+York\s+Heart\s+Association|CTCAE|grade|class)\b)", re.IGNORECASE)
 
 # '5.Residual limb length greater than 6.5 inches': an item's number run into its first word
 # (scanned as the word '.Residual', it left the line not understood)
