@@ -662,8 +662,13 @@ def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
             continue
         condition = conditions[0]
         start = min(n.span.start for bound in bounds for n in walk(bound) if isinstance(n, _BOUNDS))
+        # where the bracket opens: the first bound's own span, which takes in words not
+        # understood before its first bound ('coagulopathy (PT, INR > 1.5; PTT > 1.5)',
+        # 'Renal insufficiency (BUN > 30 mg/dlan/or serum creatinine > 1.9 mg/dl)', NCT01204801)
+        opens = min(bound.span.start for bound in bounds)
         if condition.span.end <= start and (
             _OPEN_DEFINITION.fullmatch(text, condition.span.end, start)
+            or (condition.span.end <= opens < start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, opens))
             # 'Impaired renal function, defined as eGFR < 30': the words in the bound's own span
             or (text[condition.span.end : start].strip() == "," and _DEFINED_AS.match(text, start))
         ):
