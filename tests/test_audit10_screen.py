@@ -4,9 +4,12 @@ line (trimmed) and the least patient that shows it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from one_trial import criterion, screen_text
+import engine
+from one_trial import AS_OF, criterion, screen_text
 
 MAN = {"id": "p", "birth_date": "1970-01-01", "sex": "male"}
 INR_HIGH = {"loinc": "6301-6", "value": 2.2, "unit": "{INR}", "date": "2026-11-20"}
@@ -51,3 +54,65 @@ def test_a_definition_not_met_still_decides(tmp_path):
     normal = {"loinc": "2160-0", "value": 0.9, "unit": "mg/dL", "date": "2026-11-20"}
     c = _excl(tmp_path, {**MAN, "observations": [normal]}, "Renal insufficiency (serum creatinine > 1.9 mg/dl).")
     assert c.status == "pass", (c.status, c.reasons)
+
+
+# --- W7: inclusion lines for each sex, in a record that gives no sex -------------------------
+
+
+def _no_sex_trial(tmp_path, criteria: str, patient: dict):
+    """The TrialResult of `patient` against a record whose eligibility module has no sex
+    field (every trial of the corpus's leaf and oncology_990 files)."""
+    record = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"}, "eligibilityModule": {"eligibilityCriteria": criteria}}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    [trial] = engine.load_trials(path)
+    assert trial.sex is None
+    [result] = engine.screen([engine.load_patient(patient)], [trial], as_of=AS_OF).patients
+    [trial_result] = result.trials
+    return trial_result
+
+
+# NCT03868033: 'Postmenopausal women' and 'Men >50-year-old' are the trial's two populations
+OSTEOPOROSIS = "Inclusion Criteria:\n  1. Postmenopausal women\n  2. Men >50-year-old\n  3. After Denosumab treatment ≥ 2 years due to osteoporosis\nExclusion Criteria:\n  1. hypocalcaemia\n"
+
+
+def test_lines_for_each_sex_are_alternatives_when_the_record_gives_no_sex(tmp_path):
+    woman = {"id": "p", "birth_date": "1942-03-19", "sex": "female"}
+    result = _no_sex_trial(tmp_path, OSTEOPOROSIS, woman)
+    men = criterion(result, "Men")
+    assert men.status == "unknown", (men.status, men.reasons)
+    assert result.status == "unknown"
+
+
+def test_a_line_for_the_patients_own_sex_still_decides(tmp_path):
+    young_man = {"id": "p", "birth_date": "1990-03-19", "sex": "male"}
+    result = _no_sex_trial(tmp_path, OSTEOPOROSIS, young_man)
+    assert criterion(result, "Men").status == "fail"
+
+
+# NCT03926559: only women are named ('Pregnant patients ...', 'Women >18 yo'): a man is rightly
+# ruled out
+def test_a_trial_that_names_only_women_still_rules_out_a_man(tmp_path):
+    criteria = (
+        "Inclusion Criteria:\n  -  Patients with a second degree, third degree, or fourth degree perineal tear identified in the immediate postpartum period.\n"
+        "  -  Pregnant patients who received neuraxial anesthesia during their labor course\n  -  Women >18 yo\n"
+        "Exclusion Criteria:\n  -  Allergy to morphine\n"
+    )
+    result = _no_sex_trial(tmp_path, criteria, MAN)
+    assert criterion(result, "Women >18").status == "fail"
+    assert result.status == "ineligible"
+
+
+# NCT03546686 (a trial for women): 'Men ... sexually active with WOCBP ... contraception';
+# a partner's status: lines that name a sex but not whom the trial is for
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Men receiving nivolumab and who are sexually active with WOCBP will be instructed to adhere to contraception",
+        "Women with male partners must agree to use contraception",
+        "Male participants must not freeze or donate sperm throughout the study period",
+    ],
+)
+def test_boilerplate_naming_the_other_sex_does_not_make_a_trial_take_both(tmp_path, line):
+    criteria = f"Inclusion Criteria:\n  -  Women age 18 years or older\n  -  {line}\nExclusion Criteria:\n  -  Allergy to morphine\n"
+    assert criterion(_no_sex_trial(tmp_path, criteria, MAN), "Women age").status == "fail"
