@@ -116,3 +116,50 @@ def test_a_trial_that_names_only_women_still_rules_out_a_man(tmp_path):
 def test_boilerplate_naming_the_other_sex_does_not_make_a_trial_take_both(tmp_path, line):
     criteria = f"Inclusion Criteria:\n  -  Women age 18 years or older\n  -  {line}\nExclusion Criteria:\n  -  Allergy to morphine\n"
     assert criterion(_no_sex_trial(tmp_path, criteria, MAN), "Women age").status == "fail"
+
+
+# --- W8: a height measured in childhood ------------------------------------------------------
+
+
+def _height(born: str, cm: float, day: str) -> dict:
+    return {"id": "p", "birth_date": born, "sex": "male", "observations": [{"loinc": "8302-2", "value": cm, "unit": "cm", "date": day}]}
+
+
+# NCT02699827 #7, Tyrell: 155.9 cm at 15 (still growing 6 cm a year), 20 on the as-of date
+def test_a_height_at_fifteen_does_not_settle_a_bound_at_twenty(tmp_path):
+    c = _excl(tmp_path, _height("2006-02-13", 155.9, "2021-03-16"), "Height < 150 or > 180 cm.")
+    assert c.status == "unknown", (c.status, c.reasons)
+
+
+def test_a_height_at_ten_does_not_rule_out_at_sixteen(tmp_path):
+    c = _excl(tmp_path, _height("2010-01-01", 140, "2020-06-01"), "Height < 150 or > 180 cm.")
+    assert c.status == "unknown", (c.status, c.reasons)
+
+
+def test_an_adult_height_stays_good(tmp_path):
+    # Lupe: 181.9 cm measured at 37, seven years before the as-of date
+    c = _excl(tmp_path, _height("1982-05-01", 181.9, "2019-06-01"), "Height < 150 or > 180 cm.")
+    assert c.status == "fail", (c.status, c.reasons)
+
+
+def test_a_recent_childhood_height_still_counts(tmp_path):
+    c = _excl(tmp_path, _height("2012-01-01", 140, "2026-10-01"), "Height < 150 or > 180 cm.")
+    assert c.status == "fail", (c.status, c.reasons)
+
+
+# body mass index from a height taken at 12 and a weight of today
+def test_a_bmi_from_a_childhood_height_is_not_derived(tmp_path):
+    boy = _height("2006-01-01", 150, "2018-06-01")
+    boy["observations"].append({"loinc": "29463-7", "value": 80, "unit": "kg", "date": "2026-11-20"})
+    c = _excl(tmp_path, boy, "BMI > 30 kg/m2")
+    assert c.status == "unknown", (c.status, c.reasons)
+    adult = _height("1990-01-01", 150, "2018-06-01")
+    adult["observations"].append({"loinc": "29463-7", "value": 80, "unit": "kg", "date": "2026-11-20"})
+    assert _excl(tmp_path, adult, "BMI > 30 kg/m2").status == "fail"
+
+
+def test_a_birth_year_alone_takes_the_youngest_age_at_measurement(tmp_path):
+    # born in 2000, measured 2018-03-01: 18 if born in January, 17 if in December
+    c = _excl(tmp_path, _height("2000", 140, "2018-03-01"), "Height < 150 cm")
+    assert c.status == "unknown", (c.status, c.reasons)
+    assert _excl(tmp_path, _height("2000", 140, "2019-03-01"), "Height < 150 cm").status == "fail"
