@@ -497,13 +497,37 @@ def obs_label(obs: Observation) -> str:
 # A criterion that names no window means a value of now: one measured longer ago than this
 # says little of today ('LVEF < 50%' decided by an echocardiogram of 2012) and decides nothing.
 STALE_AFTER_DAYS = 365
-STABLE_MEASURES = frozenset({"body height"})
 STALE_REASON = f"is more than {STALE_AFTER_DAYS} days old on {{as_of}}: too old to decide a criterion that names no time window"
+# A body height stops changing once growth ends, so one measured as an adult stands for
+# today's however long ago. One measured younger does not: growth plates close at about 16
+# in girls and 18 in boys, and a boy of 15 may still grow 6 cm a year (audit10: 155.9 cm at 15
+# read as the height of the man of 20). A height taken before 18 is only as good as any
+# other measurement: recent, or in the criterion's window.
+STABLE_MEASURES = frozenset({"body height"})
+ADULT_FROM_YEARS = 18
 
 
 def stale(obs: Observation, as_of: date) -> bool:
     """Whether a measurement is too old to stand for today's value."""
     return obs.date is not None and (as_of - obs.date).days > STALE_AFTER_DAYS
+
+
+def stable(measure: str, obs: Observation, patient: Patient) -> bool:
+    """Whether a measurement stands for today's value however old: a body height measured
+    at 18 or over (born as late as the record allows: the youngest the patient can have been)."""
+    if measure not in STABLE_MEASURES or obs.date is None or patient.birth_date is None:
+        return False
+    born = next((p.latest for p in patient.partial_dates if p.field == "birth_date"), patient.birth_date)
+    return age(born, obs.date) >= ADULT_FROM_YEARS
+
+
+def stale_reason(measure: str, as_of: date) -> str:
+    """Why a measurement too old is not used (`STALE_REASON`), and for a height, that it was
+    measured before adult age."""
+    reason = STALE_REASON.format(as_of=as_of.isoformat())
+    if measure in STABLE_MEASURES:
+        reason += f" (measured before the age of {ADULT_FROM_YEARS}, while still growing)"
+    return reason
 
 
 def _latest_value(
@@ -521,8 +545,8 @@ def _latest_value(
     found, _later, _undated = latest(observations_of(vocab, concept, patient), as_of)
     if not found:
         return None, label, f"no {label} on record on or before {as_of.isoformat()}"
-    if label not in STABLE_MEASURES and stale(found[0], as_of):
-        return None, label, f"{label} {obs_label(found[0])} {STALE_REASON.format(as_of=as_of.isoformat())}"
+    if stale(found[0], as_of) and not stable(label, found[0], patient):
+        return None, label, f"{label} {obs_label(found[0])} {stale_reason(label, as_of)}"
     values = []
     for obs in found:
         if obs.value is None:

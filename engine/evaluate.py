@@ -635,8 +635,8 @@ def _values(
             notes.append(f"{undated} undated {name} value(s) not used")
         if found:
             values = [_observed(o, name) for o in found]
-            if node.window is None and concept.name not in derive.STABLE_MEASURES:
-                values = [_stale(v, o, ctx.as_of) for v, o in zip(values, found)]
+            if node.window is None:
+                values = [_stale(v, o, ctx.as_of, concept.name, ctx.patient) for v, o in zip(values, found)]
             return values, notes, []
     if derived == _CLEARANCE:
         return _clearance_values(ctx, notes)
@@ -650,10 +650,10 @@ def _values(
     return [], [f"no {name} on record on or before {ctx.as_of.isoformat()}", *notes], [name]
 
 
-def _stale(value: _Value, obs: Observation, as_of: date) -> _Value:
-    if value.problem or not derive.stale(obs, as_of):
+def _stale(value: _Value, obs: Observation, as_of: date, measure: str, patient: Patient) -> _Value:
+    if value.problem or not derive.stale(obs, as_of) or derive.stable(measure, obs, patient):
         return value
-    return replace(value, problem=f"{value.label} {derive.STALE_REASON.format(as_of=as_of.isoformat())}")
+    return replace(value, problem=f"{value.label} {derive.stale_reason(measure, as_of)}")
 
 
 def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list[str]):

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
-from engine.evaluate import Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
+from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, walk
 from engine.overview import PatientSummary, summarize
@@ -521,6 +521,7 @@ class _Prepared:
     alone: str | None = None  # the condition an inclusion names alone, nothing more (`_named_alone`)
     defines: bool = False  # a line whose words the items after it define, without sub-items (`_DEFINED_LIST`)
     timed: str | None = None  # what of its verdict a time window could change (`_timed`)
+    sexes: frozenset[str] = frozenset()  # the sexes an inclusion names, sub-items with it (`_sexes_named`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -557,6 +558,7 @@ def _prepare(criterion: Criterion) -> _Prepared:
         record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
         defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
         timed=_timed(own),
+        sexes=_sexes_named(own, criterion).union(*(c.sexes for c in children)),
     )
 
 
@@ -662,8 +664,13 @@ def _defined_in_brackets(tree: Predicate, text: str) -> tuple[Span, ...]:
             continue
         condition = conditions[0]
         start = min(n.span.start for bound in bounds for n in walk(bound) if isinstance(n, _BOUNDS))
+        # where the bracket opens: the first bound's own span, which takes in words not
+        # understood before its first bound ('coagulopathy (PT, INR > 1.5; PTT > 1.5)',
+        # 'Renal insufficiency (BUN > 30 mg/dlan/or serum creatinine > 1.9 mg/dl)', NCT01204801)
+        opens = min(bound.span.start for bound in bounds)
         if condition.span.end <= start and (
             _OPEN_DEFINITION.fullmatch(text, condition.span.end, start)
+            or (condition.span.end <= opens < start and _OPEN_DEFINITION.fullmatch(text, condition.span.end, opens))
             # 'Impaired renal function, defined as eGFR < 30': the words in the bound's own span
             or (text[condition.span.end : start].strip() == "," and _DEFINED_AS.match(text, start))
         ):
@@ -1224,15 +1231,51 @@ def _age_alternatives(intervals: tuple[_Interval | None, ...]) -> tuple[int, ...
     return tuple(sorted(found))
 
 
-def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient) -> CriterionResult:
-    """In a trial that takes both sexes, an inclusion that names the other sex ('women age
-    >= 65 years' beside 'men age >= 55 years', NCT01174550) says whom it is for, or is one
-    of several alternatives: it cannot rule the patient out."""
+# 'Men with female partners of childbearing potential': the status is the partner's. 'Men
+# who are sexually active with WOCBP will be instructed to adhere to contraception'
+# (NCT03546686, a trial for women): contraception lines, and 'Male participants must not
+# donate sperm' (NCT04553770), name both sexes as boilerplate.
+_NOT_WHOM = re.compile(r"\bpartners?\b|contracept|birth control|sexually active|\bsperm\b|\bova\b", re.IGNORECASE)
+
+
+def _sexes_named(own: Predicate | None, criterion: Criterion) -> frozenset[str]:
+    """The sexes an inclusion line names for the patient: those of its Sex nodes, and women
+    where it names a status only women have ('Postmenopausal women' is read as the status
+    alone, `_FEMALE_STATUSES`); none where it speaks of a partner or of contraception."""
+    if own is None or criterion.section != "inclusion" or _NOT_WHOM.search(criterion.text):
+        return frozenset()
+    named: set[str] = set()
+    # ('QTcF < 450 ms if male, < 470 ms if female', a creatinine clearance's 'x 0.85 if
+    # female': a case split, written into trials for one sex as much as for both)
+    cases = {id(m) for n in walk(own) if isinstance(n, Conditional) for m in walk(n.condition)}
+    for n in walk(own):
+        if isinstance(n, Sex) and id(n) not in cases:
+            named.update(n.sexes)
+        elif isinstance(n, Condition) and n.concept in _FEMALE_STATUSES:
+            named.add("female")
+    return frozenset(named)
+
+
+def _takes_both_sexes(trial: Trial, prepared: tuple[_Prepared, ...]) -> str | None:
+    """Why the trial takes both sexes, or None: its record says so, or, where the record gives
+    no sex (every trial of the corpus's leaf and oncology_990 files), its inclusion lines name
+    both between them ('Postmenopausal women', 'Men >50-year-old', NCT03868033)."""
+    if trial.sex == "ALL":
+        return "the trial takes both sexes"
+    if trial.sex is None and frozenset().union(*(p.sexes for p in prepared)) >= {"female", "male"}:
+        return "the record gives no sex, but its inclusion lines name both"
+    return None
+
+
+def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient, both: str) -> CriterionResult:
+    """In a trial that takes both sexes (`both` says why it is known), an inclusion that
+    names the other sex ('women age >= 65 years' beside 'men age >= 55 years', NCT01174550)
+    says whom it is for, or is one of several alternatives: it cannot rule the patient out."""
     if result.status != "fail" or prepared.own is None or prepared.criterion.section != "inclusion" or patient.sex not in ("female", "male"):
         return result
     if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
         return result
-    reason = "the trial takes both sexes, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
+    reason = f"{both}, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
     return _result_unknown_because(result, reason)
 
 
@@ -1284,8 +1327,9 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     results = _cap_named_alone(prepared, results)
     for lines, reason in alternatives:
         results = _cap_alternatives(lines, results, reason)
-    if trial.sex == "ALL":
-        results = [_other_sex(p, r, patient) for p, r in zip(prepared, results)]
+    both = _takes_both_sexes(trial, prepared)
+    if both is not None:
+        results = [_other_sex(p, r, patient, both) for p, r in zip(prepared, results)]
     results += _no_inclusion(trial)
     results += _alive(patient, as_of)
     statuses = [r.status for r in results]

@@ -734,10 +734,19 @@ def test_issue_a_criterion_for_the_other_sex_does_not_rule_out(tmp_path):
     assert "takes both sexes" in result.criteria[1].reasons[0]
 
 
-def test_without_the_record_saying_both_sexes_the_other_sex_still_fails(tmp_path):
+def test_a_record_for_one_sex_keeps_the_line_for_the_other_deciding(tmp_path):
+    man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
+    result = screen(man_60, _trial_of_both_sexes(tmp_path, 'sex = "MALE"'))
+    assert result.criteria[-1].status == "fail"
+
+
+def test_a_record_without_a_sex_takes_both_where_its_inclusions_name_both(tmp_path):
+    """audit10 W7: most corpus records give no sex; lines for men and for women are then
+    what shows the trial takes both."""
     man_60 = {"id": "m", "birth_date": "1966-01-01", "sex": "male"}
     result = screen(man_60, _trial_of_both_sexes(tmp_path, ""))
-    assert result.criteria[1].status == "fail"
+    assert result.criteria[1].status == "unknown"
+    assert "the record gives no sex, but its inclusion lines name both" in result.criteria[1].reasons[0]
 
 
 def test_issue_low_dose_methotrexate_is_not_surely_chemotherapy(tmp_path):
