@@ -3042,6 +3042,15 @@ def parse(text: str) -> Predicate:
     if len(text) > MAX_LENGTH:
         return _whole(text)
     folded = fold(text)
+    note = _REPLACEMENT_NOTE.search(folded) if "eplacement" in folded else None
+    if note is not None and note.start() > 0:
+        # 'Active autoimmune disease that has required systemic treatment in the past 2 years
+        # (...). Replacement therapy (e.g., thyroxine, insulin, ...) is not considered a form
+        # of systemic treatment.' (44 corpus lines): the note says what does not count, so
+        # it only narrows; read as more alternatives, no patient passed
+        main = parse(text[: note.start()])
+        words = Unparsed(text=text[note.start() : note.end()].strip(" ."), span=Span(start=note.start(), end=note.end()))
+        return _with_modifiers(Qualified(item=main, qualifiers=(words,), span=Span(start=main.span.start, end=note.end())))
     if _FIRST_ITEM.match(folded):
         folded = _items_run_together(folded)
     lead = _ITEM_NUMBER_ON_A_WORD.match(folded)
@@ -3681,8 +3690,23 @@ def _operands_mapped(node: Predicate, fn) -> dict[str, Any] | None:
 
 def _only_narrows(words: str) -> bool:
     """Whether the words are narrowing words alone, an aside in brackets among them ('Stage
-    IV (metastatic)'), or a cause ('due to chronic kidney disease or cancer')."""
-    return _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None or _CAUSE_ONLY.fullmatch(words) is not None
+    IV (metastatic)'), a cause ('due to chronic kidney disease or cancer'), or a note of
+    what does not count ('Replacement therapy ... is not considered a form of systemic
+    treatment')."""
+    return (
+        _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None
+        or _CAUSE_ONLY.fullmatch(words) is not None
+        or _REPLACEMENT_NOTE.fullmatch(words.strip()) is not None
+    )
+
+
+# what a line on autoimmune disease adds of the treatment it asks about: replacement therapy
+# does not count (a sentence of its own, last, saying nothing else)
+_REPLACEMENT_NOTE = re.compile(
+    r"(?<![^\s.;(])(?:(?:physiologic(?:al)?\s+)?replacement\s+therap(?:y|ies)\b[^.;]{0,200}?(?:\([^()]{0,200}\)[^.;]{0,40}?)?"
+    r"\b(?:is|are)\s+not\s+considered\s+(?:a\s+form\s+of\s+)?systemic\s+treatment)(?:\s+and\s+(?:is|are)\s+(?:allowed|permitted))?\s*\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 # the words that open a cause ('secondary to electrolyte imbalance', 'due to CKD'): `_CAUSE`, `_CAUSE_ONLY`

@@ -100,3 +100,25 @@ def test_a_woman_of_sixty_or_more_is_postmenopausal(tmp_path, born, post, pre):
     result = screen_text(tmp_path, woman, "Inclusion Criteria:\n* Postmenopausal women\nExclusion Criteria:\n* Premenopausal women")
     assert criterion(result, "Postmenopausal").status == post
     assert criterion(result, "Premenopausal").status == pre
+
+
+REPLACEMENT = (
+    "Active autoimmune disease that has required systemic treatment in the past 2 years (i.e. with use of disease "
+    "modifying agents, corticosteroids or immunosuppressive drugs). Replacement therapy (e.g., thyroxine, insulin, or "
+    "physiologic corticosteroid replacement therapy for adrenal or pituitary insufficiency, etc.) is not considered a "
+    "form of systemic treatment."
+)
+METHOTREXATE = {"name": "Methotrexate 2.5 MG Oral Tablet", "rxnorm": "105585", "status": "active", "start": "2018-09-01"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({}, "pass"),  # no autoimmune disease: the note on replacement therapy changes nothing
+        ({"conditions": [RA], "medications": [METHOTREXATE]}, "unknown"),
+    ],
+)
+def test_a_note_that_replacement_therapy_does_not_count_only_narrows(tmp_path, extra, status):
+    # the pembrolizumab trials' line (44 in the corpus): its examples of replacement therapy
+    # were read as alternatives, and no patient passed
+    assert _exclusion(tmp_path, {**MAN, **extra}, REPLACEMENT).status == status
