@@ -1393,6 +1393,8 @@ def tokenize(folded: str) -> list[Tok]:
     for t in toks:
         t.text = folded[t.start : t.end]
     toks = _contextualized(toks)
+    if "OR" in {t.type for t in toks}:
+        _shared_head_noun(toks)
     toks = _hepatitis_letters(toks, folded)
     _contraceptives_as_methods(toks)
     for t in toks:
@@ -1400,6 +1402,36 @@ def tokenize(folded: str) -> list[Tok]:
     balance(toks)
     _permission_in_brackets(toks, folded)
     return toks
+
+
+# the nouns a condition's name ends in that an 'or' between adjectives shares
+_HEAD_NOUNS = frozenset(
+    "disease diseases disorder disorders illness illnesses condition conditions failure insufficiency impairment dysfunction".split()
+)
+
+
+def _shared_head_noun(toks: list[Tok]) -> None:
+    """'cardiac or pulmonary disease', 'psychiatric or substance abuse disorders': an
+    adjective before 'or' shares the noun the condition after it ends in. Where the
+    adjective and that noun name a condition of the vocabulary ('cardiac disease': heart
+    disease), the adjective is that condition; left a word, 'cardiac' kept the whole 'or'
+    unknown for patients with neither."""
+    for i in range(len(toks) - 2):
+        word, link, cond = toks[i], toks[i + 1], toks[i + 2]
+        if word.type != "WORD" or link.type != "OR" or cond.type != "CONDITION" or not word.text.isalpha():
+            continue
+        last = cond.text.lower().split()[-1]
+        after = toks[i + 3] if i + 3 < len(toks) else None
+        if last in _HEAD_NOUNS:
+            noun = last
+        elif after is not None and after.type == "WORD" and after.text.lower() in _HEAD_NOUNS:
+            noun = after.text.lower()
+        else:
+            continue
+        phrase = f"{word.text.lower()} {noun}"
+        found = _match_term(phrase, 0)
+        if found is not None and found[0] == len(phrase) and found[1] == "CONDITION":
+            word.type, word.value = "CONDITION", found[2]
 
 
 _HEPATITIS = {"a": "hepatitis a", "b": "hepatitis b", "c": "hepatitis c", "d": "hepatitis d", "e": "hepatitis e"}

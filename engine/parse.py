@@ -3042,13 +3042,17 @@ def parse(text: str) -> Predicate:
     if len(text) > MAX_LENGTH:
         return _whole(text)
     folded = fold(text)
-    note = _REPLACEMENT_NOTE.search(folded) if "eplacement" in folded else None
-    if note is not None and note.start() > 0:
+    note = _trailing_narrowing(folded)
+    if note is not None:
         # 'Active autoimmune disease that has required systemic treatment in the past 2 years
         # (...). Replacement therapy (e.g., thyroxine, insulin, ...) is not considered a form
         # of systemic treatment.' (44 corpus lines): the note says what does not count, so
-        # it only narrows; read as more alternatives, no patient passed
+        # it only narrows; read as more alternatives, no patient passed. Likewise '...
+        # disorders that would interfere with cooperation with the requirements of the trial'
         main = parse(text[: note.start()])
+        if not narrowable(main) or not any(isinstance(n, (Condition, Medication, Procedure, Comparison, Range)) for n in walk(main)):
+            note = None  # nothing it could narrow: read as a whole, as before
+    if note is not None:
         words = Unparsed(text=text[note.start() : note.end()].strip(" ."), span=Span(start=note.start(), end=note.end()))
         return _with_modifiers(Qualified(item=main, qualifiers=(words,), span=Span(start=main.span.start, end=note.end())))
     if _FIRST_ITEM.match(folded):
@@ -3697,7 +3701,30 @@ def _only_narrows(words: str) -> bool:
         _NARROWING.fullmatch(re.sub(r"\s*[()\[\]]\s*", " ", words).strip(" ,;:.")) is not None
         or _CAUSE_ONLY.fullmatch(words) is not None
         or _REPLACEMENT_NOTE.fullmatch(words.strip()) is not None
+        or _INTERFERES.fullmatch(words.strip()) is not None
     )
+
+
+def _trailing_narrowing(folded: str) -> re.Match | None:
+    """A last sentence or clause that only narrows what comes before it (`_REPLACEMENT_NOTE`,
+    `_INTERFERES`), with something before it."""
+    for pattern, word in ((_REPLACEMENT_NOTE, "eplacement"), (_INTERFERES, "would")):
+        if word in folded:
+            found = pattern.search(folded)
+            if found is not None and folded[: found.start()].strip(" ,;.:"):
+                return found
+    return None
+
+
+# '... psychiatric or substance abuse disorders that would interfere with cooperation with
+# the requirements of the trial': which of them count, decided by the study team; a
+# patient with none of them has none that would
+_INTERFERES = re.compile(
+    r"(?<![^\s,])(?:that|which)\s+(?:would|could|might|may|will)\s+(?:interfere\s+with|limit|compromise|preclude|prevent|impair)\s+"
+    r"(?:the\s+)?(?:(?:patient|subject|participant)(?:'s|s')?\s+)?(?:cooperation|compliance|participation|ability\s+to\s+(?:comply|cooperate|participate))\b"
+    r"[^.;()]{0,120}?\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 # what a line on autoimmune disease adds of the treatment it asks about: replacement therapy

@@ -122,3 +122,28 @@ def test_a_note_that_replacement_therapy_does_not_count_only_narrows(tmp_path, e
     # the pembrolizumab trials' line (44 in the corpus): its examples of replacement therapy
     # were read as alternatives, and no patient passed
     assert _exclusion(tmp_path, {**MAN, **extra}, REPLACEMENT).status == status
+
+
+DEPRESSION = {"name": "Major depression, single episode", "icd10cm": "F32.9", "status": "active", "onset": "2020-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "status"),
+    [
+        # the KEYNOTE line (some 40 corpus trials): 'psychiatric' was a word not understood and
+        # the clause after the disorders kept every patient unknown
+        ("Has known psychiatric or substance abuse disorders that would interfere with cooperation with the requirements of the trial.", {}, "pass"),
+        ("Has known psychiatric or substance abuse disorders that would interfere with cooperation with the requirements of the trial.", {"conditions": [DEPRESSION]}, "unknown"),
+        # an adjective before 'or' shares the noun of the condition after it
+        ("Hepatic or renal impairment.", {}, "pass"),
+        ("Severe lung or heart disease", {"conditions": [IHD]}, "unknown"),
+    ],
+)
+def test_a_shared_noun_and_a_clause_that_only_narrows(tmp_path, text, extra, status):
+    assert _exclusion(tmp_path, {**MAN, **extra}, text).status == status
+
+
+def test_cardiac_or_pulmonary_disease_is_two_conditions():
+    from engine import render
+
+    assert render(parse("cardiac or pulmonary disease")) == "heart disease or lung disease"
