@@ -912,7 +912,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # chemotherapy and radiotherapy': the words before the first event may speak of each
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
-            nodes = _distribute_requirement(_distribute_population(nodes, self.text))
+            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(nodes, self.text)))
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -2797,7 +2797,7 @@ def _is_punct(e) -> bool:
 
 def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate:
     kept = [(n, f) for n, f in zip(nodes, plain) if not isinstance(n, Unparsed)]
-    structured = _distribute_history(_distribute_prefix([n for n, _f in kept], text), [f for _n, f in kept])
+    structured = _distribute_history(_distribute_population(_distribute_prefix([n for n, _f in kept], text), text), [f for _n, f in kept])
     loose = tuple(n for n in nodes if isinstance(n, Unparsed))
     if not structured:
         return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span, text)
@@ -2919,6 +2919,30 @@ _WHO_HAVE = re.compile(r"\s*(?:with|who\s+(?:have|has|had)|having)\b", re.IGNORE
 
 
 _REQUIRES = re.compile(r"(?:that\s+|which\s+)?(?:requir|need)\w*(?:\s+\w+)?", re.IGNORECASE)
+
+
+# 'X or Y had serious adverse reactions': the operand that ends in the reaction the drugs
+# before it had (not 'who have not recovered from adverse events', an alternative of its own)
+_REACTION_WORDS = re.compile(
+    r"\b(?:had|has|have|with|experienced|developed)\s+(?:an?\s+)?(?:serious\s+|severe\s+)?"
+    r"(?:adverse\s+(?:drug\s+)?(?:reactions?|events?|effects?)|side\s+effects?|intoleran\w+|hypersensitivit\w+)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _reaction_after_drugs(nodes: list) -> list:
+    """'For docetaxel or fluorouracil or Twain 80 had serious adverse reactions' (NCT02947061):
+    the drugs before the words of a reaction are what the reaction was to; alone, a patient
+    on docetaxel was excluded. Each carries those words, which keep it from deciding."""
+    k = next((i for i, n in enumerate(nodes) if i > 0 and isinstance(n, Unparsed) and _REACTION_WORDS.search(n.text)), None)
+    if k is None:
+        return nodes
+    drugs = (Medication,)
+    out = [
+        _qualify(n, (nodes[k],), drugs) if isinstance(n, Medication) or (isinstance(n, Qualified) and isinstance(n.item, Medication)) else n
+        for n in nodes[:k]
+    ]
+    return [*out, *nodes[k:]]
 
 
 def _distribute_requirement(nodes: list) -> list:
@@ -3082,6 +3106,8 @@ def parse(text: str) -> Predicate:
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
     if _FOR.search(text):
         node = _given_for_lists(node, text)
+    if "immunosupp" in folded.lower():
+        node = _steroids_by_their_dose(node)
     node = _lone_event_words(_with_modifiers(node))
     if " or " in folded:
         node = _words_before_an_or(node)
@@ -3117,6 +3143,39 @@ def parse(text: str) -> Predicate:
     if count is not None:
         node = _some_of_the_following(node, text, folded, count)
     return _willing_whole(node, text)
+
+
+_STEROIDS = frozenset({"corticosteroid", "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"})
+
+
+def _steroids_by_their_dose(node: Predicate) -> Predicate:
+    """'patients on immunosuppressive drugs, intake of prednisolone (or equivalent) > 10 mg for
+    at least 3 weeks' (NCT03920527): where the criterion says how much of a corticosteroid
+    counts, its immunosuppressants are the others (corticosteroids are immunosuppressants in
+    the vocabulary): an undosed prednisolone excluded as an immunosuppressive drug."""
+    meds = [n for n in walk(node) if isinstance(n, Medication)]
+    dosed = next((n for n in meds if n.concept in _STEROIDS and n.dose is not None), None)
+    if dosed is None or not any(n.concept == "immunosuppressant" and n.dose is None for n in meds):
+        return node
+    if any(isinstance(n, Exception_) for n in walk(node)):
+        return node  # what is excepted already is said
+    imm = [n for n in meds if n.concept == "immunosuppressant" and n.dose is None]
+    for n in walk(node):
+        if isinstance(n, AllOf) and any(m is dosed for m in walk(n)) and any(m is i for i in imm for m in walk(n)):
+            # 'a stable immunosuppressive regimen with <= 10 mg/day of prednisone': the dose
+            # is of the regimen itself
+            return node
+    steroids = Medication(concept="corticosteroid", span=dosed.span)
+
+    def apart(n: Predicate) -> Predicate:
+        if isinstance(n, Medication) and n.concept == "immunosuppressant" and n.dose is None:
+            return Exception_(mode="except", main=n, exception=steroids, span=Span(start=n.span.start, end=max(n.span.end, dosed.span.end)))
+        if type(n) not in _OPERAND_FIELDS:
+            return n
+        updates = _operands_mapped(n, apart)
+        return n.model_copy(update=updates) if updates else n
+
+    return apart(node)
 
 
 # 'Cardiac dysfunction or disease are consistent with one of the following conditions such as
@@ -3737,7 +3796,12 @@ _REPLACEMENT_NOTE = re.compile(
 
 
 # the words that open a cause ('secondary to electrolyte imbalance', 'due to CKD'): `_CAUSE`, `_CAUSE_ONLY`
-_CAUSE_WORDS = r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of)"
+_CAUSE_WORDS = (
+    r"(?:secondary to|due to|caused by|related to|attributable to|resulting from|as a result of"
+    # 'osteonecrosis of the jaw from previous or concurrent treatment with bisphosphonates or
+    # denosumab' (NCT05563220): read as alternatives, a patient on alendronate was excluded
+    r"|(?<!recovered )(?<!relapsed )(?<!reactions )(?<!reaction )(?<!progressed )from\s+(?:(?:previous|prior|past|current|concurrent|ongoing)\s+(?:or\s+)?)*(?:treatment|therapy|use|exposure)\s+(?:with|of|to))"
+)
 
 # A cause that says nothing else: 'due to X, Y or Z' names the kinds of the thing caused it
 # admits, so no such thing on record is none of them. Not where words in it may start a new

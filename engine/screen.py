@@ -379,11 +379,27 @@ def _restrictive_after_a_list(tree: Predicate):
 _NO_FIRST = re.compile(rf"^\W*(?:\d{{1,2}}[.)]\s*)?(?:no\b(?!\s+longer)|{MODAL_LEAD}not\b)", re.IGNORECASE)
 
 
+# a sentence of an exclusion that asks something of the patient: 'Patients should have a
+# LVEF >= 50%', 'Subjects must be willing ...' (not 'must not have', which is read as a negation)
+_REQUIREMENT_VOICE = re.compile(
+    r"(?:^|[.;:]\s+|\)\s+)(?:all\s+)?(?:patients?|subjects?|participants?)\s+(?:should|must|need\s+to|have\s+to|are\s+required\s+to)\s+(?!not\b)(?:have|be|show|demonstrate)\b[^.;]*",
+    re.IGNORECASE,
+)
+
+
 def _inclusion_voice(tree: Predicate, criterion: Criterion) -> tuple[str, str, str] | None:
     """An exclusion that opens with 'No' and was read as a negation is written as a
     requirement: it means to exclude those with what it names, and taken as written it
     excludes those without. The text does not settle which, so the verdict is left unknown."""
-    if criterion.section != "exclusion" or not _NO_FIRST.match(criterion.text):
+    if criterion.section != "exclusion":
+        return None
+    said = _REQUIREMENT_VOICE.search(criterion.text)
+    if said is not None:
+        # 'Patients with significant cardiac or pulmonary disease, or active CNS disease or
+        # infection. Patients should have a LVEF >= 50%.' (NCT05605509): the sentence says what
+        # the trial asks; read as one more reason to exclude, an LVEF of 64 % excluded
+        return "the sense of a sentence written as a requirement in an exclusion", said.group(0).strip(" .;:)")[:80], "exclude the patients it means to keep"
+    if not _NO_FIRST.match(criterion.text):
         return None
     items = tree.items if isinstance(tree, (AllOf, Each)) else (tree,)
     if not any(isinstance(i, Not) for i in items):

@@ -612,6 +612,14 @@ _LEGACY_HEADING = re.compile(
     re.I,
 )
 
+_PRIOR_THERAPY = re.compile(r"prior\s*(?:/|and)?\s*concurrent\s+therapy", re.I)
+# the kinds of therapy the legacy (PDQ) records list under 'PRIOR CONCURRENT THERAPY:', each a
+# line of its own above what the trial says of it (with a colon, it heads its items already)
+_PDQ_THERAPY_LABEL = re.compile(
+    r"(?:biologic(?:al)?\s+therapy|immunotherapy|chemotherapy|endocrine\s+therapy|hormonal\s+therapy|radiotherapy|radiation\s+therapy|surgery|other)\s*\.?$",
+    re.I,
+)
+
 _SECTION_KW = (
     r"non[-\s]?inclusions?|inclusions?|exclusions?|excusion|exlusion|exclussion|inclusi[oó]n|exclusi[oó]n"
     r"|including|excluding|inclusionary|exclusionary"
@@ -839,6 +847,7 @@ def _units(text: str) -> list[_Unit]:
     pending: tuple[int, str] | None = None  # a lone bullet marker waiting for its text
     after_blank = True
 
+    prior_therapy = False  # after a legacy 'PRIOR CONCURRENT THERAPY:' heading
     for raw in raw_lines:
         line = raw.expandtabs(4).rstrip()
         body = line.lstrip()
@@ -862,7 +871,13 @@ def _units(text: str) -> list[_Unit]:
         )
         if not (continues and body[0].islower()):
             heading = _heading(content)
+            if heading is None and prior_therapy and _PDQ_THERAPY_LABEL.match(content.strip()):
+                # 'PRIOR CONCURRENT THERAPY: / Chemotherapy / - See Disease Characteristics': the
+                # name of a kind of therapy heads the lines after it; read as a criterion,
+                # 'Chemotherapy' passed a patient on docetaxel in a trial asking 'Chemonaive'
+                heading = _Heading(None, None, "", content.strip())
             if heading is not None:
+                prior_therapy = prior_therapy or _PRIOR_THERAPY.match(heading.line) is not None
                 pending = None
                 after_blank = False
                 units.append(_Unit(indent, "heading", "", [], line, heading=heading))

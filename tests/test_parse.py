@@ -1155,9 +1155,11 @@ def test_issue_short_unparsed_first_operand_may_qualify_the_rest():
     tree = parse("Serious cardiac or cardiovascular disease or condition")
     assert isinstance(tree, AnyOf)
     assert not any(isinstance(i, Condition) for i in tree.items)
-    qualified = next(i for i in tree.items if isinstance(i, Qualified))
-    assert qualified.item.concept == "cardiovascular disease"
-    assert [q.text for q in qualified.qualifiers] == ["Serious cardiac"]
+    qualified = [i for i in tree.items if isinstance(i, Qualified)]
+    # 'cardiac' shares the noun of the condition after it (heart disease); 'Serious' goes
+    # with each
+    assert [q.item.concept for q in qualified] == ["heart disease", "cardiovascular disease"]
+    assert all([w.text for w in q.qualifiers] == ["Serious"] for q in qualified)
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
 
 

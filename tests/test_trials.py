@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import InputError
-from engine.trials import Criterion, Trial, load_trials, rules_dir, split_criteria, trials_from_record
+from engine.trials import _PDQ_THERAPY_LABEL, _PRIOR_THERAPY, Criterion, Trial, load_trials, rules_dir, split_criteria, trials_from_record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "trials"
 GOOD = FIXTURES / "good"
@@ -766,8 +766,13 @@ def _source_words(text: str) -> collections.Counter:
     text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>=~^|])", r"\1", text)
     marker = re.compile(r"^\s*(?:[-*•·]+|\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)](?=\s|$))?\s*")
     words: collections.Counter = collections.Counter()
+    legacy = False
     for line in text.split("\n"):
-        words.update(_words(marker.sub("", line)))
+        content = marker.sub("", line).strip()
+        legacy = legacy or _PRIOR_THERAPY.match(content) is not None
+        if legacy and _PDQ_THERAPY_LABEL.match(content):
+            continue  # a heading of the legacy block ('Chemotherapy' above its lines): not a criterion
+        words.update(_words(content))
     return words
 
 
