@@ -260,7 +260,8 @@ def _patient_leaf(node: Any, ctx: _Ctx) -> Outcome:
     1,424 places), each judged again at every place before. Equal leaves differ only in
     their span, which a leaf's Outcome takes from its node and nothing else."""
     if ctx.leaves is None:
-        return _RECORD_LEAVES[type(node)](node, ctx)
+        silent = _silent_entry(node, ctx)
+        return silent[0] if silent is not None else _RECORD_LEAVES[type(node)](node, ctx)
     found = _remembered_leaf(node, (_per_node(_LEAF_KEYS, node, _leaf_key), ctx.windowed), ctx)[0]
     if found.span is node.span:
         return found
@@ -275,6 +276,10 @@ def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outco
     assert ctx.leaves is not None
     found = ctx.leaves.get(key)
     if found is None:
+        silent = _silent_entry(node, ctx)
+        if silent is not None:
+            found = ctx.leaves[key] = silent
+            return found
         outcome = _RECORD_LEAVES[type(node)](node, ctx)
         shared = _SILENT_NUMBERS.get(id(outcome))
         if shared is not None and shared[0] is outcome:  # the entry holds it: its id is not reused
@@ -1425,6 +1430,74 @@ _SILENT: dict[tuple, tuple[Any, Any, Outcome]] = {}
 # stays its verdict's after `_VERDICTS` is cleared (numbers are never given again), so an
 # entry kept longer than the table only means a verdict with two numbers: a missed hit.
 _SILENT_NUMBERS: dict[int, tuple[Outcome, int, int | None]] = {}
+
+
+def _silent_entry(node: Any, ctx: _Ctx) -> tuple[Outcome, int, int | None] | None:
+    """The memo entry of the Outcome `_silence` remembered for this leaf (with its numbers,
+    `_SILENT_NUMBERS`), when the leaf reads none of the patient's records
+    (`_silence_test`) and a patient before said it: decided before the judging function,
+    which a silent leaf went through only to reach that memo (54 conditions and 27
+    medications a synthetic patient, about 10 % of screening them, speed8). None where the
+    leaf must be judged."""
+    test = _SILENCE_TESTS.get(id(node))
+    if test is None or test[0] is not node or test[1] is not ctx.vocab:  # the entry holds both: ids not reused
+        if len(_SILENCE_TESTS) >= _PER_NODE_MAX:
+            _SILENCE_TESTS.clear()
+        test = _SILENCE_TESTS[id(node)] = (node, ctx.vocab, _silence_test(node, ctx.vocab))
+    reads = test[2]
+    if reads is None or reads(ctx.patient):
+        return None
+    unidentified = _unidentified(ctx.patient)
+    hit = _SILENT.get((id(node), ctx.open_world, unidentified[0] if unidentified else None, id(ctx.vocab)))
+    if hit is None or hit[0] is not node or hit[1] is not ctx.vocab:
+        return None
+    entry = _SILENT_NUMBERS.get(id(hit[2]))
+    return entry if entry is not None and entry[0] is hit[2] else None
+
+
+def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
+    """For a record leaf whose judging function ends in `_silence` when none of the
+    patient's records fit: a test of whether the leaf may read some of a patient's records
+    (False: its Outcome is the silent one). The same conditions as `_condition`,
+    `_medication` and `_procedure` on the way to `_silence`, stated once more here; a
+    test may say True where the leaf turns out silent (it is judged then, as before), never
+    False where it is not (tests/test_speed10.py judges every leaf of the bundled trials
+    both ways). None where the leaf is never decided so: judged every time."""
+    if isinstance(node, Condition):
+        concept = derive.lookup(vocab, ("condition",), node.concept)
+        if concept is None or node.concept == "obesity":  # `_redirect`; obesity reads the body mass index
+            return None
+        return lambda patient: derive.fits_any_broader(vocab, concept, patient.conditions)
+    if isinstance(node, Medication):
+        concept = derive.lookup(vocab, ("drug", "drug_class"), node.concept)
+        if concept is None or (node.dose is not None and _is_prednisone(concept)):  # `_redirect`; other corticosteroids' doses
+            return None
+        if concept.procedure_records and node.dose is None:  # the therapy's procedures are records of the drug
+            return lambda patient: derive.fits_any(vocab, concept, patient.medications) or derive.fits_any(vocab, concept, patient.procedures)
+        return lambda patient: derive.fits_any(vocab, concept, patient.medications)
+    if isinstance(node, Procedure):
+        concept = derive.lookup(vocab, ("procedure",), node.concept)
+        if concept is None:
+            return None
+        own, broader = _statuses(vocab, concept)
+        statuses = tuple(status for status, _ in (*own, *broader))  # conditions that show it done
+        drugs = tuple(derive.lookup(vocab, ("drug", "drug_class"), name) for name in concept.drugs)
+        if None in drugs:  # `_drug_on_record`: a drug the vocabulary does not know may be redirected
+            return None
+
+        def reads(patient: Patient) -> bool:
+            return (
+                derive.fits_any(vocab, concept, patient.procedures)
+                or any(derive.fits_any(vocab, status, patient.conditions) for status in statuses)
+                or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
+            )
+
+        return reads
+    return None
+
+
+# a record leaf (by identity) -> (the leaf, the vocabulary, its `_silence_test`)
+_SILENCE_TESTS: dict[int, tuple[Any, Any, Callable[[Patient], bool] | None]] = {}
 
 
 def _unreadable_record(what: str, problem: str, concept_name: str) -> tuple[Truth, list[str], list[str]]:

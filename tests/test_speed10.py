@@ -1,0 +1,118 @@
+"""What speed10 decides or builds another way gives what was judged or built before: a
+record leaf decided silent before its judging function (`evaluate._silence_test`) is the
+Outcome its judging function gives."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine.nodes import Comparison, Condition, Duration, Medication, Procedure, Span, Threshold, Window
+from engine.patient import ConditionRecord
+from engine.patients import load_patient
+from engine.synth import population
+from engine.vocab import load_vocabulary
+
+AS_OF = date(2026, 6, 1)
+ROOT = Path(__file__).resolve().parents[1]
+ev = importlib.import_module("engine.evaluate")  # the module: `engine.evaluate` is also the function
+screening = importlib.import_module("engine.screen")  # the module: `engine.screen` is also the function
+
+
+@pytest.fixture(scope="module")
+def patients():
+    found = [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(7, 60, as_of=AS_OF))]
+    found += [load_patient(p) for p in sorted((ROOT / "examples").glob("*.json"))]
+    # records the synthetic patients seldom have: a drug's therapy recorded as a procedure, a
+    # procedure shown by a status condition, a therapy's drug, a record that names nothing
+    found.append(load_patient({
+        "id": "therapies", "birth_date": "1980-01-01", "sex": "female",
+        "procedures": [{"name": "CAR-T cell therapy", "date": "2026-01-10"}, {"name": "antibiotic therapy", "date": "2026-05-10"}],
+        "conditions": [{"name": "dependence on renal dialysis", "onset": "2024-01"}, {"name": "kidney transplant status", "onset": "2020-01"}],
+        "medications": [{"name": "docetaxel", "start": "2026-04-01"}, {"name": "prednisone", "start": "2026-05-01", "dose": 20, "dose_unit": "mg", "daily_dose": 20}],
+    }))
+    unnamed = ConditionRecord(unreadable="entry[3].resource.code: no code or text")
+    found.append(found[0].model_copy(update={"id": "unnamed", "conditions": (*found[0].conditions, unnamed)}))
+    return found
+
+
+def _every(prepared):
+    for p in prepared:
+        yield p
+        yield from _every(p.children)
+
+
+def _record_leaves():
+    """Every record leaf of the bundled trials (those under an 'except' too), and one leaf of
+    each condition, drug, drug class and procedure of the vocabulary, plain and with a window,
+    with 'history of', 'active' or a dose."""
+    trials = screening.load_trial_files(None)
+    screening.prepare_trials(trials)
+    leaves = []
+    for trial in trials:
+        for prepared in _every(screening._prepared(trial)):
+            stack = [prepared.tree] if prepared.tree is not None else []
+            while stack:
+                node = stack.pop()
+                if type(node) in ev._RECORD_LEAVES:
+                    leaves.append(node)
+                else:
+                    stack += ev.children(node)
+    span = Span(start=0, end=5)
+    window = Window(relation="within", durations=(Duration(value=Decimal(6), unit="month"),), anchor="enrollment")
+    dose = Comparison(measure="prednisone equivalent daily dose", op="<=", threshold=Threshold(value=Decimal(10), unit="mg/day"))
+    vocab = load_vocabulary()
+    for concept in vocab.concepts("condition"):
+        leaves += [Condition(concept=concept.name, span=span), Condition(concept=concept.name, active=True, span=span)]
+        leaves.append(Condition(concept=concept.name, window=window, history=True, span=span))
+    for concept in (*vocab.concepts("drug"), *vocab.concepts("drug_class")):
+        leaves += [Medication(concept=concept.name, span=span), Medication(concept=concept.name, window=window, span=span)]
+        leaves.append(Medication(concept=concept.name, dose=dose, span=span))
+    for concept in vocab.concepts("procedure"):
+        leaves += [Procedure(concept=concept.name, span=span), Procedure(concept=concept.name, window=window, history=True, span=span)]
+    leaves += [Condition(concept="no such condition", span=span), Medication(concept="no such drug", span=span)]
+    return leaves
+
+
+@pytest.mark.parametrize("open_world", [False, True])
+def test_a_leaf_decided_silent_is_the_leaf_judged(patients, open_world):
+    vocab = load_vocabulary()
+    leaves = _record_leaves()
+    silent = judged_silent = 0
+    for patient in patients:
+        ctx = ev._Ctx(patient=patient, as_of=AS_OF, open_world=open_world, vocab=vocab)
+        for node in leaves:
+            test = ev._silence_test(node, vocab)
+            judged = ev._RECORD_LEAVES[type(node)](node, ctx)  # judged in full; fills the silence memo
+            entry = ev._silent_entry(node, ctx)
+            if test is None or test(patient):
+                assert entry is None, (patient.id, node)
+                continue
+            silent += 1
+            # the test said the leaf reads no record: its judging function gave the Outcome
+            # remembered for its silence, which the memo entry holds with its numbers
+            assert entry is not None and entry[0] is judged, (patient.id, node)
+            assert entry[1:] == (ev._verdict_number(judged), ev._shape_number(judged))
+            judged_silent += 1
+    assert silent > 10_000 and judged_silent == silent
+
+
+def test_a_leaf_that_reads_records_is_judged(patients):
+    """The test is not 'never silent': where a record fits the leaf's concept it says so."""
+    vocab = load_vocabulary()
+    reads = 0
+    for patient in patients:
+        for record in patient.conditions:
+            for concept in vocab.concepts("condition"):
+                if ev.derive.record_matches(vocab, concept, (record,))[0] is not None:
+                    test = ev._silence_test(Condition(concept=concept.name, span=Span()), vocab)
+                    if test is not None:
+                        assert test(patient), (patient.id, concept.name)
+                        reads += 1
+                    break
+    assert reads > 50
+
