@@ -1,6 +1,7 @@
 """What speed10 decides or builds another way gives what was judged or built before: a
 record leaf decided silent before its judging function (`evaluate._silence_test`) is the
-Outcome its judging function gives."""
+Outcome its judging function gives; the main part of an 'except' judged from the leaf memo
+is the main part judged again with every record kept."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.nodes import Comparison, Condition, Duration, Medication, Procedure, Span, Threshold, Window
+from engine.nodes import Comparison, Condition, Duration, Exception_, Medication, Procedure, Span, Threshold, Window
 from engine.patient import ConditionRecord
+from engine.parse import parse
 from engine.patients import load_patient
 from engine.synth import population
 from engine.vocab import load_vocabulary
@@ -116,3 +118,31 @@ def test_a_leaf_that_reads_records_is_judged(patients):
                     break
     assert reads > 50
 
+
+@pytest.mark.parametrize("open_world", [False, True])
+def test_main_judged_from_the_memo_is_main_with_every_record_kept(patients, open_world):
+    """`_except_by_records` takes the main part judged from the patient's leaf memo for the
+    main part with no record set aside, which it judged again on a copy of the patient."""
+    vocab = load_vocabulary()
+    trees = [prepared.tree for trial in screening.load_trial_files(None) for prepared in _every(screening._prepared(trial))]
+    trees = [t for t in trees if isinstance(t, Exception_) and ev._sets_records_aside(ev._carved(t))]
+    trees += [parse(text) for text in (
+        "immunosuppressant within 7 days before enrollment or corticosteroid within 7 days before enrollment except prednisone <= 10 mg/day",
+        "active malignancy except basal cell carcinoma or squamous cell carcinoma of the skin",
+        "history of malignancy except basal cell carcinoma",
+        "corticosteroid except prednisone",
+    )]
+    assert len(trees) == 5 and all(ev._sets_records_aside(ev._carved(t)) for t in trees)
+    excepted = 0
+    for patient in patients:
+        for tree in trees:
+            for windowed in (False, True):
+                memo = ev._leaf_memo(patient, AS_OF, open_world, vocab)
+                ctx = ev._Ctx(patient=patient, as_of=AS_OF, open_world=open_world, vocab=vocab, windowed=windowed, leaves=memo)
+                node = ev._carved(tree)
+                main = ev._eval(node.main, ctx, -1)
+                records = getattr(patient, ev._record_field(node.exception))
+                kept = ev.replace(ctx, patient=patient.model_copy(update={ev._record_field(node.exception): tuple(records)}), leaves=None)
+                assert main == ev._eval(node.main, kept, -1), (patient.id, tree)
+                excepted += ev._except_by_records(node, ctx, -1, main) is not None
+    assert excepted > 20
