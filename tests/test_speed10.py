@@ -1,7 +1,6 @@
 """What speed10 decides or builds another way gives what was judged or built before: a
 record leaf decided silent before its judging function (`evaluate._silence_test`) is the
-Outcome its judging function gives; the main part of an 'except' judged from the leaf memo
-is the main part judged again with every record kept."""
+Outcome its judging function gives."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.nodes import Comparison, Condition, Duration, Exception_, Medication, Procedure, Span, Threshold, Window
+from engine.overview import LabValue, summarize
 from engine.patient import ConditionRecord
 from engine.parse import parse
 from engine.patients import load_patient
@@ -117,6 +117,20 @@ def test_a_leaf_that_reads_records_is_judged(patients):
                         reads += 1
                     break
     assert reads > 50
+
+
+def test_lab_values_built_are_those_validated(patients):
+    labs = [lab for patient in patients for lab in summarize(patient, AS_OF).labs]
+    assert len(labs) > 500
+    for lab in labs:
+        fields = {name: getattr(lab, name) for name in LabValue.model_fields}
+        validated = LabValue(**fields)
+        assert lab == validated and lab.model_dump_json() == validated.model_dump_json()
+        assert lab.__pydantic_fields_set__ == validated.__pydantic_fields_set__
+        assert lab.__pydantic_extra__ is None and lab.__pydantic_private__ is None
+        assert list(lab.__dict__) == list(validated.__dict__)
+        assert all(type(lab.__dict__[k]) is type(validated.__dict__[k]) for k in fields), lab
+        assert hash(lab) == hash(validated)
 
 
 @pytest.mark.parametrize("open_world", [False, True])
