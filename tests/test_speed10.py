@@ -194,3 +194,4 @@ def test_a_leaf_taken_from_the_other_window_flag_is_the_leaf_judged(patients, op
                     assert judged[flag] == judged[not flag], (patient.id, flag, node)
                     shared += 1
     assert shared > 10_000 and lowered > 100  # the flag does change some leaves
+
