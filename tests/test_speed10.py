@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.nodes import Comparison, Condition, Duration, Exception_, Medication, Procedure, Span, Threshold, Window
+from engine.logic import Truth, all_of
+from engine.nodes import Comparison, Condition, Duration, Exception_, Medication, Procedure, Range, Span, Threshold, Window
 from engine.overview import LabValue, summarize
 from engine.patient import ConditionRecord
 from engine.parse import parse
@@ -195,3 +196,47 @@ def test_a_leaf_taken_from_the_other_window_flag_is_the_leaf_judged(patients, op
                     shared += 1
     assert shared > 10_000 and lowered > 100  # the flag does change some leaves
 
+
+def _measure_by_the_loop(node, ctx):
+    """`_measure` as it was before the one-value-one-bound path: every value against every
+    bound, then all the values together."""
+    concept = ev.derive.lookup(ctx.vocab, ("measure",), node.measure)
+    derived = ev._derived_kind(node.measure, concept)
+    if concept is None and derived is None:
+        return ev._measure(node, ctx)
+    name = concept.name if concept is not None else derived
+    values, notes, missing = ev._values_once(node, concept, derived, name, ctx)
+    if not values:
+        return ev._leaf(node, Truth.UNKNOWN, notes, missing)
+    checks = []
+    for value in values:
+        parts = [ev._check_bound(value, op, threshold, concept, name) for op, threshold in ev._bounds(node)]
+        checks.append((all_of(p.truth for p in parts), tuple(r for p in parts for r in p.reasons) + value.notes, tuple(m for p in parts for m in p.missing)))
+    truths = {truth for truth, _, _ in checks}
+    reasons = [r for _, rs, _ in checks for r in rs]
+    if len(truths) == 1:
+        truth = truths.pop()
+    else:
+        truth = Truth.UNKNOWN
+        reasons.append("the values above disagree on the verdict")
+    return ev._leaf(node, truth, [*reasons, *notes], [*missing, *(m for _, _, ms in checks for m in ms)])
+
+
+def test_a_measure_against_one_bound_is_the_measure_judged_by_the_loop(patients):
+    vocab = load_vocabulary()
+    span = Span(start=0, end=5)
+    leaves = [n for n in _record_leaves() if isinstance(n, (Comparison, Range))]
+    for concept in vocab.concepts("measure"):
+        for op in (">=", "<"):
+            leaves.append(Comparison(measure=concept.name, op=op, threshold=Threshold(value=Decimal("1.5"), unit=concept.unit), span=span))
+        if concept.uln is not None:
+            leaves.append(Comparison(measure=concept.name, op="<=", threshold=Threshold(value=Decimal(3), relative_to="ULN"), span=span))
+    leaves += [Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(18), unit=unit), span=span) for unit in ("years", "months", None, "hours", "kg")]
+    one = 0
+    for patient in patients:
+        for open_world in (False, True):
+            ctx = ev._Ctx(patient=patient, as_of=AS_OF, open_world=open_world, vocab=vocab, leaves={})
+            for node in leaves:
+                assert ev._measure(node, ctx) == _measure_by_the_loop(node, ctx), (patient.id, node)
+                one += isinstance(node, Comparison)
+    assert one > 10_000
