@@ -40,6 +40,13 @@ def patients():
         "conditions": [{"name": "dependence on renal dialysis", "onset": "2024-01"}, {"name": "kidney transplant status", "onset": "2020-01"}],
         "medications": [{"name": "docetaxel", "start": "2026-04-01"}, {"name": "prednisone", "start": "2026-05-01", "dose": 20, "dose_unit": "mg", "daily_dose": 20}],
     }))
+    # a woman of 66 whose record says premenopausal: a rule reading her age, not her records,
+    # must keep her leaves from being decided silent or shared between window flags
+    found.append(load_patient({
+        "id": "older", "birth_date": "1960-01-01", "sex": "female",
+        "conditions": [{"name": "premenopausal status", "onset": "2001-01"}, {"name": "obesity", "onset": "2020-01"}],
+        "observations": [{"name": "body mass index", "loinc": "39156-5", "value": 36, "unit": "kg/m2", "date": "2026-05-01"}],
+    }))
     unnamed = ConditionRecord(unreadable="entry[3].resource.code: no code or text")
     found.append(found[0].model_copy(update={"id": "unnamed", "conditions": (*found[0].conditions, unnamed)}))
     return found
