@@ -1405,9 +1405,9 @@ def tokenize(folded: str) -> list[Tok]:
 
 
 # the nouns a condition's name ends in that an 'or' between adjectives shares
-_HEAD_NOUNS = frozenset(
-    "disease diseases disorder disorders illness illnesses condition conditions failure insufficiency impairment dysfunction".split()
-)
+# ('impairment', 'dysfunction', 'insufficiency' are left out: the vocabulary reads 'hepatic
+# impairment' as any liver disease, a hepatitis B carrier's too, which the words do not say)
+_HEAD_NOUNS = frozenset("disease diseases disorder disorders illness illnesses condition conditions failure".split())
 
 
 def _shared_head_noun(toks: list[Tok]) -> None:
@@ -1420,10 +1420,13 @@ def _shared_head_noun(toks: list[Tok]) -> None:
         word, link, cond = toks[i], toks[i + 1], toks[i + 2]
         if word.type != "WORD" or link.type != "OR" or cond.type != "CONDITION" or not word.text.isalpha():
             continue
-        last = cond.text.lower().split()[-1]
+        words = cond.text.lower().split()
         after = toks[i + 3] if i + 3 < len(toks) else None
-        if last in _HEAD_NOUNS:
-            noun = last
+        if words[-1] in _HEAD_NOUNS and (len(words) == 2 or _names_alone(" ".join(words[:-1]))):
+            # only '<adjective> <noun>', or a condition named without its noun ('substance
+            # abuse disorder'): in 'infectious or inflammatory bowel disease' what is shared is
+            # 'bowel disease', and 'infectious disease' is not what it says
+            noun = words[-1]
         elif after is not None and after.type == "WORD" and after.text.lower() in _HEAD_NOUNS:
             noun = after.text.lower()
         else:
@@ -1432,6 +1435,12 @@ def _shared_head_noun(toks: list[Tok]) -> None:
         found = _match_term(phrase, 0)
         if found is not None and found[0] == len(phrase) and found[1] == "CONDITION":
             word.type, word.value = "CONDITION", found[2]
+
+
+def _names_alone(words: str) -> bool:
+    """Whether the words alone are the whole name of a condition."""
+    found = _match_term(words, 0)
+    return found is not None and found[0] == len(words) and found[1] == "CONDITION"
 
 
 _HEPATITIS = {"a": "hepatitis a", "b": "hepatitis b", "c": "hepatitis c", "d": "hepatitis d", "e": "hepatitis e"}

@@ -2913,6 +2913,8 @@ def _distribute_prefix(nodes: list, text: str) -> list:
 
 
 # after the people an 'or' list is of: 'women with X or Y', 'men who have X or Y'
+# 'Women with breast cancer or any patient with diabetes': an operand of people of its own
+_OTHER_PEOPLE = re.compile(r"\b(?:patients?|subjects?|participants?|individuals?|persons?|people|those|anyone)\b", re.IGNORECASE)
 _SEX_WORD = re.compile(r"\b(?:wom[ae]n|m[ae]n|males?|females?|boys?|girls?|mothers?|fathers?)\b", re.IGNORECASE)
 _WOMEN_WORD = re.compile(r"\s*(?:women|woman|females?|patients?|subjects?|participants?)\b", re.IGNORECASE)
 _WHO_HAVE = re.compile(r"\s*(?:with|who\s+(?:have|has|had)|having)\b", re.IGNORECASE)
@@ -3001,7 +3003,7 @@ def _distribute_population(nodes: list, text: str) -> list:
     events = (Condition, Medication, Procedure)
     for n in nodes[1:]:
         event = isinstance(n, events) or (isinstance(n, Qualified) and isinstance(n.item, events))
-        if event and not _SEX_WORD.search(text, n.span.start, n.span.end):
+        if event and not _SEX_WORD.search(text, n.span.start, n.span.end) and not _OTHER_PEOPLE.search(text, first.span.end, n.span.end):
             out.append(AllOf(items=(*people, n), span=n.span))
         else:
             out.append(n)  # 'Men with X or women with Y': an operand of its own people
@@ -3100,7 +3102,9 @@ def parse(text: str) -> Predicate:
         return _whole(text)
     if _WITH_OR_WITHOUT.search(folded):
         node = _drop_optional(node, text)
-    if isinstance(node, Unparsed) or (isinstance(node, (Sex, Condition)) and _HEADING_END.search(text) and (isinstance(node, Sex) or _COHORT_HEAD.search(text))):
+    if isinstance(node, Unparsed) or (
+        _HEADING_END.search(text) and (_DEFINES.search(text) or isinstance(node, (Sex, Condition)) and (isinstance(node, Sex) or _COHORT_HEAD.search(text)))
+    ):
         # 'a. For Women:', 'For the patients with breast cancer:', 'Breast cancer patients:':
         # the heading of the items for some patients, which asks nothing itself
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
@@ -3823,13 +3827,24 @@ def _restates(word: Predicate, item: Predicate) -> bool:
     """A word left beside a bound that only says again what the bound says: 'performance' of
     'ECOG (Eastern Cooperative Oncology Group) performance status 0-2' (the measure's own
     name, cut by its brackets), 'Between' of 'Between the ages of 18-55 years' (a range)."""
+    if isinstance(word, Unparsed) and word.text.strip(" ,;:.()[]").lower() in _CONDITION_NOUNS:
+        # 'psychiatric or substance abuse disorders': the noun the conditions share says
+        # nothing more of them
+        leaves = [n for n in walk(item) if not children(n)]
+        return bool(leaves) and all(isinstance(n, Condition) for n in leaves) and isinstance(item, (Condition, AnyOf, AllOf))
     if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
         return False
     said = word.text.strip(" ,;:.()[]").lower()
     return said in item.measure.split() or (said == "between" and isinstance(item, Range))
 
 
+_CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnesses".split())
+
+
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
+# 'Premenopausal status is defined as either:' (NCT04563507): a line that defines a term asks
+# nothing; read as 'premenopausal status', it ruled out the women of 60 the trial takes
+_DEFINES = re.compile(r"\b(?:is|are)\s+defined\s+(?:as|by)\b|\bdefinition\s+of\b", re.IGNORECASE)
 _COHORT_HEAD = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:[a-z][.)]\s*)?for\b|\b(?:patients|participants|subjects|cohorts?)\W*$", re.IGNORECASE)
 
 

@@ -135,7 +135,7 @@ DEPRESSION = {"name": "Major depression, single episode", "icd10cm": "F32.9", "s
         ("Has known psychiatric or substance abuse disorders that would interfere with cooperation with the requirements of the trial.", {}, "pass"),
         ("Has known psychiatric or substance abuse disorders that would interfere with cooperation with the requirements of the trial.", {"conditions": [DEPRESSION]}, "unknown"),
         # an adjective before 'or' shares the noun of the condition after it
-        ("Hepatic or renal impairment.", {}, "pass"),
+        ("Cardiac or pulmonary disease.", {}, "pass"),
         ("Severe lung or heart disease", {"conditions": [IHD]}, "unknown"),
     ],
 )
