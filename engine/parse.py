@@ -2912,11 +2912,11 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     return [first, *(_qualify(n, prefix, events) for n in nodes[1:])]
 
 
-# after the people an 'or' list is of: 'women with X or Y', 'men who have X or Y'
 # 'Women with breast cancer or any patient with diabetes': an operand of people of its own
 _OTHER_PEOPLE = re.compile(r"\b(?:patients?|subjects?|participants?|individuals?|persons?|people|those|anyone)\b", re.IGNORECASE)
 _SEX_WORD = re.compile(r"\b(?:wom[ae]n|m[ae]n|males?|females?|boys?|girls?|mothers?|fathers?)\b", re.IGNORECASE)
 _WOMEN_WORD = re.compile(r"\s*(?:women|woman|females?|patients?|subjects?|participants?)\b", re.IGNORECASE)
+# after the people an 'or' list is of: 'women with X or Y', 'men who have X or Y'
 _WHO_HAVE = re.compile(r"\s*(?:with|who\s+(?:have|has|had)|having)\b", re.IGNORECASE)
 
 
