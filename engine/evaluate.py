@@ -2813,6 +2813,8 @@ def _own_reaction(item: Any) -> bool:
 
 
 _REACTION_WORDS = r"reaction|toxicit|adverse|side effect"
-_REACTION_IN_WORDS = re.compile(_REACTION_WORDS, re.IGNORECASE)
+# ('Allergies to chemotherapeutic drugs ... or intolerant patients', NCT03949634: an
+# intolerance is not kept as an allergy either)
+_REACTION_IN_WORDS = re.compile(rf"{_REACTION_WORDS}|intoleran", re.IGNORECASE)
 _OWN_REACTION = re.compile(rf"{_REACTION_WORDS}|intoleran", re.IGNORECASE)  # (beside a drug: 'intolerance to X' too)
 _NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|history|prior|previous)\b", re.IGNORECASE)

@@ -1426,10 +1426,16 @@ def _shared_head_noun(toks: list[Tok]) -> None:
             # only '<adjective> <noun>', or a condition named without its noun ('substance
             # abuse disorder'): in 'infectious or inflammatory bowel disease' what is shared is
             # 'bowel disease', and 'infectious disease' is not what it says
-            noun = words[-1]
+            noun, end = words[-1], i + 3
         elif after is not None and after.type == "WORD" and after.text.lower() in _HEAD_NOUNS:
-            noun = after.text.lower()
+            noun, end = after.text.lower(), i + 4
         else:
+            continue
+        nxt = toks[end] if end < len(toks) else None
+        if nxt is not None and not (nxt.type in ("COMMA", "SEMI", "OR", "AND", "RPAR") or nxt.text in (".", ";")):
+            # 'psychiatric or substance abuse disorder(s) that would interfere with informed
+            # consent or ...' (NCT04834778): words after the noun may speak of both or of the
+            # last alone; shared, any psychiatric diagnosis excluded by itself
             continue
         phrase = f"{word.text.lower()} {noun}"
         found = _match_term(phrase, 0)

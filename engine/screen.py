@@ -658,7 +658,7 @@ def _cap_named_alone(prepared: list[_Prepared], results: list[CriterionResult]) 
 # '(' and 'defined as' of 'Anemia (hemoglobin < 10 g/dL)'; ':' and 'defined as' of 'Renal
 # impairment: eGFR < 60', 'renal insufficiency defined as eGFR < 50'
 _OPEN_DEFINITION = re.compile(
-    r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?|\s*:\s*|\s*,?\s*(?:(?:is|are)\s+)?defined\s+(?:as|by)\s*(?:an?\s+)?", re.IGNORECASE
+    r"\s*[(\[]\s*(?:defined\s+as\s*|i\.\s?e\.?,?\s*)?|\s*:\s*|\s*,?\s*(?:(?:is|are|as)\s+)?defined\s+(?:as|by)\s*(?:an?\s+)?", re.IGNORECASE
 )
 _BOUNDS = (Comparison, Range)
 _DEFINED_AS = re.compile(r"defined\s+(?:as|by)\b", re.IGNORECASE)
