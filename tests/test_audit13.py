@@ -1,8 +1,6 @@
 """Wrong confident verdicts found in the eighth audit of 2026-12-07 (every pass or fail of
 16 Synthea and 20 synthetic patients x the corpus that changed since 8b60905), each with the
-criterion as the registry wrote it and the least patient that shows it. (Its transplant
-recipients passing 'kidney or hepatic disease' are a vocabulary gap left open: an organ
-transplant is no record of the organ's disease.)"""
+criterion as the registry wrote it and the least patient that shows it."""
 
 from __future__ import annotations
 
@@ -63,3 +61,17 @@ def test_an_intolerance_in_words_not_understood_keeps_a_treated_patient_unknown(
 def test_a_definition_after_as_defined_by_with_no_value_decides_nothing(tmp_path):
     text = "Uncontrolled diabetes as defined by fasting serum glucose > 1.5 × ULN"
     assert _exclusion(tmp_path, MAN, text).status != "pass"
+
+
+def test_a_kidney_transplant_recipient_is_not_free_of_kidney_disease(tmp_path):
+    # NCT03861377 'Kidney or hepatic disease': synth-3-9, a kidney graft of 2024 and no kidney
+    # diagnosis on record, passed (KDIGO stages every recipient as chronic kidney disease)
+    graft = {"name": "kidney transplant", "snomed": "70536003", "date": "2024-07-28"}
+    assert _exclusion(tmp_path, {**MAN, "procedures": [graft]}, "Kidney or hepatic disease").status != "pass"
+
+
+def test_a_lung_transplant_recipient_is_not_free_of_lung_disease(tmp_path):
+    graft = {"name": "lung transplant", "snomed": "88039007", "date": "2015-02-13"}
+    assert _exclusion(tmp_path, {**MAN, "procedures": [graft]}, "Severe pulmonary or cardiac disease.").status != "pass"
+    # and no transplant, no disease: the closed world as before
+    assert _exclusion(tmp_path, MAN, "Severe pulmonary or cardiac disease.").status == "pass"
