@@ -3844,7 +3844,7 @@ _CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnes
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
 # 'Premenopausal status is defined as either:' (NCT04563507): a line that defines a term asks
 # nothing; read as 'premenopausal status', it ruled out the women of 60 the trial takes
-_DEFINES = re.compile(r"\b(?:is|are)\s+defined\s+(?:as|by)\b|\bdefinition\s+of\b", re.IGNORECASE)
+_DEFINES = re.compile(r"^[^.;:]{0,80}\b(?:(?:is|are)\s+defined\s+(?:as|by)|definition\s+of)\b[^.;:]{0,40}[:\uff1a]\s*$", re.IGNORECASE)
 _COHORT_HEAD = re.compile(r"^\W*(?:\d{1,2}[.)]\s*)?(?:[a-z][.)]\s*)?for\b|\b(?:patients|participants|subjects|cohorts?)\W*$", re.IGNORECASE)
 
 
