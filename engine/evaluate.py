@@ -1550,8 +1550,8 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
 # (`_same_either_flag`) follows from the records: obesity (`_condition` reads the body mass
 # index). Menopausal status is here for main, where `_condition` reads a woman's age for it
 # since d10c372 (merged without it, tests/test_speed10.py fails); here it is only judged.
-# The diseases of a transplanted organ read the procedures (`_TRANSPLANTED`).
-_READ_BEYOND_RECORDS = frozenset({"obesity", "postmenopausal status", "premenopausal status", "kidney disease", "liver disease", "lung disease", "heart disease"})
+# The diseases of a transplanted organ read the procedures (`_TRANSPLANTED`). Made from the
+# rules of `_condition` below, after them.
 
 # a record leaf (by identity) -> (the leaf, the vocabulary, its `_silence_test`)
 _SILENCE_TESTS: dict[int, tuple[Any, Any, Callable[[Patient], bool] | None]] = {}
@@ -1572,7 +1572,7 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         if bmi.truth is Truth.TRUE:
             return _leaf(node, Truth.TRUE, ("obesity: a body mass index of 30 kg/m2 or more, with no diagnosis of obesity on record", *bmi.reasons))
     if (
-        node.concept in ("postmenopausal status", "premenopausal status")
+        node.concept in _MENOPAUSAL_STATUSES
         and out.truth is not Truth.TRUE
         and ctx.patient.sex == "female"
         and node.window is None
@@ -1585,7 +1585,7 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
         age = _eval(_MENOPAUSAL_AGE, ctx, 1)
         if age.truth is Truth.TRUE and node.concept == "postmenopausal status":
             return _leaf(node, Truth.TRUE, ("postmenopausal: a woman aged 60 years or more (NCCN), with no menopause on record", *age.reasons))
-        if age.truth is Truth.TRUE:
+        if age.truth is Truth.TRUE:  # premenopausal status
             return _leaf(node, Truth.FALSE, ("not premenopausal: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
     transplant = _TRANSPLANTED.get(node.concept)
     if transplant is not None and out.truth is Truth.FALSE and node.window is None:
@@ -1606,6 +1606,11 @@ _TRANSPLANTED = {
     "lung disease": Procedure(concept="lung transplant"),
     "heart disease": Procedure(concept="heart transplant"),
 }
+
+_MENOPAUSAL_STATUSES = frozenset({"postmenopausal status", "premenopausal status"})
+# conditions `_condition` judges beyond their records: obesity (the body mass index), the
+# menopausal statuses (a woman's age) and a transplanted organ's disease (its procedure)
+_READ_BEYOND_RECORDS = frozenset({"obesity", *_MENOPAUSAL_STATUSES, *_TRANSPLANTED})
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
 _MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))

@@ -1422,7 +1422,7 @@ def _shared_head_noun(toks: list[Tok]) -> None:
             continue
         words = cond.text.lower().split()
         after = toks[i + 3] if i + 3 < len(toks) else None
-        if words[-1] in _HEAD_NOUNS and (len(words) == 2 or _names_alone(" ".join(words[:-1]))):
+        if words[-1] in _HEAD_NOUNS and (len(words) == 2 or _condition_named(" ".join(words[:-1])) is not None):
             # only '<adjective> <noun>', or a condition named without its noun ('substance
             # abuse disorder'): in 'infectious or inflammatory bowel disease' what is shared is
             # 'bowel disease', and 'infectious disease' is not what it says
@@ -1437,16 +1437,15 @@ def _shared_head_noun(toks: list[Tok]) -> None:
             # consent or ...' (NCT04834778): words after the noun may speak of both or of the
             # last alone; shared, any psychiatric diagnosis excluded by itself
             continue
-        phrase = f"{word.text.lower()} {noun}"
-        found = _match_term(phrase, 0)
-        if found is not None and found[0] == len(phrase) and found[1] == "CONDITION":
-            word.type, word.value = "CONDITION", found[2]
+        concept = _condition_named(f"{word.text.lower()} {noun}")
+        if concept is not None:
+            word.type, word.value = "CONDITION", concept
 
 
-def _names_alone(words: str) -> bool:
-    """Whether the words alone are the whole name of a condition."""
+def _condition_named(words: str) -> str | None:
+    """The condition the words alone are the whole name of, or None."""
     found = _match_term(words, 0)
-    return found is not None and found[0] == len(words) and found[1] == "CONDITION"
+    return found[2] if found is not None and found[0] == len(words) and found[1] == "CONDITION" else None
 
 
 _HEPATITIS = {"a": "hepatitis a", "b": "hepatitis b", "c": "hepatitis c", "d": "hepatitis d", "e": "hepatitis e"}

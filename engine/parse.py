@@ -636,8 +636,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 # however its items group, an and/or/each of them holds when all of them do
                 # and fails when none does (in an exclusion list that names none of the
                 # patient's conditions, nothing excludes)
-                whole = tail_span
-                ambiguous = AnyOf(items=(AllOf(items=leaves, span=whole), AllOf(items=(piece, AnyOf(items=leaves, span=whole)), span=whole)), span=whole)
+                ambiguous = _all_or_none(piece, leaves, leaves, tail_span)
             else:
                 ambiguous = Qualified(item=combined, qualifiers=(piece,), span=tail_span)
             if not head:
@@ -1365,13 +1364,14 @@ def each_or_either(group: list, text: str, start: int, end: int) -> Predicate:
     hold, fails when none does, unknown when they disagree (the text, kept as unparsed,
     is what makes it unknown)."""
     whole = Span(start=start, end=end)
-    return AnyOf(
-        items=(
-            AllOf(items=tuple(group), span=whole),
-            AllOf(items=(Unparsed(text=text[start:end], span=whole), AnyOf(items=tuple(group), span=whole)), span=whole),
-        ),
-        span=whole,
-    )
+    return _all_or_none(Unparsed(text=text[start:end], span=whole), tuple(group), tuple(group), whole)
+
+
+def _all_or_none(said: Unparsed, every: tuple, some: tuple, span: Span) -> Predicate:
+    """'All of `every`, or else `said` and any of `some`': true when all hold, false when
+    none does, and unknown between, the words `said` being what is not known (`some` is
+    `every` grouped as the canonical text parses it back)."""
+    return AnyOf(items=(AllOf(items=every, span=span), AllOf(items=(said, AnyOf(items=some, span=span)), span=span)), span=span)
 
 
 _POINTER_WORDS = frozenset("see refer to appendix section table attachment annex protocol in the for details list of and".split())
@@ -3159,11 +3159,11 @@ def _steroids_by_their_dose(node: Predicate) -> Predicate:
     the vocabulary): an undosed prednisolone excluded as an immunosuppressive drug."""
     meds = [n for n in walk(node) if isinstance(n, Medication)]
     dosed = next((n for n in meds if n.concept in _STEROIDS and n.dose is not None), None)
-    if dosed is None or not any(n.concept == "immunosuppressant" and n.dose is None for n in meds):
+    imm = [n for n in meds if n.concept == "immunosuppressant" and n.dose is None]
+    if dosed is None or not imm:
         return node
     if any(isinstance(n, Exception_) for n in walk(node)):
         return node  # what is excepted already is said
-    imm = [n for n in meds if n.concept == "immunosuppressant" and n.dose is None]
     for n in walk(node):
         if isinstance(n, AllOf) and any(m is dosed for m in walk(n)) and any(m is i for i in imm for m in walk(n)):
             # 'a stable immunosuppressive regimen with <= 10 mg/day of prednisone': the dose
@@ -3237,13 +3237,7 @@ def _some_of_the_following(node: Predicate, text: str, folded: str, count: re.Ma
         # same truth, and the tree the canonical text parses back to
         every = tuple(x for n in items for x in (n.items if isinstance(n, AllOf) else (n,)))
         some = tuple(x for n in items for x in (n.items if isinstance(n, AnyOf) else (n,)))
-        result = AnyOf(
-            items=(
-                AllOf(items=every, span=whole),
-                AllOf(items=(said, AnyOf(items=some, span=whole)), span=whole),
-            ),
-            span=whole,
-        )
+        result = _all_or_none(said, every, some, whole)
     head = [(m.start(), m.end()) for m in re.finditer(r"[^\W_]+", folded[:colon]) if not count.start() <= m.start() < count.end()]
     asked = [(a, b) for a, b in head if folded[a:b].lower() not in _SOME_HEADING_WORDS]
     pieces = []
