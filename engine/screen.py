@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -890,8 +890,7 @@ def _result(
     (speed7). It equals `CriterionResult(...)` with the same fields, fields set included
     (tests/test_speed7_outcomes.py)."""
     criterion = prepared.criterion
-    result = _new(CriterionResult)
-    _set(result, "__dict__", {
+    return unvalidated(CriterionResult, {
         "section": criterion.section,
         "text": criterion.text,
         "status": status,
@@ -900,15 +899,9 @@ def _result(
         "children": children,
         "canonical": prepared.canonical,
         "curated": criterion.canonical is not None,
-    })
-    _set(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
-    _set(result, "__pydantic_extra__", None)
-    _set(result, "__pydantic_private__", None)
-    return result
+    }, _RESULT_FIELDS)
 
 
-_new = object.__new__
-_set = object.__setattr__
 _RESULT_FIELDS = frozenset(CriterionResult.model_fields)
 
 
