@@ -927,12 +927,17 @@ def _check_scale(value: _Value, op: str, threshold: Threshold, scale: Any, name:
     """Performance scales (ECOG, Karnofsky, Lansky) are compared as recorded, whatever unit
     string a source attached ('{score}', '%'): never mapped from one scale onto another."""
     low_high = _scale_range(scale)
-    if low_high is not None and not (low_high[0] <= value.value <= low_high[1]):
-        return _Check(
-            Truth.UNKNOWN,
-            (f"{value.label} is outside the {name} scale {fmt(low_high[0])}-{fmt(low_high[1])}: not compared",),
-            (name,),
-        )
+    if threshold.unit not in (None, "%"):
+        # 'at least 25 follicles (2-9 mm)': a number in a unit is of something else
+        return _Check(Truth.UNKNOWN, (f"{fmt(threshold.value)} {threshold.unit} is no value of the {name} scale: not compared",), ())
+    if low_high is None:
+        return _compare(replace(value, unit=None), value.value, op, threshold.value, "")
+    shown = f"{fmt(low_high[0])}-{fmt(low_high[1])}"
+    if not (low_high[0] <= threshold.value <= low_high[1]):
+        # 'PC-PTSD-5 score >= 10' on a scale of 0-5: a misprint, or another scale meant
+        return _Check(Truth.UNKNOWN, (f"{fmt(threshold.value)} is outside the {name} scale {shown}: not compared",), ())
+    if not (low_high[0] <= value.value <= low_high[1]):
+        return _Check(Truth.UNKNOWN, (f"{value.label} is outside the {name} scale {shown}: not compared",), (name,))
     return _compare(replace(value, unit=None), value.value, op, threshold.value, "")
 
 
