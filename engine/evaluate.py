@@ -1592,6 +1592,17 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             return _leaf(node, Truth.TRUE, ("postmenopausal: a woman aged 60 years or more (NCCN), with no menopause on record", *age.reasons))
         if age.truth is Truth.TRUE:  # premenopausal status
             return _leaf(node, Truth.FALSE, ("not premenopausal: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
+    if node.concept in _FEMALE_STATUSES and out.truth is not Truth.TRUE:
+        if ctx.patient.sex == "male":
+            # 'Women of childbearing potential must ...' asked a man's childbearing potential,
+            # and 'what to collect next' listed it (and menopause) for a boy of 6
+            return _leaf(node, Truth.FALSE, (f"sex male on record: {node.concept} is a status only women have",))
+        if node.concept == "childbearing potential" and ctx.patient.sex == "female" and not node.history and node.window is None:
+            # a woman is of childbearing potential from menarche until she is postmenopausal,
+            # which every definition trials give holds at 60 (NCCN)
+            age = _eval(_MENOPAUSAL_AGE, ctx, 1)
+            if age.truth is Truth.TRUE:
+                return _leaf(node, Truth.FALSE, ("not of childbearing potential: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
     transplant = _TRANSPLANTED.get(node.concept)
     if transplant is not None and out.truth is Truth.FALSE and node.window is None:
         # a kidney transplant recipient had, and by KDIGO still has, kidney disease, though the
@@ -1613,9 +1624,12 @@ _TRANSPLANTED = {
 }
 
 _MENOPAUSAL_STATUSES = frozenset({"postmenopausal status", "premenopausal status"})
+# statuses only women have
+_FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
 # conditions `_condition` judges beyond their records: obesity (the body mass index), the
-# menopausal statuses (a woman's age) and a transplanted organ's disease (its procedure)
-_READ_BEYOND_RECORDS = frozenset({"obesity", *_MENOPAUSAL_STATUSES, *_TRANSPLANTED})
+# statuses only women have (a man's sex, a woman's age) and a transplanted organ's disease
+# (its procedure)
+_READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED})
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
 _MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))
@@ -2355,10 +2369,12 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
     every = all_of(c.truth for c in children)
-    if every is Truth.FALSE and polarity > 0 and _per_node(_MEN_AND_WOMEN, node, _men_and_women) and any_of(c.truth for c in children) is not Truth.FALSE:
+    if every is Truth.FALSE and _per_node(_MEN_AND_WOMEN, node, _men_and_women) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Men and postmenopausal female patients' (NCT04762979): two groups, not men who
-        # are postmenopausal; read as both, every woman failed it
-        reason = "'men and postmenopausal women': a sex beside a status of the other sex names two groups of patients, either of them taken"
+        # are postmenopausal; read as both, every woman failed it. Among exclusions, 'women
+        # of child-bearing potential and men who are sexually active and not willing to use
+        # ... contraception' (NCT03589339) passed every man
+        reason = "men beside a status only women have ('men and postmenopausal women') name two groups of patients, either of them meant"
         return _composite(node, Truth.UNKNOWN, children, [reason])
     if every is Truth.FALSE and _groups_of_patients(node, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
@@ -2371,8 +2387,6 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
     return _composite(node, every, children)
 
 
-# statuses only women have
-_FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
 
 
 _MEN_AND_WOMEN: dict[int, tuple[Any, bool]] = {}
@@ -2380,10 +2394,17 @@ _MEN_AND_WOMEN: dict[int, tuple[Any, bool]] = {}
 
 def _men_and_women(node: AllOf) -> bool:
     """A male sex and a status only women have, side by side ('Men and postmenopausal female
-    patients')."""
+    patients'), the men named in words the reading keeps too ('Women of childbearing
+    potential and fertile men unwilling to use effective contraception')."""
     items = [_unqualified(i) for i in node.items]
-    male = any(isinstance(i, Sex) and tuple(i.sexes) == ("male",) for i in items)
+    male = any(
+        (isinstance(i, Sex) and tuple(i.sexes) == ("male",)) or (isinstance(i, (Judgment, Unparsed)) and _MEN_IN_WORDS.search(i.text))
+        for i in items
+    )
     return male and any(isinstance(i, Condition) and i.concept in _FEMALE_STATUSES for i in items)
+
+
+_MEN_IN_WORDS = re.compile(r"\b(?:men|males?|man)\b", re.IGNORECASE)
 
 
 def _groups_of_patients(node: AllOf, polarity: int) -> bool:

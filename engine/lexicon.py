@@ -158,6 +158,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"life expectancy|life-expectancy|expected survival(?: time)?|estimated survival|predicted survival|anticipated survival|survival expectancy|expected to live", "JUDGE", "life_expectancy"),
     (r"refus(?:e|es|ed|al|ing)|agree(?:s|d)? to|agreement to|agreeing to", "JUDGE", "willingness"),
     (r"contracepti(?:on|ve)|birth control|barrier method|condoms?", "JUDGE", "contraception"),
+    # a pregnancy test the study does at screening: its result is not in a health record
+    (r"(?:negative|positive)(?: (?:result )?(?:for|of|in))? (?:(?:a|the) )?(?:(?:baseline|screening) )?"
+     r"(?:(?:serum|urine|urinary|blood|plasma)(?:(?: or | and/or |/)(?:serum|urine|urinary|blood|plasma))? )?(?:(?:β|beta|b)[- ]?hcg )?pregnancy tests?"
+     r"|no pregnancy tests?", "JUDGE", "pregnancy_test"),
     # what only the study's own imaging review can say: measurable disease by RECIST, RANO...
     (r"(?:(?:at least|a minimum of|(?:>=|\u2265|>) ?) ?(?:one|two|three|[0-9]) )?(?:(?:uni-?dimensional(?:ly)? |bi-?dimensional(?:ly)? )?(?:measurable|evaluable|assessable)(?: (?:and|or|and/or) (?:non-?measurable|measurable|evaluable))?|non-?measurable) (?:target )?(?:disease|lesions?|tumou?rs?)"
      r"|target lesions?|response evaluation criteria (?:in|for) solid tumou?rs?(?: \((?:i|m)?recist[^()]{0,20}\))?(?: (?:v|version|ver\.?) ?[0-9.]+| ?[0-9.]+)?(?: criteria)?"

@@ -39,6 +39,7 @@ JudgmentCategory = Literal[
     "life_expectancy",
     "willingness",
     "contraception",
+    "pregnancy_test",
     "tumor_assessment",
     "trial_participation",
     "organ_function",

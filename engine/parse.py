@@ -1530,7 +1530,10 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
-_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "language", "protocol_reference", "compliance")
+_PERSONS = frozenset({"patients", "patient", "participants", "participant", "subjects", "subject", "individuals", "persons", "volunteers"})
+# a line about women of childbearing potential that speaks of men too
+_MEN_OR_PARTNERS = re.compile(r"\b(?:men|males?|man|boys?|partners?|sperm|father(?:ing)?|sexually active)\b", re.IGNORECASE)
+_JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "pregnancy_test", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "language", "protocol_reference", "compliance")
 # Judgments named by a phrase inside a clause that may say more: 'breast cancer with
 # measurable disease', 'patients enrolled in the study must have ANC >= 1500'. They take the
 # clause only when nothing else in it is understood; beside a condition, drug, procedure,
@@ -1613,6 +1616,10 @@ class _Assembler:
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
         judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"]
+        if judged:
+            for_them = self._asked_of_women_who_can_bear_children(elements, span)
+            if for_them is not None:
+                return for_them
         if judged and set(judged) <= _NARROW_JUDGMENTS and any(
             (isinstance(e, Atom) and e.type in _UNDERSTOOD) or isinstance(e, (Bnd, Rng)) or (isinstance(e, Grp) and not isinstance(e.node, (Unparsed, Judgment)))
             for e in elements
@@ -1625,7 +1632,12 @@ class _Assembler:
         if judged:
             # the most specific word names it: 'able to provide written informed consent' is consent
             category = min(judged, key=_JUDGMENT_RANK.index)
-            return Judgment(category=category, text=self._span_text(start, end), span=span)
+            judgment = Judgment(category=category, text=self._span_text(start, end), span=span)
+            if category == "pregnancy_test":
+                # 'Positive pregnancy test', 'A negative pregnancy test': asked of women, it
+                # neither rules a man out nor is required of him
+                return Conditional(condition=Sex(sexes=("female",), span=span), then=judgment, span=span)
+            return judgment
         # a pending exception in brackets binds to what precedes it
         for i, e in enumerate(elements):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
@@ -1760,6 +1772,42 @@ class _Assembler:
             if k == 0:
                 return caused
             return _combine([*(self._piece(p) for p in pieces[:k]), caused], span, self.text, [False] * (k + 1))
+        return None
+
+    def _asked_of_women_who_can_bear_children(self, elements: list, span: Span) -> Predicate | None:
+        """'Women of childbearing potential must agree to use adequate contraception',
+        'Females of reproductive potential unwilling to use acceptable contraception', 'Female
+        patients of childbearing potential must have a negative serum pregnancy test': what the
+        study team judges is asked of those women only, a Conditional (where it is asked for,
+        nothing outside them; where it rules out, they and it). Read whole, a judgment, a man
+        or a woman of 70 was unknown on it. Not where the line speaks of men or partners too
+        ('... and fertile men unwilling to use effective contraception')."""
+        sig = [i for i, e in enumerate(elements) if not _is_filler(e)]
+        first = elements[sig[0]]
+        if not isinstance(first, Atom) or _MEN_OR_PARTNERS.search(self.text, span.start, span.end):
+            return None
+        k = sig[0] + 1
+        while k < len(elements) and (_is_filler(elements[k]) or (isinstance(elements[k], Atom) and (elements[k].type == "ASIDE" or str(elements[k].value) in _PERSONS))):
+            k += 1  # '(WOCBP)', 'Female participants'
+        rest = elements[k:]
+        judged = {e.value for e in rest if isinstance(e, Atom) and e.type == "JUDGE"}
+        if not judged or any(isinstance(e, Atom) and e.type == "COLON" for e in rest):
+            return None
+        where = Span(start=first.start, end=first.end)
+        then = self.clause(rest)
+        if isinstance(then, Conditional) and isinstance(then.condition, Sex) and isinstance(then.then, Judgment):
+            then = then.then  # a pregnancy test asked of women (`clause`): these women say whom
+        if first.type == "CONDITION" and first.value == "childbearing potential":
+            return Conditional(condition=Condition(concept="childbearing potential", span=where), then=then, span=span)
+        if (
+            first.type == "SEX"
+            and tuple(first.value) == ("female",)
+            and judged <= {"pregnancy_test", "contraception"}
+        ):
+            # 'Female participants must have a negative urine or serum pregnancy test within 72 h
+            # prior to first dose', 'Women with a positive pregnancy test': whom the test is
+            # asked of, not a requirement to be a woman
+            return Conditional(condition=Sex(sexes=("female",), span=where), then=then, span=span)
         return None
 
     def _condition_before_colon(self, head: list) -> Predicate | None:

@@ -1278,11 +1278,16 @@ def _takes_both_sexes(trial: Trial, prepared: tuple[_Prepared, ...]) -> str | No
 
 def _other_sex(prepared: _Prepared, result: CriterionResult, patient: Patient, both: str) -> CriterionResult:
     """In a trial that takes both sexes (`both` says why it is known), an inclusion that
-    names the other sex ('women age >= 65 years' beside 'men age >= 55 years', NCT01174550)
-    says whom it is for, or is one of several alternatives: it cannot rule the patient out."""
+    names the other sex ('women age >= 65 years' beside 'men age >= 55 years', NCT01174550),
+    or for a man a status only women have ('Postmenopausal women' beside 'Men >50-year-old',
+    NCT03868033), says whom it is for, or is one of several alternatives: it cannot rule the
+    patient out."""
     if result.status != "fail" or prepared.own is None or prepared.criterion.section != "inclusion" or patient.sex not in ("female", "male"):
         return result
-    if not any(isinstance(n, Sex) and patient.sex not in n.sexes for n in walk(prepared.own)):
+    if not any(
+        (isinstance(n, Sex) and patient.sex not in n.sexes) or (patient.sex == "male" and isinstance(n, Condition) and n.concept in _FEMALE_STATUSES)
+        for n in walk(prepared.own)
+    ):
         return result
     reason = f"{both}, and this criterion names the other one: it may say whom it is for, or be one of several alternatives"
     return _result_unknown_because(result, reason)

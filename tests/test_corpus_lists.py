@@ -162,7 +162,8 @@ def _pregnant_patient() -> Patient:
     [
         # an exclusion of two groups of women: read as both at once, a pregnant woman passed it
         ("Pregnant and lactating women", True, "unknown"),
-        ("Pregnant women, those with a positive pregnancy test, and lactating women", True, "unknown"),
+        # (the test is the study team's to do, asked of women: the pregnancy on record decides)
+        ("Pregnant women, those with a positive pregnancy test, and lactating women", True, "fail"),
         # neither: both readings pass
         ("Pregnant and lactating women", False, "pass"),
         # a status says whom the rest is about: women of childbearing potential with a positive test

@@ -16,7 +16,7 @@ import pytest
 
 from engine.evaluate import evaluate
 from engine.logic import Truth
-from engine.nodes import Condition, Modifier, Not, Qualified, Unparsed, strip_spans, walk
+from engine.nodes import Condition, Judgment, Modifier, Not, Qualified, Unparsed, strip_spans, walk
 from engine.parse import parse
 from engine.patient import Coding, ConditionRecord, Patient
 from engine.render import render
@@ -275,11 +275,13 @@ def test_more_words_that_only_narrow(text, modifiers):
 
 def test_negative_never_narrows():
     # 'negative pregnancy test' is no pregnancy: read as a kind of pregnancy, every woman
-    # who is not pregnant would fail it
+    # who is not pregnant would fail it. It is a test the study does, asked of women.
     tree = parse("Negative pregnancy test")
     assert _modifiers(tree) == []
-    assert unparsed(tree) == ["Negative"]
+    assert not any(isinstance(n, Condition) and n.concept == "pregnancy" for n in walk(tree))
+    assert any(isinstance(n, Judgment) and n.category == "pregnancy_test" for n in walk(tree))
     assert evaluate(tree, Patient(id="p"), as_of=AS_OF).truth is Truth.UNKNOWN
+    assert evaluate(tree, Patient(id="p", sex="female"), as_of=AS_OF).truth is Truth.UNKNOWN
 
 
 def test_presence_before_a_list_stays_a_word():
