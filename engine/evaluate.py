@@ -2376,7 +2376,12 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
         # ... contraception' (NCT03589339) passed every man
         reason = "men beside a status only women have ('men and postmenopausal women') name two groups of patients, either of them meant"
         return _composite(node, Truth.UNKNOWN, children, [reason])
-    if every is Truth.FALSE and _groups_of_patients(node, polarity) and any_of(c.truth for c in children) is not Truth.FALSE:
+    if (
+        every is Truth.FALSE
+        and _groups_of_patients(node, polarity)
+        and any_of(c.truth for i, c in zip(node.items, children) if not isinstance(i, Sex)) is not Truth.FALSE
+        and not any(isinstance(i, Sex) and c.truth is Truth.FALSE for i, c in zip(node.items, children))
+    ):
         # 'Pregnant and lactating women' among exclusions: the women who are pregnant and
         # those who are lactating, either of them ruled out, as much as both at once; read
         # as both, a pregnant woman passed. 'Tumour types included are: urothelial
@@ -2435,7 +2440,14 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
         said = worded if isinstance(item, Qualified) and any(isinstance(q, Unparsed) for q in item.qualifiers) else names
         item = _unqualified(item)
         if isinstance(item, Unparsed):
+            if _GROUP_IN_WORDS.search(item.text):
+                # 'obese and cachectic patients', 'diabetes and other metabolic disease'
+                # (NCT03926650, NCT03861715): words not understood that name another group
+                # of patients, or more of the kind; read as both at once, no obesity passed
+                worded.add(item.text)
             continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
+        if isinstance(item, Sex):
+            continue  # 'women with diabetes and other metabolic disease': whom the groups are of
         if isinstance(item, Condition):
             concept = vocab.get("condition", item.concept)
             if concept is not None and concept.open_world:
@@ -2453,6 +2465,15 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     # of both kinds is no treatment and what it was for; it passed a patient with two of them)
     mixed = len(node.items) >= 3 and kinds == {"condition", "treatment"}
     return groups and (kinds in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
+
+
+# words not understood, beside conditions joined by 'and', that name a group of their own
+# ('other metabolic disease', not 'other clinically significant', which only says which one)
+_GROUP_IN_WORDS = re.compile(
+    r"^\W*other\b.*\b(?:diseases?|disorders?|conditions?|illness(?:es)?|syndromes?|factors?|problems?|abnormalit(?:y|ies))\W*$"
+    r"|\b(?:patients|subjects|participants|individuals|people|persons)\W*$",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=4096)
@@ -2864,6 +2885,6 @@ def _own_reaction(item: Any) -> bool:
 _REACTION_WORDS = r"reaction|toxicit|adverse|side effect"
 # ('Allergies to chemotherapeutic drugs ... or intolerant patients', NCT03949634: an
 # intolerance is not kept as an allergy either)
-_REACTION_IN_WORDS = re.compile(rf"{_REACTION_WORDS}|intoleran", re.IGNORECASE)
-_OWN_REACTION = re.compile(rf"{_REACTION_WORDS}|intoleran", re.IGNORECASE)  # (beside a drug: 'intolerance to X' too)
+_REACTION_IN_WORDS = re.compile(rf"{_REACTION_WORDS}|intolera[nb]", re.IGNORECASE)  # ('intolerable to chemotherapeutic agents' too)
+_OWN_REACTION = re.compile(rf"{_REACTION_WORDS}|intolera[nb]", re.IGNORECASE)  # (beside a drug: 'intolerance to X' too)
 _NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|history|prior|previous)\b", re.IGNORECASE)

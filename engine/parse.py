@@ -1531,6 +1531,8 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 
 
 _PERSONS = frozenset({"patients", "patient", "participants", "participant", "subjects", "subject", "individuals", "persons", "volunteers"})
+# 'For A or B: ...' on one line: whom the rest is asked of (one alone is `_Assembler.clause`'s)
+_FOR_WHOM = re.compile(r"\s*(?:\d{1,2}[.)]\s*)?(for\s+[^:;.]*?\b(?:or|and|and/or)\b[^:;.]*?)\s*:\s*(\S)", re.IGNORECASE)
 # a line about women of childbearing potential that speaks of men too
 _MEN_OR_PARTNERS = re.compile(r"\b(?:men|males?|man|boys?|partners?|sperm|father(?:ing)?|sexually active)\b", re.IGNORECASE)
 _JUDGMENT_RANK = ("consent", "life_expectancy", "contraception", "pregnancy_test", "investigator_opinion", "willingness", "tumor_assessment", "trial_participation", "organ_function", "specimen", "legal_status", "medical_judgment", "language", "protocol_reference", "compliance")
@@ -3129,6 +3131,20 @@ def parse(text: str) -> Predicate:
     if note is not None:
         words = Unparsed(text=text[note.start() : note.end()].strip(" ."), span=Span(start=note.start(), end=note.end()))
         return _with_modifiers(Qualified(item=main, qualifiers=(words,), span=Span(start=main.span.start, end=note.end())))
+    whom = _FOR_WHOM.match(folded)
+    if whom is not None:
+        # 'For a male or a woman of child-bearing potential (WOCBP): Must agree to use
+        # contraception ...' (NCT05383196): the people before the colon are whom the rest binds;
+        # the 'or' between them was read with the rest's, and being a man met it
+        head = parse(text[: whom.end(1)])
+        if not isinstance(head, Unparsed) and any(isinstance(n, Unparsed) for n in walk(head)):
+            # ('For premenopausal or perimenopausal women and for men', read '... or
+            # («perimenopausal» and sex male)'): whom it is for, not understood in full, is
+            # not known of anyone
+            words = Unparsed(text=text[head.span.start : head.span.end], span=head.span)
+            head = Qualified(item=head, qualifiers=(words,), span=head.span)
+        rest = parse(" " * whom.start(2) + text[whom.start(2) :])
+        return Conditional(condition=head, then=rest, span=Span(start=head.span.start, end=rest.span.end))
     if _FIRST_ITEM.match(folded):
         folded = _items_run_together(folded)
     lead = _ITEM_NUMBER_ON_A_WORD.match(folded)

@@ -88,6 +88,21 @@ def _parsed(text: str) -> Predicate:
 _PRIMED: dict[str, Predicate] = {}
 
 
+def _under_label(tree: Predicate, criterion: Criterion, label: Predicate | None) -> Predicate:
+    """An item's tree under its heading's label: under 'Life expectancy:' (a legacy PDQ
+    record's), 'At least 5 years' is the life expectancy, not the age a bare duration is read
+    as elsewhere ('18-65 years'); read as an age it passed every adult (NCT00003140)."""
+    if (
+        criterion.canonical is None
+        and isinstance(label, Judgment)
+        and label.category == "life_expectancy"
+        and label.bound is None
+        and any(isinstance(n, (Comparison, Range)) and n.measure == "age" for n in walk(tree))
+    ):
+        return Judgment(category="life_expectancy", text=criterion.text, span=tree.span)
+    return tree
+
+
 def criterion_predicate(criterion: Criterion) -> Predicate:
     """The tree a criterion is judged by: the curated canonical form wins over the text."""
     return _parsed(criterion.canonical or criterion.text)
@@ -97,7 +112,7 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
     """Sub-items are the operands of 'the following' in their parent."""
     if not criterion.children:
         return tree
-    kids = tuple(criterion_predicate(c) if not c.children else _with_children(criterion_predicate(c), c) for c in criterion.children)
+    kids = tuple(_under_label(criterion_predicate(c), c, tree) if not c.children else _with_children(criterion_predicate(c), c) for c in criterion.children)
     following = [n for n in walk(tree) if isinstance(n, Following)]
     if following:
         target = following[0]
@@ -298,7 +313,9 @@ _DEFINITION = re.compile(r"\b(?:include|includes|consists? of|comprises?|refers?
 # 'autoimmune disease or syndrome that currently requires systemic steroids': a clause that
 # restricts what comes before it may restrict the whole list, not only the last term it was
 # left beside.
-_RESTRICTIVE = re.compile(r"\b(?:that|which|whose|requir(?:e|es|ed|ing))\b", re.IGNORECASE)
+_RESTRICTIVE = re.compile(r"\b(?:that|which|whose|requir(?:e|es|ed|ing)|for (?:their|his|her|its|the patient'?s))\b", re.IGNORECASE)
+# 'for their' just before a piece (engine.parse drops the two words as filler)
+_FOR_WHOSE = re.compile(r"\bfor\s+(?:their|his|her|its|the patient'?s)\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -308,10 +325,10 @@ def _reversal_cues(piece: str) -> tuple[bool, bool, bool]:
     return bool(_NEGATION.search(piece)), bool(_PERMISSION.search(piece)), bool(_DEFINITION.search(piece))
 
 
-def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
+def _reversal_piece(tree: Predicate, text: str = "") -> tuple[str, str, str] | None:
     """The first piece not understood that holds a negation, else a permission, else a
     definition, else a restrictive clause left on a later term of a list: (what it is, the
-    piece, what it could do to the verdict), or None."""
+    piece, what it could do to the verdict), or None. `text`: the criterion the tree is of."""
     pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
     for cue, (what, effect) in enumerate(
         (
@@ -323,7 +340,7 @@ def _reversal_piece(tree: Predicate) -> tuple[str, str, str] | None:
         found = next((piece for piece in pieces if _reversal_cues(piece)[cue]), None)
         if found is not None:
             return what, found, effect
-    found = next(_restrictive_after_a_list(tree), None)
+    found = next(_restrictive_after_a_list(tree, text), None)
     if found is not None:
         return "a restrictive clause", found, "restrict the earlier terms of the list as well"
     found = _words_leading_a_list(tree)
@@ -350,7 +367,7 @@ def _words_leading_a_list(tree: Predicate) -> str | None:
 _LEADS_INTO = re.compile(r"\b(?:while|after|during|upon|following|despite|before)\s+(?:\w+\s+)?\w+ing\W*$", re.IGNORECASE)
 
 
-def _restrictive_after_a_list(tree: Predicate):
+def _restrictive_after_a_list(tree: Predicate, text: str = ""):
     """Restrictive clauses not understood left on a term which is not the first of its list:
     where they were left says nothing of how far back they reach."""
     for node in walk(tree):
@@ -364,11 +381,18 @@ def _restrictive_after_a_list(tree: Predicate):
                 yield item.text
             while isinstance(item, Qualified):
                 for piece in item.qualifiers:
-                    if _RESTRICTIVE.search(piece.text) or piece.text.strip().lower() in ("for", "after", "before", "following"):
+                    if (
+                        _RESTRICTIVE.search(piece.text)
+                        or piece.text.strip().lower() in ("for", "after", "before", "following")
+                        or _FOR_WHOSE.search(text, 0, piece.span.start)
+                    ):
                         # ('after' alone, of 'chemotherapy, radiation therapy or targeted
                         # therapy after surgery': when, of all of them or of the last)
                         # 'for' alone marks what a treatment was given for (engine.parse):
-                        # 'radiotherapy, chemotherapy ... for currently diagnosed breast cancer'
+                        # 'radiotherapy, chemotherapy ... for currently diagnosed breast cancer';
+                        # so does 'for their' before words not understood ('prior systemic
+                        # chemotherapy or other targeted or biological antineoplastic therapy
+                        # treatment for their advanced metastatic HNSCC', NCT03564691)
                         yield piece.text
                 item = item.item
 
@@ -557,14 +581,16 @@ def _cut_off(criterion: Criterion) -> str | None:
     return found.group(0).strip(" ,;") if found else None
 
 
-def _prepare(criterion: Criterion) -> _Prepared:
-    children = tuple(_prepare(c) for c in criterion.children)
+def _prepare(criterion: Criterion, label: Predicate | None = None) -> _Prepared:
+    own = None if criterion.origin == "structured" else _under_label(criterion_predicate(criterion), criterion, label)
+    children = tuple(_prepare(c, own) for c in criterion.children)
     if criterion.origin == "structured" and criterion.text.startswith(HEALTHY_VOLUNTEERS):
         return _Prepared(criterion, None, None, criterion.text, False, None, None, None, children, list_kind=_flat_list_kind(criterion))
-    own = criterion_predicate(criterion)
+    if own is None:
+        own = criterion_predicate(criterion)
     tree = _with_children(own, criterion)
     curated = criterion.canonical is not None
-    reversal = None if curated else _reversal_piece(own) or _inclusion_voice(own, criterion)
+    reversal = None if curated else _reversal_piece(own, criterion.text) or _inclusion_voice(own, criterion)
     subject = None if curated else _subject_as_requirement(own, criterion)
     cut = None if curated else _cut_off(criterion)
     defined = () if curated else _defined_in_brackets(own, criterion.text)
