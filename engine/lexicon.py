@@ -119,9 +119,9 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
     (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
-    (r"(?:the )?(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:treatment|therapy|drug|medication|intervention)"
+    (r"(?:the )?(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
      r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
-     r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?(?: administration)?", "ANCHOR", "first_dose"),
+     r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?(?: administration| treatment)?", "ANCHOR", "first_dose"),
     # NCI boilerplate: 'allergic reactions attributed to compounds of similar chemical or
     # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
     # joins no alternatives

@@ -119,3 +119,13 @@ def test_whom_a_line_is_for_not_understood_decides_nothing(tmp_path):
     woman_of_50 = {**WOMAN, "birth_date": "1976-01-01"}
     result = screen_text(tmp_path, woman_of_50, f"Inclusion Criteria:\n* {text}")
     assert criterion(result, "For women who are").status == "unknown"
+
+
+# 'Major surgery within 4 weeks prior to start of study drug treatment;' (18 corpus lines end
+# so): 'treatment' after the study drug was left a word not understood, and the line unknown.
+def test_start_of_study_drug_treatment_is_the_first_dose():
+    from engine import parse
+    from engine.summary import unparsed
+
+    for text in ("Major surgery within 4 weeks prior to start of study drug treatment;", "Major surgery within 14 days prior to first study drug treatment"):
+        assert unparsed(parse(text)) == []
