@@ -3662,6 +3662,8 @@ _NARROWING_WORD = (
     r"current|intravenous|iv|oral|immediate|urgent|specific)\s+)*(?:therapy|treatment|intervention|medication|antibiotics|"
     r"hospitali[sz]ation)|"
     r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (`_given_for`)
+    # the test that shows it: 'Known history of HIV (HIV 1/2 antibodies)' (KEYNOTE, 25 corpus lines)
+    r"hiv[- ]?1/2\s+antibod(?:y|ies)|"
     # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
     rf"{SIMILAR_COMPOUNDS})"
 )
