@@ -3690,6 +3690,13 @@ def _with_modifiers(node: Predicate) -> Predicate:
         return node
     updates = _operands_mapped(node, _with_modifiers)
     assert updates is not None  # _with_modifiers gives a node for every node
+    if "items" in updates and isinstance(node, (AllOf, AnyOf)):
+        # a word that said the name again taken off '(A and B) «(PT)»' inside 'and': one
+        # 'and', as the canonical rendering reads back
+        flat: list = []
+        for was, now in zip(node.items, updates["items"]):
+            flat.extend(now.items if isinstance(was, Qualified) and type(now) is type(node) else (now,))
+        updates["items"] = tuple(flat)
     if isinstance(node, Qualified):
         item = updates.get("item", node.item)
         kept = tuple(q for q in node.qualifiers if not _restates(q, item))
@@ -3892,10 +3899,20 @@ def _restates(word: Predicate, item: Predicate) -> bool:
         # nothing more of them
         leaves = [n for n in walk(item) if not children(n)]
         return bool(leaves) and all(isinstance(n, Condition) for n in leaves) and isinstance(item, (Condition, AnyOf, AllOf))
+    if isinstance(word, Unparsed) and word.text.lstrip().startswith("("):
+        # 'prothrombin time (PT) <= 1.5 x ULN': a bracketed abbreviation of a measure's name
+        # beside it says the name again ('PT' alone is not read: it may be the patient)
+        letters = word.text.strip(" ,;:.()[]").lower()
+        if len(letters) >= 2 and letters.isalpha() and any(letters == _initials(n.measure) for n in walk(item) if isinstance(n, (Comparison, Range))):
+            return True
     if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
         return False
     said = word.text.strip(" ,;:.()[]").lower()
     return said in item.measure.split() or (said == "between" and isinstance(item, Range))
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w)
 
 
 _CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnesses".split())

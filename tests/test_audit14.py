@@ -139,3 +139,20 @@ def test_hiv_named_with_its_antibody_test_is_decided_by_the_record(tmp_path):
     assert _exclusion(tmp_path, MAN, text).status == "pass"
     hiv = {"name": "HIV", "snomed": "86406008", "onset": "2010-01-01"}
     assert _exclusion(tmp_path, {**MAN, "conditions": [hiv]}, text).status != "pass"
+
+
+# 'International normalized ratio (INR)/prothrombin time (PT) and activated partial
+# thromboplastin time (aPTT) =< 1.5 x ULN' (about 40 corpus lines): '(PT)' restates the name
+# before it ('PT' alone is not read, it may be the patient) and was left a word not understood.
+def test_a_bracketed_abbreviation_of_a_measure_restates_it():
+    from engine import parse
+    from engine.nodes import AllOf, strip_spans
+    from engine.render import render
+    from engine.summary import unparsed
+
+    text = "International normalized ratio (INR)/prothrombin time (PT) and activated partial thromboplastin time (aPTT) =< 1.5 x ULN"
+    tree = parse(text)
+    assert unparsed(tree) == []
+    assert isinstance(tree, AllOf) and len(tree.items) == 3  # one 'and', as its rendering reads back
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+    assert unparsed(parse("PT/INR ≤ 1.5 x ULN")) == ["PT"]
