@@ -1,0 +1,110 @@
+"""The shortcuts of parse11 (issue 7, cold parsing) give what the plainer code they replace
+gives: over the canonical criteria and a sample of the corpus when it is beside the checkout."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.normalize import fold
+from engine.prefilter import _Guarded, needs_words
+
+IDENTITY = Path(__file__).parent / "fixtures" / "identity.txt"
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
+SAMPLE = 1500  # corpus texts, spread over the whole corpus
+
+
+def _texts(sample: int = SAMPLE) -> list[str]:
+    lines = [line for line in IDENTITY.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    files = sorted(SHARED_CORPUS.glob("*.jsonl")) if SHARED_CORPUS.is_dir() else []
+    if files:
+        from engine.coverage import text_criteria
+        from engine.trials import load_trials
+
+        corpus = sorted({c.text for f in files for t in load_trials(f) for c in text_criteria([t])})
+        lines += corpus[:: max(1, len(corpus) // sample)]
+    return lines
+
+
+def _parse_module():
+    import engine.parse  # noqa: F401
+
+    return sys.modules["engine.parse"]
+
+
+# --- engine.prefilter: regexes that ask first for the words they need ----------------------
+
+# texts on which IGNORECASE and str.lower part ways: the guard must leave them to the regex
+_UNICODE_CASES = [
+    "diagnoſed at age 30",  # long s: matches 's' under IGNORECASE, lowers to itself
+    "DİAGNOSED AT AGE 30",  # dotted capital I: lowers to two characters
+    "at least 2 of the \u212aollowing",  # no: Kelvin is 'k'; 'following' has none
+    "ALLERGY TO PENICILLIN \u2265 2",
+    "Life expectancy \u2265 3 months",
+    "survıval",  # dotless i
+    "ſurvival > 12 weeks",
+]
+
+
+def test_guarded_regexes_of_parse_answer_as_the_regex():
+    P = _parse_module()
+    guarded = {name: getattr(P, name) for name in dir(P) if isinstance(getattr(P, name), _Guarded)}
+    assert {"_AGE_AT_EVENT", "_SOME_OF_THE_FOLLOWING", "_ALLERGY_TO", "_LIFE_EXPECTANCY"} <= set(guarded)
+    texts = _texts() + _UNICODE_CASES
+    for name, g in guarded.items():
+        for text in texts:
+            for t in (text, fold(text)):
+                for method in ("search", "match", "fullmatch"):
+                    got, want = getattr(g, method)(t), getattr(g.compiled, method)(t)
+                    assert (got and got.span()) == (want and want.span()), (name, method, t)
+
+
+def test_words_are_read_off_the_pattern():
+    assert needs_words(re.compile(r"\b(?:is|are)\s+consistent\s+with\b", re.I)).words == ("consistent",)
+    assert set(needs_words(re.compile(r"life.expectancy|survival|expected to live", re.I)).words) == {"expectancy", "survival", "expected to live"}
+    assert needs_words(re.compile(r"(?:ab)+c|d", re.I)).words == ("ab", "d")
+    # nothing required: the pattern itself
+    for pattern in (r"\s*[:\uff1a]\s*$", r"(?:abc)?", r"a|\d", r"(?=abc)\w", r"[^a]", r"\u017fx"):
+        rx = re.compile(pattern, re.I)
+        assert needs_words(rx) is rx or all(w.isascii() for w in needs_words(rx).words)
+    assert needs_words(re.compile(r"(?i:abc)d")).words == ("d",)  # a scoped flag: its group says nothing
+    assert needs_words(re.compile(r"\u017fx", re.I)).words == ("x",)  # a non-ASCII letter breaks the run
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_guard_never_answers_none_where_the_regex_matches(seed):
+    # random patterns of words, alternations and repeats against random texts built of
+    # their words, mixed case and a few characters that IGNORECASE treats specially
+    rng = random.Random(seed)
+    words = ["ab", "abc", "for", "x", "kin", "si", "fol"]
+    chars = "abcforxkinsAFOKSI ,.\u017f\u0131\u212a\u0130"
+
+    def piece(depth: int) -> str:
+        k = rng.randrange(6 if depth < 2 else 3)
+        if k == 0:
+            return rng.choice(words)
+        if k == 1:
+            return rng.choice([r"\s*", r"\w", r".", r"\b", "[ab]", "[^x]"])
+        if k == 2:
+            return rng.choice(words) + rng.choice(["", "?", "+", "*"])
+        if k == 3:
+            return "(?:" + "|".join(piece(depth + 1) for _ in range(rng.randrange(1, 4))) + ")"
+        if k == 4:
+            return "(?:" + piece(depth + 1) + ")" + rng.choice(["", "?", "+", "{2}", "{0,2}"])
+        return "(?=" + piece(depth + 1) + ")"
+
+    for _ in range(300):
+        flags = rng.choice([0, re.I])
+        rx = re.compile("".join(piece(0) for _ in range(rng.randrange(1, 4))), flags)
+        g = needs_words(rx)
+        for _ in range(30):
+            text = "".join(rng.choice(chars) for _ in range(rng.randrange(0, 12)))
+            if rng.random() < 0.5:
+                text = text.join(rng.sample(words, 2))
+            for method in ("search", "match", "fullmatch"):
+                got, want = getattr(g, method)(text), getattr(rx, method)(text)
+                assert (got and got.span()) == (want and want.span()), (rx.pattern, flags, text, method)
