@@ -414,6 +414,28 @@ def _is_filler(el) -> bool:
     return False
 
 
+class _Every:
+    """What `_kinds` answers with the guards off: it holds every kind, so every pass runs."""
+
+    def __contains__(self, kind) -> bool:
+        return True
+
+
+_EVERY = _Every()
+_GUARDS = True  # tests/test_parse11_speed.py turns them off to compare
+
+
+def _kinds(elements) -> set | _Every:
+    """The kinds of element a sequence holds: each Atom's type, and the class of anything
+    else (none of them has subclasses). `_Assembler.clause` and `simple` skip a pass that
+    acts only on kinds the sequence does not hold, which is what the pass would have found
+    (tests/test_parse11_speed.py compares with every pass run); a pass that changes the
+    elements is followed by asking again."""
+    if not _GUARDS:
+        return _EVERY
+    return {e.type if isinstance(e, Atom) else e.__class__ for e in elements}
+
+
 def _textual(node) -> bool:
     """Words not understood, or their negation ('is not in the best interest of the subject'):
     beside other such words or a judgment, one piece of text."""
@@ -1606,6 +1628,7 @@ class _Assembler:
     @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
+        kinds = _kinds(elements)
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
         # canonical literals: «text», judgment(category) «text»
@@ -1613,7 +1636,7 @@ class _Assembler:
         if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
-        judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"]
+        judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"] if "JUDGE" in kinds else []
         if judged and set(judged) <= _NARROW_JUDGMENTS and any(
             (isinstance(e, Atom) and e.type in _UNDERSTOOD) or isinstance(e, (Bnd, Rng)) or (isinstance(e, Grp) and not isinstance(e.node, (Unparsed, Judgment)))
             for e in elements
@@ -1622,13 +1645,14 @@ class _Assembler:
             if defined is not None:
                 return defined
             elements = [Atom("WORD", self.text[e.start : e.end].lower(), e.start, e.end) if isinstance(e, Atom) and e.type == "JUDGE" else e for e in elements]
+            kinds = _kinds(elements)
             judged = []
         if judged:
             # the most specific word names it: 'able to provide written informed consent' is consent
             category = min(judged, key=_JUDGMENT_RANK.index)
             return Judgment(category=category, text=self._span_text(start, end), span=span)
         # a pending exception in brackets binds to what precedes it
-        for i, e in enumerate(elements):
+        for i, e in enumerate(elements if Grp in kinds else ()):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
                 main = self.clause(elements[:i])
                 exc = Exception_(mode=e.node.mode, main=main, exception=e.node.exception, span=Span(start=start, end=e.end))
@@ -1637,7 +1661,7 @@ class _Assembler:
                     return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
                 return exc
         # a heading before a colon: 'Renal function: creatinine clearance >= 50 mL/min'
-        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
+        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None) if "COLON" in kinds else None
         if colon is not None:
             head, rest = elements[:colon], elements[colon + 1 :]
             cond = self._condition_before_colon(head)
@@ -1667,7 +1691,7 @@ class _Assembler:
                     return AnyOf(items=node.items, span=node.span)
                 return node
         # 'if X, Y' and 'Y if X'
-        if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)
+        if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
         if if_at is not None and if_at > 1 and _ends_sentence(elements[if_at - 1]):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
@@ -1699,7 +1723,7 @@ class _Assembler:
                 cond = self.clause(elements[if_at + 1 :])
                 return Conditional(condition=cond, then=then, span=span)
         # 'X such as A, B': examples are instances of X, so alternatives to it
-        ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None)
+        ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None) if "EXAMPLES" in kinds else None
         if ex is not None:
             head, tail = elements[:ex], elements[ex + 1 :]
             pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
@@ -1712,6 +1736,8 @@ class _Assembler:
         if cases is not None:
             return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
+        if "COMMA" not in kinds and "SEMI" not in kinds:
+            return self.simple(elements)  # one piece: what the rest of this method comes to
         pieces = _split(elements, ("COMMA", "SEMI"))
         for k in range(len(pieces) - 1, 0, -1):
             if pieces[k] and pieces[k - 1] and _values_on([pieces[k - 1][-1], None, pieces[k][0]], 1):
@@ -1852,7 +1878,8 @@ class _Assembler:
         if _opens_negated(elements):
             inner = self.simple(elements[1:])
             return Not(item=inner, span=span)
-        following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
+        kinds = _kinds(elements)
+        following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None) if "FOLLOWING" in kinds else None
         if following is not None:
             return self._following(elements, following, span)
         used: set[int] = set()
@@ -1864,7 +1891,7 @@ class _Assembler:
             used.update(idx)
 
         # groups are structures of their own
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if Grp in kinds else ()):
             if isinstance(e, Grp):
                 if isinstance(e.node, (_PendingNode, Unparsed)):
                     continue
@@ -1886,7 +1913,7 @@ class _Assembler:
                 take(i)
         # asides: '(ANC)' after 'absolute neutrophil count' says nothing new
         els = list(els)
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if "ASIDE" in kinds else ()):
             if isinstance(e, Atom) and e.type == "ASIDE":
                 inner = e.value
                 prev = els[i - 1] if i > 0 else None
@@ -1896,14 +1923,17 @@ class _Assembler:
                     take(i)
                 else:
                     els[i] = Atom(inner.type, inner.value, e.start, e.end)
-        for i in range(len(els)):
+        if "ASIDE" in kinds:
+            kinds = _kinds(els)
+        for i in range(len(els) if "SLASH" in kinds else 0):  # a pair needs its slash
             pair = self._pressure_pair(els, i, used)
             if pair is not None:
                 found.append(pair[0])
                 take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
         bounded: dict[int, Predicate] = {}  # where a measure's bound (or its window) ends: the comparison
-        i = 0
+        measured = "MEASURE" in kinds or "AGE" in kinds
+        i = 0 if measured else len(els)
         while i < len(els):
             e = els[i]
             if i in used or not (isinstance(e, Atom) and e.type in ("MEASURE", "AGE")):
@@ -1988,8 +2018,11 @@ class _Assembler:
                     i = (win_at or j) + 1
                     continue
             i += 1
+        if measured:  # it may have made bounds and ranges of brackets and pairs of bounds
+            kinds = _kinds(els)
+        bounds = Bnd in kinds or Rng in kinds
         # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
-        for j in range(len(els) - 1):
+        for j in range(len(els) - 1 if bounds and "MEASURE" in kinds else 0):
             # '26 to 34 weeks of gestational age': 'of' between them; '>= 5 on the pain
             # numeric rating scale': 'on (the|a)' before a scale
             k = j + 1
@@ -2016,7 +2049,7 @@ class _Assembler:
                 found.append(node)
                 take(*range(j, k + 1))
         # ages written without the word: '18 years and older', 'aged 12 to 30'
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if bounds else ()):
             if i in used or not isinstance(e, (Bnd, Rng)):
                 continue
             q = e.qty if isinstance(e, Bnd) else e.high
@@ -2040,7 +2073,7 @@ class _Assembler:
                         take(i)
                         take(*[j for j, x in enumerate(els) if isinstance(x, Atom) and x.type == "AGE"])
         # ages as bare numbers after the word: 'aged 12 to 30', 'age 18 or older'
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if "AGE" in kinds else ()):
             if i in used or not (isinstance(e, Atom) and e.type == "AGE"):
                 continue
             nxt = next((j for j in range(i + 1, len(els)) if not _is_filler(els[j])), None)

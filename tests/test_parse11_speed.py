@@ -108,3 +108,41 @@ def test_guard_never_answers_none_where_the_regex_matches(seed):
             for method in ("search", "match", "fullmatch"):
                 got, want = getattr(g, method)(text), getattr(rx, method)(text)
                 assert (got and got.span()) == (want and want.span()), (rx.pattern, flags, text, method)
+
+
+# --- the assembler's passes skipped by the kinds of element a sequence holds -------------
+
+
+def _parse_all(texts: list[str]) -> list[str]:
+    from engine.parse import parse
+
+    out = []
+    for text in texts:
+        try:
+            out.append(parse(text).model_dump_json())
+        except Exception as exc:  # noqa: BLE001 - an error is an answer too, compared as such
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def test_passes_skipped_by_kinds_give_what_every_pass_gives(monkeypatch):
+    P = _parse_module()
+    texts = _texts()
+    assert P._GUARDS is True
+    guarded = _parse_all(texts)
+    monkeypatch.setattr(P, "_GUARDS", False)
+    assert P._kinds([]) is P._EVERY and "ANY" in P._kinds([])
+    always = _parse_all(texts)
+    assert len(texts) > 1000 or not SHARED_CORPUS.is_dir()
+    for text, a, b in zip(texts, guarded, always):
+        assert a == b, text
+
+
+def test_kinds_are_atom_types_and_classes():
+    P = _parse_module()
+    atom = P.Atom("COLON", ":", 0, 1)
+    grp = P.Grp(None, 2, 5)
+    assert P._kinds([atom, grp]) == {"COLON", P.Grp}
+    # the guards rely on no subclasses of the element classes (a class test by identity)
+    for cls in (P.Atom, P.Grp, P.Bnd, P.Rng, P.Qty, P.Win, P.Clause):
+        assert cls.__subclasses__() == [], cls
