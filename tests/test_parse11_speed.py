@@ -146,3 +146,37 @@ def test_kinds_are_atom_types_and_classes():
     # the guards rely on no subclasses of the element classes (a class test by identity)
     for cls in (P.Atom, P.Grp, P.Bnd, P.Rng, P.Qty, P.Win, P.Clause):
         assert cls.__subclasses__() == [], cls
+
+
+# --- units.comparable from rules/unit_dimensions.json, without the registry --------------
+
+
+def test_unit_dimensions_file_is_current():
+    from engine import units
+
+    units._known_dimensions.cache_clear()
+    assert units._known_dimensions() is not None, "rules/unit_dimensions.json is stale: run scripts/unit_dimensions.py"
+
+
+def test_unit_dimensions_are_pints(monkeypatch):
+    from decimal import Decimal
+
+    from engine import units
+
+    known = units._known_dimensions()
+    assert known and {"g/dL", "10^9/L", "/uL", "%", "mmHg", "weeks"} <= set(known)
+    for unit, dims in known.items():
+        assert frozenset(units.dimensions_of(unit).items()) == dims, unit
+    spellings = sorted(known)
+    with_table = {
+        (a, b, m): units.comparable(a, b, molar_mass=m) for a in spellings for b in spellings for m in (None, Decimal("180.16"))
+    }
+    monkeypatch.setattr(units, "_known_dimensions", lambda: None)
+    for (a, b, m), answer in with_table.items():
+        assert units.comparable(a, b, molar_mass=m) == answer, (a, b, m)
+    # a spelling outside the file is pint's to answer, an unknown one raises as before
+    monkeypatch.undo()
+    from engine.errors import UnitError
+
+    with pytest.raises(UnitError):
+        units.comparable("g/dL", "furlongs per fortnight squared")
