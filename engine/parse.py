@@ -1284,8 +1284,8 @@ def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
 def _value_list(left, right, *, scale_only: bool = False):
     """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values. With
     `scale_only`, only a measure with a `scale` (a bounded score) has one."""
-    if not (isinstance(left, Clause) and isinstance(right, Clause)):
-        return None
+    if not (isinstance(left, Clause) and isinstance(right, Clause)) or Qty not in _kinds(right.elements):
+        return None  # (the numbers after the measure open `right`)
     le = [e for e in left.elements if not _is_filler(e)]
     re_ = [e for e in right.elements if not _is_filler(e)]
     if len(le) < 2 or not re_:
@@ -1322,7 +1322,7 @@ def _plain(q: Qty) -> bool:
 def _measure_alone(p) -> bool:
     """An operand that names measures and says nothing of them ('AST' in 'AST or ALT <= 2.5
     x ULN'): it waits for a bound from another operand."""
-    if not isinstance(p, Clause):
+    if not isinstance(p, Clause) or "MEASURE" not in _kinds(p.elements):
         return False
     # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
     sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
@@ -1632,7 +1632,7 @@ class _Assembler:
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
         # canonical literals: «text», judgment(category) «text»
-        sig = [e for e in elements if not _is_filler(e)]
+        sig = [e for e in elements if not _is_filler(e)] if "JUDGMENT_LIT" in kinds or "UNPARSED_LIT" in kinds else ()
         if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
@@ -2473,6 +2473,8 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     the measure, [(bound, sex)] and the indices of those words, or None."""
     if not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
         return None  # asked first: it rules out most sequences, at a third of the cost of `at`
+    if "SEX" not in _kinds(elements):
+        return None  # each case names its sex (`_sex_pairs`)
     at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
     if len(at) < 5:
         return None
