@@ -2539,8 +2539,8 @@ def _respectively(parts: list, text: str) -> tuple[Clause, int] | None:
     sexes read as one 'males and females') or three. Returns the one sequence
     'creatinine >= 1.5 males, >= 1.4 mg/dL females' says, for `_sex_shape`, and how many
     operands it replaces; None when the operands are not exactly that."""
-    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]):
-        return None
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]) or "SEX" not in _kinds(parts[1].elements):
+        return None  # (the second operand names the sexes, or the first of them)
     sigs = [[e for e in p.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))] for p in parts[:3]]
 
     def sex(e, n: int) -> bool:
@@ -2593,7 +2593,7 @@ def _merge_sex_cases(parts: list, text: str) -> list:
         if merged is not None and _sex_shape(list(merged[0].elements)) is not None:
             out[k : k + merged[1]] = [merged[0]]
             continue
-        if isinstance(a, Clause) and isinstance(b, Clause):
+        if isinstance(a, Clause) and isinstance(b, Clause) and "SEX" in _kinds(b.elements):  # (b's bound is for a sex)
             tail = [e for e in b.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
             if len(tail) == 2:
                 joined = (*a.elements, Atom("COMMA", None, b.start, b.start), *b.elements)
