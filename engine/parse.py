@@ -871,7 +871,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 e.type in ("EXAMPLES", "COLON", "FOLLOWING") or (e.type == "JUDGE" and e.value == "investigator_opinion")
             )
 
-        comma_cuts = not _term_list(parts) and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
+        comma_cuts = (
+            any("COMMA" in _kinds(q.elements) for q in parts if isinstance(q, Clause))  # else no comma to cut at (and not a term list)
+            and not _term_list(parts)
+            and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
+        )
         outer = boundary
         series: list[int] = []
 
