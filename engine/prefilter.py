@@ -90,7 +90,7 @@ def _needs(parsed, ignorecase: bool) -> tuple[tuple[tuple[str, ...], ...], ...] 
     subs = branch[0][1][1] if len(branch) == 1 and branch[0][0] is c.BRANCH else [items]
     out = []
     for sub in subs:
-        sets = sorted(set(_conjunction(sub, ignorecase)), key=_score, reverse=True)[:3]
+        sets = sorted(set(_conjunction(sub, ignorecase)), key=lambda words: (_score(words), sorted(words)), reverse=True)[:3]
         if not sets:
             return None
         out.append(tuple(tuple(sorted(words)) for words in sets))

@@ -83,7 +83,7 @@ def test_words_are_read_off_the_pattern():
     # a letter that IGNORECASE matches to an ASCII one breaks the run ('\u017f' is 's');
     # one no ASCII letter matches stays in it
     assert _needs(r"\u017fx") == ((("x",),),)
-    assert _needs(r"\u2265\s*2") == ((("\u2265",), ("2",)),)
+    assert set(_needs(r"\u2265\s*2")[0]) == {("\u2265",), ("2",)}
 
 
 @pytest.mark.parametrize("seed", range(3))
