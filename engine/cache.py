@@ -44,7 +44,7 @@ _TREE = TypeAdapter(Predicate)
 
 # Engine sources whose code decides the tree a text parses to, beside the grammar and
 # parse.py (both in grammar_version()).
-_PARSER_SOURCES = ("lexicon.py", "normalize.py", "units.py", "nodes.py", "limits.py", "vocab.py")
+_PARSER_SOURCES = ("lexicon.py", "normalize.py", "units.py", "nodes.py", "limits.py", "vocab.py", "prefilter.py")
 
 
 def cache_dir() -> Path | None:

@@ -56,6 +56,7 @@ from engine.nodes import (
     walk,
 )
 from engine.normalize import fold
+from engine.prefilter import needs_words
 
 MAX_LENGTH = 20_000
 """Longest criterion text parsed; a longer one is one unparsed node (see `parse`)."""
@@ -411,6 +412,28 @@ def _is_filler(el) -> bool:
         if el.type == "WORD":
             return str(el.value) in FILLER
     return False
+
+
+class _Every:
+    """What `_kinds` answers with the guards off: it holds every kind, so every pass runs."""
+
+    def __contains__(self, kind) -> bool:
+        return True
+
+
+_EVERY = _Every()
+_GUARDS = True  # tests/test_parse11_speed.py turns them off to compare
+
+
+def _kinds(elements) -> set | _Every:
+    """The kinds of element a sequence holds: each Atom's type, and the class of anything
+    else (none of them has subclasses). `_Assembler.clause` and `simple` skip a pass that
+    acts only on kinds the sequence does not hold, which is what the pass would have found
+    (tests/test_parse11_speed.py compares with every pass run); a pass that changes the
+    elements is followed by asking again."""
+    if not _GUARDS:
+        return _EVERY
+    return {e.type if isinstance(e, Atom) else e.__class__ for e in elements}
 
 
 def _textual(node) -> bool:
@@ -848,7 +871,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 e.type in ("EXAMPLES", "COLON", "FOLLOWING") or (e.type == "JUDGE" and e.value == "investigator_opinion")
             )
 
-        comma_cuts = not _term_list(parts) and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
+        comma_cuts = (
+            any("COMMA" in _kinds(q.elements) for q in parts if isinstance(q, Clause))  # else no comma to cut at (and not a term list)
+            and not _term_list(parts)
+            and not any(keeps_commas(e) for q in parts if isinstance(q, Clause) for e in q.elements)
+        )
         outer = boundary
         series: list[int] = []
 
@@ -1261,8 +1288,8 @@ def _split(elements: list, seps: tuple[str, ...]) -> list[list]:
 def _value_list(left, right, *, scale_only: bool = False):
     """'ECOG 0 or 1': a measure followed by numbers joined by or is a set of values. With
     `scale_only`, only a measure with a `scale` (a bounded score) has one."""
-    if not (isinstance(left, Clause) and isinstance(right, Clause)):
-        return None
+    if not (isinstance(left, Clause) and isinstance(right, Clause)) or Qty not in _kinds(right.elements):
+        return None  # (the numbers after the measure open `right`)
     le = [e for e in left.elements if not _is_filler(e)]
     re_ = [e for e in right.elements if not _is_filler(e)]
     if len(le) < 2 or not re_:
@@ -1299,7 +1326,7 @@ def _plain(q: Qty) -> bool:
 def _measure_alone(p) -> bool:
     """An operand that names measures and says nothing of them ('AST' in 'AST or ALT <= 2.5
     x ULN'): it waits for a bound from another operand."""
-    if not isinstance(p, Clause):
+    if not isinstance(p, Clause) or "MEASURE" not in _kinds(p.elements):
         return False
     # 'Liver function: ALT and AST <= 2 x ULN': a heading before the measures is not one
     sig = [e for e in _after_heading(list(p.elements)) if not _is_filler(e)]
@@ -1610,14 +1637,15 @@ class _Assembler:
     @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
+        kinds = _kinds(elements)
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
         # canonical literals: «text», judgment(category) «text»
-        sig = [e for e in elements if not _is_filler(e)]
+        sig = [e for e in elements if not _is_filler(e)] if "JUDGMENT_LIT" in kinds or "UNPARSED_LIT" in kinds else ()
         if len(sig) == 1 and isinstance(sig[0], Atom) and sig[0].type in ("JUDGMENT_LIT", "UNPARSED_LIT"):
             return self._literal(sig[0], elements, span)
         # the study team's to judge: consent, compliance, opinion, life expectancy
-        judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"]
+        judged = [e.value for e in elements if isinstance(e, Atom) and e.type == "JUDGE"] if "JUDGE" in kinds else []
         if judged:
             for_them = self._asked_of_women_who_can_bear_children(elements, span)
             if for_them is not None:
@@ -1630,6 +1658,7 @@ class _Assembler:
             if defined is not None:
                 return defined
             elements = [Atom("WORD", self.text[e.start : e.end].lower(), e.start, e.end) if isinstance(e, Atom) and e.type == "JUDGE" else e for e in elements]
+            kinds = _kinds(elements)
             judged = []
         if judged:
             # the most specific word names it: 'able to provide written informed consent' is consent
@@ -1641,7 +1670,7 @@ class _Assembler:
                 return Conditional(condition=Sex(sexes=("female",), span=span), then=judgment, span=span)
             return judgment
         # a pending exception in brackets binds to what precedes it
-        for i, e in enumerate(elements):
+        for i, e in enumerate(elements if Grp in kinds else ()):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
                 main = self.clause(elements[:i])
                 exc = Exception_(mode=e.node.mode, main=main, exception=e.node.exception, span=Span(start=start, end=e.end))
@@ -1650,7 +1679,7 @@ class _Assembler:
                     return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
                 return exc
         # a heading before a colon: 'Renal function: creatinine clearance >= 50 mL/min'
-        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None)
+        colon = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COLON"), None) if "COLON" in kinds else None
         if colon is not None:
             head, rest = elements[:colon], elements[colon + 1 :]
             cond = self._condition_before_colon(head)
@@ -1680,7 +1709,7 @@ class _Assembler:
                     return AnyOf(items=node.items, span=node.span)
                 return node
         # 'if X, Y' and 'Y if X'
-        if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None)
+        if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
         if if_at is not None and if_at > 1 and _ends_sentence(elements[if_at - 1]):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
@@ -1712,7 +1741,7 @@ class _Assembler:
                 cond = self.clause(elements[if_at + 1 :])
                 return Conditional(condition=cond, then=then, span=span)
         # 'X such as A, B': examples are instances of X, so alternatives to it
-        ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None)
+        ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None) if "EXAMPLES" in kinds else None
         if ex is not None:
             head, tail = elements[:ex], elements[ex + 1 :]
             pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
@@ -1725,6 +1754,8 @@ class _Assembler:
         if cases is not None:
             return cases
         # comma-separated parts: each assembled, the unparsed ones qualify the rest
+        if "COMMA" not in kinds and "SEMI" not in kinds:
+            return self.simple(elements)  # one piece: what the rest of this method comes to
         pieces = _split(elements, ("COMMA", "SEMI"))
         for k in range(len(pieces) - 1, 0, -1):
             if pieces[k] and pieces[k - 1] and _values_on([pieces[k - 1][-1], None, pieces[k][0]], 1):
@@ -1901,7 +1932,8 @@ class _Assembler:
         if _opens_negated(elements):
             inner = self.simple(elements[1:])
             return Not(item=inner, span=span)
-        following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None)
+        kinds = _kinds(elements)
+        following = next((e for e in elements if isinstance(e, Atom) and e.type == "FOLLOWING"), None) if "FOLLOWING" in kinds else None
         if following is not None:
             return self._following(elements, following, span)
         used: set[int] = set()
@@ -1913,7 +1945,7 @@ class _Assembler:
             used.update(idx)
 
         # groups are structures of their own
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if Grp in kinds else ()):
             if isinstance(e, Grp):
                 if isinstance(e.node, (_PendingNode, Unparsed)):
                     continue
@@ -1935,7 +1967,7 @@ class _Assembler:
                 take(i)
         # asides: '(ANC)' after 'absolute neutrophil count' says nothing new
         els = list(els)
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if "ASIDE" in kinds else ()):
             if isinstance(e, Atom) and e.type == "ASIDE":
                 inner = e.value
                 prev = els[i - 1] if i > 0 else None
@@ -1945,14 +1977,17 @@ class _Assembler:
                     take(i)
                 else:
                     els[i] = Atom(inner.type, inner.value, e.start, e.end)
-        for i in range(len(els)):
+        if "ASIDE" in kinds:
+            kinds = _kinds(els)
+        for i in range(len(els) if "SLASH" in kinds else 0):  # a pair needs its slash
             pair = self._pressure_pair(els, i, used)
             if pair is not None:
                 found.append(pair[0])
                 take(*pair[1])
         # measures and their bounds: 'AST/ALT <= 2.5 x ULN', 'Lansky (age < 16) >= 50'
         bounded: dict[int, Predicate] = {}  # where a measure's bound (or its window) ends: the comparison
-        i = 0
+        measured = "MEASURE" in kinds or "AGE" in kinds
+        i = 0 if measured else len(els)
         while i < len(els):
             e = els[i]
             if i in used or not (isinstance(e, Atom) and e.type in ("MEASURE", "AGE")):
@@ -2037,8 +2072,11 @@ class _Assembler:
                     i = (win_at or j) + 1
                     continue
             i += 1
+        if measured:  # it may have made bounds and ranges of brackets and pairs of bounds
+            kinds = _kinds(els)
+        bounds = Bnd in kinds or Rng in kinds
         # the bound before its measure: '5% or more blasts in bone marrow', '> 10% blasts'
-        for j in range(len(els) - 1):
+        for j in range(len(els) - 1 if bounds and "MEASURE" in kinds else 0):
             # '26 to 34 weeks of gestational age': 'of' between them; '>= 5 on the pain
             # numeric rating scale': 'on (the|a)' before a scale
             k = j + 1
@@ -2065,7 +2103,7 @@ class _Assembler:
                 found.append(node)
                 take(*range(j, k + 1))
         # ages written without the word: '18 years and older', 'aged 12 to 30'
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if bounds else ()):
             if i in used or not isinstance(e, (Bnd, Rng)):
                 continue
             q = e.qty if isinstance(e, Bnd) else e.high
@@ -2089,7 +2127,7 @@ class _Assembler:
                         take(i)
                         take(*[j for j, x in enumerate(els) if isinstance(x, Atom) and x.type == "AGE"])
         # ages as bare numbers after the word: 'aged 12 to 30', 'age 18 or older'
-        for i, e in enumerate(els):
+        for i, e in enumerate(els if "AGE" in kinds else ()):
             if i in used or not (isinstance(e, Atom) and e.type == "AGE"):
                 continue
             nxt = next((j for j in range(i + 1, len(els)) if not _is_filler(els[j])), None)
@@ -2489,6 +2527,8 @@ def _sex_shape(elements) -> tuple[Atom, list, list[int]] | None:
     the measure, [(bound, sex)] and the indices of those words, or None."""
     if not any(isinstance(e, Atom) and e.type in ("COMMA", "SEMI") for e in elements):
         return None  # asked first: it rules out most sequences, at a third of the cost of `at`
+    if "SEX" not in _kinds(elements):
+        return None  # each case names its sex (`_sex_pairs`)
     at = [k for k, e in enumerate(elements) if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
     if len(at) < 5:
         return None
@@ -2553,8 +2593,8 @@ def _respectively(parts: list, text: str) -> tuple[Clause, int] | None:
     sexes read as one 'males and females') or three. Returns the one sequence
     'creatinine >= 1.5 males, >= 1.4 mg/dL females' says, for `_sex_shape`, and how many
     operands it replaces; None when the operands are not exactly that."""
-    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]):
-        return None
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts[:3]) or "SEX" not in _kinds(parts[1].elements):
+        return None  # (the second operand names the sexes, or the first of them)
     sigs = [[e for e in p.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))] for p in parts[:3]]
 
     def sex(e, n: int) -> bool:
@@ -2607,7 +2647,7 @@ def _merge_sex_cases(parts: list, text: str) -> list:
         if merged is not None and _sex_shape(list(merged[0].elements)) is not None:
             out[k : k + merged[1]] = [merged[0]]
             continue
-        if isinstance(a, Clause) and isinstance(b, Clause):
+        if isinstance(a, Clause) and isinstance(b, Clause) and "SEX" in _kinds(b.elements):  # (b's bound is for a sex)
             tail = [e for e in b.elements if not _is_filler(e) or isinstance(e, (Bnd, Rng))]
             if len(tail) == 2:
                 joined = (*a.elements, Atom("COMMA", None, b.start, b.start), *b.elements)
@@ -4276,3 +4316,11 @@ def _lalr(tokens: list[Token], build: _Build | None = None):
 
 _REPLAY = object()
 _END = Token("$END", "")
+
+# The questions `parse` asks of every criterion, most of which find nothing: each first asks
+# whether the words a match must contain are in the text (engine.prefilter; 40 -> 14 us a
+# criterion over the corpus, tests/test_parse11_speed.py checks the answers are the same)
+_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END = map(
+    needs_words,
+    (_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END),
+)
