@@ -1088,9 +1088,12 @@ class _Span:
     subject: str  # the concept's name, for what is missing
     start_late: date | None = None
     end_late: date | None = None
+    # the record is of an event (`ACUTE_EVENTS`), which happens on its onset day: the record's
+    # own concept, not the criterion's ('cerebrovascular disease' asked, a stroke on record)
+    event: bool = False
 
 
-def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, what: str, subject: str) -> _Span:
+def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, what: str, subject: str, *, event: bool = False) -> _Span:
     late = {p.field: p.latest for p in getattr(record, "partial_dates", ())}
     return _Span(
         start,
@@ -1100,6 +1103,7 @@ def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, 
         subject,
         start_late=next((late[f] for f in ("onset", "start") if f in late), None),
         end_late=next((late[f] for f in ("abatement", "end") if f in late), None),
+        event=event,
     )
 
 
@@ -1298,7 +1302,7 @@ def _span_truth(
             # for the diagnosis or for the disease in that time, the words do not settle
             return Truth.UNKNOWN, "diagnosed before it, went on into it: whether that is 'diagnosed within' it is not said"
         if end is not None:
-            if span.end is None and span.subject in ACUTE_EVENTS:
+            if span.end is None and span.event:
                 # a stroke of 1978 a record still calls active (Synthea never closes them):
                 # the event is its onset, before the window; whether another came within it,
                 # the record does not say (read as still going, a 48-year-old stroke was
@@ -1324,8 +1328,25 @@ def _span_truth(
 ACUTE_EVENTS = frozenset({
     "stroke", "ischemic stroke", "hemorrhagic stroke", "transient ischemic attack", "myocardial infarction", "cardiac arrest",
     "pulmonary embolism", "deep vein thrombosis", "venous thromboembolism", "acute coronary syndrome", "thrombosis",
-    "intracranial hemorrhage", "gastrointestinal bleeding",
+    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion",
 })  # fmt: skip
+
+
+def _is_event(vocab: Any, concept: Any) -> bool:
+    """Whether a record fitting `concept` (the narrowest concept it fits) is of an event: the
+    concept or one of its ancestors is in `ACUTE_EVENTS` ('ischemic stroke' under 'stroke').
+    Asked of the record's concept, never of the criterion's: 'cerebrovascular disease within
+    12 months' and a stroke of 1978 on record is a question about that stroke (the fourteenth
+    audit, W10). Remembered per vocabulary and concept."""
+    key = (id(vocab), concept.kind, concept.name)
+    hit = _IS_EVENT.get(key)
+    if hit is None or hit[0] is not vocab:
+        found = concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")
+        hit = _IS_EVENT[key] = (vocab, found)
+    return hit[1]
+
+
+_IS_EVENT: dict[tuple[int, str, str], tuple[Any, bool]] = {}
 
 
 def _partial_notes(partials: Sequence[Any]) -> tuple[str, ...]:
@@ -1667,7 +1688,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             # cancer resolved last year, is not the question)
             pass
         elif node.active is not None:
-            active, why = _condition_active(record, ctx)
+            active, why = _condition_active(record, ctx, event=_is_event(ctx.vocab, matched))
             if node.active is False:
                 active = ~active
             truth = truth & active
@@ -1679,7 +1700,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.window is not None:
-            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name)
+            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name, event=_is_event(ctx.vocab, matched))
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
             truth = truth & w_truth
             reasons += w_reasons
@@ -1798,7 +1819,7 @@ _ACTIVE_STATUSES = {"active", "recurrence", "relapse"}
 _INACTIVE_STATUSES = {"inactive", "remission", "resolved"}
 
 
-def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
+def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False) -> tuple[Truth, str]:
     """Whether a condition record was active at the as-of date.
 
     A recurrence or relapse is active. Otherwise an abatement on or before the as-of date
@@ -1806,6 +1827,9 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
     its export, not of the as-of date). Without an abatement the status decides; without a
     status either, the record cannot say: UNKNOWN, not assumed active (an old diagnosis left
     open on a problem list would otherwise exclude) nor inactive (an unresolved one would pass).
+    A record of an event (`event`, `_is_event`: a stroke, a cardiac arrest) left 'active'
+    with no abatement says nothing of it going on: Synthea never closes them, and a cardiac
+    arrest of 1996 was 'active cardiac disease' in 2026 (the fourteenth audit, W7/W8).
     """
     status = record.clinical_status
     if status in ("recurrence", "relapse"):
@@ -1815,6 +1839,8 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
             return Truth.FALSE, f"abated {record.abatement.isoformat()}"
         return Truth.TRUE, f"abated only {record.abatement.isoformat()}, after {ctx.as_of.isoformat()}"
     if status in _ACTIVE_STATUSES:
+        if event:
+            return Truth.UNKNOWN, f"clinical status {status}, but an event's record left open does not say it is going on"
         return Truth.TRUE, f"clinical status {status}"
     if status in _INACTIVE_STATUSES:
         return Truth.FALSE, f"clinical status {status}"

@@ -1,0 +1,84 @@
+"""Wrong confident verdicts of the fourteenth audit of 2026-12-07 (13 living Synthea patients of
+../shared/data/synthea_fhir_r4_smart x the whole corpus, at 65abf2e; /tmp/audit14_out/REPORT.md
+sections B and D) that come from how records are read: a broader or unplaced procedure record,
+a chemotherapy procedure for a drug class, the parents of coronary syndromes, and event records
+Synthea never closes. Each keeps the criterion as the registry wrote it (trimmed) and the least
+patient that shows it."""
+
+from __future__ import annotations
+
+from one_trial import criterion, screen_text
+
+MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
+WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
+
+# Synthea never closes an event: Andy Schaden's stroke of 1978 and Lupe Little's cardiac arrest
+# of 1996 are still 'active' in 2026
+STROKE_1978 = {"name": "Stroke", "snomed": "230690007", "onset": "1978-10-05", "status": "active"}
+CARDIAC_ARREST_1996 = {"name": "Cardiac Arrest", "snomed": "410429000", "onset": "1996-01-17", "status": "active"}
+CONCUSSION_2021 = {"name": "Concussion with no loss of consciousness", "snomed": "62106007", "onset": "2021-02-02", "status": "active"}
+
+
+def _exclusion(tmp_path, patient, text):
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    return criterion(result, text[:20])
+
+
+# W7 -- NCT02256436 [19] (KEYNOTE-045, exclusion): 'Active cardiac disease'. Read 'active heart
+# disease': Lupe Little's cardiac arrest of 1996 (aged 13), a record Synthea never closes, is
+# 'clinical status active', so he is excluded for an active cardiac disease 30 years on. The engine
+# already knows such a record says nothing of the event going on (ACUTE_EVENTS in
+# engine/evaluate.py, used for windows in _span_truth) but _condition_active does not ask it.
+def test_a_cardiac_arrest_of_1996_left_open_is_no_active_cardiac_disease(tmp_path):
+    patient = {**MAN, "birth_date": "1982-04-07", "conditions": [CARDIAC_ARREST_1996]}
+    assert _exclusion(tmp_path, patient, "Active cardiac disease").status != "fail"
+
+
+# W8 -- NCT03515798 [26] (inflammatory breast cancer, exclusion): 'Has known active CNS disease or
+# carcinomatous meningitis.' (the pembrolizumab wording for active CNS metastases). Read 'history of
+# active central nervous system disease or ...': Andy Schaden's stroke of 1978 left 'active' makes
+# him ineligible (the only failed criterion), and Maida Gerhold's concussion of 2021 (no loss of
+# consciousness, never closed) makes her ineligible (the only failed criterion). Same cause as W7;
+# also NCT01207388 'current CNS pathology' (both patients).
+def test_a_stroke_of_1978_left_open_is_no_active_cns_disease(tmp_path):
+    patient = {**MAN, "birth_date": "1932-06-09", "conditions": [STROKE_1978]}
+    text = "Has known active CNS disease or carcinomatous meningitis."
+    assert _exclusion(tmp_path, patient, text).status != "fail"
+
+
+def test_a_concussion_of_2021_left_open_is_no_active_cns_disease(tmp_path):
+    patient = {**WOMAN, "birth_date": "1985-11-08", "conditions": [CONCUSSION_2021]}
+    text = "Has known active CNS disease or carcinomatous meningitis."
+    assert _exclusion(tmp_path, patient, text).status != "fail"
+
+
+# W10 -- NCT05043714 [28] (exclusion): 'Myocardial infarction, stroke or other significant
+# cardiovascular or cerebrovascular event in the 12 months before the first dose of study
+# treatment'. Read '... or stroke within 12 months ... or cerebrovascular disease within 12 months
+# before first dose': Andy Schaden's stroke of 1978, a record never closed, is 'cannot tell' for
+# 'stroke within 12 months' (ACUTE_EVENTS in engine/evaluate.py) but 'began earlier, still going'
+# for 'cerebrovascular disease within 12 months', which fails him (the trial's only failed
+# criterion). _span_truth asks `span.subject in ACUTE_EVENTS`, and the subject is the criterion's
+# concept (_span_of(..., concept.name) in the condition look-up), not the record's: any broader
+# name (cerebrovascular, cardiovascular, heart disease) bypasses the guard.
+STROKE_EVENT = {"name": "Stroke", "snomed": "230690007", "onset": "1978-10-05", "status": "active"}
+MI_2001 = {"name": "Myocardial Infarction", "snomed": "22298006", "onset": "2001-05-05", "status": "active"}
+
+
+def test_a_stroke_of_1978_left_open_is_no_cerebrovascular_event_in_the_last_12_months(tmp_path):
+    patient = {**MAN, "birth_date": "1932-06-09", "conditions": [STROKE_EVENT]}
+    text = (
+        "Myocardial infarction, stroke or other significant cardiovascular or cerebrovascular event in the "
+        "12 months before the first dose of study treatment"
+    )
+    assert _exclusion(tmp_path, patient, text).status != "fail"
+
+
+def test_an_old_event_is_not_within_a_window_under_a_broader_name(tmp_path):
+    # as 'Stroke within 6 months' (unknown today), so 'Cerebrovascular disease within 6 months'
+    stroke = {**MAN, "conditions": [STROKE_EVENT]}
+    assert _exclusion(tmp_path, stroke, "Stroke within 6 months").status == "unknown"
+    assert _exclusion(tmp_path, stroke, "Cerebrovascular disease within 6 months").status != "fail"
+    # and a myocardial infarction of 2001 is no 'heart disease within 6 months'
+    mi = {**MAN, "conditions": [MI_2001]}
+    assert _exclusion(tmp_path, mi, "Heart disease within 6 months").status != "fail"
