@@ -1752,7 +1752,11 @@ def _broader_records(concept: Any, ctx: _Ctx, matches: tuple[Any | None, ...]) -
 def _broader_of(vocab: Any, concept: Any) -> tuple[set[str], tuple[Any, ...], set[tuple[str, str]], dict[str, tuple]]:
     """What `_broader_records` reads of the vocabulary alone: the systems the concept's family
     has codes in, its ancestors (loose parents too: 'bladder cancer' for 'urothelial
-    carcinoma') and their (kind, name); and a memo for `_broader_matches`. Worked out once
+    carcinoma') and their (kind, name); and a memo for `_broader_matches`. For an event
+    (`_is_event`) only those it is strictly under: its loose parent is the disease it mostly
+    comes from ('coronary artery disease' for a myocardial infarction), whose record is no
+    vaguer record of the event, which is recorded as itself (a coronary artery disease of
+    2006 left 'myocardial infarction within 30 days' unknown). Worked out once
     per concept (the family of a broad concept is hundreds of concepts: 2.6 % of screening
     synthetic patients, speed8); the entry holds the vocabulary, so its id is not reused
     while remembered."""
@@ -1761,6 +1765,8 @@ def _broader_of(vocab: Any, concept: Any) -> tuple[set[str], tuple[Any, ...], se
     if hit is None or hit[0] is not vocab:
         own_systems = {system for c in derive.family(vocab, concept) for system, _ in c.codes}
         broader_ones = tuple(vocab.ancestors(concept))
+        if _is_event(vocab, concept):
+            broader_ones = tuple(a for a in broader_ones if vocab.strictly_under(concept, a))
         if len(_BROADER_OF) >= _PER_NODE_MAX:
             _BROADER_OF.clear()
         hit = _BROADER_OF[key] = (vocab, (own_systems, broader_ones, {(c.kind, c.name) for c in broader_ones}, {}))

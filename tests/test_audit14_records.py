@@ -82,3 +82,38 @@ def test_an_old_event_is_not_within_a_window_under_a_broader_name(tmp_path):
     # and a myocardial infarction of 2001 is no 'heart disease within 6 months'
     mi = {**MAN, "conditions": [MI_2001]}
     assert _exclusion(tmp_path, mi, "Heart disease within 6 months").status != "fail"
+
+
+# W11 -- NCT05523947 [exclusion] 'Acute coronary syndromes', and 'Acute coronary syndrome within 6
+# months' (26 lines of the corpus name acute coronary syndrome; NCT03749850 'Acute coronary syndrome
+# in the last year' is unknown only because 'in the last year' is not understood): a myocardial
+# infarction of two months ago, coded in
+# SNOMED CT as Synthea and most FHIR records code it (22298006), passes: 'no record of acute
+# coronary syndrome (closed world)'. In rules/vocab/conditions.toml 'acute coronary syndrome' is
+# found by ICD-10-CM I20.0/I21/I22/I24 only; 'myocardial infarction' and 'unstable angina' are not
+# its children, so a SNOMED-coded infarction is no ACS (the same infarction coded I21.9 fails it).
+def test_a_recent_myocardial_infarction_is_an_acute_coronary_syndrome(tmp_path):
+    mi = {"name": "Myocardial infarction", "snomed": "22298006", "onset": "2026-10-01", "status": "active"}
+    patient = {**MAN, "conditions": [mi]}
+    assert _exclusion(tmp_path, patient, "Acute coronary syndromes").status != "pass"
+    assert _exclusion(tmp_path, patient, "Acute coronary syndrome within 6 months").status != "pass"
+
+
+def test_a_recent_unstable_angina_is_an_acute_coronary_syndrome(tmp_path):
+    ua = {"name": "Unstable angina", "snomed": "4557003", "onset": "2026-10-01", "status": "active"}
+    patient = {**MAN, "conditions": [ua]}
+    assert _exclusion(tmp_path, patient, "Acute coronary syndrome within 6 months").status != "pass"
+
+
+# W12 -- 'Coronary artery disease' (33 mentions in the corpus; e.g. NCT03926663 'Patients with
+# cardiovascular disease (congestive heart failure, coronary artery disease, hypertension'): a
+# myocardial infarction on record (SNOMED 22298006, as Synthea writes it) passes it, 'no record of
+# coronary artery disease (closed world)', though 'Known coronary heart disease' fails the same
+# patient. In rules/vocab/conditions.toml 'myocardial infarction' and 'angina pectoris' are
+# children of 'ischemic heart disease' beside, not under, 'coronary artery disease'; an infarction is
+# the commonest way coronary artery disease shows itself, and no reader would call that record free
+# of it.
+def test_a_myocardial_infarction_on_record_is_not_free_of_coronary_artery_disease(tmp_path):
+    mi = {"name": "Myocardial Infarction", "snomed": "22298006", "onset": "2020-10-01", "status": "active"}
+    patient = {**MAN, "conditions": [mi]}
+    assert _exclusion(tmp_path, patient, "History of coronary artery disease").status != "pass"
