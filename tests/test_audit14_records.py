@@ -7,6 +7,8 @@ patient that shows it."""
 
 from __future__ import annotations
 
+import pytest
+
 from one_trial import criterion, screen_text
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
@@ -189,3 +191,29 @@ def test_chemotherapy_a_week_ago_is_not_free_of_cytotoxic_chemotherapy_within_4_
 def test_radiotherapy_a_week_ago_is_not_free_of_whole_brain_radiotherapy_within_4_weeks(tmp_path):
     patient = {**MAN, "procedures": [RT_PROC]}
     assert _exclusion(tmp_path, patient, "Whole brain radiotherapy within 4 weeks prior to enrollment").status != "pass"
+
+
+# What the rules above must not reach: a record placed in another branch says what it was, a
+# named operation is no vaguer record of a transplant, a record outside the window says nothing,
+# and a chemotherapy procedure says no more than that some anti-cancer drug was given.
+CHOLECYSTECTOMY = {"name": "Cholecystectomy", "snomed": "38102005", "date": "2026-11-20"}
+
+
+@pytest.mark.parametrize(
+    ("procedures", "text", "status"),
+    [
+        ([CHOLECYSTECTOMY], "Prior organ transplant", "pass"),
+        ([CHOLECYSTECTOMY], "Surgery within 4 weeks", "fail"),
+        ([CHOLECYSTECTOMY], "Major surgery within 4 weeks", "unknown"),
+        ([{**CHOLECYSTECTOMY, "date": "2025-11-20"}], "Major surgery within 4 weeks", "pass"),
+        ([{"name": "Total abdominal hysterectomy", "snomed": "116140006", "date": "2026-11-20"}], "Minor surgery within 4 weeks", "pass"),
+        ([{"name": "Stereotactic radiosurgery", "date": "2026-11-30"}], "Whole brain radiotherapy within 4 weeks", "pass"),
+        ([{"name": "Radiotherapy (procedure)", "snomed": "1287742003", "date": "2026-11-30"}], "Whole brain radiotherapy within 4 weeks", "unknown"),
+        ([{"name": "Dialysis", "snomed": "108241001", "date": "2026-11-20"}], "Hemodialysis within 4 weeks", "unknown"),
+        ([{**CHEMO_PROC, "date": "2024-11-30"}], "Systemic anti-cancer therapy within 4 weeks", "pass"),
+        ([CHEMO_PROC], "Cytotoxic agents within 4 weeks", "unknown"),
+        ([CHEMO_PROC], "Prior anticancer drugs", "fail"),
+    ],
+)
+def test_what_a_procedure_record_says_of_other_kinds(tmp_path, procedures, text, status):
+    assert _exclusion(tmp_path, {**MAN, "procedures": procedures}, text).status == status
