@@ -166,7 +166,17 @@ def family(vocab: Any, concept: Any) -> tuple[Any, ...]:
     seen: dict[tuple[str, str], Any] = {}
     for c in (*reversed(descendants), concept):
         seen.setdefault((c.kind, c.name), c)
-    return tuple(seen.values())
+    found = tuple(seen.values())
+    if len(found) > 2 and hasattr(vocab, "ancestors"):
+        # a concept under two parents, one a child of the other ('operation named in the
+        # record' under 'surgery' and, loosely, 'major surgery') is reached first by the short
+        # path and came after the concept of the long one: 'major surgery' was the narrowest
+        # a cholecystectomy fit. Each before its ancestors, the order otherwise kept.
+        place = {k: i for i, k in enumerate(seen)}
+        above = {k: [place[(a.kind, a.name)] for a in vocab.ancestors(c) if (a.kind, a.name) in place] for k, c in seen.items()}
+        if any(p < place[k] for k, ps in above.items() for p in ps):
+            found = tuple(sorted(found, key=lambda c: -len(above[(c.kind, c.name)])))
+    return found
 
 
 def match_record(

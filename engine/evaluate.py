@@ -1088,9 +1088,12 @@ class _Span:
     subject: str  # the concept's name, for what is missing
     start_late: date | None = None
     end_late: date | None = None
+    # the record is of an event (`ACUTE_EVENTS`), which happens on its onset day: the record's
+    # own concept, not the criterion's ('cerebrovascular disease' asked, a stroke on record)
+    event: bool = False
 
 
-def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, what: str, subject: str) -> _Span:
+def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, what: str, subject: str, *, event: bool = False) -> _Span:
     late = {p.field: p.latest for p in getattr(record, "partial_dates", ())}
     return _Span(
         start,
@@ -1100,6 +1103,7 @@ def _span_of(record: Any, start: date | None, end: date | None, ongoing: Truth, 
         subject,
         start_late=next((late[f] for f in ("onset", "start") if f in late), None),
         end_late=next((late[f] for f in ("abatement", "end") if f in late), None),
+        event=event,
     )
 
 
@@ -1298,7 +1302,7 @@ def _span_truth(
             # for the diagnosis or for the disease in that time, the words do not settle
             return Truth.UNKNOWN, "diagnosed before it, went on into it: whether that is 'diagnosed within' it is not said"
         if end is not None:
-            if span.end is None and span.subject in ACUTE_EVENTS:
+            if span.end is None and span.event:
                 # a stroke of 1978 a record still calls active (Synthea never closes them):
                 # the event is its onset, before the window; whether another came within it,
                 # the record does not say (read as still going, a 48-year-old stroke was
@@ -1324,8 +1328,27 @@ def _span_truth(
 ACUTE_EVENTS = frozenset({
     "stroke", "ischemic stroke", "hemorrhagic stroke", "transient ischemic attack", "myocardial infarction", "cardiac arrest",
     "pulmonary embolism", "deep vein thrombosis", "venous thromboembolism", "acute coronary syndrome", "thrombosis",
-    "intracranial hemorrhage", "gastrointestinal bleeding",
+    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion",
 })  # fmt: skip
+
+
+def _is_event(vocab: Any, concept: Any) -> bool:
+    """Whether a record fitting `concept` (the narrowest concept it fits) is of an event: the
+    concept or one of its ancestors is in `ACUTE_EVENTS` ('ischemic stroke' under 'stroke').
+    Asked of the record's concept, never of the criterion's: 'cerebrovascular disease within
+    12 months' and a stroke of 1978 on record is a question about that stroke (the fourteenth
+    audit, W10). Remembered per vocabulary and concept."""
+    key = (id(vocab), concept.kind, concept.name)
+    hit = _IS_EVENT.get(key)
+    if hit is None or hit[0] is not vocab:
+        found = concept.kind == "condition" and (
+            concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")
+        )
+        hit = _IS_EVENT[key] = (vocab, found)
+    return hit[1]
+
+
+_IS_EVENT: dict[tuple[int, str, str], tuple[Any, bool]] = {}
 
 
 def _partial_notes(partials: Sequence[Any]) -> tuple[str, ...]:
@@ -1526,9 +1549,15 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
         concept = derive.lookup(vocab, ("drug", "drug_class"), node.concept)
         if concept is None or (node.dose is not None and _is_prednisone(concept)):  # `_redirect`; other corticosteroids' doses
             return None
-        if concept.procedure_records and node.dose is None:  # the therapy's procedures are records of the drug
-            return lambda patient: derive.fits_any(vocab, concept, patient.medications) or derive.fits_any(vocab, concept, patient.procedures)
-        return lambda patient: derive.fits_any(vocab, concept, patient.medications)
+        # the therapy's procedures are records of the drug; so are those of a procedure given
+        # as drugs of the class (`_procedures_of_drug`)
+        named = concept.procedure_records and node.dose is None
+        given_in = tuple(p for p, _ in _procedures_of_drug(vocab, concept)) if node.dose is None else ()
+        return lambda patient: (
+            derive.fits_any(vocab, concept, patient.medications)
+            or (named and derive.fits_any(vocab, concept, patient.procedures))
+            or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+        )
     if isinstance(node, Procedure):
         concept = derive.lookup(vocab, ("procedure",), node.concept)
         if concept is None:
@@ -1538,12 +1567,18 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
         drugs = tuple(derive.lookup(vocab, ("drug", "drug_class"), name) for name in concept.drugs)
         if None in drugs:  # `_drug_on_record`: a drug the vocabulary does not know may be redirected
             return None
+        given_in = tuple(p for drug in drugs for p, _ in _procedures_of_drug(vocab, drug))  # `_medication` of the drugs reads them
+
+        _, broader_ones, above, by_kind = _broader_of(vocab, concept) if concept.parents else (None, (), set(), {})
 
         def reads(patient: Patient) -> bool:
             return (
                 derive.fits_any(vocab, concept, patient.procedures)
                 or any(derive.fits_any(vocab, status, patient.conditions) for status in statuses)
                 or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
+                or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+                # a record of a broader procedure (`_broader_procedures`)
+                or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in patient.procedures)
             )
 
         return reads
@@ -1667,7 +1702,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             # cancer resolved last year, is not the question)
             pass
         elif node.active is not None:
-            active, why = _condition_active(record, ctx)
+            active, why = _condition_active(record, ctx, event=_is_event(ctx.vocab, matched))
             if node.active is False:
                 active = ~active
             truth = truth & active
@@ -1679,7 +1714,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.window is not None:
-            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name)
+            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name, event=_is_event(ctx.vocab, matched))
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
             truth = truth & w_truth
             reasons += w_reasons
@@ -1731,7 +1766,11 @@ def _broader_records(concept: Any, ctx: _Ctx, matches: tuple[Any | None, ...]) -
 def _broader_of(vocab: Any, concept: Any) -> tuple[set[str], tuple[Any, ...], set[tuple[str, str]], dict[str, tuple]]:
     """What `_broader_records` reads of the vocabulary alone: the systems the concept's family
     has codes in, its ancestors (loose parents too: 'bladder cancer' for 'urothelial
-    carcinoma') and their (kind, name); and a memo for `_broader_matches`. Worked out once
+    carcinoma') and their (kind, name); and a memo for `_broader_matches`. For an event
+    (`_is_event`) only those it is strictly under: its loose parent is the disease it mostly
+    comes from ('coronary artery disease' for a myocardial infarction), whose record is no
+    vaguer record of the event, which is recorded as itself (a coronary artery disease of
+    2006 left 'myocardial infarction within 30 days' unknown). Worked out once
     per concept (the family of a broad concept is hundreds of concepts: 2.6 % of screening
     synthetic patients, speed8); the entry holds the vocabulary, so its id is not reused
     while remembered."""
@@ -1740,6 +1779,8 @@ def _broader_of(vocab: Any, concept: Any) -> tuple[set[str], tuple[Any, ...], se
     if hit is None or hit[0] is not vocab:
         own_systems = {system for c in derive.family(vocab, concept) for system, _ in c.codes}
         broader_ones = tuple(vocab.ancestors(concept))
+        if _is_event(vocab, concept):
+            broader_ones = tuple(a for a in broader_ones if vocab.strictly_under(concept, a))
         if len(_BROADER_OF) >= _PER_NODE_MAX:
             _BROADER_OF.clear()
         hit = _BROADER_OF[key] = (vocab, (own_systems, broader_ones, {(c.kind, c.name) for c in broader_ones}, {}))
@@ -1798,7 +1839,7 @@ _ACTIVE_STATUSES = {"active", "recurrence", "relapse"}
 _INACTIVE_STATUSES = {"inactive", "remission", "resolved"}
 
 
-def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
+def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False) -> tuple[Truth, str]:
     """Whether a condition record was active at the as-of date.
 
     A recurrence or relapse is active. Otherwise an abatement on or before the as-of date
@@ -1806,6 +1847,9 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
     its export, not of the as-of date). Without an abatement the status decides; without a
     status either, the record cannot say: UNKNOWN, not assumed active (an old diagnosis left
     open on a problem list would otherwise exclude) nor inactive (an unresolved one would pass).
+    A record of an event (`event`, `_is_event`: a stroke, a cardiac arrest) left 'active'
+    with no abatement says nothing of it going on: Synthea never closes them, and a cardiac
+    arrest of 1996 was 'active cardiac disease' in 2026 (the fourteenth audit, W7/W8).
     """
     status = record.clinical_status
     if status in ("recurrence", "relapse"):
@@ -1815,6 +1859,8 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx) -> tuple[Truth, str]:
             return Truth.FALSE, f"abated {record.abatement.isoformat()}"
         return Truth.TRUE, f"abated only {record.abatement.isoformat()}, after {ctx.as_of.isoformat()}"
     if status in _ACTIVE_STATUSES:
+        if event:
+            return Truth.UNKNOWN, f"clinical status {status}, but an event's record left open does not say it is going on"
         return Truth.TRUE, f"clinical status {status}"
     if status in _INACTIVE_STATUSES:
         return Truth.FALSE, f"clinical status {status}"
@@ -1839,14 +1885,62 @@ def _medication(node: Medication, ctx: _Ctx) -> Outcome:
     if concept is None:
         return _redirect(node, ctx) or _not_in_vocabulary(node, ctx)
     outcome = _medication_records(node, concept, ctx)
-    if concept.procedure_records and node.dose is None and derive.fits_any(ctx.vocab, concept, ctx.patient.procedures):
+    if node.dose is not None:
+        return outcome
+    shown = []
+    if concept.procedure_records and derive.fits_any(ctx.vocab, concept, ctx.patient.procedures):
         # 'prior CAR-T cell therapy' for a patient whose record shows the infusion as a
         # procedure: the procedure record is a record of the drug, in the same window and tense
-        given = _procedure_records(Procedure(concept=concept.name, window=node.window, history=node.history, span=node.span), concept, ctx)
-        truth = any_of([outcome.truth, given.truth])
-        parts = [o for o in (outcome, given) if o.truth is truth] or [outcome, given]
-        return _leaf(node, truth, [r for o in parts for r in o.reasons], [m for o in parts for m in o.missing])
-    return outcome
+        shown.append(_procedure_records(Procedure(concept=concept.name, window=node.window, history=node.history, span=node.span), concept, ctx))
+    for procedure, strict in _procedures_of_drug(ctx.vocab, concept):
+        if derive.fits_any(ctx.vocab, procedure, ctx.patient.procedures):
+            shown.append(_drug_given_in(node, concept, procedure, strict, ctx))
+    if not shown:
+        return outcome
+    truth = any_of([outcome.truth, *(o.truth for o in shown)])
+    parts = [o for o in (outcome, *shown) if o.truth is truth] or [outcome, *shown]
+    return _leaf(node, truth, [r for o in parts for r in o.reasons], [m for o in parts for m in o.missing])
+
+
+def _drug_given_in(node: Medication, concept: Any, procedure: Any, strict: bool, ctx: _Ctx) -> Outcome:
+    """'Systemic anti-cancer therapy within 3 weeks' (the class 'antineoplastic agent') for a
+    patient whose record shows a chemotherapy procedure a week before: a procedure given as
+    drugs of a class (`drugs` in procedures.toml) is a record of a drug of every class above
+    it (`strict`), in the same window and tense; of the class itself it leaves the criterion
+    unknown ('chemotherapy' is broader than its cytotoxic kind). A chemotherapy procedure
+    passed 'systemic anti-cancer therapy within 3 weeks' (the fourteenth audit, W14)."""
+    given = _procedure_records(Procedure(concept=procedure.name, window=node.window, history=node.history, span=node.span), procedure, ctx, with_drugs=False)
+    if given.truth is not Truth.TRUE:
+        return given
+    if strict:
+        return given.model_copy(update={"reasons": (*given.reasons, f"{procedure.name} shows {concept.name} given")})
+    note = f"{procedure.name} on record: it does not say whether its drugs were {concept.name}"
+    return given.model_copy(update={"truth": Truth.UNKNOWN, "reasons": (*given.reasons, note), "missing": (*given.missing, concept.name)})
+
+
+def _procedures_of_drug(vocab: Any, concept: Any) -> tuple[tuple[Any, bool], ...]:
+    """The procedures given as drugs of `concept` (a drug class), each with whether strictly:
+    a procedure whose `drugs` name a class strictly under `concept` ('chemotherapy', given as
+    cytotoxic agents, for 'antineoplastic agent'), or not: one whose drugs are `concept` itself
+    ('chemotherapy' for 'cytotoxic agent'). Remembered per vocabulary and concept."""
+    key = (id(vocab), concept.kind, concept.name)
+    hit = _PROCEDURES_OF_DRUG.get(key)
+    if hit is None or hit[0] is not vocab:
+        found: dict[str, tuple[Any, bool]] = {}
+        for procedure in _concepts(vocab, "procedure"):
+            for name in procedure.drugs:
+                drug = derive.lookup(vocab, ("drug", "drug_class"), name)
+                if drug is None:
+                    continue
+                if drug is concept:
+                    found.setdefault(procedure.name, (procedure, False))
+                elif concept in vocab.ancestors(drug) and vocab.strictly_under(drug, concept):
+                    found[procedure.name] = (procedure, True)
+        hit = _PROCEDURES_OF_DRUG[key] = (vocab, tuple(found.values()))
+    return hit[1]
+
+
+_PROCEDURES_OF_DRUG: dict[tuple[int, str, str], tuple[Any, tuple[tuple[Any, bool], ...]]] = {}
 
 
 def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
@@ -2034,16 +2128,20 @@ def _procedure(node: Procedure, ctx: _Ctx) -> Outcome:
     return _procedure_records(node, concept, ctx)
 
 
-def _procedure_records(node: Procedure, concept: Any, ctx: _Ctx) -> Outcome:
+def _procedure_records(node: Procedure, concept: Any, ctx: _Ctx, *, with_drugs: bool = True) -> Outcome:
     """What the patient's procedure records (and, for a therapy given as drugs, medication
-    records) say of `concept`: a procedure, or a drug given in one (CAR-T cells)."""
-    if not derive.fits_any(ctx.vocab, concept, ctx.patient.procedures) and not any(
-        _drug_on_record(drug, ctx) for drug in concept.drugs
+    records) say of `concept`: a procedure, or a drug given in one (CAR-T cells).
+    `with_drugs=False`: the procedure records alone (a chemotherapy procedure read for a
+    drug class, `_procedures_of_drug`, which must not read the drugs back)."""
+    drugs = concept.drugs if with_drugs else ()
+    broader = _broader_procedures(concept, ctx)
+    if not broader and not derive.fits_any(ctx.vocab, concept, ctx.patient.procedures) and not any(
+        _drug_on_record(drug, ctx) for drug in drugs
     ):  # and `_given_as_drugs` finds none of its drugs: each Medication is a silence too
 
         def build() -> Outcome:
             outcome = _combine_records(node, [], concept.name, ctx, "", [])
-            return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+            return _given_as_drugs(node, concept, outcome, ctx) if drugs else outcome
 
         return _silence(node, ctx, build)
     found: list[tuple[Truth, list[str], list[str]]] = []
@@ -2051,34 +2149,79 @@ def _procedure_records(node: Procedure, concept: Any, ctx: _Ctx) -> Outcome:
     for record, matched in zip(ctx.patient.procedures, derive.record_matches(ctx.vocab, concept, ctx.patient.procedures)):
         if matched is None:
             continue
-        what = f"{_record_name(record, matched.name)} ({_date(record.start)}" + (
-            f" to {record.end.isoformat()})" if record.end and record.end != record.start else ")"
-        )
-        if record.unreadable:
-            found.append(_unreadable_record(what, record.unreadable, concept.name))
+        judged = _procedure_record(node, concept, record, matched, ctx, notes)
+        if judged is None:
             continue
-        status = (record.status or "").lower() or None
-        if status in _PROC_NOT_DONE:
-            notes.append(f"{what}: status {status}, not counted")
-            continue
-        if record.start is not None and record.start > ctx.as_of:
-            notes.append(f"{what}: after {ctx.as_of.isoformat()}, not counted")
-            continue
-        truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
-        reasons += [f"{what}: {flag}" for flag in record.flags]
-        if _present_tense(node) and status != "in-progress":
-            truth = truth & Truth.UNKNOWN
-            reasons.append(f"{what}: done, not under way; {_TENSE}")
-        if node.window is not None:
-            ongoing = Truth.TRUE if status == "in-progress" else Truth.FALSE
-            span = _span_of(record, record.start, record.end, ongoing, what, concept.name)
-            w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="end")
-            truth = truth & w_truth
-            reasons += w_reasons
-            missing += w_missing
-        found.append((truth, reasons, missing))
+        if not ctx.vocab.strictly_under(matched, concept):
+            # a resection for 'major surgery': major or not, protocols differ
+            judged[0] = judged[0] & Truth.UNKNOWN
+            judged[1].append(f"{_record_name(record, matched.name)}: counted as {concept.name} by some criteria and not by others")
+            judged[2].append(concept.name)
+        found.append(tuple(judged))
+    if broader and not any(t is Truth.TRUE for t, _, _ in found):
+        for record, matched in broader:
+            judged = _procedure_record(node, concept, record, matched, ctx, [])
+            if judged is None or judged[0] is Truth.FALSE:  # outside the window: it says nothing of it
+                continue
+            judged[0] = Truth.UNKNOWN
+            judged[1].append(f"{_record_name(record, matched.name)}: it does not say whether this is {concept.name}")
+            judged[2].append(concept.name)
+            found.append(tuple(judged))
     outcome = _combine_records(node, found, concept.name, ctx, "", notes)
-    return _given_as_drugs(node, concept, outcome, ctx) if concept.drugs else outcome
+    return _given_as_drugs(node, concept, outcome, ctx) if drugs else outcome
+
+
+def _procedure_record(node: Procedure, concept: Any, record: Any, matched: Any, ctx: _Ctx, notes: list[str]) -> list | None:
+    """[truth, reasons, missing] of one procedure record that fits `concept` as `matched`
+    (its window and tense read), or None where it is not counted (not done, after the as-of
+    date: said in `notes`)."""
+    what = f"{_record_name(record, matched.name)} ({_date(record.start)}" + (
+        f" to {record.end.isoformat()})" if record.end and record.end != record.start else ")"
+    )
+    if record.unreadable:
+        return list(_unreadable_record(what, record.unreadable, concept.name))
+    status = (record.status or "").lower() or None
+    if status in _PROC_NOT_DONE:
+        notes.append(f"{what}: status {status}, not counted")
+        return None
+    if record.start is not None and record.start > ctx.as_of:
+        notes.append(f"{what}: after {ctx.as_of.isoformat()}, not counted")
+        return None
+    truth, reasons, missing = Truth.TRUE, [f"{what} on record"], []
+    reasons += [f"{what}: {flag}" for flag in record.flags]
+    if _present_tense(node) and status != "in-progress":
+        truth = truth & Truth.UNKNOWN
+        reasons.append(f"{what}: done, not under way; {_TENSE}")
+    if node.window is not None:
+        ongoing = Truth.TRUE if status == "in-progress" else Truth.FALSE
+        span = _span_of(record, record.start, record.end, ongoing, what, concept.name)
+        w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="end")
+        truth = truth & w_truth
+        reasons += w_reasons
+        missing += w_missing
+    return [truth, reasons, missing]
+
+
+def _broader_procedures(concept: Any, ctx: _Ctx) -> list[tuple[Any, Any]]:
+    """The patient's procedure records of a procedure broader than `concept` that say no
+    more than it, each with the broader concept it fits: 'Surgical procedure' or a Caesarean
+    section (coded as plain surgery) for 'major surgery', 'Teleradiotherapy' for 'whole brain
+    radiotherapy', 'Chemotherapy' for 'cytotoxic chemotherapy'. Such a record does not show
+    the narrower procedure absent, so it leaves the criterion UNKNOWN where silence made it
+    FALSE (a partial colectomy or a Caesarean section 17 days before passed 'Major surgery
+    within 4 weeks', the fourteenth audit, W13-W14). A record placed in another branch (a
+    peritoneal dialysis for 'hemodialysis') says what it was, and is not counted."""
+    if not concept.parents:
+        return []
+    _, broader_ones, above, by_kind = _broader_of(ctx.vocab, concept)
+    out = []
+    for record, matched in zip(ctx.patient.procedures, derive.record_matches(ctx.vocab, concept, ctx.patient.procedures)):
+        if matched is not None:
+            continue
+        fits = _broader_matches(ctx.vocab, broader_ones, above, by_kind, record)
+        if fits:
+            out.append((record, fits[0][1]))
+    return out
 
 
 def _statuses(vocab: Any, concept: Any) -> tuple[tuple[tuple[Any, bool], ...], tuple[tuple[Any, bool], ...]]:
@@ -2183,7 +2326,11 @@ def _drug_on_record(name: str, ctx: _Ctx) -> bool:
     some medication record fits it, or the vocabulary does not know it as a drug (then
     `_redirect` may read records of another kind)."""
     concept = derive.lookup(ctx.vocab, ("drug", "drug_class"), name)
-    return concept is None or derive.fits_any(ctx.vocab, concept, ctx.patient.medications)
+    return (
+        concept is None
+        or derive.fits_any(ctx.vocab, concept, ctx.patient.medications)
+        or any(derive.fits_any(ctx.vocab, p, ctx.patient.procedures) for p, _ in _procedures_of_drug(ctx.vocab, concept))
+    )
 
 
 def _given_as_drugs(node: Procedure, concept: Any, outcome: Outcome, ctx: _Ctx) -> Outcome:

@@ -66,7 +66,7 @@ _ENTRY_KEYS = {
     "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
     "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
     "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
-    "procedure": {"name", "synonyms", "parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
+    "procedure": {"name", "synonyms", "parents", "loose_parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
 

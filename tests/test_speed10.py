@@ -40,6 +40,20 @@ def patients():
         "conditions": [{"name": "dependence on renal dialysis", "onset": "2024-01"}, {"name": "kidney transplant status", "onset": "2020-01"}],
         "medications": [{"name": "docetaxel", "start": "2026-04-01"}, {"name": "prednisone", "start": "2026-05-01", "dose": 20, "dose_unit": "mg", "daily_dose": 20}],
     }))
+    # procedures read beyond their own concept (the fourteenth audit): a chemotherapy procedure
+    # is a record of the class 'antineoplastic agent'; a record of plain surgery, of external
+    # beam radiotherapy or of dialysis leaves the narrower kinds unknown; a named operation is
+    # loosely major surgery
+    found.append(load_patient({
+        "id": "procedures", "birth_date": "1970-01-01", "sex": "male",
+        "procedures": [
+            {"name": "Chemotherapy (procedure)", "snomed": "367336001", "date": "2026-05-20"},
+            {"name": "Surgical procedure", "snomed": "387713003", "date": "2026-05-10"},
+            {"name": "Teleradiotherapy procedure", "snomed": "33195004", "date": "2025-12-01"},
+            {"name": "Dialysis", "snomed": "108241001", "date": "2026-05-25"},
+            {"name": "Cholecystectomy", "snomed": "38102005", "date": "2024-02-01"},
+        ],
+    }))
     # a woman of 66 whose record says premenopausal: a rule reading her age, not her records,
     # must keep her leaves from being decided silent or shared between window flags
     found.append(load_patient({
