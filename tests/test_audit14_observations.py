@@ -52,13 +52,18 @@ def test_a_former_smoker_has_a_history_of_smoking(tmp_path):
     assert _exclusion(tmp_path, patient, "History of smoking").status == "fail"
 
 
-def test_a_former_smoker_is_not_decided_a_non_smoker_or_a_current_smoker(tmp_path):
+def test_a_former_smoker_is_no_current_smoker_and_perhaps_a_non_smoker(tmp_path):
     # whether a former smoker is a 'non-smoker' depends on the trial's definition (quit how long
-    # ago); he does not smoke now, but 'Current smokers' is read 'tobacco use', which a reader
-    # may take for any use, so neither is decided on the status alone
+    # ago); he is not a current smoker ('Current smokers' read 'active tobacco use'), but a bare
+    # 'Smoking' may mean any, past too
     patient = {**MAN, "observations": [_smoking("Former smoker", "8517006")]}
     assert _inclusion(tmp_path, patient, "Non-smokers").status == "unknown"
-    assert _exclusion(tmp_path, patient, "Current smokers").status != "pass"
+    assert _exclusion(tmp_path, patient, "Smoking").status == "unknown"
+    for text in ("Current smokers", "Current smoker", "Active smoker"):
+        assert _exclusion(tmp_path, patient, text).status == "pass", text
+    # an old status of current smoking may be over: not decided either way
+    old = {**MAN, "observations": [_smoking("Every day smoker", "449868002", "2024-05-01")]}
+    assert _exclusion(tmp_path, old, "Current smokers").status == "unknown"
 
 
 def test_a_never_smoker_is_a_non_smoker(tmp_path):
