@@ -1507,7 +1507,8 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
     both ways). None where the leaf is never decided so: judged every time."""
     if isinstance(node, Condition):
         concept = derive.lookup(vocab, ("condition",), node.concept)
-        if concept is None or node.concept in _READ_BEYOND_RECORDS:  # `_redirect`; see there
+        beyond = node.concept in _READ_BEYOND_RECORDS
+        if concept is None or (beyond and node.concept not in _READ_OBSERVATIONS_ONLY):  # `_redirect`; see there
             return None
         own_systems, broader_ones, above, by_kind = _broader_of(vocab, concept)
 
@@ -1521,6 +1522,11 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
             # synthetic patients for two of its leaves); none of either is its silence too
             return derive.fits_any(vocab, concept, records) or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
 
+        if beyond:
+            # what observations say of it (`_observed_condition`) leaves the records' silence
+            # as it is where the patient has none of those it reads
+            observed = findings.observation_test(vocab, node.concept)
+            return lambda patient: reads_conditions(patient) or observed(patient)
         return reads_conditions
     if isinstance(node, Medication):
         concept = derive.lookup(vocab, ("drug", "drug_class"), node.concept)
@@ -1756,6 +1762,9 @@ _FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "
 # (its procedure), and what observations show (`_observed_condition`: smoking statuses,
 # positive results, values past a diagnosis's line)
 _READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED, *findings.CONCEPTS})
+# of them, those read beyond their records only in what observations say: silent where the
+# patient has none of those (`_silence_test`, `findings.observation_test`)
+_READ_OBSERVATIONS_ONLY = findings.CONCEPTS - {"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED}
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
 _MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))

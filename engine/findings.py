@@ -12,11 +12,13 @@ unknown; a normal or negative one never decides it absent (the records do, as be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+from engine import derive
 from engine.nodes import Comparison, Threshold
 from engine.patient import Observation, Patient
 
@@ -214,3 +216,22 @@ VALUE_RULES: tuple[ValueRule, ...] = (
 CONCEPTS = frozenset(
     {"tobacco use", *(r.concept for r in RESULT_RULES), *(r.concept for r in VALUE_RULES)}
 )
+
+
+def observation_test(vocab: Any, concept: str) -> Callable[[Patient], bool]:
+    """A test of whether a patient has an observation that the rules above read for
+    `concept` (False: what they say of it is nothing, and the records alone decide: the
+    silence of `engine.evaluate._silence_test`). May say True where nothing comes of it."""
+    loinc = set(SMOKING_STATUS_LOINC) if concept == "tobacco use" else set()
+    loinc.update(code for r in RESULT_RULES if r.concept == concept for code in r.loinc)
+    names = {c.measure for r in VALUE_RULES if r.concept == concept for c in (r.may, r.is_) if c is not None}
+    measures = [derive.lookup(vocab, ("measure",), name) for name in sorted(names)]
+    if None in measures:  # a measure the vocabulary does not know: never silent
+        return lambda patient: True
+
+    def test(patient: Patient) -> bool:
+        if loinc and any(c.system == "loinc" and c.code in loinc for o in patient.observations for c in o.codings):
+            return True
+        return any(derive.observations_of(vocab, m, patient) for m in measures)
+
+    return test
