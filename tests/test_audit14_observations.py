@@ -188,3 +188,28 @@ def test_an_old_value_does_not_speak_for_today(tmp_path):
     # a haemoglobin of 7.5 five years ago says nothing of anaemia now (a bleed, since treated)
     patient = {**MAN, "observations": [_value("Hemoglobin", "718-7", 7.5, "g/dL", "2021-06-01")]}
     assert _exclusion(tmp_path, patient, "Anaemia").status == "pass"
+
+
+def test_a_leaf_silent_for_one_patient_still_reads_the_next_ones_observations(tmp_path):
+    # the silent shortcut (`_silence_test` in engine/evaluate.py) remembers what a leaf says of
+    # a patient with no record of its concept: screened after one, a patient whose record of it
+    # is an observation must still be read
+    import json
+
+    import engine
+
+    text = "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Thrombocytopenia\n* Current smokers\n* HBsAg positive"
+    record = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001", "briefTitle": "t"},
+                                  "eligibilityModule": {"eligibilityCriteria": text, "sex": "ALL", "minimumAge": "1 Year"}}}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    [trial] = engine.load_trials(path)
+    observed = {**WOMAN, "id": "q", "observations": [
+        _value("Platelets", "777-3", 40, "10*3/uL"), _smoking("Every day smoker", "449868002"),
+        _result("Hepatitis B virus surface Ag [Presence] in Serum", "5196-1")]}
+    patients = [engine.load_patient(p) for p in (WOMAN, observed, WOMAN)]
+    from one_trial import AS_OF
+
+    results = engine.screen(patients, [trial], as_of=AS_OF).patients
+    statuses = [[c.status for c in r.trials[0].criteria if c.section == "exclusion"] for r in results]
+    assert statuses == [["pass"] * 3, ["fail"] * 3, ["pass"] * 3]
