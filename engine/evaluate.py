@@ -24,7 +24,7 @@ from typing import Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
-from engine import derive, units
+from engine import derive, findings, units
 from engine.derive import Derived, fmt, tidy
 from engine.errors import UnitError
 from engine.logic import Truth, all_of, any_of
@@ -1530,7 +1530,8 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
     both ways). None where the leaf is never decided so: judged every time."""
     if isinstance(node, Condition):
         concept = derive.lookup(vocab, ("condition",), node.concept)
-        if concept is None or node.concept in _READ_BEYOND_RECORDS:  # `_redirect`; see there
+        beyond = node.concept in _READ_BEYOND_RECORDS
+        if concept is None or (beyond and node.concept not in _READ_OBSERVATIONS_ONLY):  # `_redirect`; see there
             return None
         own_systems, broader_ones, above, by_kind = _broader_of(vocab, concept)
 
@@ -1544,6 +1545,11 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
             # synthetic patients for two of its leaves); none of either is its silence too
             return derive.fits_any(vocab, concept, records) or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
 
+        if beyond:
+            # what observations say of it (`_observed_condition`) leaves the records' silence
+            # as it is where the patient has none of those it reads
+            observed = findings.observation_test(vocab, node.concept)
+            return lambda patient: reads_conditions(patient) or observed(patient)
         return reads_conditions
     if isinstance(node, Medication):
         concept = derive.lookup(vocab, ("drug", "drug_class"), node.concept)
@@ -1638,6 +1644,8 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             age = _eval(_MENOPAUSAL_AGE, ctx, 1)
             if age.truth is Truth.TRUE:
                 return _leaf(node, Truth.FALSE, ("not of childbearing potential: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
+    if node.concept in findings.CONCEPTS and not (node.concept in _FEMALE_STATUSES and ctx.patient.sex == "male"):
+        out = _observed_condition(node, out, ctx)
     transplant = _TRANSPLANTED.get(node.concept)
     if transplant is not None and out.truth is Truth.FALSE and node.window is None:
         # a kidney transplant recipient had, and by KDIGO still has, kidney disease, though the
@@ -1648,6 +1656,129 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
             reason = f"{transplant.concept} on record: the disease of the organ it replaced is seldom recorded as such"
             return _leaf(node, Truth.UNKNOWN, (reason, *graft.reasons), (node.concept,))
     return out
+
+
+def _observed_condition(node: Condition, out: Outcome, ctx: _Ctx) -> Outcome:
+    """What the records (`out`) say of a condition, joined with what the patient's
+    observations say of it (`engine.findings`): a smoking status, a positive result, a value
+    past the line of a diagnosis. Kept in the place US Core keeps them, they were read as
+    'no record of X (closed world)' (the fourteenth audit: an every-day smoker passed
+    'Current smokers', a positive HBsAg 'HBsAg positive', a haemoglobin of 7.5 'Anaemia').
+
+    An observation that says the condition is there makes FALSE (the closed world) or
+    UNKNOWN TRUE; one that may be it makes FALSE UNKNOWN; one that says it is not there (a
+    never smoker) keeps FALSE and makes a record's TRUE UNKNOWN: the two disagree."""
+    if node.active is False:
+        return out  # 'inactive X': what a status or a value says of it is not worked out here
+    said: list[tuple[Truth, list[str]]] = []
+    if node.concept == "tobacco use":
+        found = _smoking(node, ctx)
+        if found is not None:
+            said.append(found)
+    for rule in findings.RESULT_RULES:
+        if rule.concept == node.concept:
+            found = _positive_result(node, rule, ctx)
+            if found is not None:
+                said.append(found)
+    if node.window is None:  # a value's date against the criterion's window is not worked out
+        for value_rule in findings.VALUE_RULES:
+            if value_rule.concept == node.concept:
+                found = _value_past(value_rule, ctx)
+                if found is not None:
+                    said.append(found)
+    if not said:
+        return out
+    truth = any_of(t for t, _ in said)
+    reasons = [r for _, rs in said for r in rs]
+    if truth is Truth.TRUE and ctx.windowed and node.window is None:
+        # as `_combine_records`: a window written once elsewhere in the criterion may cover this
+        truth = Truth.UNKNOWN
+        reasons.append("another item of this criterion has a time window, which may cover this one too")
+    if out.truth is Truth.TRUE:
+        if truth is not Truth.FALSE:
+            return out
+        return _leaf(node, Truth.UNKNOWN, (*out.reasons, *reasons, "the record and the observation disagree"), (node.concept,))
+    if out.truth is Truth.UNKNOWN:
+        return _leaf(node, Truth.TRUE, reasons) if truth is Truth.TRUE else out
+    if truth is Truth.FALSE:
+        return _leaf(node, Truth.FALSE, (*reasons, *out.reasons))
+    return _leaf(node, truth, reasons, (node.concept,))
+
+
+def _smoking(node: Condition, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
+    """What the patient's smoking statuses say of 'tobacco use': the latest for now, every
+    one for the past. A former smoker has a history of smoking, is not a current smoker, and
+    whether a bare 'smoking' or 'non-smokers' counts him the criterion does not say."""
+    statuses = findings.smoking_statuses(ctx.patient, ctx.as_of)
+    if not statuses:
+        return None
+    last, now = statuses[-1]
+    shown = f"smoking status '{last.value_text or (last.value_code.display if last.value_code else '')}' ({_date(last.date)})"
+    ever = [o for o, s in statuses if s in ("current", "former", "ever")]
+    if ever and now == "never":
+        first = ever[0]
+        said = f"smoking status '{first.value_text or (first.value_code.display if first.value_code else '')}' ({_date(first.date)})"
+        return Truth.UNKNOWN, [f"{said} and {shown} on record disagree"]
+    if node.history or node.window is not None:
+        if ever:
+            if node.window is not None:
+                return Truth.UNKNOWN, [f"{shown} on record: when the patient smoked is not recorded"]
+            return Truth.TRUE, [f"{shown} on record: has smoked"]
+        if now == "never":
+            return Truth.FALSE, [f"{shown} on record"]
+        return None
+    fresh = (ctx.as_of - last.date).days <= findings.SMOKING_CURRENT_DAYS
+    if now == "current":
+        if fresh:
+            return Truth.TRUE, [f"{shown} on record: a current smoker"]
+        return Truth.UNKNOWN, [f"{shown} is the latest on record, more than {findings.SMOKING_CURRENT_DAYS} days before {ctx.as_of.isoformat()}: may have quit"]
+    if now == "ever":
+        return Truth.UNKNOWN, [f"{shown} on record: whether a current smoker is not recorded"]
+    if now == "former":
+        if node.active:
+            return Truth.FALSE, [f"{shown} on record: not a current smoker"]
+        return Truth.UNKNOWN, [f"{shown} on record: a former smoker; {_TENSE}"]
+    return Truth.FALSE, [f"{shown} on record"]  # never smoked
+
+
+def _positive_result(node: Condition, rule: findings.ResultRule, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
+    """What positive results of the rule's test say of its condition: the diagnosis where the
+    test defines it and, for now, while recent; a possibility otherwise."""
+    results = findings.positive_results(ctx.patient, rule, ctx.as_of)
+    if not results:
+        return None
+    last = results[-1]
+    shown = f"{rule.test} {last.value_text or (last.value_code.display if last.value_code else 'positive')} ({_date(last.date)})"
+    recent = rule.current_days is None or (ctx.as_of - last.date).days <= rule.current_days
+    if node.window is not None:
+        return Truth.UNKNOWN, [f"{shown} on record: whether within the criterion's window is not worked out"]
+    if node.history:
+        if rule.defines:
+            return Truth.TRUE, [f"{shown} on record: {rule.source}"]
+        return Truth.UNKNOWN, [f"{shown} on record: it may show {node.concept} ({rule.source})"]
+    if rule.defines and recent:
+        return Truth.TRUE, [f"{shown} on record: {rule.source}"]
+    if rule.defines or recent:
+        return Truth.UNKNOWN, [f"{shown} on record: it may show {node.concept} now ({rule.source})"]
+    return None
+
+
+def _value_past(rule: findings.ValueRule, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
+    """What the latest value of the rule's measure says of its condition (judged as a
+    criterion with the rule's threshold is: a value too old to stand for today is none)."""
+    if rule.is_ is not None and (rule.min_age_years == 0 or _eval(_age_at_least(rule.min_age_years), ctx, 1).truth is Truth.TRUE):
+        past = _eval(rule.is_, ctx, 1)
+        if past.truth is Truth.TRUE:
+            return Truth.TRUE, [f"{rule.concept} by its value: {rule.source}", *past.reasons]
+    past = _eval(rule.may, ctx, 1)
+    if past.truth is Truth.TRUE:
+        return Truth.UNKNOWN, [f"a value on record that may be {rule.concept}: {rule.source}", *past.reasons]
+    return None
+
+
+@cache
+def _age_at_least(years: int) -> Comparison:
+    return Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(years), unit="years"))
 
 
 # conditions an organ transplant shows the patient had (the transplant as a procedure)
@@ -1662,9 +1793,13 @@ _MENOPAUSAL_STATUSES = frozenset({"postmenopausal status", "premenopausal status
 # statuses only women have
 _FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
 # conditions `_condition` judges beyond their records: obesity (the body mass index), the
-# statuses only women have (a man's sex, a woman's age) and a transplanted organ's disease
-# (its procedure)
-_READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED})
+# statuses only women have (a man's sex, a woman's age), a transplanted organ's disease
+# (its procedure), and what observations show (`_observed_condition`: smoking statuses,
+# positive results, values past a diagnosis's line)
+_READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED, *findings.CONCEPTS})
+# of them, those read beyond their records only in what observations say: silent where the
+# patient has none of those (`_silence_test`, `findings.observation_test`)
+_READ_OBSERVATIONS_ONLY = findings.CONCEPTS - {"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED}
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
 _MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))
