@@ -3704,6 +3704,9 @@ _NARROWING_WORD = (
     r"for|"  # what a treatment was given for: 'chemotherapy «for» metastatic disease' (`_given_for`)
     # the test that shows it: 'Known history of HIV (HIV 1/2 antibodies)' (KEYNOTE, 25 corpus lines)
     r"hiv[- ]?1/2\s+antibod(?:y|ies)|"
+    # KEYNOTE's 'Hepatitis B (defined as Hepatitis B surface antigen [HBsAg] reactive) or ...
+    # Hepatitis C virus (defined as HCV RNA [qualitative] is detected)': the test that defines it
+    r"surface\s+antigen\s+hbsag\s+(?:reactive|positive)|rna\s+qualitative|(?:is\s+)?detected|"
     # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
     rf"{SIMILAR_COMPOUNDS})"
 )
