@@ -2891,10 +2891,26 @@ def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate
     loose = tuple(n for n in nodes if isinstance(n, Unparsed))
     if not structured:
         return Unparsed(text="", span=span) if not loose else _join_unparsed(loose, span, text)
+    if len(structured) > 1 and _allergy_then_drugs(structured):
+        # 'Known hypersensitivity to TQB3909, LHRH agonists (e.g., goserelin), or any
+        # excipients' (NCT05775575): the drugs after the allergy are what it is to, as in the
+        # same list without its example; as a clause of their own, a man on leuprolide was
+        # excluded for taking it
+        items = [structured[0], *(i for n in structured[1:] for i in (n.items if isinstance(n, AnyOf) else (n,)))]
+        structured = [AnyOf(items=tuple(items), span=Span(start=items[0].span.start, end=items[-1].span.end))]
     node = structured[0] if len(structured) == 1 else Each(items=tuple(structured), span=span)
     if loose:
         return Qualified(item=node, qualifiers=loose, span=span)
     return node
+
+
+def _allergy_then_drugs(nodes: list) -> bool:
+    """An allergy first, then drugs alone (an 'or' of them, words not understood among them)."""
+    first = nodes[0].item if isinstance(nodes[0], Qualified) else nodes[0]
+    if not (isinstance(first, Condition) and first.concept in ("allergy", "anaphylaxis")):
+        return False
+    rest = [i for n in nodes[1:] for i in (n.items if isinstance(n, AnyOf) else (n,))]
+    return any(isinstance(i, Medication) for i in rest) and all(isinstance(i, (Medication, Unparsed)) for i in rest)
 
 
 def _join_unparsed(loose, span, text: str):

@@ -12,6 +12,8 @@ MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
 
 DOCETAXEL_2012 = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1790099", "start": "2012-03-10", "end": "2012-06-10", "status": "stopped"}
+# Synthea writes a course of leuprolide as a request left active (Andy Schaden, from 2000-03-10)
+LEUPROLIDE_ACTIVE = {"name": "0.25 ML Leuprolide Acetate 30 MG/ML Prefilled Syringe", "rxnorm": "752899", "start": "2000-03-10", "status": "active"}
 PREDIABETES = {"name": "Prediabetes", "snomed": "15777000", "onset": "2018-11-27", "status": "active"}
 
 
@@ -171,3 +173,22 @@ def test_hepatitis_defined_by_its_tests_is_decided_by_the_record(tmp_path):
     assert _exclusion(tmp_path, MAN, text).status == "pass"
     hep_b = {"name": "Chronic hepatitis B", "snomed": "61977001", "onset": "2015-01-01"}
     assert _exclusion(tmp_path, {**MAN, "conditions": [hep_b]}, text).status != "pass"
+
+
+# W5 -- NCT05775575 [10.4] (exclusion): 'Known hypersensitivity to TQB3909, LHRH agonists (e.g.,
+# goserelin), or any excipients.' Read '((history of allergy) «TQB3909»); (gnrh agonist or goserelin
+# or «any excipients»)': the bracketed example splits the list, so the drugs the allergy is to become
+# an item of their own and a man on leuprolide (Andy Schaden) is excluded for taking it. Without the
+# '(e.g., goserelin)' ('Known hypersensitivity to LHRH agonists') the allergy rule holds and he passes.
+def test_hypersensitivity_to_lhrh_agonists_with_an_example_is_not_taking_them(tmp_path):
+    text = "Known hypersensitivity to TQB3909, LHRH agonists (e.g., goserelin), or any excipients."
+    assert _exclusion(tmp_path, {**MAN, "medications": [LEUPROLIDE_ACTIVE]}, text).status != "fail"
+
+
+def test_allergic_reactions_to_compounds_like_drugs_are_not_taking_them(tmp_path):
+    # NCT05422794 (NCI boilerplate): read '(allergy «...»); (nab-paclitaxel or
+    # pembrolizumab)', a patient on pembrolizumab was excluded for taking it
+    pembrolizumab = {"name": "pembrolizumab", "rxnorm": "1547545", "start": "2026-09-01"}
+    text = ("History of allergic reactions attributed to compounds of similar chemical or biologic composition "
+            "to ZEN003694 (ZEN-3694), nab-paclitaxel, or pembrolizumab")
+    assert _exclusion(tmp_path, {**MAN, "medications": [pembrolizumab]}, text).status != "fail"
