@@ -33,3 +33,9 @@ def criterion(trial_result, start: str):
     """The one criterion of a TrialResult whose text starts with `start`."""
     [c] = [c for c in trial_result.criteria if c.text.startswith(start)]
     return c
+
+
+def exclusion(tmp_path, patient: dict, text: str):
+    """The CriterionResult of `text` as the one exclusion of a trial (beside an adult's age)."""
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
+    return criterion(result, text[:20])

@@ -6,7 +6,7 @@ tests/test_audit14_observations.py."""
 
 from __future__ import annotations
 
-from one_trial import criterion, screen_text
+from one_trial import criterion, exclusion as _exclusion, screen_text
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
@@ -15,11 +15,6 @@ DOCETAXEL_2012 = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "179009
 # Synthea writes a course of leuprolide as a request left active (Andy Schaden, from 2000-03-10)
 LEUPROLIDE_ACTIVE = {"name": "0.25 ML Leuprolide Acetate 30 MG/ML Prefilled Syringe", "rxnorm": "752899", "start": "2000-03-10", "status": "active"}
 PREDIABETES = {"name": "Prediabetes", "snomed": "15777000", "onset": "2018-11-27", "status": "active"}
-
-
-def _exclusion(tmp_path, patient, text):
-    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
-    return criterion(result, text[:20])
 
 
 # W1 -- NCT04576143 [15] (exclusion): 'Known allergic or intolerable to chemotherapeutic agents;'.

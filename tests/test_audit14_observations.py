@@ -6,15 +6,10 @@ Each with the criterion as the registry wrote it (trimmed) and the least patient
 
 from __future__ import annotations
 
-from one_trial import criterion, screen_text
+from one_trial import criterion, exclusion as _exclusion, screen_text
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
-
-
-def _exclusion(tmp_path, patient, text):
-    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
-    return criterion(result, text[:20])
 
 
 def _inclusion(tmp_path, patient, text):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from one_trial import criterion, screen_text
+from one_trial import exclusion as _exclusion
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
@@ -19,11 +19,6 @@ WOMAN = {"id": "p", "birth_date": "1980-10-28", "sex": "female"}
 STROKE_1978 = {"name": "Stroke", "snomed": "230690007", "onset": "1978-10-05", "status": "active"}
 CARDIAC_ARREST_1996 = {"name": "Cardiac Arrest", "snomed": "410429000", "onset": "1996-01-17", "status": "active"}
 CONCUSSION_2021 = {"name": "Concussion with no loss of consciousness", "snomed": "62106007", "onset": "2021-02-02", "status": "active"}
-
-
-def _exclusion(tmp_path, patient, text):
-    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
-    return criterion(result, text[:20])
 
 
 # W7 -- NCT02256436 [19] (KEYNOTE-045, exclusion): 'Active cardiac disease'. Read 'active heart
