@@ -29,6 +29,7 @@ from engine.derive import Derived, fmt, tidy
 from engine.errors import UnitError
 from engine.logic import Truth, all_of, any_of
 from engine.nodes import (
+    ALLERGY_CONCEPTS,
     NO_SPAN,
     AllOf,
     AnyOf,
@@ -1338,14 +1339,13 @@ def _is_event(vocab: Any, concept: Any) -> bool:
     Asked of the record's concept, never of the criterion's: 'cerebrovascular disease within
     12 months' and a stroke of 1978 on record is a question about that stroke (the fourteenth
     audit, W10). Remembered per vocabulary and concept."""
-    key = (id(vocab), concept.kind, concept.name)
-    hit = _IS_EVENT.get(key)
-    if hit is None or hit[0] is not vocab:
-        found = concept.kind == "condition" and (
-            concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")
-        )
-        hit = _IS_EVENT[key] = (vocab, found)
-    return hit[1]
+    return _per_concept(
+        _IS_EVENT,
+        vocab,
+        concept,
+        lambda: concept.kind == "condition"
+        and (concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")),
+    )
 
 
 _IS_EVENT: dict[tuple[int, str, str], tuple[Any, bool]] = {}
@@ -1713,11 +1713,11 @@ def _smoking(node: Condition, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
     if not statuses:
         return None
     last, now = statuses[-1]
-    shown = f"smoking status '{last.value_text or (last.value_code.display if last.value_code else '')}' ({_date(last.date)})"
+    shown = f"smoking status '{_value_said(last)}' ({_date(last.date)})"
     ever = [o for o, s in statuses if s in ("current", "former", "ever")]
     if ever and now == "never":
         first = ever[0]
-        said = f"smoking status '{first.value_text or (first.value_code.display if first.value_code else '')}' ({_date(first.date)})"
+        said = f"smoking status '{_value_said(first)}' ({_date(first.date)})"
         return Truth.UNKNOWN, [f"{said} and {shown} on record disagree"]
     if node.history or node.window is not None:
         if ever:
@@ -1741,6 +1741,11 @@ def _smoking(node: Condition, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
     return Truth.FALSE, [f"{shown} on record"]  # never smoked
 
 
+def _value_said(obs: Observation, default: str = "") -> str | None:
+    """A coded observation's value as its record words it: the text, else the code's display."""
+    return obs.value_text or (obs.value_code.display if obs.value_code else default)
+
+
 def _positive_result(node: Condition, rule: findings.ResultRule, ctx: _Ctx) -> tuple[Truth, list[str]] | None:
     """What positive results of the rule's test say of its condition: the diagnosis where the
     test defines it and, for now, while recent; a possibility otherwise."""
@@ -1748,7 +1753,7 @@ def _positive_result(node: Condition, rule: findings.ResultRule, ctx: _Ctx) -> t
     if not results:
         return None
     last = results[-1]
-    shown = f"{rule.test} {last.value_text or (last.value_code.display if last.value_code else 'positive')} ({_date(last.date)})"
+    shown = f"{rule.test} {_value_said(last, 'positive')} ({_date(last.date)})"
     recent = rule.current_days is None or (ctx.as_of - last.date).days <= rule.current_days
     if node.window is not None:
         return Truth.UNKNOWN, [f"{shown} on record: whether within the criterion's window is not worked out"]
@@ -1909,17 +1914,15 @@ def _broader_of(vocab: Any, concept: Any) -> tuple[set[str], tuple[Any, ...], se
     per concept (the family of a broad concept is hundreds of concepts: 2.6 % of screening
     synthetic patients, speed8); the entry holds the vocabulary, so its id is not reused
     while remembered."""
-    key = (id(vocab), concept.kind, concept.name)
-    hit = _BROADER_OF.get(key)
-    if hit is None or hit[0] is not vocab:
+
+    def compute() -> tuple[set[str], tuple[Any, ...], set[tuple[str, str]], dict[str, tuple]]:
         own_systems = {system for c in derive.family(vocab, concept) for system, _ in c.codes}
         broader_ones = tuple(vocab.ancestors(concept))
         if _is_event(vocab, concept):
             broader_ones = tuple(a for a in broader_ones if vocab.strictly_under(concept, a))
-        if len(_BROADER_OF) >= _PER_NODE_MAX:
-            _BROADER_OF.clear()
-        hit = _BROADER_OF[key] = (vocab, (own_systems, broader_ones, {(c.kind, c.name) for c in broader_ones}, {}))
-    return hit[1]
+        return own_systems, broader_ones, {(c.kind, c.name) for c in broader_ones}, {}
+
+    return _per_concept(_BROADER_OF, vocab, concept, compute)
 
 
 _BROADER_OF: dict[tuple[int, str, str], tuple[Any, tuple[set[str], tuple[Any, ...], set[tuple[str, str]], dict[str, tuple]]]] = {}
@@ -2058,9 +2061,8 @@ def _procedures_of_drug(vocab: Any, concept: Any) -> tuple[tuple[Any, bool], ...
     a procedure whose `drugs` name a class strictly under `concept` ('chemotherapy', given as
     cytotoxic agents, for 'antineoplastic agent'), or not: one whose drugs are `concept` itself
     ('chemotherapy' for 'cytotoxic agent'). Remembered per vocabulary and concept."""
-    key = (id(vocab), concept.kind, concept.name)
-    hit = _PROCEDURES_OF_DRUG.get(key)
-    if hit is None or hit[0] is not vocab:
+
+    def compute() -> tuple[tuple[Any, bool], ...]:
         found: dict[str, tuple[Any, bool]] = {}
         for procedure in _concepts(vocab, "procedure"):
             for name in procedure.drugs:
@@ -2071,8 +2073,9 @@ def _procedures_of_drug(vocab: Any, concept: Any) -> tuple[tuple[Any, bool], ...
                     found.setdefault(procedure.name, (procedure, False))
                 elif concept in vocab.ancestors(drug) and vocab.strictly_under(drug, concept):
                     found[procedure.name] = (procedure, True)
-        hit = _PROCEDURES_OF_DRUG[key] = (vocab, tuple(found.values()))
-    return hit[1]
+        return tuple(found.values())
+
+    return _per_concept(_PROCEDURES_OF_DRUG, vocab, concept, compute)
 
 
 _PROCEDURES_OF_DRUG: dict[tuple[int, str, str], tuple[Any, tuple[tuple[Any, bool], ...]]] = {}
@@ -2365,10 +2368,8 @@ def _statuses(vocab: Any, concept: Any) -> tuple[tuple[tuple[Any, bool], ...], t
     follows it done (a transplanted organ status for a transplant); and those that show only
     a broader procedure (a transplanted organ status for 'kidney transplant': which organ,
     the status does not say). Remembered per vocabulary and concept."""
-    key = (id(vocab), concept.kind, concept.name)
-    hit = _STATUSES.get(key)
-    if hit is None or hit[0] is not vocab:
 
+    def compute() -> tuple[tuple[tuple[Any, bool], ...], tuple[tuple[Any, bool], ...]]:
         def conditions(concepts) -> tuple[tuple[Any, bool], ...]:
             named = {}
             for c in concepts:
@@ -2382,8 +2383,9 @@ def _statuses(vocab: Any, concept: Any) -> tuple[tuple[tuple[Any, bool], ...], t
 
         own = conditions((concept, *vocab.descendants(concept)))
         broader = tuple(pair for pair in conditions(vocab.ancestors(concept)) if pair[0] not in {s for s, _ in own})
-        hit = _STATUSES[key] = (vocab, (own, broader))
-    return hit[1]
+        return own, broader
+
+    return _per_concept(_STATUSES, vocab, concept, compute)
 
 
 _STATUSES: dict[tuple[int, str, str], tuple[Any, tuple]] = {}
@@ -2491,6 +2493,21 @@ def _constant(node: Any, build: Callable[[Any], Outcome]) -> Outcome:
     return _per_node(_CONSTANT, node, build)
 
 
+def _per_concept(memo: dict[tuple[int, str, str], tuple[Any, Any]], vocab: Any, concept: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()` for what depends on the vocabulary and a concept of it alone: worked out
+    once per concept, remembered by the vocabulary's identity and the concept's kind and name
+    (the entry holds the vocabulary, so its id is not reused while remembered)."""
+    key = (id(vocab), concept.kind, concept.name)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
+    if len(memo) >= _PER_NODE_MAX:
+        memo.clear()
+    value = compute()
+    memo[key] = (vocab, value)
+    return value
+
+
 def _per_node(memo: dict[int, tuple[Any, Any]], node: Any, compute: Callable[[Any], Any]) -> Any:
     """`compute(node)` for what depends on the node alone, not on the patient: worked out
     once per node, remembered by its identity (the entry holds the node, so its id is not
@@ -2539,7 +2556,6 @@ def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: It
     return _built(node.kind, truth, tuple(reasons), missing, tuple(children), node.span, _ALL_FIELDS)
 
 
-_ALLERGIES = frozenset({"allergy", "anaphylaxis"})
 _ALLERGY_TO_DRUG: dict[int, tuple[Any, bool]] = {}
 
 
@@ -2585,7 +2601,7 @@ def _allergic(node: Any) -> bool:
     paclitaxel, ..., and pertuzumab': the allergy read with the first drug, the others beside)."""
     node = _unqualified(node)
     if isinstance(node, Condition):
-        return node.concept in _ALLERGIES
+        return node.concept in ALLERGY_CONCEPTS
     return isinstance(node, AllOf) and _allergy_to_drug(node)
 
 
@@ -2672,8 +2688,6 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
         reason = f"'A and B' {said} may mean either of them: not all hold, but one may"
         return _composite(node, Truth.UNKNOWN, children, [reason])
     return _composite(node, every, children)
-
-
 
 
 _MEN_AND_WOMEN: dict[int, tuple[Any, bool]] = {}
@@ -3148,7 +3162,7 @@ _NARROWED: dict[int, tuple[Any, bool]] = {}
 
 
 def _narrowing_now(node: Qualified) -> bool:
-    if isinstance(node.item, Condition) and node.item.concept in _ALLERGIES:
+    if isinstance(node.item, Condition) and node.item.concept in ALLERGY_CONCEPTS:
         # 'Known hypersensitivity to the study drug': the words say what the allergy is to,
         # so no allergy on record is no allergy to it
         return not any(_NOT_ONLY_WHAT.search(q.text) for q in node.qualifiers)
@@ -3168,5 +3182,5 @@ _REACTION_WORDS = r"reaction|toxicit|adverse|side effect"
 # ('Allergies to chemotherapeutic drugs ... or intolerant patients', NCT03949634: an
 # intolerance is not kept as an allergy either)
 _REACTION_IN_WORDS = re.compile(rf"{_REACTION_WORDS}|intolera[nb]", re.IGNORECASE)  # ('intolerable to chemotherapeutic agents' too)
-_OWN_REACTION = re.compile(rf"{_REACTION_WORDS}|intolera[nb]", re.IGNORECASE)  # (beside a drug: 'intolerance to X' too)
+_OWN_REACTION = _REACTION_IN_WORDS  # (beside a drug: 'intolerance to X' too)
 _NOT_ONLY_WHAT = re.compile(r"\b(?:no|not|non|without|except|unless|other than|history|prior|previous)\b", re.IGNORECASE)
