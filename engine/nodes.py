@@ -32,6 +32,9 @@ Anchor = Literal[
 
 TimeUnit = Literal["hour", "day", "week", "month", "year", "half_life"]
 
+# the conditions that are an allergy: a list of drugs after one is what it is to
+ALLERGY_CONCEPTS: frozenset[str] = frozenset({"allergy", "anaphylaxis"})
+
 JudgmentCategory = Literal[
     "consent",
     "compliance",

@@ -28,6 +28,7 @@ from engine.errors import CriteriaError, UnitError
 from engine.lexicon import SIMILAR_COMPOUNDS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
+    ALLERGY_CONCEPTS,
     AllOf,
     AnyOf,
     Comparison,
@@ -1557,7 +1558,6 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 # One sequence: which structure its elements make
 
 
-_PERSONS = frozenset({"patients", "patient", "participants", "participant", "subjects", "subject", "individuals", "persons", "volunteers"})
 # 'For A or B: ...' on one line: whom the rest is asked of (one alone is `_Assembler.clause`'s)
 _FOR_WHOM = re.compile(r"\s*(?:\d{1,2}[.)]\s*)?(for\s+[^:;.]*?\b(?:or|and|and/or)\b[^:;.]*?)\s*:\s*(\S)", re.IGNORECASE)
 # a line about women of childbearing potential that speaks of men too
@@ -1820,7 +1820,7 @@ class _Assembler:
         if not isinstance(first, Atom) or _MEN_OR_PARTNERS.search(self.text, span.start, span.end):
             return None
         k = sig[0] + 1
-        while k < len(elements) and (_is_filler(elements[k]) or (isinstance(elements[k], Atom) and (elements[k].type == "ASIDE" or str(elements[k].value) in _PERSONS))):
+        while k < len(elements) and (_is_filler(elements[k]) or (isinstance(elements[k], Atom) and (elements[k].type == "ASIDE" or str(elements[k].value) in _PEOPLE))):
             k += 1  # '(WOCBP)', 'Female participants'
         rest = elements[k:]
         judged = {e.value for e in rest if isinstance(e, Atom) and e.type == "JUDGE"}
@@ -2907,7 +2907,7 @@ def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate
 def _allergy_then_drugs(nodes: list) -> bool:
     """An allergy first, then drugs alone (an 'or' of them, words not understood among them)."""
     first = nodes[0].item if isinstance(nodes[0], Qualified) else nodes[0]
-    if not (isinstance(first, Condition) and first.concept in ("allergy", "anaphylaxis")):
+    if not (isinstance(first, Condition) and first.concept in ALLERGY_CONCEPTS):
         return False
     rest = [i for n in nodes[1:] for i in (n.items if isinstance(n, AnyOf) else (n,))]
     return any(isinstance(i, Medication) for i in rest) and all(isinstance(i, (Medication, Unparsed)) for i in rest)

@@ -313,9 +313,10 @@ _DEFINITION = re.compile(r"\b(?:include|includes|consists? of|comprises?|refers?
 # 'autoimmune disease or syndrome that currently requires systemic steroids': a clause that
 # restricts what comes before it may restrict the whole list, not only the last term it was
 # left beside.
-_RESTRICTIVE = re.compile(r"\b(?:that|which|whose|requir(?:e|es|ed|ing)|for (?:their|his|her|its|the patient'?s))\b", re.IGNORECASE)
+_FOR_THEIR = r"for\s+(?:their|his|her|its|the patient'?s)"
+_RESTRICTIVE = re.compile(rf"\b(?:that|which|whose|requir(?:e|es|ed|ing)|{_FOR_THEIR})\b", re.IGNORECASE)
 # 'for their' just before a piece (engine.parse drops the two words as filler)
-_FOR_WHOSE = re.compile(r"\bfor\s+(?:their|his|her|its|the patient'?s)\s*$", re.IGNORECASE)
+_FOR_WHOSE = re.compile(rf"\b{_FOR_THEIR}\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
