@@ -30,6 +30,7 @@ from engine.errors import UnitError
 from engine.logic import Truth, all_of, any_of
 from engine.nodes import (
     ALLERGY_CONCEPTS,
+    LOOKBACK,
     NO_SPAN,
     AllOf,
     AnyOf,
@@ -181,9 +182,11 @@ _WINDOW_WORDS = re.compile(
 
 
 def has_windowed_event(node: Any) -> bool:
-    """Whether some event of the tree has a time window, or words not understood may state one."""
+    """Whether some event of the tree has a time window, or words not understood may state
+    one (or a window's words typed beside an event: engine.nodes.LOOKBACK)."""
     return any(
         (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _window_words(n.text))
+        or (isinstance(n, Modifier) and LOOKBACK.fullmatch(n.text.strip(" ,;:.")) is not None)
         for n in walk(node)
     )
 
@@ -3148,6 +3151,9 @@ _DIAGNOSED_WITHIN: dict[int, tuple[Any, bool]] = {}
 
 
 def _modifier(node: Modifier) -> Outcome:
+    if LOOKBACK.fullmatch(node.text.strip(" ,;:.")):
+        # (engine.parse: a list's window that may or may not reach this event too)
+        return _leaf(node, Truth.UNKNOWN, [f'whether "{node.text}" is said of it too is not known'])
     return _leaf(node, Truth.UNKNOWN, [f'the record does not say whether "{node.text}"'])
 
 

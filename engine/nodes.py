@@ -8,6 +8,7 @@ rendering has the empty span (0, 0).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal, TypeVar, Union
@@ -186,6 +187,20 @@ class Modifier(Node):
 
     kind: Literal["modifier"] = "modifier"
     text: str
+
+
+# A window back from now or from the study's start, in words: 'within 6 months', 'in the
+# last 5 years', '=< 3 weeks prior to registration', 'within 28 days of the first dose'. As a
+# `Modifier` beside an event it says the event may have to fall in it (engine.parse, where
+# a list's window may or may not reach its first events).
+_SPAN_OF_TIME = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[\s-]*(?:hours?|days?|weeks?|months?|years?)"
+LOOKBACK = re.compile(
+    rf"(?:within\s+(?:the\s+)?(?:(?:last|past|previous|preceding)\s+)?|(?:in|during)\s+(?:the\s+)?(?:last|past|previous|preceding)\s+|(?:<=?|=<|\u2264)\s*)"
+    rf"{_SPAN_OF_TIME}(?:\s+(?:prior\s+to|before|of|preceding)\s+[^<>]*)?"
+    rf"|{_SPAN_OF_TIME}\s+(?:prior\s+to|before|preceding)\s+[^<>]*",
+    re.IGNORECASE,
+)
+
 
 
 class Qualified(Node):

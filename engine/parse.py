@@ -40,6 +40,7 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
+    LOOKBACK,
     Modifier,
     Node,
     Not,
@@ -655,12 +656,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             tail_span = Span(start=tail[0].span.start, end=span.end)
             combined = _combine(tail, tail_span, self.text, [False] * len(tail))
             piece = Unparsed(text=self.text[series : chain.end], span=Span(start=series, end=chain.end))
-            leaves = _monotone_leaves(combined)
+            # 'Myocardial infarction, ..., unstable angina, or arrhythmia within the last 6
+            # months': a window at the end may cover the events before it, across the commas
+            operands = [p for seg in sentences for p in seg]
+            doubts = [(p.start, p.end, w) for p, w in zip(operands, _windows_in_doubt(operands)) if w is not None]
+            leaves = tuple(_doubt_windows(list(_monotone_leaves(combined)), doubts, self.text))
             if len(leaves) > 1 and not isinstance(combined, Qualified):
                 # however its items group, an and/or/each of them holds when all of them do
                 # and fails when none does (in an exclusion list that names none of the
                 # patient's conditions, nothing excludes)
-                ambiguous = _all_or_none(piece, leaves, leaves, tail_span)
+                some = tuple(x for n in leaves for x in (n.items if isinstance(n, AnyOf) else (n,)))
+                ambiguous = _all_or_none(piece, leaves, some, tail_span)
             else:
                 ambiguous = Qualified(item=combined, qualifiers=(piece,), span=tail_span)
             if not head:
@@ -933,6 +939,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         )
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
+        doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
         if cls is AnyOf and shared:
             nodes = self._ambiguous_bound(nodes, [*shared, len(nodes) - 1])
         # 'uncontrolled hypertension, diabetes or stroke', 'recovered from the effects of
@@ -966,6 +973,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # 'QTcF > 450 ms in men ..., or QTcF > 470 ms in women, ...': a case for one sex
             # holds for every patient of the other, so alone it would carry the whole 'or'
             flat = _lone_sex_cases(flat, self.text, any_condition=True)
+        if doubts:
+            flat = [x for n in _doubt_windows(flat, doubts, self.text) for x in (n.items if isinstance(n, cls) else (n,))]
         merged = _merge_text(flat, self.text, cls)
         result = merged[0] if len(merged) == 1 else cls(items=tuple(merged), span=Span(start=merged[0].span.start, end=merged[-1].span.end))
         if unbounded:
@@ -992,13 +1001,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 example_parts += [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces]
             else:
                 example_parts.append(x)
+        # 'Prior systemic anticancer therapy including investigational agents within 4
+        # weeks': a window at the end may cover the head and the examples before it
+        parts = head_parts[-1:] + example_parts if len(head_parts) == 1 else example_parts
+        doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
         head = None
         if len(head_parts) > 1:
             head = self._join(head_parts, cls)
         elif head_parts:
             head = self._node(head_parts[0])
         examples = [self._node(p) for p in example_parts]
-        return with_examples(head, examples, self.text)
+        return _doubt_windows_in(with_examples(head, examples, self.text), doubts, self.text)
 
     def _heading(self, head: list, node: Predicate, cls) -> Predicate:
         """A list's heading: plain words ('Liver function:', 'any of the following cardiac
@@ -1487,6 +1500,9 @@ def _after_heading(elements: list) -> list:
     return elements
 
 
+_EVENTS = ("CONDITION", "DRUG", "PROCEDURE")
+
+
 def _share_window(parts: list) -> list:
     """'myocardial infarction or stroke within 6 months': the window covers each event."""
     if len(parts) < 2 or not isinstance(parts[-1], Clause):
@@ -1504,20 +1520,167 @@ def _share_window(parts: list) -> list:
     head = next((e for e in last if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))), None)
     if _measured(last) or _measured(last[:-1]) and _bracketed_window(last[-1]) is not None:
         return [
-            Clause(tuple(p.elements) + (win,), p.start, p.end) if isinstance(p, Clause) and _measured(p.elements) and not _has_window(p.elements) else p
+            _with_window(p, win) if isinstance(p, Clause) and _measured(p.elements) and not _has_window(p.elements) else p
             for p in parts[:-1]
         ] + [parts[-1]]
     if not (isinstance(head, Atom) and head.type in ("CONDITION", "DRUG", "PROCEDURE")):
         return parts
+    # the events before it, back to an operand with a window of its own ('chemotherapy or
+    # targeted therapy within 2 weeks or radiotherapy within 4 weeks': 4 weeks is not
+    # chemotherapy's)
+    out = list(parts)
+    for i in range(len(parts) - 2, -1, -1):
+        p = parts[i]
+        if not isinstance(p, Clause) or _has_window(p.elements):
+            break
+        sig = [e for e in p.elements if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))]
+        if sig and all(isinstance(e, Atom) and e.type in _EVENTS for e in sig):
+            out[i] = _with_window(p, win)
+    return out
+
+
+# words that make a window the time of a beginning, an end or a change, not of taking a drug
+# or having a condition ('initiated ... <1 month prior', 'completed ... within 6 months')
+_OTHER_TIME = re.compile(r"initiat|start|began|begun|commenc|chang|discontinu|stop|complet|finish|last|end", re.IGNORECASE)
+
+
+def _said_of_another_time(part: Clause) -> bool:
+    return any(isinstance(e, Atom) and e.type == "WORD" and _OTHER_TIME.match(str(e.value)) for e in part.elements)
+
+
+def _kinds_of(part: Clause) -> set:
+    return {e.type for e in part.elements if isinstance(e, Atom) and e.type in _EVENTS}
+
+
+def _with_window(part: Clause, win: Win) -> Clause:
+    """An operand with a window shared from a later one ('unstable angina, or ...': the comma
+    and the 'or' are not the window's, or the window would be read as a piece of its own)."""
+    elements = list(part.elements)
+    while elements and _is_filler(elements[-1]):
+        elements.pop()
+    return Clause((*elements, win), part.start, part.end)
+
+
+def _doubt_windows(nodes: list, doubts: list, text: str) -> list:
+    """The operands an earlier operand's window may cover (`_windows_in_doubt`), each made
+    an event that holds where it fell in the window, fails where there is none, and is
+    unknown between ('radiotherapy, chemotherapy, endocrine therapy within 4 weeks',
+    'minor surgery or needle biopsies within 7 days': whether the window covers the first
+    events too is not known; the window's words beside them, as words that only narrow
+    them, say so: engine.nodes.LOOKBACK). Applied to the operands as the other passes left
+    them, found by where they stand in the text."""
+    if not doubts:
+        return nodes
     out = []
-    for p in parts[:-1]:
-        if isinstance(p, Clause):
-            sig = [e for e in p.elements if not _is_filler(e) and not (isinstance(e, Atom) and e.type in ("HIST", "ACTIVE"))]
-            if sig and all(isinstance(e, Atom) and e.type in ("CONDITION", "DRUG", "PROCEDURE") for e in sig):
-                out.append(Clause(tuple(p.elements) + (win,), p.start, p.end))
+    for n in nodes:
+        win = next((w for start, end, w in doubts if start <= n.span.start and n.span.end <= end), None)
+        events = [x for x in walk(n) if isinstance(x, (Condition, Medication, Procedure))] if win is not None else []
+        # (an event with a window of its own, or one already in doubt, is not)
+        bare = (
+            events
+            and all(x.window is None for x in events)
+            and narrowable(n)  # (a condition's or an exception's scope is not the window's)
+            and not any(isinstance(x, Modifier) and LOOKBACK.fullmatch(x.text.strip(" ,;:.")) for x in walk(n))
+        )
+        out.append(_in_doubt(n, win, text) if bare else n)
+    return out
+
+
+def _doubt_windows_in(node: Predicate, doubts: list, text: str) -> Predicate:
+    """`_doubt_windows` on the operands of an 'or' (or on a lone node)."""
+    if not doubts:
+        return node
+    if isinstance(node, AnyOf):
+        items = []
+        for n in _doubt_windows(list(node.items), doubts, text):
+            items.extend(n.items if isinstance(n, AnyOf) else (n,))
+        return AnyOf(items=tuple(items), span=node.span)
+    return _doubt_windows([node], doubts, text)[0]
+
+
+def _in_doubt(node: Predicate, win: Win, text: str) -> Predicate:
+    """'(X within W) or (X «W»)': X in the window, or X with the window's words beside it."""
+    said, span = text[win.start : win.end], Span(start=win.start, end=win.end)
+    item = node.item if isinstance(node, Qualified) else node
+    words = Modifier(text=said, span=span) if _looks_back(item, said) else Unparsed(text=said, span=span)
+    if isinstance(node, Qualified):
+        doubtful = Qualified(item=node.item, qualifiers=(*node.qualifiers, words), span=node.span)
+    else:
+        doubtful = Qualified(item=node, qualifiers=(words,), span=node.span)
+    timed = _within(node, win.window)
+    return doubtful if timed is None else AnyOf(items=(timed, doubtful), span=node.span)
+
+
+def _looks_back(item: Predicate, words: str) -> bool:
+    """Words of a window back in time beside events that have none: they only narrow them
+    (an event within 6 months is an event), so no event on record is none within them."""
+    events = [n for n in walk(item) if isinstance(n, (Condition, Medication, Procedure))]
+    return (
+        bool(events)
+        and all(n.window is None for n in events)
+        and narrowable(item)
+        and LOOKBACK.fullmatch(words.strip(" ,;:.")) is not None
+        and not re.search(r"\b(?:after|following|since|from)\b", words, re.IGNORECASE)
+    )
+
+
+def _within(node: Predicate, window: Window) -> Predicate | None:
+    """An event (maybe with words that qualify it) within `window`; None for anything else."""
+    if isinstance(node, (Condition, Medication, Procedure)):
+        return node.model_copy(update={"window": window}) if node.window is None else None
+    if isinstance(node, Qualified):
+        inner = _within(node.item, window)
+        return None if inner is None else Qualified(item=inner, qualifiers=node.qualifiers, span=node.span)
+    return None
+
+
+def _windows_in_doubt(parts: list) -> list:
+    """For each operand, the window of a later operand that may cover it too, or None: an
+    event with no window, followed (past operands with no window) by an operand with one.
+    `_share_window` has already shared the windows that are not in doubt, so what is left
+    is where it could not tell ('Prior minor surgery or needle biopsies within 7 days':
+    'needle' is no event word)."""
+    out: list = [None] * len(parts)
+    pending: list[int] = []
+    for i, p in enumerate(parts):
+        if not isinstance(p, Clause):
+            pending = []
+            continue
+        sig = [e for e in p.elements if not _is_filler(e)]
+        events = any(isinstance(e, Atom) and e.type in _EVENTS for e in sig)
+        win = next((e for e in sig if isinstance(e, Win)), None)
+        if any(isinstance(e, (Bnd, Rng)) for e in sig) or _has_window(p.elements) and (win is None or win.window is None):
+            pending = []
+        elif win is not None and win.window is not None and (win.window.relation != "within" or _counted_from_else(sig, win)):
+            # 'stable for at least 2 weeks prior to enrollment', 'within 5 months after the
+            # final dose': no window back from now that an event before it could share
+            pending = []
+        elif win is not None and win.window is not None:
+            # an event's window, or words not understood with one ('targeted small
+            # molecule therapy within 2 weeks'); a treatment's window is not a diagnosis's
+            # ('a diagnosis of immunodeficiency or ... immunosuppressive therapy within 7 days')
+            kinds = {e.type for e in sig if isinstance(e, Atom) and e.type in _EVENTS}
+            if any(_said_of_another_time(parts[j]) for j in [*pending, i]):
+                pending = []  # 'Bisphosphonates ... initiated, or dose changed <1 month prior': when they began
                 continue
-        out.append(p)
-    return out + [parts[-1]]
+            for j in pending:
+                if not (kinds and "CONDITION" not in kinds and _kinds_of(parts[j]) == {"CONDITION"}):
+                    out[j] = win
+            pending = []
+        elif events:
+            pending.append(i)
+    return out
+
+
+_COUNTED_FROM = frozenset(("after", "following", "post", "since", "from", "of"))
+
+
+def _counted_from_else(sig: list, win: Win) -> bool:
+    """A window whose words go on to count from something it did not read ('within 5 months
+    after the final dose', 'within 6 months of discontinuing the drug')."""
+    at = sig.index(win)
+    nxt = sig[at + 1] if at + 1 < len(sig) else None
+    return isinstance(nxt, Atom) and nxt.type == "WORD" and str(nxt.value).lower() in _COUNTED_FROM
 
 
 def _has_window(elements) -> bool:
@@ -1745,11 +1908,14 @@ class _Assembler:
         if ex is not None:
             head, tail = elements[:ex], elements[ex + 1 :]
             pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
-            head_node = self.clause(head) if head and not all(_is_filler(e) for e in head) else None
+            has_head = bool(head) and not all(_is_filler(e) for e in head)
+            parts = [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in ([head] if has_head else []) + pieces]
+            doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
+            head_node = self.clause(head) if has_head else None
             examples = [self.clause(p) for p in pieces]
             if head_node is None and not examples:
                 return self.unparsed(elements)
-            return with_examples(head_node, examples, self.text)
+            return _doubt_windows_in(with_examples(head_node, examples, self.text), doubts, self.text)
         cases = self._sex_cases(elements, span)
         if cases is not None:
             return cases
@@ -3763,13 +3929,23 @@ def _with_modifiers(node: Predicate) -> Predicate:
             return item
         if len(kept) < len(node.qualifiers):
             node = node.model_copy(update={"qualifiers": kept})
+    if isinstance(node, Qualified) and any(isinstance(q, Modifier) for q in node.qualifiers):
+        # a window's words typed beside an event that a later pass put under an exception
+        # ('immunosuppressant except corticosteroid'): words again, as they read back
+        item = updates.get("item", node.item)
+        typed = tuple(
+            Unparsed(text=q.text, span=q.span) if isinstance(q, Modifier) and LOOKBACK.fullmatch(q.text.strip(" ,;:.")) and not _looks_back(item, q.text) else q
+            for q in node.qualifiers
+        )
+        if any(a is not b for a, b in zip(typed, node.qualifiers)):
+            node = node.model_copy(update={"qualifiers": typed})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         item = updates.get("item", node.item)
         # ('diagnosed with a malignancy within 5 years': when it was diagnosed, engine.evaluate)
         dated = isinstance(item, Condition) and item.window is not None
         typed = tuple(
             Modifier(text=q.text, span=q.span)
-            if isinstance(q, Unparsed) and (_only_narrows(q.text) or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")))
+            if isinstance(q, Unparsed) and (_only_narrows(q.text) or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")) or _looks_back(item, q.text))
             else q
             for q in node.qualifiers
         )

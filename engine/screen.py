@@ -375,6 +375,8 @@ def _restrictive_after_a_list(tree: Predicate, text: str = ""):
         if not isinstance(node, (AllOf, AnyOf, Each)):
             continue
         for item in node.items[1:]:
+            if item.span.start == node.items[0].span.start:
+                continue  # the first term again (engine.parse: with and without a window it may not have)
             if isinstance(item, Unparsed) and isinstance(node, AnyOf) and _RESTRICTIVE.search(item.text):
                 # ('brain metastases or other CNS metastases that are either symptomatic or
                 # untreated that require concurrent treatment': the clause, read as an
