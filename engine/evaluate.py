@@ -991,6 +991,13 @@ def _check_relative(value: _Value, op: str, threshold: Threshold, concept: Any, 
     symbol = _symbol(op, truth)
     unit_text = f" {limit_unit}" if limit_unit else ""
     reason = f"{value.label}{converted} {symbol} {fmt(threshold.value)} x {which} {derive.shown(bound)}{unit_text}"
+    band = getattr(concept, "uln_band", None) if value.ref_high is None and which == "ULN" else None
+    if band is not None and any(_truth_of_bound(amount, value.comparator, op, tidy(threshold.value * b)) is not truth for b in band):
+        # 'ALT <= 1.5 x ULN' with an ALT of 63 and no reference range: 60 at a ULN of 40,
+        # 118 at 79; which laboratory's ULN is meant, the record does not say
+        low, high = (fmt(tidy(threshold.value * b)) for b in band)
+        spread = f"{fmt(threshold.value)} x {which} is {low}-{high}{unit_text} over the ULNs laboratories use ({fmt(band[0])}-{fmt(band[1])}{unit_text})"
+        return _Check(Truth.UNKNOWN, (f"{value.label}{converted}: {spread}", source), (f"reference range of {name}",))
     return _Check(truth, (reason, source))
 
 

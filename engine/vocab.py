@@ -87,6 +87,9 @@ class Concept(BaseModel):
     molar_mass: Decimal | None = None
     scale: tuple[int, int] | None = None
     uln: tuple[Decimal, str, str] | None = None  # (value, unit or '' for a ratio, source)
+    # the ULNs laboratories use, in the uln's unit: a default inside it decides only where
+    # every one of them would (engine.evaluate `_check_relative`)
+    uln_band: tuple[Decimal, Decimal] | None = None
     plausible: tuple[Decimal, Decimal] | None = None  # thresholds outside, in `unit`, are misprints
     derived: bool = False
     prednisone_equivalent_mg: Decimal | None = None
@@ -681,11 +684,17 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
             fields["scale"] = (sc[0], sc[1])
         if "uln" in entry:
             u = entry["uln"]
-            if not (isinstance(u, dict) and set(u) == {"value", "unit", "source"} and isinstance(u["source"], str)):
-                raise InputError(source, f"{where}.uln", "must be {value=..., unit=..., source=...}")
+            if not (isinstance(u, dict) and set(u) - {"band"} == {"value", "unit", "source"} and isinstance(u["source"], str)):
+                raise InputError(source, f"{where}.uln", "must be {value=..., unit=..., source=...} (and band=[low, high])")
             if not isinstance(u["unit"], str) or (u["unit"] and u["unit"] not in CANONICAL_UNITS):
                 raise InputError(source, f"{where}.uln.unit", f"unknown canonical unit {u['unit']!r} ('' for a ratio)")
             fields["uln"] = (_decimal(source, where, u["value"], field="uln.value"), u["unit"], u["source"])
+            if "band" in u:
+                band = u["band"]
+                low, high = (_decimal(source, where, v, field="uln.band") for v in band) if isinstance(band, list) and len(band) == 2 else (None, None)
+                if low is None or not low <= fields["uln"][0] <= high:
+                    raise InputError(source, f"{where}.uln.band", "must be [low, high] around the uln's value")
+                fields["uln_band"] = (low, high)
         if "plausible" in entry:
             fields["plausible"] = _plausible(source, where, entry["plausible"], unit)
         derived = entry.get("derived", False)
