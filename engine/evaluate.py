@@ -2128,12 +2128,12 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
                 ongoing = Truth.FALSE
             elif status in _MED_ONGOING:
                 ongoing = Truth.TRUE
-            elif status == "completed":
-                ongoing = Truth.FALSE
-                reasons.append(f"{what}: no end date, status {status}: taken as a single day")
-            elif status == "stopped":
-                # stopped, but when is not said: any day from its start to the as-of date (as a
-                # single day, prednisone started 5 weeks ago passed 'within 14 days')
+            elif status in _MED_DONE:
+                # over, but when is not said: any day from its start to the as-of date. As a
+                # single day, prednisone 'stopped' 5 weeks ago passed 'within 14 days', and a
+                # carboplatin request authored 4 weeks ago and 'completed' (a FHIR
+                # MedicationRequest has only authoredOn) passed 'Chemotherapy < 21 days before
+                # first dose of study drug': a course may run for months
                 ongoing = Truth.UNKNOWN
                 reasons.append(f"{what}: no end date, status {status}: when it stopped is not recorded")
             else:
