@@ -2148,6 +2148,10 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if concept.kind == "drug_class" and _given_locally(record):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: not given systemically; whether it counts as {concept.name} here is for the study team")
+        elif concept.kind == "drug_class" and matched.mostly_local:
+            # budesonide (RxNorm 19831, no route) failed 'Systemic steroid therapy' (NCT05523947)
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: mostly given locally (inhaled or gut-local); whether it counts as {concept.name} here is for the study team")
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
