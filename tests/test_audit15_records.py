@@ -52,3 +52,29 @@ def test_budesonide_without_a_route_is_not_known_to_be_systemic(tmp_path):
 
 def test_budesonide_without_a_route_is_not_known_to_be_immunosuppressive_therapy(tmp_path):
     assert exclusion(tmp_path, {**MAN, "medications": [BUDESONIDE]}, "Patients with immunosuppressive therapy").status == "unknown"
+
+
+# 15b W10 -- 'primary immunodeficiency' and 'congenital immunodeficiency' are synonyms of the concept
+# 'immunodeficiency' (rules/vocab/conditions.toml), whose narrower concepts include HIV infection
+# (parents = ["viral infection", "immunodeficiency"]): a patient with HIV fails 'Known primary
+# immunodeficiency' (NCT05601440 [40]; synth-27-000002, HIV since 2013), 'History of active primary
+# immunodeficiency.' (NCT03606967, NCT03820141, NCT05795101), 'Subject has a diagnosis of primary
+# immunodeficiency.' (NCT04711824) and four more. HIV is an acquired (secondary) immunodeficiency,
+# the opposite of primary; with HIV and nothing else on record these lines do not apply.
+def test_hiv_is_no_primary_immunodeficiency(tmp_path):
+    hiv = {"name": "HIV", "snomed": "86406008", "onset": "2013-01-03", "status": "active"}
+    patient = {**MAN, "conditions": [hiv]}
+    assert exclusion(tmp_path, patient, "Known primary immunodeficiency").status != "fail"
+    assert exclusion(tmp_path, patient, "History of active primary immunodeficiency.").status != "fail"
+
+
+# The narrower concept leaves what it is not sure of unknown: a record of immunodeficiency coded
+# no further (D84.9, unspecified) may be a primary one; an immunodeficiency due to drugs (D84.821)
+# is acquired, and 'Congenital immune deficiency' (NCT03869593) is now read as the concept.
+def test_an_unspecified_immunodeficiency_may_be_primary_and_one_due_to_drugs_is_not(tmp_path):
+    unspecified = {"name": "Immunodeficiency, unspecified", "icd10cm": "D84.9", "onset": "2013-01-03", "status": "active"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [unspecified]}, "Known primary immunodeficiency").status == "unknown"
+    due_to_drugs = {"name": "Immunodeficiency due to drugs", "icd10cm": "D84.821", "onset": "2013-01-03", "status": "active"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [due_to_drugs]}, "Known primary immunodeficiency").status == "pass"
+    cvid = {"name": "Common variable immunodeficiency", "icd10cm": "D83.9", "onset": "2013-01-03", "status": "active"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [cvid]}, "Congenital immune deficiency").status == "fail"
