@@ -78,3 +78,33 @@ def test_an_unspecified_immunodeficiency_may_be_primary_and_one_due_to_drugs_is_
     assert exclusion(tmp_path, {**MAN, "conditions": [due_to_drugs]}, "Known primary immunodeficiency").status == "pass"
     cvid = {"name": "Common variable immunodeficiency", "icd10cm": "D83.9", "onset": "2013-01-03", "status": "active"}
     assert exclusion(tmp_path, {**MAN, "conditions": [cvid]}, "Congenital immune deficiency").status == "fail"
+
+
+# 15a W3 -- Laticia Dibbert (as of 2013-06-01): LOINC 33914-3 'Glomerular filtration rate/1.73 sq
+# M.predicted' 18.1 with the unit 'mL/min' (as Synthea writes it; six of the sixteen bundles carry
+# this code), 2013-05-31. NCT03860324 [7] (exclusion) 'Chronic kidney disease with a Glomerular
+# Filtration Rate < 50ml/min' PASSES: 'no record of chronic kidney disease (closed world)' beside
+# 'estimated glomerular filtration rate 18.1 mL/min < 50 mL/min'. The same value written
+# 'mL/min/1.73m2' makes it unknown ('a value on record that may be chronic kidney disease: KDIGO
+# 2012: GFR < 60 mL/min/1.73 m2'), and so does 'Renal insufficiency (GFR < 30 mL/min)' (the
+# bracketed-definition rule): the 'value that may be the diagnosis' look-up compares with 60
+# mL/min/1.73m2 only, so an eGFR in mL/min escapes it and the closed world answers 'no CKD' for a
+# GFR of 18. A bare 'Chronic kidney disease' passes the same way. The eGFR of 18 is the record's own
+# word (it contradicts the creatinine of 0.76 the same day, which is a further reason for unknown).
+EGFR_18_ML_MIN = {"loinc": "33914-3", "value": 18, "unit": "mL/min", "date": "2026-12-01"}
+
+
+def test_an_egfr_of_18_in_ml_min_is_not_free_of_chronic_kidney_disease(tmp_path):
+    patient = {**WOMAN, "birth_date": "1948-11-08", "observations": [EGFR_18_ML_MIN]}
+    text = "Chronic kidney disease with a Glomerular Filtration Rate < 50ml/min"
+    assert _exclusion(tmp_path, patient, text).status != "pass"
+    assert _exclusion(tmp_path, patient, "Chronic kidney disease").status != "pass"
+
+
+# The same value compared with a threshold per 1.73 m2 is now compared ('Has estimated glomerular
+# filtration rate (eGFR) ≤30 mL/min/1.73 m^2', NCT03862807); with one in plain mL/min it is not,
+# as for an eGFR recorded per 1.73 m2 (mL/min and mL/min/1.73m2 are not compared silently).
+def test_an_egfr_in_ml_min_is_read_per_1_73_m2(tmp_path):
+    patient = {**WOMAN, "birth_date": "1948-11-08", "observations": [EGFR_18_ML_MIN]}
+    assert _exclusion(tmp_path, patient, "Has estimated glomerular filtration rate (eGFR) ≤30 mL/min/1.73 m^2").status == "fail"
+    assert _exclusion(tmp_path, patient, "GFR <50 mL/min").status == "unknown"
