@@ -108,3 +108,110 @@ def test_an_egfr_in_ml_min_is_read_per_1_73_m2(tmp_path):
     patient = {**WOMAN, "birth_date": "1948-11-08", "observations": [EGFR_18_ML_MIN]}
     assert _exclusion(tmp_path, patient, "Has estimated glomerular filtration rate (eGFR) ≤30 mL/min/1.73 m^2").status == "fail"
     assert _exclusion(tmp_path, patient, "GFR <50 mL/min").status == "unknown"
+
+
+def _anywhere(trial_result, start):
+    """The one criterion, at any depth, whose text starts with `start`: the items under another
+    group's inclusion heading are that group's children (engine/trials.py
+    _another_groups_inclusion), where the audit looked for them at the top level."""
+
+    def walk(cs):
+        for c in cs:
+            yield c
+            yield from walk(c.children)
+
+    [c] = [c for c in walk(trial_result.criteria) if c.text.startswith(start)]
+    return c
+
+
+# 15a W2 -- inclusion criteria of a second phase, arm or randomisation that a record lists inside its
+# exclusion block, under a lead-in the splitter does not take for a heading, are read as
+# exclusions: whoever meets them is excluded.
+#   NCT02028676 [29] (exclusion block): 'Eligibility criteria for the secondary randomisation to stop or
+#     continue cotrimoxazole prophylaxis randomisation Inclusion criteria' / '1. Participating in
+#     ARROW' / '2. Aged at least 3 years' -> 'Aged at least 3 years' FAILS every patient of 3 or more:
+#     the only fail, so the trial ineligible, for Tyrell Kuphal (15) and Deedra Lockman (16), whom the
+#     trial's age range (to 17) takes.
+#   NCT05664893 [39.1], [39.3] (exclusion block): 'Criteria for the Ribociclib and Radiotherapy
+#     concomitant phase inclusion criteria' / ... / 'Demonstrate adequate organ functions:' /
+#     'Hemoglobin > 9 g/dL;' / 'Platelets > 100 G/L;' -> both FAIL for a normal blood count (Alfreda
+#     Wyman, Hershel Marvin, Willy Koepp, Deedra Lockman, Luigi Wiegand); 'Total serum bilirubin <
+#     ULN ...', 'AST and ALT <2.5 x ULN', 'Alkaline Phosphatase < 2.5 x ULN' FAIL Laticia Dibbert
+#     (sub-items of an unknown 'Demonstrate adequate organ functions:', so the trial is not decided
+#     by them; the test fails on the sub-item's fail, not on the trial status).
+#   NCT02614794 [2.18], [2.21] (exclusion block): 'Poorly controlled seizures Unblinded Phase Crossover
+#     inclusion criteria - Participants who were randomized to the control arm ... must meet the
+#     following criteria to be eligible to crossover to the experimental arm.' / 'Have an ECOG
+#     Performance Status of 0 or 1' / 'Left ventricular ejection fraction (LVEF) ≥ 50%' -> with ECOG 0
+#     and LVEF 60 % on record both FAIL and the trial is ineligible (Laticia Dibbert, LVEF 35 %, got the
+#     mirror image: a confident PASS of the exclusion 'LVEF ≥ 50%').
+# A heading 'X inclusion criteria' (no colon) or a lead-in '... must meet the following criteria'
+# makes what follows requirements; engine/trials.py (section splitting) switches only on a heading
+# line of its own. A safe engine reads such items as inclusions of another phase (unknown here) or
+# at least not as exclusions.
+HB_PLT = [
+    {"loinc": "718-7", "value": 15.0, "unit": "g/dL", "date": "2026-12-01"},
+    {"loinc": "777-3", "value": 300, "unit": "10*3/uL", "date": "2026-12-01"},
+]
+
+
+def test_items_under_a_phase_inclusion_heading_in_the_exclusion_block_do_not_exclude(tmp_path):
+    criteria = (
+        "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* Pregnancy\n"
+        "* Criteria for the Ribociclib and Radiotherapy concomitant phase inclusion criteria\n"
+        "* Patient registered in the study-screening phase;\n"
+        "* Demonstrate adequate organ functions:\n* Hemoglobin > 9 g/dL;\n* Platelets > 100 G/L;\n"
+    )
+    result = screen_text(tmp_path, {**WOMAN, "observations": HB_PLT}, criteria)
+    assert result.status != "ineligible"
+    for start in ("Hemoglobin", "Platelets"):
+        assert _anywhere(result, start).status != "fail", start
+
+
+def test_aged_at_least_3_years_under_a_randomisation_inclusion_heading_does_not_exclude_a_child(tmp_path):
+    criteria = (
+        "Inclusion Criteria:\n\n1. Aged 3 months to 17 years\n\nExclusion Criteria:\n\n"
+        "1. Being pregnant or breast-feeding an infant\n\n"
+        "Eligibility criteria for the secondary randomisation to stop or continue cotrimoxazole\n"
+        "prophylaxis randomisation Inclusion criteria\n\n1. Participating in ARROW\n\n2. Aged at least 3 years\n"
+    )
+    boy = {"id": "p", "birth_date": "2011-02-13", "sex": "male"}
+    result = screen_text(tmp_path, boy, criteria)
+    assert _anywhere(result, "Aged at least 3 years").status != "fail"
+    assert result.status != "ineligible"
+
+
+def test_items_after_a_must_meet_the_following_lead_in_among_exclusions_do_not_exclude(tmp_path):
+    criteria = (
+        "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n"
+        "* Known or suspected leptomeningeal disease (LMD)\n"
+        "* Poorly controlled seizures Unblinded Phase Crossover inclusion criteria - Participants who were "
+        "randomized to the control arm (placebo + trastuzumab + capecitabine) must meet the following criteria "
+        "to be eligible to crossover to the experimental arm.\n"
+        "* Have an ECOG Performance Status of 0 or 1\n"
+        "* Left ventricular ejection fraction (LVEF) ≥ 50%\n"
+    )
+    obs = [
+        {"loinc": "10230-1", "value": 60, "unit": "%", "date": "2026-12-01"},
+        {"loinc": "89247-1", "value": 0, "unit": "{score}", "date": "2026-12-01"},
+    ]
+    result = screen_text(tmp_path, {**WOMAN, "observations": obs}, criteria)
+    assert _anywhere(result, "Left ventricular").status != "fail"
+    assert _anywhere(result, "Have an ECOG").status != "fail"
+    assert result.status != "ineligible"
+
+
+# Not every line naming a part's inclusion criteria heads them: one that speaks of meeting them
+# is a criterion ('Patients who do not meet the Part A inclusion criteria').
+def test_a_line_about_meeting_a_parts_inclusion_criteria_is_no_heading():
+    from engine.trials import split_criteria
+
+    criteria = split_criteria(
+        "Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n"
+        "* Patients who do not meet the Part A inclusion criteria\n* Pregnancy\n"
+    )
+    assert [(c.section, c.text) for c in criteria] == [
+        ("inclusion", "Age 18 years or older"),
+        ("exclusion", "Patients who do not meet the Part A inclusion criteria"),
+        ("exclusion", "Pregnancy"),
+    ]
