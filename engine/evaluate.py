@@ -680,7 +680,7 @@ def _values(
         if undated:
             notes.append(f"{undated} undated {name} value(s) not used")
         if found:
-            values = [_observed(o, name) for o in found]
+            values = [_observed(_per_body_surface(o, concept), name) for o in found]
             if node.window is None:
                 values = [_stale(v, o, ctx.as_of, concept.name, ctx.patient) for v, o in zip(values, found)]
             return values, notes, []
@@ -719,6 +719,28 @@ def _measured_in(observations, window: Window, ctx: _Ctx, name: str, notes: list
         notes.append(f"no {name} measured from {start.isoformat()} to {anchor.isoformat()}")
         return [], False
     return inside, True
+
+
+_PER_BODY_SURFACE = "/1.73m2"
+
+
+def _per_body_surface(obs: Observation, concept: Any) -> Observation:
+    """An eGFR coded with one of the measure's own codes, each per 1.73 m2 by definition
+    (LOINC 33914-3 'Glomerular filtration rate/1.73 sq M.predicted'), in the unit the code
+    defines where the record writes the same quantity without the per 1.73 m2 ('mL/min', as
+    Synthea does): an eGFR of 18 'mL/min' escaped 'chronic kidney disease' (GFR < 60
+    mL/min/1.73m2) and the closed world answered no CKD. Any other observation as it is."""
+    unit = concept.unit or ""
+    if not unit.endswith(_PER_BODY_SURFACE) or not obs.unit_ok or obs.unit is None or obs.value is None:
+        return obs
+    own = set(concept.codes)
+    if not any((derive.short_system(c.system), c.code) in own for c in obs.codings):
+        return obs
+    if _convert(Decimal(1), obs.unit, unit.removesuffix(_PER_BODY_SURFACE), None)[0] is None:
+        return obs  # not a flow ('mL/min', 'mL/s'): left to the unit check
+    read = obs.unit + _PER_BODY_SURFACE
+    note = f"unit {obs.unit} read as {read}: the code is per 1.73 m2 by definition"
+    return obs.model_copy(update={"unit": read, "flags": (*obs.flags, note)})
 
 
 def _observed(obs: Observation, name: str) -> _Value:
@@ -2135,12 +2157,12 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
                 ongoing = Truth.FALSE
             elif status in _MED_ONGOING:
                 ongoing = Truth.TRUE
-            elif status == "completed":
-                ongoing = Truth.FALSE
-                reasons.append(f"{what}: no end date, status {status}: taken as a single day")
-            elif status == "stopped":
-                # stopped, but when is not said: any day from its start to the as-of date (as a
-                # single day, prednisone started 5 weeks ago passed 'within 14 days')
+            elif status in _MED_DONE:
+                # over, but when is not said: any day from its start to the as-of date. As a
+                # single day, prednisone 'stopped' 5 weeks ago passed 'within 14 days', and a
+                # carboplatin request authored 4 weeks ago and 'completed' (a FHIR
+                # MedicationRequest has only authoredOn) passed 'Chemotherapy < 21 days before
+                # first dose of study drug': a course may run for months
                 ongoing = Truth.UNKNOWN
                 reasons.append(f"{what}: no end date, status {status}: when it stopped is not recorded")
             else:
@@ -2155,6 +2177,10 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if concept.kind == "drug_class" and _given_locally(record):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: not given systemically; whether it counts as {concept.name} here is for the study team")
+        elif concept.kind == "drug_class" and matched.mostly_local:
+            # budesonide (RxNorm 19831, no route) failed 'Systemic steroid therapy' (NCT05523947)
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: mostly given locally (inhaled or gut-local); whether it counts as {concept.name} here is for the study team")
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")

@@ -901,7 +901,8 @@ def _units(text: str) -> list[_Unit]:
             units.append(_Unit(indent, "plain", "", [body], line, indent))
         pending = None
         after_blank = False
-    return _merge_alternatives([part for unit in units for numbered in _split_inline_numbers(unit) for part in _split_trailing_cohort(numbered)])
+    parts = [part for unit in units for numbered in _split_inline_numbers(unit) for part in _split_trailing_cohort(numbered)]
+    return _merge_alternatives([_another_groups_inclusion(part) for part in parts])
 
 
 _LONE_OR = re.compile(r"\W*or\W*", re.I)
@@ -1004,6 +1005,43 @@ def _split_trailing_cohort(unit: _Unit) -> list[_Unit]:
         return [unit]
     before = _Unit(unit.indent, unit.style, unit.marker, [text[: found.start()].strip()], unit.last_raw, unit.text_col)
     return [before, _Unit(unit.indent, unit.style, unit.marker, [found["head"]], unit.last_raw, unit.text_col)]
+
+
+# 'Criteria for the Ribociclib and Radiotherapy concomitant phase inclusion criteria' (NCT05664893),
+# 'Eligibility criteria for the secondary randomisation to stop or continue cotrimoxazole
+# prophylaxis randomisation Inclusion criteria' (NCT02028676), 'Poorly controlled seizures Unblinded
+# Phase Crossover inclusion criteria - Participants who were randomized to the control arm ... must
+# meet the following criteria to be eligible to crossover to the experimental arm.' (NCT02614794)
+_GROUP_INCLUSION = re.compile(
+    r"\b(?:phases?|crossover|cross-over|randomi[sz]ations?|cohorts?|arms?|parts?|stages?|extension|period|sub-?study)"
+    r"(?:\s+[^\s:：.;]+){0,2}?\s+inclusion\s+criteria\b\s*(?P<after>.*)$",
+    re.I,
+)
+_GROUP_INCLUSION_AFTER = re.compile(r"^(?:[:：]?|[-–—:：]\s.*\bfollowing\b.*)$", re.I)
+_NOT_A_HEADING = {
+    "not", "no", "meet", "meets", "met", "meeting", "fulfil", "fulfils", "fulfill", "fulfills", "fulfilled",
+    "satisfy", "satisfies", "satisfied", "see", "per", "all", "any", "listed", "above", "below", "except",
+}
+
+
+def _another_groups_inclusion(unit: _Unit) -> _Unit:
+    """A line, too long or too wordy for `_heading`, that heads the inclusion criteria of another
+    phase, arm or randomisation (`_GROUP_INCLUSION`): read as an item, it left the items under
+    it in the exclusion block, and 'Aged at least 3 years' (the secondary randomisation's)
+    excluded every child of 3 or more from a trial taking them from 3 months. It heads a
+    subgroup of inclusion criteria, as 'Crossover inclusion criteria:' does: its items are not
+    applied to everyone. Not a line that speaks of meeting such criteria ('Patients who do not
+    meet the Part A inclusion criteria')."""
+    if unit.heading is not None:
+        return unit
+    text = _clean(" ".join(unit.lines))
+    found = _GROUP_INCLUSION.search(text)
+    if found is None or not _GROUP_INCLUSION_AFTER.match(found["after"]):
+        return unit
+    if any(w in _NOT_A_HEADING for w in _words(text[: found.start()])):
+        return unit
+    heading = _Heading("inclusion", text, "", text)
+    return _Unit(unit.indent, "heading", "", [], unit.last_raw, unit.text_col, heading)
 
 
 _HEADING_START = re.compile(rf"^\W*(?:[^\s:：]+\s+){{0,4}}?(?:{_SECTION_KW})\b", re.I)

@@ -64,7 +64,7 @@ _PARENT_KIND = {"drug": "drug_class"}
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
     "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "mostly_local", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
     "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
     "procedure": {"name", "synonyms", "parents", "loose_parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
 }
@@ -94,6 +94,9 @@ class Concept(BaseModel):
     derived: bool = False
     prednisone_equivalent_mg: Decimal | None = None
     half_life_hours: Decimal | None = None
+    # a drug mostly given locally (budesonide: inhaled or gut-local): a record of it that names
+    # no route is not known to be systemic
+    mostly_local: bool = False
     open_world: bool = False  # no record shows its absence: a status, or a class no record names
     # a therapy given as drugs ('chemotherapy': the class 'cytotoxic agent'): a medication
     # record of one of them is a record of the procedure
@@ -711,6 +714,10 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
             raise InputError(source, f"{where}.procedure_records", "must be true or false")
         fields["procedure_records"] = by_procedure
     if kind == "drug":
+        local = entry.get("mostly_local", False)
+        if not isinstance(local, bool):
+            raise InputError(source, f"{where}.mostly_local", "must be true or false")
+        fields["mostly_local"] = local
         for key in ("prednisone_equivalent_mg", "half_life_hours"):
             if key in entry:
                 fields[key] = _decimal(source, where, entry[key], field=key)
