@@ -164,11 +164,15 @@ def _history(node: Condition | Medication | Procedure) -> str:
 
 
 def _operands(items: tuple[Predicate, ...]) -> list[str]:
-    """Operands of 'and'/'or'. A window written after the last event reaches every bare
-    event before it ('myocardial infarction or stroke within 6 months'), so an event
-    without a window is bracketed when the last operand is an event with one."""
+    """Operands of 'and'/'or'. A window written after an event may reach every bare event
+    before it ('myocardial infarction or stroke within 6 months'; engine.parse shares it,
+    or leaves it in doubt past other operands), so an event without a window is bracketed
+    when an event with one comes after it."""
     last = items[-1]
-    shared = isinstance(last, (Condition, Medication, Procedure)) and last.window is not None
+    timed_after = [False] * len(items)
+    for i in range(len(items) - 2, -1, -1):
+        later = items[i + 1]
+        timed_after[i] = timed_after[i + 1] or (isinstance(later, (Condition, Medication, Procedure)) and later.window is not None)
     # (and a measurement's, every measurement's: 'creatinine <= 2 mg/dL or creatinine
     # clearance > 30 mL/min within 4 weeks')
     timed = isinstance(last, (Comparison, Range)) and last.window is not None
@@ -178,7 +182,7 @@ def _operands(items: tuple[Predicate, ...]) -> list[str]:
     for i, item in enumerate(items):
         text = _operand(item)
         event = item.item if isinstance(item, Qualified) else item
-        if i < len(items) - 1 and (shared and _bare_event(item) or timed and isinstance(item, (Comparison, Range)) and item.window is None and item.measure != "age"):
+        if i < len(items) - 1 and (timed_after[i] and _bare_event(item) or timed and isinstance(item, (Comparison, Range)) and item.window is None and item.measure != "age"):
             text = f"({text})"
         elif i > 0 and history and text[:1] != "(" and _no_history(event):
             # 'history of A or B' reads as history of both: B without it is bracketed

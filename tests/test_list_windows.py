@@ -99,7 +99,9 @@ def test_a_window_after_the_last_dose_is_no_window_back_from_now(tmp_path):
 def test_a_diagnosis_before_a_treatments_window_keeps_its_own_reading():
     # the KEYNOTE wording: the 7 days are the immunosuppressive therapy's, not the diagnosis's
     text = "Has a diagnosis of immunodeficiency or is receiving systemic steroid therapy or any other form of immunosuppressive therapy within 7 days prior to the first dose of trial treatment"
-    assert render(parse(text)).startswith("history of immunodeficiency or ")
+    tree = parse(text)
+    assert tree.items[0].concept == "immunodeficiency" and tree.items[0].window is None
+    assert render(tree).startswith("(history of immunodeficiency) or ")
 
 
 def test_window_words_beside_an_event_narrow_it(tmp_path):
