@@ -628,7 +628,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _Pending(mode, exc, items[0].start_pos, _end(items[1]))
         main = self._node(items[0])
         exc = self._node(items[2])
-        return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+        if _bracketed(items[2]):  # '(X) unless (A; B)', as render writes one exception
+            return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+        return _exception_to_its_sentence(mode, main, exc, self.text)
 
     def _chain(self, chain: "_Chain") -> Predicate:
         """A whole and/or/nor chain at once ('A or B or C'), so that what the first operand
@@ -3572,6 +3574,47 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
         return node  # 'allergy and pembrolizumab': already an allergy to a drug
     updates = _operands_mapped(node, lambda n: _allergies_to(n, what))
     return node.model_copy(update=updates) if updates else node
+
+
+def _exception_to_its_sentence(mode: str, main: Predicate, exc: Predicate, text: str) -> Predicate:
+    """'Bilirubin ≥ 1.5 × ULN unless conjugated bilirubin ≤ ULN; alkaline phosphatase >5x ULN;
+    ALT/AST >2x ULN.' (NCT03328026): an exception ends at the semicolon or the full stop that
+    ends its sentence; what follows is a criterion of its own. Read as one exception, a normal
+    bilirubin passed an alkaline phosphatase of 8 x ULN. Not so after a lead-in ('except for
+    the following: (1) ...; (2) ...'), nor where what follows speaks again of what the
+    exception names ('... except in patients with Gilbert's disease. Patients with Gilbert's
+    syndrome with a total bilirubin ≤2.0 times ULN ... are permitted')."""
+    whole = Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+    items = _each_flat(exc)
+    k = next((i for i in range(len(items) - 1) if _sentence_break(text, items[i].span.end, items[i + 1].span.start)), None)
+    if k is None:
+        return whole
+    kept, rest = items[: k + 1], items[k + 1 :]
+    if _LEAD_IN.search(text, main.span.end, kept[-1].span.end) or _named(kept) & _named(rest):
+        return whole
+    case = kept[0] if len(kept) == 1 else Each(items=kept, span=Span(start=kept[0].span.start, end=kept[-1].span.end))
+    waived = Exception_(mode=mode, main=main, exception=case, span=Span(start=main.span.start, end=case.span.end))
+    return Each(items=(waived, *rest), span=Span(start=main.span.start, end=exc.span.end))
+
+
+def _bracketed(part) -> bool:
+    """A sequence that is one bracket, nothing around it."""
+    return isinstance(part, Clause) and len(part.elements) == 1 and isinstance(part.elements[0], Grp)
+
+
+_LEAD_IN = re.compile(r":|\bfollowing\b", re.IGNORECASE)
+
+
+def _named(nodes) -> set[str]:
+    """The events and measures that nodes name."""
+    return {n.concept if isinstance(n, (Condition, Medication, Procedure)) else n.measure for x in nodes for n in walk(x) if isinstance(n, (Condition, Medication, Procedure, Comparison, Range))}
+
+
+def _each_flat(node: Predicate) -> tuple:
+    """The items of a list of separate criteria (`Each`), of the lists inside it too."""
+    if not isinstance(node, Each):
+        return (node,)
+    return tuple(x for item in node.items for x in _each_flat(item))
 
 
 def _unless_of_the_last(node: Exception_) -> Predicate:
