@@ -3355,6 +3355,11 @@ def parse(text: str) -> Predicate:
     if note is not None:
         words = Unparsed(text=text[note.start() : note.end()].strip(" ."), span=Span(start=note.start(), end=note.end()))
         return _with_modifiers(Qualified(item=main, qualifiers=(words,), span=Span(start=main.span.start, end=note.end())))
+    wait = _WASHOUT_TIME.match(folded)
+    if wait is not None and not _FOLLOWING_WORD.search(folded, 0, wait.start(1)):  # (not '... met the following requirements: ≥ 6 months ...')
+        washout = _washout(parse(text[: wait.start(1)]), text, wait)
+        if washout is not None:
+            return washout
     whom = _FOR_WHOM.match(folded)
     if whom is not None:
         # 'For a male or a woman of child-bearing potential (WOCBP): Must agree to use
@@ -3597,11 +3602,7 @@ def _exception_to_its_sentence(mode: str, main: Predicate, exc: Predicate, text:
     return Each(items=(waived, *rest), span=Span(start=main.span.start, end=exc.span.end))
 
 
-def _bracketed(part) -> bool:
-    """A sequence that is one bracket, nothing around it."""
-    return isinstance(part, Clause) and len(part.elements) == 1 and isinstance(part.elements[0], Grp)
-
-
+_FOLLOWING_WORD = re.compile(r"\bfollowing\b", re.IGNORECASE)
 _LEAD_IN = re.compile(r":|\bfollowing\b", re.IGNORECASE)
 
 
@@ -4111,6 +4112,38 @@ def _only_narrows(words: str) -> bool:
         or _REPLACEMENT_NOTE.fullmatch(words.strip()) is not None
         or _INTERFERES.fullmatch(words.strip()) is not None
     )
+
+
+# 'Endocrine therapy or, small-molecule targeted therapy: >2 weeks.': therapies, a colon, and
+# a time alone (no anchor after it), the first colon of the line, with no sentence or words
+# quoted as not understood before it
+_WASHOUT_TIME = re.compile(
+    r"[^:;.«»]*[^\s:;.«»](\s*:\s*(?:(?:[<>≥]=?|=>|at\s+least|more\s+than|greater\s+than)\s*)?\d+(?:\.\d+)?\s*(?:weeks?|days?|months?|hours?|wks?)\b"
+    r"(?!\s*(?:before|prior|after|since|from|of|preceding)\b).*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _washout(head: Predicate, text: str, wait: re.Match) -> Predicate | None:
+    """'Endocrine therapy or, small-molecule targeted therapy: >2 weeks.' (NCT04300556, under
+    'Participants must undergo a washout period ... as follows:'): the time after the colon
+    is how long before the study each therapy named before it must have ended, or, under
+    another lead-in, how recent one must be to exclude; the line alone does not say which.
+    Read as 'endocrine therapy or «>2 weeks»', a patient on endocrine therapy met the washout.
+    The therapies, with the time as words not understood; None where the words before the
+    colon name no event, or a measure ('Life expectancy: ≥ 12 weeks')."""
+    nodes = list(walk(head))
+    if not any(isinstance(n, (Condition, Medication, Procedure)) for n in nodes) or any(
+        isinstance(n, (Comparison, Range, Sex)) or getattr(n, "window", None) is not None for n in nodes
+    ):
+        return None
+    start = wait.start(1) + len(wait.group(1)) - len(wait.group(1).lstrip(" :"))
+    end = start + len(text[start:].rstrip(" ,;."))
+    words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
+    span = Span(start=head.span.start, end=end)
+    if isinstance(head, Qualified):
+        return Qualified(item=head.item, qualifiers=(*head.qualifiers, words), span=span)
+    return Qualified(item=head, qualifiers=(words,), span=span)
 
 
 def _trailing_narrowing(folded: str) -> re.Match | None:

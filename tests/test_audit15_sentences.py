@@ -60,14 +60,12 @@ TAMOXIFEN_NOW = {"name": "tamoxifen 20 MG Oral Tablet", "rxnorm": "313195", "sta
 DOCETAXEL_LAST_WEEK = {"name": "1 ML DOCEtaxel 20 MG/ML Injection", "rxnorm": "1790099", "start": "2026-11-30", "status": "active"}
 
 
-@OPEN
 def test_being_on_endocrine_therapy_does_not_meet_a_two_week_washout_from_it(tmp_path):
     patient = {**WOMAN, "medications": [TAMOXIFEN_NOW]}
     text = "Endocrine therapy or, small-molecule targeted therapy: >2 weeks."
     assert _inclusion(tmp_path, patient, text).status != "pass"
 
 
-@OPEN
 def test_chemotherapy_a_week_ago_does_not_meet_a_three_week_washout(tmp_path):
     patient = {**WOMAN, "medications": [DOCETAXEL_LAST_WEEK]}
     text = "Chemotherapy or targeted therapy (including antibody drug therapy): ≥ 3 weeks"
