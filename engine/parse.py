@@ -3168,9 +3168,12 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     if not nodes:
         return nodes
     first_literal = isinstance(nodes[0], Unparsed) and text[nodes[0].span.start : nodes[0].span.start + 1] == "\u00ab"
-    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and _short_words(nodes[0].text):
+    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and (_short_words(nodes[0].text) or _ENDS_NARROWING.search(nodes[0].text)):
         # 'Serious cardiac or cardiovascular disease': a short first operand not understood
-        # may be an adjective of the alternatives after it as much as an alternative itself
+        # may be an adjective of the alternatives after it as much as an alternative itself;
+        # so may one that ends in such a word after a lead-in ('Have a known history of
+        # uncontrolled or symptomatic angina, arrhythmias, or CHF', NCT02394496: alone, any
+        # arrhythmia excluded)
         return [nodes[0], *(_qualify(n, (nodes[0],), events) for n in nodes[1:])]
     if len(nodes) < 2 or not isinstance(nodes[0], Qualified):
         return nodes
@@ -3937,6 +3940,8 @@ _NARROWING_WORD = (
     rf"{SIMILAR_COMPOUNDS})"
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+# ('Have a known history of uncontrolled': a lead-in, then a word that only narrows)
+_ENDS_NARROWING = re.compile(rf"\b{_NARROWING_WORD}\W*$", re.IGNORECASE)
 
 # The fields of each connective that hold predicates (a Medication's dose holds no words).
 _OPERAND_FIELDS: dict[type, tuple[str, ...]] = {

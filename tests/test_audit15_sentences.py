@@ -99,7 +99,6 @@ def test_radiotherapy_six_years_ago_is_not_irradiation_in_the_past_3_weeks(tmp_p
 AF_2015 = {"name": "Atrial fibrillation", "snomed": "49436004", "onset": "2015-01-01"}
 
 
-@OPEN
 def test_a_controlled_arrhythmia_is_not_an_uncontrolled_or_symptomatic_one(tmp_path):
     patient = {**WOMAN, "conditions": [AF_2015]}
     text = "Have a known history of uncontrolled or symptomatic angina, arrhythmias, or CHF;"
