@@ -3406,6 +3406,9 @@ def parse(text: str) -> Predicate:
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
     if _FOR.search(text):
         node = _given_for_lists(node, text)
+    absorption = _ABSORPTION_OF.search(folded)
+    if absorption is not None:
+        node = _objects_of_absorption(node, text, absorption)
     if "immunosupp" in folded.lower():
         node = _steroids_by_their_dose(node)
     node = _lone_event_words(_with_modifiers(node))
@@ -3787,6 +3790,34 @@ def _words_before_an_or(node: Predicate) -> Predicate:
         if any(a is not b for a, b in zip(items, node.items)):
             updates["items"] = tuple(items)
     return node.model_copy(update=updates) if updates else node
+
+
+# what a condition does to a drug the patient is to be given: 'a condition that would
+# interfere with enteric absorption of TY-302 and/or Tamoxifen'
+_ABSORPTION_OF = re.compile(r"\b(?:absorption|metabolism|bioavailability|pharmacokinetics)\s+of\b", re.IGNORECASE)
+
+
+def _objects_of_absorption(node: Predicate, text: str, found: re.Match) -> Predicate:
+    """'Presence of a condition that would interfere with enteric absorption of TY-302 and/or
+    Tamoxifen.' (NCT04433494): the drugs named after 'absorption of', to the end of its
+    sentence, are what the condition would act on, not drugs the patient takes; each carries
+    those words. Read as '... or tamoxifen', a woman on tamoxifen was excluded from a
+    tamoxifen trial."""
+    brk = _SENTENCES.search(text, found.end())
+    end = brk.start() if brk is not None else len(text)
+    words = Unparsed(text=text[found.start() : found.end()], span=Span(start=found.start(), end=found.end()))
+
+    def carry(n: Predicate) -> Predicate:
+        if isinstance(n, Medication) and found.end() <= n.span.start < end:
+            return Qualified(item=n, qualifiers=(words,), span=n.span)
+        if isinstance(n, Qualified) and isinstance(n.item, Medication):
+            return n  # words of its own already keep it from deciding
+        if type(n) not in _OPERAND_FIELDS:
+            return n
+        updates = _operands_mapped(n, carry)
+        return n.model_copy(update=updates) if updates else n
+
+    return carry(node)
 
 
 def _given_for_lists(node: Predicate, text: str) -> Predicate:

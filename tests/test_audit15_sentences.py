@@ -110,7 +110,6 @@ def test_a_controlled_arrhythmia_is_not_an_uncontrolled_or_symptomatic_one(tmp_p
 # Tamoxifen.' was read '«Presence of a condition ... of TY-302» or tamoxifen': a woman on tamoxifen
 # (the trial gives TY-302 with tamoxifen) was excluded for taking it. The line asks about a
 # malabsorptive condition: unknown.
-@OPEN
 def test_a_condition_affecting_the_absorption_of_tamoxifen_is_not_taking_tamoxifen(tmp_path):
     tamoxifen = {"name": "tamoxifen", "rxnorm": "10324", "start": "2022-01-15", "status": "active"}
     text = "Presence of a condition that would interfere with enteric absorption of TY-302 and/or Tamoxifen."
