@@ -2662,12 +2662,40 @@ def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
             update["active"] = True
         if head.history and not ex.history:
             update["history"] = True
-        return ex.model_copy(update=update) if update else ex
+        instance = ex.model_copy(update=update) if update else ex
+        if _not_narrower(ex, head):
+            # 'any anti-HER2 therapy, including an antibody drug conjugate' (NCT03734029): an
+            # example is an instance of its head, here an anti-HER2 one; alone, any
+            # antibody-drug conjugate (sacituzumab govitecan) excluded
+            words = Unparsed(text=text[head.span.start : head.span.end], span=head.span)
+            return Qualified(item=instance, qualifiers=(words,), span=ex.span)
+        return instance
     if isinstance(head, (Comparison, Range, Sex)):
         return ex
     # a head not understood, or logic: the example alone cannot stand for it
     words = head.qualifiers if isinstance(head, Qualified) else (Unparsed(text=text[head.span.start : head.span.end], span=head.span),)
     return Qualified(item=ex, qualifiers=words, span=ex.span)
+
+
+_VOCAB_KINDS = {Condition: ("condition",), Medication: ("drug", "drug_class"), Procedure: ("procedure",)}
+
+
+def _not_narrower(ex: Predicate, head: Predicate) -> bool:
+    """Both events known to the vocabulary, of one kind, and `ex` a class of its own (with
+    members or subtypes) neither `head` nor under it. (A single drug or disease not under
+    the head is taken at the text's word: 'immunosuppressive medications including
+    cyclophosphamide'.)"""
+    from engine.vocab import load_vocabulary
+
+    if type(ex) is not type(head):
+        return False
+    vocab = load_vocabulary()
+    kinds = _VOCAB_KINDS[type(ex)]
+    a = next((c for k in kinds if (c := vocab.get(k, ex.concept)) is not None), None)
+    b = next((c for k in kinds if (c := vocab.get(k, head.concept)) is not None), None)
+    if a is None or b is None or a == b or not vocab.descendants(a):
+        return False
+    return b not in vocab.ancestors(a)
 
 
 def _sex_pairs(elements, at: list[int]) -> list | None:

@@ -120,7 +120,6 @@ def test_a_condition_affecting_the_absorption_of_tamoxifen_is_not_taking_tamoxif
 # exclusion) was read 'history of her2-targeted agent or history of antibody-drug conjugate': the
 # example was made an alternative of its own, though it is a broader kind than the head (anti-HER2
 # ADCs are meant). A woman given sacituzumab govitecan (an anti-TROP2 ADC) was excluded.
-@OPEN
 def test_anti_her2_therapy_including_an_adc_is_not_any_adc(tmp_path):
     sacituzumab = {"name": "sacituzumab govitecan", "rxnorm": "2360528", "start": "2025-01-08", "status": "completed", "end": "2025-09-01"}
     text = "Has previously been treated with any anti-HER2 therapy, including an antibody drug conjugate"
