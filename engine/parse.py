@@ -333,6 +333,31 @@ _LAST_BRACKET = re.compile(
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
 
 
+def _negated_alternatives(inner: Predicate, start: int, text: str) -> Predicate:
+    """'No X or Y': neither. But 'No prior use of capecitabine therapy or the use of
+    capecitabine treatment was effective, ...' (NCT03204734): a last alternative that names
+    again what the 'no' denies and says, in a clause of its own, what became of it is
+    allowed, which the 'no' does not reach (read as neither, a patient whose capecitabine
+    worked failed)."""
+    if not isinstance(inner, AnyOf) or not _own_clause(inner.items[-1], inner.items[:-1], text):
+        return Not(item=inner, span=Span(start=start, end=inner.span.end))
+    denied = inner.items[:-1]
+    what = denied[0] if len(denied) == 1 else AnyOf(items=denied, span=Span(start=denied[0].span.start, end=denied[-1].span.end))
+    no = Not(item=what, span=Span(start=start, end=what.span.end))
+    return AnyOf(items=(no, inner.items[-1]), span=Span(start=start, end=inner.span.end))
+
+
+def _own_clause(last: Predicate, before: tuple, text: str) -> bool:
+    """`last` names an event of `before` again, with a verb of its own not understood ('the
+    use of capecitabine treatment was effective')."""
+    words = [x for x in walk(last) if isinstance(x, Unparsed)]
+    return bool(_named(before) & _named([last])) and any(_OWN_VERB.search(w.text) for w in words)
+
+
+# 'was effective', not 'are allowed', which says what the 'no' says of the whole list
+_OWN_VERB = re.compile(r"\b(?:was|were|is|are)\s+(?!(?:not|allowed|permitted|excluded|eligible|required|acceptable)\b)\w+", re.IGNORECASE)
+
+
 def _bracketed(part) -> bool:
     """An operand that is one bracketed group: '... or ((lupus crisis) «suffered»)'."""
     if not isinstance(part, Clause):
@@ -706,7 +731,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 neg = first.elements[0]
                 parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
                 inner = self._alternatives(parts)
-                return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
+                return _negated_alternatives(inner, neg.start, self.text)
             return self._alternatives(parts)
         if chain.op == "and":
             # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
