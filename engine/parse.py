@@ -652,10 +652,15 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             exc = self._node(items[1])
             return _Pending(mode, exc, items[0].start_pos, _end(items[1]))
         main = self._node(items[0])
+        cut = None if _bracketed(items[2]) else _cut_at_sentence(items[2], self.text)  # (not '(X) unless (A; B)', as render writes one)
+        if cut is not None:
+            exc, rest = self._node(cut[0]), self._node(cut[1])
+            if not _exception_goes_on(main, exc, rest, self.text):
+                waived = Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+                nodes = [waived, *(rest.items if isinstance(rest, Each) else (rest,))]
+                return _combine(nodes, Span(start=main.span.start, end=rest.span.end), self.text, [False] * len(nodes))
         exc = self._node(items[2])
-        if _bracketed(items[2]):  # '(X) unless (A; B)', as render writes one exception
-            return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
-        return _exception_to_its_sentence(mode, main, exc, self.text)
+        return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
     def _chain(self, chain: "_Chain") -> Predicate:
         """A whole and/or/nor chain at once ('A or B or C'), so that what the first operand
@@ -3640,25 +3645,41 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
     return node.model_copy(update=updates) if updates else node
 
 
-def _exception_to_its_sentence(mode: str, main: Predicate, exc: Predicate, text: str) -> Predicate:
+def _cut_at_sentence(raw, text: str) -> tuple | None:
     """'Bilirubin ≥ 1.5 × ULN unless conjugated bilirubin ≤ ULN; alkaline phosphatase >5x ULN;
     ALT/AST >2x ULN.' (NCT03328026): an exception ends at the semicolon or the full stop that
-    ends its sentence; what follows is a criterion of its own. Read as one exception, a normal
-    bilirubin passed an alkaline phosphatase of 8 x ULN. Not so after a lead-in ('except for
-    the following: (1) ...; (2) ...'), nor where what follows speaks again of what the
-    exception names ('... except in patients with Gilbert's disease. Patients with Gilbert's
-    syndrome with a total bilirubin ≤2.0 times ULN ... are permitted')."""
-    whole = Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
-    items = _each_flat(exc)
-    k = next((i for i in range(len(items) - 1) if _sentence_break(text, items[i].span.end, items[i + 1].span.start)), None)
-    if k is None:
-        return whole
-    kept, rest = items[: k + 1], items[k + 1 :]
-    if _LEAD_IN.search(text, main.span.end, kept[-1].span.end) or _named(kept) & _named(rest):
-        return whole
-    case = kept[0] if len(kept) == 1 else Each(items=kept, span=Span(start=kept[0].span.start, end=kept[-1].span.end))
-    waived = Exception_(mode=mode, main=main, exception=case, span=Span(start=main.span.start, end=case.span.end))
-    return Each(items=(waived, *rest), span=Span(start=main.span.start, end=exc.span.end))
+    ends its sentence, and what follows is a criterion of its own. The words of an exception
+    (a sequence, or a chain of them) cut at the first such end with words on both sides, or
+    None. Read as one exception, a normal bilirubin passed an alkaline phosphatase of 8 x ULN."""
+    if isinstance(raw, Clause):
+        els = raw.elements
+        i = next((i for i, e in enumerate(els) if _full_stop(e, text) and not all(_is_filler(x) for x in els[:i]) and not all(_is_filler(x) for x in els[i + 1 :])), None)
+        if i is None:
+            return None
+        return Clause(els[:i], _start(els[0]), _end(els[i - 1])), Clause(els[i + 1 :], _start(els[i + 1]), _end(els[-1]))
+    if isinstance(raw, _Chain):
+        for j, part in enumerate(raw.parts):
+            cut = _cut_at_sentence(part, text)
+            if cut is not None:
+                return _chained(raw.op, [*raw.parts[:j], cut[0]]), _chained(raw.op, [cut[1], *raw.parts[j + 1 :]])
+    return None
+
+
+def _full_stop(e, text: str) -> bool:
+    """A semicolon, or a full stop before a capital letter or a bracket."""
+    return isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == "." and _SENTENCES.match(text, e.start) is not None))
+
+
+def _chained(op: str, parts: list):
+    return parts[0] if len(parts) == 1 else _Chain(op, tuple(parts), _start(parts[0]), _end(parts[-1]))
+
+
+def _exception_goes_on(main: Predicate, exc: Predicate, rest: Predicate, text: str) -> bool:
+    """The exception runs on past its sentence: after a lead-in ('except for the following:
+    (1) ...; (2) ...'), or where what follows speaks again of what it names ('... except in
+    patients with Gilbert's disease. Patients with Gilbert's syndrome with a total bilirubin
+    ≤2.0 times ULN ... are permitted')."""
+    return _LEAD_IN.search(text, main.span.end, exc.span.end) is not None or bool(_named([exc]) & _named([rest]))
 
 
 _FOLLOWING_WORD = re.compile(r"\bfollowing\b", re.IGNORECASE)
@@ -3668,13 +3689,6 @@ _LEAD_IN = re.compile(r":|\bfollowing\b", re.IGNORECASE)
 def _named(nodes) -> set[str]:
     """The events and measures that nodes name."""
     return {n.concept if isinstance(n, (Condition, Medication, Procedure)) else n.measure for x in nodes for n in walk(x) if isinstance(n, (Condition, Medication, Procedure, Comparison, Range))}
-
-
-def _each_flat(node: Predicate) -> tuple:
-    """The items of a list of separate criteria (`Each`), of the lists inside it too."""
-    if not isinstance(node, Each):
-        return (node,)
-    return tuple(x for item in node.items for x in _each_flat(item))
 
 
 def _unless_of_the_last(node: Exception_) -> Predicate:

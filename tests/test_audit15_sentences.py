@@ -133,3 +133,11 @@ def test_no_prior_x_or_x_was_effective_is_not_neither(tmp_path):
     text = ("No prior use of capecitabine therapy or the use of capecitabine treatment was effective, and the efficacy "
             "evaluation was CR/PR/SD more than 6 months.")
     assert _inclusion(tmp_path, {**WOMAN, "medications": [capecitabine]}, text).status == "unknown"
+
+
+# 15b W7, other shapes of it: the exception's sentence ends at a full stop as at a semicolon,
+# and what follows still excludes when some of it is not understood (made-up lines).
+def test_unless_ends_at_a_full_stop_or_before_words_not_understood(tmp_path):
+    patient = {**MAN, "observations": [_lab("1975-2", 0.6, "mg/dL"), _lab("1920-8", 400, "U/L"), _lab("2160-0", 3.0, "mg/dL")]}
+    assert exclusion(tmp_path, patient, "Bilirubin > 1.5 x ULN unless Gilbert syndrome. AST > 3 x ULN").status == "fail"
+    assert exclusion(tmp_path, patient, "Total bilirubin > 1.5 x ULN unless Gilbert syndrome; creatinine > 2 mg/dL; zorblat disease").status != "pass"
