@@ -333,6 +333,31 @@ _LAST_BRACKET = re.compile(
 _JUDGING = re.compile(r"\b(?:judged|considered|deemed|as\s+(?:determined|assessed|judged)|in\s+the\s+(?:opinion|judgment|judgement))\b", re.IGNORECASE)
 
 
+def _negated_alternatives(inner: Predicate, start: int, text: str) -> Predicate:
+    """'No X or Y': neither. But 'No prior use of capecitabine therapy or the use of
+    capecitabine treatment was effective, ...' (NCT03204734): a last alternative that names
+    again what the 'no' denies and says, in a clause of its own, what became of it is
+    allowed, which the 'no' does not reach (read as neither, a patient whose capecitabine
+    worked failed)."""
+    if not isinstance(inner, AnyOf) or not _own_clause(inner.items[-1], inner.items[:-1], text):
+        return Not(item=inner, span=Span(start=start, end=inner.span.end))
+    denied = inner.items[:-1]
+    what = denied[0] if len(denied) == 1 else AnyOf(items=denied, span=Span(start=denied[0].span.start, end=denied[-1].span.end))
+    no = Not(item=what, span=Span(start=start, end=what.span.end))
+    return AnyOf(items=(no, inner.items[-1]), span=Span(start=start, end=inner.span.end))
+
+
+def _own_clause(last: Predicate, before: tuple, text: str) -> bool:
+    """`last` names an event of `before` again, with a verb of its own not understood ('the
+    use of capecitabine treatment was effective')."""
+    words = [x for x in walk(last) if isinstance(x, Unparsed)]
+    return bool(_named(before) & _named([last])) and any(_OWN_VERB.search(w.text) for w in words)
+
+
+# 'was effective', not 'are allowed', which says what the 'no' says of the whole list
+_OWN_VERB = re.compile(r"\b(?:was|were|is|are)\s+(?!(?:not|allowed|permitted|excluded|eligible|required|acceptable)\b)\w+", re.IGNORECASE)
+
+
 def _bracketed(part) -> bool:
     """An operand that is one bracketed group: '... or ((lupus crisis) «suffered»)'."""
     if not isinstance(part, Clause):
@@ -627,6 +652,13 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             exc = self._node(items[1])
             return _Pending(mode, exc, items[0].start_pos, _end(items[1]))
         main = self._node(items[0])
+        cut = None if _bracketed(items[2]) else _cut_at_sentence(items[2], self.text)  # (not '(X) unless (A; B)', as render writes one)
+        if cut is not None:
+            exc, rest = self._node(cut[0]), self._node(cut[1])
+            if not _exception_goes_on(main, exc, rest, self.text):
+                waived = Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
+                nodes = [waived, *(rest.items if isinstance(rest, Each) else (rest,))]
+                return _combine(nodes, Span(start=main.span.start, end=rest.span.end), self.text, [False] * len(nodes))
         exc = self._node(items[2])
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
@@ -704,7 +736,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 neg = first.elements[0]
                 parts[0] = Clause(first.elements[1:], _start(first.elements[1]), first.end)
                 inner = self._alternatives(parts)
-                return Not(item=inner, span=Span(start=neg.start, end=inner.span.end))
+                return _negated_alternatives(inner, neg.start, self.text)
             return self._alternatives(parts)
         if chain.op == "and":
             # 'ASA physical status 1 and 2', 'ECOG 0 and 1': no patient has two values of one
@@ -2660,12 +2692,40 @@ def _as_example(head: Predicate, ex: Predicate, text: str) -> Predicate:
             update["active"] = True
         if head.history and not ex.history:
             update["history"] = True
-        return ex.model_copy(update=update) if update else ex
+        instance = ex.model_copy(update=update) if update else ex
+        if _not_narrower(ex, head):
+            # 'any anti-HER2 therapy, including an antibody drug conjugate' (NCT03734029): an
+            # example is an instance of its head, here an anti-HER2 one; alone, any
+            # antibody-drug conjugate (sacituzumab govitecan) excluded
+            words = Unparsed(text=text[head.span.start : head.span.end], span=head.span)
+            return Qualified(item=instance, qualifiers=(words,), span=ex.span)
+        return instance
     if isinstance(head, (Comparison, Range, Sex)):
         return ex
     # a head not understood, or logic: the example alone cannot stand for it
     words = head.qualifiers if isinstance(head, Qualified) else (Unparsed(text=text[head.span.start : head.span.end], span=head.span),)
     return Qualified(item=ex, qualifiers=words, span=ex.span)
+
+
+_VOCAB_KINDS = {Condition: ("condition",), Medication: ("drug", "drug_class"), Procedure: ("procedure",)}
+
+
+def _not_narrower(ex: Predicate, head: Predicate) -> bool:
+    """Both events known to the vocabulary, of one kind, and `ex` a class of its own (with
+    members or subtypes) neither `head` nor under it. (A single drug or disease not under
+    the head is taken at the text's word: 'immunosuppressive medications including
+    cyclophosphamide'.)"""
+    from engine.vocab import load_vocabulary
+
+    if type(ex) is not type(head):
+        return False
+    vocab = load_vocabulary()
+    kinds = _VOCAB_KINDS[type(ex)]
+    a = next((c for k in kinds if (c := vocab.get(k, ex.concept)) is not None), None)
+    b = next((c for k in kinds if (c := vocab.get(k, head.concept)) is not None), None)
+    if a is None or b is None or a == b or not vocab.descendants(a):
+        return False
+    return b not in vocab.ancestors(a)
 
 
 def _sex_pairs(elements, at: list[int]) -> list | None:
@@ -3166,9 +3226,12 @@ def _distribute_prefix(nodes: list, text: str) -> list:
     if not nodes:
         return nodes
     first_literal = isinstance(nodes[0], Unparsed) and text[nodes[0].span.start : nodes[0].span.start + 1] == "\u00ab"
-    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and _short_words(nodes[0].text):
+    if len(nodes) >= 2 and isinstance(nodes[0], Unparsed) and not first_literal and (_short_words(nodes[0].text) or _ENDS_NARROWING.search(nodes[0].text)):
         # 'Serious cardiac or cardiovascular disease': a short first operand not understood
-        # may be an adjective of the alternatives after it as much as an alternative itself
+        # may be an adjective of the alternatives after it as much as an alternative itself;
+        # so may one that ends in such a word after a lead-in ('Have a known history of
+        # uncontrolled or symptomatic angina, arrhythmias, or CHF', NCT02394496: alone, any
+        # arrhythmia excluded)
         return [nodes[0], *(_qualify(n, (nodes[0],), events) for n in nodes[1:])]
     if len(nodes) < 2 or not isinstance(nodes[0], Qualified):
         return nodes
@@ -3353,6 +3416,11 @@ def parse(text: str) -> Predicate:
     if note is not None:
         words = Unparsed(text=text[note.start() : note.end()].strip(" ."), span=Span(start=note.start(), end=note.end()))
         return _with_modifiers(Qualified(item=main, qualifiers=(words,), span=Span(start=main.span.start, end=note.end())))
+    wait = _WASHOUT_TIME.match(folded)
+    if wait is not None and not _FOLLOWING_WORD.search(folded, 0, wait.start(1)):  # (not '... met the following requirements: ≥ 6 months ...')
+        washout = _washout(parse(text[: wait.start(1)]), text, wait)
+        if washout is not None:
+            return washout
     whom = _FOR_WHOM.match(folded)
     if whom is not None:
         # 'For a male or a woman of child-bearing potential (WOCBP): Must agree to use
@@ -3396,6 +3464,9 @@ def parse(text: str) -> Predicate:
         node = _heading_of_items(node if isinstance(node, Unparsed) else Unparsed(text=text.strip(), span=node.span), text)
     if _FOR.search(text):
         node = _given_for_lists(node, text)
+    absorption = _ABSORPTION_OF.search(folded)
+    if absorption is not None:
+        node = _objects_of_absorption(node, text, absorption)
     if "immunosupp" in folded.lower():
         node = _steroids_by_their_dose(node)
     node = _lone_event_words(_with_modifiers(node))
@@ -3574,6 +3645,52 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
     return node.model_copy(update=updates) if updates else node
 
 
+def _cut_at_sentence(raw, text: str) -> tuple | None:
+    """'Bilirubin ≥ 1.5 × ULN unless conjugated bilirubin ≤ ULN; alkaline phosphatase >5x ULN;
+    ALT/AST >2x ULN.' (NCT03328026): an exception ends at the semicolon or the full stop that
+    ends its sentence, and what follows is a criterion of its own. The words of an exception
+    (a sequence, or a chain of them) cut at the first such end with words on both sides, or
+    None. Read as one exception, a normal bilirubin passed an alkaline phosphatase of 8 x ULN."""
+    if isinstance(raw, Clause):
+        els = raw.elements
+        i = next((i for i, e in enumerate(els) if _full_stop(e, text) and not all(_is_filler(x) for x in els[:i]) and not all(_is_filler(x) for x in els[i + 1 :])), None)
+        if i is None:
+            return None
+        return Clause(els[:i], _start(els[0]), _end(els[i - 1])), Clause(els[i + 1 :], _start(els[i + 1]), _end(els[-1]))
+    if isinstance(raw, _Chain):
+        for j, part in enumerate(raw.parts):
+            cut = _cut_at_sentence(part, text)
+            if cut is not None:
+                return _chained(raw.op, [*raw.parts[:j], cut[0]]), _chained(raw.op, [cut[1], *raw.parts[j + 1 :]])
+    return None
+
+
+def _full_stop(e, text: str) -> bool:
+    """A semicolon, or a full stop before a capital letter or a bracket."""
+    return isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == "." and _SENTENCES.match(text, e.start) is not None))
+
+
+def _chained(op: str, parts: list):
+    return parts[0] if len(parts) == 1 else _Chain(op, tuple(parts), _start(parts[0]), _end(parts[-1]))
+
+
+def _exception_goes_on(main: Predicate, exc: Predicate, rest: Predicate, text: str) -> bool:
+    """The exception runs on past its sentence: after a lead-in ('except for the following:
+    (1) ...; (2) ...'), or where what follows speaks again of what it names ('... except in
+    patients with Gilbert's disease. Patients with Gilbert's syndrome with a total bilirubin
+    ≤2.0 times ULN ... are permitted')."""
+    return _LEAD_IN.search(text, main.span.end, exc.span.end) is not None or bool(_named([exc]) & _named([rest]))
+
+
+_FOLLOWING_WORD = re.compile(r"\bfollowing\b", re.IGNORECASE)
+_LEAD_IN = re.compile(r":|\bfollowing\b", re.IGNORECASE)
+
+
+def _named(nodes) -> set[str]:
+    """The events and measures that nodes name."""
+    return {n.concept if isinstance(n, (Condition, Medication, Procedure)) else n.measure for x in nodes for n in walk(x) if isinstance(n, (Condition, Medication, Procedure, Comparison, Range))}
+
+
 def _unless_of_the_last(node: Exception_) -> Predicate:
     """'Leukocytes >= 3000/uL, ..., total bilirubin within normal limits, unless patient has
     Gilbert disease, for which bilirubin must be <= 2.0 x ULN, AST/ALT <= 1.5 x ULN,
@@ -3742,6 +3859,34 @@ def _words_before_an_or(node: Predicate) -> Predicate:
     return node.model_copy(update=updates) if updates else node
 
 
+# what a condition does to a drug the patient is to be given: 'a condition that would
+# interfere with enteric absorption of TY-302 and/or Tamoxifen'
+_ABSORPTION_OF = re.compile(r"\b(?:absorption|metabolism|bioavailability|pharmacokinetics)\s+of\b", re.IGNORECASE)
+
+
+def _objects_of_absorption(node: Predicate, text: str, found: re.Match) -> Predicate:
+    """'Presence of a condition that would interfere with enteric absorption of TY-302 and/or
+    Tamoxifen.' (NCT04433494): the drugs named after 'absorption of', to the end of its
+    sentence, are what the condition would act on, not drugs the patient takes; each carries
+    those words. Read as '... or tamoxifen', a woman on tamoxifen was excluded from a
+    tamoxifen trial."""
+    brk = _SENTENCES.search(text, found.end())
+    end = brk.start() if brk is not None else len(text)
+    words = Unparsed(text=text[found.start() : found.end()], span=Span(start=found.start(), end=found.end()))
+
+    def carry(n: Predicate) -> Predicate:
+        if isinstance(n, Medication) and found.end() <= n.span.start < end:
+            return Qualified(item=n, qualifiers=(words,), span=n.span)
+        if isinstance(n, Qualified) and isinstance(n.item, Medication):
+            return n  # words of its own already keep it from deciding
+        if type(n) not in _OPERAND_FIELDS:
+            return n
+        updates = _operands_mapped(n, carry)
+        return n.model_copy(update=updates) if updates else n
+
+    return carry(node)
+
+
 def _given_for_lists(node: Predicate, text: str) -> Predicate:
     """Every 'or' of treatments that ends 'for' a condition, read so (`_given_for_all`)."""
     if type(node) not in _OPERAND_FIELDS:
@@ -3893,6 +4038,8 @@ _NARROWING_WORD = (
     rf"{SIMILAR_COMPOUNDS})"
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
+# ('Have a known history of uncontrolled': a lead-in, then a word that only narrows)
+_ENDS_NARROWING = re.compile(rf"\b{_NARROWING_WORD}\W*$", re.IGNORECASE)
 
 # The fields of each connective that hold predicates (a Medication's dose holds no words).
 _OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
@@ -4068,6 +4215,38 @@ def _only_narrows(words: str) -> bool:
         or _REPLACEMENT_NOTE.fullmatch(words.strip()) is not None
         or _INTERFERES.fullmatch(words.strip()) is not None
     )
+
+
+# 'Endocrine therapy or, small-molecule targeted therapy: >2 weeks.': therapies, a colon, and
+# a time alone (no anchor after it), the first colon of the line, with no sentence or words
+# quoted as not understood before it
+_WASHOUT_TIME = re.compile(
+    r"[^:;.«»]*[^\s:;.«»](\s*:\s*(?:(?:[<>≥]=?|=>|at\s+least|more\s+than|greater\s+than)\s*)?\d+(?:\.\d+)?\s*(?:weeks?|days?|months?|hours?|wks?)\b"
+    r"(?!\s*(?:before|prior|after|since|from|of|preceding)\b).*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _washout(head: Predicate, text: str, wait: re.Match) -> Predicate | None:
+    """'Endocrine therapy or, small-molecule targeted therapy: >2 weeks.' (NCT04300556, under
+    'Participants must undergo a washout period ... as follows:'): the time after the colon
+    is how long before the study each therapy named before it must have ended, or, under
+    another lead-in, how recent one must be to exclude; the line alone does not say which.
+    Read as 'endocrine therapy or «>2 weeks»', a patient on endocrine therapy met the washout.
+    The therapies, with the time as words not understood; None where the words before the
+    colon name no event, or a measure ('Life expectancy: ≥ 12 weeks')."""
+    nodes = list(walk(head))
+    if not any(isinstance(n, (Condition, Medication, Procedure)) for n in nodes) or any(
+        isinstance(n, (Comparison, Range, Sex)) or getattr(n, "window", None) is not None for n in nodes
+    ):
+        return None
+    start = wait.start(1) + len(wait.group(1)) - len(wait.group(1).lstrip(" :"))
+    end = start + len(text[start:].rstrip(" ,;."))
+    words = Unparsed(text=text[start:end], span=Span(start=start, end=end))
+    span = Span(start=head.span.start, end=end)
+    if isinstance(head, Qualified):
+        return Qualified(item=head.item, qualifiers=(*head.qualifiers, words), span=span)
+    return Qualified(item=head, qualifiers=(words,), span=span)
 
 
 def _trailing_narrowing(folded: str) -> re.Match | None:
