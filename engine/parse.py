@@ -634,6 +634,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         """A whole and/or/nor chain at once ('A or B or C'), so that what the first operand
         says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
+        regrouped = _or_of_one_function(chain)
+        if regrouped is not None:
+            return self._chain(regrouped)
         parts = list(chain.parts)
         cause = self._cause_in_chain(chain)
         if cause is not None:
@@ -1103,6 +1106,46 @@ class _Chain:
     def extend(left, right, op: str) -> "_Chain":
         parts = left.parts if isinstance(left, _Chain) and left.op == op else (left,)
         return _Chain(op, (*parts, right), _start(left), _end(right))
+
+
+# measures that are ways of measuring one function: an 'or' between two of them is the
+# choice of measure, not of requirement ('creatinine <= 1.5 x ULN or creatinine clearance >= 60 mL/min')
+_ONE_FUNCTION = (
+    frozenset(("serum creatinine", "creatinine clearance", "estimated glomerular filtration rate")),
+    frozenset(("total bilirubin", "direct bilirubin")),
+    frozenset(("alanine aminotransferase", "aspartate aminotransferase")),
+)
+
+
+def _or_of_one_function(chain: _Chain) -> _Chain | None:
+    """'ALT <= 2.5 x ULN and creatinine <= 1.5 x ULN or creatinine clearance >= 60 mL/min',
+    'ANC >= 1500/uL, platelets >= 100,000/uL, bilirubin <= 1.5 x ULN and creatinine <= 1.5
+    mg/dL or creatinine clearance >= 60 mL/min' (NCT05402722): the 'or' of two measures of one
+    function binds tighter than the list's 'and'. Read as the top connective, a clearance of
+    100 passed the whole list with no ANC or ALT on record. The chain regrouped, or None."""
+    first = chain.parts[0]
+    if chain.op != "or" or not (isinstance(first, _Chain) and first.op == "and"):
+        return None
+    last = first.parts[-1]
+    if len(first.parts) > 1 and _measure_alone(first.parts[-2]):
+        return None  # 'BUN and Cr <= 1 x ULN or creatinine clearance >= 50 mL/min': BUN takes Cr's bound
+    family = next((f for f in _ONE_FUNCTION if _bounded_measure(last) in f), None)
+    if family is None or not all(_bounded_measure(p) in family for p in chain.parts[1:]):
+        return None
+    choice = _Chain("or", (last, *chain.parts[1:]), _start(last), chain.end)
+    return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _bounded_measure(part) -> str | None:
+    """The measure a clause bounds ('creatinine clearance >= 60 mL/min', 'measured or
+    calculated creatinine clearance > 60 mL/min'), or names alone to take a later bound
+    ('ALT' in 'ALT or AST < 2.5 x ULN'); None for anything else."""
+    if not isinstance(part, Clause) or not (any(isinstance(e, (Bnd, Rng)) for e in part.elements) or _measure_alone(part)):
+        return None
+    if any(isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for e in part.elements):
+        return None  # a clause that ends a sentence ('< 2.5 x ULN. AST'): the 'or' is of the next one
+    measures = {str(e.value) for e in part.elements if isinstance(e, Atom) and e.type == "MEASURE"}
+    return measures.pop() if len(measures) == 1 else None
 
 
 def _start(x) -> int:
@@ -2229,6 +2272,10 @@ class _Assembler:
                     if len(made) > 1 and _alternative_scales([els[m].value for m in measures if els[m].type == "MEASURE"]):
                         # 'ECOG/Karnofsky performance status 0 or 1': one status, on either scale
                         made = [AnyOf(items=tuple(made), span=Span(start=e.start, end=last_end))]
+                    elif len(made) > 1 and isinstance(bound, Bnd) and bound.op in (">", ">="):
+                        # 'ALT/AST > 2 x ULN' (an exclusion): either of them high, or each; the
+                        # text does not say, so each_or_either keeps the difference unknown
+                        made = [each_or_either(made, self.text, e.start, last_end)]
                     found.extend(made)
                     if len(made) == 1 and isinstance(made[0], (Comparison, Range)) and made[0].measure != "age":
                         bounded[win_at if win_at is not None else j] = made[0]
