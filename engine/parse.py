@@ -949,7 +949,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # chemotherapy and radiotherapy': the words before the first event may speak of each
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
-            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(nodes, self.text)))
+            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes), self.text)))
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -1134,6 +1134,30 @@ def _or_of_one_function(chain: _Chain) -> _Chain | None:
         return None
     choice = _Chain("or", (last, *chain.parts[1:]), _start(last), chain.end)
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _group_reaches_back(nodes: list) -> list:
+    """'Total serum bilirubin < ULN; or total bilirubin <= 3.0 x ULN or direct bilirubin <=
+    1.5 x ULN in patients with well documented Gilbert's Syndrome' (NCT05664893): the group
+    named after the last alternative is that of the alternatives of the same function before
+    it, back to the first operand (the limit for everyone). Read for the last alone, 3 x ULN
+    was open to everyone and a bilirubin of 1.8 x ULN without Gilbert's passed."""
+    last = nodes[-1] if len(nodes) > 2 else None
+    rule = last.item if isinstance(last, Qualified) else last
+    if not (isinstance(rule, Conditional) and isinstance(rule.then, Comparison)):
+        return nodes
+    family = next((f for f in _ONE_FUNCTION if rule.then.measure in f), frozenset((rule.then.measure,)))
+    k = len(nodes) - 1
+    while k > 1 and isinstance(nodes[k - 1], Comparison) and nodes[k - 1].window is None and nodes[k - 1].measure in family:
+        k -= 1
+    if k == len(nodes) - 1:
+        return nodes
+    span = Span(start=nodes[k].span.start, end=rule.then.span.end)
+    then = AnyOf(items=(*nodes[k:-1], rule.then), span=span)
+    rule = rule.model_copy(update={"then": then, "span": Span(start=span.start, end=rule.span.end)})
+    if isinstance(last, Qualified):
+        rule = last.model_copy(update={"item": rule, "span": Span(start=span.start, end=last.span.end)})
+    return [*nodes[:k], rule]
 
 
 def _bounded_measure(part) -> str | None:

@@ -140,7 +140,6 @@ def test_labs_should_be_performed_within_14_days_bounds_the_haemoglobin(tmp_path
 # bilirubin ≤ 3 x ULN' becomes an unconditional way in, and a bilirubin of 1.8 x ULN without Gilbert's
 # passes. 'Total bilirubin ≤ 1.5 x ULN, or ≤ 3 x ULN in patients with Gilbert's syndrome' is read
 # right (fail). Safe answer here: fail (bilirubin above ULN, no Gilbert's on record), or unknown.
-@NOT_YET
 def test_a_gilbert_allowance_is_not_open_to_everyone(tmp_path):
     bili = {"loinc": "1975-2", "value": 2.2, "unit": "mg/dL", "date": "2026-12-01"}
     text = (
