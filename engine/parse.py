@@ -628,6 +628,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _Pending(mode, exc, items[0].start_pos, _end(items[1]))
         main = self._node(items[0])
         exc = self._node(items[2])
+        if mode == "except" and _group_limit(main, exc, self.text):
+            mode, exc = "unless", _held_to(exc)
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
     def _chain(self, chain: "_Chain") -> Predicate:
@@ -949,7 +951,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # chemotherapy and radiotherapy': the words before the first event may speak of each
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
-            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes), self.text)))
+            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes, self.text), self.text)))
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -1136,7 +1138,7 @@ def _or_of_one_function(chain: _Chain) -> _Chain | None:
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
 
 
-def _group_reaches_back(nodes: list) -> list:
+def _group_reaches_back(nodes: list, text: str) -> list:
     """'Total serum bilirubin < ULN; or total bilirubin <= 3.0 x ULN or direct bilirubin <=
     1.5 x ULN in patients with well documented Gilbert's Syndrome' (NCT05664893): the group
     named after the last alternative is that of the alternatives of the same function before
@@ -1146,6 +1148,8 @@ def _group_reaches_back(nodes: list) -> list:
     rule = last.item if isinstance(last, Qualified) else last
     if not (isinstance(rule, Conditional) and isinstance(rule.then, Comparison)):
         return nodes
+    if not _PEOPLE_AFTER.match(text, rule.then.span.end):
+        return nodes  # '(B) if (G)', as canonical text writes one alternative's condition
     family = next((f for f in _ONE_FUNCTION if rule.then.measure in f), frozenset((rule.then.measure,)))
     k = len(nodes) - 1
     while k > 1 and isinstance(nodes[k - 1], Comparison) and nodes[k - 1].window is None and nodes[k - 1].measure in family:
@@ -1158,6 +1162,40 @@ def _group_reaches_back(nodes: list) -> list:
     if isinstance(last, Qualified):
         rule = last.model_copy(update={"item": rule, "span": Span(start=span.start, end=last.span.end)})
     return [*nodes[:k], rule]
+
+
+def _group_limit(main: Predicate, exc: Predicate, text: str) -> bool:
+    """'Bilirubin <= 1.5 ULN (except in participants with documented Gilbert's disease, who
+    must have a total bilirubin <= 3.0 mg/dL)', '(with the exception of < 3 mg/dL for
+    patients with Gilbert's disease)', '(except for patients with known Gilbert's syndrome
+    and serum bilirubin level <= 3 x ULN)': a limit with a group held to another one. The
+    group's limit is no part of the main limit that is taken out ('except' of a class):
+    the patient meets the main limit, or is of the group and meets the group's. Not where
+    the exception is in brackets of its own, as canonical text writes 'except ((B) if (G))'."""
+    if text[: exc.span.start].rstrip().endswith("(") or text.startswith("(", exc.span.start):
+        return False
+    measured = (Comparison, Range)
+    if not (isinstance(main, measured) or (isinstance(main, AllOf) and all(isinstance(i, measured) for i in main.items))):
+        return False
+    inner = exc.item if isinstance(exc, Qualified) else exc
+    if isinstance(inner, Conditional):
+        return True
+    return isinstance(inner, AllOf) and any(isinstance(i, measured) for i in inner.items) and any(not isinstance(i, measured) for i in inner.items)
+
+
+def _held_to(exc: Predicate) -> Predicate:
+    """The group's limit as what the patient must be and meet: 'B if G' as 'G and B' (where
+    the patient is not of the group, the group's limit lets no one in)."""
+    inner = exc.item if isinstance(exc, Qualified) else exc
+    if not isinstance(inner, Conditional):
+        return exc
+    items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
+    held = AllOf(items=items, span=inner.span)
+    return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
+
+
+# the people a limit written after the alternatives is for: 'in patients with', 'for subjects with'
+_PEOPLE_AFTER = re.compile(r"\s*(?:in|for)\s+(?:patients|participants|subjects|those|people)\b", re.IGNORECASE)
 
 
 def _bounded_measure(part) -> str | None:
@@ -1903,7 +1941,10 @@ class _Assembler:
         for i, e in enumerate(elements if Grp in kinds else ()):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
                 main = self.clause(elements[:i])
-                exc = Exception_(mode=e.node.mode, main=main, exception=e.node.exception, span=Span(start=start, end=e.end))
+                mode, excepted = e.node.mode, e.node.exception
+                if mode == "except" and _group_limit(main, excepted, self.text):
+                    mode, excepted = "unless", _held_to(excepted)
+                exc = Exception_(mode=mode, main=main, exception=excepted, span=Span(start=start, end=e.end))
                 rest = elements[i + 1 :]
                 if rest and not all(_is_filler(r) for r in rest):
                     return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
@@ -2184,8 +2225,11 @@ class _Assembler:
                     continue
                 if _bracketed_duration(e, self.text) and not _names_people(els, i):
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
-                if _loose_bound(e):
-                    continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
+                if _loose_bound(e) or (_OR_BOUND_OPEN.match(self.text, e.start) and not isinstance(e.node, Conditional)):
+                    # '(5x for liver metastasis)', '(or <= 5.0 x ULN if liver or bone metastasis)':
+                    # it speaks of a bound outside, so qualifies it (read as a structure beside
+                    # it, a patient within the limit it gives failed the main one)
+                    continue
                 if _BECAUSE_OPEN.match(self.text, e.start):
                     take(i)  # '[because of need to co-operate ... after surgery]': why, not whom
                     continue
@@ -2280,7 +2324,7 @@ class _Assembler:
                     self._compare("age" if els[m].type == "AGE" else els[m].value, bound, window, Span(start=els[m].start, end=last_end))
                     for m in measures
                 ]
-                alt_at = self._alternative_limit(els, (win_at or j) + 1, e) if len(measures) == 1 and not cases else None
+                alt_at = self._alternative_limit(els, (win_at or j) + 1, e, bound) if len(measures) == 1 and not cases else None
                 if alt_at is not None and made[0] is not None:
                     grp, alt = alt_at
                     found.remove(els[grp].node)
@@ -2612,18 +2656,36 @@ class _Assembler:
         )
         return isinstance(e, Rng) and marked and _AT_ONSET.search(self.text.lower()) is None
 
-    def _alternative_limit(self, els, k, measure_atom):
+    def _alternative_limit(self, els, k, measure_atom, main=None):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket
-        gives the same measure another limit under a condition. Returns (index, Conditional)."""
+        gives the same measure another limit under a condition, in the main limit's unit
+        where it names none ('AST and ALT <= 2.5 ULN (or <= 5 if hepatic metastases are
+        present)'). Returns (index, Conditional)."""
         while k < len(els) and _is_filler(els[k]):
             k += 1
         if k >= len(els) or not isinstance(els[k], Grp) or els[k].raw is None:
             return None
         raw = list(els[k].raw.elements)
-        if not any(isinstance(x, Atom) and x.type == "IF" for x in raw) or not isinstance(raw[0], (Bnd, Rng)):
+        # '(or =< 2.0 x ULN in patients with documented Gilbert's Syndrome)', '(or total serum
+        # bilirubin <= 3 x ULN for patients with Gilbert's disease)': the 'or' and the measure
+        # said again open the same other limit (read as one more requirement, a patient with
+        # Gilbert's within it failed)
+        alternative = bool(raw) and isinstance(raw[0], Atom) and raw[0].type == "WORD" and raw[0].value == "or"
+        if alternative:
+            raw = raw[1:]
+            if raw and isinstance(raw[0], Atom) and raw[0].type == "MEASURE" and raw[0].value == measure_atom.value:
+                raw = raw[1:]
+        if not raw or not (alternative or any(isinstance(x, Atom) and x.type == "IF" for x in raw)) or not isinstance(raw[0], (Bnd, Rng)):
             return None
+        if isinstance(raw[0], Bnd) and isinstance(main, Bnd) and _plain(raw[0].qty):
+            raw[0] = Bnd(raw[0].op, _share_unit(raw[0].qty, main.qty), raw[0].start, raw[0].end)
         alt = self.clause([measure_atom, *raw])
-        if isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value:
+        if (
+            isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value
+            # '(or <= 5.0 x ULN if liver metastases, <= 7.0 x ULN if bone metastasis)': a
+            # condition of its own read into the condition is not the group's
+            and not any(isinstance(n, Conditional) for n in walk(alt.condition))
+        ):
             return k, alt
         return None
 
@@ -2975,6 +3037,10 @@ def _bracketed_window(x) -> Window | None:
     if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
         return sig[0].window
     return None
+
+
+# a bracket that opens with another limit: '(or <= 5.0 x ULN if liver or bone metastasis)'
+_OR_BOUND_OPEN = re.compile(r"[(\[]\s*or\s*(?:[<>\u2264\u2265=]|less|greater|more|up to|\d)", re.IGNORECASE)
 
 
 def _loose_bound(grp: Grp) -> bool:
