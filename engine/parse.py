@@ -639,6 +639,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         regrouped = _or_of_one_function(chain)
         if regrouped is not None:
             return self._chain(regrouped)
+        opened = self._if_opened(chain)
+        if opened is not None:
+            return opened
         parts = list(chain.parts)
         cause = self._cause_in_chain(chain)
         if cause is not None:
@@ -721,6 +724,39 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if none is not None:
                 return none
         return self._join(parts, AllOf)
+
+    def _if_opened(self, chain: "_Chain") -> Predicate | None:
+        """'If Alkaline Phosphatase >= 2.5 x institutional ULN, then AST and ALT must be <=
+        1.5 x institutional ULN' (NCT05076760), 'If the patient has liver metastases, ALT and
+        AST < 5 x ULN' (NCT04305834): an 'If' that opens the sentence, with a comma after its
+        case, is the condition of all the chain says after the comma. Split at the 'and',
+        the case and the requirement were items of a list, and the requirement bound everyone."""
+        first = chain.parts[0]
+        if not isinstance(first, Clause) or not first.elements:
+            return None
+        last = chain.parts[-1].elements[-1] if isinstance(chain.parts[-1], Clause) and chain.parts[-1].elements else None
+        if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
+            return None  # 'If A, B. C and D': the case is of its own sentence only
+        els = list(first.elements)
+        opener = _case_opener(els)
+        comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
+        if opener is None or comma is None or comma <= opener or not _CASE_WORDS.match(self.text, first.start):
+            return None
+        if _has(els[opener:comma], "COLON"):
+            return None  # 'If on tamoxifen: last menstrual period ... 14 days, ...': the case's own list
+        if chain.op == "or" and sum(isinstance(e, Atom) and e.type == "COMMA" for e in els) > 1:
+            return None  # 'If known hypersensitivity to either vinorelbine, capecitabine, eribulin or ...': a list the case goes on
+        rest = [e for e in els[comma + 1 :]]
+        if rest and isinstance(rest[0], Atom) and rest[0].type == "WORD" and rest[0].value == "then":
+            rest = rest[1:]
+        if not rest:
+            return None
+        condition = _Assembler(self.text).clause(els[opener:comma])
+        if any(isinstance(n, Sex) and len(n.sexes) > 1 for n in walk(condition)):
+            return None  # 'If male with a female partner(s) of child-bearing potential, ...': a partner's sex, not read
+        head = Clause(tuple(rest), _start(rest[0]), first.end)
+        then = self._chain(_Chain(chain.op, (head, *chain.parts[1:]), head.start, chain.end))
+        return Conditional(condition=condition, then=then, span=Span(start=first.start, end=chain.end))
 
     def _none_of(self, parts: list) -> Predicate | None:
         """'Negative for hepatitis B, hepatitis C and HIV', 'no diabetes and hypertension': a
@@ -1162,6 +1198,24 @@ def _group_reaches_back(nodes: list, text: str) -> list:
     if isinstance(last, Qualified):
         rule = last.model_copy(update={"item": rule, "span": Span(start=span.start, end=last.span.end)})
     return [*nodes[:k], rule]
+
+
+# words that open a case as 'If' does: 'In the event of concomitantly increased ALP values
+# > 2.5 x ULN, AST and ALT must be < 1.5 x ULN' (NCT05714553)
+_CASE_OPENERS = (("in", "the", "event", "of"), ("in", "case", "of"))
+
+
+# ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
+# interval ...' lists its case up to the 'or': only 'If' and these open a case of one piece)
+_CASE_WORDS = re.compile(r"if\b|in\s+(?:the\s+event|case)\s+of\b", re.IGNORECASE)
+
+
+def _case_opener(els: list) -> int | None:
+    """Where the case after an opening 'If' ('In the event of', 'In case of') begins, or None."""
+    if els and isinstance(els[0], Atom) and els[0].type == "IF":
+        return 1
+    words = [str(e.value).lower() if isinstance(e, Atom) and e.type == "WORD" else None for e in els[:4]]
+    return next((len(o) for o in _CASE_OPENERS if tuple(words[: len(o)]) == o), None)
 
 
 def _group_limit(main: Predicate, exc: Predicate, text: str) -> bool:
@@ -1981,12 +2035,13 @@ class _Assembler:
                 return node
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
-        if if_at is not None and if_at > 1 and _ends_sentence(elements[if_at - 1]):
+        if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
             # is what follows it, not the sentence before (read so, any bilirubin passed
             # without Gilbert syndrome)
-            before, after = self.clause(elements[: if_at - 1]), self.clause(elements[if_at:])
+            cut = if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at
+            before, after = self.clause(elements[:cut]), self.clause(elements[if_at:])
             if not isinstance(after, Conditional):
                 # ('In case of known Gilbert's syndrome <= 3 x ULN is allowed'): a case not
                 # read; as a requirement of its own, everyone without it failed
@@ -2061,6 +2116,15 @@ class _Assembler:
                 return nodes[0]
             return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
+
+    def _opens_sentence(self, elements: list, if_at: int) -> bool:
+        """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,
+        Karnofsky Performance Score (KPS) >= 50%' (NCT02576431): a capital 'If' after a
+        bound, with a comma after its case, opens a sentence whose stop was left out. Read
+        as 'ECOG <= 3 if (KPS >= 50 ...)', the case and the requirement were swapped."""
+        e = elements[if_at]
+        comma = next((i for i in range(if_at + 2, len(elements) - 1) if isinstance(elements[i], Atom) and elements[i].type == "COMMA"), None)
+        return self.text.startswith("If", e.start) and comma is not None and isinstance(elements[if_at - 1], (Bnd, Rng))
 
     def _cause_list(self, pieces: list[list], span: Span) -> Predicate | None:
         """'Hypothyroidism secondary to surgery, radiation, or medication': the pieces after

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from one_trial import criterion, exclusion, screen_text
 
-NOT_YET = pytest.mark.xfail(strict=True, reason="not fixed yet on fix15b")
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 WOMAN = {"id": "p", "birth_date": "1968-05-02", "sex": "female"}
@@ -211,11 +210,18 @@ def test_after_transfusion_if_required_and_within_28_days_does_not_fail_on_an_ol
 # required of everyone and A decides nothing. NCT05076760 [45]: synth-3-000000 (ALT 63 U/L, no
 # alkaline phosphatase on record) and synth-3-000006 (ALT 85) failed it; with a normal alkaline
 # phosphatase (80 U/L) the condition is false and the line binds no one.
-@NOT_YET
 def test_if_alkaline_phosphatase_is_high_then_transaminases_binds_only_then(tmp_path):
     patient = {**MAN, "observations": [_lab("6768-6", 80, "U/L"), _lab("1742-6", 70, "U/L"), _lab("1920-8", 30, "U/L")]}
     text = "If Alkaline Phosphatase ≥ 2.5 x institutional upper limit of normal, then AST and ALT must be ≤ 1.5 x institutional upper limit of normal"
     assert _inclusion(tmp_path, patient, text).status != "fail"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a case opened after a full stop in mid-line ('. In the event of ..., AST and ALT must be') is cut at its "
+    "commas by the sentence split before _if_opened sees it; not fixed on fix15b"
+))
+def test_in_the_event_of_high_alkaline_phosphatase_binds_only_then(tmp_path):
+    patient = {**MAN, "observations": [_lab("6768-6", 80, "U/L"), _lab("1742-6", 70, "U/L"), _lab("1920-8", 30, "U/L")]}
     # NCT05714553 [3.3] (a sub-item; its second sentence): the same patient fails the whole line (synth-3-000000, synth-3-000006, synth-11-000002 and synth-27-000006 failed it)
     text = (
         "Adequate liver function, as defined by serum total bilirubin <ULN, AST and ALT ≤2.5×ULN (or ≤5×ULN if liver metastases "
@@ -225,7 +231,6 @@ def test_if_alkaline_phosphatase_is_high_then_transaminases_binds_only_then(tmp_
     assert _inclusion(tmp_path, patient, text).status != "fail"
 
 
-@NOT_YET
 def test_if_the_patient_has_liver_metastases_binds_only_them(tmp_path):
     # NCT04305834 (inclusion): 'If the patient has liver metastases, ALT and AST < 5 x ULN'. No liver
     # metastases on record (an open-world condition), ALT and AST 250 U/L: the line fails today as if
@@ -240,7 +245,6 @@ def test_if_the_patient_has_liver_metastases_binds_only_them(tmp_path):
 # >= 50 %) «enrolled with primary CNS tumor ...»)': condition and requirement swapped. ECOG 3 and
 # KPS 40 passes (the KPS the line asks of CNS patients is not met, and whether the patient is one
 # is not known). Unknown.
-@NOT_YET
 def test_ecog_with_a_karnofsky_rule_for_cns_tumours_is_not_an_implication_the_other_way(tmp_path):
     patient = {**MAN, "observations": [_lab("89247-1", 3, "{score}"), _lab("89243-0", 40, "{score}")]}
     text = (
