@@ -637,6 +637,10 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
         regrouped = _or_of_one_function(chain)
+        if isinstance(regrouped, tuple):
+            head, choice = (self._node(x) for x in regrouped)
+            nodes = [*(head.items if isinstance(head, Each) else (head,)), choice]
+            return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
         opened = self._if_opened(chain)
@@ -1155,22 +1159,39 @@ _ONE_FUNCTION = (
 )
 
 
-def _or_of_one_function(chain: _Chain) -> _Chain | None:
+def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
     """'ALT <= 2.5 x ULN and creatinine <= 1.5 x ULN or creatinine clearance >= 60 mL/min',
     'ANC >= 1500/uL, platelets >= 100,000/uL, bilirubin <= 1.5 x ULN and creatinine <= 1.5
     mg/dL or creatinine clearance >= 60 mL/min' (NCT05402722): the 'or' of two measures of one
     function binds tighter than the list's 'and'. Read as the top connective, a clearance of
-    100 passed the whole list with no ANC or ALT on record. The chain regrouped, or None."""
+    100 passed the whole list with no ANC or ALT on record. The chain regrouped; or, where
+    the 'or' is of the last sentence of a list, the sentences before and the choice (a pair)."""
     first = chain.parts[0]
     if chain.op != "or" or not (isinstance(first, _Chain) and first.op == "and"):
         return None
     last = first.parts[-1]
     if len(first.parts) > 1 and _measure_alone(first.parts[-2]):
         return None  # 'BUN and Cr <= 1 x ULN or creatinine clearance >= 50 mL/min': BUN takes Cr's bound
+    before: tuple = ()
+    if isinstance(last, Clause):
+        # '...; • AKP <= 2.5 ULN; • Renal function: serum creatinine <= 1.5 ULN or creatinine
+        # clearance >= 60 mL/min' (NCT05402722): the 'or' is of the last sentence's measure
+        stop = max((k for k, e in enumerate(last.elements[:-1]) if _ends_sentence(e)), default=None)
+        if stop is not None:
+            head, tail = last.elements[: stop + 1], last.elements[stop + 1 :]
+            head = head[:-1]  # (its semicolon, which ends the list's last sentence)
+            before, last = (Clause(head, last.start, _end(head[-1])),), Clause(tail, _start(tail[0]), last.end)
     family = next((f for f in _ONE_FUNCTION if _bounded_measure(last) in f), None)
     if family is None or not all(_bounded_measure(p) in family for p in chain.parts[1:]):
         return None
+    if any(_has(p.elements, "IF") or "CONDITION" in _kinds(p.elements) for p in chain.parts[1:]):
+        return None  # '... < 2.5 x ULN. AST and/or ALT may be up to 5 x ULN if liver metastases': a group's limit
     choice = _Chain("or", (last, *chain.parts[1:]), _start(last), chain.end)
+    if before:
+        # the sentences before are a list of their own ('A; B;' then the choice): as operands
+        # of the 'and', their semicolons would mark one 'and' list
+        head = before[0] if len(first.parts) == 1 else _Chain("and", (*first.parts[:-1], before[0]), first.start, before[0].end)
+        return head, choice
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
 
 
