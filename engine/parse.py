@@ -1620,8 +1620,8 @@ def _regardless(elements) -> bool:
 
 def _borrow_measure(parts: list) -> list:
     """'age < 18 or > 60', 'diastolic blood pressure < 40 mmHg or > 100 mmHg': a bound alone
-    after 'or' bounds the measure the operand before it bounds (an unwritten, empty mention
-    of it is put before the bound)."""
+    (maybe with its window) after 'or' bounds the measure the operand before it bounds (an
+    unwritten, empty mention of it is put before the bound)."""
     out = list(parts)
     for k in range(1, len(out)):
         here, before = out[k], out[k - 1]
@@ -1629,6 +1629,8 @@ def _borrow_measure(parts: list) -> list:
             continue
         sig = [e for e in here.elements if not _is_filler(e)]
         prev = [e for e in _after_heading(list(before.elements)) if not _is_filler(e)]
+        if len(sig) == 2 and (isinstance(sig[1], Win) or _bracketed_window(sig[1]) is not None):
+            sig = sig[:1]  # 'Hemoglobin >= 9 g/dL or >= 5.6 mmol/L (within 14 days of registration)': the window, shared later
         if len(sig) != 1 or not isinstance(sig[0], Bnd) or len(prev) != 2:
             continue
         measure, bound = prev
