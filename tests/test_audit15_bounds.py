@@ -307,3 +307,16 @@ def test_alt_slash_ast_above_a_limit_in_an_exclusion_is_either(tmp_path):
     assert exclusion(tmp_path, patient, "AST/ALT > 2.5 x ULN").status != "pass"
 
 
+
+
+# The same precedence in a list of sentences whose items have an 'and' of their own: the corpus
+# line (NCT05402722) read '(Hb; Plt; ...; ALT and AST ...; serum creatinine) or creatinine clearance'
+# even after the 'or' of one function bound tighter, as the 'and' of 'ALT and AST' made the list an
+# and-chain whose last operand held every sentence after it (and numbered lists like '... 6. SGOT and
+# SGPT < 2.5 x upper limit of normal 7. Creatinine within institutional normal limits or glomerular
+# filtration rate >= 30 mL/min/1.73 m2' the same). Made up, the least of it: an eGFR of 90 passed with
+# no transaminase on record.
+def test_a_closing_or_of_the_last_sentence_does_not_cover_the_list(tmp_path):
+    patient = {**WOMAN, "observations": [_lab("62238-1", 90, "mL/min/{1.73_m2}"), _lab("718-7", 14, "g/dL")]}
+    text = "Hemoglobin ≥ 10 g/dL; ALT and AST ≤ 2.5 x ULN; creatinine ≤ 1.5 mg/dL or glomerular filtration rate ≥ 30 mL/min/1.73 m2"
+    assert _inclusion(tmp_path, patient, text).status == "unknown"
