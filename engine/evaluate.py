@@ -159,12 +159,14 @@ def evaluate(
     if polarity not in (1, -1):
         raise ValueError(f"polarity must be +1 or -1, not {polarity!r}")
     vocab = vocab if vocab is not None else _vocab()
+    windowed = has_windowed_event(node) if windowed is None else windowed
+    node = labs_in_window(node)
     ctx = _Ctx(
         patient=patient,
         as_of=as_of,
         open_world=open_world,
         vocab=vocab,
-        windowed=has_windowed_event(node) if windowed is None else windowed,
+        windowed=windowed,
         leaves=_leaf_memo(patient, as_of, open_world, vocab),
     )
     return _eval(node, ctx, polarity)
@@ -189,6 +191,71 @@ def has_windowed_event(node: Any) -> bool:
         or (isinstance(n, Modifier) and LOOKBACK.fullmatch(n.text.strip(" ,;:.")) is not None)
         for n in walk(node)
     )
+
+
+def labs_in_window(tree: Any) -> Any:
+    """The tree with the window its words state for its measurements applied to those that
+    have none: 'Hemoglobin >= 9 g/dL OR >= 5.6 mmol/L (labs should be performed within 14
+    days of treatment initiation)', 'ECG and echocardiography must confirm normal cardiac
+    function within 3 months prior to randomization. LVEF must be >= 55%', 'Serum creatinine
+    =< 1.2 mg/dl OR creatinine clearance > 60 ml/min (within 60 days of enrollment ...)'. A
+    value of last year (derive.STALE_AFTER_DAYS) must not stand for one the text asks of
+    the last weeks: only values in the shortest window stated count, and with none there
+    the measurement is unknown. Worked out once per tree; `evaluate`, `record_leaves` and
+    `evaluate_as_said` judge the same leaves."""
+    return _per_node(_LAB_WINDOWS, tree, _labs_in_window)
+
+
+_LAB_WINDOWS: dict[int, tuple[Any, Any]] = {}
+
+# a span of time in words that may state a window ('within 14 days', '=< 28 days prior to')
+_DURATION_WORDS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(hour|day|week|month)s?\b", re.IGNORECASE)
+_DAYS_IN = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7), "month": Decimal("30.4")}
+# measures a window does not bound: an age is counted to the as-of date, a grown height stands
+_UNTIMED_MEASURES = frozenset(("age", "height", "body height"))
+
+
+def _labs_in_window(tree: Any) -> Any:
+    window = _stated_lab_window(tree)
+    return tree if window is None else _with_lab_window(tree, window)
+
+
+def _stated_lab_window(tree: Any) -> Window | None:
+    """The shortest window back from now that the tree's measurements may be held to, in
+    words not understood, left to the study team or typed beside an event (a window read
+    for one measurement is its own: the parser shares it where the text does, and a list
+    under a heading may time one item only); None where none is shorter than a year (a
+    value of last year counts then anyway, and a window of years would let older ones)."""
+    found: list[tuple[Decimal, Window]] = []
+    for n in walk(tree):
+        if (isinstance(n, (Unparsed, Judgment)) and _window_words(n.text)) or (isinstance(n, Modifier) and LOOKBACK.fullmatch(n.text.strip(" ,;:.")) is not None):
+            for value, unit in _DURATION_WORDS.findall(n.text):
+                duration = Duration(value=Decimal(value), unit=unit.lower())
+                found.append((duration.value * _DAYS_IN[duration.unit], Window(relation="within", durations=(duration,))))
+    days, window = min(found, key=lambda f: f[0], default=(None, None))
+    return window if days is not None and 0 < days < derive.STALE_AFTER_DAYS else None
+
+
+def _with_lab_window(node: Any, window: Window) -> Any:
+    """`node` with `window` on each measurement that has none (the same node where none changed)."""
+    if isinstance(node, (Comparison, Range)):
+        return node if node.window is not None or node.measure in _UNTIMED_MEASURES else node.model_copy(update={"window": window})
+    changed = {}
+    for name in _OPERAND_FIELDS.get(type(node), ()):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            items = tuple(_with_lab_window(x, window) for x in value)
+            if any(a is not b for a, b in zip(items, value)):
+                changed[name] = items
+        elif (item := _with_lab_window(value, window)) is not value:
+            changed[name] = item
+    return node.model_copy(update=changed) if changed else node
+
+
+_OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
+    AllOf: ("items",), AnyOf: ("items",), Each: ("items",), Not: ("item",), Conditional: ("condition", "then"),
+    Exception_: ("main", "exception"), Qualified: ("item",),
+}
 
 
 @lru_cache(maxsize=65536)
@@ -370,7 +437,7 @@ def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool],
     that sets records aside and reads them itself (`_sets_records_aside`). Everything else
     of a tree's Outcome follows from the tree and what these leaves say (`leaf_signature`)."""
     found: list[tuple[tuple[str, bool], Any]] = []
-    stack = [(tree, windowed)]
+    stack = [(labs_in_window(tree), windowed)]
     while stack:
         node, flag = stack.pop()
         if type(node) in _RECORD_LEAVES:
@@ -440,6 +507,7 @@ def evaluate_as_said(
     windowed=windowed)` not None (walking the tree again was 2 % of a warm screening)."""
     if not leaves_known and record_leaves(node, windowed=windowed) is None:
         return None
+    node = labs_in_window(node)
     memo = _Said((key, (outcome, -1, None)) for key, outcome in said.items())
     ctx = _Ctx(patient=Patient(id=""), as_of=as_of, open_world=open_world, vocab=_vocab(), windowed=windowed, leaves=memo)
     try:

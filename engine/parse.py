@@ -660,12 +660,24 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 nodes = [waived, *(rest.items if isinstance(rest, Each) else (rest,))]
                 return _combine(nodes, Span(start=main.span.start, end=rest.span.end), self.text, [False] * len(nodes))
         exc = self._node(items[2])
+        if mode == "except" and _group_limit(main, exc, self.text):
+            mode, exc = "unless", _held_to(exc)
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
     def _chain(self, chain: "_Chain") -> Predicate:
         """A whole and/or/nor chain at once ('A or B or C'), so that what the first operand
         says ('no', 'neither') or the last one holds (a bound, a window) reaches every operand:
         lark's left-recursive rules would otherwise hand it over two operands at a time."""
+        regrouped = _or_of_one_function(chain)
+        if isinstance(regrouped, tuple):
+            head, choice = (self._node(x) for x in regrouped)
+            nodes = [*(head.items if isinstance(head, Each) else (head,)), choice]
+            return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
+        if regrouped is not None:
+            return self._chain(regrouped)
+        opened = self._if_opened(chain)
+        if opened is not None:
+            return opened
         parts = list(chain.parts)
         cause = self._cause_in_chain(chain)
         if cause is not None:
@@ -748,6 +760,39 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if none is not None:
                 return none
         return self._join(parts, AllOf)
+
+    def _if_opened(self, chain: "_Chain") -> Predicate | None:
+        """'If Alkaline Phosphatase >= 2.5 x institutional ULN, then AST and ALT must be <=
+        1.5 x institutional ULN' (NCT05076760), 'If the patient has liver metastases, ALT and
+        AST < 5 x ULN' (NCT04305834): an 'If' that opens the sentence, with a comma after its
+        case, is the condition of all the chain says after the comma. Split at the 'and',
+        the case and the requirement were items of a list, and the requirement bound everyone."""
+        first = chain.parts[0]
+        if not isinstance(first, Clause) or not first.elements:
+            return None
+        last = chain.parts[-1].elements[-1] if isinstance(chain.parts[-1], Clause) and chain.parts[-1].elements else None
+        if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
+            return None  # 'If A, B. C and D': the case is of its own sentence only
+        els = list(first.elements)
+        opener = _case_opener(els)
+        comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
+        if opener is None or comma is None or comma <= opener or not _CASE_WORDS.match(self.text, first.start):
+            return None
+        if _has(els[opener:comma], "COLON"):
+            return None  # 'If on tamoxifen: last menstrual period ... 14 days, ...': the case's own list
+        if chain.op == "or" and sum(isinstance(e, Atom) and e.type == "COMMA" for e in els) > 1:
+            return None  # 'If known hypersensitivity to either vinorelbine, capecitabine, eribulin or ...': a list the case goes on
+        rest = [e for e in els[comma + 1 :]]
+        if rest and isinstance(rest[0], Atom) and rest[0].type == "WORD" and rest[0].value == "then":
+            rest = rest[1:]
+        if not rest:
+            return None
+        condition = _Assembler(self.text).clause(els[opener:comma])
+        if any(isinstance(n, Sex) and len(n.sexes) > 1 for n in walk(condition)):
+            return None  # 'If male with a female partner(s) of child-bearing potential, ...': a partner's sex, not read
+        head = Clause(tuple(rest), _start(rest[0]), first.end)
+        then = self._chain(_Chain(chain.op, (head, *chain.parts[1:]), head.start, chain.end))
+        return Conditional(condition=condition, then=then, span=Span(start=first.start, end=chain.end))
 
     def _none_of(self, parts: list) -> Predicate | None:
         """'Negative for hepatitis B, hepatitis C and HIV', 'no diabetes and hypertension': a
@@ -978,7 +1023,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # chemotherapy and radiotherapy': the words before the first event may speak of each
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
-            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(nodes, self.text)))
+            nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes, self.text), self.text)))
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -1135,6 +1180,141 @@ class _Chain:
     def extend(left, right, op: str) -> "_Chain":
         parts = left.parts if isinstance(left, _Chain) and left.op == op else (left,)
         return _Chain(op, (*parts, right), _start(left), _end(right))
+
+
+# measures that are ways of measuring one function: an 'or' between two of them is the
+# choice of measure, not of requirement ('creatinine <= 1.5 x ULN or creatinine clearance >= 60 mL/min')
+_ONE_FUNCTION = (
+    frozenset(("serum creatinine", "creatinine clearance", "estimated glomerular filtration rate")),
+    frozenset(("total bilirubin", "direct bilirubin")),
+    frozenset(("alanine aminotransferase", "aspartate aminotransferase")),
+)
+
+
+def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
+    """'ALT <= 2.5 x ULN and creatinine <= 1.5 x ULN or creatinine clearance >= 60 mL/min',
+    'ANC >= 1500/uL, platelets >= 100,000/uL, bilirubin <= 1.5 x ULN and creatinine <= 1.5
+    mg/dL or creatinine clearance >= 60 mL/min' (NCT05402722): the 'or' of two measures of one
+    function binds tighter than the list's 'and'. Read as the top connective, a clearance of
+    100 passed the whole list with no ANC or ALT on record. The chain regrouped; or, where
+    the 'or' is of the last sentence of a list, the sentences before and the choice (a pair)."""
+    first = chain.parts[0]
+    if chain.op != "or" or not (isinstance(first, _Chain) and first.op == "and"):
+        return None
+    last = first.parts[-1]
+    if len(first.parts) > 1 and _measure_alone(first.parts[-2]):
+        return None  # 'BUN and Cr <= 1 x ULN or creatinine clearance >= 50 mL/min': BUN takes Cr's bound
+    before: tuple = ()
+    if isinstance(last, Clause):
+        # '...; • AKP <= 2.5 ULN; • Renal function: serum creatinine <= 1.5 ULN or creatinine
+        # clearance >= 60 mL/min' (NCT05402722): the 'or' is of the last sentence's measure
+        stop = max((k for k, e in enumerate(last.elements[:-1]) if _ends_sentence(e)), default=None)
+        if stop is not None:
+            head, tail = last.elements[: stop + 1], last.elements[stop + 1 :]
+            head = head[:-1]  # (its semicolon, which ends the list's last sentence)
+            before, last = (Clause(head, last.start, _end(head[-1])),), Clause(tail, _start(tail[0]), last.end)
+    family = next((f for f in _ONE_FUNCTION if _bounded_measure(last) in f), None)
+    if family is None or not all(_bounded_measure(p) in family for p in chain.parts[1:]):
+        return None
+    if any(_has(p.elements, "IF") or "CONDITION" in _kinds(p.elements) for p in chain.parts[1:]):
+        return None  # '... < 2.5 x ULN. AST and/or ALT may be up to 5 x ULN if liver metastases': a group's limit
+    choice = _Chain("or", (last, *chain.parts[1:]), _start(last), chain.end)
+    if before:
+        # the sentences before are a list of their own ('A; B;' then the choice): as operands
+        # of the 'and', their semicolons would mark one 'and' list
+        head = before[0] if len(first.parts) == 1 else _Chain("and", (*first.parts[:-1], before[0]), first.start, before[0].end)
+        return head, choice
+    return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _group_reaches_back(nodes: list, text: str) -> list:
+    """'Total serum bilirubin < ULN; or total bilirubin <= 3.0 x ULN or direct bilirubin <=
+    1.5 x ULN in patients with well documented Gilbert's Syndrome' (NCT05664893): the group
+    named after the last alternative is that of the alternatives of the same function before
+    it, back to the first operand (the limit for everyone). Read for the last alone, 3 x ULN
+    was open to everyone and a bilirubin of 1.8 x ULN without Gilbert's passed."""
+    last = nodes[-1] if len(nodes) > 2 else None
+    rule = last.item if isinstance(last, Qualified) else last
+    if not (isinstance(rule, Conditional) and isinstance(rule.then, Comparison)):
+        return nodes
+    if not _PEOPLE_AFTER.match(text, rule.then.span.end):
+        return nodes  # '(B) if (G)', as canonical text writes one alternative's condition
+    family = next((f for f in _ONE_FUNCTION if rule.then.measure in f), frozenset((rule.then.measure,)))
+    k = len(nodes) - 1
+    while k > 1 and isinstance(nodes[k - 1], Comparison) and nodes[k - 1].window is None and nodes[k - 1].measure in family:
+        k -= 1
+    if k == len(nodes) - 1:
+        return nodes
+    span = Span(start=nodes[k].span.start, end=rule.then.span.end)
+    then = AnyOf(items=(*nodes[k:-1], rule.then), span=span)
+    rule = rule.model_copy(update={"then": then, "span": Span(start=span.start, end=rule.span.end)})
+    if isinstance(last, Qualified):
+        rule = last.model_copy(update={"item": rule, "span": Span(start=span.start, end=last.span.end)})
+    return [*nodes[:k], rule]
+
+
+# words that open a case as 'If' does: 'In the event of concomitantly increased ALP values
+# > 2.5 x ULN, AST and ALT must be < 1.5 x ULN' (NCT05714553)
+_CASE_OPENERS = (("in", "the", "event", "of"), ("in", "case", "of"))
+
+
+# ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
+# interval ...' lists its case up to the 'or': only 'If' and these open a case of one piece)
+_CASE_WORDS = re.compile(r"if\b|in\s+(?:the\s+event|case)\s+of\b", re.IGNORECASE)
+
+
+def _case_opener(els: list) -> int | None:
+    """Where the case after an opening 'If' ('In the event of', 'In case of') begins, or None."""
+    if els and isinstance(els[0], Atom) and els[0].type == "IF":
+        return 1
+    words = [str(e.value).lower() if isinstance(e, Atom) and e.type == "WORD" else None for e in els[:4]]
+    return next((len(o) for o in _CASE_OPENERS if tuple(words[: len(o)]) == o), None)
+
+
+def _group_limit(main: Predicate, exc: Predicate, text: str) -> bool:
+    """'Bilirubin <= 1.5 ULN (except in participants with documented Gilbert's disease, who
+    must have a total bilirubin <= 3.0 mg/dL)', '(with the exception of < 3 mg/dL for
+    patients with Gilbert's disease)', '(except for patients with known Gilbert's syndrome
+    and serum bilirubin level <= 3 x ULN)': a limit with a group held to another one. The
+    group's limit is no part of the main limit that is taken out ('except' of a class):
+    the patient meets the main limit, or is of the group and meets the group's. Not where
+    the exception is in brackets of its own, as canonical text writes 'except ((B) if (G))'."""
+    if text[: exc.span.start].rstrip().endswith("(") or text.startswith("(", exc.span.start):
+        return False
+    measured = (Comparison, Range)
+    if not (isinstance(main, measured) or (isinstance(main, AllOf) and all(isinstance(i, measured) for i in main.items))):
+        return False
+    inner = exc.item if isinstance(exc, Qualified) else exc
+    if isinstance(inner, Conditional):
+        return True
+    return isinstance(inner, AllOf) and any(isinstance(i, measured) for i in inner.items) and any(not isinstance(i, measured) for i in inner.items)
+
+
+def _held_to(exc: Predicate) -> Predicate:
+    """The group's limit as what the patient must be and meet: 'B if G' as 'G and B' (where
+    the patient is not of the group, the group's limit lets no one in)."""
+    inner = exc.item if isinstance(exc, Qualified) else exc
+    if not isinstance(inner, Conditional):
+        return exc
+    items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
+    held = AllOf(items=items, span=inner.span)
+    return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
+
+
+# the people a limit written after the alternatives is for: 'in patients with', 'for subjects with'
+_PEOPLE_AFTER = re.compile(r"\s*(?:in|for)\s+(?:patients|participants|subjects|those|people)\b", re.IGNORECASE)
+
+
+def _bounded_measure(part) -> str | None:
+    """The measure a clause bounds ('creatinine clearance >= 60 mL/min', 'measured or
+    calculated creatinine clearance > 60 mL/min'), or names alone to take a later bound
+    ('ALT' in 'ALT or AST < 2.5 x ULN'); None for anything else."""
+    if not isinstance(part, Clause) or not (any(isinstance(e, (Bnd, Rng)) for e in part.elements) or _measure_alone(part)):
+        return None
+    if any(isinstance(e, Atom) and (e.type == "SEMI" or (e.type == "WORD" and e.value == ".")) for e in part.elements):
+        return None  # a clause that ends a sentence ('< 2.5 x ULN. AST'): the 'or' is of the next one
+    measures = {str(e.value) for e in part.elements if isinstance(e, Atom) and e.type == "MEASURE"}
+    return measures.pop() if len(measures) == 1 else None
 
 
 def _start(x) -> int:
@@ -1472,8 +1652,8 @@ def _regardless(elements) -> bool:
 
 def _borrow_measure(parts: list) -> list:
     """'age < 18 or > 60', 'diastolic blood pressure < 40 mmHg or > 100 mmHg': a bound alone
-    after 'or' bounds the measure the operand before it bounds (an unwritten, empty mention
-    of it is put before the bound)."""
+    (maybe with its window) after 'or' bounds the measure the operand before it bounds (an
+    unwritten, empty mention of it is put before the bound)."""
     out = list(parts)
     for k in range(1, len(out)):
         here, before = out[k], out[k - 1]
@@ -1481,6 +1661,8 @@ def _borrow_measure(parts: list) -> list:
             continue
         sig = [e for e in here.elements if not _is_filler(e)]
         prev = [e for e in _after_heading(list(before.elements)) if not _is_filler(e)]
+        if len(sig) == 2 and (isinstance(sig[1], Win) or _bracketed_window(sig[1]) is not None):
+            sig = sig[:1]  # 'Hemoglobin >= 9 g/dL or >= 5.6 mmol/L (within 14 days of registration)': the window, shared later
         if len(sig) != 1 or not isinstance(sig[0], Bnd) or len(prev) != 2:
             continue
         measure, bound = prev
@@ -1868,7 +2050,10 @@ class _Assembler:
         for i, e in enumerate(elements if Grp in kinds else ()):
             if isinstance(e, Grp) and isinstance(e.node, _PendingNode) and i > 0:
                 main = self.clause(elements[:i])
-                exc = Exception_(mode=e.node.mode, main=main, exception=e.node.exception, span=Span(start=start, end=e.end))
+                mode, excepted = e.node.mode, e.node.exception
+                if mode == "except" and _group_limit(main, excepted, self.text):
+                    mode, excepted = "unless", _held_to(excepted)
+                exc = Exception_(mode=mode, main=main, exception=excepted, span=Span(start=start, end=e.end))
                 rest = elements[i + 1 :]
                 if rest and not all(_is_filler(r) for r in rest):
                     return Qualified(item=exc, qualifiers=(self.unparsed(rest),), span=span)
@@ -1905,12 +2090,13 @@ class _Assembler:
                 return node
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
-        if if_at is not None and if_at > 1 and _ends_sentence(elements[if_at - 1]):
+        if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
             # is what follows it, not the sentence before (read so, any bilirubin passed
             # without Gilbert syndrome)
-            before, after = self.clause(elements[: if_at - 1]), self.clause(elements[if_at:])
+            cut = if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at
+            before, after = self.clause(elements[:cut]), self.clause(elements[if_at:])
             if not isinstance(after, Conditional):
                 # ('In case of known Gilbert's syndrome <= 3 x ULN is allowed'): a case not
                 # read; as a requirement of its own, everyone without it failed
@@ -1985,6 +2171,15 @@ class _Assembler:
                 return nodes[0]
             return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
+
+    def _opens_sentence(self, elements: list, if_at: int) -> bool:
+        """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,
+        Karnofsky Performance Score (KPS) >= 50%' (NCT02576431): a capital 'If' after a
+        bound, with a comma after its case, opens a sentence whose stop was left out. Read
+        as 'ECOG <= 3 if (KPS >= 50 ...)', the case and the requirement were swapped."""
+        e = elements[if_at]
+        comma = next((i for i in range(if_at + 2, len(elements) - 1) if isinstance(elements[i], Atom) and elements[i].type == "COMMA"), None)
+        return self.text.startswith("If", e.start) and comma is not None and isinstance(elements[if_at - 1], (Bnd, Rng))
 
     def _cause_list(self, pieces: list[list], span: Span) -> Predicate | None:
         """'Hypothyroidism secondary to surgery, radiation, or medication': the pieces after
@@ -2149,8 +2344,11 @@ class _Assembler:
                     continue
                 if _bracketed_duration(e, self.text) and not _names_people(els, i):
                     continue  # 'Chronic (more than three months) colonization': how long, not how old
-                if _loose_bound(e):
-                    continue  # '(5x for liver metastasis)': it speaks of a bound outside, so qualifies it
+                if _loose_bound(e) or (_OR_BOUND_OPEN.match(self.text, e.start) and not isinstance(e.node, Conditional)):
+                    # '(5x for liver metastasis)', '(or <= 5.0 x ULN if liver or bone metastasis)':
+                    # it speaks of a bound outside, so qualifies it (read as a structure beside
+                    # it, a patient within the limit it gives failed the main one)
+                    continue
                 if _BECAUSE_OPEN.match(self.text, e.start):
                     take(i)  # '[because of need to co-operate ... after surgery]': why, not whom
                     continue
@@ -2245,7 +2443,7 @@ class _Assembler:
                     self._compare("age" if els[m].type == "AGE" else els[m].value, bound, window, Span(start=els[m].start, end=last_end))
                     for m in measures
                 ]
-                alt_at = self._alternative_limit(els, (win_at or j) + 1, e) if len(measures) == 1 and not cases else None
+                alt_at = self._alternative_limit(els, (win_at or j) + 1, e, bound) if len(measures) == 1 and not cases else None
                 if alt_at is not None and made[0] is not None:
                     grp, alt = alt_at
                     found.remove(els[grp].node)
@@ -2261,6 +2459,10 @@ class _Assembler:
                     if len(made) > 1 and _alternative_scales([els[m].value for m in measures if els[m].type == "MEASURE"]):
                         # 'ECOG/Karnofsky performance status 0 or 1': one status, on either scale
                         made = [AnyOf(items=tuple(made), span=Span(start=e.start, end=last_end))]
+                    elif len(made) > 1 and isinstance(bound, Bnd) and bound.op in (">", ">="):
+                        # 'ALT/AST > 2 x ULN' (an exclusion): either of them high, or each; the
+                        # text does not say, so each_or_either keeps the difference unknown
+                        made = [each_or_either(made, self.text, e.start, last_end)]
                     found.extend(made)
                     if len(made) == 1 and isinstance(made[0], (Comparison, Range)) and made[0].measure != "age":
                         bounded[win_at if win_at is not None else j] = made[0]
@@ -2573,18 +2775,36 @@ class _Assembler:
         )
         return isinstance(e, Rng) and marked and _AT_ONSET.search(self.text.lower()) is None
 
-    def _alternative_limit(self, els, k, measure_atom):
+    def _alternative_limit(self, els, k, measure_atom, main=None):
         """'total bilirubin <= 1.5 x ULN (<= 3 x ULN if Gilbert's syndrome)': the bracket
-        gives the same measure another limit under a condition. Returns (index, Conditional)."""
+        gives the same measure another limit under a condition, in the main limit's unit
+        where it names none ('AST and ALT <= 2.5 ULN (or <= 5 if hepatic metastases are
+        present)'). Returns (index, Conditional)."""
         while k < len(els) and _is_filler(els[k]):
             k += 1
         if k >= len(els) or not isinstance(els[k], Grp) or els[k].raw is None:
             return None
         raw = list(els[k].raw.elements)
-        if not any(isinstance(x, Atom) and x.type == "IF" for x in raw) or not isinstance(raw[0], (Bnd, Rng)):
+        # '(or =< 2.0 x ULN in patients with documented Gilbert's Syndrome)', '(or total serum
+        # bilirubin <= 3 x ULN for patients with Gilbert's disease)': the 'or' and the measure
+        # said again open the same other limit (read as one more requirement, a patient with
+        # Gilbert's within it failed)
+        alternative = bool(raw) and isinstance(raw[0], Atom) and raw[0].type == "WORD" and raw[0].value == "or"
+        if alternative:
+            raw = raw[1:]
+            if raw and isinstance(raw[0], Atom) and raw[0].type == "MEASURE" and raw[0].value == measure_atom.value:
+                raw = raw[1:]
+        if not raw or not (alternative or any(isinstance(x, Atom) and x.type == "IF" for x in raw)) or not isinstance(raw[0], (Bnd, Rng)):
             return None
+        if isinstance(raw[0], Bnd) and isinstance(main, Bnd) and _plain(raw[0].qty):
+            raw[0] = Bnd(raw[0].op, _share_unit(raw[0].qty, main.qty), raw[0].start, raw[0].end)
         alt = self.clause([measure_atom, *raw])
-        if isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value:
+        if (
+            isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value
+            # '(or <= 5.0 x ULN if liver metastases, <= 7.0 x ULN if bone metastasis)': a
+            # condition of its own read into the condition is not the group's
+            and not any(isinstance(n, Conditional) for n in walk(alt.condition))
+        ):
             return k, alt
         return None
 
@@ -2964,6 +3184,10 @@ def _bracketed_window(x) -> Window | None:
     if len(sig) == 1 and isinstance(sig[0], Win) and sig[0].window is not None:
         return sig[0].window
     return None
+
+
+# a bracket that opens with another limit: '(or <= 5.0 x ULN if liver or bone metastasis)'
+_OR_BOUND_OPEN = re.compile(r"[(\[]\s*or\s*(?:[<>\u2264\u2265=]|less|greater|more|up to|\d)", re.IGNORECASE)
 
 
 def _loose_bound(grp: Grp) -> bool:
