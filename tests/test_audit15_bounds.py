@@ -211,9 +211,9 @@ def test_after_transfusion_if_required_and_within_28_days_does_not_fail_on_an_ol
 # alkaline phosphatase on record) and synth-3-000006 (ALT 85) failed it; with a normal alkaline
 # phosphatase (80 U/L) the condition is false and the line binds no one.
 def test_if_alkaline_phosphatase_is_high_then_transaminases_binds_only_then(tmp_path):
-    patient = {**MAN, "observations": [_lab("6768-6", 80, "U/L"), _lab("1742-6", 70, "U/L"), _lab("1920-8", 30, "U/L")]}
+    ranged = [{**_lab("6768-6", 80, "U/L"), "ref_high": 126}, {**_lab("1742-6", 70, "U/L"), "ref_high": 40}, {**_lab("1920-8", 30, "U/L"), "ref_high": 40}]
     text = "If Alkaline Phosphatase ≥ 2.5 x institutional upper limit of normal, then AST and ALT must be ≤ 1.5 x institutional upper limit of normal"
-    assert _inclusion(tmp_path, patient, text).status != "fail"
+    assert _inclusion(tmp_path, {**MAN, "observations": ranged}, text).status == "pass"
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -221,13 +221,15 @@ def test_if_alkaline_phosphatase_is_high_then_transaminases_binds_only_then(tmp_
     "commas by the sentence split before _if_opened sees it; not fixed on fix15b"
 ))
 def test_in_the_event_of_high_alkaline_phosphatase_binds_only_then(tmp_path):
-    patient = {**MAN, "observations": [_lab("6768-6", 80, "U/L"), _lab("1742-6", 70, "U/L"), _lab("1920-8", 30, "U/L")]}
+    # (the laboratory's own ULNs, so the spread of default ULNs does not hide the reading)
+    ranged = [{**_lab("6768-6", 80, "U/L"), "ref_high": 126}, {**_lab("1742-6", 70, "U/L"), "ref_high": 40}, {**_lab("1920-8", 30, "U/L"), "ref_high": 40}]
+    patient = {**MAN, "observations": ranged}
     # NCT05714553 [3.3] (a sub-item; its second sentence): the same patient fails the whole line (synth-3-000000, synth-3-000006, synth-11-000002 and synth-27-000006 failed it)
     text = (
         "Adequate liver function, as defined by serum total bilirubin <ULN, AST and ALT ≤2.5×ULN (or ≤5×ULN if liver metastases "
         "are present). In the event of concomitantly increased ALP values >2.5×ULN, AST and ALT must be <1.5×ULN."
     )
-    patient["observations"].append(_lab("1975-2", 0.5, "mg/dL"))
+    patient["observations"].append({**_lab("1975-2", 0.5, "mg/dL"), "ref_high": 1.2})
     assert _inclusion(tmp_path, patient, text).status != "fail"
 
 
