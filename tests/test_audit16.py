@@ -1,0 +1,122 @@
+"""Wrong confident verdicts found in the sixteenth audit of 2026-12-07: the passes of the trials a
+trial-matching team would look at first (for each of 60 patients, the trials with no failed
+criterion, fewest unknowns first). Each test reproduces one wrong verdict with the criterion as
+the registry wrote it (trimmed) and the least patient that shows it, and asserts what a safe
+engine says.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from one_trial import exclusion, screen_text
+
+MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
+
+# synth-27-000002 (pts of audit 15b) carries 'hiv infection' (ICD-10-CM B20) with onset 2013-01-03,
+# abatement 2022-08-27, clinical status resolved.
+HIV_RESOLVED = {
+    "name": "hiv infection",
+    "codes": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20"}],
+    "onset": "2013-01-03",
+    "abatement": "2022-08-27",
+    "status": "resolved",
+}
+
+
+def _value(name, loinc, value, unit, day="2026-12-01"):
+    return {"name": name, "loinc": loinc, "value": value, "unit": unit, "date": day}
+
+
+def _exclusion_on(tmp_path, patient, text, as_of):
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}", as_of=as_of)
+    [c] = [c for c in result.criteria if c.text == text.strip()]
+    return c
+
+
+# W2 -- NCT03925701 [4] (exclusion): 'renal impairment.' synth-27-000005 (woman, 48 years, serum
+# creatinine 1.5 mg/dL 2026-05-08, weight 51 kg; as of 2026-06-02) PASSES it today: 'no record of
+# kidney disease (closed world)'. elig itself derives a Cockcroft-Gault clearance of 36.9 mL/min
+# from the same values (and fails 'Creatinine clearance less than 50 ml/min.' with it): moderate
+# renal impairment by any definition (FDA renal-impairment guidance: CrCl 30-59). The 'value on
+# record that may be kidney disease' rule (engine/findings.py VALUE_RULES) reads only eGFR.
+def test_renal_impairment_is_not_closed_world_false_beside_a_clearance_of_37(tmp_path):
+    patient = {
+        "id": "p", "birth_date": "1977-08-15", "sex": "female",
+        "observations": [
+            _value("Creatinine [Mass/volume] in Serum or Plasma", "2160-0", 1.5, "mg/dL", "2026-05-08"),
+            _value("Body weight", "29463-7", 51.0, "kg", "2026-02-11"),
+        ],
+    }
+    as_of = date(2026, 6, 2)
+    # the engine's own reading of the same values, right today
+    assert _exclusion_on(tmp_path, patient, "Creatinine clearance less than 50 ml/min.", as_of).status == "fail"
+    assert _exclusion_on(tmp_path, patient, "renal impairment.", as_of).status != "pass"
+
+
+# W2 -- NCT03864796 [6] (exclusion): 'Chronic Liver or kidney disease'. Same patient: PASSES today
+# ('no record of kidney disease (closed world)').
+def test_chronic_kidney_disease_is_not_closed_world_false_beside_a_clearance_of_37(tmp_path):
+    patient = {
+        "id": "p", "birth_date": "1977-08-15", "sex": "female",
+        "observations": [
+            _value("Creatinine [Mass/volume] in Serum or Plasma", "2160-0", 1.5, "mg/dL", "2026-05-08"),
+            _value("Body weight", "29463-7", 51.0, "kg", "2026-02-11"),
+        ],
+    }
+    assert _exclusion_on(tmp_path, patient, "Chronic Liver or kidney disease", date(2026, 6, 2)).status != "pass"
+
+
+# W3 -- NCT02260193 [10] (exclusion): 'Uncontrolled hypertension'. A patient with blood pressure
+# 178/108 mmHg six days old and no hypertension diagnosis PASSES today: 'no record of active
+# hypertension (closed world)'. A measurement that shows the condition is not the record's silence
+# (the contract: measurements are open world); the anaemia / thrombocytopenia / CKD-by-eGFR rules do
+# exactly this for their measures, and none exists for blood pressure.
+def test_uncontrolled_hypertension_is_not_closed_world_false_beside_178_over_108(tmp_path):
+    patient = {**MAN, "observations": [
+        _value("Systolic blood pressure", "8480-6", 178, "mm[Hg]"),
+        _value("Diastolic blood pressure", "8462-4", 108, "mm[Hg]"),
+    ]}
+    assert exclusion(tmp_path, patient, "Uncontrolled hypertension").status != "pass"
+
+
+# W3 -- NCT03920150 [2] (exclusion): 'hypercalcaemia'. Calcium 12.9 mg/dL six days old PASSES today:
+# 'no record of hypercalcemia (closed world)' (hypercalcaemia is serum calcium > ~10.5 mg/dL; 12.9 is
+# CTCAE grade 2-3).
+def test_hypercalcaemia_is_not_closed_world_false_beside_a_calcium_of_12_9(tmp_path):
+    patient = {**MAN, "observations": [_value("Calcium", "17861-6", 12.9, "mg/dL")]}
+    assert exclusion(tmp_path, patient, "hypercalcaemia").status != "pass"
+
+
+# W3 -- NCT03869151 [3] (exclusion): 'Patients with heart failure'. LVEF 25 % six days old PASSES
+# today: 'no record of heart failure (closed world)' (an ejection fraction of 25 % is the HFrEF
+# range, ESC 2021: <= 40 %).
+def test_heart_failure_is_not_closed_world_false_beside_an_lvef_of_25(tmp_path):
+    patient = {**MAN, "observations": [_value("Left ventricular Ejection fraction", "10230-1", 25, "%")]}
+    assert exclusion(tmp_path, patient, "Patients with heart failure").status != "pass"
+
+
+# W3 -- NCT03864796 [6] (exclusion): 'Chronic Liver or kidney disease', and the bare 'Hepatic
+# impairment'. Total bilirubin 4.5 mg/dL with ALT 400 U/L (10 x ULN) six days old PASSES today: 'no
+# record of liver disease (closed world)'.
+def test_hepatic_impairment_is_not_closed_world_false_beside_bilirubin_4_5_and_alt_400(tmp_path):
+    patient = {**MAN, "observations": [
+        _value("Bilirubin.total", "1975-2", 4.5, "mg/dL"),
+        _value("Alanine aminotransferase", "1742-6", 400, "U/L"),
+    ]}
+    assert exclusion(tmp_path, patient, "Hepatic impairment").status != "pass"
+    assert exclusion(tmp_path, patient, "Chronic Liver or kidney disease").status != "pass"
+
+
+# W3 (probes of the audit) -- 'Hypothyroidism' / 'Thyroid disease' beside a TSH of 25 mIU/L, and
+# 'Coagulopathy' beside an INR of 3.2 (no anticoagulant on record), passed by the closed world: the
+# value may be the condition (ATA/AACE 2012: TSH above the range; INR > 1.5), so unknown.
+def test_hypothyroidism_is_not_closed_world_false_beside_a_tsh_of_25(tmp_path):
+    patient = {**MAN, "observations": [_value("Thyrotropin", "3016-3", 25, "mIU/L")]}
+    assert exclusion(tmp_path, patient, "Hypothyroidism").status != "pass"
+    assert exclusion(tmp_path, patient, "Thyroid disease").status != "pass"
+
+
+def test_coagulopathy_is_not_closed_world_false_beside_an_inr_of_3_2(tmp_path):
+    patient = {**MAN, "observations": [_value("INR", "6301-6", 3.2, "{INR}")]}
+    assert exclusion(tmp_path, patient, "Coagulopathy").status != "pass"
