@@ -34,6 +34,42 @@ def _exclusion_on(tmp_path, patient, text, as_of):
     return c
 
 
+# W1 -- NCT02897700 [21] (exclusion): 'Patients who have known active HIV, Hepatitis B, or Hepatitis C
+# infections.' synth-27-000002 (HIV infection B20 on record, 'resolved' 2022) PASSES it today: 'hiv
+# infection (onset 2013-01-03): abated 2022-08-27 | no other record of active hiv infection (closed
+# world)'. HIV infection is lifelong (no cure; the antibodies and the provirus stay): a recorded
+# abatement is record noise or viral suppression, never the end of the infection, so the record does
+# not show the patient free of 'active HIV'. Should be unknown (or fail); never pass. The same
+# engine fails 'Known HIV infection' for this patient.
+def test_a_resolved_hiv_record_does_not_pass_known_active_hiv(tmp_path):
+    patient = {**MAN, "conditions": [HIV_RESOLVED]}
+    text = "Patients who have known active HIV, Hepatitis B, or Hepatitis C infections."
+    assert exclusion(tmp_path, patient, text).status != "pass"
+
+
+# W1 -- NCT03742102 [10] (exclusion): 'Active infection including tuberculosis, hepatitis B (known
+# positive HBV surface antigen [HBsAg] result), hepatitis C virus (HCV), or human immunodeficiency
+# virus (positive HIV 1/2 antibodies)'. PASSES synth-27-000002 today ('hiv infection ... abated
+# 2022-08-27'); the line itself defines the HIV it means by positive antibodies, which a person
+# once infected keeps for life.
+def test_a_resolved_hiv_record_does_not_pass_positive_hiv_antibodies(tmp_path):
+    patient = {**MAN, "conditions": [HIV_RESOLVED]}
+    text = (
+        "Active infection including tuberculosis, hepatitis B (known positive HBV surface antigen [HBsAg] result), "
+        "hepatitis C virus (HCV), or human immunodeficiency virus (positive HIV 1/2 antibodies)"
+    )
+    assert exclusion(tmp_path, patient, text).status != "pass"
+
+
+# W1 -- an AIDS record is one of an HIV infection, which does not end either; a condition that
+# ends (a pneumonia 'resolved') is still over.
+def test_a_resolved_record_of_a_lifelong_condition_is_unknown_and_of_another_over(tmp_path):
+    aids = {"name": "AIDS", "snomed": "62479008", "onset": "2013-01-03", "abatement": "2022-08-27", "status": "resolved"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [aids]}, "Active HIV infection").status == "unknown"
+    pneumonia = {"name": "Pneumonia", "snomed": "233604007", "onset": "2020-01-03", "abatement": "2020-02-01", "status": "resolved"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [pneumonia]}, "Active pneumonia").status == "pass"
+
+
 # W2 -- NCT03925701 [4] (exclusion): 'renal impairment.' synth-27-000005 (woman, 48 years, serum
 # creatinine 1.5 mg/dL 2026-05-08, weight 51 kg; as of 2026-06-02) PASSES it today: 'no record of
 # kidney disease (closed world)'. elig itself derives a Cockcroft-Gault clearance of 36.9 mL/min
@@ -120,3 +156,68 @@ def test_hypothyroidism_is_not_closed_world_false_beside_a_tsh_of_25(tmp_path):
 def test_coagulopathy_is_not_closed_world_false_beside_an_inr_of_3_2(tmp_path):
     patient = {**MAN, "observations": [_value("INR", "6301-6", 3.2, "{INR}")]}
     assert exclusion(tmp_path, patient, "Coagulopathy").status != "pass"
+
+
+# W5 -- NCT03864796 [3] (exclusion): 'Patients with diabetes' and NCT03925714 [2] 'Confirmed
+# diabetes.'. synth-3-000004 (glipizide active since 2026-01-02, no diabetes condition on record;
+# as of 2026-06-02) PASSES both today: 'no record of diabetes mellitus (closed world)'. Glipizide is a
+# sulfonylurea, given for type 2 diabetes only: a record of it is a record that the patient is
+# treated for diabetes, whatever the problem list says. Should be unknown (or fail), never pass.
+def test_a_patient_on_glipizide_is_not_free_of_diabetes_by_the_closed_world(tmp_path):
+    glipizide = {"name": "glipiZIDE 5 MG Oral Tablet", "rxnorm": "310490", "start": "2026-01-02", "status": "active"}
+    patient = {**MAN, "medications": [glipizide]}
+    assert exclusion(tmp_path, patient, "Patients with diabetes").status != "pass"
+
+
+# W5 -- NCT02614794 [2.6] (exclusion): 'Positive for human immunodeficiency virus (HIV)'.
+# synth-42-000008 (dolutegravir, request from 2023-12-27 'completed'; no HIV on record; as of
+# 2026-06-02) PASSES it today: 'no record of hiv infection (closed world)'. Dolutegravir (classed
+# 'antiretroviral therapy' in rules/vocab/drugs.toml) is given for HIV (or as post-exposure
+# prophylaxis): the record's silence on HIV is not evidence of its absence beside it. Should be
+# unknown. The same with bictegravir/emtricitabine/tenofovir alafenamide, and 'Known HIV infection'.
+def test_a_patient_on_dolutegravir_is_not_free_of_hiv_by_the_closed_world(tmp_path):
+    dolutegravir = {"name": "dolutegravir 50 MG Oral Tablet", "rxnorm": "1433873", "start": "2023-12-27", "status": "completed"}
+    patient = {**MAN, "medications": [dolutegravir]}
+    assert exclusion(tmp_path, patient, "Positive for human immunodeficiency virus (HIV)").status != "pass"
+
+
+# W5 -- NCT03238495 [22] (exclusion): 'Prior chemotherapy for any malignancy.' (also NCT04335669 [20]
+# 'Previous chemotherapy for cancer or other malignant disease.', NCT02028676 [16] 'on chemotherapy for
+# malignancy'). synth-27-000007 (irinotecan active since 2021-11-28, no cancer on the problem list; as
+# of 2026-06-02) PASSES all three today: 'no record of malignancy (closed world) | irinotecan ... on
+# record, status active | the record does not say whether "for"'. Irinotecan is a cytotoxic given
+# for cancer only: the drug is the record of the malignancy it treats. Should be unknown (or fail).
+def test_a_patient_on_irinotecan_does_not_pass_prior_chemotherapy_for_any_malignancy(tmp_path):
+    irinotecan = {"name": "irinotecan hydrochloride 20 MG/ML Injectable Solution", "rxnorm": "1726319", "start": "2021-11-28", "status": "active"}
+    patient = {**MAN, "medications": [irinotecan]}
+    assert exclusion(tmp_path, patient, "Prior chemotherapy for any malignancy.").status != "pass"
+
+
+# W5 (probes of the audit) -- entecavir -> 'Chronic hepatitis B infection', sofosbuvir -> 'Hepatitis
+# C', isoniazid -> 'Tuberculosis', levetiracetam -> 'Epilepsy' all passed by the closed world. Each
+# drug is given for that condition (its label): the record's silence on it is not its absence.
+def test_a_drug_for_the_condition_leaves_its_closed_world_unknown(tmp_path):
+    cases = [
+        ("entecavir 0.5 MG Oral Tablet", "Chronic hepatitis B infection"),
+        ("sofosbuvir 400 MG / velpatasvir 100 MG Oral Tablet", "Hepatitis C"),
+        ("isoniazid 300 MG Oral Tablet", "Tuberculosis"),
+        ("levetiracetam 500 MG Oral Tablet", "Epilepsy"),
+    ]
+    for drug, text in cases:
+        patient = {**MAN, "medications": [{"name": drug, "start": "2026-01-02", "status": "active"}]}
+        result = exclusion(tmp_path, patient, text)
+        assert result.status == "unknown", (drug, text, result.reasons)
+
+
+# The drug implies, it does not decide: a patient on irinotecan with his colon cancer on record
+# has the malignancy the drug is for, so 'Breast cancer' stays closed-world false; and a drug for
+# diabetes never makes 'Diabetes' an inclusion pass.
+def test_a_drug_whose_condition_is_on_record_leaves_other_conditions_closed(tmp_path):
+    irinotecan = {"name": "irinotecan hydrochloride 20 MG/ML Injectable Solution", "rxnorm": "1726319", "start": "2025-11-28", "status": "active"}
+    colon = {"name": "Malignant neoplasm of colon", "icd10cm": "C18.9", "onset": "2025-10-01", "status": "active"}
+    patient = {**MAN, "medications": [irinotecan], "conditions": [colon]}
+    assert exclusion(tmp_path, patient, "Breast cancer").status == "pass"
+    glipizide = {"name": "glipiZIDE 5 MG Oral Tablet", "rxnorm": "310490", "start": "2026-01-02", "status": "active"}
+    result = screen_text(tmp_path, {**MAN, "medications": [glipizide]}, "Inclusion Criteria:\n* Type 2 diabetes\n")
+    [item] = [c for c in result.criteria if c.text == "Type 2 diabetes"]
+    assert item.status == "unknown"
