@@ -158,6 +158,66 @@ def test_coagulopathy_is_not_closed_world_false_beside_an_inr_of_3_2(tmp_path):
     assert exclusion(tmp_path, patient, "Coagulopathy").status != "pass"
 
 
+# W4 -- NCT03923608 [1.1] and [1.3] (inclusion sub-items): 'Inclusion Criteria: should report the
+# absence of:' / 'anemia,' / 'diabetes,' / 'cardiovascular disease,' / ... Andy Schaden (anaemia since
+# 1978, stroke 1978; as of 2021-02-28) PASSES 'anemia,' ('Anemia (disorder) ... on record') and
+# 'cardiovascular disease,' ('Stroke ... on record'), and FAILS 'diabetes,' ('no record of diabetes
+# mellitus'): each item is judged as if it were asked for, while the lead-in asks for its absence.
+# The parent is unknown and the trial is not decided by the items, but each item's verdict says
+# the opposite of the text. The same with 'No history of the following:', 'None of the
+# following:', 'Patients must be free of the following:' (probes).
+def test_items_under_a_should_report_the_absence_of_lead_in_are_not_judged_as_asked_for(tmp_path):
+    patient = {**MAN, "conditions": [
+        {"name": "Anemia (disorder)", "snomed": "271737000", "onset": "1978-06-29", "status": "active"},
+        {"name": "Stroke", "snomed": "230690007", "onset": "1978-10-05", "status": "active"},
+    ]}
+    text = (
+        "Inclusion Criteria: should report the absence of:\n  -  anemia,\n  -  diabetes,\n"
+        "  -  cardiovascular disease,\n  -  and upper limb and spinal muscular injuries in the last six months\n"
+        "Exclusion Criteria:\n  -  absence at any study session and\n"
+    )
+    result = screen_text(tmp_path, patient, text)
+    [parent] = [c for c in result.criteria if c.text.startswith("should report the absence of")]
+    items = {c.text: c.status for c in parent.children}
+    assert items["anemia,"] != "pass"  # anaemia on record: the item stands in the way
+    assert items["cardiovascular disease,"] != "pass"
+    assert items["diabetes,"] != "fail"  # no diabetes: the item does not stand in the way
+
+
+# W4 -- NCT00066846 [48] (inclusion, PDQ record, flat list): '* No CNS disease, including either of
+# the following:' / '* Primary brain tumor' / '* Seizures not controlled with standard medical
+# therapy'. The items are written at the top level (the record does not nest them). A patient with
+# a glioblastoma (C71.9) on record PASSES 'Primary brain tumor' today ('Glioblastoma multiforme of
+# brain ... on record'): a top-level inclusion that holds, counted toward 'eligible', for exactly the
+# patient the line excludes. For a patient without one, elig already says unknown ('may be one item
+# of the list under "No CNS disease, ...", which the record does not nest, so it cannot rule the
+# patient out by itself'): the guard covers the fail and not the pass.
+def test_an_item_of_a_flat_no_cns_disease_including_list_does_not_pass_a_brain_tumour(tmp_path):
+    patient = {**MAN, "conditions": [
+        {"name": "Glioblastoma multiforme of brain", "icd10cm": "C71.9", "onset": "2025-01-10", "status": "active"},
+    ]}
+    text = (
+        "Inclusion Criteria:\n* Age 18 years or older\n* No CNS disease, including either of the following:\n"
+        "* Primary brain tumor\n* Seizures not controlled with standard medical therapy\n"
+        "Exclusion Criteria:\n* Pregnancy\n"
+    )
+    result = screen_text(tmp_path, patient, text)
+    [item] = [c for c in result.criteria if c.text == "Primary brain tumor"]
+    assert item.status != "pass"
+
+
+# W4 -- the flat lead-ins of the probes: 'None of the following:' then 'Anemia' as an inclusion line
+# of its own; an anaemia on record must not pass it.
+def test_an_item_of_a_flat_none_of_the_following_list_does_not_pass(tmp_path):
+    patient = {**MAN, "conditions": [{"name": "Anemia (disorder)", "snomed": "271737000", "onset": "1978-06-29", "status": "active"}]}
+    text = "Inclusion Criteria:\n* Age 18 years or older\n* None of the following:\n* Anemia\n* Diabetes\nExclusion Criteria:\n* Pregnancy\n"
+    result = screen_text(tmp_path, patient, text)
+    items = {c.text: c.status for c in result.criteria}
+    assert items["Anemia"] == "unknown" and items["Diabetes"] == "unknown"
+    assert items["Age 18 years or older"] == "pass"
+
+
+
 # W5 -- NCT03864796 [3] (exclusion): 'Patients with diabetes' and NCT03925714 [2] 'Confirmed
 # diabetes.'. synth-3-000004 (glipizide active since 2026-01-02, no diabetes condition on record;
 # as of 2026-06-02) PASSES both today: 'no record of diabetes mellitus (closed world)'. Glipizide is a
