@@ -1912,7 +1912,11 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.window is not None:
-            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name, event=_is_event(ctx.vocab, matched))
+            end, ongoing = record.abatement, _condition_ongoing(record)
+            if ongoing is not Truth.TRUE and _lifelong(ctx.vocab, matched):
+                # an HIV infection 'ended' in 2015 is not outside 'within the past 5 years'
+                end, ongoing = None, Truth.UNKNOWN
+            span = _span_of(record, record.onset, end, ongoing, what, concept.name, event=_is_event(ctx.vocab, matched))
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
             truth = truth & w_truth
             reasons += w_reasons

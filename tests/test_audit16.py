@@ -70,6 +70,17 @@ def test_a_resolved_record_of_a_lifelong_condition_is_unknown_and_of_another_ove
     assert exclusion(tmp_path, {**MAN, "conditions": [pneumonia]}, "Active pneumonia").status == "pass"
 
 
+# W1 -- the same record against a time window: 'HIV infection within the past 5 years' passed an
+# HIV infection 'ended' in 2015 ('not within 5 years ...: ended 2015-08-27'). The infection goes
+# on; when (whether) it ended is not recorded: unknown. A record left active stays in the window.
+def test_a_resolved_hiv_record_is_not_outside_a_recent_window(tmp_path):
+    resolved = {**HIV_RESOLVED, "abatement": "2015-08-27"}
+    text = "HIV infection within the past 5 years"
+    assert exclusion(tmp_path, {**MAN, "conditions": [resolved]}, text).status == "unknown"
+    active = {k: v for k, v in HIV_RESOLVED.items() if k != "abatement"} | {"status": "active"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [active]}, text).status == "fail"
+
+
 # W2 -- NCT03925701 [4] (exclusion): 'renal impairment.' synth-27-000005 (woman, 48 years, serum
 # creatinine 1.5 mg/dL 2026-05-08, weight 51 kg; as of 2026-06-02) PASSES it today: 'no record of
 # kidney disease (closed world)'. elig itself derives a Cockcroft-Gault clearance of 36.9 mL/min
