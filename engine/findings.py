@@ -212,6 +212,22 @@ VALUE_RULES: tuple[ValueRule, ...] = (
         "creatinine, serum: 0.74-1.35 mg/dL men, 0.59-1.04 mg/dL women); one value may be acute",
     ),
     ValueRule(
+        "renal failure", _cmp("creatinine clearance", "<", "60", "mL/min"), None,
+        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60); a "
+        "Cockcroft-Gault clearance below 60 mL/min is moderate renal impairment (FDA 2020)",
+    ),
+    ValueRule(
+        "renal failure", _cmp("estimated glomerular filtration rate", "<", "60", "mL/min/1.73m2"), None,
+        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60)",
+    ),
+    ValueRule(
+        "end-stage renal disease", _cmp("estimated glomerular filtration rate", "<", "15", "mL/min/1.73m2"), None,
+        "KDIGO 2012: GFR category G5 (< 15 mL/min/1.73 m2) is kidney failure; end-stage renal "
+        "disease is that treated by dialysis or transplant, which one value does not show",
+    ),
+    ValueRule(
         "hypertension", _cmp("systolic blood pressure", ">=", "140", "mmHg"), None,
         "ESC/ESH 2018 (office BP >= 140/90 mmHg, grade 1) and ACC/AHA 2017 (stage 2): the "
         "diagnosis needs repeated readings on separate visits; one reading may be white-coat",

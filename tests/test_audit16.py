@@ -292,3 +292,19 @@ def test_a_drug_whose_condition_is_on_record_leaves_other_conditions_closed(tmp_
     result = screen_text(tmp_path, {**MAN, "medications": [glipizide]}, "Inclusion Criteria:\n* Type 2 diabetes\n")
     [item] = [c for c in result.criteria if c.text == "Type 2 diabetes"]
     assert item.status == "unknown"
+
+
+# W2 -- 'Renal failure' (an exclusion line of its own in many records) passed the same woman (a
+# clearance of 36.9 mL/min) and a man with an eGFR of 25 ('no record of renal failure (closed
+# world)'): the words are written for renal insufficiency too, so the value may be it.
+def test_renal_failure_is_not_closed_world_false_beside_a_low_clearance_or_egfr(tmp_path):
+    woman = {
+        "id": "p", "birth_date": "1977-08-15", "sex": "female",
+        "observations": [
+            _value("Creatinine [Mass/volume] in Serum or Plasma", "2160-0", 1.5, "mg/dL", "2026-05-08"),
+            _value("Body weight", "29463-7", 51.0, "kg", "2026-02-11"),
+        ],
+    }
+    assert _exclusion_on(tmp_path, woman, "Renal failure", date(2026, 6, 2)).status != "pass"
+    man = {**MAN, "observations": [_value("eGFR", "33914-3", 25, "mL/min/1.73m2")]}
+    assert exclusion(tmp_path, man, "Renal failure").status != "pass"
