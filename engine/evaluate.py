@@ -1473,7 +1473,47 @@ def _unrecorded(concept_name: str, ctx: _Ctx, qualifier: str = "", *, other: boo
     concept = ctx.vocab.find(concept_name)
     if concept is not None and getattr(concept, "open_world", False):
         return Truth.UNKNOWN, f"no {what} (records do not show its absence)"
+    condition = derive.lookup(ctx.vocab, ("condition",), concept_name)
+    implied = _implied_by_drugs(condition, ctx) if condition is not None else None
+    if implied is not None:
+        return Truth.UNKNOWN, f"no {what}, but {implied}"
     return Truth.FALSE, f"no {what} (closed world)"
+
+
+def _implied_by_drugs(concept: Any, ctx: _Ctx) -> str | None:
+    """A medication on record given for `concept` (or a narrower or broader condition,
+    `_implying_drugs`) that no condition record names: the record's silence is then not its
+    absence, and the drug alone is not the condition either (metformin for PCOS, an
+    antiretroviral as prophylaxis). 'Patients with diabetes' passed a patient on glipizide
+    and 'Positive for HIV' one on dolutegravir (the sixteenth audit, W5). The reason, or None."""
+    for drug, implied in _implying_drugs(ctx.vocab, concept):
+        if derive.fits_any(ctx.vocab, implied, ctx.patient.conditions):
+            continue  # the record names what the drug may be for
+        matches = derive.record_matches(ctx.vocab, drug, ctx.patient.medications)
+        for record, matched in zip(ctx.patient.medications, matches):
+            if matched is None or record.status in _NOT_TAKEN or (record.start is not None and record.start > ctx.as_of):
+                continue
+            if not ctx.vocab.strictly_under(matched, drug):
+                continue  # a drug of the class for some criteria only (methotrexate, a cytotoxic at cancer doses)
+            name = _record_name(record, matched.name)
+            return f"{name} ({drug.name}) on record, a drug for {implied.name}: the record may not name it ({drug.implies_source})"
+    return None
+
+
+def _implying_drugs(vocab: Any, concept: Any) -> tuple[tuple[Any, Any], ...]:
+    """(drug or class, condition it implies) for each vocabulary link whose condition is
+    `concept`, under it (a drug for type 2 diabetes is one for diabetes) or above it (a drug
+    for diabetes may be one for type 1). Remembered per vocabulary and concept."""
+    return _per_concept(_IMPLYING, vocab, concept, lambda: tuple(
+        (drug, implied)
+        for drug in (*vocab.concepts("drug_class"), *vocab.concepts("drug"))
+        if drug.implies
+        for implied in (vocab.get("condition", name) for name in drug.implies)
+        if implied is concept or concept in vocab.ancestors(implied) or implied in vocab.ancestors(concept)
+    ))
+
+
+_IMPLYING: dict[tuple[int, str, str], tuple[Any, tuple[tuple[Any, Any], ...]]] = {}
 
 
 def _unidentified(patient: Patient) -> list[str]:
@@ -1645,12 +1685,18 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
             # synthetic patients for two of its leaves); none of either is its silence too
             return derive.fits_any(vocab, concept, records) or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
 
+        # a drug for the condition on record makes its silence unknown (`_implied_by_drugs`)
+        drugs = tuple(drug for drug, _ in _implying_drugs(vocab, concept))
+
+        def reads(patient: Patient) -> bool:
+            return reads_conditions(patient) or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
+
         if beyond:
             # what observations say of it (`_observed_condition`) leaves the records' silence
             # as it is where the patient has none of those it reads
             observed = findings.observation_test(vocab, node.concept)
-            return lambda patient: reads_conditions(patient) or observed(patient)
-        return reads_conditions
+            return lambda patient: reads(patient) or observed(patient)
+        return reads
     if isinstance(node, Medication):
         concept = derive.lookup(vocab, ("drug", "drug_class"), node.concept)
         if concept is None or (node.dose is not None and _is_prednisone(concept)):  # `_redirect`; other corticosteroids' doses
@@ -1917,6 +1963,8 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
     qualifier = "active " if node.active else "inactive " if node.active is False else ""
     records = ctx.patient.conditions
     if not derive.fits_any_broader(ctx.vocab, concept, records):  # nothing found below, nothing from `_broader_records`
+        if _implied_by_drugs(concept, ctx) is not None:  # the silence depends on the medications
+            return _combine_records(node, [], concept.name, ctx, qualifier, [])
         return _silence(node, ctx, lambda: _combine_records(node, [], concept.name, ctx, qualifier, []))
     found: list[tuple[Truth, list[str], list[str]]] = []
     notes: list[str] = []
@@ -1942,7 +1990,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             # cancer resolved last year, is not the question)
             pass
         elif node.active is not None:
-            active, why = _condition_active(record, ctx, event=_is_event(ctx.vocab, matched))
+            active, why = _condition_active(record, ctx, event=_is_event(ctx.vocab, matched), lifelong=_lifelong(ctx.vocab, matched))
             if node.active is False:
                 active = ~active
             truth = truth & active
@@ -1950,11 +1998,15 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             if active is Truth.UNKNOWN:
                 missing.append(f"clinical status of {concept.name}")
         if _present_tense(node):
-            if _condition_active(record, ctx)[0] is Truth.FALSE:
+            if _condition_active(record, ctx, lifelong=_lifelong(ctx.vocab, matched))[0] is Truth.FALSE:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
         if node.window is not None:
-            span = _span_of(record, record.onset, record.abatement, _condition_ongoing(record), what, concept.name, event=_is_event(ctx.vocab, matched))
+            end, ongoing = record.abatement, _condition_ongoing(record)
+            if ongoing is not Truth.TRUE and _lifelong(ctx.vocab, matched):
+                # an HIV infection 'ended' in 2015 is not outside 'within the past 5 years'
+                end, ongoing = None, Truth.UNKNOWN
+            span = _span_of(record, record.onset, end, ongoing, what, concept.name, event=_is_event(ctx.vocab, matched))
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
             truth = truth & w_truth
             reasons += w_reasons
@@ -2077,7 +2129,17 @@ _ACTIVE_STATUSES = {"active", "recurrence", "relapse"}
 _INACTIVE_STATUSES = {"inactive", "remission", "resolved"}
 
 
-def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False) -> tuple[Truth, str]:
+def _lifelong(vocab: Any, concept: Any) -> str | None:
+    """Why a record fitting `concept` (the narrowest concept it fits) is of a condition that
+    does not end: the concept or an ancestor is marked `lifelong` (an AIDS record is of an
+    HIV infection). None where it may end."""
+    for c in (concept, *vocab.ancestors(concept)):
+        if c.kind == "condition" and c.lifelong:
+            return f"{c.name} does not end: {c.lifelong}"
+    return None
+
+
+def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False, lifelong: str | None = None) -> tuple[Truth, str]:
     """Whether a condition record was active at the as-of date.
 
     A recurrence or relapse is active. Otherwise an abatement on or before the as-of date
@@ -2088,10 +2150,17 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False
     A record of an event (`event`, `_is_event`: a stroke, a cardiac arrest) left 'active'
     with no abatement says nothing of it going on: Synthea never closes them, and a cardiac
     arrest of 1996 was 'active cardiac disease' in 2026 (the fourteenth audit, W7/W8).
+    A record of a condition that does not end (`lifelong`, `_lifelong`) is not over by its
+    abatement or status: an HIV infection 'resolved' in 2022 passed 'known active HIV' (the
+    sixteenth audit, W1); UNKNOWN, the record and the disease disagree.
     """
     status = record.clinical_status
     if status in ("recurrence", "relapse"):
         return Truth.TRUE, f"clinical status {status}"
+    ended = record.abatement is not None and record.abatement <= ctx.as_of
+    if lifelong and (ended or status in _INACTIVE_STATUSES):
+        said = f"abated {record.abatement.isoformat()}" if ended else f"clinical status {status}"
+        return Truth.UNKNOWN, f"{said}, but {lifelong}"
     if record.abatement is not None:
         if record.abatement <= ctx.as_of:
             return Truth.FALSE, f"abated {record.abatement.isoformat()}"

@@ -148,7 +148,7 @@ def positive_results(patient: Patient, rule: ResultRule, as_of: date) -> list[Ob
 # --- measured values ---------------------------------------------------------------------------
 
 
-def _cmp(measure: str, op: str, value: str, unit: str) -> Comparison:
+def _cmp(measure: str, op: str, value: str, unit: str | None) -> Comparison:
     return Comparison(measure=measure, op=op, threshold=Threshold(value=Decimal(value), unit=unit))  # type: ignore[arg-type]
 
 
@@ -192,6 +192,101 @@ VALUE_RULES: tuple[ValueRule, ...] = (
         "hypokalemia", _cmp("potassium", "<", "3.5", "mmol/L"), _cmp("potassium", "<", "3.0", "mmol/L"),
         "serum potassium < 3.5 mmol/L is hypokalaemia; < 3.0 moderate to severe (CTCAE v5 grade 3)",
     ),
+    # conditions a measure defines, none of them by one value under every definition: a value
+    # past the line leaves 'no record of X' unknown, never false (the sixteenth audit: 'renal
+    # impairment.' passed beside a clearance elig derives at 36.9 mL/min, 'hypercalcaemia'
+    # beside a calcium of 12.9 mg/dL, 'Patients with heart failure' beside an LVEF of 25 %)
+    ValueRule(
+        "kidney disease", _cmp("creatinine clearance", "<", "60", "mL/min"), None,
+        "FDA guidance, Pharmacokinetics in patients with impaired renal function (2020): "
+        "creatinine clearance (Cockcroft-Gault) 30-59 mL/min is moderate, 15-29 severe renal impairment",
+    ),
+    ValueRule(
+        "chronic kidney disease", _cmp("creatinine clearance", "<", "60", "mL/min"), None,
+        "KDIGO 2012: GFR < 60 mL/min/1.73 m2 for more than 3 months; a Cockcroft-Gault clearance "
+        "below 60 mL/min estimates it (FDA renal-impairment guidance 2020)",
+    ),
+    ValueRule(
+        "kidney disease", _cmp("serum creatinine", ">", "1.35", "mg/dL"), None,
+        "above the adult reference interval of men and women alike (Mayo Clinic Laboratories, "
+        "creatinine, serum: 0.74-1.35 mg/dL men, 0.59-1.04 mg/dL women); one value may be acute",
+    ),
+    ValueRule(
+        "renal failure", _cmp("creatinine clearance", "<", "60", "mL/min"), None,
+        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60); a "
+        "Cockcroft-Gault clearance below 60 mL/min is moderate renal impairment (FDA 2020)",
+    ),
+    ValueRule(
+        "renal failure", _cmp("estimated glomerular filtration rate", "<", "60", "mL/min/1.73m2"), None,
+        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60)",
+    ),
+    ValueRule(
+        "end-stage renal disease", _cmp("estimated glomerular filtration rate", "<", "15", "mL/min/1.73m2"), None,
+        "KDIGO 2012: GFR category G5 (< 15 mL/min/1.73 m2) is kidney failure; end-stage renal "
+        "disease is that treated by dialysis or transplant, which one value does not show",
+    ),
+    ValueRule(
+        "hypertension", _cmp("systolic blood pressure", ">=", "140", "mmHg"), None,
+        "ESC/ESH 2018 (office BP >= 140/90 mmHg, grade 1) and ACC/AHA 2017 (stage 2): the "
+        "diagnosis needs repeated readings on separate visits; one reading may be white-coat",
+    ),
+    ValueRule(
+        "hypertension", _cmp("diastolic blood pressure", ">=", "90", "mmHg"), None,
+        "ESC/ESH 2018 (office BP >= 140/90 mmHg, grade 1) and ACC/AHA 2017 (stage 2), confirmed "
+        "by repeated readings",
+    ),
+    ValueRule(
+        "hypercalcemia", _cmp("calcium", ">", "10.5", "mg/dL"), None,
+        "serum calcium above the upper reference limit (about 10.5 mg/dL; CTCAE v5: > ULN); a "
+        "total calcium depends on the albumin, so one value is not the diagnosis",
+    ),
+    ValueRule(
+        "heart failure", _cmp("left ventricular ejection fraction", "<", "50", "%"), None,
+        "ESC 2021 heart failure guideline: LVEF <= 40 % reduced, 41-49 % mildly reduced; heart "
+        "failure is the syndrome of symptoms with it, which a value alone does not show",
+    ),
+    ValueRule(
+        "liver disease", _cmp("total bilirubin", ">", "1.2", "mg/dL"), None,
+        "NCI Organ Dysfunction Working Group: mild hepatic impairment is total bilirubin > ULN "
+        "(about 1.2 mg/dL) or AST > ULN; Gilbert's syndrome and haemolysis raise it too",
+    ),
+    ValueRule(
+        "liver disease", _cmp("aspartate aminotransferase", ">", "40", "U/L"), None,
+        "NCI Organ Dysfunction Working Group: mild hepatic impairment is AST > ULN (about 40 U/L) "
+        "with any bilirubin; muscle injury raises it too",
+    ),
+    ValueRule(
+        "liver disease", _cmp("alanine aminotransferase", ">", "40", "U/L"), None,
+        "ALT above the conventional adult ULN of 40 U/L is hepatocellular injury until shown "
+        "otherwise (ACG clinical guideline, evaluation of abnormal liver chemistries, 2017)",
+    ),
+    ValueRule(
+        "hypothyroidism", _cmp("thyroid stimulating hormone", ">", "4.5", "mIU/L"), None,
+        "ATA/AACE 2012 hypothyroidism guideline: TSH above the reference range (about 4.5 mIU/L) "
+        "is primary hypothyroidism, overt or subclinical, once repeated; it may be transient",
+    ),
+    ValueRule(
+        "thyroid disease", _cmp("thyroid stimulating hormone", ">", "4.5", "mIU/L"), None,
+        "ATA/AACE 2012: a TSH above the reference range (about 0.4-4.5 mIU/L) may be hypothyroidism",
+    ),
+    ValueRule(
+        "thyroid disease", _cmp("thyroid stimulating hormone", "<", "0.4", "mIU/L"), None,
+        "ATA 2016 hyperthyroidism guideline: a TSH below the reference range (about 0.4 mIU/L) may be "
+        "hyperthyroidism, overt or subclinical (or non-thyroidal illness, or a drug)",
+    ),
+    ValueRule(
+        "hyperthyroidism", _cmp("thyroid stimulating hormone", "<", "0.4", "mIU/L"), None,
+        "ATA 2016 hyperthyroidism guideline: a suppressed TSH (below about 0.4 mIU/L) may be "
+        "hyperthyroidism, overt or subclinical (or non-thyroidal illness, or a drug)",
+    ),
+    ValueRule(
+        "bleeding disorder", _cmp("international normalized ratio", ">", "1.5", None), None,
+        "an INR above 1.5 is a coagulopathy by the usual clinical cut-off (ISTH DIC score: "
+        "prolonged prothrombin time; liver failure, vitamin K deficiency) unless an anticoagulant "
+        "explains it, which one value does not tell",
+    ),
     ValueRule(
         "diabetes mellitus", _cmp("hemoglobin a1c", ">=", "6.5", "%"), None,
         "ADA Standards of Care 2024, 2.2: HbA1c >= 6.5 % is diagnostic only when confirmed by a second "
@@ -212,6 +307,10 @@ VALUE_RULES: tuple[ValueRule, ...] = (
     ),
 )
 
+# the measured values a derived measure of the rules above is worked out from (a patient with
+# none of them has no value of it: `observation_test`)
+DERIVED_FROM: dict[str, tuple[str, ...]] = {"creatinine clearance": ("serum creatinine",)}
+
 # every condition read from observations here (engine.evaluate `_READ_BEYOND_RECORDS`)
 CONCEPTS = frozenset(
     {"tobacco use", *(r.concept for r in RESULT_RULES), *(r.concept for r in VALUE_RULES)}
@@ -225,6 +324,7 @@ def observation_test(vocab: Any, concept: str) -> Callable[[Patient], bool]:
     loinc = set(SMOKING_STATUS_LOINC) if concept == "tobacco use" else set()
     loinc.update(code for r in RESULT_RULES if r.concept == concept for code in r.loinc)
     names = {c.measure for r in VALUE_RULES if r.concept == concept for c in (r.may, r.is_) if c is not None}
+    names.update(source for name in list(names) for source in DERIVED_FROM.get(name, ()))
     measures = [derive.lookup(vocab, ("measure",), name) for name in sorted(names)]
     if None in measures:  # a measure the vocabulary does not know: never silent
         return lambda patient: True

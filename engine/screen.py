@@ -907,7 +907,15 @@ def _verdict(prepared: _Prepared, raw: Outcome) -> tuple[Status, tuple[str, ...]
 
 
 def _children(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool) -> tuple[CriterionResult, ...]:
-    return tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
+    """The sub-items' results, each judged by its own text. Under a lead-in that asks for
+    their absence ('should report the absence of:' / 'anemia,', NCT03923608) an item's own
+    verdict says the opposite of the line: anaemia on record passed 'anemia,' (the sixteenth
+    audit, W4); neither its pass nor its fail holds (the parent reads them negated)."""
+    children = tuple(_criterion(c, patient, as_of=as_of, open_world=open_world) for c in prepared.children)
+    if not _ABSENCE_HEADING.search(prepared.criterion.text):
+        return children
+    reason = f'an item of the list under "{prepared.criterion.text.strip()[:80]}", {_ABSENT_ITEM}'
+    return tuple(_result_unknown_because(c, reason) if c.status != "unknown" else c for c in children)
 
 
 def _result(
@@ -1063,6 +1071,15 @@ _EXCEPTED_HEADING = re.compile(
     re.IGNORECASE,
 )
 _REVERSED_HEADING = re.compile(r"\b(?:exclud\w*|not (?:be )?eligible|ineligible|not allowed|not permitted)\b", re.IGNORECASE)
+# a lead-in that asks for its items' absence: 'should report the absence of:' (NCT03923608),
+# 'No CNS disease, including either of the following:' (NCT00066846), 'None of the
+# following:', 'Patients must be free of the following:', 'Must not have any of the
+# following:': an item holds where the patient has what the line asks him not to have
+_ABSENCE_HEADING = re.compile(
+    r"^\W*(?:no|none|without|never)\b[^.;]*$|\b(?:absence\s+of|free\s+(?:of|from)|none\s+of|without\s+any\s+of|(?:must|should|may|will|shall|do|does)\s+not\s+have)"
+    r"(?:\s+[\w-]+){0,4}?(?:\s+(?:the\s+)?following)?\W*$",
+    re.IGNORECASE,
+)
 
 
 # a line that says whom what it asks is for, and leaves them to the lines after it: '...
@@ -1078,7 +1095,9 @@ _OBJECT_AFTER = re.compile(r"\b(?:with|who\s+(?:have|has|had)(?:\s+had)?|having|
 def _flat_list_kind(criterion: Criterion) -> str | None:
     """What a heading whose items the record gives as its siblings rather than its children
     (registry text often loses the indentation) makes of them: 'reversed' when they are of
-    the other section, 'partial' when one item alone does not decide, else None."""
+    the other section, 'absent' when the heading asks for their absence ('No CNS disease,
+    including either of the following:'), 'partial' when one item alone does not decide,
+    else None."""
     text = criterion.text.strip()
     if criterion.children:
         return None
@@ -1098,6 +1117,10 @@ def _flat_list_kind(criterion: Criterion) -> str | None:
         return None
     if criterion.section == "inclusion" and _REVERSED_HEADING.search(text):
         return "reversed"
+    if criterion.section == "inclusion" and _ABSENCE_HEADING.search(text):
+        # 'No CNS disease, including either of the following:' then 'Primary brain tumor' as a
+        # line of its own (NCT00066846): a glioblastoma passed the item
+        return "absent"
     if criterion.section == "exclusion" and _EXCEPTED_HEADING.search(text):
         # 'Prior malignancy except for any of the following:' then 'Carcinoma in situ or
         # non-melanoma skin cancer' as a line of its own (NCT01945775): the items may be
@@ -1159,8 +1182,10 @@ def _cap_flat_lists(
             if result.status == "fail" or when == "any" or (when == "events" and criterion.section == "inclusion"):
                 reason = f'may be one item of the list under "{opened[0]}", whose time window it does not state and which could change its verdict'
                 result = _result_unknown_because(result, reason)
-        elif opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions") and result.status == "pass")):
-            if opened[1] == "conditions":
+        elif opened is not None and (result.status == "fail" or (opened[1] in ("reversed", "conditions", "absent") and result.status == "pass")):
+            if opened[1] == "absent":
+                why = _ABSENT_ITEM
+            elif opened[1] == "conditions":
                 why = "whose items say whom it is for: it asks nothing by itself"
             elif opened[1] == "excepted":
                 why = "whose items may be what the exclusion lets through, so it cannot rule the patient out by itself"
@@ -1170,10 +1195,13 @@ def _cap_flat_lists(
                 why = "which the record does not nest, so it cannot rule the patient out by itself"
             reason = f'may be one item of the list under "{opened[0]}", {why}'
             result = _result_unknown_because(result, reason)
-        if kind is not None and (opened is None or opened[1] != "reversed"):
+        if kind is not None and (opened is None or opened[1] not in ("reversed", "absent")):
             heading[criterion.section] = (criterion.text.strip(), kind)
         capped.append(result)
     return capped
+
+
+_ABSENT_ITEM = "which asks for its items' absence, so an item's own verdict cannot be read either way"
 
 
 # 'age >= 60, or' / 'patient has had a hysterectomy.': a line ending in 'or' joins the next

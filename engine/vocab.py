@@ -63,9 +63,9 @@ _PARENT_KIND = {"drug": "drug_class"}
 
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
-    "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "mostly_local", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
-    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", *CODE_SYSTEMS},
+    "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", "lifelong", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "mostly_local", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
+    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
     "procedure": {"name", "synonyms", "parents", "loose_parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
@@ -98,6 +98,14 @@ class Concept(BaseModel):
     # no route is not known to be systemic
     mostly_local: bool = False
     open_world: bool = False  # no record shows its absence: a status, or a class no record names
+    # a condition that does not end (HIV infection): why, with its source; a record's
+    # abatement or 'resolved' does not make it over
+    lifelong: str | None = None
+    # conditions a drug (or class) is given for, so that its record may be one of theirs
+    # (glipizide: diabetes), and the source: never the condition itself, since a drug may be
+    # given for another (metformin for PCOS, an antiretroviral as prophylaxis)
+    implies: tuple[str, ...] = ()
+    implies_source: str | None = None
     # a therapy given as drugs ('chemotherapy': the class 'cytotoxic agent'): a medication
     # record of one of them is a record of the procedure
     drugs: tuple[str, ...] = ()
@@ -570,7 +578,7 @@ def _load(path: Path) -> Vocabulary:
         for d in c.drugs if any(k in ("drug", "drug_class") for k, _ in names) else ():
             if ("drug", d) not in names and ("drug_class", d) not in names:
                 raise InputError(source, f"{where}.drugs", f"unknown drug or drug class {d!r}")
-        for field in ("status_during", "status_after") if any(k == "condition" for k, _ in names) else ():
+        for field in ("status_during", "status_after", "implies") if any(k == "condition" for k, _ in names) else ():
             for s in getattr(c, field):
                 if ("condition", s) not in names:
                     raise InputError(source, f"{where}.{field}", f"unknown condition {s!r}")
@@ -708,6 +716,16 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
         fields["drugs"] = _strings(source, where, entry.get("drugs"), field="drugs")
         for field in ("status_during", "status_after"):
             fields[field] = _strings(source, where, entry.get(field), field=field)
+    if kind == "condition" and "lifelong" in entry:
+        if not isinstance(entry["lifelong"], str):
+            raise InputError(source, f"{where}.lifelong", "must be a string: why the condition does not end, with its source")
+        fields["lifelong"] = entry["lifelong"]
+    if kind in ("drug", "drug_class") and "implies" in entry:
+        implied = entry["implies"]
+        if not (isinstance(implied, dict) and set(implied) == {"conditions", "source"} and isinstance(implied["source"], str)):
+            raise InputError(source, f"{where}.implies", "must be {conditions=[...], source=...}")
+        fields["implies"] = _strings(source, where, implied["conditions"], field="implies.conditions")
+        fields["implies_source"] = implied["source"]
     if kind in ("drug", "drug_class"):
         by_procedure = entry.get("procedure_records", False)
         if not isinstance(by_procedure, bool):
