@@ -1828,14 +1828,13 @@ def _in_doubt(node: Predicate, win: Win, text: str) -> Predicate:
 def _looks_back(item: Predicate, words: str) -> bool:
     """Words of a window back in time beside events that have none: they only narrow them
     (an event within 6 months is an event), so no event on record is none within them."""
+    if LOOKBACK.fullmatch(words.strip(" ,;:.")) is None or _COUNTED_ELSEWHERE.search(words):
+        return False  # (the words first: most qualifiers are no window, and walking is dear)
     events = [n for n in walk(item) if isinstance(n, (Condition, Medication, Procedure))]
-    return (
-        bool(events)
-        and all(n.window is None for n in events)
-        and narrowable(item)
-        and LOOKBACK.fullmatch(words.strip(" ,;:.")) is not None
-        and not re.search(r"\b(?:after|following|since|from)\b", words, re.IGNORECASE)
-    )
+    return bool(events) and all(n.window is None for n in events) and narrowable(item)
+
+
+_COUNTED_ELSEWHERE = re.compile(r"\b(?:after|following|since|from)\b", re.IGNORECASE)
 
 
 def _within(node: Predicate, window: Window) -> Predicate | None:
@@ -1855,6 +1854,8 @@ def _windows_in_doubt(parts: list) -> list:
     is where it could not tell ('Prior minor surgery or needle biopsies within 7 days':
     'needle' is no event word)."""
     out: list = [None] * len(parts)
+    if not any(isinstance(e, Win) for p in parts[1:] if isinstance(p, Clause) for e in p.elements):
+        return out  # no window after the first operand (most lists)
     pending: list[int] = []
     for i, p in enumerate(parts):
         if not isinstance(p, Clause):
