@@ -1762,6 +1762,19 @@ def _said_of_another_time(part: Clause) -> bool:
     return any(isinstance(e, Atom) and e.type == "WORD" and _OTHER_TIME.match(str(e.value)) for e in part.elements)
 
 
+_THERAPY_WORD = re.compile(r"therap|agent|drug|inhibitor|treatment|chemo|radiat|antibod", re.IGNORECASE)
+_PLACE_WORDS = frozenset(("in", "on", "around", "into", "at", "to", "of"))
+
+
+def _names_another_therapy(sig: list) -> bool:
+    """Words not understood before a window that name one more therapy of a list ('other
+    anti-cancer therapy <21 days', 'non-hormonal targeted therapy within 28 days') and no
+    place or object ('intra-articular injection in the affected knee in the previous 6
+    months' says where the surgery before it was, too)."""
+    words = [str(e.value).lower() for e in sig if isinstance(e, Atom) and e.type == "WORD"]
+    return any(_THERAPY_WORD.match(w) or _THERAPY_WORD.search(w) for w in words) and not _PLACE_WORDS.intersection(words)
+
+
 def _kinds_of(part: Clause) -> set:
     return {e.type for e in part.elements if isinstance(e, Atom) and e.type in _EVENTS}
 
@@ -1787,8 +1800,8 @@ def _doubt_windows(nodes: list, doubts: list, text: str) -> list:
         return nodes
     out = []
     for n in nodes:
-        win = next((w for start, end, w in doubts if start <= n.span.start and n.span.end <= end), None)
-        events = [x for x in walk(n) if isinstance(x, (Condition, Medication, Procedure))] if win is not None else []
+        found = next((w for start, end, w in doubts if start <= n.span.start and n.span.end <= end), None)
+        events = [x for x in walk(n) if isinstance(x, (Condition, Medication, Procedure))] if found is not None else []
         # (an event with a window of its own, or one already in doubt, is not)
         bare = (
             events
@@ -1796,7 +1809,7 @@ def _doubt_windows(nodes: list, doubts: list, text: str) -> list:
             and narrowable(n)  # (a condition's or an exception's scope is not the window's)
             and not any(isinstance(x, Modifier) and LOOKBACK.fullmatch(x.text.strip(" ,;:.")) for x in walk(n))
         )
-        out.append(_in_doubt(n, win, text) if bare else n)
+        out.append(_in_doubt(n, *found, text) if bare else n)
     return out
 
 
@@ -1812,17 +1825,35 @@ def _doubt_windows_in(node: Predicate, doubts: list, text: str) -> Predicate:
     return _doubt_windows([node], doubts, text)[0]
 
 
-def _in_doubt(node: Predicate, win: Win, text: str) -> Predicate:
-    """'(X within W) or (X «W»)': X in the window, or X with the window's words beside it."""
+def _in_doubt(node: Predicate, win: Win, timed: bool, text: str) -> Predicate:
+    """'(X within W) or (history of X «W»)': X in the window, or X ever with the window's
+    words beside it (ever: the words narrow an event ever had, not one going on now, and
+    'receiving steroids' over the last 7 days is more than receiving them today). Without
+    the first where the window's own words may say more of X than when (`timed` false)."""
     said, span = text[win.start : win.end], Span(start=win.start, end=win.end)
-    item = node.item if isinstance(node, Qualified) else node
+    ever = _as_ever(node)
+    item = ever.item if isinstance(ever, Qualified) else ever
     words = Modifier(text=said, span=span) if _looks_back(item, said) else Unparsed(text=said, span=span)
-    if isinstance(node, Qualified):
-        doubtful = Qualified(item=node.item, qualifiers=(*node.qualifiers, words), span=node.span)
+    if isinstance(ever, Qualified):
+        doubtful = Qualified(item=ever.item, qualifiers=(*ever.qualifiers, words), span=node.span)
     else:
-        doubtful = Qualified(item=node, qualifiers=(words,), span=node.span)
-    timed = _within(node, win.window)
-    return doubtful if timed is None else AnyOf(items=(timed, doubtful), span=node.span)
+        doubtful = Qualified(item=ever, qualifiers=(words,), span=node.span)
+    within = _within(node, win.window) if timed else None
+    return doubtful if within is None else AnyOf(items=(within, doubtful), span=node.span)
+
+
+def _as_ever(node: Predicate) -> Predicate:
+    """An event as had at any time: 'active malignancy' -> 'history of malignancy', a drug
+    taken now -> 'history of' it (words around it kept)."""
+    if isinstance(node, Condition) and node.active:
+        return node.model_copy(update={"active": None, "history": True})
+    if isinstance(node, Medication) and not node.history:
+        return node.model_copy(update={"history": True})
+    if isinstance(node, Qualified):
+        return Qualified(item=_as_ever(node.item), qualifiers=node.qualifiers, span=node.span)
+    if isinstance(node, (AllOf, AnyOf)):
+        return type(node)(items=tuple(_as_ever(i) for i in node.items), span=node.span)
+    return node
 
 
 def _looks_back(item: Predicate, words: str) -> bool:
@@ -1831,7 +1862,17 @@ def _looks_back(item: Predicate, words: str) -> bool:
     if LOOKBACK.fullmatch(words.strip(" ,;:.")) is None or _COUNTED_ELSEWHERE.search(words):
         return False  # (the words first: most qualifiers are no window, and walking is dear)
     events = [n for n in walk(item) if isinstance(n, (Condition, Medication, Procedure))]
-    return bool(events) and all(n.window is None for n in events) and narrowable(item)
+    return bool(events) and all(n.window is None and _had_ever(n) for n in events) and narrowable(item)
+
+
+def _had_ever(event: Condition | Medication | Procedure) -> bool:
+    """An event read as had at any time, which a window can only narrow: not one going on
+    now ('Any active malignancy <= 2 years' is more than an active one today)."""
+    if isinstance(event, Condition):
+        return not event.active
+    if isinstance(event, Medication):
+        return event.history
+    return True
 
 
 _COUNTED_ELSEWHERE = re.compile(r"\b(?:after|following|since|from)\b", re.IGNORECASE)
@@ -1880,7 +1921,11 @@ def _windows_in_doubt(parts: list) -> list:
                 continue
             for j in pending:
                 if not (kinds and "CONDITION" not in kinds and _kinds_of(parts[j]) == {"CONDITION"}):
-                    out[j] = win
+                    # (words not understood with the window may say more of the events
+                    # than when: 'surgical intervention or intra-articular injection in
+                    # the affected knee in the previous 6 months'; then an event in the
+                    # window is no more certain than one outside it)
+                    out[j] = (win, bool(kinds) or _names_another_therapy(sig))
             pending = []
         elif events:
             pending.append(i)
@@ -4313,6 +4358,11 @@ def _with_modifiers(node: Predicate) -> Predicate:
             node = node.model_copy(update={"qualifiers": typed})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         item = updates.get("item", node.item)
+        if any(isinstance(q, Unparsed) and not _looks_back(item, q.text) and _looks_back(_as_ever(item), q.text) for q in node.qualifiers):
+            # 'Any active malignancy <= 2 years', 'checkpoint inhibitor therapy, within 21
+            # days': a window beside an event going on now says it was had within it, so
+            # the window narrows the event had at any time (not the one going on now)
+            item = updates["item"] = _as_ever(item)
         # ('diagnosed with a malignancy within 5 years': when it was diagnosed, engine.evaluate)
         dated = isinstance(item, Condition) and item.window is not None
         typed = tuple(

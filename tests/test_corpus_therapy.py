@@ -150,7 +150,7 @@ def test_whichever_is_shorter_takes_the_shorter_window(which, drug, end, truth):
          " within 7 days prior to randomization",
          # (whether the 7 days reach the steroid too is not known: within them it excludes,
          # with none it does not, between it is unknown; tests/test_list_windows.py)
-         "(history of immunodeficiency) or (corticosteroid within 7 days before randomization) or ((corticosteroid) \u00abwithin 7 days prior to randomization\u00bb)"
+         "(history of immunodeficiency) or (corticosteroid within 7 days before randomization) or ((history of corticosteroid) \u00abwithin 7 days prior to randomization\u00bb)"
          " or ((history of immunosuppressant within 7 days before randomization) \u00abother form\u00bb)"),
         ("received chemotherapy or currently taking warfarin", "history of chemotherapy or (warfarin)"),
         # a bare event after a history one still takes the history words
