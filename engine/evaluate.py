@@ -30,8 +30,8 @@ from engine.errors import UnitError
 from engine.logic import Truth, all_of, any_of
 from engine.nodes import (
     ALLERGY_CONCEPTS,
-    LOOKBACK,
     NO_SPAN,
+    OPERAND_FIELDS,
     AllOf,
     AnyOf,
     Comparison,
@@ -54,7 +54,9 @@ from engine.nodes import (
     Unparsed,
     Window,
     children,
+    is_lookback,
     narrowable,
+    operands_mapped,
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
@@ -185,10 +187,10 @@ _WINDOW_WORDS = re.compile(
 
 def has_windowed_event(node: Any) -> bool:
     """Whether some event of the tree has a time window, or words not understood may state
-    one (or a window's words typed beside an event: engine.nodes.LOOKBACK)."""
+    one (or a window's words typed beside an event: engine.nodes.is_lookback)."""
     return any(
         (isinstance(n, _EVENTS) and n.window is not None) or (isinstance(n, Unparsed) and _window_words(n.text))
-        or (isinstance(n, Modifier) and LOOKBACK.fullmatch(n.text.strip(" ,;:.")) is not None)
+        or (isinstance(n, Modifier) and is_lookback(n.text))
         for n in walk(node)
     )
 
@@ -228,7 +230,7 @@ def _stated_lab_window(tree: Any) -> Window | None:
     value of last year counts then anyway, and a window of years would let older ones)."""
     found: list[tuple[Decimal, Window]] = []
     for n in walk(tree):
-        if (isinstance(n, (Unparsed, Judgment)) and _window_words(n.text)) or (isinstance(n, Modifier) and LOOKBACK.fullmatch(n.text.strip(" ,;:.")) is not None):
+        if (isinstance(n, (Unparsed, Judgment)) and _window_words(n.text)) or (isinstance(n, Modifier) and is_lookback(n.text)):
             for value, unit in _DURATION_WORDS.findall(n.text):
                 duration = Duration(value=Decimal(value), unit=unit.lower())
                 found.append((duration.value * _DAYS_IN[duration.unit], Window(relation="within", durations=(duration,))))
@@ -240,22 +242,10 @@ def _with_lab_window(node: Any, window: Window) -> Any:
     """`node` with `window` on each measurement that has none (the same node where none changed)."""
     if isinstance(node, (Comparison, Range)):
         return node if node.window is not None or node.measure in _UNTIMED_MEASURES else node.model_copy(update={"window": window})
-    changed = {}
-    for name in _OPERAND_FIELDS.get(type(node), ()):
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            items = tuple(_with_lab_window(x, window) for x in value)
-            if any(a is not b for a, b in zip(items, value)):
-                changed[name] = items
-        elif (item := _with_lab_window(value, window)) is not value:
-            changed[name] = item
-    return node.model_copy(update=changed) if changed else node
-
-
-_OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
-    AllOf: ("items",), AnyOf: ("items",), Each: ("items",), Not: ("item",), Conditional: ("condition", "then"),
-    Exception_: ("main", "exception"), Qualified: ("item",),
-}
+    if type(node) not in OPERAND_FIELDS:
+        return node
+    updates = operands_mapped(node, lambda operand: _with_lab_window(operand, window))
+    return node.model_copy(update=updates) if updates else node
 
 
 @lru_cache(maxsize=65536)
@@ -3321,7 +3311,7 @@ _DIAGNOSED_WITHIN: dict[int, tuple[Any, bool]] = {}
 
 
 def _modifier(node: Modifier) -> Outcome:
-    if LOOKBACK.fullmatch(node.text.strip(" ,;:.")):
+    if is_lookback(node.text):
         # (engine.parse: a list's window that may or may not reach this event too)
         return _leaf(node, Truth.UNKNOWN, [f'whether "{node.text}" is said of it too is not known'])
     return _leaf(node, Truth.UNKNOWN, [f'the record does not say whether "{node.text}"'])

@@ -202,6 +202,10 @@ LOOKBACK = re.compile(
 )
 
 
+def is_lookback(words: str) -> bool:
+    """Whether words (a Modifier's, or words not understood) are a window back in time alone."""
+    return LOOKBACK.fullmatch(words.strip(" ,;:.")) is not None
+
 
 class Qualified(Node):
     """A structure with words around it: unknown whatever `item` gives where a word was not
@@ -323,6 +327,39 @@ def walk(node: BaseModel) -> Iterator[BaseModel]:
         node = stack.pop()
         yield node
         stack.extend(reversed(children(node)))
+
+
+# The fields of each connective that hold predicates (a Medication's dose holds no words).
+OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
+    AllOf: ("items",),
+    AnyOf: ("items",),
+    Each: ("items",),
+    Not: ("item",),
+    Conditional: ("condition", "then"),
+    Exception_: ("main", "exception"),
+    Qualified: ("item",),
+}
+
+
+def operands_mapped(node: BaseModel, fn: Callable[[Any], Any]) -> dict[str, Any] | None:
+    """`fn` applied to each operand of `node` (its `OPERAND_FIELDS`): the fields it
+    changed, or None where it gave None for one."""
+    updates: dict[str, Any] = {}
+    for name in OPERAND_FIELDS[type(node)]:
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            new = tuple(fn(v) for v in value)
+            if any(n is None for n in new):
+                return None
+            if any(a is not b for a, b in zip(new, value)):
+                updates[name] = new
+        else:
+            new = fn(value)
+            if new is None:
+                return None
+            if new is not value:
+                updates[name] = new
+    return updates
 
 
 def narrowable(item: BaseModel) -> bool:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from pathlib import Path
 from types import FunctionType
-from typing import Any
 
 from lark import Lark, Token, Tree, v_args
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
@@ -29,6 +28,7 @@ from engine.lexicon import SIMILAR_COMPOUNDS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
+    OPERAND_FIELDS,
     AllOf,
     AnyOf,
     Comparison,
@@ -40,7 +40,6 @@ from engine.nodes import (
     Following,
     Judgment,
     Medication,
-    LOOKBACK,
     Modifier,
     Node,
     Not,
@@ -54,7 +53,9 @@ from engine.nodes import (
     Unparsed,
     Window,
     children,
+    is_lookback,
     narrowable,
+    operands_mapped,
     walk,
 )
 from engine.normalize import fold
@@ -703,7 +704,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # 'Myocardial infarction, ..., unstable angina, or arrhythmia within the last 6
             # months': a window at the end may cover the events before it, across the commas
             operands = [p for seg in sentences for p in seg]
-            doubts = [(p.start, p.end, w) for p, w in zip(operands, _windows_in_doubt(operands)) if w is not None]
+            doubts = _windows_in_doubt(operands)
             leaves = tuple(_doubt_windows(list(_monotone_leaves(combined)), doubts, self.text))
             if len(leaves) > 1 and not isinstance(combined, Qualified):
                 # however its items group, an and/or/each of them holds when all of them do
@@ -1016,7 +1017,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         )
         parts = _share_window(bounded)
         nodes = [self._node(p) for p in parts]
-        doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
+        doubts = _windows_in_doubt(parts)
         if cls is AnyOf and shared:
             nodes = self._ambiguous_bound(nodes, [*shared, len(nodes) - 1])
         # 'uncontrolled hypertension, diabetes or stroke', 'recovered from the effects of
@@ -1081,7 +1082,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         # 'Prior systemic anticancer therapy including investigational agents within 4
         # weeks': a window at the end may cover the head and the examples before it
         parts = head_parts[-1:] + example_parts if len(head_parts) == 1 else example_parts
-        doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
+        doubts = _windows_in_doubt(parts)
         head = None
         if len(head_parts) > 1:
             head = self._join(head_parts, cls)
@@ -1737,7 +1738,7 @@ def _share_window(parts: list) -> list:
             _with_window(p, win) if isinstance(p, Clause) and _measured(p.elements) and not _has_window(p.elements) else p
             for p in parts[:-1]
         ] + [parts[-1]]
-    if not (isinstance(head, Atom) and head.type in ("CONDITION", "DRUG", "PROCEDURE")):
+    if not (isinstance(head, Atom) and head.type in _EVENTS):
         return parts
     # the events before it, back to an operand with a window of its own ('chemotherapy or
     # targeted therapy within 2 weeks or radiotherapy within 4 weeks': 4 weeks is not
@@ -1772,7 +1773,7 @@ def _names_another_therapy(sig: list) -> bool:
     place or object ('intra-articular injection in the affected knee in the previous 6
     months' says where the surgery before it was, too)."""
     words = [str(e.value).lower() for e in sig if isinstance(e, Atom) and e.type == "WORD"]
-    return any(_THERAPY_WORD.match(w) or _THERAPY_WORD.search(w) for w in words) and not _PLACE_WORDS.intersection(words)
+    return any(_THERAPY_WORD.search(w) for w in words) and not _PLACE_WORDS.intersection(words)
 
 
 def _kinds_of(part: Clause) -> set:
@@ -1794,7 +1795,7 @@ def _doubt_windows(nodes: list, doubts: list, text: str) -> list:
     unknown between ('radiotherapy, chemotherapy, endocrine therapy within 4 weeks',
     'minor surgery or needle biopsies within 7 days': whether the window covers the first
     events too is not known; the window's words beside them, as words that only narrow
-    them, say so: engine.nodes.LOOKBACK). Applied to the operands as the other passes left
+    them, say so: engine.nodes.is_lookback). Applied to the operands as the other passes left
     them, found by where they stand in the text."""
     if not doubts:
         return nodes
@@ -1807,7 +1808,7 @@ def _doubt_windows(nodes: list, doubts: list, text: str) -> list:
             events
             and all(x.window is None for x in events)
             and narrowable(n)  # (a condition's or an exception's scope is not the window's)
-            and not any(isinstance(x, Modifier) and LOOKBACK.fullmatch(x.text.strip(" ,;:.")) for x in walk(n))
+            and not any(isinstance(x, Modifier) and is_lookback(x.text) for x in walk(n))
         )
         out.append(_in_doubt(n, *found, text) if bare else n)
     return out
@@ -1859,7 +1860,7 @@ def _as_ever(node: Predicate) -> Predicate:
 def _looks_back(item: Predicate, words: str) -> bool:
     """Words of a window back in time beside events that have none: they only narrow them
     (an event within 6 months is an event), so no event on record is none within them."""
-    if LOOKBACK.fullmatch(words.strip(" ,;:.")) is None or _COUNTED_ELSEWHERE.search(words):
+    if not is_lookback(words) or _COUNTED_ELSEWHERE.search(words):
         return False  # (the words first: most qualifiers are no window, and walking is dear)
     events = [n for n in walk(item) if isinstance(n, (Condition, Medication, Procedure))]
     return bool(events) and all(n.window is None and _had_ever(n) for n in events) and narrowable(item)
@@ -1888,22 +1889,22 @@ def _within(node: Predicate, window: Window) -> Predicate | None:
     return None
 
 
-def _windows_in_doubt(parts: list) -> list:
-    """For each operand, the window of a later operand that may cover it too, or None: an
-    event with no window, followed (past operands with no window) by an operand with one.
-    `_share_window` has already shared the windows that are not in doubt, so what is left
-    is where it could not tell ('Prior minor surgery or needle biopsies within 7 days':
-    'needle' is no event word)."""
-    out: list = [None] * len(parts)
+def _windows_in_doubt(parts: list) -> list[tuple[int, int, tuple[Win, bool]]]:
+    """The operands a later operand's window may cover too, each as (start, end, (the
+    window, whether an event in it is certain: `_in_doubt`)): an event with no window,
+    followed (past operands with no window) by an operand with one. `_share_window` has
+    already shared the windows that are not in doubt, so what is left is where it could not
+    tell ('Prior minor surgery or needle biopsies within 7 days': 'needle' is no event word)."""
     if not any(isinstance(e, Win) for p in parts[1:] if isinstance(p, Clause) for e in p.elements):
-        return out  # no window after the first operand (most lists)
+        return []  # no window after the first operand (most lists)
+    out: list = []
     pending: list[int] = []
     for i, p in enumerate(parts):
         if not isinstance(p, Clause):
             pending = []
             continue
         sig = [e for e in p.elements if not _is_filler(e)]
-        events = any(isinstance(e, Atom) and e.type in _EVENTS for e in sig)
+        kinds = _kinds_of(p)
         win = next((e for e in sig if isinstance(e, Win)), None)
         if any(isinstance(e, (Bnd, Rng)) for e in sig) or _has_window(p.elements) and (win is None or win.window is None):
             pending = []
@@ -1915,7 +1916,6 @@ def _windows_in_doubt(parts: list) -> list:
             # an event's window, or words not understood with one ('targeted small
             # molecule therapy within 2 weeks'); a treatment's window is not a diagnosis's
             # ('a diagnosis of immunodeficiency or ... immunosuppressive therapy within 7 days')
-            kinds = {e.type for e in sig if isinstance(e, Atom) and e.type in _EVENTS}
             if any(_said_of_another_time(parts[j]) for j in [*pending, i]):
                 pending = []  # 'Bisphosphonates ... initiated, or dose changed <1 month prior': when they began
                 continue
@@ -1925,9 +1925,9 @@ def _windows_in_doubt(parts: list) -> list:
                     # than when: 'surgical intervention or intra-articular injection in
                     # the affected knee in the previous 6 months'; then an event in the
                     # window is no more certain than one outside it)
-                    out[j] = (win, bool(kinds) or _names_another_therapy(sig))
+                    out.append((parts[j].start, parts[j].end, (win, bool(kinds) or _names_another_therapy(sig))))
             pending = []
-        elif events:
+        elif kinds:
             pending.append(i)
     return out
 
@@ -2174,7 +2174,7 @@ class _Assembler:
             pieces = [p for p in _split(tail, ("COMMA", "SEMI")) if not all(_is_filler(e) for e in p)]
             has_head = bool(head) and not all(_is_filler(e) for e in head)
             parts = [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in ([head] if has_head else []) + pieces]
-            doubts = [(p.start, p.end, w) for p, w in zip(parts, _windows_in_doubt(parts)) if w is not None]
+            doubts = _windows_in_doubt(parts)
             head_node = self.clause(head) if has_head else None
             examples = [self.clause(p) for p in pieces]
             if head_node is None and not examples:
@@ -3801,9 +3801,9 @@ def _steroids_by_their_dose(node: Predicate) -> Predicate:
     def apart(n: Predicate) -> Predicate:
         if isinstance(n, Medication) and n.concept == "immunosuppressant" and n.dose is None:
             return Exception_(mode="except", main=n, exception=steroids, span=Span(start=n.span.start, end=max(n.span.end, dosed.span.end)))
-        if type(n) not in _OPERAND_FIELDS:
+        if type(n) not in OPERAND_FIELDS:
             return n
-        updates = _operands_mapped(n, apart)
+        updates = operands_mapped(n, apart)
         return n.model_copy(update=updates) if updates else n
 
     return apart(node)
@@ -3907,11 +3907,11 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
     qualify it (engine.evaluate: no allergy on record is none to it)."""
     if isinstance(node, Condition) and node.concept == "allergy":
         return Qualified(item=node, qualifiers=(what,), span=Span(start=min(node.span.start, what.span.start), end=max(node.span.end, what.span.end)))
-    if type(node) not in _OPERAND_FIELDS or isinstance(node, Qualified):
+    if type(node) not in OPERAND_FIELDS or isinstance(node, Qualified):
         return node
     if isinstance(node, AllOf) and any(isinstance(n, Medication) for n in walk(node)):
         return node  # 'allergy and pembrolizumab': already an allergy to a drug
-    updates = _operands_mapped(node, lambda n: _allergies_to(n, what))
+    updates = operands_mapped(node, lambda n: _allergies_to(n, what))
     return node.model_copy(update=updates) if updates else node
 
 
@@ -4030,9 +4030,9 @@ def _age_at_an_event(node: Predicate, text: str) -> Predicate:
     younger'): each bound on age becomes its words, not understood."""
     if isinstance(node, (Comparison, Range)) and node.measure == "age":
         return Unparsed(text=text[node.span.start : node.span.end], span=node.span)
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, lambda n: _age_at_an_event(n, text))
+    updates = operands_mapped(node, lambda n: _age_at_an_event(n, text))
     return node.model_copy(update=updates) if updates else node
 
 
@@ -4105,9 +4105,9 @@ def _words_before_an_or(node: Predicate) -> Predicate:
     metastases named bare after words not understood take those words ('for ... metastatic
     disease', 'CNS ... metastases'); as an alternative of their own, any metastasis failed
     an exclusion and any metastatic patient an inclusion's 'no'."""
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, _words_before_an_or)
+    updates = operands_mapped(node, _words_before_an_or)
     assert updates is not None
     if isinstance(node, AnyOf):
         items = list(updates.get("items", node.items))
@@ -4149,9 +4149,9 @@ def _objects_of_absorption(node: Predicate, text: str, found: re.Match) -> Predi
             return Qualified(item=n, qualifiers=(words,), span=n.span)
         if isinstance(n, Qualified) and isinstance(n.item, Medication):
             return n  # words of its own already keep it from deciding
-        if type(n) not in _OPERAND_FIELDS:
+        if type(n) not in OPERAND_FIELDS:
             return n
-        updates = _operands_mapped(n, carry)
+        updates = operands_mapped(n, carry)
         return n.model_copy(update=updates) if updates else n
 
     return carry(node)
@@ -4159,9 +4159,9 @@ def _objects_of_absorption(node: Predicate, text: str, found: re.Match) -> Predi
 
 def _given_for_lists(node: Predicate, text: str) -> Predicate:
     """Every 'or' of treatments that ends 'for' a condition, read so (`_given_for_all`)."""
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, lambda v: _given_for_lists(v, text))
+    updates = operands_mapped(node, lambda v: _given_for_lists(v, text))
     assert updates is not None
     node = node.model_copy(update=updates) if updates else node
     if isinstance(node, AnyOf):
@@ -4212,9 +4212,9 @@ def _life_expectancy_bounds(node: Predicate) -> Predicate:
             return node
         bound = _life_expectancy_bound(node.text, node.span.start)
         return node if bound is None else node.model_copy(update={"bound": bound})
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, _life_expectancy_bounds)
+    updates = operands_mapped(node, _life_expectancy_bounds)
     return node.model_copy(update=updates) if updates else node
 
 
@@ -4311,16 +4311,6 @@ _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/o
 # ('Have a known history of uncontrolled': a lead-in, then a word that only narrows)
 _ENDS_NARROWING = re.compile(rf"\b{_NARROWING_WORD}\W*$", re.IGNORECASE)
 
-# The fields of each connective that hold predicates (a Medication's dose holds no words).
-_OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
-    AllOf: ("items",),
-    AnyOf: ("items",),
-    Each: ("items",),
-    Not: ("item",),
-    Conditional: ("condition", "then"),
-    Exception_: ("main", "exception"),
-    Qualified: ("item",),
-}
 
 
 def _with_modifiers(node: Predicate) -> Predicate:
@@ -4328,9 +4318,9 @@ def _with_modifiers(node: Predicate) -> Predicate:
     'metastatic', 'histologically confirmed') typed a `Modifier`: understood, and judged as
     what it is (engine.evaluate). The last step of parsing, so that parsing a canonical
     rendering, where a modifier is written as words, gives the same tree."""
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, _with_modifiers)
+    updates = operands_mapped(node, _with_modifiers)
     assert updates is not None  # _with_modifiers gives a node for every node
     if "items" in updates and isinstance(node, (AllOf, AnyOf)):
         # a word that said the name again taken off '(A and B) «(PT)»' inside 'and': one
@@ -4351,7 +4341,7 @@ def _with_modifiers(node: Predicate) -> Predicate:
         # ('immunosuppressant except corticosteroid'): words again, as they read back
         item = updates.get("item", node.item)
         typed = tuple(
-            Unparsed(text=q.text, span=q.span) if isinstance(q, Modifier) and LOOKBACK.fullmatch(q.text.strip(" ,;:.")) and not _looks_back(item, q.text) else q
+            Unparsed(text=q.text, span=q.span) if isinstance(q, Modifier) and is_lookback(q.text) and not _looks_back(item, q.text) else q
             for q in node.qualifiers
         )
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
@@ -4444,9 +4434,9 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
     """`node` without the words at `span` among its qualifiers."""
     if isinstance(node, Unparsed):
         return None if (node.span.start, node.span.end) == span else node
-    if type(node) not in _OPERAND_FIELDS:
+    if type(node) not in OPERAND_FIELDS:
         return node
-    updates = _operands_mapped(node, lambda v: _without_word(v, span))
+    updates = operands_mapped(node, lambda v: _without_word(v, span))
     if updates is None:
         return node  # an operand that is the word alone: not a qualifier
     if isinstance(node, Qualified):
@@ -4456,27 +4446,6 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
             return item
         updates["qualifiers"] = kept
     return node.model_copy(update=updates) if updates else node
-
-
-def _operands_mapped(node: Predicate, fn) -> dict[str, Any] | None:
-    """`fn` applied to each operand of `node` (its `_OPERAND_FIELDS`): the fields it
-    changed, or None where it gave None for one."""
-    updates: dict[str, Any] = {}
-    for name in _OPERAND_FIELDS[type(node)]:
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            new = tuple(fn(v) for v in value)
-            if any(n is None for n in new):
-                return None
-            if any(a is not b for a, b in zip(new, value)):
-                updates[name] = new
-        else:
-            new = fn(value)
-            if new is None:
-                return None
-            if new is not value:
-                updates[name] = new
-    return updates
 
 
 def _only_narrows(words: str) -> bool:
