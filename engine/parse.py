@@ -663,6 +663,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         exc = self._node(items[2])
         if mode == "except" and _group_limit(main, exc, self.text):
             mode, exc = "unless", _held_to(exc)
+            main = _group_window_on_main(main, exc, self.text)
         return Exception_(mode=mode, main=main, exception=exc, span=Span(start=main.span.start, end=exc.span.end))
 
     def _chain(self, chain: "_Chain") -> Predicate:
@@ -1300,6 +1301,25 @@ def _held_to(exc: Predicate) -> Predicate:
     items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
     held = AllOf(items=items, span=inner.span)
     return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
+
+
+def _group_window_on_main(main: Predicate, exc: Predicate, text: str) -> Predicate:
+    """'Total bilirubin =< 1.5 x ULN, except patients with Gilbert's syndrome in whom total
+    bilirubin must be < 3.0 mg/dL (within 4 weeks of initiating study treatment)': a window
+    written last, after the group's limit, times the line, not the group's limit alone. The
+    main limit takes it where it has none of its own (a value older than the window then
+    leaves it unknown instead of passing it). Only where the window's words end the text: a
+    window inside the group's clause with more words after it may be the group's own."""
+    measured = (Comparison, Range)
+    timed = [n for n in walk(exc) if isinstance(n, measured) and n.window is not None]
+    windows = {n.window for n in timed}
+    if len(windows) != 1 or text[max(n.span.end for n in timed) :].strip(" .;)") != "":
+        return main
+    window = windows.pop()
+    if isinstance(main, measured):
+        return main if main.window is not None else main.model_copy(update={"window": window})
+    items = tuple(i if i.window is not None else i.model_copy(update={"window": window}) for i in main.items)
+    return main.model_copy(update={"items": items})
 
 
 # the people a limit written after the alternatives is for: 'in patients with', 'for subjects with'

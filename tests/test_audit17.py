@@ -2,8 +2,8 @@
 audit of the day's changes (63902b3 -> bf8b999). Each test reproduces one verdict that was right
 (or unknown) on the morning's tree and is wrong on bf8b999, with the criterion as the registry
 wrote it (trimmed) and the least patient that shows it, and asserts what a safe engine says.
-W1 and W2 are fixed (engine.parse `_had_ever`, `_as_ever`, `_windows_in_doubt`); the others
-are marked xfail with what is left open."""
+W1 and W2 are fixed (engine.parse `_had_ever`, `_as_ever`, `_windows_in_doubt`), W3 too (session
+13: `_group_window_on_main`); the others are marked xfail with what is left open."""
 
 from __future__ import annotations
 
@@ -109,8 +109,7 @@ def test_a_window_shared_over_a_list_does_not_drop_the_site_on_or_around_the_kne
 # window the line states stays on the subgroup's comparison, and labs_in_window (b6dca97) does not
 # give it to the main limit (it only reads windows in words not understood). The same line without
 # the Gilbert's clause is unknown for the same patient. Should be unknown (no bilirubin in the
-# window the line asks for).
-@pytest.mark.xfail(strict=True, reason="W3, open: the line's window stays on the Gilbert's clause (fix15b's subgroup limits), so labs_in_window does not reach the main limit; 1-2 corpus lines")
+# window the line asks for). Fixed: the window written last times the main limit too.
 def test_a_subgroup_limit_does_not_free_the_main_limit_from_the_lines_window(tmp_path):
     patient = {
         **MAN,
