@@ -677,7 +677,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
-        opened = self._if_opened(chain)
+        opened = self._if_opened(chain) or self._case_sentences(chain)
         if opened is not None:
             return opened
         parts = list(chain.parts)
@@ -776,7 +776,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
             return None  # 'If A, B. C and D': the case is of its own sentence only
         els = list(first.elements)
-        opener = _case_opener(els)
+        opener = _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
         if opener is None or comma is None or comma <= opener or not _CASE_WORDS.match(self.text, first.start):
             return None
@@ -917,24 +917,78 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _caused(item, rest, Span(start=chain.start, end=chain.end), self.text)
         return None
 
+    def _stops_sentence(self, els: list, i: int) -> bool:
+        """Element i of a clause ends a sentence: a semicolon, or a full stop before a capital
+        letter that ends no abbreviation."""
+        e = els[i]
+        if not isinstance(e, Atom):
+            return False
+        if e.type == "SEMI":
+            return True
+        if e.type == "WORD" and e.value == "." and i + 1 < len(els):
+            nxt = self.text[_start(els[i + 1]) : _start(els[i + 1]) + 1]
+            prev = els[i - 1] if i > 0 else None
+            abbreviation = isinstance(prev, Atom) and prev.type == "WORD" and str(prev.value) in ("etc", "e.g", "i.e", "vs", "approx", "no")
+            return nxt.isupper() and not abbreviation
+        return False
+
+    def _case_sentences(self, chain: "_Chain") -> Predicate | None:
+        """'... (or <= 5 x ULN if liver metastases are present). In the event of concomitantly
+        increased ALP values > 2.5 x ULN, AST and ALT must be < 1.5 x ULN.' (NCT05714553): a
+        sentence after another that opens with a case ('If', 'In the event of') and a comma is
+        the condition of what its sentence says after the comma, as `_if_opened` reads a
+        chain that is one sentence. Cut at that comma with the clauses around it, the
+        requirement bound everyone. The chain is read sentence by sentence where one of them
+        is so opened; None where none is."""
+        if not _CASE_AFTER_STOP.search(self.text, chain.start, chain.end):
+            return None
+        sentences: list[list] = [[]]
+        for p in chain.parts:
+            if not isinstance(p, Clause):
+                sentences[-1].append(p)
+                continue
+            els, start = list(p.elements), 0
+            for i in range(1, len(els) - 1):
+                if self._stops_sentence(els, i):
+                    if els[start:i]:
+                        sentences[-1].append(Clause(tuple(els[start:i]), _start(els[start]), _end(els[i - 1])))
+                    sentences.append([])
+                    start = i + 1
+            if els[start:]:
+                sentences[-1].append(Clause(tuple(els[start:]), _start(els[start]), _end(els[-1])))
+        sentences = [seg for seg in sentences if seg]
+        if len(sentences) < 2:
+            return None
+        chains = [_Chain(chain.op, tuple(seg), _start(seg[0]), _end(seg[-1])) for seg in sentences]
+        opened = [self._if_opened(c) if self._says_what_then(c) else None for c in chains]
+        if all(o is None for o in opened):
+            return None
+        read = [o if o is not None else self._node(c.parts[0]) if len(c.parts) == 1 else self._chain(c) for o, c in zip(opened, chains)]
+        nodes = [x for n in read for x in (n.items if isinstance(n, Each) else (n,))]
+        for rule in (o for o in opened if o is not None):
+            nodes = _limits_for_the_others(nodes, rule, self.text)
+        return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
+
+    def _says_what_then(self, chain: "_Chain") -> bool:
+        """The sentence opens with a case and, after the comma that ends it, says what holds
+        then: a limit or words of what must, may or will be ('If patient has liver
+        metastases, AST and ALT <= 5.0 x ULN', 'If not feasible, patient eligibility should be
+        evaluated ...'). Not 'If they have a prior history of other neurological (...),
+        psychiatric (...) or substance abuse disorders.' (NCT03391583): the comma is of the
+        case's own list, and the sentence says nothing after it."""
+        first = chain.parts[0]
+        if not isinstance(first, Clause) or _case_opener(list(first.elements), self.text) is None:
+            return False
+        comma = next((e for e in first.elements if isinstance(e, Atom) and e.type == "COMMA"), None)
+        return comma is not None and _CONSEQUENT.search(self.text, comma.end, chain.end) is not None
+
     def _sentences(self, parts: list) -> tuple[list[list], int | None]:
         """The chain's operands cut at clause boundaries inside them: a semicolon, or a full
         stop before a capital letter. A separator right before the connective ('A; B; or
         C') marks a list, and then none of its separators is a boundary. Also where a cut
         comma begins a list of terms that the chain's connective goes on ('..., docetaxel
         or irinotecan'), or None."""
-        def boundary(els, i) -> bool:
-            e = els[i]
-            if not isinstance(e, Atom):
-                return False
-            if e.type == "SEMI":
-                return True
-            if e.type == "WORD" and e.value == "." and i + 1 < len(els):
-                nxt = self.text[_start(els[i + 1]) : _start(els[i + 1]) + 1]
-                prev = els[i - 1] if i > 0 else None
-                abbreviation = isinstance(prev, Atom) and prev.type == "WORD" and str(prev.value) in ("etc", "e.g", "i.e", "vs", "approx", "no")
-                return nxt.isupper() and not abbreviation
-            return False
+        boundary = self._stops_sentence
 
         # (nor a comma before it, where a semicolon ends the text: 'A, B, or C;'; but a
         # semicolon inside is a boundary: 'LVEF < 50%; arrhythmia, heart failure, and valvular
@@ -1229,6 +1283,63 @@ def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
 
 
+# measures of one thing: a case on one of them may set aside a limit on another ('ECOG
+# performance status of 0 or 1. If ECOG performance status is an inappropriate performance
+# measurement ..., then Karnofsky performance status must be >= 70', NCT04622774)
+_KINDRED = (*_ONE_FUNCTION, frozenset(("ecog performance status", "karnofsky performance status", "lansky performance status")))
+
+
+def _sets_aside(first: Predicate, rule: Conditional, text: str) -> bool:
+    """Whether the group's limit `rule` ('If liver metastases are present, AST < 5 x ULN')
+    is the limit an earlier sentence set (`first`, 'AST <= 2.5 x ULN') for that group, so
+    that the earlier one is everyone else's: a limit of the same measure or of none read
+    (`_same_measures`), or of a kindred one (`_KINDRED`) where the case names the first
+    measure ('if serum creatinine is > 1.5 x ULN, creatinine clearance must be >= 50 mL/min';
+    'If ECOG performance status is an inappropriate ..., then Karnofsky ...'). A case that
+    names another thing ('If age > 70, creatinine clearance >= 50 mL/min') may add a limit
+    to the first, not replace it."""
+    first, then_part = _unqualified(first), _unqualified(rule.then)
+    if not (_measurement(first) and _measurement(then_part)):
+        return False
+    if _same_measures(first, then_part):
+        return True
+    measures = {n.measure for n in walk(first) if isinstance(n, (Comparison, Range))}
+    then = {n.measure for n in walk(then_part) if isinstance(n, (Comparison, Range))}
+    if not any(f & measures and f & then for f in _KINDRED):
+        return False
+    named = {n.measure for n in walk(rule.condition) if isinstance(n, (Comparison, Range))}
+    words = text[rule.condition.span.start : rule.condition.span.end].lower()
+    return bool(named & measures) or any(m in words for m in measures)
+
+
+def _unqualified(node: Predicate) -> Predicate:
+    """The limits without the words not understood beside them ('(ALT <= 2.5 x ULN) «each»'):
+    whether a limit is one a group's case sets aside does not turn on them (they stay on the
+    limit, and keep it as unknown as they did)."""
+    if isinstance(node, Qualified):
+        return _unqualified(node.item)
+    if isinstance(node, AllOf):
+        return node.model_copy(update={"items": tuple(_unqualified(i) for i in node.items)})
+    return node
+
+
+def _limits_for_the_others(nodes: list, rule: Conditional, text: str) -> list:
+    """'AST/ALT <= 3 x ULN. If patient has liver metastases, AST and ALT <= 5.0 x ULN': the
+    sentence that opens with a group sets that group's limit where a sentence before it set
+    one (`_sets_aside`), so those limits are everyone else's ('(AST <= 3 x ULN) if (not
+    (liver metastases))'), as 'AST <= 3 x ULN (or <= 5 x ULN with liver metastases)' reads.
+    Read for everyone, a patient with liver metastases and an AST of 4 x ULN failed the
+    line. Where the group's limit is the stricter one, reading it so changes nothing."""
+    out = []
+    for node in nodes:
+        if node is rule:
+            break
+        if _sets_aside(node, rule, text):
+            node = Conditional(condition=Not(item=rule.condition, span=rule.condition.span), then=node, span=node.span)
+        out.append(node)
+    return out + nodes[len(out) :]
+
+
 def _group_reaches_back(nodes: list, text: str) -> list:
     """'Total serum bilirubin < ULN; or total bilirubin <= 3.0 x ULN or direct bilirubin <=
     1.5 x ULN in patients with well documented Gilbert's Syndrome' (NCT05664893): the group
@@ -1262,14 +1373,29 @@ _CASE_OPENERS = (("in", "the", "event", "of"), ("in", "case", "of"))
 
 # ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
 # interval ...' lists its case up to the 'or': only 'If' and these open a case of one piece)
-_CASE_WORDS = re.compile(r"if\b|in\s+(?:the\s+event|case)\s+of\b", re.IGNORECASE)
+_CASE_WORDS = re.compile(r"if\b|in\s+(?:the\s+event|case|(?:the\s+)?absence)\s+of\b", re.IGNORECASE)
+# what a sentence opened by a case says holds then: a limit, or what must, may or will be
+_CONSEQUENT = re.compile(
+    r"[<>≤≥=]|\b(?:must|should|shall|will|can|may|has\s+to|have\s+to|needs?|required|allowed|permitted|eligible|"
+    r"ineligible|acceptable|excluded|at\s+least|no\s+more\s+than|(?:less|greater|more|higher|lower)\s+than|within)\b",
+    re.IGNORECASE,
+)
+# a sentence that opens with a case, after a full stop or semicolon ('... present). In the event of')
+_CASE_AFTER_STOP = re.compile(r"[.;]\s*(?:if\b|in\s+(?:the\s+event|case)\s+of\b)", re.IGNORECASE)
 
 
-def _case_opener(els: list) -> int | None:
-    """Where the case after an opening 'If' ('In the event of', 'In case of') begins, or None."""
+def _case_opener(els: list, text: str = "") -> int | None:
+    """Where the case after an opening 'If' ('In the event of', 'In case of') begins, or None.
+    'In (the) absence of liver metastases, ALT and AST < 2.5 x ULN' (given the text): the
+    case is the absence, from its 'absence of' on."""
     if els and isinstance(els[0], Atom) and els[0].type == "IF":
         return 1
     words = [str(e.value).lower() if isinstance(e, Atom) and e.type == "WORD" else None for e in els[:4]]
+    if text and words[:1] == ["in"]:
+        at = 2 if words[1:2] == ["the"] else 1
+        e = els[at] if len(els) > at + 1 else None
+        if isinstance(e, Atom) and e.type == "NOT" and text[e.start : e.end].lower().startswith("absence"):
+            return at
     return next((len(o) for o in _CASE_OPENERS if tuple(words[: len(o)]) == o), None)
 
 
@@ -2169,7 +2295,7 @@ class _Assembler:
                 if isinstance(before, Unparsed):
                     return self.unparsed(elements)
                 return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
-            if _measurement(before) and _measurement(after.then) and _same_measures(before, after.then):
+            if _sets_aside(before, after, self.text):
                 # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN':
                 # the second limit is the first one's for those patients, as in brackets
                 otherwise = Not(item=after.condition, span=after.condition.span)

@@ -216,10 +216,7 @@ def test_if_alkaline_phosphatase_is_high_then_transaminases_binds_only_then(tmp_
     assert _inclusion(tmp_path, {**MAN, "observations": ranged}, text).status == "pass"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a case opened after a full stop in mid-line ('. In the event of ..., AST and ALT must be') is cut at its "
-    "commas by the sentence split before _if_opened sees it; not fixed on fix15b"
-))
+# (fixed in session 13: engine.parse `_case_sentences`)
 def test_in_the_event_of_high_alkaline_phosphatase_binds_only_then(tmp_path):
     # (the laboratory's own ULNs, so the spread of default ULNs does not hide the reading)
     ranged = [{**_lab("6768-6", 80, "U/L"), "ref_high": 126}, {**_lab("1742-6", 70, "U/L"), "ref_high": 40}, {**_lab("1920-8", 30, "U/L"), "ref_high": 40}]
