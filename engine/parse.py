@@ -677,7 +677,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
-        opened = self._if_opened(chain) or self._case_sentences(chain)
+        opened = self._if_opened(chain) or self._case_sentences(chain) or self._or_to_its_stop(chain)
         if opened is not None:
             return opened
         parts = list(chain.parts)
@@ -778,7 +778,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         els = list(first.elements)
         opener = _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
-        if opener is None or comma is None or comma <= opener or not _CASE_WORDS.match(self.text, first.start):
+        if opener is None or comma is None or comma <= opener:
+            return None
+        if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma)):
             return None
         if _has(els[opener:comma], "COLON"):
             return None  # 'If on tamoxifen: last menstrual period ... 14 days, ...': the case's own list
@@ -917,6 +919,66 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _caused(item, rest, Span(start=chain.start, end=chain.end), self.text)
         return None
 
+    def _or_to_its_stop(self, chain: "_Chain") -> Predicate | None:
+        """'Total bilirubin <= 1.5 x ULN, or <= 3 x ULN if with Gilbert syndrome; AST and ALT <=
+        2.5 x ULN; Serum creatinine < 1.5 x ULN' (NCT03944499): the 'or' is of its own sentence.
+        Lark hands over the 'and' of the later sentences as an alternative of the 'or', and a
+        bilirubin within limits passed the whole line whatever the transaminases. Where an
+        alternative after the first holds a semicolon (in its first clause), the 'or' ends
+        there and the rest is a sentence of its own; where the first alternative does ('...;
+        urinary protein <= 1+ or 24-hour urinary protein < 1.0 g'), the 'or' begins after its
+        last one. Only in a list of limits (every sentence states a bound: '...; in patients
+        with Gilbert's syndrome', '...; hypothyroidism stable on ...' go on the list before);
+        None otherwise."""
+        if chain.op not in ("or", "nor") or len(chain.parts) < 2:
+            return None
+        return self._or_ends_at_stop(chain) or self._or_begins_after_stop(chain)
+
+    def _or_ends_at_stop(self, chain: "_Chain") -> Predicate | None:
+        if any(isinstance(p, Clause) and p.elements and isinstance(p.elements[-1], Atom) and p.elements[-1].type == "SEMI" for p in chain.parts[:-1]):
+            return None  # 'A; or B, C; D': the 'or' opens an item of the list ('A; B; or C')
+        for k in range(1, len(chain.parts)):
+            part = chain.parts[k]
+            first = part.parts[0] if isinstance(part, _Chain) else part
+            if not isinstance(first, Clause):
+                continue
+            els = list(first.elements)
+            stop = next((i for i in range(1, len(els) - 1) if isinstance(els[i], Atom) and els[i].type == "SEMI"), None)
+            if stop is None:
+                continue
+            head, tail = els[:stop], els[stop + 1 :]
+            alternatives = _Chain(chain.op, (*chain.parts[:k], Clause(tuple(head), _start(head[0]), _end(head[-1]))), chain.start, _end(head[-1]))
+            tail_clause = Clause(tuple(tail), _start(tail[0]), first.end)
+            rest = _Chain(part.op, (tail_clause, *part.parts[1:]), tail_clause.start, part.end) if isinstance(part, _Chain) else tail_clause
+            if k < len(chain.parts) - 1:
+                rest = _Chain(chain.op, (rest, *chain.parts[k + 1 :]), _start(rest), chain.end)
+            if not (all(_holds_bound(p) for p in alternatives.parts) and _limits_only(rest, self.text)):
+                return None
+            return self._sentences_read([self._chain(alternatives), self._node(rest)])
+        return None
+
+    def _or_begins_after_stop(self, chain: "_Chain") -> Predicate | None:
+        part = chain.parts[0]
+        last = part.parts[-1] if isinstance(part, _Chain) else part
+        if not isinstance(last, Clause):
+            return None
+        els = list(last.elements)
+        stop = max((i for i in range(1, len(els) - 1) if isinstance(els[i], Atom) and els[i].type == "SEMI"), default=None)
+        if stop is None:
+            return None
+        head, tail = els[:stop], els[stop + 1 :]
+        head_clause = Clause(tuple(head), last.start, _end(head[-1]))
+        before = _Chain(part.op, (*part.parts[:-1], head_clause), part.start, head_clause.end) if isinstance(part, _Chain) else head_clause
+        alternatives = _Chain(chain.op, (Clause(tuple(tail), _start(tail[0]), last.end), *chain.parts[1:]), _start(tail[0]), chain.end)
+        if not (all(_holds_bound(p) for p in alternatives.parts) and _limits_only(before, self.text)):
+            return None
+        return self._sentences_read([self._node(before), self._chain(alternatives)])
+
+    def _sentences_read(self, read: list) -> Predicate:
+        """Sentences read apart, as one list (a list read among them spliced in)."""
+        nodes = [x for n in read for x in (n.items if isinstance(n, Each) else (n,))]
+        return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
+
     def _stops_sentence(self, els: list, i: int) -> bool:
         """Element i of a clause ends a sentence: a semicolon, or a full stop before a capital
         letter that ends no abbreviation."""
@@ -965,8 +1027,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return None
         read = [o if o is not None else self._node(c.parts[0]) if len(c.parts) == 1 else self._chain(c) for o, c in zip(opened, chains)]
         nodes = [x for n in read for x in (n.items if isinstance(n, Each) else (n,))]
-        for rule in (o for o in opened if o is not None):
-            nodes = _limits_for_the_others(nodes, rule, self.text)
+        rules = [k for k, n in enumerate(nodes) if any(n is o for o in opened) and _group_rule(n, self.text)]
+        for at in rules:
+            nodes = _limits_for_the_others(nodes, at, self.text)
         return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
 
     def _says_what_then(self, chain: "_Chain") -> bool:
@@ -1318,26 +1381,140 @@ def _unqualified(node: Predicate) -> Predicate:
     limit, and keep it as unknown as they did)."""
     if isinstance(node, Qualified):
         return _unqualified(node.item)
-    if isinstance(node, AllOf):
+    if isinstance(node, (AllOf, AnyOf)):
         return node.model_copy(update={"items": tuple(_unqualified(i) for i in node.items)})
     return node
 
 
-def _limits_for_the_others(nodes: list, rule: Conditional, text: str) -> list:
+def _limits_for_the_others(nodes: list, at: int, text: str) -> list:
     """'AST/ALT <= 3 x ULN. If patient has liver metastases, AST and ALT <= 5.0 x ULN': the
-    sentence that opens with a group sets that group's limit where a sentence before it set
-    one (`_sets_aside`), so those limits are everyone else's ('(AST <= 3 x ULN) if (not
-    (liver metastases))'), as 'AST <= 3 x ULN (or <= 5 x ULN with liver metastases)' reads.
-    Read for everyone, a patient with liver metastases and an AST of 4 x ULN failed the
-    line. Where the group's limit is the stricter one, reading it so changes nothing."""
-    out = []
-    for node in nodes:
-        if node is rule:
+    item that sets a group's limit sets it where another item set one (`_sets_aside`), so
+    those limits are everyone else's ('(AST <= 3 x ULN) if (not (liver metastases))'), as
+    'AST <= 3 x ULN (or <= 5 x ULN with liver metastases)' reads. Read for everyone, a
+    patient with liver metastases and an AST of 4 x ULN failed the line. Where the group's
+    limit is the stricter one, reading it so changes nothing. A group's bound whose measure
+    was not read ('(<= 5 x ULN if liver metastases)') is of the limits right before it (or,
+    with none, right after it) only, not of every limit of the list."""
+    rule = nodes[at]
+    then = _group_rule_then(rule)
+    reach = range(len(nodes))
+    if not any(isinstance(n, (Comparison, Range)) for n in walk(then)):
+        reach = _limits_written_before(nodes, rule.span.start)
+    condition = _group_rule_condition(rule)
+    held = Conditional(condition=condition, then=then, span=rule.span)
+    out = list(nodes)
+    for k in reach:
+        if k != at and _sets_aside(nodes[k], held, text):
+            out[k] = Conditional(condition=Not(item=condition, span=condition.span), then=nodes[k], span=nodes[k].span)
+    return out
+
+
+def _holds_bound(part) -> bool:
+    """A clause (or chain) that states a bound ('<= 3x ULN', 'AST and ALT <= 2.5x ULN')."""
+    if isinstance(part, _Chain):
+        return any(_holds_bound(p) for p in part.parts)
+    return isinstance(part, Clause) and any(isinstance(e, (Bnd, Rng)) for e in part.elements)
+
+
+def _limits_only(part, text: str) -> bool:
+    """Every sentence of the part (cut at its semicolons) states a bound: a list of limits
+    ('AST and ALT <= 2.5x ULN; Serum creatinine < 1.5x ULN')."""
+    start, end = _start(part), _end(part)
+    return all(_BOUND_WRITTEN.search(piece) for piece in text[start:end].split(";") if piece.strip(" .;"))
+
+
+# a bound as written: a comparison sign or its words, then a number
+_BOUND_WRITTEN = re.compile(r"(?:[<>≤≥]|=<|>=|less than|greater than|more than|at least|no more than)\s*=?\s*\d", re.IGNORECASE)
+
+
+def _limits_written_before(nodes: list, at: int) -> list[int]:
+    """The places of the plain limits written right before text offset `at`, nearest first,
+    of one measure or of measures of one thing (`_KINDRED`): 'Tbili < 1.5 x ULN and AST/ALT <
+    2.5 x ULN and < 5 x ULN for subjects with documented liver metastasis' sets aside AST and
+    ALT, not the bilirubin before them, nor a limit written after the group's bound."""
+    def limit(n):  # a plain limit, or one already set aside for a group ('(B) if (not (G))')
+        if isinstance(n, Conditional) and isinstance(n.condition, Not):
+            n = n.then
+        return _measurement(_unqualified(n))
+
+    before = sorted((k for k, n in enumerate(nodes) if n.span.end <= at and limit(n)), key=lambda k: -nodes[k].span.end)
+    run: list[int] = []
+    family: frozenset[str] | None = None
+    for k in before:
+        measures = frozenset(n.measure for n in walk(nodes[k]) if isinstance(n, (Comparison, Range)))
+        kin = frozenset().union(measures, *(f for f in _KINDRED if f & measures))
+        if family is not None and not measures <= family:
             break
-        if _sets_aside(node, rule, text):
-            node = Conditional(condition=Not(item=rule.condition, span=rule.condition.span), then=node, span=node.span)
-        out.append(node)
-    return out + nodes[len(out) :]
+        family = kin if family is None else family
+        run.append(k)
+    return run
+
+
+def _group_rule_then(rule: Predicate) -> Predicate:
+    """What a group's limit asks: the Conditional's then, or the thens of an all-of of
+    Conditionals of one condition ('(ALT <= 5 x ULN) if (G) and (AST <= 5 x ULN) if (G)')."""
+    if isinstance(rule, Conditional):
+        return rule.then
+    return AllOf(items=tuple(i.then for i in rule.items), span=rule.span)
+
+
+def _group_rule_condition(rule: Predicate) -> Predicate:
+    return rule.condition if isinstance(rule, Conditional) else rule.items[0].condition
+
+
+def _group_rule(node: Predicate, text: str) -> bool:
+    """A group's limit: 'B if G' with B limits (or a bound whose measure was not read) and G
+    not itself a negation, or an all-of of such of one G (the same words of the text)."""
+    if isinstance(node, Conditional):
+        return not isinstance(node.condition, Not) and _measurement(_unqualified(node.then))
+    if isinstance(node, AllOf) and len(node.items) > 1 and all(isinstance(i, Conditional) for i in node.items):
+        first = node.items[0].condition
+        said = text[first.span.start : first.span.end]
+        return all(text[i.condition.span.start : i.condition.span.end] == said for i in node.items) and all(
+            _group_rule(i, text) for i in node.items
+        )
+    return False
+
+
+def _group_limits_set_aside(node: Predicate, text: str) -> Predicate:
+    """Every list of the tree (an all-of or a list of items) that holds a group's limit
+    beside plain limits it sets aside (`_limits_for_the_others`): 'AST <= 2.5 x ULN; ALT <=
+    2.5 x ULN; ALT and AST <= 5 x ULN if liver metastases', 'AST(SGOT)/ALT(SGPT) <= 2.5 x ULN
+    (<= 5 x ULN if liver metastases)' (200 corpus lines bound AST or ALT with liver
+    metastases; 20 of them failed a patient with liver metastases and transaminases of 4 x
+    ULN)."""
+    if type(node) not in OPERAND_FIELDS:
+        return node
+    mapped = operands_mapped(node, lambda x: _group_limits_set_aside(x, text))
+    if mapped:
+        node = node.model_copy(update=mapped)
+    if not isinstance(node, (AllOf, Each)) or len(node.items) < 2:
+        return node
+    items = list(node.items)
+    for at in range(len(items)):
+        group = _bound_of_a_group(items[at])
+        if group is not items[at]:
+            # (read as the group's limit only where it sets a limit beside it aside)
+            tried = _limits_for_the_others([*items[:at], group, *items[at + 1 :]], at, text)
+            if any(a is not b for k, (a, b) in enumerate(zip(tried, items)) if k != at):
+                items = tried
+        elif _group_rule(items[at], text):
+            items = _limits_for_the_others(items, at, text)
+    if all(a is b for a, b in zip(items, node.items)):
+        return node
+    return node.model_copy(update={"items": tuple(items)})
+
+
+def _bound_of_a_group(node: Predicate) -> Predicate:
+    """'AST and ALT <= 2.5 x ULN and <= 5 x ULN with hepatic metastasis': a group with a bound
+    beside it whose measure was not read ('(liver metastases) «<= 5 x ULN»') is that group's
+    limit ('(«<= 5 x ULN») if (liver metastases)'), not a requirement to have the group."""
+    if not (isinstance(node, Qualified) and isinstance(node.item, Condition) and len(node.qualifiers) == 1):
+        return node
+    words = node.qualifiers[0]
+    if not (isinstance(words, Unparsed) and _measurement(words)):
+        return node
+    return Conditional(condition=node.item, then=words, span=node.span)
 
 
 def _group_reaches_back(nodes: list, text: str) -> list:
@@ -1368,12 +1545,22 @@ def _group_reaches_back(nodes: list, text: str) -> list:
 
 # words that open a case as 'If' does: 'In the event of concomitantly increased ALP values
 # > 2.5 x ULN, AST and ALT must be < 1.5 x ULN' (NCT05714553)
-_CASE_OPENERS = (("in", "the", "event", "of"), ("in", "case", "of"))
+_CASE_OPENERS = (("in", "the", "event", "of"), ("in", "case", "of"), ("for", "those", "with"), ("in", "those", "with"), ("in", "patients", "with"))
+
+
+def _one_group_case(els: list, opener: int, comma: int) -> bool:
+    """'For participants with hepatic metastases, ALT and AST <= 5 x ULN', 'For those with
+    liver metastasis, ...': a case of people that is one condition and nothing more before its
+    comma opens a case as 'If' does (not 'For patients who have received previous TKI
+    treatment, chemotherapy, antibody, or ADC, the interval ...', whose case is a list)."""
+    return comma == opener + 1 and isinstance(els[opener], Atom) and els[opener].type == "CONDITION"
 
 
 # ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
 # interval ...' lists its case up to the 'or': only 'If' and these open a case of one piece)
-_CASE_WORDS = re.compile(r"if\b|in\s+(?:the\s+event|case|(?:the\s+)?absence)\s+of\b", re.IGNORECASE)
+_CASE_WORDS = re.compile(
+    r"if\b|in\s+(?:the\s+event|case|(?:the\s+)?absence)\s+of\b|(?:in|for)\s+(?:patients|participants|subjects|those)\s+without\b", re.IGNORECASE
+)
 # what a sentence opened by a case says holds then: a limit, or what must, may or will be
 _CONSEQUENT = re.compile(
     r"[<>≤≥=]|\b(?:must|should|shall|will|can|may|has\s+to|have\s+to|needs?|required|allowed|permitted|eligible|"
@@ -1381,20 +1568,24 @@ _CONSEQUENT = re.compile(
     re.IGNORECASE,
 )
 # a sentence that opens with a case, after a full stop or semicolon ('... present). In the event of')
-_CASE_AFTER_STOP = re.compile(r"[.;]\s*(?:if\b|in\s+(?:the\s+event|case)\s+of\b)", re.IGNORECASE)
+_CASE_AFTER_STOP = re.compile(
+    r"[.;]\s*(?:if\b|in\s+(?:the\s+event|case)\s+of\b|(?:for|in)\s+(?:patients|participants|subjects|those)\s+with\b)", re.IGNORECASE
+)
 
 
 def _case_opener(els: list, text: str = "") -> int | None:
     """Where the case after an opening 'If' ('In the event of', 'In case of') begins, or None.
-    'In (the) absence of liver metastases, ALT and AST < 2.5 x ULN' (given the text): the
-    case is the absence, from its 'absence of' on."""
+    'In (the) absence of liver metastases, ALT and AST < 2.5 x ULN', 'In patients without
+    Gilbert's syndrome, ...' (given the text): the case is the absence, from its 'absence of'
+    or 'without' on."""
     if els and isinstance(els[0], Atom) and els[0].type == "IF":
         return 1
     words = [str(e.value).lower() if isinstance(e, Atom) and e.type == "WORD" else None for e in els[:4]]
-    if text and words[:1] == ["in"]:
-        at = 2 if words[1:2] == ["the"] else 1
+    if text and words[:1] in (["in"], ["for"]):
+        # 'In patients without Gilbert's syndrome, total bilirubin <= 1.5 x ULN': the absence too
+        at = 2 if words[1:2] in (["the"], ["patients"], ["participants"], ["subjects"], ["those"]) else 1
         e = els[at] if len(els) > at + 1 else None
-        if isinstance(e, Atom) and e.type == "NOT" and text[e.start : e.end].lower().startswith("absence"):
+        if isinstance(e, Atom) and e.type == "NOT" and text[e.start : e.end].lower().startswith(("absence", "without")):
             return at
     return next((len(o) for o in _CASE_OPENERS if tuple(words[: len(o)]) == o), None)
 
@@ -3906,6 +4097,8 @@ def parse(text: str) -> Predicate:
         node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
         node = _age_at_an_event(node, text)
+    if any(isinstance(n, Conditional) or (isinstance(n, Qualified) and isinstance(n.item, Condition)) for n in walk(node)):
+        node = _group_limits_set_aside(node, text)
     if isinstance(node, Exception_) and node.mode == "except" and isinstance(node.main, Not) and not text.lstrip().startswith("("):
         # 'No diagnosis of malignancy (except non-melanoma skin cancer)': no malignancy other
         # than the excepted one; as '(no malignancy) except ...', the excepted cancer failed it

@@ -1,0 +1,108 @@
+"""A group's limit written beside the limit of everyone else ('AST/ALT <= 2.5 x ULN (<= 5 x ULN
+if liver metastases)', '...; for patients with liver metastases, both AST and ALT <= 5 x ULN')
+sets that limit aside for the group (session 13). Of 200 corpus lines bounding AST or ALT with
+liver metastases, 20 failed a patient with liver metastases and transaminases of 4 x ULN; and an
+'or' written in one sentence of a list of limits reached over the sentences after it. Each test
+quotes the corpus line (trimmed) with its NCT id."""
+
+from __future__ import annotations
+
+import pytest
+from one_trial import criterion, screen_text
+
+import engine
+
+WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
+LIVER_METS = {"name": "Secondary malignant neoplasm of liver", "icd10cm": "C78.7", "onset": "2026-06-01", "status": "active"}
+GILBERT = {"name": "Gilbert syndrome", "icd10cm": "E80.4", "onset": "2000-06-01", "status": "active"}
+
+
+def _lab(loinc, value, unit, ref_high=None, day="2026-11-30"):
+    lab = {"loinc": loinc, "value": value, "unit": unit, "date": day}
+    return lab if ref_high is None else {**lab, "ref_high": ref_high}
+
+
+def _transaminases(ast, alt):
+    """AST and ALT in U/L, with the laboratory's ULN of 40 U/L."""
+    return [_lab("1920-8", ast, "U/L", 40), _lab("1742-6", alt, "U/L", 40)]
+
+
+def _inclusion(tmp_path, patient, text):
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* {text}\nExclusion Criteria:\n* Pregnancy")
+    return criterion(result, text[:20])
+
+
+WITH_METS_AT_4_ULN = {**WOMAN, "conditions": [LIVER_METS], "observations": _transaminases(160, 160)}
+
+GROUP_LIMIT_LINES = [
+    # NCT05261269: the group's bound in brackets, its measure not read
+    "AST(SGOT)/ALT(SGPT) ≤ 2.5 x ULN (≤ 5 x ULN if liver metastases)",
+    # NCT03151447: a list whose last item is the group's limit
+    "AST ≤2.5×ULN, ALT ≤2.5×ULN; both ALT and AST ≤5×ULN if there are liver metastasis",
+    # NCT05438810: 'for patients with' opens the group's sentence
+    "Aspartate aminotransferase (AST)and alanine aminotransferase (ALT) ≤2.5x ULN; for patients with liver metastases,both AST and ALT ≤5x ULN;",
+    # NCT04175847: the group's bound beside the group, no 'if'
+    "Hemoglobin ≥ 9g/dL; Total bilirubin ≤ 1.5× ULN; AST and ALT ≤ 2.5×ULN and ≤ 5 x ULN with hepatic metastasis; Serum creatinine ≤1.5×ULN.",
+]
+
+
+@pytest.mark.parametrize("text", GROUP_LIMIT_LINES)
+def test_a_group_limit_does_not_fail_the_group_within_its_own_limit(tmp_path, text):
+    labs = [*WITH_METS_AT_4_ULN["observations"], _lab("718-7", 12, "g/dL"), _lab("1975-2", 0.5, "mg/dL", 1.2), _lab("2160-0", 0.8, "mg/dL", 1.2)]
+    assert _inclusion(tmp_path, {**WITH_METS_AT_4_ULN, "observations": labs}, text).status != "fail"
+
+
+def test_the_group_limit_still_fails_the_group_above_it(tmp_path):
+    patient = {**WOMAN, "conditions": [LIVER_METS], "observations": _transaminases(240, 240)}
+    assert _inclusion(tmp_path, patient, GROUP_LIMIT_LINES[1]).status == "fail"
+
+
+# NCT05098210: 'Total bilirubin (tBili) < 1.5 x ULN and an AST/ALT < 2.5 x ULN and < 5 x ULN for
+# subjects with documented liver metastasis': the group's bound sets aside the transaminases
+# written right before it, not the bilirubin before them.
+def test_an_unread_group_bound_sets_aside_only_the_limits_right_before_it():
+    text = (
+        "Total bilirubin (tBili) < 1.5 x upper limit of normal (ULN) and an aspartate aminotransferase (AST)/alanine "
+        "aminotransferase (ALT) < 2.5 x ULN and < 5 x ULN for subjects with documented liver metastasis."
+    )
+    canonical = engine.render(engine.parse(text))
+    assert canonical.startswith("total bilirubin < 1.5 x ULN and ((aspartate aminotransferase < 2.5 x ULN) if (not (liver metastases)))")
+
+
+# NCT04305834: 'In patients without Gilbert's syndrome, total bilirubin =< 1.5 x ULN; In patients with
+# Gilbert's syndrome, ...': read as a requirement, 'without Gilbert's syndrome' asked every patient
+# to have it.
+def test_in_patients_without_opens_a_case_of_its_own(tmp_path):
+    text = (
+        "In patients without Gilbert's syndrome, total bilirubin =< 1.5 x ULN; In patients with Gilbert's syndrome, "
+        "total bilirubin =< 2.0 x ULN or direct bilirubin within normal limits (WLN)"
+    )
+    assert engine.render(engine.parse(text)).startswith("((total bilirubin <= 1.5 x ULN) if (not (gilbert's syndrome)))")
+    gilbert = {**WOMAN, "conditions": [GILBERT], "observations": [_lab("1975-2", 2.2, "mg/dL", 1.2)]}
+    assert _inclusion(tmp_path, gilbert, text).status == "pass"
+
+
+# NCT03944499: '...; Total bilirubin ≤ 1.5x upper limit normal (ULN), or ≤ 3x ULN if with Gilbert
+# syndrome; aspartate aminotransferase (AST) and alanine aminotransferase (ALT) ≤ 2.5x ULN; ...':
+# lark handed over the later sentences as the 'or''s last alternative, and a bilirubin within its
+# limit passed the whole line whatever the transaminases.
+def test_an_or_in_one_sentence_of_a_list_of_limits_does_not_reach_the_next_sentences(tmp_path):
+    text = (
+        "Total bilirubin ≤ 1.5x upper limit normal (ULN), or ≤ 3x ULN if with Gilbert syndrome; aspartate aminotransferase "
+        "(AST) and alanine aminotransferase (ALT) ≤ 2.5x ULN; Serum creatinine < 1.5x ULN"
+    )
+    patient = {**WOMAN, "observations": [_lab("1975-2", 0.5, "mg/dL", 1.2), *_transaminases(400, 400), _lab("2160-0", 0.8, "mg/dL", 1.2)]}
+    assert _inclusion(tmp_path, patient, text).status == "fail"
+
+
+# NCT05420454: '...; total bilirubin ≤1.5 times the upper limit of normal, or ≤2.5 times the upper
+# limit of normal when the patient has Gilbert's syndrome ;' (the 'or' opens its own sentence's
+# alternative, read last in the list)
+def test_a_gilbert_alternative_at_the_end_of_a_list_is_its_sentences_only():
+    text = (
+        "Liver and kidney function: serum creatinine ≤1.5 times the upper limit of normal; AST and ALT ≤3 times the upper "
+        "limit of normal; total bilirubin ≤1.5 times the upper limit of normal, or ≤2.5 times the upper limit of normal "
+        "when the patient has Gilbert's syndrome ;"
+    )
+    canonical = engine.render(engine.parse(text))
+    assert "(aspartate aminotransferase <= 3 x ULN and alanine aminotransferase <= 3 x ULN); (((total bilirubin" in canonical
