@@ -51,7 +51,26 @@ def test_an_idiopathic_interstitial_pneumonia_is_interstitial_pneumonitis(tmp_pa
     assert exclusion(tmp_path, _with([nsip]), "History of interstitial pneumonitis.").status == "fail"
 
 
-# --- A5: missing codes --------------------------------------------------------------------
+# --- A5: a concept of the wrong kind, or missing codes ------------------------------------
+
+TRACHEOSTOMY_DONE = {"name": "tracheostomy", "snomed": "48387007", "date": "2026-11-20"}
+
+
+# NCT03861117 'Tracheostomy' and NCT03929328 'Tracheostomy status' (exclusions): a condition
+# (Z93.0) only, so a tracheostomy done 17 days before was 'no record of tracheostomy (closed
+# world)'. Whether it is still in place the procedure does not say: unknown.
+def test_a_tracheostomy_done_is_no_silence_on_tracheostomy(tmp_path):
+    assert exclusion(tmp_path, _with(procedures=[TRACHEOSTOMY_DONE]), "Tracheostomy").status == "unknown"
+
+
+def test_a_tracheostomy_done_is_no_silence_on_tracheostomy_status(tmp_path):
+    assert exclusion(tmp_path, _with(procedures=[TRACHEOSTOMY_DONE]), "Tracheostomy status").status == "unknown"
+
+
+def test_a_tracheostomy_status_still_excludes(tmp_path):
+    status = {"name": "Tracheostomy status", "icd10cm": "Z93.0", "status": "active", "onset": "2026-11-20"}
+    assert exclusion(tmp_path, _with([status]), "Tracheostomy").status == "fail"
+
 
 # NCT03921736 (exclusion): 'kidney failure,'. 'renal failure' had ICD-10-CM codes only, so a
 # chronic kidney disease stage 5 coded in SNOMED CT (433146000; KDIGO G5 is kidney failure) passed.
