@@ -1998,7 +1998,13 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             if _condition_active(record, ctx, lifelong=_lifelong(ctx.vocab, matched))[0] is Truth.FALSE:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
-        if node.window is not None:
+        if node.window is not None and derive.past_record(record) is not None:
+            # 'Personal history of ...': its onset is when the history was recorded, not
+            # when the condition was (the eighteenth audit, C)
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: {derive.past_record(record)}; when the condition was, the record does not say")
+            missing.append(f"date of {concept.name}")
+        elif node.window is not None:
             end, ongoing = record.abatement, _condition_ongoing(record)
             if ongoing is not Truth.TRUE and _lifelong(ctx.vocab, matched):
                 # an HIV infection 'ended' in 2015 is not outside 'within the past 5 years'
@@ -2150,7 +2156,15 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False
     A record of a condition that does not end (`lifelong`, `_lifelong`) is not over by its
     abatement or status: an HIV infection 'resolved' in 2022 passed 'known active HIV' (the
     sixteenth audit, W1); UNKNOWN, the record and the disease disagree.
+    A record of a past condition (`derive.past_record`: 'Ex-smoker', 'Personal history of
+    malignant neoplasm of breast', Z85-Z87) is over whatever its status: 'active' is the
+    history's (the eighteenth audit, C).
     """
+    past = derive.past_record(record)
+    if past is not None:
+        if lifelong:
+            return Truth.UNKNOWN, f"{past}, but {lifelong}"
+        return Truth.FALSE, f"{past}: a past condition, one that no longer exists (ICD-10-CM guidelines I.C.21.c.4)"
     status = record.clinical_status
     if status in ("recurrence", "relapse"):
         return Truth.TRUE, f"clinical status {status}"

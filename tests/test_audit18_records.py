@@ -102,6 +102,41 @@ def test_chronic_kidney_disease_stage_5_is_chronic_renal_failure(tmp_path):
     assert exclusion(tmp_path, _with([ckd5]), "Chronic renal failure").status == "fail"
 
 
+# --- C: records of a past condition read as the condition now ----------------------------
+
+NICOTINE_HISTORY = {"name": "Personal history of nicotine dependence", "icd10cm": "Z87.891", "status": "active", "onset": "2000-01-01"}
+EX_SMOKER = {"name": "Ex-smoker", "status": "active", "onset": "2000-01-01"}
+BREAST_CANCER_HISTORY = {"name": "Personal history of malignant neoplasm of breast", "icd10cm": "Z85.3", "status": "active", "onset": "2010-01-01"}
+
+
+# NCT05070247 (exclusion): 'Active smoking.' A record of the personal history of nicotine
+# dependence, matched by the words 'nicotine dependence', was active smoking.
+def test_a_history_of_nicotine_dependence_is_no_active_smoking(tmp_path):
+    assert exclusion(tmp_path, _with([NICOTINE_HISTORY]), "Active smoking.").status == "pass"
+
+
+# NCT03920436 (exclusion): 'smoker'. A former smoker may or may not be one.
+def test_an_ex_smoker_may_be_no_smoker(tmp_path):
+    assert exclusion(tmp_path, _with([EX_SMOKER]), "smoker").status == "unknown"
+
+
+# NCT03924336 (inclusion): 'Non-smokers.' An ex-smoker was a smoker, and failed it.
+def test_an_ex_smoker_may_be_a_non_smoker(tmp_path):
+    assert _inclusion(tmp_path, _with([EX_SMOKER]), "Non-smokers.").status == "unknown"
+
+
+# Audit 18 section C, any 'Active malignancy': a personal history of breast cancer (Z85.3, a
+# malignancy 'excised or eradicated', with no evidence of one now: ICD-10-CM guidelines
+# I.C.21.c.4) was an active malignancy. The record says the cancer is over.
+def test_a_personal_history_of_breast_cancer_is_no_active_malignancy(tmp_path):
+    assert exclusion(tmp_path, _with([BREAST_CANCER_HISTORY]), "Active malignancy").status != "fail"
+
+
+# and such a record still shows the history: NCT03924622 (exclusion) 'History of malignancy'
+def test_a_personal_history_of_breast_cancer_is_a_history_of_malignancy(tmp_path):
+    assert exclusion(tmp_path, _with([BREAST_CANCER_HISTORY]), "History of malignancy").status == "fail"
+
+
 # --- D: 'hepatitis A' read as any hepatitis ---------------------------------------------
 
 # NCT05332561 (exclusion): 'Active Hepatitis A virus infection'. Read 'active hepatitis and viral
@@ -109,3 +144,19 @@ def test_chronic_kidney_disease_stage_5_is_chronic_renal_failure(tmp_path):
 def test_a_chronic_hepatitis_b_is_no_hepatitis_a(tmp_path):
     hbv = {"name": "chronic hepatitis B", "icd10cm": "B18.1", "status": "active", "onset": "2020-01-01"}
     assert exclusion(tmp_path, _with([hbv]), "Active Hepatitis A virus infection").status == "pass"
+
+
+# --- the same mechanism beyond the audit's lines ------------------------------------------
+
+# NCT03924622 (exclusion) 'History of malignancy' beside a record coded Z85.3 and named by its
+# code alone: no concept had the personal-history codes, so it was no record at all.
+def test_a_personal_history_code_alone_is_a_history_of_malignancy(tmp_path):
+    coded = {"name": "Z85.3", "icd10cm": "Z85.3", "status": "active", "onset": "2025-06-01"}
+    assert exclusion(tmp_path, _with([coded]), "History of malignancy").status == "fail"
+
+
+# NCT04613674 (exclusion) 'Has a history of breast cancer.': a record of the family history of
+# breast cancer (Z80.3) names breast cancer, and was the patient's own.
+def test_a_family_history_of_breast_cancer_is_not_the_patients(tmp_path):
+    family = {"name": "Family history of malignant neoplasm of breast", "icd10cm": "Z80.3", "status": "active", "onset": "2015-01-01"}
+    assert exclusion(tmp_path, _with([family]), "Has a history of breast cancer.").status == "pass"
