@@ -16,6 +16,7 @@ Formulas (DOMAIN.md, "Derived values"):
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -268,6 +269,8 @@ _MATCHES_MAX = 50_000  # kinds of record per concept; a population of records ca
 
 def _match_record(vocab: Any, concept: Any, codings: Sequence[Coding], text: str | None, exact_tests: bool) -> Any | None:
     coded = [(short_system(c.system), c.code) for c in codings]
+    if concept.kind == "condition" and _family_history(coded, text, codings):
+        return None
     if any(vocab.matches_coding(concept, system, code) for system, code in coded):
         return next(
             c for c in family(vocab, concept) if any(vocab.matches_coding(c, s, code) for s, code in coded)
@@ -277,6 +280,46 @@ def _match_record(vocab: Any, concept: Any, codings: Sequence[Coding], text: str
     texts = [t for t in (text, *(c.display for c in codings)) if t]
     if any(vocab.matches_text(concept, t) for t in texts):
         return next(c for c in family(vocab, concept) if any(vocab.matches_text(c, t) for t in texts))
+    return None
+
+
+# ICD-10-CM Z80-Z84: family history of a disease (Z80 malignant neoplasm, ..., Z84 other
+# conditions); Z85-Z87: personal history (Z85 malignant neoplasm, Z86 certain other diseases,
+# Z87 other diseases and conditions). ICD-10-CM Official Guidelines 2026, I.C.21.c.4: 'Personal
+# history codes explain a patient's past medical condition that no longer exists and is not
+# receiving any treatment'; family history codes, a disease of a family member.
+_FAMILY_HISTORY_ICD = ("Z80", "Z81", "Z82", "Z83", "Z84")
+_PERSONAL_HISTORY_ICD = ("Z85", "Z86", "Z87")
+# a record's name that says its condition is of a relative, or over
+_FAMILY_HISTORY_NAME = re.compile(r"^\s*(?:fh|family (?:history|hx)) of\b|^\s*family history\b", re.IGNORECASE)
+_PAST_NAME = re.compile(
+    r"^\s*(?:(?:personal |past )?history of|(?:personal )?hx of|h/o|ex-|ex |former |previous |resolved )", re.IGNORECASE
+)
+
+
+def _family_history(coded: Sequence[tuple[str, str]], text: str | None, codings: Sequence[Coding]) -> bool:
+    """Whether a condition record is of a relative's disease (coded Z80-Z84, or named 'Family
+    history of ...'): never the patient's, whatever disease its name holds ('Family history of
+    malignant neoplasm of breast' names breast cancer)."""
+    if any(system == "icd10cm" and code.strip().upper().startswith(_FAMILY_HISTORY_ICD) for system, code in coded):
+        return True
+    return any(t and _FAMILY_HISTORY_NAME.match(t) for t in (text, *(c.display for c in codings)))
+
+
+def past_record(record: Any) -> str | None:
+    """Why a condition record is of a condition that is over, or None: coded as a personal
+    history (ICD-10-CM Z85-Z87), or named as one ('Personal history of nicotine dependence',
+    'History of cardiac arrest', 'Ex-smoker', 'Former smoker'). Its name holds the condition,
+    so it fits the condition's concept, but it shows a history of it, never the condition now
+    (the eighteenth audit, C: 'Ex-smoker' and 'Personal history of nicotine dependence'
+    (Z87.891) were current smoking, 'Personal history of malignant neoplasm of breast' (Z85.3)
+    an active malignancy); its onset is when the history was recorded, not when the condition was."""
+    for c in record.codings:
+        if short_system(c.system) == "icd10cm" and c.code.strip().upper().startswith(_PERSONAL_HISTORY_ICD):
+            return f"coded as a personal history (ICD-10-CM {c.code.strip()})"
+    for name in (record.text, *(c.display for c in record.codings)):
+        if name and _PAST_NAME.match(name):
+            return f"named as a past condition ('{name.strip()}')"
     return None
 
 

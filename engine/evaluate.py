@@ -1732,7 +1732,8 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
 # (`_same_either_flag`) follows from the records: obesity (`_condition` reads the body mass
 # index). Menopausal status is here for main, where `_condition` reads a woman's age for it
 # since d10c372 (merged without it, tests/test_speed10.py fails); here it is only judged.
-# The diseases of a transplanted organ read the procedures (`_TRANSPLANTED`). Made from the
+# The diseases of a transplanted organ and a tracheostomy read the procedures
+# (`_SHOWN_BY_PROCEDURE`). Made from the
 # rules of `_condition` below, after them.
 
 # a record leaf (by identity) -> (the leaf, the vocabulary, its `_silence_test`)
@@ -1782,15 +1783,15 @@ def _condition(node: Condition, ctx: _Ctx) -> Outcome:
                 return _leaf(node, Truth.FALSE, ("not of childbearing potential: a woman aged 60 years or more is postmenopausal (NCCN)", *age.reasons))
     if node.concept in findings.CONCEPTS and not (node.concept in _FEMALE_STATUSES and ctx.patient.sex == "male"):
         out = _observed_condition(node, out, ctx)
-    transplant = _TRANSPLANTED.get(node.concept)
-    if transplant is not None and out.truth is Truth.FALSE and node.window is None:
+    shown_by = _SHOWN_BY_PROCEDURE.get(node.concept)
+    if shown_by is not None and out.truth is Truth.FALSE and node.window is None:
         # a kidney transplant recipient had, and by KDIGO still has, kidney disease, though the
         # record keeps only the transplant: 'Kidney or hepatic disease' passed one (the
         # eighth audit); whether the disease counts is the study team's to say
-        graft = _eval(transplant, ctx, 1)
-        if graft.truth is not Truth.FALSE:
-            reason = f"{transplant.concept} on record: the disease of the organ it replaced is seldom recorded as such"
-            return _leaf(node, Truth.UNKNOWN, (reason, *graft.reasons), (node.concept,))
+        procedure, why = shown_by
+        done = _eval(procedure, ctx, 1)
+        if done.truth is not Truth.FALSE:
+            return _leaf(node, Truth.UNKNOWN, (f"{procedure.concept} on record: {why}", *done.reasons), (node.concept,))
     return out
 
 
@@ -1922,12 +1923,18 @@ def _age_at_least(years: int) -> Comparison:
     return Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(years), unit="years"))
 
 
-# conditions an organ transplant shows the patient had (the transplant as a procedure)
-_TRANSPLANTED = {
-    "kidney disease": Procedure(concept="kidney transplant"),
-    "liver disease": Procedure(concept="liver transplant"),
-    "lung disease": Procedure(concept="lung transplant"),
-    "heart disease": Procedure(concept="heart transplant"),
+# conditions a procedure on record shows the patient may have, though no condition record
+# says so, and why: an organ transplant (the disease of the organ it replaced), a tracheostomy
+# done (the stoma, which may since have closed: a tracheostomy 17 days before passed
+# 'Tracheostomy', the eighteenth audit, A5)
+_GRAFT = "the disease of the organ it replaced is seldom recorded as such"
+_SHOWN_BY_PROCEDURE = {
+    "kidney disease": (Procedure(concept="kidney transplant"), _GRAFT),
+    "liver disease": (Procedure(concept="liver transplant"), _GRAFT),
+    "hepatic impairment": (Procedure(concept="liver transplant"), _GRAFT),
+    "lung disease": (Procedure(concept="lung transplant"), _GRAFT),
+    "heart disease": (Procedure(concept="heart transplant"), _GRAFT),
+    "tracheostomy": (Procedure(concept="tracheostomy procedure"), "a tracheostomy made is in place until it is closed, which is seldom recorded"),
 }
 
 _MENOPAUSAL_STATUSES = frozenset({"postmenopausal status", "premenopausal status"})
@@ -1935,12 +1942,12 @@ _MENOPAUSAL_STATUSES = frozenset({"postmenopausal status", "premenopausal status
 _FEMALE_STATUSES = frozenset({"postmenopausal status", "premenopausal status", "perimenopausal status", "pregnancy", "lactation", "childbearing potential"})
 # conditions `_condition` judges beyond their records: obesity (the body mass index), the
 # statuses only women have (a man's sex, a woman's age), a transplanted organ's disease
-# (its procedure), and what observations show (`_observed_condition`: smoking statuses,
+# or a tracheostomy (its procedure), and what observations show (`_observed_condition`: smoking statuses,
 # positive results, values past a diagnosis's line)
-_READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED, *findings.CONCEPTS})
+_READ_BEYOND_RECORDS = frozenset({"obesity", *_FEMALE_STATUSES, *_SHOWN_BY_PROCEDURE, *findings.CONCEPTS})
 # of them, those read beyond their records only in what observations say: silent where the
 # patient has none of those (`_silence_test`, `findings.observation_test`)
-_READ_OBSERVATIONS_ONLY = findings.CONCEPTS - {"obesity", *_FEMALE_STATUSES, *_TRANSPLANTED}
+_READ_OBSERVATIONS_ONLY = findings.CONCEPTS - {"obesity", *_FEMALE_STATUSES, *_SHOWN_BY_PROCEDURE}
 
 _OBESE_BMI = Comparison(measure="body mass index", op=">=", threshold=Threshold(value=Decimal(30), unit="kg/m2"))
 _MENOPAUSAL_AGE = Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(60), unit="years"))
@@ -1991,7 +1998,13 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             if _condition_active(record, ctx, lifelong=_lifelong(ctx.vocab, matched))[0] is Truth.FALSE:
                 truth = truth & Truth.UNKNOWN
                 reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
-        if node.window is not None:
+        if node.window is not None and derive.past_record(record) is not None:
+            # 'Personal history of ...': its onset is when the history was recorded, not
+            # when the condition was (the eighteenth audit, C)
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: {derive.past_record(record)}; when the condition was, the record does not say")
+            missing.append(f"date of {concept.name}")
+        elif node.window is not None:
             end, ongoing = record.abatement, _condition_ongoing(record)
             if ongoing is not Truth.TRUE and _lifelong(ctx.vocab, matched):
                 # an HIV infection 'ended' in 2015 is not outside 'within the past 5 years'
@@ -2143,7 +2156,15 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False
     A record of a condition that does not end (`lifelong`, `_lifelong`) is not over by its
     abatement or status: an HIV infection 'resolved' in 2022 passed 'known active HIV' (the
     sixteenth audit, W1); UNKNOWN, the record and the disease disagree.
+    A record of a past condition (`derive.past_record`: 'Ex-smoker', 'Personal history of
+    malignant neoplasm of breast', Z85-Z87) is over whatever its status: 'active' is the
+    history's (the eighteenth audit, C).
     """
+    past = derive.past_record(record)
+    if past is not None:
+        if lifelong:
+            return Truth.UNKNOWN, f"{past}, but {lifelong}"
+        return Truth.FALSE, f"{past}: a past condition, one that no longer exists (ICD-10-CM guidelines I.C.21.c.4)"
     status = record.clinical_status
     if status in ("recurrence", "relapse"):
         return Truth.TRUE, f"clinical status {status}"

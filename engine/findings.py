@@ -166,6 +166,50 @@ class ValueRule:
     min_age_years: int = 0  # `is_` holds only from this age (an infant's normal values differ)
 
 
+def _renal_failure_values(concept: str) -> tuple[ValueRule, ...]:
+    """A reduced clearance or eGFR that may be a 'renal failure' or a 'chronic renal failure':
+    both are written for kidney failure and for reduced kidney function alike, so a value
+    below 60 leaves them unknown, never true (one of them, since the eighteenth audit, a
+    concept of its own: the same values say the same of it)."""
+    return (
+        ValueRule(
+            concept, _cmp("creatinine clearance", "<", "60", "mL/min"), None,
+            "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+            "insufficiency alike ('chronic renal failure' for chronic kidney disease, GFR < 60); a "
+            "Cockcroft-Gault clearance below 60 mL/min is moderate renal impairment (FDA 2020)",
+        ),
+        ValueRule(
+            concept, _cmp("estimated glomerular filtration rate", "<", "60", "mL/min/1.73m2"), None,
+            "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
+            "insufficiency alike ('chronic renal failure' for chronic kidney disease, GFR < 60)",
+        ),
+    )
+
+
+def _liver_values(concept: str) -> tuple[ValueRule, ...]:
+    """Liver tests past the upper limit that may be a liver disease, and may be an impaired
+    liver function (the NCI Organ Dysfunction Working Group grades hepatic impairment by
+    them): 'hepatic impairment', a synonym of 'liver disease' until the eighteenth audit,
+    keeps what they said of it."""
+    return (
+        ValueRule(
+            concept, _cmp("total bilirubin", ">", "1.2", "mg/dL"), None,
+            "NCI Organ Dysfunction Working Group: mild hepatic impairment is total bilirubin > ULN "
+            "(about 1.2 mg/dL) or AST > ULN; Gilbert's syndrome and haemolysis raise it too",
+        ),
+        ValueRule(
+            concept, _cmp("aspartate aminotransferase", ">", "40", "U/L"), None,
+            "NCI Organ Dysfunction Working Group: mild hepatic impairment is AST > ULN (about 40 U/L) "
+            "with any bilirubin; muscle injury raises it too",
+        ),
+        ValueRule(
+            concept, _cmp("alanine aminotransferase", ">", "40", "U/L"), None,
+            "ALT above the conventional adult ULN of 40 U/L is hepatocellular injury until shown "
+            "otherwise (ACG clinical guideline, evaluation of abnormal liver chemistries, 2017)",
+        ),
+    )
+
+
 VALUE_RULES: tuple[ValueRule, ...] = (
     ValueRule(
         "qt prolongation", _cmp("qtc interval", ">", "450", "ms"), _cmp("qtc interval", ">=", "500", "ms"),
@@ -211,17 +255,8 @@ VALUE_RULES: tuple[ValueRule, ...] = (
         "above the adult reference interval of men and women alike (Mayo Clinic Laboratories, "
         "creatinine, serum: 0.74-1.35 mg/dL men, 0.59-1.04 mg/dL women); one value may be acute",
     ),
-    ValueRule(
-        "renal failure", _cmp("creatinine clearance", "<", "60", "mL/min"), None,
-        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
-        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60); a "
-        "Cockcroft-Gault clearance below 60 mL/min is moderate renal impairment (FDA 2020)",
-    ),
-    ValueRule(
-        "renal failure", _cmp("estimated glomerular filtration rate", "<", "60", "mL/min/1.73m2"), None,
-        "'renal failure' is written for kidney failure (KDIGO 2012: GFR < 15) and for renal "
-        "insufficiency alike ('chronic renal failure' is chronic kidney disease, GFR < 60)",
-    ),
+    *_renal_failure_values("renal failure"),
+    *_renal_failure_values("chronic renal failure"),
     ValueRule(
         "end-stage renal disease", _cmp("estimated glomerular filtration rate", "<", "15", "mL/min/1.73m2"), None,
         "KDIGO 2012: GFR category G5 (< 15 mL/min/1.73 m2) is kidney failure; end-stage renal "
@@ -247,21 +282,8 @@ VALUE_RULES: tuple[ValueRule, ...] = (
         "ESC 2021 heart failure guideline: LVEF <= 40 % reduced, 41-49 % mildly reduced; heart "
         "failure is the syndrome of symptoms with it, which a value alone does not show",
     ),
-    ValueRule(
-        "liver disease", _cmp("total bilirubin", ">", "1.2", "mg/dL"), None,
-        "NCI Organ Dysfunction Working Group: mild hepatic impairment is total bilirubin > ULN "
-        "(about 1.2 mg/dL) or AST > ULN; Gilbert's syndrome and haemolysis raise it too",
-    ),
-    ValueRule(
-        "liver disease", _cmp("aspartate aminotransferase", ">", "40", "U/L"), None,
-        "NCI Organ Dysfunction Working Group: mild hepatic impairment is AST > ULN (about 40 U/L) "
-        "with any bilirubin; muscle injury raises it too",
-    ),
-    ValueRule(
-        "liver disease", _cmp("alanine aminotransferase", ">", "40", "U/L"), None,
-        "ALT above the conventional adult ULN of 40 U/L is hepatocellular injury until shown "
-        "otherwise (ACG clinical guideline, evaluation of abnormal liver chemistries, 2017)",
-    ),
+    *_liver_values("liver disease"),
+    *_liver_values("hepatic impairment"),
     ValueRule(
         "hypothyroidism", _cmp("thyroid stimulating hormone", ">", "4.5", "mIU/L"), None,
         "ATA/AACE 2012 hypothyroidism guideline: TSH above the reference range (about 4.5 mIU/L) "
