@@ -676,6 +676,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
+        if _and_then_or(chain):
+            return self._and_or_list(chain)
         opened = self._if_opened(chain)
         if opened is not None:
             return opened
@@ -761,6 +763,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if none is not None:
                 return none
         return self._join(parts, AllOf)
+
+    def _and_or_list(self, chain: "_Chain") -> Predicate:
+        """'infliximab (Remicade), adalimumab (Humira), certolizumab pegol (Cimzia), and
+        golimumab (Simponi), or etanercept (Enbrel)' (NCT04142931): one comma list whose
+        items before ', or' are joined by ', and'. It may mean all of those items or any of
+        them (an exclusion of anti-TNF drugs means any; 'fluoropyrimidine, oxaliplatin, and
+        irinotecan, or intolerance' may mean all): holds when all of them hold, fails when
+        none does, and is unknown between; the item after ', or' is an alternative either
+        way. Read as '(A and B and C and D) or E', a patient on infliximab passed."""
+        first, rest = chain.parts[0], chain.parts[1:]
+        listed = self._chain(first)
+        span = Span(start=listed.span.start, end=listed.span.end)
+        leaves = _monotone_leaves(listed)
+        if len(leaves) > 1 and not isinstance(listed, Qualified):
+            said = Unparsed(text=self.text[span.start : span.end], span=span)
+            listed = _all_or_none(said, leaves, leaves, span)
+        return self._join([listed, *rest], AnyOf)
 
     def _if_opened(self, chain: "_Chain") -> Predicate | None:
         """'If Alkaline Phosphatase >= 2.5 x institutional ULN, then AST and ALT must be <=
@@ -1226,6 +1245,24 @@ def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
         head = before[0] if len(first.parts) == 1 else _Chain("and", (*first.parts[:-1], before[0]), first.start, before[0].end)
         return head, choice
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _and_then_or(chain: _Chain) -> bool:
+    """'A, B, C, and D, or E': an 'or' after an 'and' whose operands each end with a comma,
+    the first a comma list itself (see `_Build._and_or_list`); no sentence ends inside."""
+    first = chain.parts[0]
+    if chain.op != "or" or len(chain.parts) != 2 or not (isinstance(first, _Chain) and first.op == "and"):
+        return False
+    clauses = [*first.parts, chain.parts[1]]
+    if not all(isinstance(p, Clause) and p.elements for p in clauses):
+        return False
+    if not all(isinstance(p.elements[-1], Atom) and p.elements[-1].type == "COMMA" for p in first.parts):
+        return False
+    inner = [e for p in clauses for e in p.elements[:-1]]
+    # (not where examples, a heading or a list of the following run across the connectives)
+    return _has(first.parts[0].elements[:-1], "COMMA") and not any(
+        _ends_sentence(e) or (isinstance(e, Atom) and e.type in ("EXAMPLES", "COLON", "FOLLOWING")) for e in inner
+    )
 
 
 def _group_reaches_back(nodes: list, text: str) -> list:

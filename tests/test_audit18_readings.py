@@ -61,3 +61,57 @@ def test_known_psychiatric_disorders_leave_an_episode_of_2005_unknown(tmp_path):
     episode = {"name": "major depressive disorder, single episode", "icd10cm": "F32.9", "status": "resolved", "onset": "2005-01-01", "abatement": "2005-09-01"}
     patient = {**MAN, "conditions": [episode]}
     assert _exclusion(tmp_path, patient, "Known psychiatric or substance abuse disorders").status == "unknown"
+
+
+# A1 -- NCT03860662 (exclusion): 'Pregnant women, breastfeeding and younger than 18 years', read
+# 'pregnancy and lactation and age < 18 years': a pregnant adult passed. The minors are a group
+# of patients of their own, as the pregnant and the breastfeeding are.
+def test_pregnant_breastfeeding_and_minors_do_not_pass_a_pregnant_adult(tmp_path):
+    pregnancy = {"name": "pregnancy", "snomed": "77386006", "status": "active", "onset": "2026-10-01"}
+    patient = {**WOMAN, "conditions": [pregnancy]}
+    assert _exclusion(tmp_path, patient, "Pregnant women, breastfeeding and younger than 18 years").status != "pass"
+
+
+# D -- NCT05296577 (exclusion): '1. Prior treatment with bevacizumab, anlotinib and other
+# antiangiogenic agents;': bevacizumab is an antiangiogenic agent, so the 'A and B may mean
+# either' rescue was off and a patient given bevacizumab passed.
+def test_named_drugs_and_other_agents_of_their_class_do_not_pass_the_first_of_them(tmp_path):
+    patient = {**MAN, "medications": [_medication("bevacizumab", "2025-01-01", "2025-06-01")]}
+    text = "1. Prior treatment with bevacizumab, anlotinib and other antiangiogenic agents;"
+    assert _exclusion(tmp_path, patient, text).status != "pass"
+
+
+# A2 -- NCT03591276 (exclusion): 'Anthracycline treatment (doxorubicin, epirubicin, mitoxantrone,
+# PLD) in metastatic setting.' Read 'members and anthracycline', mitoxantrone (an
+# anthracenedione, not under anthracycline) passed though the trial names it.
+def test_a_drug_named_among_a_class_s_members_is_not_ruled_out_by_the_class(tmp_path):
+    patient = {**MAN, "medications": [_medication("mitoxantrone", "2025-01-01", "2025-03-01")]}
+    text = "Anthracycline treatment (doxorubicin, epirubicin, mitoxantrone, PLD) in metastatic setting."
+    assert _exclusion(tmp_path, patient, text).status == "unknown"
+
+
+# A2/D -- NCT05095207 (exclusions): abiraterone (a CYP17 inhibitor, no androgen receptor
+# antagonist: ATC L02BX03, not L02BB) and an oral contraceptive (not endocrine therapy in the
+# vocabulary) named in brackets after a class passed.
+def test_abiraterone_and_the_pill_named_after_their_class_do_not_pass(tmp_path):
+    patient = {**MAN, "medications": [_medication("abiraterone", "2025-01-01", "2025-12-01")]}
+    text = "Any prior exposure to anti-androgen therapy (bicalutamide, abiraterone, and/or enzalutamide)"
+    assert _exclusion(tmp_path, patient, text).status != "pass"
+    patient = {**WOMAN, "medications": [_medication("levonorgestrel", "2025-01-01")]}
+    text = "Concurrent use of endocrine therapy (tamoxifen, anastrozole, letrozole, exemestane, oral contraceptive pills)"
+    assert _exclusion(tmp_path, patient, text).status != "pass"
+
+
+# A1 -- NCT04142931 (exclusion): 'Treatment with anti TNF agents - infliximab (Remicade),
+# adalimumab (Humira), certolizumab pegol (Cimzia), and golimumab (Simponi), or etanercept
+# (Enbrel).' Read '(tnf inhibitor and infliximab and ... and golimumab) or etanercept': a
+# patient on infliximab passed.
+def test_a_list_ending_and_then_or_does_not_pass_a_patient_on_its_first_drug(tmp_path):
+    patient = {**MAN, "medications": [_medication("infliximab")]}
+    text = (
+        "Treatment with anti TNF agents - infliximab (Remicade), adalimumab (Humira), certolizumab pegol (Cimzia),"
+        " and golimumab (Simponi), or etanercept (Enbrel)."
+    )
+    assert _exclusion(tmp_path, patient, text).status != "pass"
+    patient = {**MAN, "medications": [_medication("etanercept")]}
+    assert _exclusion(tmp_path, patient, text).status == "fail"
