@@ -1057,6 +1057,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # confirmed SCLC': a word that only narrows is no alternative of its own; the
             # operands after it carry it
             nodes, plain = nodes[1:], plain[1:]
+        if cls is AnyOf:
+            nodes = _distribute_setting(nodes, plain, self.text)  # (not 'neoadjuvant chemotherapy and surgery')
         nodes = _distribute_history(nodes, plain)
         flat: list = []
         for n in nodes:
@@ -3502,6 +3504,32 @@ def _distribute_history(nodes: list, plain: list[bool]) -> list:
         elif isinstance(n, Qualified) and bare(n.item):
             n = n.model_copy(update={"item": n.item.model_copy(update=said_condition if isinstance(n.item, Condition) else said)})
         out.append(n)
+    return out
+
+
+# a setting word that opens a treatment's name in the vocabulary ('neoadjuvant chemotherapy')
+_SETTING_WORD = re.compile(r"\b(neo-?adjuvant|adjuvant)\b", re.IGNORECASE)
+
+
+def _distribute_setting(nodes: list, plain: list[bool], text: str) -> list:
+    """'History of Neoadjuvant chemotherapy or radiotherapy' (NCT03925103): the setting word
+    that the first treatment's name took in ('neoadjuvant chemotherapy' is one concept) may
+    speak of the bare treatments after it too; each carries it as a word that only narrows
+    (false without the treatment, unknown with one). Read without it, any radiotherapy ever
+    excluded from a trial of lobectomy."""
+    treatments = (Medication, Procedure)
+    first = nodes[0].item if nodes and isinstance(nodes[0], Qualified) else (nodes[0] if nodes else None)
+    if len(nodes) < 2 or not isinstance(first, treatments):
+        return nodes
+    word = _SETTING_WORD.search(text, first.span.start, first.span.end)
+    if word is None or not first.concept.startswith(word.group(1).lower().replace("-", "")):
+        return nodes
+    said = (Unparsed(text=word.group(1), span=Span(start=word.start(1), end=word.end(1))),)
+    out = [nodes[0]]
+    for n, is_plain in zip(nodes[1:], plain[1:]):
+        item = n.item if isinstance(n, Qualified) else n
+        own = _SETTING_WORD.search(text, n.span.start, n.span.end)  # 'or adjuvant radiotherapy'
+        out.append(_qualify(n, said, treatments) if is_plain and isinstance(item, treatments) and not own else n)
     return out
 
 

@@ -115,3 +115,13 @@ def test_a_list_ending_and_then_or_does_not_pass_a_patient_on_its_first_drug(tmp
     assert _exclusion(tmp_path, patient, text).status != "pass"
     patient = {**MAN, "medications": [_medication("etanercept")]}
     assert _exclusion(tmp_path, patient, text).status == "fail"
+
+
+# A1 -- NCT03925103 (exclusion, a trial of lobectomy): 'History of Neoadjuvant chemotherapy or
+# radiotherapy', read 'history of neoadjuvant chemotherapy or history of radiotherapy': any
+# radiotherapy ever, for any reason, excluded. 'neoadjuvant' may speak of both.
+def test_neoadjuvant_before_an_or_leaves_a_past_radiotherapy_unknown(tmp_path):
+    radiotherapy = {"name": "radiotherapy", "snomed": "108290001", "date": "2015-06-01"}
+    patient = {**MAN, "procedures": [radiotherapy]}
+    assert _exclusion(tmp_path, patient, "History of Neoadjuvant chemotherapy or radiotherapy").status == "unknown"
+    assert _exclusion(tmp_path, MAN, "History of Neoadjuvant chemotherapy or radiotherapy").status == "pass"
