@@ -839,7 +839,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         """The operands of an 'or', words left after the last event qualifying them all; a
         last operand in brackets keeps its words to itself (as canonical text writes it)."""
         joined = self._join(parts, AnyOf)
-        return joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
+        joined = joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
+        return _with_bounds_or_beside(parts, joined, self.text) or joined
 
     def _raised_limit(self, parts: list) -> Predicate | None:
         """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
@@ -1247,6 +1248,40 @@ def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
         head = before[0] if len(first.parts) == 1 else _Chain("and", (*first.parts[:-1], before[0]), first.start, before[0].end)
         return head, choice
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predicate | None:
+    """'current use of anticoagulants with an International Normalized Ratio > 1.7 or
+    prothrombin time>15 sec' (NCT03925298, the tPA contraindication): the bounds after 'with'
+    may all be of the event ('anticoagulant and (INR > 1.7 or PT > 15 s)') or the later ones
+    alternatives of their own ('(INR > 1.7 and anticoagulant) or PT > 15 s'). Holds where the
+    narrower reading holds, fails where the wider one fails, unknown between: read as the
+    wider one alone, a PT of 16 s with no anticoagulant excluded. None for other shapes."""
+    first = parts[0] if parts else None
+    if not isinstance(joined, AnyOf) or len(joined.items) != len(parts) or not isinstance(first, Clause):
+        return None
+    els = list(first.elements)
+    w = next((k for k, e in enumerate(els) if isinstance(e, Atom) and e.type == "WORD" and e.value == "with"), None)
+    events = ("CONDITION", "DRUG", "PROCEDURE")
+    if w is None or not any(isinstance(e, Atom) and e.type in events for e in els[:w]):
+        return None
+    after = Clause(tuple(els[w + 1 :]), _start(els[w + 1]), first.end) if w + 1 < len(els) else None
+    if after is None or _bounded_measure(after) is None or any(isinstance(e, Atom) and e.type in events for e in els[w + 1 :]):
+        return None
+    if not all(_bounded_measure(p) is not None and not (_kinds(p.elements) & set(events)) for p in parts[1:]):
+        return None
+    head, rest = joined.items[0], joined.items[1:]
+    if not (isinstance(head, AllOf) and len(head.items) == 2 and all(isinstance(r, (Comparison, Range)) for r in rest)):
+        return None
+    event = next((i for i in head.items if isinstance(i, (Condition, Medication, Procedure))), None)
+    bound = next((i for i in head.items if isinstance(i, (Comparison, Range))), None)
+    if event is None or bound is None:
+        return None
+    span = joined.span
+    bounds = AnyOf(items=(bound, *rest), span=Span(start=bound.span.start, end=span.end))
+    narrow = AllOf(items=(event, bounds), span=span)
+    said = Unparsed(text=text[span.start : span.end], span=span)
+    return AnyOf(items=(narrow, AllOf(items=(said, joined), span=span)), span=span)
 
 
 def _and_then_or(chain: _Chain) -> bool:

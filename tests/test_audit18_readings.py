@@ -125,3 +125,19 @@ def test_neoadjuvant_before_an_or_leaves_a_past_radiotherapy_unknown(tmp_path):
     patient = {**MAN, "procedures": [radiotherapy]}
     assert _exclusion(tmp_path, patient, "History of Neoadjuvant chemotherapy or radiotherapy").status == "unknown"
     assert _exclusion(tmp_path, MAN, "History of Neoadjuvant chemotherapy or radiotherapy").status == "pass"
+
+
+# A1 -- NCT03925298 (exclusion): 'current use of anticoagulants with an International Normalized
+# Ratio > 1.7 or prothrombin time>15 sec; platelet count < 100,000/mm3.' (the tPA
+# contraindication 'anticoagulant use with INR > 1.7 or PT > 15 s'). Read '(INR > 1.7 and
+# anticoagulant) or PT > 15 s', a patient on no anticoagulant with a PT of 16 s was excluded.
+def test_bounds_after_with_are_not_read_as_an_exclusion_of_their_own(tmp_path):
+    text = "current use of anticoagulants with an International Normalized Ratio > 1.7 or prothrombin time>15 sec; platelet count < 100,000/mm3."
+    labs = [
+        {"name": "prothrombin time", "loinc": "5902-2", "value": 16, "unit": "s", "date": "2026-12-01"},
+        {"name": "INR", "loinc": "6301-6", "value": 1.3, "date": "2026-12-01"},
+        {"name": "platelets", "loinc": "777-3", "value": 250, "unit": "10*3/uL", "date": "2026-12-01"},
+    ]
+    assert _exclusion(tmp_path, {**MAN, "observations": labs}, text).status != "fail"
+    on_warfarin = {**MAN, "observations": labs, "medications": [_medication("warfarin")]}
+    assert _exclusion(tmp_path, on_warfarin, text).status == "fail"
