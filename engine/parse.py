@@ -838,6 +838,17 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
     def _alternatives(self, parts: list) -> Predicate:
         """The operands of an 'or', words left after the last event qualifying them all; a
         last operand in brackets keeps its words to itself (as canonical text writes it)."""
+        k = _lead_before_adjectives(parts, self.text)
+        if k is not None:
+            # 'HER2 positive recurrent or metastasis breast cancer' (NCT03863223): the 'or' is
+            # of the adjectives before the last operand's condition, and what comes before
+            # them is asked of every alternative; read with the first alone, a breast cancer
+            # with metastases passed with no word of HER2
+            els = parts[0].elements
+            lead = self._node(Clause(tuple(els[:k]), _start(els[0]), _end(els[k - 1])))
+            rest = self._alternatives([Clause(tuple(els[k:]), _start(els[k]), parts[0].end), *parts[1:]])
+            items = (*(lead.items if isinstance(lead, AllOf) else (lead,)), rest)
+            return AllOf(items=items, span=Span(start=lead.span.start, end=rest.span.end))
         joined = self._join(parts, AnyOf)
         joined = joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
         return _with_bounds_or_beside(parts, joined, self.text) or joined
@@ -1248,6 +1259,29 @@ def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
         head = before[0] if len(first.parts) == 1 else _Chain("and", (*first.parts[:-1], before[0]), first.start, before[0].end)
         return head, choice
     return _Chain("and", (*first.parts[:-1], choice), first.start, chain.end)
+
+
+def _lead_before_adjectives(parts: list, text: str) -> int | None:
+    """Where the words that only narrow ('recurrent', 'locally advanced') begin at the end of
+    the first operand of 'HER2 positive recurrent or metastasis breast cancer': a tumour's
+    receptor statuses alone before them (no other words: not 'Non-HCC patients: acute or
+    chronic hepatitis B', nor 'HIV positive test result or ... immunodeficiency'), and a
+    condition last in the last operand for them to narrow; or None."""
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts):
+        return None
+    els = parts[0].elements
+    k = len(els)
+    while k > 0 and isinstance(els[k - 1], Atom) and els[k - 1].type == "WORD" and not _is_filler(els[k - 1]):
+        k -= 1
+    if k == len(els) or k == 0 or not _NARROWING.fullmatch(text[_start(els[k]) : _end(els[-1])]):
+        return None
+    lead = els[:k]
+    if not all(isinstance(e, Atom) and e.type == "CONDITION" and _RECEPTOR_STATUS.search(str(e.value)) for e in lead):
+        return None
+    last = [e for e in parts[-1].elements if not _is_filler(e)]
+    if not last or not (isinstance(last[-1], Atom) and last[-1].type == "CONDITION"):
+        return None
+    return k
 
 
 def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predicate | None:

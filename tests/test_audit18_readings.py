@@ -141,3 +141,14 @@ def test_bounds_after_with_are_not_read_as_an_exclusion_of_their_own(tmp_path):
     assert _exclusion(tmp_path, {**MAN, "observations": labs}, text).status != "fail"
     on_warfarin = {**MAN, "observations": labs, "medications": [_medication("warfarin")]}
     assert _exclusion(tmp_path, on_warfarin, text).status == "fail"
+
+
+# A1 -- NCT03863223 (inclusion): 'HER2 positive recurrent or metastasis breast cancer.', read
+# '((her2-positive) «recurrent») or (metastatic disease and breast cancer)': a metastatic breast
+# cancer passed with no word of HER2 (and would have with a HER2-negative one). The 'or' is of
+# the words before 'breast cancer'; HER2-positive is asked of both.
+def test_a_receptor_status_before_recurrent_or_metastatic_is_asked_of_both(tmp_path):
+    cancer = {"name": "breast cancer", "icd10cm": "C50.911", "status": "active", "onset": "2024-01-01"}
+    metastases = {"name": "metastatic disease", "snomed": "128462008", "status": "active", "onset": "2025-01-01"}
+    patient = {**WOMAN, "birth_date": "1960-01-01", "conditions": [cancer, metastases]}
+    assert _inclusion(tmp_path, patient, "HER2 positive recurrent or metastasis breast cancer.").status != "pass"
