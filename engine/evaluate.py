@@ -2791,14 +2791,49 @@ def _allergic(node: Any) -> bool:
 
 def _kinds_named_beside(node: AllOf) -> bool:
     """A condition and an 'or' of conditions, each a kind of it ('cardiovascular disease
-    (heart failure, myocardial infarction or stroke)'). Worked out once per node."""
+    (heart failure, myocardial infarction or stroke)'); or a drug class and a list of drugs
+    that names members of it, not all of them in the vocabulary's class ('Anthracycline
+    treatment (doxorubicin, epirubicin, mitoxantrone, PLD)', NCT03591276: mitoxantrone is an
+    anthracenedione; 'anti-androgen therapy (bicalutamide, abiraterone, and/or
+    enzalutamide)', NCT05095207: abiraterone is no androgen receptor antagonist). Worked out
+    once per node."""
     if len(node.items) != 2:
         return False
-    whole = next((i for i in node.items if isinstance(i, Condition)), None)
-    kinds = next((i for i in node.items if isinstance(i, AnyOf)), None)
-    if whole is None or kinds is None or not all(isinstance(k, Condition) for k in kinds.items):
+    whole = next((i for i in node.items if isinstance(i, (Condition, Medication))), None)
+    kinds = next((i for i in node.items if isinstance(i, (AnyOf, Each))), None)
+    if whole is None or kinds is None or not all(type(k) is type(whole) for k in kinds.items):
         return False
-    return _kinds_of(whole.concept, [k.concept for k in kinds.items])
+    names = [k.concept for k in kinds.items]
+    if isinstance(whole, Medication):
+        return _members_named(whole.concept, names)
+    return isinstance(kinds, AnyOf) and _kinds_of(whole.concept, names)
+
+
+def _members_named(whole: str, names: list[str]) -> bool:
+    """Whether `whole` is a drug class and some of `names` are drugs of it, none the class."""
+    vocab = _vocab()
+    above = vocab.get("drug_class", whole)
+    found = [vocab.find(n) for n in names]
+    return above is not None and above not in found and any(f is not None and above in vocab.ancestors(f) for f in found)
+
+
+def _whole_and_kinds(node: AllOf, children: list[Outcome]) -> Outcome:
+    """'Cardiovascular disease (heart failure, myocardial infarction or stroke)', 'Anthracycline
+    treatment (doxorubicin, epirubicin, mitoxantrone)': the kinds in brackets may be all it
+    means or examples of it, and the text names them as meant. Holds where the whole and one
+    of the kinds hold, fails where neither does, and is unknown between: an atrial
+    fibrillation is a cardiovascular disease not among them, and mitoxantrone, named, is no
+    anthracycline (read as both at once, a patient given mitoxantrone passed the exclusion)."""
+    at = next(k for k, item in enumerate(node.items) if isinstance(item, (AnyOf, Each)))
+    whole = children[1 - at].truth
+    named = any_of(c.truth for c in children[at].children)
+    if whole is named:
+        return _composite(node, whole, children)
+    if whole is Truth.TRUE:
+        reason = "kinds of it named beside it may be all it means or examples: one not among them is unknown"
+    else:
+        reason = "one of the kinds named beside it holds, and the whole it is named as does not (or may not)"
+    return _composite(node, Truth.UNKNOWN, children, [reason])
 
 
 _NAMED_KINDS: dict[int, tuple[Any, bool]] = {}
@@ -2816,13 +2851,7 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
         return _composite(node, Truth.UNKNOWN, allergy, [reason])
     children = [_eval(item, ctx, polarity) for item in node.items]
     if _per_node(_NAMED_KINDS, node, _kinds_named_beside):
-        truth = all_of(c.truth for c in children)
-        if truth is Truth.FALSE and all(c.truth is not Truth.FALSE for c, i in zip(children, node.items) if isinstance(i, Condition)):
-            # 'Cardiovascular disease (heart failure, myocardial infarction or stroke)': the
-            # kinds in brackets may be what it means or examples of it; an atrial fibrillation
-            # is a cardiovascular disease not among them
-            return _composite(node, Truth.UNKNOWN, children, ["kinds of it named beside it may be all it means or examples: one not among them is unknown"])
-        return _composite(node, truth, children)
+        return _whole_and_kinds(node, children)
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
         # a case split ('<= 1.5 x ULN, or <= 3 x ULN if Gilbert's') that rules patients out:
         # each case excludes where its condition holds; where every measure has cases of its
@@ -2916,8 +2945,10 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     vocab = _vocab()
     for item in node.items:
         # '(malignancy) «microsatellite instability (MSI)»': some cancer, said in words not
-        # understood, which is no kind of the others for all its concept
-        said = worded if isinstance(item, Qualified) and any(isinstance(q, Unparsed) for q in item.qualifiers) else names
+        # understood, which is no kind of the others for all its concept; and 'bevacizumab,
+        # anlotinib and other antiangiogenic agents' (NCT05296577): the class said with
+        # 'other' is the rest of it, apart from the members named before it
+        said = worded if _said_in_words(item) or _other_of_its_kind(item) else names
         item = _unqualified(item)
         if isinstance(item, Unparsed):
             if _GROUP_IN_WORDS.search(item.text):
@@ -2928,6 +2959,13 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
             continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
         if isinstance(item, Sex):
             continue  # 'women with diabetes and other metabolic disease': whom the groups are of
+        if isinstance(item, (Comparison, Range)) and item.measure == "age":
+            # 'Pregnant women, breastfeeding and younger than 18 years' (NCT03860662): the
+            # minors are a group of patients of their own; read as all three at once, a
+            # pregnant adult passed (where they are asked for, an age narrows the others)
+            kinds.add("age")
+            worded.add("age")
+            continue
         if isinstance(item, Condition):
             concept = vocab.get("condition", item.concept)
             if concept is not None and concept.open_world:
@@ -2943,8 +2981,19 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     groups = len(names | worded) > 1 and _apart(tuple(sorted(names)))
     # ('Malignancy, chemotherapy and radiotherapy' among exclusions: a list of three or more
     # of both kinds is no treatment and what it was for; it passed a patient with two of them)
-    mixed = len(node.items) >= 3 and kinds == {"condition", "treatment"}
-    return groups and (kinds in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
+    events = kinds - {"age"}
+    mixed = len(node.items) >= 3 and events == {"condition", "treatment"}
+    return groups and (events in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
+
+
+def _said_in_words(item: Any) -> bool:
+    """An item with words not understood beside it ('(malignancy) «... (MSI)»')."""
+    return isinstance(item, Qualified) and any(isinstance(q, Unparsed) for q in item.qualifiers)
+
+
+def _other_of_its_kind(item: Any) -> bool:
+    """'other antiangiogenic agents': an item qualified by the word 'other' alone."""
+    return isinstance(item, Qualified) and any(isinstance(q, Modifier) and q.text.strip().lower() == "other" for q in item.qualifiers)
 
 
 # words not understood, beside conditions joined by 'and', that name a group of their own

@@ -133,8 +133,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     # ('aged >= 18 years on the day of signing informed consent'): the same day
     (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
-    # history and state
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
+    # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
+    # say what is known of the patient, not that a past one counts; a filler word, the
+    # condition is read in its own tense)
+    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')
     (r"(?:the )?(?:use|usage) of", "WORD", "use of"),

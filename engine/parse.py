@@ -677,6 +677,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
+        if _and_then_or(chain):
+            return self._and_or_list(chain)
         opened = self._if_opened(chain) or self._case_sentences(chain) or self._or_to_its_stop(chain)
         if opened is not None:
             return opened
@@ -763,6 +765,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 return none
         return self._join(parts, AllOf)
 
+    def _and_or_list(self, chain: "_Chain") -> Predicate:
+        """'infliximab (Remicade), adalimumab (Humira), certolizumab pegol (Cimzia), and
+        golimumab (Simponi), or etanercept (Enbrel)' (NCT04142931): one comma list whose
+        items before ', or' are joined by ', and'. It may mean all of those items or any of
+        them (an exclusion of anti-TNF drugs means any; 'fluoropyrimidine, oxaliplatin, and
+        irinotecan, or intolerance' may mean all): holds when all of them hold, fails when
+        none does, and is unknown between; the item after ', or' is an alternative either
+        way. Read as '(A and B and C and D) or E', a patient on infliximab passed."""
+        first, rest = chain.parts[0], chain.parts[1:]
+        listed = self._chain(first)
+        span = Span(start=listed.span.start, end=listed.span.end)
+        leaves = _monotone_leaves(listed)
+        if len(leaves) > 1 and not isinstance(listed, Qualified):
+            said = Unparsed(text=self.text[span.start : span.end], span=span)
+            listed = _all_or_none(said, leaves, leaves, span)
+        return self._join([listed, *rest], AnyOf)
+
     def _if_opened(self, chain: "_Chain") -> Predicate | None:
         """'If Alkaline Phosphatase >= 2.5 x institutional ULN, then AST and ALT must be <=
         1.5 x institutional ULN' (NCT05076760), 'If the patient has liver metastases, ALT and
@@ -822,8 +841,20 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
     def _alternatives(self, parts: list) -> Predicate:
         """The operands of an 'or', words left after the last event qualifying them all; a
         last operand in brackets keeps its words to itself (as canonical text writes it)."""
+        k = _lead_before_adjectives(parts, self.text)
+        if k is not None:
+            # 'HER2 positive recurrent or metastasis breast cancer' (NCT03863223): the 'or' is
+            # of the adjectives before the last operand's condition, and what comes before
+            # them is asked of every alternative; read with the first alone, a breast cancer
+            # with metastases passed with no word of HER2
+            els = parts[0].elements
+            lead = self._node(Clause(tuple(els[:k]), _start(els[0]), _end(els[k - 1])))
+            rest = self._alternatives([Clause(tuple(els[k:]), _start(els[k]), parts[0].end), *parts[1:]])
+            items = (*(lead.items if isinstance(lead, AllOf) else (lead,)), rest)
+            return AllOf(items=items, span=Span(start=lead.span.start, end=rest.span.end))
         joined = self._join(parts, AnyOf)
-        return joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
+        joined = joined if _bracketed(parts[-1]) else _trailing_words_of_all(joined, self.text)
+        return _with_bounds_or_beside(parts, joined, self.text) or joined
 
     def _raised_limit(self, parts: list) -> Predicate | None:
         """'AST and ALT <= 2.5 x ULN or <= 5 x ULN if liver metastases': a bound alone after
@@ -1156,6 +1187,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             # confirmed SCLC': a word that only narrows is no alternative of its own; the
             # operands after it carry it
             nodes, plain = nodes[1:], plain[1:]
+        if cls is AnyOf:
+            nodes = _distribute_setting(nodes, plain, self.text)  # (not 'neoadjuvant chemotherapy and surgery')
         nodes = _distribute_history(nodes, plain)
         flat: list = []
         for n in nodes:
@@ -1515,6 +1548,81 @@ def _bound_of_a_group(node: Predicate) -> Predicate:
     if not (isinstance(words, Unparsed) and _measurement(words)):
         return node
     return Conditional(condition=node.item, then=words, span=node.span)
+
+
+def _lead_before_adjectives(parts: list, text: str) -> int | None:
+    """Where the words that only narrow ('recurrent', 'locally advanced') begin at the end of
+    the first operand of 'HER2 positive recurrent or metastasis breast cancer': a tumour's
+    receptor statuses alone before them (no other words: not 'Non-HCC patients: acute or
+    chronic hepatitis B', nor 'HIV positive test result or ... immunodeficiency'), and a
+    condition last in the last operand for them to narrow; or None."""
+    if len(parts) < 2 or not all(isinstance(p, Clause) for p in parts):
+        return None
+    els = parts[0].elements
+    k = len(els)
+    while k > 0 and isinstance(els[k - 1], Atom) and els[k - 1].type == "WORD" and not _is_filler(els[k - 1]):
+        k -= 1
+    if k == len(els) or k == 0 or not _NARROWING.fullmatch(text[_start(els[k]) : _end(els[-1])]):
+        return None
+    lead = els[:k]
+    if not all(isinstance(e, Atom) and e.type == "CONDITION" and _RECEPTOR_STATUS.search(str(e.value)) for e in lead):
+        return None
+    last = [e for e in parts[-1].elements if not _is_filler(e)]
+    if not last or not (isinstance(last[-1], Atom) and last[-1].type == "CONDITION"):
+        return None
+    return k
+
+
+def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predicate | None:
+    """'current use of anticoagulants with an International Normalized Ratio > 1.7 or
+    prothrombin time>15 sec' (NCT03925298, the tPA contraindication): the bounds after 'with'
+    may all be of the event ('anticoagulant and (INR > 1.7 or PT > 15 s)') or the later ones
+    alternatives of their own ('(INR > 1.7 and anticoagulant) or PT > 15 s'). Holds where the
+    narrower reading holds, fails where the wider one fails, unknown between: read as the
+    wider one alone, a PT of 16 s with no anticoagulant excluded. None for other shapes."""
+    first = parts[0] if parts else None
+    if not isinstance(joined, AnyOf) or len(joined.items) != len(parts) or not isinstance(first, Clause):
+        return None
+    els = list(first.elements)
+    w = next((k for k, e in enumerate(els) if isinstance(e, Atom) and e.type == "WORD" and e.value == "with"), None)
+    events = ("CONDITION", "DRUG", "PROCEDURE")
+    if w is None or not any(isinstance(e, Atom) and e.type in events for e in els[:w]):
+        return None
+    after = Clause(tuple(els[w + 1 :]), _start(els[w + 1]), first.end) if w + 1 < len(els) else None
+    if after is None or _bounded_measure(after) is None or any(isinstance(e, Atom) and e.type in events for e in els[w + 1 :]):
+        return None
+    if not all(_bounded_measure(p) is not None and not (_kinds(p.elements) & set(events)) for p in parts[1:]):
+        return None
+    head, rest = joined.items[0], joined.items[1:]
+    if not (isinstance(head, AllOf) and len(head.items) == 2 and all(isinstance(r, (Comparison, Range)) for r in rest)):
+        return None
+    event = next((i for i in head.items if isinstance(i, (Condition, Medication, Procedure))), None)
+    bound = next((i for i in head.items if isinstance(i, (Comparison, Range))), None)
+    if event is None or bound is None:
+        return None
+    span = joined.span
+    bounds = AnyOf(items=(bound, *rest), span=Span(start=bound.span.start, end=span.end))
+    narrow = AllOf(items=(event, bounds), span=span)
+    said = Unparsed(text=text[span.start : span.end], span=span)
+    return AnyOf(items=(narrow, AllOf(items=(said, joined), span=span)), span=span)
+
+
+def _and_then_or(chain: _Chain) -> bool:
+    """'A, B, C, and D, or E': an 'or' after an 'and' whose operands each end with a comma,
+    the first a comma list itself (see `_Build._and_or_list`); no sentence ends inside."""
+    first = chain.parts[0]
+    if chain.op != "or" or len(chain.parts) != 2 or not (isinstance(first, _Chain) and first.op == "and"):
+        return False
+    clauses = [*first.parts, chain.parts[1]]
+    if not all(isinstance(p, Clause) and p.elements for p in clauses):
+        return False
+    if not all(isinstance(p.elements[-1], Atom) and p.elements[-1].type == "COMMA" for p in first.parts):
+        return False
+    inner = [e for p in clauses for e in p.elements[:-1]]
+    # (not where examples, a heading or a list of the following run across the connectives)
+    return _has(first.parts[0].elements[:-1], "COMMA") and not any(
+        _ends_sentence(e) or (isinstance(e, Atom) and e.type in ("EXAMPLES", "COLON", "FOLLOWING")) for e in inner
+    )
 
 
 def _group_reaches_back(nodes: list, text: str) -> list:
@@ -3802,6 +3910,32 @@ def _distribute_history(nodes: list, plain: list[bool]) -> list:
         elif isinstance(n, Qualified) and bare(n.item):
             n = n.model_copy(update={"item": n.item.model_copy(update=said_condition if isinstance(n.item, Condition) else said)})
         out.append(n)
+    return out
+
+
+# a setting word that opens a treatment's name in the vocabulary ('neoadjuvant chemotherapy')
+_SETTING_WORD = re.compile(r"\b(neo-?adjuvant|adjuvant)\b", re.IGNORECASE)
+
+
+def _distribute_setting(nodes: list, plain: list[bool], text: str) -> list:
+    """'History of Neoadjuvant chemotherapy or radiotherapy' (NCT03925103): the setting word
+    that the first treatment's name took in ('neoadjuvant chemotherapy' is one concept) may
+    speak of the bare treatments after it too; each carries it as a word that only narrows
+    (false without the treatment, unknown with one). Read without it, any radiotherapy ever
+    excluded from a trial of lobectomy."""
+    treatments = (Medication, Procedure)
+    first = nodes[0].item if nodes and isinstance(nodes[0], Qualified) else (nodes[0] if nodes else None)
+    if len(nodes) < 2 or not isinstance(first, treatments):
+        return nodes
+    word = _SETTING_WORD.search(text, first.span.start, first.span.end)
+    if word is None or not first.concept.startswith(word.group(1).lower().replace("-", "")):
+        return nodes
+    said = (Unparsed(text=word.group(1), span=Span(start=word.start(1), end=word.end(1))),)
+    out = [nodes[0]]
+    for n, is_plain in zip(nodes[1:], plain[1:]):
+        item = n.item if isinstance(n, Qualified) else n
+        own = _SETTING_WORD.search(text, n.span.start, n.span.end)  # 'or adjuvant radiotherapy'
+        out.append(_qualify(n, said, treatments) if is_plain and isinstance(item, treatments) and not own else n)
     return out
 
 
