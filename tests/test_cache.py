@@ -264,6 +264,7 @@ def _reference_criterion(criterion, patient, as_of):
     tree = _reference_tree(own, criterion)
     _forget_leaves()  # each leaf judged where it stands
     outcome = engine.evaluate(tree, patient, as_of=as_of, polarity=1 if criterion.section == "inclusion" else -1)
+    raw = outcome
     if criterion.canonical is None:
         outcome = screening._reversal_not_understood(outcome, screening._reversal_piece(own) or screening._inclusion_voice(own, criterion))
         outcome = screening._subject_read_as_requirement(outcome, screening._subject_as_requirement(own, criterion))
@@ -281,7 +282,9 @@ def _reference_criterion(criterion, patient, as_of):
         section=criterion.section,
         text=criterion.text,
         status=screening._status(outcome.truth, criterion.section),
-        reasons=_reference_flatten(outcome, "reasons"),
+        # the caps' reasons first, then the tree's, deciding first (a cap on a conditional
+        # root goes before its condition)
+        reasons=tuple(dict.fromkeys((*outcome.reasons[: len(outcome.reasons) - len(raw.reasons)], *_reference_flatten(outcome, "reasons")))),
         missing=_reference_flatten(outcome, "missing"),
         children=tuple(_reference_criterion(c, patient, as_of) for c in criterion.children),
         canonical=render(own),
