@@ -57,7 +57,8 @@ def all_of(truths: Iterable[Truth]) -> Truth:
     """
     result = Truth.TRUE
     for truth in truths:
-        result = result & truth
+        if truth is not result:  # (x & x is x: most operands agree, and `&` is a Python call)
+            result = result & truth
     return result
 
 
@@ -69,5 +70,6 @@ def any_of(truths: Iterable[Truth]) -> Truth:
     """
     result = Truth.FALSE
     for truth in truths:
-        result = result | truth
+        if truth is not result:  # (x | x is x)
+            result = result | truth
     return result
