@@ -57,6 +57,13 @@ SIMILAR_COMPOUNDS = (
     r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? "
     r"(?:composition|structure)(?: to| as)?"
 )
+# KEYNOTE's 'autoimmune disease that has required systemic treatment in the past 2 years (i.e.
+# with use of disease modifying agents, corticosteroids or immunosuppressive drugs)' (34 corpus
+# lines): what the systemic treatment was, said of the requirement; its 'or' joins no
+# alternatives of the criterion (a word, and one that only narrows in engine.parse)
+SYSTEMIC_TREATMENT_MEANS = (
+    r"i\.?\s*e\.?,?\s+with\s+(?:the\s+)?use\s+of\s+disease[- ]modifying\s+agents,?\s+corticosteroids,?\s+(?:or|and/or)\s+immunosuppressive\s+drugs"
+)
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
@@ -126,6 +133,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
     # joins no alternatives
     (SIMILAR_COMPOUNDS, "WORD", "similar compounds"),
+    (rf"\(\s*{SYSTEMIC_TREATMENT_MEANS}\s*\)", "WORD", "systemic treatment means"),
     # 'radiotherapy for any reason': no restriction at all
     (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
