@@ -64,6 +64,15 @@ SIMILAR_COMPOUNDS = (
 SYSTEMIC_TREATMENT_MEANS = (
     r"i\.?\s*e\.?,?\s+with\s+(?:the\s+)?use\s+of\s+disease[- ]modifying\s+agents,?\s+corticosteroids,?\s+(?:or|and/or)\s+immunosuppressive\s+drugs"
 )
+# 'History or current symptomatic pneumonitis', 'prior or concurrent malignancy', 'active or
+# history of autoimmune disease': a past event or one going on now, which is what a history is
+# (engine.nodes: 'a past event counts, not only a current one'); one HIST word (engine.parse
+# keeps the events after it that the history does not reach from deciding alone)
+HISTORY_OR_NOW = (
+    r"(?:(?:a |any )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)(?: or | and/or |/)"
+    r"(?:current|currently|active|ongoing|present|concurrent|(?:clinical )?evidence of|presence of)"
+    r"|(?:current|currently|active|ongoing|concurrent|present)(?: or | and/or |/)(?:(?:a )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)"
+)
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
@@ -142,6 +151,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # ('aged >= 18 years on the day of signing informed consent'): the same day
     (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
     # history and state
+    (HISTORY_OR_NOW, "HIST", None),
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of|known", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')

@@ -24,7 +24,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
+from engine.lexicon import HISTORY_OR_NOW, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
@@ -3783,7 +3783,97 @@ def parse(text: str) -> Predicate:
     count = _SOME_OF_THE_FOLLOWING.search(folded)
     if count is not None:
         node = _some_of_the_following(node, text, folded, count)
+    if "contra" in folded:
+        node = _contraindication_whole(node, text)
+    if " or " in folded or "/" in folded:
+        node = _history_or_now_reaches(node, text, folded)
     return _willing_whole(node, text)
+
+
+_HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
+_A_CANCER = re.compile(r"malignan|cancer|carcinoma|tumou?r|neoplas|lymphoma|leuka?emia|melanoma|sarcoma|myeloma|glioma|blastoma", re.IGNORECASE)
+_LATER_PERMISSION = re.compile(r"[;.]\s.*\b(?:are|is|be)\s+(?:also\s+)?(?:eligible|allowed|permitted|acceptable)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _history_or_now_reaches(node: Predicate, text: str, folded: str) -> Predicate:
+    """'Current or past infection with HIV, HBV, or HCV' (NCT03927846 shape): the words say
+    past or present of every event after them in the sentence, but the tree gave the history
+    to the first alone, and 'hepatitis b' read as one going on now passed a resolved one. Each
+    event after the words that the history did not reach keeps them as words not understood,
+    so it decides nothing alone (as the words did before they were read). Not in canonical
+    text, whose literals already say so; not in what an exception carves out. Where a later
+    sentence lets some patients in ('...; subjects with vitiligo, psoriasis ... are eligible',
+    NCT04761744), which the tree reads as a criterion of its own, the words keep every
+    event after them from deciding alone, as before they were read. So they do beside a
+    cancer: 'Previous or concurrent cancer within 3 years' (NCT05699811) in a breast cancer
+    trial means another cancer, and read as any, it failed the trial's own patients."""
+    if "\u00ab" in text:
+        return node
+    said = [m for m in _HISTORY_OR_NOW.finditer(folded)]
+    if not said:
+        return node
+    let_in = _LATER_PERMISSION.search(text) is not None
+
+    def words_before(event: Predicate) -> Unparsed | None:
+        for m in said:
+            # (an event's span holds the history words read into it)
+            if m.end() <= event.span.end and not _SENTENCES.search(text, m.end(), max(m.end(), event.span.start)):
+                return Unparsed(text=text[m.start() : m.end()], span=Span(start=m.start(), end=m.end()))
+        return None
+
+    def reach(n: Predicate) -> Predicate:
+        if isinstance(n, (Condition, Medication, Procedure)):
+            words = None if n.history and not let_in and not _A_CANCER.search(n.concept) else words_before(n)
+            return n if words is None else Qualified(item=n, qualifiers=(words,), span=n.span)
+        if isinstance(n, Exception_):
+            main = reach(n.main)
+            return n if main is n.main else n.model_copy(update={"main": main})
+        if isinstance(n, Qualified):
+            item = reach(n.item)
+            if item is n.item:
+                return n
+            if isinstance(item, Qualified) and item.item is n.item:
+                return n.model_copy(update={"qualifiers": (*item.qualifiers, *n.qualifiers)})
+            return n.model_copy(update={"item": item})
+        if type(n) not in OPERAND_FIELDS:
+            return n
+        updates = operands_mapped(n, reach)
+        return n.model_copy(update=updates) if updates else n
+
+    return reach(node)
+
+
+# 'Contraindications to anastrozole or tamoxifen', 'Any contraindication to MRI (pacemaker,
+# ...)', 'No contraindications to treatment with temozolomide': whether something is
+# contraindicated is the clinician's call, which no record holds. Read word by word, the drugs
+# named became exposures ('(tamoxifen) «Contraindications»').
+_CONTRAINDICATION = re.compile(
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:(?:(?:patients?|subjects?|participants?)\s+(?:with|who\s+(?:have|has))|any|known|has|have|with|presence\s+of)\s+)*"
+    r"(?:(?P<no>no|without|absence\s+of)\s+)?(?:an?\s+|any\s+)?(?:known\s+|absolute\s+|relative\s+|medical\s+)?(?P<word>contra-?indications?)\b",
+    re.IGNORECASE,
+)
+# (with an allergy named the line keeps its structure: 'Contraindication or allergy to
+# ibuprofen' is true of an allergy to ibuprofen on record)
+_ALLERGY_NAMED = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla", re.IGNORECASE)
+
+
+def _contraindication_whole(node: Predicate, text: str) -> Predicate:
+    """The whole criterion one judgment of the clinician's where it opens with a
+    contraindication and is one sentence naming no allergy; 'No contraindication to X' its
+    negation."""
+    found = _CONTRAINDICATION.match(text)
+    if isinstance(node, (Judgment, Not)) and isinstance(getattr(node, "item", node), Judgment) or found is None:
+        return node
+    if _SENTENCES.search(text.rstrip(), found.end()) or _ALLERGY_NAMED.search(text) or ":" in text[found.end() :]:
+        # (after a colon the line lists what counts: 'Contraindications to TMS: history of
+        # seizure/epilepsy, pacemaker, ...'; an epilepsy on record is one)
+        return node
+    start = found.start("word") if found.group("no") else len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    judgment = Judgment(category="medical_judgment", text=text[start:end], span=Span(start=start, end=end))
+    if found.group("no"):
+        return Not(item=judgment, span=Span(start=len(text) - len(text.lstrip()), end=end))
+    return judgment
 
 
 _STEROIDS = frozenset({"corticosteroid", "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"})

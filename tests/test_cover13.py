@@ -59,6 +59,28 @@ READINGS = [
      "(i.e. with use of disease modifying agents, corticosteroids or immunosuppressive drugs).",
      "(active autoimmune disease within 2 years) «required systemic treatment» "
      "«(i.e. with use of disease modifying agents, corticosteroids or immunosuppressive drugs)»", True),
+    # 'history or current', 'active or history of': past or present, which is a history
+    ("NCT05082025", "History or current symptomatic pneumonitis.", "(history of pneumonitis) «symptomatic»", True),
+    ("NCT03434379", "Active or history of autoimmune disease or immune deficiency",
+     "history of autoimmune disease or history of immunodeficiency", True),
+    ("NCT01905657", "Known history or active human immunodeficiency virus (HIV), hepatitis B, or hepatitis C",
+     "history of hiv infection or history of hepatitis b or history of hepatitis c", True),
+    ("NCT05336721", "History or clinical evidence of central nervous system (CNS) metastases or leptomeningeal carcinomatosis",
+     "history of cns metastases or history of leptomeningeal disease", True),
+    # stays: the history the words say does not reach the events after 'infection with'; each
+    # keeps the words (read as going on now, a resolved hepatitis B passed)
+    ("NCT03324425", "Current or past infection with Human Immunodeficiency Virus (HIV), Hepatitis B virus (HBV), or Hepatitis C virus (HCV).",
+     "(history of infection and ((hiv infection) «Current or past»)) or ((hepatitis b) «Current or past») or ((hepatitis c) «Current or past»)", False),
+    # stays: a later sentence lets some in, and the tree reads it as a criterion of its own
+    ("NCT04761744", "Active or prior documented autoimmune disease within the past 2 years; subjects with diabetes type I, vitiligo, "
+     "psoriasis, or hypo- or hyperthyroid diseases not requiring immunosuppressive treatment are eligible.", None, False),
+    # a contraindication is the clinician's call: the drugs named are not exposures
+    ("NCT04666961", "Contraindications to anastrozole or tamoxifen", "judgment(medical_judgment) «Contraindications to anastrozole or tamoxifen»", True),
+    ("NCT00875355", "No contraindications to treatment with temozolomide",
+     "not (judgment(medical_judgment) «contraindications to treatment with temozolomide»)", True),
+    # stays: after a colon the line lists what counts; with an allergy named, the allergy decides
+    ("NCT03861806", "Contraindications to TMS: history of seizure/epilepsy, pacemaker, other neurological disorders, brain surgery", None, None),
+    ("NCT03925129", "Contraindication or allergy to ibuprofen", "«Contraindication» or (allergy and ibuprofen)", False),
     # a grade at or above one narrows the condition
     ("NCT04090398", "Patients with peripheral neuropathy > grade 1", "(peripheral neuropathy) «> grade 1»", True),
     ("NCT01380080", "Current Grade ≥2 neuropathy.", None, True),
@@ -126,3 +148,49 @@ def test_infection_requiring_antibiotics_is_unknown_with_an_infection_and_no_ant
     patient = {**MAN, "conditions": [PNEUMONIA_NOW]}
     assert exclusion(tmp_path, patient, "Active systemic infections requiring intravenous antibiotics.").status == "unknown"
 
+
+
+HEPATITIS_B_RESOLVED = {
+    "name": "hepatitis B",
+    "codes": [{"system": "http://snomed.info/sct", "code": "66071002"}],
+    "onset": "2010-01-01",
+    "abatement": "2011-01-01",
+    "status": "resolved",
+}
+
+
+def test_current_or_past_hepatitis_b_does_not_pass_a_resolved_one(tmp_path):
+    # NCT03324425 (exclusion): 'Current or past infection with HIV, HBV, or HCV': a hepatitis B
+    # of 2010 is a past infection with HBV, so never a pass
+    text = "Current or past infection with Human Immunodeficiency Virus (HIV), Hepatitis B virus (HBV), or Hepatitis C virus (HCV)."
+    assert exclusion(tmp_path, {**MAN, "conditions": [HEPATITIS_B_RESOLVED]}, text).status != "pass"
+
+
+def test_history_or_current_pneumonitis_passes_a_man_without_it(tmp_path):
+    # NCT05082025 (exclusion)
+    assert exclusion(tmp_path, MAN, "History or current symptomatic pneumonitis.").status == "pass"
+
+
+def test_known_history_or_active_hepatitis_b_fails_a_resolved_one(tmp_path):
+    # NCT01905657 (exclusion): a hepatitis B of 2010 is a known history of it
+    text = "Known history or active human immunodeficiency virus (HIV), hepatitis B, or hepatitis C"
+    assert exclusion(tmp_path, {**MAN, "conditions": [HEPATITIS_B_RESOLVED]}, text).status == "fail"
+
+
+def test_contraindication_to_tamoxifen_is_not_taking_it(tmp_path):
+    # NCT04666961 (exclusion): a woman on tamoxifen has no contraindication to it on record;
+    # the clinician's call, never a fail for taking it
+    woman = {"id": "w", "birth_date": "1960-01-01", "sex": "female",
+             "medications": [{"name": "tamoxifen", "codes": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "10324"}], "status": "active"}]}
+    assert exclusion(tmp_path, woman, "Contraindications to anastrozole or tamoxifen").status == "unknown"
+
+
+BREAST_CANCER = {"name": "breast cancer", "codes": [{"system": "http://snomed.info/sct", "code": "254837009"}], "onset": "2025-03-01", "status": "active"}
+
+
+def test_previous_or_concurrent_cancer_does_not_fail_the_trials_own_patient(tmp_path):
+    # NCT05699811 (exclusion, a breast cancer trial): 'Previous or concurrent cancer' means
+    # another one; read as any cancer had at any time, it failed a woman with the breast cancer
+    # the trial is for
+    woman = {"id": "w", "birth_date": "1960-01-01", "sex": "female", "conditions": [BREAST_CANCER]}
+    assert exclusion(tmp_path, woman, "Previous or concurrent cancer within 3 years prior to treatment start.").status == "unknown"
