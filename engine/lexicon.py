@@ -57,6 +57,22 @@ SIMILAR_COMPOUNDS = (
     r"(?:attributed to )?compounds? of similar (?:chemical|biologic(?:al)?)(?: (?:or|and|and/or) (?:chemical|biologic(?:al)?))? "
     r"(?:composition|structure)(?: to| as)?"
 )
+# KEYNOTE's 'autoimmune disease that has required systemic treatment in the past 2 years (i.e.
+# with use of disease modifying agents, corticosteroids or immunosuppressive drugs)' (34 corpus
+# lines): what the systemic treatment was, said of the requirement; its 'or' joins no
+# alternatives of the criterion (a word, and one that only narrows in engine.parse)
+SYSTEMIC_TREATMENT_MEANS = (
+    r"i\.?\s*e\.?,?\s+with\s+(?:the\s+)?use\s+of\s+disease[- ]modifying\s+agents,?\s+corticosteroids,?\s+(?:or|and/or)\s+immunosuppressive\s+drugs"
+)
+# 'History or current symptomatic pneumonitis', 'prior or concurrent malignancy', 'active or
+# history of autoimmune disease': a past event or one going on now, which is what a history is
+# (engine.nodes: 'a past event counts, not only a current one'); one HIST word (engine.parse
+# keeps the events after it that the history does not reach from deciding alone)
+HISTORY_OR_NOW = (
+    r"(?:(?:a |any )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)(?: or | and/or |/)"
+    r"(?:current|currently|active|ongoing|present|concurrent|(?:clinical )?evidence of|presence of)"
+    r"|(?:current|currently|active|ongoing|concurrent|present)(?: or | and/or |/)(?:(?:a )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)"
+)
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
@@ -126,6 +142,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
     # joins no alternatives
     (SIMILAR_COMPOUNDS, "WORD", "similar compounds"),
+    (rf"\(\s*{SYSTEMIC_TREATMENT_MEANS}\s*\)", "WORD", "systemic treatment means"),
     # 'radiotherapy for any reason': no restriction at all
     (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
@@ -136,6 +153,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
+    (HISTORY_OR_NOW, "HIST", None),
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')

@@ -24,7 +24,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import SIMILAR_COMPOUNDS, Tok, balance, tokenize
+from engine.lexicon import HISTORY_OR_NOW, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
@@ -3081,6 +3081,10 @@ class _Assembler:
             for j in range(i - 1, -1, -1):
                 x = els[j]
                 if j in used or not isinstance(x, Atom):
+                    hist = None if j in used or not isinstance(x, Grp) else _history_before_narrowing(els, j, used, self.text, e.start)
+                    if hist is not None:
+                        history = True  # 'history of (non-infectious) pneumonitis'
+                        take(hist)
                     break
                 if x.type == "HIST":
                     history = True  # 'history of', 'prior', 'received': a past event counts
@@ -3100,6 +3104,10 @@ class _Assembler:
                 elif _is_filler(x):
                     continue
                 else:
+                    hist = _history_before_narrowing(els, j, used, self.text, e.start)
+                    if hist is not None:
+                        history = True  # 'History of other malignancy': the words are left to narrow it
+                        take(hist)
                     break
             if present:
                 history = False
@@ -4210,6 +4218,8 @@ def parse(text: str) -> Predicate:
         node = _objects_of_absorption(node, text, absorption)
     if "immunosupp" in folded.lower():
         node = _steroids_by_their_dose(node)
+    if "requir" in folded:
+        node = _requirement_words(node, text)
     node = _lone_event_words(_with_modifiers(node))
     if " or " in folded:
         node = _words_before_an_or(node)
@@ -4246,7 +4256,97 @@ def parse(text: str) -> Predicate:
     count = _SOME_OF_THE_FOLLOWING.search(folded)
     if count is not None:
         node = _some_of_the_following(node, text, folded, count)
+    if "contra" in folded:
+        node = _contraindication_whole(node, text)
+    if " or " in folded or "/" in folded:
+        node = _history_or_now_reaches(node, text, folded)
     return _willing_whole(node, text)
+
+
+_HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
+_A_CANCER = re.compile(r"malignan|cancer|carcinoma|tumou?r|neoplas|lymphoma|leuka?emia|melanoma|sarcoma|myeloma|glioma|blastoma", re.IGNORECASE)
+_LATER_PERMISSION = re.compile(r"[;.]\s.*\b(?:are|is|be)\s+(?:also\s+)?(?:eligible|allowed|permitted|acceptable)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _history_or_now_reaches(node: Predicate, text: str, folded: str) -> Predicate:
+    """'Current or past infection with HIV, HBV, or HCV' (NCT03927846 shape): the words say
+    past or present of every event after them in the sentence, but the tree gave the history
+    to the first alone, and 'hepatitis b' read as one going on now passed a resolved one. Each
+    event after the words that the history did not reach keeps them as words not understood,
+    so it decides nothing alone (as the words did before they were read). Not in canonical
+    text, whose literals already say so; not in what an exception carves out. Where a later
+    sentence lets some patients in ('...; subjects with vitiligo, psoriasis ... are eligible',
+    NCT04761744), which the tree reads as a criterion of its own, the words keep every
+    event after them from deciding alone, as before they were read. So they do beside a
+    cancer: 'Previous or concurrent cancer within 3 years' (NCT05699811) in a breast cancer
+    trial means another cancer, and read as any, it failed the trial's own patients."""
+    if "\u00ab" in text:
+        return node
+    said = [m for m in _HISTORY_OR_NOW.finditer(folded)]
+    if not said:
+        return node
+    let_in = _LATER_PERMISSION.search(text) is not None
+
+    def words_before(event: Predicate) -> Unparsed | None:
+        for m in said:
+            # (an event's span holds the history words read into it)
+            if m.end() <= event.span.end and not _SENTENCES.search(text, m.end(), max(m.end(), event.span.start)):
+                return Unparsed(text=text[m.start() : m.end()], span=Span(start=m.start(), end=m.end()))
+        return None
+
+    def reach(n: Predicate) -> Predicate:
+        if isinstance(n, (Condition, Medication, Procedure)):
+            words = None if n.history and not let_in and not _A_CANCER.search(n.concept) else words_before(n)
+            return n if words is None else Qualified(item=n, qualifiers=(words,), span=n.span)
+        if isinstance(n, Exception_):
+            main = reach(n.main)
+            return n if main is n.main else n.model_copy(update={"main": main})
+        if isinstance(n, Qualified):
+            item = reach(n.item)
+            if item is n.item:
+                return n
+            if isinstance(item, Qualified) and item.item is n.item:
+                return n.model_copy(update={"qualifiers": (*item.qualifiers, *n.qualifiers)})
+            return n.model_copy(update={"item": item})
+        if type(n) not in OPERAND_FIELDS:
+            return n
+        updates = operands_mapped(n, reach)
+        return n.model_copy(update=updates) if updates else n
+
+    return reach(node)
+
+
+# 'Contraindications to anastrozole or tamoxifen', 'Any contraindication to MRI (pacemaker,
+# ...)', 'No contraindications to treatment with temozolomide': whether something is
+# contraindicated is the clinician's call, which no record holds. Read word by word, the drugs
+# named became exposures ('(tamoxifen) «Contraindications»').
+_CONTRAINDICATION = re.compile(
+    r"\W*(?:\d{1,2}[.)]\s*)?(?:(?:(?:patients?|subjects?|participants?)\s+(?:with|who\s+(?:have|has))|any|known|has|have|with|presence\s+of)\s+)*"
+    r"(?:(?P<no>no|without|absence\s+of)\s+)?(?:an?\s+|any\s+)?(?:known\s+|absolute\s+|relative\s+|medical\s+)?(?P<word>contra-?indications?)\b",
+    re.IGNORECASE,
+)
+# (with an allergy named the line keeps its structure: 'Contraindication or allergy to
+# ibuprofen' is true of an allergy to ibuprofen on record)
+_ALLERGY_NAMED = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla", re.IGNORECASE)
+
+
+def _contraindication_whole(node: Predicate, text: str) -> Predicate:
+    """The whole criterion one judgment of the clinician's where it opens with a
+    contraindication and is one sentence naming no allergy; 'No contraindication to X' its
+    negation."""
+    found = _CONTRAINDICATION.match(text)
+    if isinstance(node, (Judgment, Not)) and isinstance(getattr(node, "item", node), Judgment) or found is None:
+        return node
+    if _SENTENCES.search(text.rstrip(), found.end()) or _ALLERGY_NAMED.search(text) or ":" in text[found.end() :]:
+        # (after a colon the line lists what counts: 'Contraindications to TMS: history of
+        # seizure/epilepsy, pacemaker, ...'; an epilepsy on record is one)
+        return node
+    start = found.start("word") if found.group("no") else len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    judgment = Judgment(category="medical_judgment", text=text[start:end], span=Span(start=start, end=end))
+    if found.group("no"):
+        return Not(item=judgment, span=Span(start=len(text) - len(text.lstrip()), end=end))
+    return judgment
 
 
 _STEROIDS = frozenset({"corticosteroid", "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"})
@@ -4754,17 +4854,36 @@ def _life_expectancy_bound(text: str, offset: int) -> Comparison | None:
 
 # Words that name a kind of what they stand beside, never more of it: 'uncontrolled
 # hypertension' is hypertension, 'metastatic breast cancer' is breast cancer.
+_GRADE_FLOOR = (
+    r"(?:(?:nci[- ])?ctcae\s+)?(?:(?:>|>=|=>|\u2265)\s*grade\s*[1-5]|grade\s*(?:>|>=|=>|\u2265)\s*[1-5]"
+    r"|grade\s*[1-5](?:\s*(?:or|and/or)\s*(?:higher|greater|above|more|worse)|\s*(?:-|\u2013|to|or|and/or|/)\s*[2-5])?)"
+)
+_TREATMENT_NEEDED = (
+    r"(?:(?:systemic|intravenous|iv|oral|inhaled|chronic|high[- ]dose)\s+)*"
+    r"(?:(?:cortico)?steroids?|glucocorticoids?|antibiotics?|antivirals?|antifungals?|insulin|dialysis|hemodialysis|"
+    r"renal\s+replacement\s+therapy|anticoagulants?|anticoagulation|bisphosphonates?|immunosuppressants?|"
+    r"immunosuppressive\s+(?:drugs?|agents?|medications?)|(?:supplemental\s+)?oxygen)"
+    r"(?:\s+(?:therapy|treatments?|medications?))?"
+)
+_REQUIRED_TREATMENT = (
+    r"(?:(?:that|which)\s+)?(?:(?:has|have)\s+)?requir(?:ing|es|ed)\s+(?:(?:treatment|therapy)\s+with\s+|(?:the\s+)?use\s+of\s+)?"
+    rf"{_TREATMENT_NEEDED}(?:\s+(?:or|and/or)\s+{_TREATMENT_NEEDED})*"
+)
 _NARROWING_WORD = (
     r"(?:uncontrolled|poorly[- ]controlled|inadequately[- ]controlled|unstable|severe|serious|significant|"
     r"clinically[- ](?:significant|relevant|important|active|evident|apparent)|symptomatic|acute|chronic|"
     r"progressive|progressing|advanced|locally[- ]advanced|metastatic|unresectable|inoperable|recurrent|"
-    r"relapsed|refractory|untreated|known|documented|confirmed|histologically|cytologically|pathologically|"
+    r"relapsed|refractory|untreated|non-?infectious|known|documented|confirmed|histologically|cytologically|pathologically|"
     r"histological(?:ly)?[- ]confirmed|biopsy[- ]proven|proven|major|decompensated|life[- ]threatening|"
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
     r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|(?:(?:is|are)\s+)?present|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
+    # a grade at or above one ('peripheral neuropathy > grade 1', 'grade 2 or higher', 'grade
+    # 3-4'): only some of the condition; never a grade at most ('<= grade 1', 'grade 0-1'),
+    # which a patient without it meets
+    rf"{_GRADE_FLOOR}|"
     # 'stage IV breast cancer', 'stage II or III'
     r"stage\s+(?:[0-4]|iv|i{1,3})[a-c]?(?:\s*(?:or|to|-|/|,)\s*(?:stage\s+)?(?:[0-4]|iv|i{1,3})[a-c]?)*|"
     # 'active infection requiring systemic therapy', 'that has required systemic treatment'
@@ -4778,7 +4897,10 @@ _NARROWING_WORD = (
     # Hepatitis C virus (defined as HCV RNA [qualitative] is detected)': the test that defines it
     r"surface\s+antigen\s+hbsag\s+(?:reactive|positive)|rna\s+qualitative|(?:is\s+)?detected|"
     # 'allergic reactions attributed to compounds of similar chemical or biologic composition to X'
-    rf"{SIMILAR_COMPOUNDS})"
+    rf"{SIMILAR_COMPOUNDS}|{SYSTEMIC_TREATMENT_MEANS}|"
+    # 'symptomatic brain metastases requiring steroids', 'infection requiring IV antibiotics':
+    # the treatment a condition needs, which the record does not link to it (`_requirement_words`)
+    rf"{_REQUIRED_TREATMENT})"
 )
 _NARROWING = re.compile(rf"{_NARROWING_WORD}(?:(?:\s*,\s*|\s+|\s+(?:and|or|and/or)\s+){_NARROWING_WORD})*", re.IGNORECASE)
 # ('Have a known history of uncontrolled': a lead-in, then a word that only narrows)
@@ -4919,6 +5041,101 @@ def _without_word(node: Predicate, span: tuple[int, int]) -> Predicate | None:
             return item
         updates["qualifiers"] = kept
     return node.model_copy(update=updates) if updates else node
+
+
+def _requirement_words(node: Predicate, text: str) -> Predicate:
+    """'Known symptomatic brain metastases requiring steroids', 'Active infection requiring
+    IV antibiotics', 'history of pneumonitis that required steroids': the treatment was read
+    as a second event beside the condition, the verb between them not understood. The
+    treatment says which of the condition is meant, so the words from the verb through the
+    treatment only narrow the condition (a `Modifier` once typed): without the condition it
+    is false; with it, whether it needed the treatment is the study team's to say (a
+    treatment missing from the record would have made it false)."""
+    starts = frozenset(n.span.start for n in walk(node) if isinstance(n, (Medication, Procedure)))
+    return _requirements_in(node, text, starts)
+
+
+def _requirements_in(node: Predicate, text: str, starts: frozenset[int]) -> Predicate:
+    if isinstance(node, Qualified):
+        rewritten = _required_treatment(node, text, starts)
+        if rewritten is not None:
+            return rewritten
+    updates = operands_mapped(node, lambda n: _requirements_in(n, text, starts)) if type(node) in OPERAND_FIELDS else None
+    return node.model_copy(update=updates) if updates else node
+
+
+def _required_treatment(node: Qualified, text: str, later: frozenset[int]) -> Qualified | None:
+    """The Qualified node of `_requirement_words` with the condition alone as its item and
+    the requirement's words as one piece, or None where it is not that shape, or where
+    another treatment follows in a list ('requiring IV antibiotics, antivirals, or
+    antifungals': the list was split from its verb, which the words would not say).
+    `later`: where each drug or procedure of the criterion starts."""
+    item = node.item
+    if not isinstance(item, AllOf) or len(item.items) != 2:
+        return None
+    condition, treatment = item.items
+    if not _conditions_only(condition) or not _treatments_only(treatment):
+        return None
+    verbs = [q for q in node.qualifiers if isinstance(q, Unparsed) and condition.span.end <= q.span.start and q.span.end <= treatment.span.start]
+    if len(verbs) != 1:
+        return None
+    verb = verbs[0]
+    span = Span(start=verb.span.start, end=treatment.span.end)
+    words = text[span.start : span.end]
+    if (
+        _REQUIRED.fullmatch(words) is None
+        or _MORE_TREATMENTS.match(text, treatment.span.end) is not None
+        or any(_MORE_AFTER.fullmatch(text, treatment.span.end, start) for start in later)
+    ):
+        return None
+    qualifiers = tuple(Unparsed(text=words, span=span) if q is verb else q for q in node.qualifiers)
+    return Qualified(item=condition, qualifiers=qualifiers, span=node.span)
+
+
+_REQUIRED = re.compile(_REQUIRED_TREATMENT, re.IGNORECASE)
+_MORE_AFTER = re.compile(r"[\s,/]*(?:(?:or|and|and/or)\s+)?", re.IGNORECASE)
+# ('requiring systemic antibiotic, antiviral or antifungal therapy': more of what is required,
+# though not read as drugs)
+_MORE_TREATMENTS = re.compile(
+    r"\s*(?:,|/|\bor\b|\band/or\b|\band\b)\s*(?:or\s+|and\s+)?(?:[\w-]+\s+)?"
+    r"(?:anti\w+|(?:cortico)?steroids?|therap\w*|treatments?|medications?|control|monitoring|hospitali[sz]ation|insulin|dialysis|oxygen|transfusions?)\b",
+    re.IGNORECASE,
+)
+
+
+def _conditions_only(node: Predicate) -> bool:
+    """Conditions, or alternatives of them, with nothing that turns them round."""
+    if isinstance(node, Condition):
+        return True
+    return isinstance(node, AnyOf) and all(isinstance(n, Condition) for n in node.items)
+
+
+def _treatments_only(node: Predicate) -> bool:
+    """Drugs or procedures without a window or dose of their own (which the words would lose),
+    or alternatives of them."""
+    if isinstance(node, (Medication, Procedure)):
+        return node.window is None and getattr(node, "dose", None) is None
+    return isinstance(node, AnyOf) and all(_treatments_only(n) for n in node.items)
+
+
+def _history_before_narrowing(els: list, j: int, used: set[int], text: str, event: int) -> int | None:
+    """Where 'history of' (or 'prior', 'known': a HIST word) stands just before words that
+    only narrow the event after them ('History of other malignancy', 'history of clinically
+    significant cardiovascular disease'), the index of that HIST word: the event is had at
+    any time, and the words stay beside it as modifiers. Read with the words in between not
+    understood, 'history of' was lost with them (23 corpus lines of 'History of other',
+    'History of severe', 'History of symptomatic' ...). Not where a slash joins the words to
+    the event ('prior adjuvant/neoadjuvant chemotherapy': alternatives, not a narrowing)."""
+    if "/" in text[els[j].start : event]:
+        return None
+    for k in range(j - 1, max(j - 6, -1), -1):
+        x = els[k]
+        if k in used or not isinstance(x, Atom):
+            return None
+        if x.type == "HIST":
+            words = re.sub(r"\s*[()\[\]]\s*", " ", text[x.end : els[j].end]).strip(" ,")
+            return k if _NARROWING.fullmatch(words) is not None else None
+    return None
 
 
 def _only_narrows(words: str) -> bool:
