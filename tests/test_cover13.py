@@ -51,8 +51,9 @@ READINGS = [
      "((history of pneumonitis) «(non-infectious)» «required steroids») or ((active pneumonitis) «(non-infectious)»)", True),
     # the treatment a condition requires narrows the condition; it is not a second event
     ("NCT05076760", "Active systemic infections requiring intravenous antibiotics.", "(active infection) «requiring intravenous antibiotics»", True),
+    # ('known' is no history word since audit 18: the metastases in their own tense)
     ("NCT04553133", "Participants with known symptomatic brain metastases requiring steroids",
-     "(history of brain metastases) «symptomatic» «requiring steroids»", True),
+     "(brain metastases) «symptomatic» «requiring steroids»", True),
     ("NCT03922958", "ESRD requiring renal replacement therapy", "(end-stage renal disease) «requiring renal replacement therapy»", True),
     # KEYNOTE's aside says what the systemic treatment was: it joins no alternatives
     ("NCT04563507", "Has active autoimmune disease that has required systemic treatment in the past 2 years "
