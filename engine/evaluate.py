@@ -1988,9 +1988,10 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             if active is Truth.UNKNOWN:
                 missing.append(f"clinical status of {concept.name}")
         if _present_tense(node):
-            if _condition_active(record, ctx, lifelong=_lifelong(ctx.vocab, matched))[0] is Truth.FALSE:
+            over = _over_for_present_tense(record, matched, ctx)
+            if over is not None:
                 truth = truth & Truth.UNKNOWN
-                reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
+                reasons.append(f"{what}: {over}; {_TENSE}")
         if node.window is not None:
             end, ongoing = record.abatement, _condition_ongoing(record)
             if ongoing is not Truth.TRUE and _lifelong(ctx.vocab, matched):
@@ -2162,6 +2163,23 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False
     if status in _INACTIVE_STATUSES:
         return Truth.FALSE, f"clinical status {status}"
     return Truth.UNKNOWN, "no clinical status and no abatement date: cannot tell whether active"
+
+
+def _over_for_present_tense(record: ConditionRecord, matched: Any, ctx: _Ctx) -> str | None:
+    """Why a record may be of a condition that is over by the as-of date, for a bare
+    present-tense criterion (`_present_tense`), or None where it is going on as far as the
+    record says. A record over by then ('resolved', abated); and a record of an event
+    (`_is_event`) not shown to be going on: Synthea never closes a cardiac arrest, and one of
+    1996 left 'active' made 'Cardiovascular disease' TRUE while the same record resolved, and
+    'Active cardiac disease', were UNKNOWN (the nineteenth audit, K2). A record of another
+    condition with no status and no abatement still counts, as it always has."""
+    event = _is_event(ctx.vocab, matched)
+    active, why = _condition_active(record, ctx, event=event, lifelong=_lifelong(ctx.vocab, matched))
+    if active is Truth.FALSE:
+        return f"over by {ctx.as_of.isoformat()}"
+    if event and active is Truth.UNKNOWN:
+        return why
+    return None
 
 
 def _condition_ongoing(record: ConditionRecord) -> Truth:

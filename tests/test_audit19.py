@@ -1,0 +1,67 @@
+"""Wrong confident fails found in the nineteenth audit (failed criteria that make trials
+ineligible, /work/main at 27fdfcb, 2026-12-07). Each test screens the criterion as the registry
+wrote it (trimmed, with its NCT id) for the least patient that shows the fault, and asserts what
+a safe engine says: unknown, for a human to look at. K1 ('known' read as 'history of') is
+another change's.
+
+K2: a record of an event Synthea never closes (a cardiac arrest of 1996 left 'active') made
+    a bare, present-tense 'Cardiovascular disease' true; the same record resolved, or the line
+    'Active cardiac disease', was already unknown.
+K3: 'systemic' was dropped from 'active systemic infection': a sinusitis or a cystitis excluded.
+K4: an old open record of a condition a lab value defines (anaemia, neutropenia, ...) outweighed
+    a normal value measured after its onset.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path.cwd() / "tests"))
+
+from one_trial import exclusion, screen_text  # noqa: E402
+
+AS_OF = date(2026, 12, 7)
+
+
+def _patient(**records) -> dict:
+    return {"id": "p", "birth_date": "1960-01-01", "sex": "female", **records}
+
+
+CARDIAC_ARREST_1996 = {"name": "Cardiac Arrest", "snomed": "410429000", "status": "active", "onset": "1996-01-17"}
+
+
+def _inclusion(tmp_path, patient: dict, text: str):
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\n* {text}")
+    [c] = [c for c in result.criteria if c.text == text]
+    return c
+
+
+# K2 -- NCT03924622 (exclusion) 'Cardiovascular disease'; likewise NCT03864692, NCT03860766,
+# NCT03863678 ('cardiovascular disease(s)'), NCT01647672 'With heart disease', NCT03869970
+# 'Cardiac condition,', NCT03920449 'cardiovascular disease or heart failure'. Synthea patient
+# 31052ccc: 'Cardiac Arrest', onset 1996-01-17 (age 13), never closed.
+@pytest.mark.parametrize(
+    "text",
+    ["Cardiovascular disease", "With heart disease", "Cardiac condition,", "cardiovascular disease or heart failure"],
+)
+def test_k2_an_event_left_open_is_not_a_present_disease(tmp_path, text):
+    c = exclusion(tmp_path, _patient(conditions=[CARDIAC_ARREST_1996]), text)
+    assert c.status == "unknown", c.reasons
+
+
+# K2 -- NCT01290939 (inclusion) 'Absence of any cardiovascular disorder, including but not
+# limited to:', the same patient.
+def test_k2_an_event_left_open_does_not_fail_absence_of_cardiovascular_disorder(tmp_path):
+    c = _inclusion(tmp_path, _patient(conditions=[CARDIAC_ARREST_1996]), "Absence of any cardiovascular disorder")
+    assert c.status == "unknown", c.reasons
+
+
+# K2, what must stay: the same record under a line that asks the past ('history of') fails.
+def test_k2_history_of_heart_disease_still_counts_the_event(tmp_path):
+    c = exclusion(tmp_path, _patient(conditions=[CARDIAC_ARREST_1996]), "History of heart disease")
+    assert c.status == "fail", c.reasons
+
