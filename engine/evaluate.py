@@ -1822,6 +1822,10 @@ def _observed_condition(node: Condition, out: Outcome, ctx: _Ctx) -> Outcome:
                 found = _value_past(value_rule, ctx)
                 if found is not None:
                     said.append(found)
+    if out.truth is Truth.TRUE and not node.history and node.window is None:
+        normal = _normal_since_onset(node, ctx)
+        if normal is not None:
+            said.append((Truth.FALSE, normal))
     if not said:
         return out
     truth = any_of(t for t, _ in said)
@@ -1914,6 +1918,31 @@ def _value_past(rule: findings.ValueRule, ctx: _Ctx) -> tuple[Truth, list[str]] 
     past = _eval(rule.may, ctx, 1)
     if past.truth is Truth.TRUE:
         return Truth.UNKNOWN, [f"a value on record that may be {rule.concept}: {rule.source}", *past.reasons]
+    return None
+
+
+def _normal_since_onset(node: Condition, ctx: _Ctx) -> list[str] | None:
+    """What says a condition that is the state of a value (`findings.ValueRule.value_is_state`:
+    anaemia, neutropenia...) is over though its record is left open: the latest value not too
+    old to stand for today is on the normal side and was measured after the onset of every
+    record of the condition. Synthea never closes an 'Anemia (disorder)', and one of 2008 made
+    'Anaemia' TRUE beside a haemoglobin of 13.1 g/dL measured in 2019 (the nineteenth audit,
+    K4). The reasons, or None: no such rule, a value past the line or none, a record without
+    an onset or with one on or after the value's day."""
+    for rule in findings.VALUE_RULES:
+        if rule.concept != node.concept or not rule.value_is_state:
+            continue
+        value = _eval(rule.may, ctx, 1)
+        measure = derive.lookup(ctx.vocab, ("measure",), rule.may.measure)
+        if value.truth is not Truth.FALSE or measure is None:
+            continue
+        found, _, _ = derive.latest(derive.observations_of(ctx.vocab, measure, ctx.patient), ctx.as_of)
+        concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
+        records = ctx.patient.conditions
+        onsets = [r.onset for r, m in zip(records, derive.record_matches(ctx.vocab, concept, records)) if m is not None] if concept else []
+        if not found or not onsets or any(o is None or o >= found[0].date for o in onsets):
+            continue
+        return [f"{rule.concept} not shown by the latest value, measured after the onset on record ({rule.source})", *value.reasons]
     return None
 
 

@@ -65,3 +65,45 @@ def test_k2_history_of_heart_disease_still_counts_the_event(tmp_path):
     c = exclusion(tmp_path, _patient(conditions=[CARDIAC_ARREST_1996]), "History of heart disease")
     assert c.status == "fail", c.reasons
 
+
+def _on(name: str, loinc: str, value: float, unit: str, day: str = "2026-11-20") -> dict:
+    return {"name": name, "loinc": loinc, "value": value, "unit": unit, "date": day}
+
+
+ANEMIA_2014 = {"name": "Anemia (disorder)", "snomed": "271737000", "status": "active", "onset": "2014-04-07"}
+
+
+# K4 -- NCT03864094 (exclusion) 'Anaemia'. Synthea patient 3552e945: 'Anemia (disorder)', onset
+# 2008-06-20, never closed; last haemoglobin 13.1 g/dL (2019-09-27), after the onset. The same
+# with a haemoglobin of 15.6 g/dL 17 days before the screening date. Neutropenia,
+# thrombocytopenia and hypokalaemia beside a normal value behaved alike (made-up lines).
+@pytest.mark.parametrize(
+    ("text", "record", "value"),
+    [
+        ("Anaemia", ANEMIA_2014, _on("hemoglobin", "718-7", 15.6, "g/dL")),
+        ("Neutropenia", {"name": "neutropenia", "snomed": "165517008", "status": "active", "onset": "2014-04-07"},
+         _on("neutrophils", "751-8", 4.2, "10*9/L")),
+        ("Thrombocytopenia", {"name": "thrombocytopenia", "snomed": "302215000", "status": "active", "onset": "2014-04-07"},
+         _on("platelet count", "777-3", 250, "10*9/L")),
+        ("Hypokalemia", {"name": "hypokalemia", "snomed": "43339004", "status": "active", "onset": "2014-04-07"},
+         _on("potassium", "2823-3", 4.2, "mmol/L")),
+    ],
+)
+def test_k4_an_open_record_beside_a_later_normal_value_is_unknown(tmp_path, text, record, value):
+    c = exclusion(tmp_path, _patient(conditions=[record], observations=[value]), text)
+    assert c.status == "unknown", c.reasons
+
+
+# K4, what must stay: a low value, a normal value measured before the record's onset, and a
+# past ('history of') line still fail.
+@pytest.mark.parametrize(
+    ("text", "onset", "value"),
+    [
+        ("Anaemia", "2014-04-07", _on("hemoglobin", "718-7", 9.5, "g/dL")),
+        ("Anaemia", "2026-11-25", _on("hemoglobin", "718-7", 15.6, "g/dL")),
+        ("History of anaemia", "2014-04-07", _on("hemoglobin", "718-7", 15.6, "g/dL")),
+    ],
+)
+def test_k4_what_still_fails(tmp_path, text, onset, value):
+    patient = _patient(conditions=[{**ANEMIA_2014, "onset": onset}], observations=[value])
+    assert exclusion(tmp_path, patient, text).status == "fail"
