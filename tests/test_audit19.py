@@ -107,3 +107,41 @@ def test_k4_an_open_record_beside_a_later_normal_value_is_unknown(tmp_path, text
 def test_k4_what_still_fails(tmp_path, text, onset, value):
     patient = _patient(conditions=[{**ANEMIA_2014, "onset": onset}], observations=[value])
     assert exclusion(tmp_path, patient, text).status == "fail"
+
+
+SINUSITIS = {"name": "viral sinusitis", "snomed": "444814009", "status": "active", "onset": "2026-11-20"}
+CYSTITIS = {"name": "acute infective cystitis", "snomed": "307426000", "status": "active", "onset": "2026-11-20"}
+SEPSIS = {"name": "Sepsis", "snomed": "91302008", "status": "active", "onset": "2026-11-20"}
+
+
+# K3 -- 'systemic' was a synonym of 'infection': synthetic patients with a viral sinusitis
+# (008, 021) or an acute infective cystitis (011) failed these exclusions.
+@pytest.mark.parametrize(
+    ("text", "record"),
+    [
+        ("Patients with active systemic infections", SINUSITIS),  # NCT05766410
+        ("The participant has active systemic infections or viral load.", CYSTITIS),  # NCT03155997
+        ("Patients with active systemic infection (including HCV and HBV), or who are found to be HIV-positive", SINUSITIS),  # NCT03264547
+    ],
+)
+def test_k3_a_local_infection_is_not_known_to_be_systemic(tmp_path, text, record):
+    c = exclusion(tmp_path, _patient(conditions=[record]), text)
+    assert c.status == "unknown", c.reasons
+
+
+# K3, what must stay: a sepsis is a systemic infection, and a sinusitis is still an infection.
+@pytest.mark.parametrize(("text", "record"), [("Patients with active systemic infections", SEPSIS), ("Active infection", SINUSITIS)])
+def test_k3_what_still_fails(tmp_path, text, record):
+    assert exclusion(tmp_path, _patient(conditions=[record]), text).status == "fail"
+
+
+def test_k3_every_infection_is_at_least_maybe_a_systemic_infection():
+    """A kind of infection added under 'infection' without 'systemic infection' as a parent,
+    strict or loose, would be read as not systemic: 'active systemic infection' would pass a
+    patient with it. Every one must reach it."""
+    from engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    infection, systemic = vocab.get("condition", "infection"), vocab.get("condition", "systemic infection")
+    kinds = [c for c in vocab.concepts("condition") if infection in vocab.ancestors(c) and c is not systemic]
+    assert kinds and [c.name for c in kinds if systemic not in vocab.ancestors(c)] == []
