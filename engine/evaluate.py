@@ -1923,26 +1923,30 @@ def _value_past(rule: findings.ValueRule, ctx: _Ctx) -> tuple[Truth, list[str]] 
 
 def _normal_since_onset(node: Condition, ctx: _Ctx) -> list[str] | None:
     """What says a condition that is the state of a value (`findings.ValueRule.value_is_state`:
-    anaemia, neutropenia...) is over though its record is left open: the latest value not too
-    old to stand for today is on the normal side and was measured after the onset of every
+    anaemia, neutropenia...) is over though its record is left open: the latest value on or
+    before the as-of date is on the normal side and was measured after the onset of every
     record of the condition. Synthea never closes an 'Anemia (disorder)', and one of 2008 made
     'Anaemia' TRUE beside a haemoglobin of 13.1 g/dL measured in 2019 (the nineteenth audit,
-    K4). The reasons, or None: no such rule, a value past the line or none, a record without
-    an onset or with one on or after the value's day."""
+    K4). A value too old to say what the patient has today still says the record's onset is
+    not today's state: it leaves the record's TRUE UNKNOWN, never FALSE. The reasons, or None:
+    no such rule, no value or one past the line, a record without an onset or with one on or
+    after the value's day."""
     for rule in findings.VALUE_RULES:
         if rule.concept != node.concept or not rule.value_is_state:
             continue
-        value = _eval(rule.may, ctx, 1)
         measure = derive.lookup(ctx.vocab, ("measure",), rule.may.measure)
-        if value.truth is not Truth.FALSE or measure is None:
+        concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
+        if measure is None or concept is None:
             continue
         found, _, _ = derive.latest(derive.observations_of(ctx.vocab, measure, ctx.patient), ctx.as_of)
-        concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
-        records = ctx.patient.conditions
-        onsets = [r.onset for r, m in zip(records, derive.record_matches(ctx.vocab, concept, records)) if m is not None] if concept else []
-        if not found or not onsets or any(o is None or o >= found[0].date for o in onsets):
+        checks = [_check_bound(_observed(_per_body_surface(o, measure), measure.name), rule.may.op, rule.may.threshold, measure, measure.name) for o in found]
+        if not checks or any(c.truth is not Truth.FALSE for c in checks):
             continue
-        return [f"{rule.concept} not shown by the latest value, measured after the onset on record ({rule.source})", *value.reasons]
+        records = ctx.patient.conditions
+        onsets = [r.onset for r, m in zip(records, derive.record_matches(ctx.vocab, concept, records)) if m is not None]
+        if not onsets or any(o is None or o >= found[0].date for o in onsets):
+            continue
+        return [f"{rule.concept} not shown by the latest value, measured after the onset on record ({rule.source})", *(r for c in checks for r in c.reasons)]
     return None
 
 

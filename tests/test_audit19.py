@@ -145,3 +145,11 @@ def test_k3_every_infection_is_at_least_maybe_a_systemic_infection():
     infection, systemic = vocab.get("condition", "infection"), vocab.get("condition", "systemic infection")
     kinds = [c for c in vocab.concepts("condition") if infection in vocab.ancestors(c) and c is not systemic]
     assert kinds and [c.name for c in kinds if systemic not in vocab.ancestors(c)] == []
+
+
+# K4 -- the audit's own case: NCT03864094 'Anaemia', 3552e945's last haemoglobin 13.1 g/dL of
+# 2019-09-27, too old to say the patient is not anaemic today, but after the 2008 onset.
+def test_k4_an_old_normal_value_after_the_onset_still_leaves_the_record_unknown(tmp_path):
+    record = {**ANEMIA_2014, "onset": "2008-06-20"}
+    value = _on("hemoglobin", "718-7", 13.1, "g/dL", day="2019-09-27")
+    assert exclusion(tmp_path, _patient(conditions=[record], observations=[value]), "Anaemia").status == "unknown"
