@@ -1825,6 +1825,10 @@ def _observed_condition(node: Condition, out: Outcome, ctx: _Ctx) -> Outcome:
                 found = _value_past(value_rule, ctx)
                 if found is not None:
                     said.append(found)
+    if out.truth is Truth.TRUE and not node.history and node.window is None:
+        normal = _normal_since_onset(node, ctx)
+        if normal is not None:
+            said.append((Truth.FALSE, normal))
     if not said:
         return out
     truth = any_of(t for t, _ in said)
@@ -1920,6 +1924,35 @@ def _value_past(rule: findings.ValueRule, ctx: _Ctx) -> tuple[Truth, list[str]] 
     return None
 
 
+def _normal_since_onset(node: Condition, ctx: _Ctx) -> list[str] | None:
+    """What says a condition that is the state of a value (`findings.ValueRule.value_is_state`:
+    anaemia, neutropenia...) is over though its record is left open: the latest value on or
+    before the as-of date is on the normal side and was measured after the onset of every
+    record of the condition. Synthea never closes an 'Anemia (disorder)', and one of 2008 made
+    'Anaemia' TRUE beside a haemoglobin of 13.1 g/dL measured in 2019 (the nineteenth audit,
+    K4). A value too old to say what the patient has today still says the record's onset is
+    not today's state: it leaves the record's TRUE UNKNOWN, never FALSE. The reasons, or None:
+    no such rule, no value or one past the line, a record without an onset or with one on or
+    after the value's day."""
+    for rule in findings.VALUE_RULES:
+        if rule.concept != node.concept or not rule.value_is_state:
+            continue
+        measure = derive.lookup(ctx.vocab, ("measure",), rule.may.measure)
+        concept = derive.lookup(ctx.vocab, ("condition",), node.concept)
+        if measure is None or concept is None:
+            continue
+        found, _, _ = derive.latest(derive.observations_of(ctx.vocab, measure, ctx.patient), ctx.as_of)
+        checks = [_check_bound(_observed(_per_body_surface(o, measure), measure.name), rule.may.op, rule.may.threshold, measure, measure.name) for o in found]
+        if not checks or any(c.truth is not Truth.FALSE for c in checks):
+            continue
+        records = ctx.patient.conditions
+        onsets = [r.onset for r, m in zip(records, derive.record_matches(ctx.vocab, concept, records)) if m is not None]
+        if not onsets or any(o is None or o >= found[0].date for o in onsets):
+            continue
+        return [f"{rule.concept} not shown by the latest value, measured after the onset on record ({rule.source})", *(r for c in checks for r in c.reasons)]
+    return None
+
+
 @cache
 def _age_at_least(years: int) -> Comparison:
     return Comparison(measure="age", op=">=", threshold=Threshold(value=Decimal(years), unit="years"))
@@ -1997,9 +2030,10 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
             if active is Truth.UNKNOWN:
                 missing.append(f"clinical status of {concept.name}")
         if _present_tense(node):
-            if _condition_active(record, ctx, lifelong=_lifelong(ctx.vocab, matched))[0] is Truth.FALSE:
+            over = _over_for_present_tense(record, matched, ctx)
+            if over is not None:
                 truth = truth & Truth.UNKNOWN
-                reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
+                reasons.append(f"{what}: {over}; {_TENSE}")
         if node.window is not None and derive.past_record(record) is not None:
             # 'Personal history of ...': its onset is when the history was recorded, not
             # when the condition was (the eighteenth audit, C)
@@ -2185,6 +2219,23 @@ def _condition_active(record: ConditionRecord, ctx: _Ctx, *, event: bool = False
     if status in _INACTIVE_STATUSES:
         return Truth.FALSE, f"clinical status {status}"
     return Truth.UNKNOWN, "no clinical status and no abatement date: cannot tell whether active"
+
+
+def _over_for_present_tense(record: ConditionRecord, matched: Any, ctx: _Ctx) -> str | None:
+    """Why a record may be of a condition that is over by the as-of date, for a bare
+    present-tense criterion (`_present_tense`), or None where it is going on as far as the
+    record says. A record over by then ('resolved', abated); and a record of an event
+    (`_is_event`) not shown to be going on: Synthea never closes a cardiac arrest, and one of
+    1996 left 'active' made 'Cardiovascular disease' TRUE while the same record resolved, and
+    'Active cardiac disease', were UNKNOWN (the nineteenth audit, K2). A record of another
+    condition with no status and no abatement still counts, as it always has."""
+    event = _is_event(ctx.vocab, matched)
+    active, why = _condition_active(record, ctx, event=event, lifelong=_lifelong(ctx.vocab, matched))
+    if active is Truth.FALSE:
+        return f"over by {ctx.as_of.isoformat()}"
+    if event and active is Truth.UNKNOWN:
+        return why
+    return None
 
 
 def _condition_ongoing(record: ConditionRecord) -> Truth:

@@ -183,6 +183,11 @@ class ValueRule:
     is_: Comparison | None
     source: str
     min_age_years: int = 0  # `is_` holds only from this age (an infant's normal values differ)
+    # the condition is the state of the value, over once the value is normal again (a low
+    # haemoglobin, not a disease that treatment keeps in range, as hypertension or diabetes):
+    # a value on the normal side of `may`, measured after a record's onset, disagrees with
+    # the record left open (engine.evaluate `_normal_since_onset`)
+    value_is_state: bool = False
 
 
 def _renal_failure_values(concept: str) -> tuple[ValueRule, ...]:
@@ -239,21 +244,24 @@ VALUE_RULES: tuple[ValueRule, ...] = (
         "anemia", _cmp("hemoglobin", "<", "13", "g/dL"), _cmp("hemoglobin", "<", "10", "g/dL"),
         "WHO 2011 (VMNIS): anaemia is Hb < 13 g/dL (men), < 12 (women), < 11 (pregnancy, children "
         "6-59 months); < 10 g/dL is below every cut-off from 6 months of age (CTCAE v5 grade 2)",
-        min_age_years=1,
+        min_age_years=1, value_is_state=True,
     ),
     ValueRule(
         "thrombocytopenia", _cmp("platelet count", "<", "150", "10^9/L"), _cmp("platelet count", "<", "100", "10^9/L"),
         "platelets < 150 x10^9/L is thrombocytopenia (lower limit of normal); < 100 by every "
         "definition (ISTH, Rodeghiero 2009: ITP < 100)",
+        value_is_state=True,
     ),
     ValueRule(
         "neutropenia", _cmp("absolute neutrophil count", "<", "1.5", "10^9/L"), _cmp("absolute neutrophil count", "<", "0.5", "10^9/L"),
         "ANC < 1.5 x10^9/L is neutropenia in adults (lower normals in Duffy-null people, to about "
         "1.0); < 0.5 is severe neutropenia by every definition (CTCAE v5 grade 4)",
+        value_is_state=True,
     ),
     ValueRule(
         "hypokalemia", _cmp("potassium", "<", "3.5", "mmol/L"), _cmp("potassium", "<", "3.0", "mmol/L"),
         "serum potassium < 3.5 mmol/L is hypokalaemia; < 3.0 moderate to severe (CTCAE v5 grade 3)",
+        value_is_state=True,
     ),
     # conditions a measure defines, none of them by one value under every definition: a value
     # past the line leaves 'no record of X' unknown, never false (the sixteenth audit: 'renal
