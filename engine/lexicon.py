@@ -154,6 +154,11 @@ _PHRASES: list[tuple[str, str, object]] = [
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
     (HISTORY_OR_NOW, "HIST", None),
+    # 'NSCLC with known or not tested for EGFR mutation', 'therapy known or suspected to affect
+    # paclitaxel pharmacokinetics': 'known or' says something of what follows, one piece of
+    # words not understood (the twentieth audit, F1, F2); 'known' as filler and 'or' as the
+    # connective, the bare NSCLC stood as an alternative and excluded every NSCLC patient
+    (r"known (?:or|and/or)", "WORD", None),
     (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')

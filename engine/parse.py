@@ -1385,6 +1385,16 @@ def _or_of_one_function(chain: _Chain) -> _Chain | tuple | None:
 _KINDRED = (*_ONE_FUNCTION, frozenset(("ecog performance status", "karnofsky performance status", "lansky performance status")))
 
 
+# Measures a group's limit on one of them puts in place of a limit on another: 'Total
+# bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, direct bilirubin < ULN', 'ECOG
+# performance status of 0 or 1. For GBM patients: Karnofsky Performance Status >= 50%' (not any
+# two measures whose names end alike: neutrophil and platelet counts, the twentieth audit's F3d)
+_ONE_LIMIT = (
+    frozenset(("total bilirubin", "direct bilirubin")),
+    frozenset(("ecog performance status", "karnofsky performance status", "lansky performance status")),
+)
+
+
 def _sets_aside(first: Predicate, rule: Conditional, text: str) -> bool:
     """Whether the group's limit `rule` ('If liver metastases are present, AST < 5 x ULN')
     is the limit an earlier sentence set (`first`, 'AST <= 2.5 x ULN') for that group, so
@@ -1397,11 +1407,16 @@ def _sets_aside(first: Predicate, rule: Conditional, text: str) -> bool:
     first, then_part = _unqualified(first), _unqualified(rule.then)
     if not (_measurement(first) and _measurement(then_part)):
         return False
-    if _same_measures(first, then_part):
-        return True
     measures = {n.measure for n in walk(first) if isinstance(n, (Comparison, Range))}
     then = {n.measure for n in walk(then_part) if isinstance(n, (Comparison, Range))}
-    if not any(f & measures and f & then for f in _KINDRED):
+    if not then:
+        return True  # a bound whose measure was not read ('<= 2.0 x ULN'): its neighbours'
+    # every measure the first limit bounds is one the group's limit bounds, or one of it: not
+    # 'AST and ALT <= 2.5 x ULN, total bilirubin <= 1.5 x ULN' for a Gilbert's bilirubin limit
+    # (the twentieth audit, F3: that set aside the transaminases too)
+    if all(m in then or any(m in f and f & then for f in _ONE_LIMIT) for m in measures):
+        return True
+    if not all(m in then or any(m in f and f & then for f in _KINDRED) for m in measures):
         return False
     named = {n.measure for n in walk(rule.condition) if isinstance(n, (Comparison, Range))}
     words = text[rule.condition.span.start : rule.condition.span.end].lower()
@@ -1437,9 +1452,22 @@ def _limits_for_the_others(nodes: list, at: int, text: str) -> list:
     held = Conditional(condition=condition, then=then, span=rule.span)
     out = list(nodes)
     for k in reach:
-        if k != at and _sets_aside(nodes[k], held, text):
-            out[k] = Conditional(condition=Not(item=condition, span=condition.span), then=nodes[k], span=nodes[k].span)
+        if k == at:
+            continue
+        if _sets_aside(nodes[k], held, text):
+            out[k] = _for_the_others(nodes[k], condition)
+        elif isinstance(nodes[k], AllOf) and _measurement(_unqualified(nodes[k])):
+            # 'AST and ALT <= 2.5 x ULN, total bilirubin <= 1.5 x ULN': the limits of the
+            # group's measures only
+            items = tuple(_for_the_others(i, condition) if _sets_aside(i, held, text) else i for i in nodes[k].items)
+            if any(a is not b for a, b in zip(items, nodes[k].items)):
+                out[k] = nodes[k].model_copy(update={"items": items})
     return out
+
+
+def _for_the_others(limit: Predicate, condition: Predicate) -> Predicate:
+    """'(limit) if (not (G))': the limit of everyone not of the group."""
+    return Conditional(condition=Not(item=condition, span=condition.span), then=limit, span=limit.span)
 
 
 def _holds_bound(part) -> bool:
@@ -1661,7 +1689,8 @@ def _one_group_case(els: list, opener: int, comma: int) -> bool:
     liver metastasis, ...': a case of people that is one condition and nothing more before its
     comma opens a case as 'If' does (not 'For patients who have received previous TKI
     treatment, chemotherapy, antibody, or ADC, the interval ...', whose case is a list)."""
-    return comma == opener + 1 and isinstance(els[opener], Atom) and els[opener].type == "CONDITION"
+    case = els[opener:comma]  # ('for subjects with known Gilbert syndrome': filler words before it)
+    return bool(case) and isinstance(case[-1], Atom) and case[-1].type == "CONDITION" and all(_is_filler(e) for e in case[:-1])
 
 
 # ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
@@ -2594,12 +2623,13 @@ class _Assembler:
                 if isinstance(before, Unparsed):
                     return self.unparsed(elements)
                 return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
-            if _sets_aside(before, after, self.text):
-                # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN':
-                # the second limit is the first one's for those patients, as in brackets
-                otherwise = Not(item=after.condition, span=after.condition.span)
-                before = Conditional(condition=otherwise, then=before, span=before.span)
-                return AllOf(items=(before, after), span=span)
+            # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN': the
+            # second limit is the first one's for those patients, as in brackets (of the first
+            # sentence's limits, those of the measures the group's limit bounds)
+            aside = _limits_for_the_others([before, after], 1, self.text) if _group_rule(after, self.text) else [before, after]
+            if aside[0] is not before:
+                first = aside[0].items if isinstance(aside[0], AllOf) else (aside[0],)
+                return AllOf(items=(*first, aside[1]), span=span)
             return _combine([before, after], span, self.text, [False, False])
         if if_at is not None:
             if if_at == 0:
