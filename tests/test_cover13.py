@@ -50,7 +50,8 @@ READINGS = [
     ("NCT02977468", "Has a history of (non-infectious) pneumonitis that required steroids or current pneumonitis.",
      "((history of pneumonitis) «(non-infectious)» «required steroids») or ((active pneumonitis) «(non-infectious)»)", True),
     # the treatment a condition requires narrows the condition; it is not a second event
-    ("NCT05076760", "Active systemic infections requiring intravenous antibiotics.", "(active infection) «requiring intravenous antibiotics»", True),
+    # ('systemic infection' is a concept of its own since audit 19, K3)
+    ("NCT05076760", "Active systemic infections requiring intravenous antibiotics.", "(active systemic infection) «requiring intravenous antibiotics»", True),
     # ('known' is no history word since audit 18: the metastases in their own tense)
     ("NCT04553133", "Participants with known symptomatic brain metastases requiring steroids",
      "(brain metastases) «symptomatic» «requiring steroids»", True),
