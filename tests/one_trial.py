@@ -39,3 +39,25 @@ def exclusion(tmp_path, patient: dict, text: str):
     """The CriterionResult of `text` as the one exclusion of a trial (beside an adult's age)."""
     result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n* {text}")
     return criterion(result, text[:20])
+
+
+# Records of the group-limit tests (tests/test_case_sentences.py, test_group_limits.py,
+# test_audit20.py): a liver metastasis and a laboratory value, in the own JSON format.
+LIVER_METS = {"name": "Secondary malignant neoplasm of liver", "icd10cm": "C78.7", "onset": "2026-06-01", "status": "active"}
+
+
+def lab(loinc: str, value: float, unit: str, ref_high: float | None = None, day: str = "2026-11-30") -> dict:
+    """One observation by its LOINC code, with the laboratory's ULN when given."""
+    found = {"loinc": loinc, "value": value, "unit": unit, "date": day}
+    return found if ref_high is None else {**found, "ref_high": ref_high}
+
+
+def transaminases(ast: float, alt: float) -> list[dict]:
+    """AST and ALT in U/L, with the laboratory's ULN of 40 U/L each."""
+    return [lab("1920-8", ast, "U/L", 40), lab("1742-6", alt, "U/L", 40)]
+
+
+def inclusion(tmp_path, patient: dict, text: str):
+    """The CriterionResult of `text` as the one inclusion of a trial (beside a pregnancy exclusion)."""
+    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* {text}\nExclusion Criteria:\n* Pregnancy")
+    return criterion(result, text[:20])

@@ -8,27 +8,14 @@ the requirement bound everyone and the case decided nothing. Each test quotes th
 
 from __future__ import annotations
 
-from one_trial import criterion, exclusion, screen_text
+from one_trial import LIVER_METS, inclusion, lab, transaminases
 
 import engine
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
-LIVER_METS = {"name": "Secondary malignant neoplasm of liver", "icd10cm": "C78.7", "onset": "2026-06-01", "status": "active"}
 
 
-def _lab(loinc, value, unit, ref_high=None, day="2026-11-20"):
-    lab = {"loinc": loinc, "value": value, "unit": unit, "date": day}
-    return lab if ref_high is None else {**lab, "ref_high": ref_high}
 
-
-def _transaminases(ast, alt):
-    """AST and ALT in U/L, with the laboratory's ULN of 40 U/L each."""
-    return [_lab("1920-8", ast, "U/L", 40), _lab("1742-6", alt, "U/L", 40)]
-
-
-def _inclusion(tmp_path, patient, text):
-    result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* {text}\nExclusion Criteria:\n* Pregnancy")
-    return criterion(result, text[:20])
 
 
 def _canonical(text):
@@ -46,16 +33,16 @@ def test_a_groups_limit_in_a_sentence_of_its_own_makes_the_first_limit_the_other
         "((aspartate aminotransferase <= 3 x ULN and alanine aminotransferase <= 3 x ULN) if (not (liver metastases))); "
         "((aspartate aminotransferase <= 5.0 x ULN and alanine aminotransferase <= 5.0 x ULN) if (liver metastases))"
     )
-    with_mets = {**MAN, "conditions": [LIVER_METS], "observations": _transaminases(160, 60)}
-    assert _inclusion(tmp_path, with_mets, ONE_LIMIT_EACH).status == "pass"
+    with_mets = {**MAN, "conditions": [LIVER_METS], "observations": transaminases(160, 60)}
+    assert inclusion(tmp_path, with_mets, ONE_LIMIT_EACH).status == "pass"
 
 
 def test_the_first_limit_still_binds_the_patient_without_the_group(tmp_path):
     # (liver metastases are open-world: with no record of them, 4 x ULN cannot be told)
-    no_mets = {**MAN, "observations": _transaminases(160, 60)}
-    assert _inclusion(tmp_path, no_mets, ONE_LIMIT_EACH).status == "unknown"
-    over_both = {**MAN, "conditions": [LIVER_METS], "observations": _transaminases(240, 60)}
-    assert _inclusion(tmp_path, over_both, ONE_LIMIT_EACH).status == "fail"
+    no_mets = {**MAN, "observations": transaminases(160, 60)}
+    assert inclusion(tmp_path, no_mets, ONE_LIMIT_EACH).status == "unknown"
+    over_both = {**MAN, "conditions": [LIVER_METS], "observations": transaminases(240, 60)}
+    assert inclusion(tmp_path, over_both, ONE_LIMIT_EACH).status == "fail"
 
 
 # NCT05563220: 'In absence of liver metastases, alanine aminotransferase (ALT) and aspartate
@@ -68,8 +55,8 @@ def test_in_absence_of_opens_a_case_too(tmp_path):
     assert _canonical(text).startswith(
         "((alanine aminotransferase <= 3.0 x ULN and aspartate aminotransferase <= 3.0 x ULN) if (not (liver metastases)))"
     )
-    with_mets = {**MAN, "conditions": [LIVER_METS], "observations": _transaminases(60, 160)}
-    assert _inclusion(tmp_path, with_mets, text).status == "pass"
+    with_mets = {**MAN, "conditions": [LIVER_METS], "observations": transaminases(60, 160)}
+    assert inclusion(tmp_path, with_mets, text).status == "pass"
 
 
 # NCT04946864: '6) Serum creatinine ≤ 1.5 x upper limit of normal (ULN); if serum creatinine is
@@ -78,8 +65,8 @@ def test_in_absence_of_opens_a_case_too(tmp_path):
 def test_a_limit_of_another_measure_of_the_same_function_is_the_groups(tmp_path):
     text = "Serum creatinine ≤ 1.5 x upper limit of normal (ULN); if serum creatinine is >1.5 X ULN, creatinine clearance must be ≥ 50 mL/min"
     # Cockcroft-Gault of a man of 66 with 120 kg and a creatinine of 2.0 mg/dL (1.67 x a ULN of 1.2): 62 mL/min
-    patient = {**MAN, "observations": [_lab("2160-0", 2.0, "mg/dL", 1.2), _lab("29463-7", 120, "kg")]}
-    assert _inclusion(tmp_path, patient, text).status == "pass"
+    patient = {**MAN, "observations": [lab("2160-0", 2.0, "mg/dL", 1.2), lab("29463-7", 120, "kg")]}
+    assert inclusion(tmp_path, patient, text).status == "pass"
 
 
 # NCT04622774: 'Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1. If ECOG
@@ -93,8 +80,8 @@ def test_a_case_on_a_kindred_scale_sets_the_first_scale_aside_for_its_group(tmp_
         "inappropriate performance measurement for participant enrollment (eg, chronically non-ambulatory), then "
         "Karnofsky performance status must be ≥ 70."
     )
-    patient = {**MAN, "observations": [_lab("89247-1", 3, "{score}")]}
-    assert _inclusion(tmp_path, patient, text).status == "unknown"
+    patient = {**MAN, "observations": [lab("89247-1", 3, "{score}")]}
+    assert inclusion(tmp_path, patient, text).status == "unknown"
 
 
 # NCT03391583 (exclusion): '... traumatic brain injury. If they have a prior history of other
