@@ -1395,32 +1395,36 @@ _ONE_LIMIT = (
 )
 
 
-def _sets_aside(first: Predicate, rule: Conditional, text: str) -> bool:
-    """Whether the group's limit `rule` ('If liver metastases are present, AST < 5 x ULN')
-    is the limit an earlier sentence set (`first`, 'AST <= 2.5 x ULN') for that group, so
-    that the earlier one is everyone else's: a limit of the same measure or of none read
-    (`_same_measures`), or of a kindred one (`_KINDRED`) where the case names the first
-    measure ('if serum creatinine is > 1.5 x ULN, creatinine clearance must be >= 50 mL/min';
-    'If ECOG performance status is an inappropriate ..., then Karnofsky ...'). A case that
+def _sets_aside(first: Predicate, bounded: frozenset[str], condition: Predicate, text: str) -> bool:
+    """Whether a group's limit (on the measures `bounded`, for the group `condition`: 'If
+    liver metastases are present, AST < 5 x ULN') is the limit another item set (`first`,
+    'AST <= 2.5 x ULN') for that group, so that the other one is everyone else's: a limit
+    of the group's measures (or of their kin in `_ONE_LIMIT`), any limit beside a group's
+    bound whose measure was not read, or a limit of a kindred measure (`_KINDRED`) where the
+    case names the first measure ('if serum creatinine is > 1.5 x ULN, creatinine clearance
+    must be >= 50 mL/min'; 'If ECOG performance status is an inappropriate ..., then
+    Karnofsky ...'). A case that
     names another thing ('If age > 70, creatinine clearance >= 50 mL/min') may add a limit
     to the first, not replace it."""
-    first, then_part = _unqualified(first), _unqualified(rule.then)
-    if not (_measurement(first) and _measurement(then_part)):
+    if not _measurement(_unqualified(first)):
         return False
-    measures = {n.measure for n in walk(first) if isinstance(n, (Comparison, Range))}
-    then = {n.measure for n in walk(then_part) if isinstance(n, (Comparison, Range))}
-    if not then:
+    if not bounded:
         return True  # a bound whose measure was not read ('<= 2.0 x ULN'): its neighbours'
+    measures = _measures_of(first)
     # every measure the first limit bounds is one the group's limit bounds, or one of it: not
     # 'AST and ALT <= 2.5 x ULN, total bilirubin <= 1.5 x ULN' for a Gilbert's bilirubin limit
     # (the twentieth audit, F3: that set aside the transaminases too)
-    if all(m in then or any(m in f and f & then for f in _ONE_LIMIT) for m in measures):
+    if all(m in bounded or any(m in f and f & bounded for f in _ONE_LIMIT) for m in measures):
         return True
-    if not all(m in then or any(m in f and f & then for f in _KINDRED) for m in measures):
+    if not all(m in bounded or any(m in f and f & bounded for f in _KINDRED) for m in measures):
         return False
-    named = {n.measure for n in walk(rule.condition) if isinstance(n, (Comparison, Range))}
-    words = text[rule.condition.span.start : rule.condition.span.end].lower()
-    return bool(named & measures) or any(m in words for m in measures)
+    words = text[condition.span.start : condition.span.end].lower()
+    return bool(_measures_of(condition) & measures) or any(m in words for m in measures)
+
+
+def _measures_of(node: Predicate) -> frozenset[str]:
+    """The measures the comparisons and ranges of a tree bound."""
+    return frozenset(n.measure for n in walk(node) if isinstance(n, (Comparison, Range)))
 
 
 def _unqualified(node: Predicate) -> Predicate:
@@ -1444,22 +1448,19 @@ def _limits_for_the_others(nodes: list, at: int, text: str) -> list:
     was not read ('(<= 5 x ULN if liver metastases)') is of the limits right before it (or,
     with none, right after it) only, not of every limit of the list."""
     rule = nodes[at]
-    then = _group_rule_then(rule)
-    reach = range(len(nodes))
-    if not any(isinstance(n, (Comparison, Range)) for n in walk(then)):
-        reach = _limits_written_before(nodes, rule.span.start)
+    bounded = _measures_of(_group_rule_then(rule))
     condition = _group_rule_condition(rule)
-    held = Conditional(condition=condition, then=then, span=rule.span)
+    reach = range(len(nodes)) if bounded else _limits_written_before(nodes, rule.span.start)
     out = list(nodes)
     for k in reach:
         if k == at:
             continue
-        if _sets_aside(nodes[k], held, text):
+        if _sets_aside(nodes[k], bounded, condition, text):
             out[k] = _for_the_others(nodes[k], condition)
         elif isinstance(nodes[k], AllOf) and _measurement(_unqualified(nodes[k])):
             # 'AST and ALT <= 2.5 x ULN, total bilirubin <= 1.5 x ULN': the limits of the
             # group's measures only
-            items = tuple(_for_the_others(i, condition) if _sets_aside(i, held, text) else i for i in nodes[k].items)
+            items = tuple(_for_the_others(i, condition) if _sets_aside(i, bounded, condition, text) else i for i in nodes[k].items)
             if any(a is not b for a, b in zip(items, nodes[k].items)):
                 out[k] = nodes[k].model_copy(update={"items": items})
     return out
@@ -1502,7 +1503,7 @@ def _limits_written_before(nodes: list, at: int) -> list[int]:
     run: list[int] = []
     family: frozenset[str] | None = None
     for k in before:
-        measures = frozenset(n.measure for n in walk(nodes[k]) if isinstance(n, (Comparison, Range)))
+        measures = _measures_of(nodes[k])
         kin = frozenset().union(measures, *(f for f in _KINDRED if f & measures))
         if family is not None and not measures <= family:
             break
@@ -4575,7 +4576,7 @@ def _unless_of_the_last(node: Exception_) -> Predicate:
     if not isinstance(main, (Each, AllOf)) or not isinstance(exc, (Each, AllOf)) or len(exc.items) < 3:
         return node
     last = main.items[-1]
-    measured = {n.measure for n in walk(last) if isinstance(n, (Comparison, Range))}
+    measured = _measures_of(last)
     if not measured:
         return node
     k = next((i for i, e in enumerate(exc.items) if isinstance(e, (Comparison, Range)) and e.measure in measured), None)
@@ -5406,22 +5407,6 @@ def _drop_optional(node: Predicate, text: str) -> Predicate:
 
 # what causes the thing before it: its object may run on over the commas after it
 _CAUSE = re.compile(rf"{_CAUSE_WORDS}\b", re.IGNORECASE)
-
-
-def _same_measures(a: Predicate, b: Predicate) -> bool:
-    """Whether the second limit is of a measure of the first ('AST <= 2.5 x ULN. If liver
-    metastases, AST < 5 x ULN'), or of none read ('<= 2.0 x ULN'): a limit of another
-    measure ('... For patients with liver metastases, AST < 5 x ULN' after a bilirubin) is
-    a requirement of its own, not the first one's case."""
-    first = {n.measure for n in walk(a) if isinstance(n, (Comparison, Range))}
-    second = {n.measure for n in walk(b) if isinstance(n, (Comparison, Range))}
-    return not second or bool(second & first) or _related_measures(first, second)
-
-
-def _related_measures(first: set, second: set) -> bool:
-    """Total and direct bilirubin: 'bilirubin <= 1.5 mg/dL. For patients with Gilbert
-    syndrome, direct bilirubin < ULN' gives the one in place of the other."""
-    return any(a.split()[-1] == b.split()[-1] for a in first for b in second)
 
 
 def _measurement(node: Predicate) -> bool:
