@@ -1744,13 +1744,20 @@ def _group_limit(main: Predicate, exc: Predicate, text: str) -> bool:
     inner = exc.item if isinstance(exc, Qualified) else exc
     if isinstance(inner, Conditional):
         return True
-    return isinstance(inner, AllOf) and any(isinstance(i, measured) for i in inner.items) and any(not isinstance(i, measured) for i in inner.items)
+    # 'G, L' reads as a list of two ('except for patients with Gilbert's syndrome, who must
+    # have L'), 'G and L' as an all-of: either way the group and its limit
+    return isinstance(inner, (AllOf, Each)) and any(isinstance(i, measured) for i in walk(inner)) and any(
+        not isinstance(i, measured) for i in inner.items
+    )
 
 
 def _held_to(exc: Predicate) -> Predicate:
     """The group's limit as what the patient must be and meet: 'B if G' as 'G and B' (where
     the patient is not of the group, the group's limit lets no one in)."""
     inner = exc.item if isinstance(exc, Qualified) else exc
+    if isinstance(inner, Each):
+        held = AllOf(items=inner.items, span=inner.span)  # 'G, who must have L': both, not either
+        return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
     if not isinstance(inner, Conditional):
         return exc
     items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
