@@ -114,7 +114,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"not|no|non|without|absence of|free of|negative for", "NOT", None),
     (r"unless", "UNLESS", None),
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
-    (r"if|when|in case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
+    (r"if|when|in (?:the )?case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
     (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
