@@ -216,7 +216,7 @@ _PHRASES: list[tuple[str, str, object]] = [
      r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),
 ]
 
-_PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH"}
+_PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH", "\u2022": "SEMI", "\u25aa": "SEMI", "\u25cf": "SEMI"}
 
 _NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 _WORD = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264]+")

@@ -120,3 +120,18 @@ def test_in_the_case_of_gilberts_raises_the_bilirubin_limit(tmp_path):
     bilirubin = [lab("1975-2", 2.4, "mg/dL", 1.2)]
     assert inclusion(tmp_path, {**WOMAN, "conditions": [GILBERT], "observations": bilirubin}, text).status == "pass"
     assert inclusion(tmp_path, {**WOMAN, "conditions": [GILBERT], "observations": [lab("1975-2", 4.0, "mg/dL", 1.2)]}, text).status == "fail"
+
+
+# NCT05288127: a bullet inside the line ('as defined below: • Serum AST and ALT ...') hid the AST
+# it was written against, so the liver-metastasis case could not set the first limit aside.
+def test_a_bullet_inside_a_line_ends_a_list_item(tmp_path):
+    text = (
+        "Has adequate organ function as defined below: • Serum aspartate aminotransferase (AST) and alanine aminotransferase "
+        "(ALT) ≤ 2.5 ×upper limit of normal (ULN); if liver function abnormalities are due to hepatic metastasis, then AST "
+        "and ALT ≤ 5 × ULN"
+    )
+    canonical = engine.render(engine.parse(text))
+    assert "•" not in canonical
+    assert "(aspartate aminotransferase <= 2.5 x ULN and alanine aminotransferase <= 2.5 x ULN) if (not (" in canonical
+    # the group's case keeps words not understood ('liver function abnormalities ... due'): unknown, not fail
+    assert inclusion(tmp_path, WITH_METS_AT_4_ULN, text).status == "unknown"
