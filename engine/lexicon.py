@@ -114,7 +114,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"not|no|non|without|absence of|free of|negative for", "NOT", None),
     (r"unless", "UNLESS", None),
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
-    (r"if|when|in case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
+    (r"if|when|in (?:the )?case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
     (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
@@ -216,7 +216,7 @@ _PHRASES: list[tuple[str, str, object]] = [
      r"(?:(?:clinical|interventional|investigational|therapeutic|treatment|drug|device|medical|research|observational|cancer)[ -])*(?:trials?|stud(?:y|ies)|research(?: stud(?:y|ies)| projects?)?)", "JUDGE", "trial_participation"),
 ]
 
-_PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH"}
+_PUNCT = {"(": "LPAR", "[": "LPAR", ")": "RPAR", "]": "RPAR", ",": "COMMA", ";": "SEMI", ":": "COLON", "/": "SLASH", "\u2022": "SEMI", "\u25aa": "SEMI", "\u25cf": "SEMI"}
 
 _NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 _WORD = re.compile(r"[^\s()\[\],;:/\u00ab\u00bb<>=\u2265\u2264]+")
@@ -675,6 +675,41 @@ def _non_as_modifier(out: list[Tok]) -> None:
             t.type = "WORD"
 
 
+# 'who may only be included if', 'who are eligible if': the words that say the group
+# named before them is let in on the condition after them
+_ADMIT_WORDS = frozenset("may can will would are is be only".split())
+_ADMITTED = frozenset("included eligible enrolled allowed permitted".split())
+
+
+def _admitted_if(out: list[Tok]) -> None:
+    """'Total bilirubin < ULN except for patients with Gilbert's syndrome who may only be
+    included if the total bilirubin is <= 3.0 x ULN or direct bilirubin <= 1.5 x ULN': after
+    an 'except', the group is let in on the condition that follows, which is what 'except
+    for patients with G, who must have L' says (G and L, waived from the main limit). Read
+    as 'G if L', the 'or' of the condition was split off, and a patient without Gilbert's
+    syndrome, a total bilirubin of 2 x ULN and a normal direct bilirubin passed. The words
+    become the comma of the other wording. Not outside an exception, where 'patients with G
+    who are eligible if L' does not say what patients without G need."""
+    excepted = False
+    for i, t in enumerate(out):
+        if t.type == "EXCEPT":
+            excepted = True
+        if not excepted or t.type != "WORD" or t.text.lower() != "who":
+            continue
+        j = i + 1
+        while j < len(out) and out[j].type == "WORD" and out[j].text.lower() in _ADMIT_WORDS:
+            j += 1
+        if not (j < len(out) and out[j].type == "WORD" and out[j].text.lower() in _ADMITTED):
+            continue
+        k = j + 1 + (j + 1 < len(out) and out[j + 1].type == "WORD" and out[j + 1].text.lower() == "only")
+        if not (k < len(out) and out[k].type == "IF"):
+            continue
+        first = i - 1 if out[i - 1].type == "COMMA" else i
+        out[first] = Tok("COMMA", out[first].start, out[k].end, ",", ",")
+        for m in range(first + 1, k + 1):
+            out[m].type = "DROP"
+
+
 def contextualize(toks: list[Tok]) -> list[Tok]:
     """Type tokens by their neighbours; whatever lacks its context becomes a WORD.
 
@@ -693,6 +728,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     `scan` just made, which nothing else holds: copying them was 1-2 % of parsing)."""
     _drop_list_marker(out)
     _non_as_modifier(out)
+    _admitted_if(out)
     # The readings in this block act only on a number, a measure, a unit, a time unit or a
     # normal limit (and make no other of them from plain words): over a criterion with none,
     # 6 of 10 in the corpus, they would change nothing (tests/test_parse7_speed.py checks

@@ -1744,13 +1744,20 @@ def _group_limit(main: Predicate, exc: Predicate, text: str) -> bool:
     inner = exc.item if isinstance(exc, Qualified) else exc
     if isinstance(inner, Conditional):
         return True
-    return isinstance(inner, AllOf) and any(isinstance(i, measured) for i in inner.items) and any(not isinstance(i, measured) for i in inner.items)
+    # 'G, L' reads as a list of two ('except for patients with Gilbert's syndrome, who must
+    # have L'), 'G and L' as an all-of: either way the group and its limit
+    return isinstance(inner, (AllOf, Each)) and any(isinstance(i, measured) for i in walk(inner)) and any(
+        not isinstance(i, measured) for i in inner.items
+    )
 
 
 def _held_to(exc: Predicate) -> Predicate:
     """The group's limit as what the patient must be and meet: 'B if G' as 'G and B' (where
     the patient is not of the group, the group's limit lets no one in)."""
     inner = exc.item if isinstance(exc, Qualified) else exc
+    if isinstance(inner, Each):
+        held = AllOf(items=inner.items, span=inner.span)  # 'G, who must have L': both, not either
+        return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
     if not isinstance(inner, Conditional):
         return exc
     items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
@@ -2018,6 +2025,23 @@ def _value_list(left, right, *, scale_only: bool = False):
     i = left.elements.index(run[0])
     j = right.elements.index(re_[0])
     return Clause(left.elements[:i] + (rng,) + right.elements[j + 1 :], left.start, right.end)
+
+
+def _case_written_first(raw: list) -> list:
+    """'(in the case of liver metastases <= 5 x ULN)', '(for liver metastasis <= 5 x ULN)': a
+    bracket's case written before its bound, as '(<= 5 x ULN if liver metastases)' (the
+    bound first, then the case) for `_alternative_limit`; anything else as it is. Only a
+    case opened by 'if'-words or 'for', of words with no bound of their own."""
+    if len(raw) < 3 or not isinstance(raw[-1], Bnd) or not isinstance(raw[0], Atom):
+        return raw
+    opener, case = raw[0], raw[1:-1]
+    if not (opener.type == "IF" or (opener.type == "WORD" and opener.value == "for")):
+        return raw
+    if any(isinstance(e, (Bnd, Rng, Grp)) or (isinstance(e, Atom) and e.type in ("IF", "COMMA", "SEMI", "OR", "AND")) for e in case):
+        return raw
+    if not any(isinstance(e, Atom) and e.type == "CONDITION" for e in case):
+        return raw
+    return [raw[-1], Atom("IF", None, opener.start, opener.end), *case]
 
 
 def _plain(q: Qty) -> bool:
@@ -2968,7 +2992,8 @@ class _Assembler:
                 alt_at = self._alternative_limit(els, (win_at or j) + 1, e, bound) if len(measures) == 1 and not cases else None
                 if alt_at is not None and made[0] is not None:
                     grp, alt = alt_at
-                    found.remove(els[grp].node)
+                    # (a bracket not read on its own, '(for liver metastasis <= 5 x ULN)', was not found)
+                    found = [f for f in found if f is not els[grp].node]
                     main = made[0]
                     made = [AllOf(items=(Conditional(condition=Not(item=alt.condition, span=alt.condition.span), then=main, span=main.span), alt), span=Span(start=e.start, end=els[grp].end))]
                     take(grp)
@@ -3324,6 +3349,7 @@ class _Assembler:
             raw = raw[1:]
             if raw and isinstance(raw[0], Atom) and raw[0].type == "MEASURE" and raw[0].value == measure_atom.value:
                 raw = raw[1:]
+        raw = _case_written_first(raw)
         if not raw or not (alternative or any(isinstance(x, Atom) and x.type == "IF" for x in raw)) or not isinstance(raw[0], (Bnd, Rng)):
             return None
         if isinstance(raw[0], Bnd) and isinstance(main, Bnd) and _plain(raw[0].qty):

@@ -93,3 +93,45 @@ def test_a_gilbert_alternative_at_the_end_of_a_list_is_its_sentences_only():
     )
     canonical = engine.render(engine.parse(text))
     assert "(aspartate aminotransferase <= 3 x ULN and alanine aminotransferase <= 3 x ULN); (((total bilirubin" in canonical
+
+
+# NCT05273944: the case written before the group's bound in the bracket ('for liver metastasis<= 5
+# x ULN'), and NCT05810870: 'in the case of' opens a case as 'in case of' does. Left unread, a
+# patient with liver metastases and transaminases of 4 x ULN failed.
+CASE_FIRST = [
+    ("AST ≤ 2.5 x ULN, ALT ≤ 2.5 x ULN (for liver metastasis≤ 5 x ULN);", "alanine aminotransferase"),
+    (
+        "aspartate transaminase (AST) and alanine transaminase (ALT) ≤ 2.5 × ULN (in the case of liver metastases ≤ 5 × ULN)",
+        "aspartate aminotransferase",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, measure", CASE_FIRST)
+def test_a_case_written_before_its_bound_is_the_groups_limit(text, measure):
+    canonical = engine.render(engine.parse(text))
+    assert f"(({measure} <= 5 x ULN) if (liver metastases))" in canonical
+    assert f"(({measure} <= 2.5 x ULN) if (not (liver metastases)))" in canonical
+    assert engine.render(engine.parse(canonical)) == canonical
+
+
+def test_in_the_case_of_gilberts_raises_the_bilirubin_limit(tmp_path):
+    text = "Total bilirubin ≤ 1.5 × ULN (≤ 3 x ULN in the case of Gilbert's disease)"
+    bilirubin = [lab("1975-2", 2.4, "mg/dL", 1.2)]
+    assert inclusion(tmp_path, {**WOMAN, "conditions": [GILBERT], "observations": bilirubin}, text).status == "pass"
+    assert inclusion(tmp_path, {**WOMAN, "conditions": [GILBERT], "observations": [lab("1975-2", 4.0, "mg/dL", 1.2)]}, text).status == "fail"
+
+
+# NCT05288127: a bullet inside the line ('as defined below: • Serum AST and ALT ...') hid the AST
+# it was written against, so the liver-metastasis case could not set the first limit aside.
+def test_a_bullet_inside_a_line_ends_a_list_item(tmp_path):
+    text = (
+        "Has adequate organ function as defined below: • Serum aspartate aminotransferase (AST) and alanine aminotransferase "
+        "(ALT) ≤ 2.5 ×upper limit of normal (ULN); if liver function abnormalities are due to hepatic metastasis, then AST "
+        "and ALT ≤ 5 × ULN"
+    )
+    canonical = engine.render(engine.parse(text))
+    assert "•" not in canonical
+    assert "(aspartate aminotransferase <= 2.5 x ULN and alanine aminotransferase <= 2.5 x ULN) if (not (" in canonical
+    # the group's case keeps words not understood ('liver function abnormalities ... due'): unknown, not fail
+    assert inclusion(tmp_path, WITH_METS_AT_4_ULN, text).status == "unknown"

@@ -587,3 +587,10 @@ def test_a_daily_dose_too_large_to_write_out_reads():
 
     assert _tidy(Decimal("3E+31")) == Decimal("3E+31")
     assert str(_tidy(Decimal("2.9999999999999"))) == "3"
+
+
+def test_a_bullet_inside_a_line_separates_its_heading():
+    # NCT05700721: 'Hematological • Absolute neutrophil count (ANC) ≥1,500 /mcL'; the bullet was
+    # read as a word of the heading
+    canonical = engine.render(engine.parse("Hematological • Absolute neutrophil count (ANC) ≥1,500 /mcL"))
+    assert canonical == "(absolute neutrophil count >= 1500 /uL) «Hematological»"
