@@ -703,6 +703,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         _creatinine_by_its_bound(out)
         _litres_after_a_volume(out)
         _total_score_of_a_scale(out)
+        _scale_for_a_condition(out)
         out = _bound_on_a_scale_named_after(out)
         out = _sex_split_by_slash(out)
         _carbon_monoxide_after_ppm(out)
@@ -721,6 +722,8 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         ]
         out = _bare_limits(out)
         out = _age_of_people(out)
+    _minimum_data_set_items(out)
+    _nursing_homes(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -830,6 +833,31 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+# an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
+_MDS_ITEM = re.compile(r"[a-z][0-9]{4}")
+
+
+def _minimum_data_set_items(out: list[Tok]) -> None:
+    """'Understood By Others = <1 (MDS B0800)': MDS before an item code is the Minimum Data
+    Set the item is scored in, not myelodysplastic syndrome (read so, the criterion asked
+    for a myelodysplastic syndrome and failed every other patient): a word."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "CONDITION" and t.text == "mds" and out[i + 1].type == "WORD" and _MDS_ITEM.fullmatch(out[i + 1].text):
+            t.type, t.value = "WORD", None
+
+
+_CARE_PLACES = frozenset("home homes facility facilities".split())
+
+
+def _nursing_homes(out: list[Tok]) -> None:
+    """'Nursing home resident', 'Live in a nursing home': 'nursing' before a home or a
+    facility is the care given there, not breastfeeding (read so, a nursing-home resident
+    who is no nursing mother was let past the exclusion): a word."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "CONDITION" and t.text == "nursing" and out[i + 1].type == "WORD" and out[i + 1].text in _CARE_PLACES:
+            t.type, t.value = "WORD", None
 
 
 def _window_of_the_same_clause(out: list[Tok], i: int) -> bool:
@@ -1331,6 +1359,27 @@ def _total_score_of_a_scale(out: list[Tok]) -> None:
         if j + 2 < len(out) and out[j].type == "WORD" and out[j].text == "total" and out[j + 1].type == "WORD" and out[j + 1].text == "score" and out[j + 2].type == "OP":
             for k in range(i + 1, j + 2):
                 out[k].type = "DROP"
+
+
+def _scale_for_a_condition(out: list[Tok]) -> None:
+    """'Primary Care PTSD Screen for DSM-5 for post-traumatic stress disorder score >=10',
+    'Patient Health Questionnaire (PHQ9) for depression score >=15': 'for <condition> score'
+    after the name of a scale (or its abbreviation in brackets), before its bound, says what
+    the scale screens for and names its value again. Read as the scale's bound: the
+    condition is no diagnosis the criterion asks for (read so, a patient with a PHQ-9 of 20
+    and no depression on record failed); after a scale the vocabulary does not know, the
+    condition is left a word, so nothing of the criterion is decided."""
+    for i, t in enumerate(out):
+        if not (t.type == "WORD" and t.text == "for" and i + 3 < len(out) and out[i + 1].type == "CONDITION"):
+            continue
+        if not (out[i + 2].type == "WORD" and out[i + 2].text == "score" and out[i + 3].type == "OP"):
+            continue
+        scale = i - 2 if i >= 3 and out[i - 1].type == "RPAR" and out[i - 3].type == "LPAR" else i - 1
+        if scale >= 0 and out[scale].type == "MEASURE" and _has_scale(str(out[scale].value)):
+            for k in range(i, i + 3):
+                out[k].type = "DROP"
+        else:
+            out[i + 1].type = "WORD"  # a scale not known ('GAD-73 Questionnaire'): all words
 
 
 def _litres_after_a_volume(out: list[Tok]) -> None:
