@@ -701,6 +701,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         out = _roman_scores(out)
         out = _bound_before_scale(out)
         _creatinine_by_its_bound(out)
+        _pocket_beside_an_amniotic_fluid_index(out)
         _litres_after_a_volume(out)
         _total_score_of_a_scale(out)
         _scale_for_a_condition(out)
@@ -1074,6 +1075,16 @@ def _roman_scores(out: list[Tok]) -> list[Tok]:
             on_scale = False
         typed.append(t)
     return typed
+
+
+def _pocket_beside_an_amniotic_fluid_index(out: list[Tok]) -> None:
+    """'oligohydramnios (defined as AFI < 5 or MVP < 2)': 'MVP' is left out of the vocabulary
+    (it is also mitral valve prolapse), but before a bound, a few words after an amniotic
+    fluid index, it is the maximum vertical pocket of the same ultrasound."""
+    for i, t in enumerate(out[:-2]):
+        if t.type == "WORD" and t.text == "mvp" and out[i + 1].type == "OP" and out[i + 2].type == "NUMBER":
+            if any(x.type == "MEASURE" and x.value == "amniotic fluid index" for x in out[max(0, i - 5) : i]):
+                t.type, t.value = "MEASURE", "maximum vertical pocket"
 
 
 # units a creatinine is given in

@@ -136,6 +136,21 @@ def test_the_depth_of_an_intraosseous_defect():
     assert bounds("intrabony defect >= 4 mm wide") == []  # a width is no depth
 
 
+# --- an amniotic fluid pocket -------------------------------------------------------------------
+
+
+def test_mvp_beside_an_amniotic_fluid_index_is_the_maximum_vertical_pocket():
+    # NCT03928899: 'ruptured membranes or known oligohydramnios (defined as AFI < 5 or MVP < 2 ) before'
+    text = "ruptured membranes or known oligohydramnios (defined as AFI < 5 or MVP < 2 ) before"
+    assert ("maximum vertical pocket", "<", Decimal(2), None) in bounds(text)
+    assert bounds("oligohydramnios (Maximal vertical pocket ≤2)") == [("maximum vertical pocket", "<=", Decimal(2), None)]
+    assert bounds("MVP < 2") == []  # alone, as likely a mitral valve prolapse
+    [node] = [n for n in walk(parse("AFI < 5 or MVP < 2")) if isinstance(n, Comparison) and n.measure == "maximum vertical pocket"]
+    assert truth(node) is Truth.UNKNOWN
+    # the bound has no unit: a pocket recorded in cm is not compared with it
+    assert truth(node, [{"name": "Maximum vertical pocket", "value": 1.5, "unit": "cm", "date": "2026-11-30"}]) is Truth.UNKNOWN
+
+
 # --- misreadings beside the bounds ---------------------------------------------------------------
 
 
