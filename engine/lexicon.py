@@ -1353,7 +1353,7 @@ def _score_on_items_of_a_scale(out: list[Tok]) -> list[Tok]:
             named.append((j, j + 1, hit[1]))
             j += 2
         if not named or out[named[-1][0]].type != "OR" or (j < len(out) and out[j].type in ("AND", "COMMA", "OR", "OP", "NUMBER")):
-            return out  # no list of items ending in 'or', or one going on ('P1, P5 or P6, and ...')
+            continue  # no list of items ending in 'or', or one going on ('P1, P5 or P6, and ...')
         for sep, item, measure in named:
             out[sep].type = "OR"
             out[item].type, out[item].value = "MEASURE", measure

@@ -4887,14 +4887,13 @@ def _life_expectancy_bound(text: str, offset: int) -> Comparison | None:
     )
 
 
-
 # '>=80% diary compliance during the baseline period', 'Adherence rate of less than 80%':
 # the share of doses or entries a compliance judgment's text asks for, kept beside its text
 # as a life expectancy's bound is (the team judges compliance; the bound is what the text
 # asks of it). Only the words compliance and adherence: 'willing', 'able to' are the same
 # judgment, but a percentage beside them is of something else.
 _COMPLIANCE_BOUND = re.compile(r"(?:complian|adheren)\w*", re.IGNORECASE)
-_COMPLIANCE_WORD = re.compile(r"(?:complian|adheren)")
+_COMPLIANCE_WORD = re.compile(r"complian|adheren")
 _COMPLIANCE_BEFORE = frozenset("diary medication drug treatment study dosing dose pill overall".split())
 _COMPLIANCE_AFTER = frozenset("rate of is was be must should a an".split())
 
