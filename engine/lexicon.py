@@ -737,9 +737,13 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         out = _roman_scores(out)
         out = _bound_before_scale(out)
         _creatinine_by_its_bound(out)
+        _pocket_beside_an_amniotic_fluid_index(out)
         _litres_after_a_volume(out)
         _total_score_of_a_scale(out)
+        _scale_for_a_condition(out)
+        _depth_of_a_bone_defect(out)
         out = _bound_on_a_scale_named_after(out)
+        out = _score_on_items_of_a_scale(out)
         out = _sex_split_by_slash(out)
         _carbon_monoxide_after_ppm(out)
         _carbon_monoxide_of_a_diffusing_capacity(out)
@@ -757,6 +761,8 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         ]
         out = _bare_limits(out)
         out = _age_of_people(out)
+    _minimum_data_set_items(out)
+    _nursing_homes(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -866,6 +872,31 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+# an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
+_MDS_ITEM = re.compile(r"[a-z][0-9]{4}")
+
+
+def _minimum_data_set_items(out: list[Tok]) -> None:
+    """'Understood By Others = <1 (MDS B0800)': MDS before an item code is the Minimum Data
+    Set the item is scored in, not myelodysplastic syndrome (read so, the criterion asked
+    for a myelodysplastic syndrome and failed every other patient): a word."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "CONDITION" and t.text == "mds" and out[i + 1].type == "WORD" and _MDS_ITEM.fullmatch(out[i + 1].text):
+            t.type, t.value = "WORD", None
+
+
+_CARE_PLACES = frozenset("home homes facility facilities".split())
+
+
+def _nursing_homes(out: list[Tok]) -> None:
+    """'Nursing home resident', 'Live in a nursing home': 'nursing' before a home or a
+    facility is the care given there, not breastfeeding (read so, a nursing-home resident
+    who is no nursing mother was let past the exclusion): a word."""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "CONDITION" and t.text == "nursing" and out[i + 1].type == "WORD" and out[i + 1].text in _CARE_PLACES:
+            t.type, t.value = "WORD", None
 
 
 def _window_of_the_same_clause(out: list[Tok], i: int) -> bool:
@@ -1080,6 +1111,16 @@ def _roman_scores(out: list[Tok]) -> list[Tok]:
             on_scale = False
         typed.append(t)
     return typed
+
+
+def _pocket_beside_an_amniotic_fluid_index(out: list[Tok]) -> None:
+    """'oligohydramnios (defined as AFI < 5 or MVP < 2)': 'MVP' is left out of the vocabulary
+    (it is also mitral valve prolapse), but before a bound, a few words after an amniotic
+    fluid index, it is the maximum vertical pocket of the same ultrasound."""
+    for i, t in enumerate(out[:-2]):
+        if t.type == "WORD" and t.text == "mvp" and out[i + 1].type == "OP" and out[i + 2].type == "NUMBER":
+            if any(x.type == "MEASURE" and x.value == "amniotic fluid index" for x in out[max(0, i - 5) : i]):
+                t.type, t.value = "MEASURE", "maximum vertical pocket"
 
 
 # units a creatinine is given in
@@ -1322,6 +1363,52 @@ def _bound_on_a_scale_named_after(out: list[Tok]) -> list[Tok]:
     return [x for k, t in enumerate(out) for x in ((inserted[k], t) if k in inserted else (t,)) if x.type != "DROP"]
 
 
+def _score_on_items_of_a_scale(out: list[Tok]) -> list[Tok]:
+    """'A score of >=3 on PANSS item P1, P5 or P6': a bound on each item of a scale the list
+    names, any one of them enough. The items after the first are named by their codes alone
+    and are measures where the first one's name with the code is one ('panss item p5'); read
+    as 'PANSS item P1 >= 3 or PANSS item P5 >= 3 or PANSS item P6 >= 3': the bound (no width)
+    after each item, the commas the list's 'or', and the words that carried the bound read.
+    Only a list of items the vocabulary knows, ending in 'or' (one item alone is read as the
+    bound before a measure it is)."""
+    terms = _terms()[0]
+    for i, t in enumerate(out):
+        if not (t.type == "OP" and i >= 2 and out[i - 1].text == "of" and out[i - 2].text == "score" and i + 3 < len(out)):
+            continue
+        if not (out[i + 1].type == "NUMBER" and out[i + 2].text == "on"):
+            continue
+        k = i + 3 + (out[i + 3].text == "the")
+        if not (k < len(out) and out[k].type == "MEASURE" and _has_scale(str(out[k].value)) and " " in out[k].text):
+            continue
+        prefix = out[k].text.rsplit(" ", 1)[0]
+        named, j = [], k + 1  # (separator, item, measure) after the first item
+        while j + 1 < len(out) and out[j].type in ("COMMA", "OR") and out[j + 1].type == "WORD":
+            hit = terms.get(f"{prefix} {out[j + 1].text}")
+            if hit is None or hit[0] != "MEASURE" or not _has_scale(hit[1]):
+                break
+            named.append((j, j + 1, hit[1]))
+            j += 2
+        if not named or out[named[-1][0]].type != "OR" or (j < len(out) and out[j].type in ("AND", "COMMA", "OR", "OP", "NUMBER")):
+            continue  # no list of items ending in 'or', or one going on ('P1, P5 or P6, and ...')
+        for sep, item, measure in named:
+            out[sep].type = "OR"
+            out[item].type, out[item].value = "MEASURE", measure
+        items = [k, *(item for _sep, item, _m in named)]
+        start = i - 3 if i >= 3 and out[i - 3].text == "a" else i - 2
+        for d in range(start, k):
+            out[d].type = "DROP"
+        op, number = out[i], out[i + 1]
+        at = {m: out[m].end for m in items}
+        made = [
+            x
+            for m, tok in enumerate(out)
+            for x in ((tok, Tok("OP", at[m], at[m], op.value, ""), Tok("NUMBER", at[m], at[m], number.value, "")) if m in at else (tok,))
+            if x.type != "DROP"
+        ]
+        return made
+    return out
+
+
 _SEX_LETTERS = {"f": ("female",), "m": ("male",), "female": ("female",), "male": ("male",), "women": ("female",), "men": ("male",)}
 
 
@@ -1367,6 +1454,49 @@ def _total_score_of_a_scale(out: list[Tok]) -> None:
         if j + 2 < len(out) and out[j].type == "WORD" and out[j].text == "total" and out[j + 1].type == "WORD" and out[j + 1].text == "score" and out[j + 2].type == "OP":
             for k in range(i + 1, j + 2):
                 out[k].type = "DROP"
+
+
+def _scale_for_a_condition(out: list[Tok]) -> None:
+    """'Primary Care PTSD Screen for DSM-5 for post-traumatic stress disorder score >=10',
+    'Patient Health Questionnaire (PHQ9) for depression score >=15': 'for <condition> score'
+    after the name of a scale (or its abbreviation in brackets), before its bound, says what
+    the scale screens for and names its value again. Read as the scale's bound: the
+    condition is no diagnosis the criterion asks for (read so, a patient with a PHQ-9 of 20
+    and no depression on record failed); after a scale the vocabulary does not know, the
+    condition is left a word, so nothing of the criterion is decided."""
+    for i, t in enumerate(out):
+        if not (t.type == "WORD" and t.text == "for" and i + 3 < len(out) and out[i + 1].type == "CONDITION"):
+            continue
+        if not (out[i + 2].type == "WORD" and out[i + 2].text == "score" and out[i + 3].type == "OP"):
+            continue
+        scale = i - 2 if i >= 3 and out[i - 1].type == "RPAR" and out[i - 3].type == "LPAR" else i - 1
+        if scale >= 0 and out[scale].type == "MEASURE" and _has_scale(str(out[scale].value)):
+            for k in range(i, i + 3):
+                out[k].type = "DROP"
+        else:
+            out[i + 1].type = "WORD"  # a scale not known ('GAD-73 Questionnaire'): all words
+
+
+_BONE_DEFECT = frozenset("intraosseous intrabony infrabony".split())
+
+
+def _depth_of_a_bone_defect(out: list[Tok]) -> None:
+    """'intraosseous defect >= 3 mm in depth', '... defect >= 3 mm deep': the bound of the
+    periodontal defect's depth, which the words after the quantity name (a defect's width is
+    bounded in millimetres too: without them no reading). The defect's words are read as
+    the measure, the depth's words after the bound read too."""
+    for i, t in enumerate(out[:-5]):
+        if not (t.type == "WORD" and t.text in _BONE_DEFECT and out[i + 1].text in ("defect", "defects")):
+            continue
+        if not (out[i + 2].type == "OP" and out[i + 3].type == "NUMBER" and out[i + 4].type == "UNIT" and out[i + 4].value == "mm"):
+            continue
+        after = [x.text for x in out[i + 5 : i + 7]]
+        depth = 2 if after == ["in", "depth"] else 1 if after[:1] == ["deep"] else 0
+        if not depth:
+            continue
+        t.type, t.value = "MEASURE", "intrabony defect depth"
+        for d in (i + 1, *range(i + 5, i + 5 + depth)):
+            out[d].type = "DROP"
 
 
 def _litres_after_a_volume(out: list[Tok]) -> None:

@@ -12,6 +12,7 @@ around it that could change its meaning is `Qualified`, and so stays unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from decimal import Decimal
 from functools import lru_cache, partial
@@ -4306,7 +4307,9 @@ def parse(text: str) -> Predicate:
         # (not where the brackets say so, as canonical text does: '(not (X)) except (Y)')
         node = Not(item=node.model_copy(update={"main": node.main.item}), span=node.span)
     if _LIFE_EXPECTANCY.search(folded):
-        node = _life_expectancy_bounds(node)
+        node = _judgment_bounds(node, "life_expectancy", _life_expectancy_bound)
+    if _COMPLIANCE_BOUND.search(folded):
+        node = _judgment_bounds(node, "compliance", _compliance_bound)
     said = _CONSISTENT_WITH.search(folded)
     if said is not None and isinstance(node, (AnyOf, AllOf, Each)):
         node = _subject_said_of(node, Unparsed(text=text[said.start() : said.end()], span=Span(start=said.start(), end=said.end())))
@@ -4835,16 +4838,17 @@ _LIFE_UNITS = {"hour": "hours", "day": "days", "week": "weeks", "month": "months
 _BOUND_OPS = frozenset({">=", ">", "<=", "<"})
 
 
-def _life_expectancy_bounds(node: Predicate) -> Predicate:
-    """Each life-expectancy judgment of the tree with the bound its own text states."""
+def _judgment_bounds(node: Predicate, category: str, read: Callable[[str, int], Comparison | None]) -> Predicate:
+    """Each judgment of the category in the tree with the bound its own text states, as
+    `read` finds it in the judgment's text (at the judgment's offset)."""
     if isinstance(node, Judgment):
-        if node.category != "life_expectancy" or node.bound is not None:
+        if node.category != category or node.bound is not None:
             return node
-        bound = _life_expectancy_bound(node.text, node.span.start)
+        bound = read(node.text, node.span.start)
         return node if bound is None else node.model_copy(update={"bound": bound})
     if type(node) not in OPERAND_FIELDS:
         return node
-    updates = operands_mapped(node, _life_expectancy_bounds)
+    updates = operands_mapped(node, lambda n: _judgment_bounds(n, category, read))
     return node.model_copy(update=updates) if updates else node
 
 
@@ -4906,6 +4910,59 @@ def _life_expectancy_bound(text: str, offset: int) -> Comparison | None:
         op=op,
         threshold=Threshold(value=number.value, unit=_LIFE_UNITS[time]),
         span=Span(start=offset + toks[at].start, end=offset + end),
+    )
+
+
+# '>=80% diary compliance during the baseline period', 'Adherence rate of less than 80%':
+# the share of doses or entries a compliance judgment's text asks for, kept beside its text
+# as a life expectancy's bound is (the team judges compliance; the bound is what the text
+# asks of it). Only the words compliance and adherence: 'willing', 'able to' are the same
+# judgment, but a percentage beside them is of something else.
+_COMPLIANCE_BOUND = re.compile(r"(?:complian|adheren)\w*", re.IGNORECASE)
+_COMPLIANCE_WORD = re.compile(r"complian|adheren")
+_COMPLIANCE_BEFORE = frozenset("diary medication drug treatment study dosing dose pill overall".split())
+_COMPLIANCE_AFTER = frozenset("rate of is was be must should a an".split())
+
+
+def _compliance_bound(text: str, offset: int) -> Comparison | None:
+    """'>=80% diary compliance', 'compliance >= 80%', 'adherence rate of less than 80%' ->
+    compliance >= 80 %: one bound in per cent right before the word (a kind of compliance
+    between them) or right after it (filler words between); None for any other word between,
+    a unit other than %, a range or second bound right after, or a compliance negated."""
+    toks = tokenize(fold(text))
+    at = next((i for i, t in enumerate(toks) if t.type == "JUDGE" and _COMPLIANCE_WORD.match(t.text)), None)
+    if at is None or any(t.type == "NOT" for t in toks[max(0, at - 2) : at]):
+        return None  # 'non-compliance > 20%' bounds the doses missed
+
+    def bound_at(k: int) -> tuple[str, Tok, int] | None:
+        """The operator and number of a bound in % that starts at k, and the index after it."""
+        if not (0 <= k and k + 2 < len(toks) and toks[k].type == "OP" and toks[k].value in _BOUND_OPS):
+            return None
+        if toks[k + 1].type != "NUMBER" or toks[k + 2].type != "UNIT" or toks[k + 2].value != "%":
+            return None
+        if k + 3 < len(toks) and toks[k + 3].type in ("OP", "POSTOP", "RANGE_SEP", "RANGE_AND", "DASH"):
+            return None
+        return toks[k].value, toks[k + 1], k + 3
+
+    before = at
+    while before > 0 and at - before < 2 and toks[before - 1].type == "WORD" and toks[before - 1].text in _COMPLIANCE_BEFORE:
+        before -= 1
+    found = bound_at(before - 3)
+    if found is not None and (before == 3 or toks[before - 4].type not in ("OP", "NUMBER", "RANGE_SEP", "DASH", "UNIT")):
+        start = toks[before - 3].start  # (not the second bound of a range: '70-80% compliance')
+    else:
+        after = at + 1
+        while after < len(toks) and toks[after].type == "WORD" and toks[after].text in _COMPLIANCE_AFTER:
+            after += 1
+        found, start = bound_at(after), toks[at].start
+    if found is None:
+        return None
+    op, number, end = found
+    return Comparison(
+        measure="compliance",
+        op=op,
+        threshold=Threshold(value=number.value, unit="%"),
+        span=Span(start=offset + start, end=offset + toks[end - 1].end),
     )
 
 
@@ -5669,7 +5726,7 @@ _END = Token("$END", "")
 # The questions `parse` asks of every criterion, most of which find nothing: each first asks
 # whether the words a match must contain are in the text (engine.prefilter; 40 -> 14 us a
 # criterion over the corpus, tests/test_parse11_speed.py checks the answers are the same)
-_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END = map(
+_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANCE_BOUND, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END = map(
     needs_words,
-    (_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END),
+    (_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANCE_BOUND, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END),
 )

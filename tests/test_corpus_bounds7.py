@@ -169,5 +169,9 @@ def test_no_bound(text):
 
 
 def test_a_compliance_share_stays_a_judgment():
-    # NCT03867201 (Leaf): how well a study diary was kept is the investigators' call
-    assert bounds(">=80% diary compliance during the baseline period") == []
+    # NCT03867201 (Leaf): how well a study diary was kept is the investigators' call; the share
+    # the text asks for is the judgment's bound (as a life expectancy's), never a measure's
+    text = ">=80% diary compliance during the baseline period"
+    assert parse(text).kind == "judgment"
+    assert bounds(text) == [("compliance", ">=", 80, "%")]
+    assert truth(text, _named("compliance", 95, "%")) is Truth.UNKNOWN

@@ -855,8 +855,10 @@ def test_a_scales_values_joined_by_and(text, expected):
         ("Contraindication to gadolinium injection (allergy, renal failure with DFG < 30 ml/min/1.73m\u00b2)",  # NCT03928002
          [("estimated glomerular filtration rate", "<", 30, "mL/min/1.73m2", None)]),
         ("Body Composition Body Fat >30% for Women", [("body fat percentage", ">", 30, "%", None)]),  # NCT03926481
-        # 'MVP' is also mitral valve prolapse: left unread
-        ("ruptured membranes or known oligohydramnios (defined as AFI < 5 or MVP < 2 ) before", [("amniotic fluid index", "<", 5, None, None)]),  # NCT03928899
+        # 'MVP' is also mitral valve prolapse: read only beside an amniotic fluid index (leaf14)
+        ("ruptured membranes or known oligohydramnios (defined as AFI < 5 or MVP < 2 ) before",  # NCT03928899
+         [("amniotic fluid index", "<", 5, None, None), ("maximum vertical pocket", "<", 2, None, None)]),
+        ("MVP < 2", []),
     ],
 )
 def test_measures_named_in_leaf_misses(text, expected):
