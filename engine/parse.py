@@ -2665,8 +2665,11 @@ class _Assembler:
                     then = self.clause(elements[comma + 1 :])
                     return Conditional(condition=cond, then=then, span=span)
             elif if_at < len(elements) - 1:
-                then = self.clause(elements[:if_at])
                 cond = self.clause(elements[if_at + 1 :])
+                last = self._last_limit_for_a_group(elements, if_at, cond, span)
+                if last is not None:
+                    return last
+                then = self.clause(elements[:if_at])
                 return Conditional(condition=cond, then=then, span=span)
         # 'X such as A, B': examples are instances of X, so alternatives to it
         ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None) if "EXAMPLES" in kinds else None
@@ -2864,6 +2867,29 @@ class _Assembler:
         if rest:
             return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
         return node
+
+    def _last_limit_for_a_group(self, elements: list, if_at: int, cond: Predicate, span: Span) -> Predicate | None:
+        """'Total serum bilirubin <= 1.5 X ULN, total serum bilirubin <= 3 x ULN in patients with
+        Gilbert syndrome' (NCT05438810): the case written after the last item of a list of limits
+        is that item's, a group's limit beside the others, as with 'or' between them. Read as the
+        case of the whole list, every patient without Gilbert syndrome passed whatever the
+        bilirubin. Only where the group's limit sets another item's aside (`_limits_for_the_others`);
+        otherwise None, and the case stays the whole list's."""
+        cut = next((k for k in range(if_at - 1, 0, -1) if isinstance(elements[k], Atom) and elements[k].type in ("COMMA", "SEMI")), None)
+        if cut is None:
+            return None
+        head, last = elements[:cut], elements[cut + 1 : if_at]
+        if not any(isinstance(e, (Bnd, Rng)) for e in last) or all(_is_filler(e) for e in head):
+            return None
+        rule = Conditional(condition=cond, then=self.clause(last), span=Span(start=_start(last[0]), end=span.end))
+        if not _group_rule(rule, self.text):
+            return None
+        before = self.clause(head)
+        nodes = [*(before.items if isinstance(before, Each) else (before,)), rule]
+        aside = _limits_for_the_others(nodes, len(nodes) - 1, self.text)
+        if all(a is b for a, b in zip(aside, nodes)):
+            return None
+        return _combine(aside, span, self.text, [False] * len(aside))
 
     def simple(self, elements: list) -> Predicate:
         """A sequence without commas: structures found in it, the rest its qualifiers."""

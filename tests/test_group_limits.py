@@ -135,3 +135,22 @@ def test_a_bullet_inside_a_line_ends_a_list_item(tmp_path):
     assert "(aspartate aminotransferase <= 2.5 x ULN and alanine aminotransferase <= 2.5 x ULN) if (not (" in canonical
     # the group's case keeps words not understood ('liver function abnormalities ... due'): unknown, not fail
     assert inclusion(tmp_path, WITH_METS_AT_4_ULN, text).status == "unknown"
+
+
+# NCT05438810 (audit 21, H1): the case after the last of a list of limits of one measure is that
+# limit's; read as the case of the whole list, every patient without Gilbert syndrome passed
+# whatever the bilirubin.
+def test_a_case_after_the_last_limit_of_a_list_is_that_limits(tmp_path):
+    text = "Total serum bilirubin ≤ 1.5 X upper limit of normal (ULN) , total serum bilirubin≤3 x ULN in patients with Gilbert syndrome;"
+    assert engine.render(engine.parse(text)) == (
+        "((total bilirubin <= 1.5 x ULN) if (not (gilbert's syndrome))); ((total bilirubin <= 3 x ULN) if (gilbert's syndrome))"
+    )
+    high = [lab("1975-2", 2.5, "mg/dL", 1.0)]
+    assert inclusion(tmp_path, {**WOMAN, "observations": high}, text).status != "pass"
+    assert inclusion(tmp_path, {**WOMAN, "conditions": [GILBERT], "observations": high}, text).status == "pass"
+
+
+def test_a_case_after_limits_of_other_measures_stays_the_whole_lists():
+    # nothing says which limits the leukaemia case is for: not read as the last one's alone
+    canonical = engine.render(engine.parse("ANC ≥ 1500/uL, platelets ≥ 100,000/uL in patients with leukemia"))
+    assert canonical == "(absolute neutrophil count >= 1500 /uL; platelet count >= 100000 /uL) if (leukemia)"
