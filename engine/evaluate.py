@@ -2356,6 +2356,10 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if node.window is not None:
             if record.end is not None:
                 ongoing = Truth.FALSE
+            elif status in _MED_ONGOING and (past := _past_course(record, matched, status, ctx)):
+                # docetaxel 'active' since 2000 failed 'chemotherapy within 14 days' in 2026
+                ongoing = Truth.UNKNOWN
+                reasons.append(f"{what}: {past}")
             elif status in _MED_ONGOING:
                 ongoing = Truth.TRUE
             elif status in _MED_DONE:
@@ -2385,6 +2389,9 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
+        elif _present_tense(node) and (past := _past_course(record, matched, status, ctx)):
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: {past}")
         if node.dose is not None:
             d_truth, d_reasons, d_missing = _dose(node.dose, record, matched, concept, what)
             truth = truth & d_truth
@@ -2398,6 +2405,45 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
             truth = truth & cap
         found.append((truth, reasons, missing))
     return _combine_records(node, found, concept.name, ctx, "", notes)
+
+
+def _past_course(record: MedicationRecord, matched: Any, status: str | None, ctx: _Ctx) -> str | None:
+    """Why a record left ongoing with no end is not evidence of taking the drug now: it began
+    longer ago than a course of it runs (`_course_of`). None where it may still be taken.
+    Synthea leaves docetaxel 'active' from 2000 on, and a cytotoxic course does not run for
+    decades: read as still going, it failed 'chemotherapy within 14 days' in 2026. Only the
+    end is in doubt: the record still shows the drug given from its start."""
+    if record.end is not None or record.start is None or status not in _MED_ONGOING:
+        return None
+    course = _course_of(ctx.vocab, matched)
+    if course is None or record.start >= derive.add_months(ctx.as_of, -course[0]):
+        return None
+    months, holder = course
+    return (
+        f"{matched.name} recorded {status} since {record.start.isoformat()}; a course of {holder} runs at most"
+        f" {months} months, not that long: is it still taken?"
+    )
+
+
+def _course_of(vocab: Any, concept: Any) -> tuple[int, str] | None:
+    """The longest a course of `concept` runs, in months, and the concept the vocabulary says
+    it of (`course_months`): its own, else its strict classes', when every one of them has
+    one (methotrexate, a long-term immunosuppressant too and a chemotherapy only loosely, has
+    none). Remembered per vocabulary and concept."""
+
+    def compute() -> tuple[int, str] | None:
+        if concept.course_months is not None:
+            return concept.course_months, concept.name
+        strict = [vocab.get("drug_class", p) for p in concept.parents if p not in concept.loose_parents]
+        courses = [_course_of(vocab, c) if c is not None else None for c in strict]
+        if not courses or None in courses:
+            return None
+        return max(courses)
+
+    return _per_concept(_COURSE_OF, vocab, concept, compute)
+
+
+_COURSE_OF: dict[tuple[int, str, str], tuple[Any, tuple[int, str] | None]] = {}
 
 
 def _given_locally(record: MedicationRecord) -> bool:
