@@ -1421,7 +1421,7 @@ def _span_truth(
 ACUTE_EVENTS = frozenset({
     "stroke", "ischemic stroke", "hemorrhagic stroke", "transient ischemic attack", "myocardial infarction", "cardiac arrest",
     "pulmonary embolism", "deep vein thrombosis", "venous thromboembolism", "acute coronary syndrome", "thrombosis",
-    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion",
+    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion", "traumatic injury",
 })  # fmt: skip
 
 
