@@ -2145,7 +2145,8 @@ _TENSE = "the criterion does not say whether a past one counts"
 
 # a steroid cream is a corticosteroid, but not the 'systemic steroid therapy' criteria mean
 _LOCAL_ROUTE = re.compile(
-    r"\b(?:topical\w*|cream|ointment|lotion|gel|foam|inhal\w*|nasal|intranasal|ophthalmic|eye drops?|otic|ear drops?|shampoo|transdermal|vaginal|rectal|enema)\b",
+    r"\b(?:topical\w*|cream|ointment|lotion|gel|foam|inhal\w*|nasal|intranasal|ophthalmic|eye drops?|otic|ear drops?|shampoo|transdermal|vaginal|rectal|enema"
+    r"|cutaneous|intra-?articular|intralesional|respiratory tract)\b",
     re.IGNORECASE,
 )
 
@@ -2382,10 +2383,10 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if concept.kind == "drug_class" and _given_locally(record):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: not given systemically; whether it counts as {concept.name} here is for the study team")
-        elif concept.kind == "drug_class" and matched.mostly_local:
+        elif concept.kind == "drug_class" and matched.mostly_local and not _systemic_route(record, matched):
             # budesonide (RxNorm 19831, no route) failed 'Systemic steroid therapy' (NCT05523947)
             truth = truth & Truth.UNKNOWN
-            reasons.append(f"{what}: mostly given locally (inhaled or gut-local); whether it counts as {concept.name} here is for the study team")
+            reasons.append(f"{what}: mostly given locally, and the record names no route by which it is systemic; whether it counts as {concept.name} here is for the study team")
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
@@ -2447,10 +2448,12 @@ _COURSE_OF: dict[tuple[int, str, str], tuple[Any, tuple[int, str] | None]] = {}
 
 
 def _given_locally(record: MedicationRecord) -> bool:
-    """Whether the record's text or a coding's display names a local route (`_LOCAL_ROUTE`).
-    Remembered per kind of record (`derive.kind_key`: its codings and text, all the search
-    reads): the search, for every record of every class of drug a criterion names, was
-    1.4 % of screening synthetic patients (speed8)."""
+    """Whether the record's route, text or a coding's display names a local route
+    (`_LOCAL_ROUTE`). The text's answer is remembered per kind of record (`derive.kind_key`:
+    its codings and text, all that search reads): the search, for every record of every class
+    of drug a criterion names, was 1.4 % of screening synthetic patients (speed8)."""
+    if record.route is not None and _LOCAL_ROUTE.search(record.route):
+        return True  # FHIR dosage route 'Topical route': a hydrocortisone cream coded 5492
     key = derive.kind_key(record.codings, record.text)
     found = _LOCALLY.get(key)
     if found is None:
@@ -2461,6 +2464,17 @@ def _given_locally(record: MedicationRecord) -> bool:
 
 
 _LOCALLY: dict[str, bool] = {}
+
+
+def _systemic_route(record: MedicationRecord, matched: Any) -> bool:
+    """Whether the record names a route by which `matched`, a drug mostly given locally, is
+    systemic (its `systemic_routes`, as words of the record's route, text or a coding's
+    display): 'Hydrocortisone 10 MG Oral Tablet' is a systemic corticosteroid, a hydrocortisone
+    record naming no route may be a cream. Asked only of records of such drugs."""
+    if not matched.systemic_routes:
+        return False
+    named = " ".join(filter(None, (record.route, record.text, *(c.display for c in record.codings)))).lower()
+    return any(re.search(rf"\b{re.escape(route)}\b", named) for route in matched.systemic_routes)
 
 
 def _concepts(vocab: Any, kind: str) -> tuple[Any, ...]:

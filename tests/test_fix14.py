@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+import engine
 from engine.errors import InputError
+from engine.patients import dump_patient
 from engine.vocab import load_vocabulary
 from one_trial import exclusion, inclusion
 
@@ -173,3 +175,74 @@ def test_free_thyroxine_is_a_laboratory_value_not_the_drug(tmp_path):
     text = "Uncontrolled thyroid disease, defined as free triiodothyronine (T3) and free thyroxine (T4) > 3 x ULN at screening;"
     c = exclusion(tmp_path, MAN, text)
     assert not any("levothyroxine" in r for r in c.reasons)
+
+
+# --- 4. corticosteroids given locally ---------------------------------------------------------------
+
+# NCT04834778 (trimmed)
+STEROIDS = "receiving systemic steroid therapy or any other form of immunosuppressive therapy within 7 days prior to the first dose of study treatment."
+
+
+def _request(route: dict | None) -> dict:
+    """A FHIR bundle of a man with one MedicationRequest of hydrocortisone (RxNorm 5492), its
+    dosage route as given."""
+    dosage = {"route": route} if route else {}
+    request = {
+        "resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "5492", "display": "hydrocortisone"}]},
+        "authoredOn": "2026-11-20", "dosageInstruction": [dosage],
+    }
+    patient = {"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "1950-01-01"}
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": request}]}
+
+
+TOPICAL = {"coding": [{"system": "http://snomed.info/sct", "code": "6064005", "display": "Topical route"}]}
+ORAL = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006", "display": "Oral route"}]}
+
+
+def test_the_route_of_a_fhir_medication_request_is_read():
+    assert engine.load_patient(_request(TOPICAL)).medications[0].route == "Topical route"
+    assert engine.load_patient(_request({"text": "inhalation"})).medications[0].route == "inhalation"
+    assert engine.load_patient(_request(None)).medications[0].route is None
+
+
+@pytest.mark.parametrize("route, status, why", [
+    (TOPICAL, "unknown", "not given systemically"),  # a cream is no systemic steroid
+    (None, "unknown", "mostly given locally"),  # no route: it may be a cream (it failed before)
+    (ORAL, "fail", None),
+])
+def test_hydrocortisone_counts_as_systemic_only_by_a_systemic_route(tmp_path, route, status, why):
+    c = exclusion(tmp_path, _request(route), STEROIDS)
+    assert c.status == status
+    assert why is None or any(why in r for r in c.reasons)
+
+
+@pytest.mark.parametrize("record, status", [
+    ({"name": "Hydrocortisone 10 MG Oral Tablet"}, "fail"),
+    ({"name": "hydrocortisone", "rxnorm": "5492", "route": "intravenous"}, "fail"),
+    ({"name": "Hydrocortisone 10 MG/ML Topical Cream"}, "unknown"),
+    ({"name": "triamcinolone", "rxnorm": "10759"}, "unknown"),
+    ({"name": "triamcinolone acetonide 40 MG/ML Injectable Suspension"}, "unknown"),  # often into a joint
+    ({"name": "triamcinolone", "rxnorm": "10759", "route": "intramuscular"}, "fail"),
+    ({"name": "triamcinolone 0.55 MG/ACTUAT Nasal Spray"}, "unknown"),
+    ({"name": "budesonide", "rxnorm": "19831", "route": "oral"}, "unknown"),  # gut-local by mouth
+    ({"name": "prednisone", "rxnorm": "8640"}, "fail"),  # no route: systemic, as before
+])
+def test_corticosteroid_records_by_route(tmp_path, record, status):
+    record = {**record, "start": "2026-11-20", "status": "active"}
+    assert exclusion(tmp_path, _on(record), STEROIDS).status == status
+
+
+def test_a_route_is_kept_in_the_own_format():
+    record = {"name": "hydrocortisone", "rxnorm": "5492", "route": "topical"}
+    patient = engine.load_patient(_on(record))
+    assert patient.medications[0].route == "topical"
+    assert dump_patient(patient)["medications"][0]["route"] == "topical"
+    assert engine.load_patient(dump_patient(patient)) == patient
+
+
+def test_systemic_routes_are_only_for_a_drug_mostly_given_locally(tmp_path):
+    (tmp_path / "drugs.toml").write_text('[[drug]]\nname = "prednisone"\nsystemic_routes = ["oral"]\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_vocabulary(tmp_path)
+    assert "drug[0].systemic_routes" in str(exc.value) and "mostly_local" in str(exc.value)
