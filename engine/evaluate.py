@@ -1427,16 +1427,20 @@ ACUTE_EVENTS = frozenset({
 
 def _is_event(vocab: Any, concept: Any) -> bool:
     """Whether a record fitting `concept` (the narrowest concept it fits) is of an event: the
-    concept or one of its ancestors is in `ACUTE_EVENTS` ('ischemic stroke' under 'stroke').
-    Asked of the record's concept, never of the criterion's: 'cerebrovascular disease within
-    12 months' and a stroke of 1978 on record is a question about that stroke (the fourteenth
-    audit, W10). Remembered per vocabulary and concept."""
+    concept or one of its ancestors through strict parents is in `ACUTE_EVENTS` ('ischemic
+    stroke' under 'stroke'; not a traumatic brain injury, only loosely a traumatic injury: its
+    consequences last). Asked of the record's concept, never of the criterion's:
+    'cerebrovascular disease within 12 months' and a stroke of 1978 on record is a question
+    about that stroke (the fourteenth audit, W10). Remembered per vocabulary and concept."""
     return _per_concept(
         _IS_EVENT,
         vocab,
         concept,
         lambda: concept.kind == "condition"
-        and (concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")),
+        and (
+            concept.name in ACUTE_EVENTS
+            or any(a.name in ACUTE_EVENTS and vocab.strictly_under(concept, a) for a in vocab.ancestors(concept) if a.kind == "condition")
+        ),
     )
 
 

@@ -246,3 +246,10 @@ def test_systemic_routes_are_only_for_a_drug_mostly_given_locally(tmp_path):
     with pytest.raises(InputError) as exc:
         load_vocabulary(tmp_path)
     assert "drug[0].systemic_routes" in str(exc.value) and "mostly_local" in str(exc.value)
+
+
+def test_a_brain_injury_is_not_an_event_though_loosely_a_traumatic_injury(tmp_path):
+    # NCT03925649: a TBI of 2023 still active is a brain injury now; as an event (through its
+    # loose parent 'traumatic injury') its open record said nothing of it going on
+    tbi = {"name": "Traumatic brain injury", "icd10cm": "S06.9X0A", "onset": "2023-02-04", "status": "active"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [tbi]}, "Brain injury").status == "fail"
