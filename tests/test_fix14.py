@@ -253,3 +253,9 @@ def test_a_brain_injury_is_not_an_event_though_loosely_a_traumatic_injury(tmp_pa
     # loose parent 'traumatic injury') its open record said nothing of it going on
     tbi = {"name": "Traumatic brain injury", "icd10cm": "S06.9X0A", "onset": "2023-02-04", "status": "active"}
     assert exclusion(tmp_path, {**MAN, "conditions": [tbi]}, "Brain injury").status == "fail"
+
+
+def test_a_laceration_is_no_vaguer_record_of_a_brain_injury(tmp_path):
+    # NCT03925649: Synthea's hand laceration, coded as traumatic injury itself, left 'Brain injury' unknown
+    laceration = {**LACERATION_LAST_WEEK, "onset": "2016-05-03", "abatement": "2016-05-24"}
+    assert exclusion(tmp_path, {**MAN, "conditions": [laceration]}, "Brain injury").status == "pass"
