@@ -1421,22 +1421,26 @@ def _span_truth(
 ACUTE_EVENTS = frozenset({
     "stroke", "ischemic stroke", "hemorrhagic stroke", "transient ischemic attack", "myocardial infarction", "cardiac arrest",
     "pulmonary embolism", "deep vein thrombosis", "venous thromboembolism", "acute coronary syndrome", "thrombosis",
-    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion",
+    "intracranial hemorrhage", "gastrointestinal bleeding", "concussion", "traumatic injury",
 })  # fmt: skip
 
 
 def _is_event(vocab: Any, concept: Any) -> bool:
     """Whether a record fitting `concept` (the narrowest concept it fits) is of an event: the
-    concept or one of its ancestors is in `ACUTE_EVENTS` ('ischemic stroke' under 'stroke').
-    Asked of the record's concept, never of the criterion's: 'cerebrovascular disease within
-    12 months' and a stroke of 1978 on record is a question about that stroke (the fourteenth
-    audit, W10). Remembered per vocabulary and concept."""
+    concept or one of its ancestors through strict parents is in `ACUTE_EVENTS` ('ischemic
+    stroke' under 'stroke'; not a traumatic brain injury, only loosely a traumatic injury: its
+    consequences last). Asked of the record's concept, never of the criterion's:
+    'cerebrovascular disease within 12 months' and a stroke of 1978 on record is a question
+    about that stroke (the fourteenth audit, W10). Remembered per vocabulary and concept."""
     return _per_concept(
         _IS_EVENT,
         vocab,
         concept,
         lambda: concept.kind == "condition"
-        and (concept.name in ACUTE_EVENTS or any(a.name in ACUTE_EVENTS for a in vocab.ancestors(concept) if a.kind == "condition")),
+        and (
+            concept.name in ACUTE_EVENTS
+            or any(a.name in ACUTE_EVENTS and vocab.strictly_under(concept, a) for a in vocab.ancestors(concept) if a.kind == "condition")
+        ),
     )
 
 
@@ -2145,7 +2149,8 @@ _TENSE = "the criterion does not say whether a past one counts"
 
 # a steroid cream is a corticosteroid, but not the 'systemic steroid therapy' criteria mean
 _LOCAL_ROUTE = re.compile(
-    r"\b(?:topical\w*|cream|ointment|lotion|gel|foam|inhal\w*|nasal|intranasal|ophthalmic|eye drops?|otic|ear drops?|shampoo|transdermal|vaginal|rectal|enema)\b",
+    r"\b(?:topical\w*|cream|ointment|lotion|gel|foam|inhal\w*|nasal|intranasal|ophthalmic|eye drops?|otic|ear drops?|shampoo|transdermal|vaginal|rectal|enema"
+    r"|cutaneous|intra-?articular|intralesional|respiratory tract)\b",
     re.IGNORECASE,
 )
 
@@ -2356,6 +2361,10 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if node.window is not None:
             if record.end is not None:
                 ongoing = Truth.FALSE
+            elif status in _MED_ONGOING and (past := _past_course(record, matched, status, ctx)):
+                # docetaxel 'active' since 2000 failed 'chemotherapy within 14 days' in 2026
+                ongoing = Truth.UNKNOWN
+                reasons.append(f"{what}: {past}")
             elif status in _MED_ONGOING:
                 ongoing = Truth.TRUE
             elif status in _MED_DONE:
@@ -2378,13 +2387,16 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
         if concept.kind == "drug_class" and _given_locally(record):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: not given systemically; whether it counts as {concept.name} here is for the study team")
-        elif concept.kind == "drug_class" and matched.mostly_local:
+        elif concept.kind == "drug_class" and matched.mostly_local and not _systemic_route(record, matched):
             # budesonide (RxNorm 19831, no route) failed 'Systemic steroid therapy' (NCT05523947)
             truth = truth & Truth.UNKNOWN
-            reasons.append(f"{what}: mostly given locally (inhaled or gut-local); whether it counts as {concept.name} here is for the study team")
+            reasons.append(f"{what}: mostly given locally, and the record names no route by which it is systemic; whether it counts as {concept.name} here is for the study team")
         if _present_tense(node) and _medication_over(record, status, ctx):
             truth = truth & Truth.UNKNOWN
             reasons.append(f"{what}: over by {ctx.as_of.isoformat()}; {_TENSE}")
+        elif _present_tense(node) and (past := _past_course(record, matched, status, ctx)):
+            truth = truth & Truth.UNKNOWN
+            reasons.append(f"{what}: {past}")
         if node.dose is not None:
             d_truth, d_reasons, d_missing = _dose(node.dose, record, matched, concept, what)
             truth = truth & d_truth
@@ -2400,11 +2412,52 @@ def _medication_records(node: Medication, concept: Any, ctx: _Ctx) -> Outcome:
     return _combine_records(node, found, concept.name, ctx, "", notes)
 
 
+def _past_course(record: MedicationRecord, matched: Any, status: str | None, ctx: _Ctx) -> str | None:
+    """Why a record left ongoing with no end is not evidence of taking the drug now: it began
+    longer ago than a course of it runs (`_course_of`). None where it may still be taken.
+    Synthea leaves docetaxel 'active' from 2000 on, and a cytotoxic course does not run for
+    decades: read as still going, it failed 'chemotherapy within 14 days' in 2026. Only the
+    end is in doubt: the record still shows the drug given from its start."""
+    if record.end is not None or record.start is None or status not in _MED_ONGOING:
+        return None
+    course = _course_of(ctx.vocab, matched)
+    if course is None or record.start >= derive.add_months(ctx.as_of, -course[0]):
+        return None
+    months, holder = course
+    return (
+        f"{matched.name} recorded {status} since {record.start.isoformat()}; a course of {holder} runs at most"
+        f" {months} months, not that long: is it still taken?"
+    )
+
+
+def _course_of(vocab: Any, concept: Any) -> tuple[int, str] | None:
+    """The longest a course of `concept` runs, in months, and the concept the vocabulary says
+    it of (`course_months`): its own, else its strict classes', when every one of them has
+    one (methotrexate, a long-term immunosuppressant too and a chemotherapy only loosely, has
+    none). Remembered per vocabulary and concept."""
+
+    def compute() -> tuple[int, str] | None:
+        if concept.course_months is not None:
+            return concept.course_months, concept.name
+        strict = [vocab.get("drug_class", p) for p in concept.parents if p not in concept.loose_parents]
+        courses = [_course_of(vocab, c) if c is not None else None for c in strict]
+        if not courses or None in courses:
+            return None
+        return max(courses)
+
+    return _per_concept(_COURSE_OF, vocab, concept, compute)
+
+
+_COURSE_OF: dict[tuple[int, str, str], tuple[Any, tuple[int, str] | None]] = {}
+
+
 def _given_locally(record: MedicationRecord) -> bool:
-    """Whether the record's text or a coding's display names a local route (`_LOCAL_ROUTE`).
-    Remembered per kind of record (`derive.kind_key`: its codings and text, all the search
-    reads): the search, for every record of every class of drug a criterion names, was
-    1.4 % of screening synthetic patients (speed8)."""
+    """Whether the record's route, text or a coding's display names a local route
+    (`_LOCAL_ROUTE`). The text's answer is remembered per kind of record (`derive.kind_key`:
+    its codings and text, all that search reads): the search, for every record of every class
+    of drug a criterion names, was 1.4 % of screening synthetic patients (speed8)."""
+    if record.route is not None and _LOCAL_ROUTE.search(record.route):
+        return True  # FHIR dosage route 'Topical route': a hydrocortisone cream coded 5492
     key = derive.kind_key(record.codings, record.text)
     found = _LOCALLY.get(key)
     if found is None:
@@ -2415,6 +2468,17 @@ def _given_locally(record: MedicationRecord) -> bool:
 
 
 _LOCALLY: dict[str, bool] = {}
+
+
+def _systemic_route(record: MedicationRecord, matched: Any) -> bool:
+    """Whether the record names a route by which `matched`, a drug mostly given locally, is
+    systemic (its `systemic_routes`, as words of the record's route, text or a coding's
+    display): 'Hydrocortisone 10 MG Oral Tablet' is a systemic corticosteroid, a hydrocortisone
+    record naming no route may be a cream. Asked only of records of such drugs."""
+    if not matched.systemic_routes:
+        return False
+    named = " ".join(filter(None, (record.route, record.text, *(c.display for c in record.codings)))).lower()
+    return any(re.search(rf"\b{re.escape(route)}\b", named) for route in matched.systemic_routes)
 
 
 def _concepts(vocab: Any, kind: str) -> tuple[Any, ...]:

@@ -818,12 +818,13 @@ class _BundleReader:
                 start = dates.get(period.get("start"), join(epath, "start"), "start")
                 end = dates.get(period.get("end"), join(epath, "end"), "end")
 
-        dose_value = dose_unit = daily = None
+        dose_value = dose_unit = daily = route = None
         dose_unit_ok = True
         if rtype == "MedicationAdministration":
             dpath = join(path, "dosage")
             dosage = r.obj(res.get("dosage"), dpath) or {}
             dose_value, dose_unit, dose_unit_ok, _ = self._quantity(dosage.get("dose"), join(dpath, "dose"))
+            route = self._route(dosage, dpath)
         else:
             key = "dosageInstruction" if rtype == "MedicationRequest" else "dosage"
             dosages = r.arr(res.get(key), join(path, key))
@@ -831,6 +832,7 @@ class _BundleReader:
                 dpath = join(join(path, key), 0)
                 dosage = r.obj(dosages[0], dpath) or {}
                 dose_value, dose_unit, dose_unit_ok, per_day = self._dosage(dosage, dpath, flags)
+                route = self._route(dosage, dpath)
                 # bounds of the timing stand in for missing dates
                 bounds = self._bounds(dosage, dpath)
                 if start is None and bounds[0] is not None:
@@ -859,8 +861,15 @@ class _BundleReader:
                 dose_unit_ok=dose_unit_ok,
                 flags=tuple(flags),
                 partial_dates=tuple(dates.partials),
+                route=route,
             )
         ]
+
+    def _route(self, dosage: dict, path: str) -> str | None:
+        """A Dosage's route as the source names it: its text, else a coding's display ('Topical
+        route'); None where it names none (a code alone is not read: no route table here). A
+        hydrocortisone cream is no systemic corticosteroid (engine/evaluate.py `_given_locally`)."""
+        return self.r.concept(dosage.get("route"), join(path, "route"))[1]
 
     def _medication_reference(self, res: dict, path: str, flags: list[str]):
         r = self.r

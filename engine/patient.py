@@ -86,6 +86,7 @@ class MedicationRecord(_Record):
     flags: tuple[str, ...] = ()
     partial_dates: tuple[PartialDate, ...] = ()
     unreadable: str | None = None
+    route: str | None = None  # as the source names it ('Topical route', 'oral'): systemic or local use
 
 
 class ProcedureRecord(_Record):

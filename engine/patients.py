@@ -36,7 +36,8 @@ Unknown keys are errors, so a misspelt key cannot pass silently.
 - conditions: `status` (FHIR clinical status: active, recurrence, relapse, inactive,
   remission, resolved), `onset`, `abatement`.
 - medications: `start`, `end`, `status`, `dose`, `dose_unit`, `daily_dose` (in `dose_unit`
-  per day), or `times_per_day` to have `daily_dose` = `dose` x `times_per_day`.
+  per day), or `times_per_day` to have `daily_dose` = `dose` x `times_per_day`; `route`
+  ("oral", "topical", "inhaled": a local route keeps a record from counting as systemic).
 - procedures: `date` (or `start`) and `end` (default: the same day), `status`.
 - `deceased`: the date of death, or `true` where only the fact is known. A patient who died
   on or before the screening date is ineligible for every trial.
@@ -181,6 +182,7 @@ class MedicationIn(_RecordIn):
     dose_unit: str | None = None
     daily_dose: Decimal | None = Field(default=None, description="in dose_unit per day")
     times_per_day: Decimal | None = Field(default=None, description="daily_dose = dose x times_per_day")
+    route: str | None = Field(default=None, description="route of administration as the source names it: oral, topical, inhaled, ...")
 
 
 class ProcedureIn(_RecordIn):
@@ -586,6 +588,7 @@ class _OwnReader:
             dose_unit_ok=unit_ok,
             flags=self._flags(m.flags, flags),
             partial_dates=tuple(partials),
+            route=m.route,
         )
 
     def procedure(self, m: ProcedureIn, where: str) -> ProcedureRecord:
@@ -679,6 +682,7 @@ def dump_patient(patient: Patient) -> dict[str, Any]:
                 "dose": m.dose_value,
                 "dose_unit": m.dose_unit,
                 "daily_dose": m.daily_dose,
+                "route": m.route,
                 "flags": list(m.flags),
             }
         )

@@ -64,8 +64,8 @@ _PARENT_KIND = {"drug": "drug_class"}
 _ENTRY_KEYS = {
     "measure": {"name", "synonyms", "parents", "unit", "molar_mass", "scale", "uln", "plausible", "derived", "note", "source", *CODE_SYSTEMS},
     "condition": {"name", "synonyms", "parents", "loose_parents", "note", "source", "open_world", "lifelong", *CODE_SYSTEMS},
-    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "mostly_local", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
-    "drug_class": {"name", "synonyms", "parents", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
+    "drug": {"name", "synonyms", "classes", "parents", "loose_parents", "prednisone_equivalent_mg", "half_life_hours", "mostly_local", "systemic_routes", "course_months", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
+    "drug_class": {"name", "synonyms", "parents", "course_months", "note", "source", "open_world", "procedure_records", "implies", *CODE_SYSTEMS},
     "procedure": {"name", "synonyms", "parents", "loose_parents", "drugs", "status_during", "status_after", "note", "source", "open_world", *CODE_SYSTEMS},
 }
 
@@ -97,6 +97,13 @@ class Concept(BaseModel):
     # a drug mostly given locally (budesonide: inhaled or gut-local): a record of it that names
     # no route is not known to be systemic
     mostly_local: bool = False
+    # the routes by which a mostly_local drug is systemic, as words of a record's route or
+    # drug text ('oral' for hydrocortisone; none for budesonide, whose oral form is gut-local)
+    systemic_routes: tuple[str, ...] = ()
+    # the longest a course of the drug (or of the drugs of a class) runs: a record left
+    # 'active' with no end since longer ago is not evidence of taking it now (Synthea left
+    # docetaxel active from 2000 on); the entry's source says where the length comes from
+    course_months: int | None = None
     open_world: bool = False  # no record shows its absence: a status, or a class no record names
     # a condition that does not end (HIV infection): why, with its source; a record's
     # abatement or 'resolved' does not make it over
@@ -731,11 +738,22 @@ def _concept(source: str, kind: str, where: str, entry) -> Concept:
         if not isinstance(by_procedure, bool):
             raise InputError(source, f"{where}.procedure_records", "must be true or false")
         fields["procedure_records"] = by_procedure
+        if "course_months" in entry:
+            months = entry["course_months"]
+            if type(months) is not int or months <= 0:
+                raise InputError(source, f"{where}.course_months", f"must be a positive whole number of months, not {months!r}")
+            if not isinstance(src, str):
+                raise InputError(source, f"{where}.course_months", "needs a source saying how long a course runs")
+            fields["course_months"] = months
     if kind == "drug":
         local = entry.get("mostly_local", False)
         if not isinstance(local, bool):
             raise InputError(source, f"{where}.mostly_local", "must be true or false")
         fields["mostly_local"] = local
+        routes = _strings(source, where, entry.get("systemic_routes"), field="systemic_routes")
+        if routes and not local:
+            raise InputError(source, f"{where}.systemic_routes", "only for a drug that is mostly_local")
+        fields["systemic_routes"] = tuple(r.lower() for r in routes)
         for key in ("prednisone_equivalent_mg", "half_life_hours"):
             if key in entry:
                 fields[key] = _decimal(source, where, entry[key], field=key)

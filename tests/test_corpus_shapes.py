@@ -1086,7 +1086,7 @@ def test_a_permission_in_brackets_waives_the_bound_it_follows():
         ("Thyroid stimulating hormone (TSH) <= ULN (T3, T4 levels need to be detected simultaneously if abnormalities, "
          "the patient can be included if T3, T4 levels is normal);", "(thyroid stimulating hormone <= 1 x ULN) unless ("),
         # NCT04120246: an exclusion that spares some patients
-        ("14. Surgery or severe trauma within 4 weeks of study entry (minimally invasive procedures acceptable).", "(((surgery) \u00abwithin 4 weeks of study entry\u00bb) or "),
+        ("14. Surgery or severe trauma within 4 weeks of study entry (minimally invasive procedures acceptable).", "(surgery within 4 weeks before enrollment or "),
     ],
 )
 def test_permissions_as_written(text, canonical_start):
