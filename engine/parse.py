@@ -1529,7 +1529,7 @@ def _group_rule(node: Predicate, text: str) -> bool:
     """A group's limit: 'B if G' with B limits (or a bound whose measure was not read) and G
     not itself a negation, or an all-of of such of one G (the same words of the text)."""
     if isinstance(node, Conditional):
-        return not isinstance(node.condition, Not) and _measurement(_unqualified(node.then))
+        return not isinstance(node.condition, Not) and _measurement(_unqualified(node.then)) and not _canonical_case(node, text)
     if isinstance(node, AllOf) and len(node.items) > 1 and all(isinstance(i, Conditional) for i in node.items):
         first = node.items[0].condition
         said = text[first.span.start : first.span.end]
@@ -1537,6 +1537,20 @@ def _group_rule(node: Predicate, text: str) -> bool:
             _group_rule(i, text) for i in node.items
         )
     return False
+
+
+# '(B) if (G)': the limit and its case each in brackets, as canonical text writes a case
+_CANONICAL_IF = re.compile(r"\s*if\s*\(")
+
+
+def _canonical_case(node: Conditional, text: str) -> bool:
+    """A case as canonical text writes it ('A and ((B) if (G))'): the text says what it is the
+    case of, so it sets no limit beside it aside. Read again as a group's limit, the canonical
+    text of 'A, and for G also B' came back as 'A if not G' and did not round-trip (found by
+    tests/test_properties.py). Text people write brackets the bound with its case ('(<= 5 x
+    ULN if liver metastases)'), not the bound alone."""
+    then = node.then.span
+    return text.startswith("(", then.start) and text[then.end - 1 : then.end] == ")" and _CANONICAL_IF.match(text, then.end) is not None
 
 
 def _group_limits_set_aside(node: Predicate, text: str) -> Predicate:

@@ -154,3 +154,13 @@ def test_a_case_after_limits_of_other_measures_stays_the_whole_lists():
     # nothing says which limits the leukaemia case is for: not read as the last one's alone
     canonical = engine.render(engine.parse("ANC ≥ 1500/uL, platelets ≥ 100,000/uL in patients with leukemia"))
     assert canonical == "(absolute neutrophil count >= 1500 /uL; platelet count >= 100000 /uL) if (leukemia)"
+
+
+def test_a_case_in_canonical_brackets_sets_no_limit_aside():
+    # found by tests/test_properties.py: 'A and ((B) if (G))' (everyone meets A, the group B too)
+    # was read again as a group's limit and came back as '(A if not G) and (B if G)'
+    for canonical in (
+        "total bilirubin <= 1.5 x ULN and ((total bilirubin <= 3 x ULN) if (gilbert's syndrome))",
+        "not (absolute lymphocyte count >= 0 and ((absolute lymphocyte count >= 0) if (age >= 0 years)))",
+    ):
+        assert engine.render(engine.parse(canonical)) == canonical
