@@ -1,0 +1,79 @@
+"""Harmful readings found in the twenty-first audit (500 fully structured corpus readings drawn
+with seed 21, weighted to lines of two or more leaves and to legacy PDQ shapes; /tmp/audit21.md,
+base 700e6ca). Each test screens the corpus line (trimmed, with its NCT id) for the least patient
+that showed the wrong verdict, and asserts what a careful reader says, or at least unknown.
+
+H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
+H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
+    2018 excluded from 'a history of cardiac dysfunction'.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path.cwd() / "tests"))
+
+from one_trial import exclusion  # noqa: E402
+
+from engine import parse, render  # noqa: E402
+
+
+def _patient(**records) -> dict:
+    return {"id": "p", "birth_date": "1960-01-01", "sex": "female", **records}
+
+
+def _course(name: str) -> dict:
+    return {"name": name, "start": "2024-01-01", "end": "2024-06-01"}
+
+
+# H5 -- NCT03982485 (exclusion) 'Have received prior treatment with a VEGFR TKI'; NCT05186545
+# 'Previous treatment with VEGFR inhibitor, HDAC inhibitor or fulvestrant;'. Bevacizumab and
+# aflibercept bind the ligand, not the receptor; ramucirumab blocks the receptor but is no kinase
+# inhibitor.
+@pytest.mark.parametrize(
+    ("text", "drug", "status"),
+    [
+        ("Have received prior treatment with a VEGFR TKI", "bevacizumab", "pass"),
+        ("Have received prior treatment with a VEGFR TKI", "ramucirumab", "pass"),
+        ("Have received prior treatment with a VEGFR TKI", "sunitinib", "fail"),
+        ("Have received prior treatment with a VEGFR TKI", "fruquintinib", "fail"),
+        ("Previous treatment with VEGFR inhibitor, HDAC inhibitor or fulvestrant;", "aflibercept", "pass"),
+        ("Previous treatment with VEGFR inhibitor, HDAC inhibitor or fulvestrant;", "ramucirumab", "fail"),
+        ("Previous treatment with VEGFR inhibitor, HDAC inhibitor or fulvestrant;", "axitinib", "fail"),
+    ],
+)
+def test_h5_a_vegf_receptor_inhibitor_is_not_any_vegf_inhibitor(tmp_path, text, drug, status):
+    c = exclusion(tmp_path, _patient(medications=[_course(drug)]), text)
+    assert c.status == status, c.reasons
+
+
+# H5, what must stay: 'anti-VEGF therapy' is still every VEGF inhibitor.
+def test_h5_anti_vegf_therapy_is_still_the_ligand_blockers_too(tmp_path):
+    c = exclusion(tmp_path, _patient(medications=[_course("bevacizumab")]), "Prior anti-VEGF therapy")
+    assert c.status == "fail", c.reasons
+
+
+AF_2018 = {"name": "Atrial fibrillation", "icd10cm": "I48.91", "status": "resolved", "onset": "2018-01-01", "abatement": "2018-03-01"}
+HEART_FAILURE = {"name": "Congestive heart failure", "icd10cm": "I50.9", "status": "active", "onset": "2020-01-01"}
+
+
+# H6 -- NCT04578106 (exclusion) 'Patient has active cardiac disease or a history of cardiac
+# dysfunction'; the same words in NCT04961996, NCT05569811, NCT05631795.
+def test_h6_a_past_arrhythmia_may_not_be_cardiac_dysfunction(tmp_path):
+    c = exclusion(tmp_path, _patient(conditions=[AF_2018]), "Patient has active cardiac disease or a history of cardiac dysfunction")
+    assert c.status == "unknown", c.reasons
+
+
+def test_h6_heart_failure_is_cardiac_dysfunction(tmp_path):
+    c = exclusion(tmp_path, _patient(conditions=[HEART_FAILURE]), "Active cardiac disease or history of cardiac dysfunction")
+    assert c.status == "fail", c.reasons
+
+
+def test_h6_cardiac_dysfunction_is_read_as_its_own_concept():
+    assert render(parse("Patient has active cardiac disease or a history of cardiac dysfunction")) == (
+        "active heart disease or history of cardiac dysfunction"
+    )
