@@ -2640,8 +2640,18 @@ class _Assembler:
                     then = self.clause(elements[comma + 1 :])
                     return Conditional(condition=cond, then=then, span=span)
             elif if_at < len(elements) - 1:
+                stop = next((i for i in range(if_at + 1, len(elements) - 1) if _ends_sentence(elements[i])), None)
+                if stop is not None and _holds_bound(Clause(tuple(elements[stop + 1 :]), _start(elements[stop + 1]), _end(elements[-1]))):
+                    # 'Baseline QTc > 480 if QRS width normal; QTc > 510 if QRS > 120': the case
+                    # ends at its semicolon, and the limit after it is a sentence of its own (read
+                    # into the case, the second limit was a condition of the first)
+                    sentences = [self.clause(elements[:stop]), self.clause(elements[stop + 1 :])]
+                    return _combine(sentences, span, self.text, [False, False])
                 then = self.clause(elements[:if_at])
                 cond = self.clause(elements[if_at + 1 :])
+                listed = self._case_of_the_last_limit(then, cond, span)
+                if listed is not None:
+                    return listed
                 return Conditional(condition=cond, then=then, span=span)
         # 'X such as A, B': examples are instances of X, so alternatives to it
         ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None) if "EXAMPLES" in kinds else None
@@ -2693,6 +2703,24 @@ class _Assembler:
                 return nodes[0]
             return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
+
+    def _case_of_the_last_limit(self, then: Predicate, cond: Predicate, span: Span) -> Predicate | None:
+        """'Total serum bilirubin <= 1.5 x ULN, total serum bilirubin <= 3 x ULN in patients
+        with Gilbert syndrome' (NCT05438810, NCT05439499): in a list of limits (commas or
+        semicolons between them), a case written after the last one is that limit's, where it sets aside a limit of the same measures
+        before it (`_limits_for_the_others`) as the same limits joined by 'or' read. Read as
+        the case of the whole list, any bilirubin passed without Gilbert's syndrome. None
+        where the list sets nothing aside."""
+        if not isinstance(then, Each) or len(then.items) < 2:
+            return None  # (not 'total bilirubin <= 3 x ULN with direct bilirubin <= ULN in ...')
+        last = then.items[-1]
+        rule = Conditional(condition=cond, then=last, span=Span(start=last.span.start, end=span.end))
+        if not _group_rule(rule, self.text):
+            return None
+        aside = _limits_for_the_others([*then.items[:-1], rule], len(then.items) - 1, self.text)
+        if all(a is b for a, b in zip(aside, then.items[:-1])):
+            return None
+        return then.model_copy(update={"items": tuple(aside), "span": span})
 
     def _opens_sentence(self, elements: list, if_at: int) -> bool:
         """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,

@@ -3,6 +3,8 @@ with seed 21, weighted to lines of two or more leaves and to legacy PDQ shapes; 
 base 700e6ca). Each test screens the corpus line (trimmed, with its NCT id) for the least patient
 that showed the wrong verdict, and asserts what a careful reader says, or at least unknown.
 
+H1: 'Total serum bilirubin <= 1.5 X ULN, total serum bilirubin <= 3 x ULN in patients with Gilbert
+    syndrome': the case was read as the whole list's, so any bilirubin passed without Gilbert's.
 H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
 H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
     2018 excluded from 'a history of cardiac dysfunction'.
@@ -17,13 +19,41 @@ import pytest
 
 sys.path.insert(0, str(Path.cwd() / "tests"))
 
-from one_trial import exclusion  # noqa: E402
+from one_trial import exclusion, inclusion, lab  # noqa: E402
 
 from engine import parse, render  # noqa: E402
 
 
 def _patient(**records) -> dict:
     return {"id": "p", "birth_date": "1960-01-01", "sex": "female", **records}
+
+
+GILBERT = {"name": "Gilbert syndrome", "icd10cm": "E80.4", "status": "active", "onset": "2000-01-01"}
+GILBERT_LINE = "Total serum bilirubin ≤ 1.5 X upper limit of normal (ULN) , total serum bilirubin≤3 x ULN in patients with Gilbert syndrome;"
+
+
+# H1 -- NCT05438810 (inclusion), and NCT05439499 ('≤ 1.5×'): a total bilirubin of 2.5 x ULN
+# (the laboratory's ULN 1.0 mg/dL).
+@pytest.mark.parametrize(("conditions", "status"), [([], "fail"), ([GILBERT], "pass")])
+def test_h1_a_case_after_the_last_limit_of_a_list_is_that_limits(tmp_path, conditions, status):
+    patient = _patient(conditions=conditions, observations=[lab("1975-2", 2.5, "mg/dL", 1.0)])
+    c = inclusion(tmp_path, patient, GILBERT_LINE)
+    assert c.status == status, c.reasons
+
+
+# H1, beside it: a limit after the case's semicolon is everyone's, not part of the case.
+def test_h1_the_case_ends_at_its_semicolon():
+    assert render(parse("Baseline QTc >480 if QRS width normal; QTc >510 if QRS >120")) == (
+        "((qtc interval > 480) if («QRS width normal»)); ((qtc interval > 510) if («QRS >120»))"
+    )
+
+
+# H1, what must stay: 'A with B in patients with G' asks both of the group.
+def test_h1_a_limit_with_another_for_a_group_stays_the_groups():
+    text = "Total bilirubin ≤ IULN or total bilirubin ≤ 3.0 x IULN with direct bilirubin within normal range in subjects with documented Gilbert's syndrome"
+    assert render(parse(text)) == (
+        "total bilirubin <= 1 x ULN or ((total bilirubin <= 3.0 x ULN and (direct bilirubin >= 1 x LLN and <= 1 x ULN)) if (gilbert's syndrome))"
+    )
 
 
 def _course(name: str) -> dict:
