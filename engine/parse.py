@@ -795,11 +795,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
             return None  # 'If A, B. C and D': the case is of its own sentence only
         els = list(first.elements)
-        opener = _case_opener(els, self.text)
+        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
         if opener is None or comma is None or comma <= opener:
             return None
-        if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma)):
+        if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma) or _for_one_case(els) is not None):
             return None
         if _has(els[opener:comma], "COLON"):
             return None  # 'If on tamoxifen: last menstrual period ... 14 days, ...': the case's own list
@@ -1692,6 +1692,25 @@ def _one_group_case(els: list, opener: int, comma: int) -> bool:
     treatment, chemotherapy, antibody, or ADC, the interval ...', whose case is a list)."""
     case = els[opener:comma]  # ('for subjects with known Gilbert syndrome': filler words before it)
     return bool(case) and isinstance(case[-1], Atom) and case[-1].type == "CONDITION" and all(_is_filler(e) for e in case[:-1])
+
+
+def _for_one_case(els: list) -> int | None:
+    """'For female patients, current pregnancy and/or lactation' (NCT03561740), 'For
+    fulvestrant, highly effective contraception should be used ...' (NCT05554354): 'For' and
+    one thing (a sex, a condition, a drug or a procedure, with words that only say whom)
+    before the first comma is the case of what follows the comma, as 'For patients with X,'
+    is (`_one_group_case`). Read as an item of the list, 'fulvestrant' excluded a patient on
+    the study's own drug. The comma's place, or None."""
+    if len(els) < 3 or not (isinstance(els[0], Atom) and els[0].type == "WORD" and els[0].value == "for"):
+        return None
+    comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
+    if comma is None or comma == len(els) - 1:
+        return None
+    things = [e for e in els[1:comma] if not _is_filler(e)]
+    return comma if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS else None
+
+
+_CASE_THINGS = frozenset(("SEX", "CONDITION", "DRUG", "PROCEDURE"))
 
 
 # ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
@@ -2609,6 +2628,11 @@ class _Assembler:
                     # 'Indications of breast reconstruction: breast cancer, DCIS, ...': any one
                     return AnyOf(items=node.items, span=node.span)
                 return node
+        case_comma = _for_one_case(elements)
+        if case_comma is not None:
+            # 'For female patients, current pregnancy' (`_for_one_case`)
+            then = self.clause(elements[case_comma + 1 :])
+            return Conditional(condition=self.clause(elements[1:case_comma]), then=then, span=span)
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
         if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):

@@ -5,6 +5,8 @@ that showed the wrong verdict, and asserts what a careful reader says, or at lea
 
 H1: 'Total serum bilirubin <= 1.5 X ULN, total serum bilirubin <= 3 x ULN in patients with Gilbert
     syndrome': the case was read as the whole list's, so any bilirubin passed without Gilbert's.
+H2: 'For fulvestrant, highly effective contraception should be used ...': the drug the rule is for
+    was read as an exclusion of its own: a patient on fulvestrant was excluded.
 H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
 H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
     2018 excluded from 'a history of cardiac dysfunction'.
@@ -54,6 +56,29 @@ def test_h1_a_limit_with_another_for_a_group_stays_the_groups():
     assert render(parse(text)) == (
         "total bilirubin <= 1 x ULN or ((total bilirubin <= 3.0 x ULN and (direct bilirubin >= 1 x LLN and <= 1 x ULN)) if (gilbert's syndrome))"
     )
+
+
+FULVESTRANT_LINE = (
+    "For fulvestrant, highly effective contraception should be used for 1 year after the last dose, "
+    "and patients should not breastfeed for 1 year after the last dose"
+)
+PREGNANT = {"name": "pregnancy", "snomed": "77386006", "status": "active", "onset": "2026-10-01"}
+
+
+# H2 -- NCT05554354 (exclusion); the same for binimetinib. A woman on fulvestrant since October.
+def test_h2_the_drug_a_contraception_rule_is_for_does_not_exclude(tmp_path):
+    c = exclusion(tmp_path, _patient(medications=[{"name": "fulvestrant", "start": "2026-10-01"}]), FULVESTRANT_LINE)
+    assert c.status == "unknown", c.reasons
+
+
+# H2, what must stay -- NCT03561740 (exclusion) 'For female patients, current pregnancy and/or
+# lactation', now read as the case of what follows its comma: a woman neither pregnant nor
+# lactating passes; a pregnant one fails.
+@pytest.mark.parametrize(("conditions", "status"), [([], "pass"), ([PREGNANT], "fail")])
+def test_h2_for_one_group_comma_is_the_case_of_what_follows(tmp_path, conditions, status):
+    patient = {**_patient(conditions=conditions), "birth_date": "1996-01-01"}
+    c = exclusion(tmp_path, patient, "For female patients, current pregnancy and/or lactation")
+    assert c.status == status, c.reasons
 
 
 def _course(name: str) -> dict:
