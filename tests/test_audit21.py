@@ -7,6 +7,9 @@ H1: 'Total serum bilirubin <= 1.5 X ULN, total serum bilirubin <= 3 x ULN in pat
     syndrome': the case was read as the whole list's, so any bilirubin passed without Gilbert's.
 H2: 'For fulvestrant, highly effective contraception should be used ...': the drug the rule is for
     was read as an exclusion of its own: a patient on fulvestrant was excluded.
+H3: 'Pregnant lactating women (child-bearing women must be negative for pregnancy test ...)': read
+    as all three at once, the bracketed rule for the study team turned off the "'A and B' ruled
+    out may mean either" reading, and a pregnant woman passed.
 H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
 H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
     2018 excluded from 'a history of cardiac dysfunction'.
@@ -79,6 +82,16 @@ def test_h2_for_one_group_comma_is_the_case_of_what_follows(tmp_path, conditions
     patient = {**_patient(conditions=conditions), "birth_date": "1996-01-01"}
     c = exclusion(tmp_path, patient, "For female patients, current pregnancy and/or lactation")
     assert c.status == status, c.reasons
+
+
+# H3 -- NCT04302441 (exclusion), a pregnant woman who is not lactating.
+def test_h3_a_rule_for_the_study_team_beside_groups_names_no_group(tmp_path):
+    text = (
+        "Pregnant lactating women (child-bearing women must be negative for pregnancy test within 14 days prior to "
+        "first delivery, if positive, the pregnancy should be excluded by ultrasound.)"
+    )
+    c = exclusion(tmp_path, {**_patient(conditions=[PREGNANT]), "birth_date": "1990-01-01"}, text)
+    assert c.status != "pass", c.reasons
 
 
 def _course(name: str) -> dict:
