@@ -4310,6 +4310,8 @@ def parse(text: str) -> Predicate:
             node = _conditions_run_on(_age_of_both_sexes(node, text), text)
     if "not" in folded:
         node = _modal_negation(node, text)
+    if isinstance(node, Not):
+        node = _asked_after_a_no(node, text)
     if isinstance(node, Exception_) and node.mode == "unless":
         node = _unless_of_the_last(node)
     if isinstance(node, AllOf) and _AND_PEOPLE_WITH.search(text):
@@ -5078,6 +5080,43 @@ MODAL_LEAD = (
 )
 _MODAL_BEFORE_NOT = re.compile(rf"\W*{MODAL_LEAD}", re.IGNORECASE)
 _NOT_PIECE = re.compile(r"(?:(must|may|should|shall|can|will|do|does|did)\s+)?not")
+
+
+def _asked_after_a_no(node: Not, text: str) -> Predicate:
+    """'10. No serious cardiac dysfunction, left ventricular ejection fraction >= 50%'
+    (NCT05470348), 'Not pregnant or breast feeding, and on appropriate birth control if of
+    child-bearing potential' (NCT03270007): a limit of a measure, or a rule for the study team,
+    after a comma that ends the events a leading 'no' denies is asked, not denied. Inside the
+    'no', an LVEF of 40 % passed, and so did a woman who may bear children, whatever the
+    contraception."""
+    item = node.item
+    if isinstance(item, Each) and len(item.items) > 1:
+        items = list(item.items)
+        k = len(items)
+        while k > 1 and _asked_beside_events(items[k - 1]):
+            k -= 1
+        if k == len(items) or any(_asked_beside_events(i) for i in items[:k]):
+            return node
+        denied = items[0] if k == 1 else Each(items=tuple(items[:k]), span=Span(start=items[0].span.start, end=items[k - 1].span.end))
+        no = Not(item=denied, span=Span(start=node.span.start, end=denied.span.end))
+        return Each(items=(no, *items[k:]), span=node.span)
+    if isinstance(item, AnyOf) and isinstance(item.items[-1], AllOf):
+        last = item.items[-1]
+        asked, events = last.items[-1], [*item.items[:-1], *last.items[:-1]]
+        comma = text.find(",", events[-1].span.end, asked.span.start) >= 0
+        if not comma or not _asked_beside_events(asked) or any(_asked_beside_events(e) for e in events):
+            return node
+        denied = AnyOf(items=tuple(events), span=Span(start=events[0].span.start, end=events[-1].span.end))
+        return AllOf(items=(Not(item=denied, span=Span(start=node.span.start, end=denied.span.end)), asked), span=node.span)
+    return node
+
+
+def _asked_beside_events(node: Predicate) -> bool:
+    """A limit of a measure other than age, or a rule for the study team: what a list of
+    events under a 'no' does not deny."""
+    if isinstance(node, (Comparison, Range)):
+        return node.measure != "age"
+    return isinstance(node, Judgment) or (isinstance(node, Conditional) and isinstance(node.then, Judgment))
 
 
 def _modal_negation(node: Predicate, text: str) -> Predicate:

@@ -10,6 +10,10 @@ H2: 'For fulvestrant, highly effective contraception should be used ...': the dr
 H3: 'Pregnant lactating women (child-bearing women must be negative for pregnancy test ...)': read
     as all three at once, the bracketed rule for the study team turned off the "'A and B' ruled
     out may mean either" reading, and a pregnant woman passed.
+H4: 'Not pregnant or breast feeding, and on appropriate birth control if of child-bearing
+    potential': the 'not' took in the contraception rule after the comma, so a woman who may bear
+    children passed; 'No serious cardiac dysfunction, left ventricular ejection fraction >= 50%'
+    (outside the sample) passed an LVEF of 40 %.
 H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
 H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
     2018 excluded from 'a history of cardiac dysfunction'.
@@ -92,6 +96,22 @@ def test_h3_a_rule_for_the_study_team_beside_groups_names_no_group(tmp_path):
     )
     c = exclusion(tmp_path, {**_patient(conditions=[PREGNANT]), "birth_date": "1990-01-01"}, text)
     assert c.status != "pass", c.reasons
+
+
+# H4 -- NCT03270007 (inclusion), a woman of 30 with nothing on record.
+def test_h4_a_rule_after_the_comma_of_a_no_is_asked(tmp_path):
+    text = "Not pregnant or breast feeding, and on appropriate birth control if of child-bearing potential"
+    c = inclusion(tmp_path, {**_patient(), "birth_date": "1996-01-01"}, text)
+    assert c.status == "unknown", c.reasons
+
+
+# H4 -- NCT05470348 (inclusion) '10. No serious cardiac dysfunction, left ventricular ejection
+# fraction ≥50%;': an LVEF of 40 % fails, 60 % with nothing else on record passes.
+@pytest.mark.parametrize(("lvef", "status"), [(40, "fail"), (60, "pass")])
+def test_h4_a_limit_after_the_comma_of_a_no_is_asked(tmp_path, lvef, status):
+    patient = _patient(observations=[lab("10230-1", lvef, "%")])
+    c = inclusion(tmp_path, patient, "10. No serious cardiac dysfunction, left ventricular ejection fraction ≥50%;")
+    assert c.status == status, c.reasons
 
 
 def _course(name: str) -> dict:
