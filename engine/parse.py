@@ -2234,6 +2234,11 @@ def _share_window(parts: list) -> list:
         ] + [parts[-1]]
     if not (isinstance(head, Atom) and head.type in _EVENTS):
         return parts
+    if any(isinstance(e, Atom) and e.type == "WORD" and e.value in _RELATIVE and head.end <= e.start < win.start for e in last):
+        # 'History of uveitis, or an active autoimmune disease that has required systemic
+        # treatment in the past 2 years' (NCT05107674): a window inside the last event's
+        # relative clause is the clause's; shared, a uveitis of 2010 passed
+        return parts
     # the events before it, back to an operand with a window of its own ('chemotherapy or
     # targeted therapy within 2 weeks or radiotherapy within 4 weeks': 4 weeks is not
     # chemotherapy's)
@@ -2247,6 +2252,8 @@ def _share_window(parts: list) -> list:
             out[i] = _with_window(p, win)
     return out
 
+
+_RELATIVE = frozenset(("that", "which", "who"))
 
 # words that make a window the time of a beginning, an end or a change, not of taking a drug
 # or having a condition ('initiated ... <1 month prior', 'completed ... within 6 months')

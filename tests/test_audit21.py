@@ -14,6 +14,9 @@ H4: 'Not pregnant or breast feeding, and on appropriate birth control if of chil
     potential': the 'not' took in the contraception rule after the comma, so a woman who may bear
     children passed; 'No serious cardiac dysfunction, left ventricular ejection fraction >= 50%'
     (outside the sample) passed an LVEF of 40 %.
+H8: 'History of uveitis, or an active autoimmune disease that has required systemic treatment in
+    the past 2 years': the window of the relative clause was shared with the uveitis, so a
+    uveitis of 2010 passed.
 H5: 'VEGFR TKI' was a synonym of any VEGF inhibitor: a course of bevacizumab excluded.
 H6: 'cardiac dysfunction' was a synonym of any heart disease: an atrial fibrillation over since
     2018 excluded from 'a history of cardiac dysfunction'.
@@ -112,6 +115,16 @@ def test_h4_a_limit_after_the_comma_of_a_no_is_asked(tmp_path, lvef, status):
     patient = _patient(observations=[lab("10230-1", lvef, "%")])
     c = inclusion(tmp_path, patient, "10. No serious cardiac dysfunction, left ventricular ejection fraction ≥50%;")
     assert c.status == status, c.reasons
+
+
+UVEITIS_2010 = {"name": "Uveitis", "icd10cm": "H20.9", "status": "resolved", "onset": "2010-01-01", "abatement": "2010-03-01"}
+
+
+# H8 -- NCT05107674 (exclusion), trimmed: a uveitis over since 2010 may be what it excludes.
+def test_h8_a_window_in_the_last_items_relative_clause_is_not_the_firsts(tmp_path):
+    text = "History of uveitis, or an active autoimmune disease that has required systemic treatment in the past 2 years"
+    c = exclusion(tmp_path, _patient(conditions=[UVEITIS_2010]), text)
+    assert c.status != "pass", c.reasons
 
 
 def _course(name: str) -> dict:
