@@ -1174,6 +1174,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
             nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes, self.text), self.text)))
+            nodes = [_comma_left_out(n, self.text) for n in nodes]
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -1652,6 +1653,29 @@ def _and_then_or(chain: _Chain) -> bool:
     return _has(first.parts[0].elements[:-1], "COMMA") and not any(
         _ends_sentence(e) or (isinstance(e, Atom) and e.type in ("EXAMPLES", "COLON", "FOLLOWING")) for e in inner
     )
+
+
+def _comma_left_out(node: Predicate, text: str) -> Predicate:
+    """'History of angina pectoris, coronary artery bypass graft (CABG) symptomatic
+    pericarditis, or myocardial infarction within 6 months' (NCT05570253): among alternatives,
+    two events side by side, the first name closed by its bracketed abbreviation and a word
+    before the second ('symptomatic'), are two alternatives whose comma was left out
+    (NCT03285412 writes the same list with it). Read as both at once, a bypass graft without
+    pericarditis passed."""
+    inner = node.item if isinstance(node, Qualified) else node
+    if not (isinstance(inner, AllOf) and len(inner.items) == 2 and all(isinstance(i, (Condition, Procedure, Medication)) for i in inner.items)):
+        return node
+    first, second = inner.items
+    between = _ABBREVIATION_THEN.match(text, first.span.end, second.span.start)
+    if between is None or between.end() != second.span.start or first.concept == second.concept:
+        return node
+    either = AnyOf(items=inner.items, span=inner.span)
+    return node.model_copy(update={"item": either}) if isinstance(node, Qualified) else either
+
+
+# a bracketed abbreviation right after a name, and a word that narrows the next name (not
+# 'Epstein-Barr virus (EBV) infection', where the name goes on after its abbreviation)
+_ABBREVIATION_THEN = re.compile(r"\s*\([A-Za-z0-9\-]{2,10}\)\s+[a-z]+\s+")
 
 
 def _group_reaches_back(nodes: list, text: str) -> list:

@@ -14,6 +14,9 @@ H4: 'Not pregnant or breast feeding, and on appropriate birth control if of chil
     potential': the 'not' took in the contraception rule after the comma, so a woman who may bear
     children passed; 'No serious cardiac dysfunction, left ventricular ejection fraction >= 50%'
     (outside the sample) passed an LVEF of 40 %.
+H7: 'History of angina pectoris, coronary artery bypass graft (CABG) symptomatic pericarditis, or
+    myocardial infarction within 6 months': the comma left out after '(CABG)' made the bypass
+    graft and the pericarditis one alternative, so a bypass graft two months ago passed.
 H8: 'History of uveitis, or an active autoimmune disease that has required systemic treatment in
     the past 2 years': the window of the relative clause was shared with the uveitis, so a
     uveitis of 2010 passed.
@@ -125,6 +128,24 @@ def test_h8_a_window_in_the_last_items_relative_clause_is_not_the_firsts(tmp_pat
     text = "History of uveitis, or an active autoimmune disease that has required systemic treatment in the past 2 years"
     c = exclusion(tmp_path, _patient(conditions=[UVEITIS_2010]), text)
     assert c.status != "pass", c.reasons
+
+
+# H7 -- NCT05570253 (exclusion), a bypass graft on 2026-10-01 and no pericarditis.
+def test_h7_two_events_whose_comma_was_left_out_are_alternatives(tmp_path):
+    text = (
+        "History of angina pectoris, coronary artery bypass graft (CABG) symptomatic pericarditis, or myocardial "
+        "infarction within 6 months prior to study entry."
+    )
+    cabg = {"name": "Coronary artery bypass graft", "snomed": "232717009", "date": "2026-10-01"}
+    c = exclusion(tmp_path, _patient(procedures=[cabg]), text)
+    assert c.status != "pass", c.reasons
+
+
+# H7, what must stay: a name that goes on after its abbreviation is one name.
+def test_h7_a_name_that_goes_on_after_its_abbreviation_is_one():
+    assert render(parse("Acute or chronic active Epstein-Barr virus (EBV) infection at screening")) == (
+        "«Acute» or ((active epstein-barr virus infection and infection) «chronic»)"
+    )
 
 
 def _course(name: str) -> dict:
