@@ -2766,6 +2766,11 @@ class _Assembler:
         before it (`_limits_for_the_others`) as the same limits joined by 'or' read. Read as
         the case of the whole list, any bilirubin passed without Gilbert's syndrome. None
         where the list sets nothing aside."""
+        if isinstance(then, Qualified) and len(then.qualifiers) == 1 and _measurement(then.qualifiers[0]):
+            # 'AST(SGOT)/ALT(SGPT) <=3 X institutional ULN; <= 5.0 x ULN in patients with liver
+            # metastases': the case's bound, whose measure was not read, was left beside the
+            # limits as words not understood
+            then = Each(items=(then.item, then.qualifiers[0]), span=then.span)
         if not isinstance(then, Each) or len(then.items) < 2:
             return None  # (not 'total bilirubin <= 3 x ULN with direct bilirubin <= ULN in ...')
         last = then.items[-1]

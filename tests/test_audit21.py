@@ -56,6 +56,17 @@ def test_h1_a_case_after_the_last_limit_of_a_list_is_that_limits(tmp_path, condi
     assert c.status == status, c.reasons
 
 
+# H1's shape, outside the sample -- NCT04449549 (inclusion): the case's bare bound was words not
+# understood beside the limits, and the whole line the case's. (Liver metastases, which no record
+# shows absent, kept the verdicts unknown; a group of the closed world would not.)
+def test_h1_a_cases_bare_bound_after_the_limits_is_the_cases():
+    text = "AST(SGOT)/ALT(SGPT) <=3 X institutional upper limit of normal; <= 5.0 x ULN in patients with liver metastases"
+    assert render(parse(text)) == (
+        "((aspartate aminotransferase <= 3 x ULN and alanine aminotransferase <= 3 x ULN) if (not (liver metastases))); "
+        "((«<= 5.0 x ULN») if (liver metastases))"
+    )
+
+
 # H1, beside it: a limit after the case's semicolon is everyone's, not part of the case.
 def test_h1_the_case_ends_at_its_semicolon():
     assert render(parse("Baseline QTc >480 if QRS width normal; QTc >510 if QRS >120")) == (
