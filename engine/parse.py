@@ -2704,7 +2704,8 @@ class _Assembler:
                     return _combine(sentences, span, self.text, [False, False])
                 then = self.clause(elements[:if_at])
                 cond = self.clause(elements[if_at + 1 :])
-                listed = self._case_of_the_last_limit(then, cond, span)
+                # (not '(A; B) if (G)', as canonical text writes a case of the whole list)
+                listed = None if _bracketed(Clause(tuple(elements[:if_at]), start, start)) else self._case_of_the_last_limit(then, cond, span)
                 if listed is not None:
                     return listed
                 return Conditional(condition=cond, then=then, span=span)
@@ -5126,6 +5127,8 @@ def _asked_after_a_no(node: Not, text: str) -> Predicate:
     'no', an LVEF of 40 % passed, and so did a woman who may bear children, whatever the
     contraception."""
     item = node.item
+    if _BRACKETED_NOT.match(text, node.span.start):
+        return node  # 'not (A; B)', as canonical text writes what the 'not' takes in
     if isinstance(item, Each) and len(item.items) > 1:
         items = list(item.items)
         k = len(items)
@@ -5145,6 +5148,9 @@ def _asked_after_a_no(node: Not, text: str) -> Predicate:
         denied = AnyOf(items=tuple(events), span=Span(start=events[0].span.start, end=events[-1].span.end))
         return AllOf(items=(Not(item=denied, span=Span(start=node.span.start, end=denied.span.end)), asked), span=node.span)
     return node
+
+
+_BRACKETED_NOT = re.compile(r"\s*not\s*\(", re.IGNORECASE)
 
 
 def _asked_beside_events(node: Predicate) -> bool:
