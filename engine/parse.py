@@ -796,11 +796,11 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
             return None  # 'If A, B. C and D': the case is of its own sentence only
         els = list(first.elements)
-        opener = _case_opener(els, self.text)
+        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
         if opener is None or comma is None or comma <= opener:
             return None
-        if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma)):
+        if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma) or _for_one_case(els) is not None):
             return None
         if _has(els[opener:comma], "COLON"):
             return None  # 'If on tamoxifen: last menstrual period ... 14 days, ...': the case's own list
@@ -1175,6 +1175,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         nodes = _distribute_prefix(nodes, self.text)
         if cls is AnyOf:
             nodes = _reaction_after_drugs(_distribute_requirement(_distribute_population(_group_reaches_back(nodes, self.text), self.text)))
+            nodes = [_comma_left_out(n, self.text) for n in nodes]
         if len(nodes) > 1 and isinstance(nodes[0], Judgment) and all(
             isinstance(n, (Condition, Medication, Procedure, Unparsed, Qualified, Judgment)) for n in nodes[1:]
         ) and "\u00ab" not in self.text[nodes[0].span.start : nodes[-1].span.end]:
@@ -1669,6 +1670,29 @@ def _and_then_or(chain: _Chain) -> bool:
     )
 
 
+def _comma_left_out(node: Predicate, text: str) -> Predicate:
+    """'History of angina pectoris, coronary artery bypass graft (CABG) symptomatic
+    pericarditis, or myocardial infarction within 6 months' (NCT05570253): among alternatives,
+    two events side by side, the first name closed by its bracketed abbreviation and a word
+    before the second ('symptomatic'), are two alternatives whose comma was left out
+    (NCT03285412 writes the same list with it). Read as both at once, a bypass graft without
+    pericarditis passed."""
+    inner = node.item if isinstance(node, Qualified) else node
+    if not (isinstance(inner, AllOf) and len(inner.items) == 2 and all(isinstance(i, (Condition, Procedure, Medication)) for i in inner.items)):
+        return node
+    first, second = inner.items
+    between = _ABBREVIATION_THEN.match(text, first.span.end, second.span.start)
+    if between is None or between.end() != second.span.start or first.concept == second.concept:
+        return node
+    either = AnyOf(items=inner.items, span=inner.span)
+    return node.model_copy(update={"item": either}) if isinstance(node, Qualified) else either
+
+
+# a bracketed abbreviation right after a name, and a word that narrows the next name (not
+# 'Epstein-Barr virus (EBV) infection', where the name goes on after its abbreviation)
+_ABBREVIATION_THEN = re.compile(r"\s*\([A-Za-z0-9\-]{2,10}\)\s+[a-z]+\s+")
+
+
 def _group_reaches_back(nodes: list, text: str) -> list:
     """'Total serum bilirubin < ULN; or total bilirubin <= 3.0 x ULN or direct bilirubin <=
     1.5 x ULN in patients with well documented Gilbert's Syndrome' (NCT05664893): the group
@@ -1707,6 +1731,25 @@ def _one_group_case(els: list, opener: int, comma: int) -> bool:
     treatment, chemotherapy, antibody, or ADC, the interval ...', whose case is a list)."""
     case = els[opener:comma]  # ('for subjects with known Gilbert syndrome': filler words before it)
     return bool(case) and isinstance(case[-1], Atom) and case[-1].type == "CONDITION" and all(_is_filler(e) for e in case[:-1])
+
+
+def _for_one_case(els: list) -> int | None:
+    """'For female patients, current pregnancy and/or lactation' (NCT03561740), 'For
+    fulvestrant, highly effective contraception should be used ...' (NCT05554354): 'For' and
+    one thing (a sex, a condition, a drug or a procedure, with words that only say whom)
+    before the first comma is the case of what follows the comma, as 'For patients with X,'
+    is (`_one_group_case`). Read as an item of the list, 'fulvestrant' excluded a patient on
+    the study's own drug. The comma's place, or None."""
+    if len(els) < 3 or not (isinstance(els[0], Atom) and els[0].type == "WORD" and els[0].value == "for"):
+        return None
+    comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
+    if comma is None or comma == len(els) - 1:
+        return None
+    things = [e for e in els[1:comma] if not _is_filler(e)]
+    return comma if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS else None
+
+
+_CASE_THINGS = frozenset(("SEX", "CONDITION", "DRUG", "PROCEDURE"))
 
 
 # ('For patients who have received previous TKI treatment, chemotherapy, antibody, or ADC, the
@@ -2254,6 +2297,11 @@ def _share_window(parts: list) -> list:
         ] + [parts[-1]]
     if not (isinstance(head, Atom) and head.type in _EVENTS):
         return parts
+    if any(isinstance(e, Atom) and e.type == "WORD" and e.value in _RELATIVE and head.end <= e.start < win.start for e in last):
+        # 'History of uveitis, or an active autoimmune disease that has required systemic
+        # treatment in the past 2 years' (NCT05107674): a window inside the last event's
+        # relative clause is the clause's; shared, a uveitis of 2010 passed
+        return parts
     # the events before it, back to an operand with a window of its own ('chemotherapy or
     # targeted therapy within 2 weeks or radiotherapy within 4 weeks': 4 weeks is not
     # chemotherapy's)
@@ -2267,6 +2315,8 @@ def _share_window(parts: list) -> list:
             out[i] = _with_window(p, win)
     return out
 
+
+_RELATIVE = frozenset(("that", "which", "who"))
 
 # words that make a window the time of a beginning, an end or a change, not of taking a drug
 # or having a condition ('initiated ... <1 month prior', 'completed ... within 6 months')
@@ -2648,6 +2698,11 @@ class _Assembler:
                     # 'Indications of breast reconstruction: breast cancer, DCIS, ...': any one
                     return AnyOf(items=node.items, span=node.span)
                 return node
+        case_comma = _for_one_case(elements)
+        if case_comma is not None:
+            # 'For female patients, current pregnancy' (`_for_one_case`)
+            then = self.clause(elements[case_comma + 1 :])
+            return Conditional(condition=self.clause(elements[1:case_comma]), then=then, span=span)
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
         if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
@@ -2679,11 +2734,19 @@ class _Assembler:
                     then = self.clause(elements[comma + 1 :])
                     return Conditional(condition=cond, then=then, span=span)
             elif if_at < len(elements) - 1:
-                cond = self.clause(elements[if_at + 1 :])
-                last = self._last_limit_for_a_group(elements, if_at, cond, span)
-                if last is not None:
-                    return last
+                stop = next((i for i in range(if_at + 1, len(elements) - 1) if _ends_sentence(elements[i])), None)
+                if stop is not None and _holds_bound(Clause(tuple(elements[stop + 1 :]), _start(elements[stop + 1]), _end(elements[-1]))):
+                    # 'Baseline QTc > 480 if QRS width normal; QTc > 510 if QRS > 120': the case
+                    # ends at its semicolon, and the limit after it is a sentence of its own (read
+                    # into the case, the second limit was a condition of the first)
+                    sentences = [self.clause(elements[:stop]), self.clause(elements[stop + 1 :])]
+                    return _combine(sentences, span, self.text, [False, False])
                 then = self.clause(elements[:if_at])
+                cond = self.clause(elements[if_at + 1 :])
+                # (not '(A; B) if (G)', as canonical text writes a case of the whole list)
+                listed = None if _bracketed(Clause(tuple(elements[:if_at]), start, start)) else self._case_of_the_last_limit(then, cond, span)
+                if listed is not None:
+                    return listed
                 return Conditional(condition=cond, then=then, span=span)
         # 'X such as A, B': examples are instances of X, so alternatives to it
         ex = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "EXAMPLES"), None) if "EXAMPLES" in kinds else None
@@ -2735,6 +2798,29 @@ class _Assembler:
                 return nodes[0]
             return _combine(nodes, span, self.text, plain)
         return self.simple(elements)
+
+    def _case_of_the_last_limit(self, then: Predicate, cond: Predicate, span: Span) -> Predicate | None:
+        """'Total serum bilirubin <= 1.5 x ULN, total serum bilirubin <= 3 x ULN in patients
+        with Gilbert syndrome' (NCT05438810, NCT05439499): in a list of limits (commas or
+        semicolons between them), a case written after the last one is that limit's, where it sets aside a limit of the same measures
+        before it (`_limits_for_the_others`) as the same limits joined by 'or' read. Read as
+        the case of the whole list, any bilirubin passed without Gilbert's syndrome. None
+        where the list sets nothing aside."""
+        if isinstance(then, Qualified) and len(then.qualifiers) == 1 and _measurement(then.qualifiers[0]):
+            # 'AST(SGOT)/ALT(SGPT) <=3 X institutional ULN; <= 5.0 x ULN in patients with liver
+            # metastases': the case's bound, whose measure was not read, was left beside the
+            # limits as words not understood
+            then = Each(items=(then.item, then.qualifiers[0]), span=then.span)
+        if not isinstance(then, Each) or len(then.items) < 2:
+            return None  # (not 'total bilirubin <= 3 x ULN with direct bilirubin <= ULN in ...')
+        last = then.items[-1]
+        rule = Conditional(condition=cond, then=last, span=Span(start=last.span.start, end=span.end))
+        if not _group_rule(rule, self.text):
+            return None
+        aside = _limits_for_the_others([*then.items[:-1], rule], len(then.items) - 1, self.text)
+        if all(a is b for a, b in zip(aside, then.items[:-1])):
+            return None
+        return then.model_copy(update={"items": tuple(aside), "span": span})
 
     def _opens_sentence(self, elements: list, if_at: int) -> bool:
         """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,
@@ -2881,29 +2967,6 @@ class _Assembler:
         if rest:
             return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
         return node
-
-    def _last_limit_for_a_group(self, elements: list, if_at: int, cond: Predicate, span: Span) -> Predicate | None:
-        """'Total serum bilirubin <= 1.5 X ULN, total serum bilirubin <= 3 x ULN in patients with
-        Gilbert syndrome' (NCT05438810): the case written after the last item of a list of limits
-        is that item's, a group's limit beside the others, as with 'or' between them. Read as the
-        case of the whole list, every patient without Gilbert syndrome passed whatever the
-        bilirubin. Only where the group's limit sets another item's aside (`_limits_for_the_others`);
-        otherwise None, and the case stays the whole list's."""
-        cut = next((k for k in range(if_at - 1, 0, -1) if isinstance(elements[k], Atom) and elements[k].type in ("COMMA", "SEMI")), None)
-        if cut is None:
-            return None
-        head, last = elements[:cut], elements[cut + 1 : if_at]
-        if not any(isinstance(e, (Bnd, Rng)) for e in last) or all(_is_filler(e) for e in head):
-            return None
-        rule = Conditional(condition=cond, then=self.clause(last), span=Span(start=_start(last[0]), end=span.end))
-        if not _group_rule(rule, self.text):
-            return None
-        before = self.clause(head)
-        nodes = [*(before.items if isinstance(before, Each) else (before,)), rule]
-        aside = _limits_for_the_others(nodes, len(nodes) - 1, self.text)
-        if all(a is b for a, b in zip(aside, nodes)):
-            return None
-        return _combine(aside, span, self.text, [False] * len(aside))
 
     def simple(self, elements: list) -> Predicate:
         """A sequence without commas: structures found in it, the rest its qualifiers."""
@@ -4325,6 +4388,8 @@ def parse(text: str) -> Predicate:
             node = _conditions_run_on(_age_of_both_sexes(node, text), text)
     if "not" in folded:
         node = _modal_negation(node, text)
+    if isinstance(node, Not):
+        node = _asked_after_a_no(node, text)
     if isinstance(node, Exception_) and node.mode == "unless":
         node = _unless_of_the_last(node)
     if isinstance(node, AllOf) and _AND_PEOPLE_WITH.search(text):
@@ -5149,6 +5214,48 @@ MODAL_LEAD = (
 )
 _MODAL_BEFORE_NOT = re.compile(rf"\W*{MODAL_LEAD}", re.IGNORECASE)
 _NOT_PIECE = re.compile(r"(?:(must|may|should|shall|can|will|do|does|did)\s+)?not")
+
+
+def _asked_after_a_no(node: Not, text: str) -> Predicate:
+    """'10. No serious cardiac dysfunction, left ventricular ejection fraction >= 50%'
+    (NCT05470348), 'Not pregnant or breast feeding, and on appropriate birth control if of
+    child-bearing potential' (NCT03270007): a limit of a measure, or a rule for the study team,
+    after a comma that ends the events a leading 'no' denies is asked, not denied. Inside the
+    'no', an LVEF of 40 % passed, and so did a woman who may bear children, whatever the
+    contraception."""
+    item = node.item
+    if _BRACKETED_NOT.match(text, node.span.start):
+        return node  # 'not (A; B)', as canonical text writes what the 'not' takes in
+    if isinstance(item, Each) and len(item.items) > 1:
+        items = list(item.items)
+        k = len(items)
+        while k > 1 and _asked_beside_events(items[k - 1]):
+            k -= 1
+        if k == len(items) or any(_asked_beside_events(i) for i in items[:k]):
+            return node
+        denied = items[0] if k == 1 else Each(items=tuple(items[:k]), span=Span(start=items[0].span.start, end=items[k - 1].span.end))
+        no = Not(item=denied, span=Span(start=node.span.start, end=denied.span.end))
+        return Each(items=(no, *items[k:]), span=node.span)
+    if isinstance(item, AnyOf) and isinstance(item.items[-1], AllOf):
+        last = item.items[-1]
+        asked, events = last.items[-1], [*item.items[:-1], *last.items[:-1]]
+        comma = text.find(",", events[-1].span.end, asked.span.start) >= 0
+        if not comma or not _asked_beside_events(asked) or any(_asked_beside_events(e) for e in events):
+            return node
+        denied = AnyOf(items=tuple(events), span=Span(start=events[0].span.start, end=events[-1].span.end))
+        return AllOf(items=(Not(item=denied, span=Span(start=node.span.start, end=denied.span.end)), asked), span=node.span)
+    return node
+
+
+_BRACKETED_NOT = re.compile(r"\s*not\s*\(", re.IGNORECASE)
+
+
+def _asked_beside_events(node: Predicate) -> bool:
+    """A limit of a measure other than age, or a rule for the study team: what a list of
+    events under a 'no' does not deny."""
+    if isinstance(node, (Comparison, Range)):
+        return node.measure != "age"
+    return isinstance(node, Judgment) or (isinstance(node, Conditional) and isinstance(node.then, Judgment))
 
 
 def _modal_negation(node: Predicate, text: str) -> Predicate:
