@@ -53,3 +53,85 @@ _LOINC = {"system": "http://loinc.org", "code": "718-7", "display": "Hemoglobin"
 def test_a_misfit_names_its_place_in_full(observation, problem):
     (unreadable,) = load_patient(_bundle(observation)).unreadable
     assert unreadable.startswith(problem)
+
+
+# --- screening: what is remembered per patient or per tree ---------------------------------
+
+import importlib  # noqa: E402
+from datetime import date  # noqa: E402
+
+from engine.nodes import Condition, Sex, walk  # noqa: E402
+from engine.synth import population  # noqa: E402
+
+AS_OF = date(2026, 6, 1)
+screening = importlib.import_module("engine.screen")  # the module: `engine.screen` is also the function
+evaluation = importlib.import_module("engine.evaluate")
+
+
+def _bundled():
+    return screening.load_trial_files([str(screening.bundled_trials_dir())])
+
+
+def _all_prepared(prepared):
+    for p in prepared:
+        yield p
+        yield from _all_prepared(p.children)
+
+
+def _patients(n: int):
+    return [load_patient(b, source=f"synth-{i}") for i, b in enumerate(population(3, n, as_of=AS_OF))]
+
+
+def test_the_other_sex_is_the_walk_of_the_tree():
+    # `_names_other_sex` remembers per tree and sex what `_other_sex` walked the tree for
+    trees = {id(p.own): p.own for t in _bundled() for p in _all_prepared(screening._prepared(t)) if p.own is not None}
+    trees[0] = screening._parsed("Postmenopausal women")  # a status only women have
+    trees[1] = screening._parsed("Men aged 50 years or older")
+    named = set()
+    for own in trees.values():
+        for sex in ("female", "male"):
+            walked = any(
+                (isinstance(n, Sex) and sex not in n.sexes) or (sex == "male" and isinstance(n, Condition) and n.concept in evaluation._FEMALE_STATUSES)
+                for n in walk(own)
+            )
+            assert screening._names_other_sex(own, sex) is walked
+            assert screening._names_other_sex(own, sex) is walked  # and remembered so
+            named.add((sex, walked))
+    assert named == {("female", True), ("female", False), ("male", True), ("male", False)}
+
+
+def _with_aside(trials):
+    """The prepared criteria (sub-items too) whose tree has an 'except' that sets records aside."""
+    return [p for t in trials for p in _all_prepared(screening._prepared(t)) if p.tree is not None and p.leaves is None]
+
+
+def test_excepted_records_remembered_are_those_judged_again(monkeypatch):
+    # NCT07339332's 'immunosuppressant except corticosteroid' is judged in its item and in the
+    # heading above it, NCT06709469's 'except prednisone <= 10 mg/day' once: each criterion
+    # judged after the others (the exception's records remembered from them) is what it is
+    # judged alone, with nothing of the patient remembered
+    trials = _bundled()
+    screening.prepare_trials(trials)
+    aside = _with_aside(trials)
+    assert {p.criterion.text[:40] for p in aside} >= {
+        "Active immunosuppressive therapy with th",
+        "Prior to screening, patients must have r",
+        "If treated with hormone therapy alone, p",
+    }
+    asked = []
+    judge = evaluation._except_by_records
+    monkeypatch.setattr(evaluation, "_except_by_records", lambda node, ctx, polarity, main: asked.append(node) or judge(node, ctx, polarity, main))
+    remembered = 0
+    for patient in _patients(40):
+        for open_world in (False, True):
+            alone = []
+            for p in aside:
+                evaluation._LAST_LEAVES = (None, {})
+                alone.append(screening._criterion_now(p, patient, as_of=AS_OF, open_world=open_world))
+            evaluation._LAST_LEAVES = (None, {})
+            asked.clear()
+            together = [screening._criterion_now(p, patient, as_of=AS_OF, open_world=open_world) for p in aside]
+            assert together == alone
+            judged = [key for key in evaluation._LAST_LEAVES[1] if key[0] == "excepted"]
+            remembered += len(asked) - len(judged)
+    assert remembered >= 80  # one exception judged twice a patient and world, its records once
