@@ -7,6 +7,8 @@ full in the message.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.patients import load_patient
@@ -135,3 +137,51 @@ def test_excepted_records_remembered_are_those_judged_again(monkeypatch):
             judged = [key for key in evaluation._LAST_LEAVES[1] if key[0] == "excepted"]
             remembered += len(asked) - len(judged)
     assert remembered >= 80  # one exception judged twice a patient and world, its records once
+
+
+# --- loading: Observations built without validation ------------------------------------------
+
+from engine import fhir  # noqa: E402
+from engine.errors import InputError  # noqa: E402
+from engine.patient import Observation  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "patients"
+SYNTHEA = Path(__file__).resolve().parents[2] / "shared" / "data" / "synthea_fhir_r4_smart" / "bundles"
+
+
+def _fhir_sources():
+    yield from ((path, None) for path in sorted(FIXTURES.glob("*.json")))
+    yield from ((bundle, f"synth-{i}") for i, bundle in enumerate(population(5, 150, as_of=AS_OF)))
+    yield from ((path, None) for path in (sorted(SYNTHEA.glob("*.json"))[:3] if SYNTHEA.is_dir() else ()))
+
+
+def _observations(monkeypatch, validated: bool) -> list[Observation]:
+    if validated:  # as the reader built them before: Observation(**values)
+        monkeypatch.setattr(fhir, "_observation_of", lambda values: Observation(**values))
+    else:
+        monkeypatch.undo()
+    out = []
+    for source, name in _fhir_sources():
+        try:
+            out += load_patient(source, source=name).observations
+        except InputError:
+            continue  # the bad ones: nothing read
+    return out
+
+
+def test_observations_read_are_the_validated_ones(monkeypatch):
+    checked = _observations(monkeypatch, validated=True)
+    read = _observations(monkeypatch, validated=False)
+    assert len(read) == len(checked) > 4000
+    seen = set()
+    for obs, want in zip(read, checked):
+        assert obs == want
+        assert obs.model_fields_set == want.model_fields_set
+        assert list(obs.__dict__) == list(want.__dict__)
+        for name in Observation.model_fields:
+            assert type(getattr(obs, name)) is type(getattr(want, name)), name
+        assert obs.model_dump_json() == want.model_dump_json()
+        assert hash(obs) == hash(want)
+        seen.update(obs.model_fields_set)
+    # a quantity with a comparator, an integer, a coded and a text value, ranges, flags were met
+    assert seen >= {"value", "unit", "unit_ok", "value_comparator", "value_code", "value_text", "ref_low", "ref_high", "ref_unit", "flags"}
