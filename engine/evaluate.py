@@ -3397,19 +3397,11 @@ def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int, main: Outcome
     assert fieldname is not None
     what = _describe(node.exception)
     records = getattr(ctx.patient, fieldname)
-    excepted, maybe = [], []
-    closed = replace(ctx, open_world=False, windowed=False, leaves=None)  # the exception: no window of main read into it
-    for record in records:
-        alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}), leaves=None)
-        truth = _eval(node.exception, alone, -polarity).truth
-        if truth is Truth.TRUE:
-            excepted.append(record)
-        elif truth is Truth.UNKNOWN:
-            maybe.append(record)
+    excepted, maybe = _excepted_records(node.exception, ctx, polarity, fieldname)
     if not excepted and not maybe:
         return None
 
-    def without(drop: list[Any]) -> Outcome:
+    def without(drop: tuple[Any, ...]) -> Outcome:
         kept = tuple(r for r in records if all(r is not d for d in drop))
         return _eval(node.main, replace(ctx, patient=ctx.patient.model_copy(update={fieldname: kept}), leaves=None), polarity)
 
@@ -3428,6 +3420,36 @@ def _except_by_records(node: Exception_, ctx: _Ctx, polarity: int, main: Outcome
     decided = sure if truth is sure.truth else rest
     reasons += [f"without them: {r}" for r in _leaf_reasons(decided)]
     return truth, reasons
+
+
+def _excepted_records(exception: Any, ctx: _Ctx, polarity: int, fieldname: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The patient's records of the field that the exception covers (TRUE for a patient
+    with that record alone) and those it may cover (UNKNOWN), each judged in the closed
+    world without the main part's window. Remembered in the patient's leaf memo: what it
+    reads is the patient (which the memo fixes), the date and vocabulary (likewise), the
+    exception, the polarity, the field and the onset flag (the key), never the window flag
+    nor the world; NCT07339332's 'immunosuppressant except corticosteroid' is judged so in
+    its item and again in the heading above it, one copy of the patient per medication
+    record each time (speed14). A variant patient (`ctx.leaves` None) is judged as before."""
+    memo = ctx.leaves
+    key = ("excepted", id(exception), polarity, fieldname, ctx.onset_only)  # no leaf's key (a pair) nor `_values_once`'s
+    if type(memo) is dict:
+        hit = memo.get(key)
+        if hit is not None and hit[0] is exception:  # the entry holds it: its id is not reused
+            return hit[1], hit[2]
+    excepted, maybe = [], []
+    closed = replace(ctx, open_world=False, windowed=False, leaves=None)  # the exception: no window of main read into it
+    for record in getattr(ctx.patient, fieldname):
+        alone = replace(closed, patient=ctx.patient.model_copy(update={fieldname: (record,)}), leaves=None)
+        truth = _eval(exception, alone, -polarity).truth
+        if truth is Truth.TRUE:
+            excepted.append(record)
+        elif truth is Truth.UNKNOWN:
+            maybe.append(record)
+    found = tuple(excepted), tuple(maybe)
+    if type(memo) is dict:
+        memo[key] = (exception, *found)
+    return found
 
 
 def _record_label(record: Any, concept_name: str) -> str:
