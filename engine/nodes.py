@@ -271,6 +271,18 @@ class Exception_(Node):
     exception: Predicate
 
 
+class Permission(Node):
+    """'Prior radiotherapy allowed', 'Both men and women are eligible': a line that lets
+    patients in and keeps no one out. It asks nothing, so it fails no patient on either
+    side of the criteria (engine.evaluate): `item` is what it allows, `words` the words that
+    allow it ('allowed', 'are permitted'). Built only where it stands alone, as a line or
+    one of a line's separate criteria (engine.parse), where asking nothing is neutral."""
+
+    kind: Literal["permission"] = "permission"
+    item: Predicate
+    words: str
+
+
 Predicate = Annotated[
     Union[
         Comparison,
@@ -289,6 +301,7 @@ Predicate = Annotated[
         Conditional,
         Exception_,
         Qualified,
+        Permission,
     ],
     Field(discriminator="kind"),
 ]
@@ -297,7 +310,7 @@ LEAF_KINDS = frozenset(
     {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following", "modifier"}
 )
 
-for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Medication):
+for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Permission, Medication):
     _model.model_rebuild()
 
 
@@ -317,6 +330,7 @@ _OPERANDS: dict[type, Callable[[Any], tuple[BaseModel, ...]]] = {
     Conditional: lambda node: (node.condition, node.then),
     Exception_: lambda node: (node.main, node.exception),
     Qualified: lambda node: (node.item, *node.qualifiers),
+    Permission: lambda node: (node.item,),
 }
 
 
@@ -338,6 +352,7 @@ OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
     Conditional: ("condition", "then"),
     Exception_: ("main", "exception"),
     Qualified: ("item",),
+    Permission: ("item",),
 }
 
 
@@ -370,7 +385,7 @@ def narrowable(item: BaseModel) -> bool:
     return not any(isinstance(n, _WIDENS) for n in walk(item))
 
 
-_WIDENS = (Not, Exception_, Conditional, Following, Judgment)
+_WIDENS = (Not, Exception_, Conditional, Following, Judgment, Permission)
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -26,6 +26,7 @@ from engine.nodes import (
     Medication,
     Modifier,
     Not,
+    Permission,
     Predicate,
     Procedure,
     Qualified,
@@ -154,6 +155,8 @@ def render(node: Predicate) -> str:
             return f"({render(node.main)}) {word} ({render(node.exception)})"
         case Qualified():
             return f"({render(node.item)}) " + " ".join(render(q) for q in node.qualifiers)
+        case Permission():  # its words as they were read, and engine.parse reads them again
+            return f"({render(node.item)}) «{_quote(node.words)}»"
         case _:
             assert_never(node)
 

@@ -1,0 +1,119 @@
+"""Coverage (issue 4), safely: lines that only let patients in. 'Prior radiotherapy allowed'
+asks nothing: a `Permission`, which fails no patient in an inclusion or an exclusion. Each
+row quotes a corpus line (trimmed, its NCT id beside it); the rows that stay pin lines whose
+words refuse, limit, set a condition or require in other words, which must NOT be read so.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.nodes import Each, Permission, Qualified, Sex, strip_spans
+from engine.parse import parse
+from engine.render import render
+from engine.summary import coverage_class
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from one_trial import exclusion, inclusion  # noqa: E402
+
+WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
+RADIOTHERAPY = {"name": "Radiation therapy", "codes": [{"system": "http://snomed.info/sct", "code": "108290001"}], "date": "2025-03-01"}
+
+
+# (NCT id, line as written, what it allows rendered)
+ALLOWED = [
+    ("NCT00003140", "Prior radiotherapy allowed", "history of radiotherapy"),
+    ("NCT03616587", "Prior treatment with CDK4/6 inhibitors is permitted", "history of cdk4-6 inhibitor"),
+    ("NCT00004205", "Concurrent bisphosphonates allowed", "bisphosphonate"),
+    ("NCT05262400", "Prior chemotherapy in the metastatic setting is allowed.", "(history of chemotherapy) «metastatic setting»"),
+]
+
+# lines whose permission words must stay words not understood
+STAYS = [
+    ("NCT03238495", "No prior cancer chemotherapy allowed."),  # a refusal
+    ("NCT04348747", "Prior checkpoint inhibitors permitted 3 weeks prior to enrollment"),  # on a condition
+    ("NCT04578106", "Eligible for taxane therapy."),  # a requirement
+    ("NCT03151447", "Female aged 18 to 75 years old are eligible."),  # a requirement in other words
+    ("NCT04009044", "A prior history of malignancy is allowed, as long as the patient is considered to have ?no evaluable disease?"),
+    ("NCT04158947", "Previous radiotherapy allowed, but radiotherapy must have been discontinued at least 14 days prior to first study treatment administration"),
+    ("NCT03344965", "Prior radiation is allowed; radiation therapy must have been completed at least 21 days before study treatment."),
+    ("NCT02715284", "Participant is immunocompromised. Participants with splenectomy are allowed."),  # read as one 'and'
+    ("made up", "Only prior chemotherapy allowed"),  # a limit the grammar passes over
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "allowed"), ALLOWED)
+def test_a_line_that_only_allows_is_a_permission(nct, text, allowed):
+    tree = parse(text)
+    assert isinstance(tree, Permission), nct
+    assert render(tree.item) == allowed
+    assert coverage_class(tree) == "structured"
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize(("nct", "text"), STAYS)
+def test_permission_words_that_refuse_limit_or_require_stay_words(nct, text):
+    tree = parse(text)
+    assert not any(isinstance(n, Permission) for n in _all(tree)), nct
+
+
+def test_both_sexes_eligible_after_an_age_is_a_permission_of_its_own():
+    # NCT05770531
+    tree = parse("Patients must be age >= 18 years; both male and female are eligible")
+    assert isinstance(tree, Each)
+    age, allowed = tree.items
+    assert render(age) == "age >= 18 years"
+    assert isinstance(allowed, Permission) and isinstance(allowed.item, Sex)
+    assert coverage_class(tree) == "structured"
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_only_the_closing_sentence_of_a_line_is_read_as_a_permission():
+    # NCT05064280: the permission closes the line, after the criterion it speaks of
+    tree = parse(
+        "Has bleeding or thrombotic disorder(s) or uses anticoagulants such as warfarin or similar agents requiring "
+        "therapeutic INR monitoring. Treatment with low molecular weight heparin is allowed."
+    )
+    assert isinstance(tree, Each)
+    assert not isinstance(tree.items[0], Permission)
+    assert isinstance(tree.items[-1], Permission) and render(tree.items[-1].item) == "low molecular weight heparin"
+
+
+@pytest.mark.parametrize("patient", [WOMAN, {**WOMAN, "procedures": [RADIOTHERAPY]}], ids=["never irradiated", "irradiated"])
+def test_a_permission_passes_every_patient_on_either_side(tmp_path, patient):
+    # before, the words not understood left it unknown for everyone; read as the event
+    # alone it would have failed every patient never irradiated (an inclusion) or every
+    # patient irradiated (an exclusion)
+    assert inclusion(tmp_path, patient, "Prior radiotherapy allowed").status == "pass"
+    assert exclusion(tmp_path, patient, "Prior radiotherapy allowed").status == "pass"
+
+
+def test_a_refusal_still_excludes(tmp_path):
+    # NCT03238495 shape: 'No prior radiotherapy allowed' keeps its words, never a pass for
+    # a patient irradiated
+    result = inclusion(tmp_path, {**WOMAN, "procedures": [RADIOTHERAPY]}, "No prior radiotherapy allowed")
+    assert result.status != "pass"
+
+
+def test_a_permission_among_separate_criteria_leaves_the_others_deciding(tmp_path):
+    # NCT05770531: a 16-year-old fails the age, whatever the sexes allowed
+    child = {**WOMAN, "birth_date": "2010-06-01"}
+    text = "Patients must be age >= 18 years; both male and female are eligible"
+    assert inclusion(tmp_path, child, text).status == "fail"
+    assert inclusion(tmp_path, WOMAN, text).status == "pass"
+
+
+def _all(tree):
+    from engine.nodes import walk
+
+    return list(walk(tree))
+
+
+def test_the_words_are_kept_beside_what_they_allow():
+    tree = parse("Prior radiotherapy is allowed")
+    assert isinstance(tree, Permission) and tree.words == "allowed"
+    assert not isinstance(tree.item, Qualified)
