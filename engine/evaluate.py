@@ -3166,9 +3166,9 @@ def _permission(node: Permission, ctx: _Ctx, polarity: int) -> Outcome:
     """'Prior radiotherapy allowed': asks nothing, so it never stands in the patient's way,
     TRUE where the patient must satisfy it and FALSE where it would rule out, whatever its
     item says of the patient (shown beside it)."""
-    item = _eval(node.item, ctx, 1)
+    items = [_eval(node.item, ctx, 1)] if node.item is not None else []
     truth = Truth.TRUE if polarity > 0 else Truth.FALSE
-    return _composite(node, truth, [item], [f'"{node.words}": lets patients in and asks nothing of them'])
+    return _composite(node, truth, items, [f'"{node.words}": lets patients in and asks nothing of them'])
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:

@@ -272,14 +272,15 @@ class Exception_(Node):
 
 
 class Permission(Node):
-    """'Prior radiotherapy allowed', 'Both men and women are eligible': a line that lets
-    patients in and keeps no one out. It asks nothing, so it fails no patient on either
-    side of the criteria (engine.evaluate): `item` is what it allows, `words` the words that
-    allow it ('allowed', 'are permitted'). Built only where it stands alone, as a line or
-    one of a line's separate criteria (engine.parse), where asking nothing is neutral."""
+    """'Prior radiotherapy allowed', 'Both men and women are eligible', 'None': a line that
+    lets patients in and keeps no one out. It asks nothing, so it fails no patient on either
+    side of the criteria (engine.evaluate): `item` is what it allows (None where it names
+    nothing: 'None', 'Not specified'), `words` the words that allow it ('allowed', 'are
+    permitted', 'None'). Built only where it stands alone, as a line or the last of a
+    line's separate criteria (engine.parse), where asking nothing is neutral."""
 
     kind: Literal["permission"] = "permission"
-    item: Predicate
+    item: Predicate | None = None
     words: str
 
 
@@ -330,7 +331,7 @@ _OPERANDS: dict[type, Callable[[Any], tuple[BaseModel, ...]]] = {
     Conditional: lambda node: (node.condition, node.then),
     Exception_: lambda node: (node.main, node.exception),
     Qualified: lambda node: (node.item, *node.qualifiers),
-    Permission: lambda node: (node.item,),
+    Permission: lambda node: (node.item,) if node.item is not None else (),
 }
 
 
@@ -358,10 +359,13 @@ OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
 
 def operands_mapped(node: BaseModel, fn: Callable[[Any], Any]) -> dict[str, Any] | None:
     """`fn` applied to each operand of `node` (its `OPERAND_FIELDS`): the fields it
-    changed, or None where it gave None for one."""
+    changed, or None where it gave None for one. (A permission that names nothing has no
+    operand to give `fn`.)"""
     updates: dict[str, Any] = {}
     for name in OPERAND_FIELDS[type(node)]:
         value = getattr(node, name)
+        if value is None:
+            continue
         if isinstance(value, tuple):
             new = tuple(fn(v) for v in value)
             if any(n is None for n in new):

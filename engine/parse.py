@@ -4183,6 +4183,11 @@ def parse(text: str) -> Predicate:
         raise CriteriaError("empty criterion", text=text, position=0)
     if len(text) > MAX_LENGTH:
         return _whole(text)
+    nothing = _ASKS_NOTHING.fullmatch(text)
+    if nothing is not None:
+        # 'None', 'Not specified' (35 corpus lines): no criterion, so none to fail; read as
+        # words not understood it was unknown for every patient
+        return Permission(words=nothing.group(1), span=Span(start=nothing.start(1), end=nothing.end(1)))
     folded = fold(text)
     note = _trailing_narrowing(folded)
     if note is not None:
@@ -5666,6 +5671,10 @@ _NOT_ONLY_ALLOWING = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"[\s.,;:)\]]*")
+# a line that says there is no criterion (in guillemets as canonical text writes it)
+_ASKS_NOTHING = re.compile(
+    r"[\s*\u2022-]*(?:\d{1,2}[.)]\s*)?\u00ab?(none|nil|not\s+specified|not\s+applicable|n/a|no\s+(?:inclusion|exclusion)\s+criteria)\u00bb?[\s.;:]*", re.IGNORECASE
+)
 
 
 def _permissions(node: Predicate, text: str) -> Predicate:

@@ -156,7 +156,8 @@ def render(node: Predicate) -> str:
         case Qualified():
             return f"({render(node.item)}) " + " ".join(render(q) for q in node.qualifiers)
         case Permission():  # its words as they were read, and engine.parse reads them again
-            return f"({render(node.item)}) «{_quote(node.words)}»"
+            words = f"«{_quote(node.words)}»"
+            return words if node.item is None else f"({render(node.item)}) {words}"
         case _:
             assert_never(node)
 

@@ -117,3 +117,47 @@ def test_the_words_are_kept_beside_what_they_allow():
     tree = parse("Prior radiotherapy is allowed")
     assert isinstance(tree, Permission) and tree.words == "allowed"
     assert not isinstance(tree.item, Qualified)
+
+
+# lines that say there is no criterion: nothing to fail (35 corpus criteria; NCT05563220,
+# NCT00023673, NCT03862352, NCT03869788)
+@pytest.mark.parametrize("text", ["None", "1. None.", "Not specified", "Nil", "no exclusion Criteria"])
+def test_a_line_that_says_there_is_no_criterion_asks_nothing(text):
+    tree = parse(text)
+    assert isinstance(tree, Permission) and tree.item is None
+    assert coverage_class(tree) == "structured"
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_none_passes_on_either_side(tmp_path):
+    assert inclusion(tmp_path, WOMAN, "Not specified").status == "pass"
+    assert exclusion(tmp_path, WOMAN, "None").status == "pass"
+
+
+def test_none_of_the_following_is_no_line_without_criteria():
+    assert not isinstance(parse("None of the following"), Permission)
+
+
+# the start of treatment is the same event whether or not it is said to be planned
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Received a live vaccine within 30 days of planned start of study treatment",  # NCT02460198
+        "Participant has received a live vaccine within 14 days of planned start of study therapy.",  # NCT02715284
+        "History of major surgery within 4 weeks of planned start of trial treatment.",  # NCT04175847
+    ],
+)
+def test_a_window_before_the_planned_start_of_treatment_is_before_the_first_dose(text):
+    tree = parse(text)
+    assert coverage_class(tree) == "structured"
+    assert "before first dose" in render(tree)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_other_protocol_defined_inclusion_cut_at_its_slash_is_a_protocol_reference():
+    # 'Note: Other protocol defined Inclusion/' closes the inclusions of many KEYNOTE-style
+    # records, the record's split having put '...Exclusion criteria may apply' elsewhere
+    from engine.nodes import Judgment
+
+    tree = parse("Note: Other protocol defined Inclusion/")
+    assert isinstance(tree, Judgment) and tree.category == "protocol_reference"
