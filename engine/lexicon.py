@@ -136,7 +136,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     # is the same whether or not it is said to lie ahead)
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (rf"(?:the )?{_PLANNED}(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
-    (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
+    (r"(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
     (rf"(?:the )?{_PLANNED}(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
      r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
      r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?(?: administration| treatment)?", "ANCHOR", "first_dose"),
@@ -151,7 +151,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (rf"(?:the )?{_PLANNED}randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     # ('aged >= 18 years on the day of signing informed consent'): the same day
-    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
+    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
     # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
@@ -831,7 +831,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         elif t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
             if t.alt is not None:
                 t.type, t.value = t.alt
-            elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS):
+            elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
@@ -1390,6 +1390,16 @@ def _more_values(out: list[Tok], i: int) -> bool:
 def _has_scale(measure: str) -> bool:
     concept = load_vocabulary().get("measure", measure)
     return concept is not None and concept.scale is not None
+
+
+# 'Provision of informed consent', 'Express acceptance and signature of informed consent':
+# the 'of' says whose act the consent is, not a time
+_CONSENT_GIVEN = re.compile(r"(?:provision|signature|giving|obtaining|documentation) of", re.IGNORECASE)
+
+
+def _words_before(out: list[Tok], i: int, n: int) -> str:
+    """The texts of the `n` tokens before the i-th, joined by spaces."""
+    return " ".join(t.text for t in out[max(0, i - n) : i])
 
 
 # 'MI prior to informed consent': consent named as a point in time, not the consent criterion

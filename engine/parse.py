@@ -4298,7 +4298,9 @@ def parse(text: str) -> Predicate:
     if " or " in folded or "/" in folded:
         node = _history_or_now_reaches(node, text, folded)
     node = _willing_whole(node, text)
-    return _permissions(node, text) if _ALLOWING_WORD.search(folded) else node
+    if _ALLOWING_WORD.search(folded):
+        node = _permissions(node, text)
+    return _recovery_judged(node) if "recover" in folded.lower() else node
 
 
 _HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
@@ -5733,4 +5735,33 @@ def _allowable(node: Predicate) -> bool:
     if isinstance(node, Modifier):
         return not is_lookback(node.text)
     return isinstance(node, (AnyOf, Qualified))
+
+
+# 'Has not recovered (i.e., <= Grade 1 or at baseline) from AEs due to a previously
+# administered agent', '... or who have not recovered from side effects of such therapy': a
+# clause of its own that asks whether the patient recovered from a treatment's or a
+# surgery's effects, which records do not grade
+_RECOVERY = re.compile(
+    r"\W*(?:(?:pre-?)?registration:\s*|note:\s*)?(?:(?:the\s+)?(?:patients?|participants?|subjects?)\s+)?(?:(?:who|that)\s+)?"
+    r"(?:(?:has|have|had|must|should|will)\s+)*(?:(?:also|not|yet|been|be)\s+)*(?:(?:fully|adequately|completely|sufficiently)\s+)?"
+    r"(?:recovered|recovery|non-?recovery|incomplete\s+recovery)\b",
+    re.IGNORECASE,
+)
+
+
+def _recovery_judged(node: Predicate) -> Predicate:
+    """Each piece not understood that stands as an operand of its own (not words beside a
+    structure, which keep it from deciding) and opens with whether the patient recovered
+    ('has not recovered from major side effects', 'Patients must have recovered from all
+    radiation-related toxicities') is the study team's medical judgment: understood, and
+    unknown as it was (records hold no grading of recovery). The tree keeps its shape; not
+    under words beside a structure, whose typing as modifiers asks what is under them."""
+    if isinstance(node, Unparsed):
+        if _RECOVERY.match(node.text):
+            return Judgment(category="medical_judgment", text=node.text, span=node.span)
+        return node
+    if type(node) not in OPERAND_FIELDS or isinstance(node, Qualified):
+        return node
+    updates = operands_mapped(node, _recovery_judged)
+    return node.model_copy(update=updates) if updates else node
 

@@ -161,3 +161,66 @@ def test_other_protocol_defined_inclusion_cut_at_its_slash_is_a_protocol_referen
 
     tree = parse("Note: Other protocol defined Inclusion/")
     assert isinstance(tree, Judgment) and tree.category == "protocol_reference"
+
+
+# whether the patient recovered from a treatment's or a surgery's effects is the study team's
+# medical judgment: a piece of its own, not understood, becomes one, and the tree keeps its shape
+def test_not_recovered_from_side_effects_is_a_medical_judgment_beside_the_surgery(tmp_path):
+    # NCT04055493
+    text = "Patient has had major surgery within 14 days prior to starting study drug or has not recovered from major side effects."
+    tree = parse(text)
+    assert render(tree) == (
+        "major surgery within 14 days before first dose or judgment(medical_judgment) «has not recovered from major side effects»"
+    )
+    assert coverage_class(tree) == "structured"
+    # the surgery still decides where it holds; where it does not, recovery is the team's call
+    surgery = {"name": "Major surgery", "codes": [{"system": "http://snomed.info/sct", "code": "387713003"}], "date": "2026-12-01"}
+    assert exclusion(tmp_path, {**WOMAN, "procedures": [surgery]}, text).status == "fail"
+    assert exclusion(tmp_path, WOMAN, text).status == "unknown"
+
+
+def test_a_whole_line_about_recovery_is_a_medical_judgment():
+    # NCT02853305
+    tree = parse("Has not recovered (i.e., AE ≤ Grade 1 or at Baseline) from AEs due to a previously administered agent.")
+    from engine.nodes import Judgment
+
+    assert isinstance(tree, Judgment) and tree.category == "medical_judgment"
+
+
+def test_recovery_words_beside_a_structure_stay_words():
+    # NCT05064280: read apart, the 'not have had radiation pneumonitis' of the same sentence
+    # would have excluded every patient without it; beside the structure the words keep the
+    # whole unknown, as before
+    tree = parse(
+        "Has received radiotherapy within 14 days prior to study treatment initiation. Patients must have recovered from all "
+        "radiation-related toxicities, not require corticosteroids in dosing exceeding 10 mg daily of prednisone equivalent, "
+        "and not have had radiation pneumonitis."
+    )
+    assert isinstance(tree, Qualified)
+    assert "Patients must have recovered from all radiation-related toxicities" in unparsed_of(tree)
+
+
+@pytest.mark.parametrize(
+    ("nct", "text", "canonical"),
+    [
+        ("NCT03869814", "Provision of informed consent.", "judgment(consent) «Provision of informed consent»"),
+        ("NCT04180371", "At least 18 years-of-age at the time of signature of the informed consent form", "age >= 18 years"),
+        (
+            "NCT02616848",
+            "Dementia or significantly altered mental status that would prohibit the understanding and/or giving of informed consent.",
+            "dementia or judgment(consent) «significantly altered mental status that would prohibit the understanding and/or giving of informed consent»",
+        ),
+        # consent as a time stays a time
+        ("made up", "Myocardial infarction within 6 months prior to signing of the informed consent", "myocardial infarction within 6 months before informed consent"),
+    ],
+)
+def test_consent_given_is_the_consent_criterion_and_its_signature_a_time(nct, text, canonical):
+    tree = parse(text)
+    assert render(tree) == canonical, nct
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def unparsed_of(tree):
+    from engine.summary import unparsed
+
+    return unparsed(tree)
