@@ -5689,13 +5689,26 @@ def _permissions(node: Predicate, text: str) -> Predicate:
     condition ('allowed if completed > 4 weeks before', 'permitted 3 weeks prior to
     enrollment') or is a requirement in other words ('Eligible for taxane therapy', 'Female
     aged 18 to 75 years old are eligible'): those stay as they were read. Nor beside a sex
-    among separate criteria, where an exclusion reads the sex as whom the rest is for."""
+    among separate criteria, where an exclusion reads the sex as whom the rest is for, nor
+    after criteria that name events, of which it may be an exception."""
     if isinstance(node, Each):
         if any(isinstance(i, Sex) for i in node.items):
             return node
         last = _permission(node.items[-1], text, node.items[-2].span.end)
-        return node if last is node.items[-1] else node.model_copy(update={"items": (*node.items[:-1], last)})
+        if last is node.items[-1] or not (isinstance(last.item, Sex) or _no_events(node.items[:-1])):
+            # ('History of bleeding diathesis ... or treatment with anticoagulants. Low molecular
+            # weight heparin (LMWH), low dose aspirin or clopidogrel are permitted'): what it
+            # allows may be excepted from the events before it, and as words not understood it
+            # kept them from deciding (engine.screen); read apart, the anticoagulant excluded a
+            # patient on the heparin it allows
+            return node
+        return node.model_copy(update={"items": (*node.items[:-1], last)})
     return _permission(node, text, 0)
+
+
+def _no_events(items) -> bool:
+    """Whether none of `items` names a condition, a drug or a procedure."""
+    return not any(isinstance(n, _EVENT_NODES) for item in items for n in walk(item))
 
 
 def _permission(node: Predicate, text: str, start: int) -> Predicate:
@@ -5755,13 +5768,20 @@ def _recovery_judged(node: Predicate) -> Predicate:
     ('has not recovered from major side effects', 'Patients must have recovered from all
     radiation-related toxicities') is the study team's medical judgment: understood, and
     unknown as it was (records hold no grading of recovery). The tree keeps its shape; not
-    under words beside a structure, whose typing as modifiers asks what is under them."""
+    under words beside a structure, whose typing as modifiers asks what is under them, nor
+    before another term of an 'and' or 'or', which its 'not' may reach ('who have not
+    recovered from surgery or chemotherapy': the piece was what kept the chemotherapy from
+    excluding alone, engine.screen)."""
     if isinstance(node, Unparsed):
         if _RECOVERY.match(node.text):
             return Judgment(category="medical_judgment", text=node.text, span=node.span)
         return node
     if type(node) not in OPERAND_FIELDS or isinstance(node, Qualified):
         return node
+    if isinstance(node, (AllOf, AnyOf)):
+        last = max(node.items, key=lambda i: i.span.end)
+        items = tuple(_recovery_judged(i) if i is last else i for i in node.items)
+        return node if all(a is b for a, b in zip(items, node.items)) else node.model_copy(update={"items": items})
     updates = operands_mapped(node, _recovery_judged)
     return node.model_copy(update=updates) if updates else node
 

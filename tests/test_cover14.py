@@ -72,15 +72,30 @@ def test_both_sexes_eligible_after_an_age_is_a_permission_of_its_own():
     assert strip_spans(parse(render(tree))) == strip_spans(tree)
 
 
-def test_only_the_closing_sentence_of_a_line_is_read_as_a_permission():
-    # NCT05064280: the permission closes the line, after the criterion it speaks of
+def test_a_permission_after_criteria_that_name_events_stays_words():
+    # NCT05064280: the heparin it allows may be excepted from the anticoagulants before it;
+    # as words not understood the permission keeps them from deciding alone (engine.screen)
     tree = parse(
         "Has bleeding or thrombotic disorder(s) or uses anticoagulants such as warfarin or similar agents requiring "
         "therapeutic INR monitoring. Treatment with low molecular weight heparin is allowed."
     )
     assert isinstance(tree, Each)
-    assert not isinstance(tree.items[0], Permission)
-    assert isinstance(tree.items[-1], Permission) and render(tree.items[-1].item) == "low molecular weight heparin"
+    assert not any(isinstance(n, Permission) for n in _all(tree))
+    assert "allowed" in unparsed_of(tree)
+
+
+def test_an_anticoagulant_patient_is_not_excluded_by_a_line_that_allows_his_heparin(tmp_path):
+    # NCT04985266: 'History of bleeding diathesis ..., other known abnormalities in coagulation or
+    # treatment with anticoagulants. Low molecular weight heparin (LMWH), low dose aspirin or
+    # clopidogrel are permitted.' The heparin read as an item of its own would exclude him;
+    # the permission not understood keeps it unknown
+    text = (
+        "History of bleeding diathesis (i.e. disseminated intravascular coagulation, clotting factor deficiency), other known "
+        "abnormalities in coagulation or treatment with anticoagulants. Low molecular weight heparin (LMWH), low dose aspirin "
+        "or clopidogrel are permitted."
+    )
+    enoxaparin = {"name": "enoxaparin", "codes": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "67108"}], "status": "active"}
+    assert exclusion(tmp_path, {**WOMAN, "medications": [enoxaparin]}, text).status != "fail"
 
 
 @pytest.mark.parametrize("patient", [WOMAN, {**WOMAN, "procedures": [RADIOTHERAPY]}], ids=["never irradiated", "irradiated"])
