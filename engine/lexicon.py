@@ -1393,8 +1393,11 @@ def _has_scale(measure: str) -> bool:
 
 
 # 'Provision of informed consent', 'Express acceptance and signature of informed consent':
-# the 'of' says whose act the consent is, not a time
-_CONSENT_GIVEN = re.compile(r"(?:provision|signature|giving|obtaining|documentation) of", re.IGNORECASE)
+# the 'of' says whose act the consent is, not a time. (Not 'giving of informed consent',
+# whose lines ('altered mental status that would prohibit the understanding and/or giving of
+# informed consent') are restrictive clauses that, not understood, keep the conditions
+# before them from deciding alone.)
+_CONSENT_GIVEN = re.compile(r"(?:provision|signature) of", re.IGNORECASE)
 
 
 def _words_before(out: list[Tok], i: int, n: int) -> str:

@@ -4300,7 +4300,7 @@ def parse(text: str) -> Predicate:
     node = _willing_whole(node, text)
     if _ALLOWING_WORD.search(folded):
         node = _permissions(node, text)
-    return _recovery_judged(node) if "recover" in folded.lower() else node
+    return _recovery_judged(node) if isinstance(node, Unparsed) else node
 
 
 _HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
@@ -5751,9 +5751,9 @@ def _allowable(node: Predicate) -> bool:
 
 
 # 'Has not recovered (i.e., <= Grade 1 or at baseline) from AEs due to a previously
-# administered agent', '... or who have not recovered from side effects of such therapy': a
-# clause of its own that asks whether the patient recovered from a treatment's or a
-# surgery's effects, which records do not grade
+# administered agent', 'Recovery from the effects of prior therapy': a line that asks
+# whether the patient recovered from a treatment's or a surgery's effects, which records do
+# not grade
 _RECOVERY = re.compile(
     r"\W*(?:(?:pre-?)?registration:\s*|note:\s*)?(?:(?:the\s+)?(?:patients?|participants?|subjects?)\s+)?(?:(?:who|that)\s+)?"
     r"(?:(?:has|have|had|must|should|will)\s+)*(?:(?:also|not|yet|been|be)\s+)*(?:(?:fully|adequately|completely|sufficiently)\s+)?"
@@ -5763,25 +5763,14 @@ _RECOVERY = re.compile(
 
 
 def _recovery_judged(node: Predicate) -> Predicate:
-    """Each piece not understood that stands as an operand of its own (not words beside a
-    structure, which keep it from deciding) and opens with whether the patient recovered
-    ('has not recovered from major side effects', 'Patients must have recovered from all
-    radiation-related toxicities') is the study team's medical judgment: understood, and
-    unknown as it was (records hold no grading of recovery). The tree keeps its shape; not
-    under words beside a structure, whose typing as modifiers asks what is under them, nor
-    before another term of an 'and' or 'or', which its 'not' may reach ('who have not
-    recovered from surgery or chemotherapy': the piece was what kept the chemotherapy from
-    excluding alone, engine.screen)."""
-    if isinstance(node, Unparsed):
-        if _RECOVERY.match(node.text):
-            return Judgment(category="medical_judgment", text=node.text, span=node.span)
-        return node
-    if type(node) not in OPERAND_FIELDS or isinstance(node, Qualified):
-        return node
-    if isinstance(node, (AllOf, AnyOf)):
-        last = max(node.items, key=lambda i: i.span.end)
-        items = tuple(_recovery_judged(i) if i is last else i for i in node.items)
-        return node if all(a is b for a, b in zip(items, node.items)) else node.model_copy(update={"items": items})
-    updates = operands_mapped(node, _recovery_judged)
-    return node.model_copy(update=updates) if updates else node
-
+    """A line not understood that asks whether the patient recovered from a treatment's or
+    a surgery's effects ('Has not recovered (i.e., <= Grade 1 or at baseline) from AEs due
+    to a previously administered agent') is the study team's medical judgment: understood,
+    and unknown as it was (records hold no grading of recovery). Only the whole line: a
+    piece beside other criteria that holds a negation ('... or who have not recovered from
+    side effects of such therapy') keeps them from deciding alone (engine.screen), which
+    they must where the text's window was misread ('history of chemotherapy' for '...
+    chemotherapy ... <= 4 weeks prior to starting study drug', NCT05253053)."""
+    if isinstance(node, Unparsed) and _RECOVERY.match(node.text):
+        return Judgment(category="medical_judgment", text=node.text, span=node.span)
+    return node
