@@ -45,6 +45,7 @@ from engine.nodes import (
     Medication,
     Modifier,
     Not,
+    Permission,
     Procedure,
     Qualified,
     Range,
@@ -297,6 +298,7 @@ _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
     Conditional: lambda node, ctx, polarity: _conditional(node, ctx, polarity),
     Exception_: lambda node, ctx, polarity: _exception(node, ctx, polarity),
     Qualified: lambda node, ctx, polarity: _qualified(node, ctx, polarity),
+    Permission: lambda node, ctx, polarity: _permission(node, ctx, polarity),
 }
 
 # The leaves that read the patient's record, and how each is judged (`_patient_leaf`).
@@ -3206,7 +3208,8 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
         return _composite(node, any_of(c.truth for c in children), children)
     every = all_of(c.truth for c in children)
     if every is Truth.FALSE and _maybe_alternatives(node):
-        some = any_of(c.truth for c in children)
+        # (what only allows is no alternative: 'Age >= 18; both men and women are eligible')
+        some = any_of(c.truth for c, item in zip(children, node.items) if not isinstance(item, Permission))
         if some is not Truth.FALSE:
             reason = "a list that may mean any one of its items, not all: not all hold, but one may"
             return _composite(node, Truth.UNKNOWN, children, [reason])
@@ -3232,6 +3235,15 @@ def _event_like(node: Predicate) -> bool:
         return _event_like(node.item)
     # ('locally advanced unresectable, or metastatic melanoma': an alternative not understood beside events)
     return isinstance(node, AnyOf) and any(_event_like(i) for i in node.items) and all(_event_like(i) or isinstance(i, Unparsed) for i in node.items)
+
+
+def _permission(node: Permission, ctx: _Ctx, polarity: int) -> Outcome:
+    """'Prior radiotherapy allowed': asks nothing, so it never stands in the patient's way,
+    TRUE where the patient must satisfy it and FALSE where it would rule out, whatever its
+    item says of the patient (shown beside it)."""
+    items = [_eval(node.item, ctx, 1)] if node.item is not None else []
+    truth = Truth.TRUE if polarity > 0 else Truth.FALSE
+    return _composite(node, truth, items, [f'"{node.words}": lets patients in and asks nothing of them'])
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:

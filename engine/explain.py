@@ -36,6 +36,7 @@ _CONNECTIVE = {
     "conditional": "if (condition, then)",
     "exception": "with an exception (main, exception)",
     "qualified": "qualified by words not understood (structure, words)",
+    "permission": "allowed, asking nothing (what it allows)",
 }
 _LABEL_WIDTH = 110
 

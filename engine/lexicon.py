@@ -74,6 +74,7 @@ HISTORY_OR_NOW = (
     r"|(?:current|currently|active|ongoing|concurrent|present)(?: or | and/or |/)(?:(?:a )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)"
 )
 _TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
+_PLANNED = r"(?:(?:planned|scheduled|anticipated|intended|expected) )?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
 _LOWER = r"(?:lower limits? of (?:the )?(?:laboratory |institutional )?normal(?: range| values?| levels?)?|lower normal limit|normal lower limit|lln)"
@@ -131,11 +132,12 @@ _PHRASES: list[tuple[str, str, object]] = [
     # 'within normal limits': from the lower to the upper limit of normal
     (r"within (?:the )?(?:institutional |local |the institution's )?(?:normal (?:institutional |laboratory |lab )?(?:limits?|ranges?|values)|(?:limits|range) of normal|normal reference ranges?|reference ranges?)(?: (?:of|for) (?:the |each |this )?(?:institution|lab(?:oratory)?|site))?(?:\s*\(wnl\))?|within (?:the )?institutional (?:normal )?(?:limits|ranges?)|wnl", "WNL", None),
     (rf"{_WHOSE}{_LOWER}{_LOWER_ABBR}{_FOR_LAB}", "LLN_BARE", "LLN"),
-    # anchors
+    # anchors ('the planned start of study treatment', 'the scheduled first dose': the event
+    # is the same whether or not it is said to lie ahead)
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
-    (r"(?:the )?(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
-    (r"(?:signing (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
-    (r"(?:the )?(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
+    (rf"(?:the )?{_PLANNED}(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
+    (r"(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
+    (rf"(?:the )?{_PLANNED}(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
      r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
      r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?(?: administration| treatment)?", "ANCHOR", "first_dose"),
     # NCI boilerplate: 'allergic reactions attributed to compounds of similar chemical or
@@ -146,10 +148,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     # 'radiotherapy for any reason': no restriction at all
     (r"for any (?:reason|indication|purpose)", "WORD", "for any reason"),
     (r"(?:the )?(?:infusion|car-?t (?:cell )?infusion|cell infusion|lymphodepletion|lymphodepleting chemotherapy)(?: of [a-z0-9-]+)?", "ANCHOR", "infusion"),
-    (r"(?:the )?randomi[sz]ation", "ANCHOR", "randomization"),
+    (rf"(?:the )?{_PLANNED}randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     # ('aged >= 18 years on the day of signing informed consent'): the same day
-    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:signing (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
+    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
     # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
@@ -206,7 +208,10 @@ _PHRASES: list[tuple[str, str, object]] = [
      rf"(?: (?:and|or|and/or) (?:speak|read|write|understand))?(?: spoken| written)?(?: the)? (?:{_LANGUAGES})(?: language)?", "JUDGE", "language"),
     # another part of the record or the protocol, not this text: 'See Disease Characteristics'
     (r"(?:other )?protocol[- ](?:defined|specified)(?: inclusion| exclusion| inclusion/exclusion| inclusion or exclusion| eligibility)? criteria|criteria (?:may|could|might) apply|see (?:the )?protocol|see disease characteristics|see patient characteristics"
-     r"|(?:as |are )?(?:defined|specified|outlined|described) in the (?:study )?protocol", "JUDGE", "protocol_reference"),
+     r"|(?:as |are )?(?:defined|specified|outlined|described) in the (?:study )?protocol"
+     # ('Other protocol defined Inclusion/' closing the inclusions of 42 corpus records, whose
+     # 'Exclusion criteria may apply' the record's split put under the exclusion heading)
+     r"|(?:other )?protocol[- ](?:defined|specified) (?:inclusion|exclusion) ?/", "JUDGE", "protocol_reference"),
     # how serious a condition is, with no condition named: the clinician's call
     (r"clinically (?:significant|relevant|important)|intercurrent illness(?:es)?|(?:serious|severe|significant) illness(?:es)?"
      r"|(?:uncontrolled|serious|severe|significant)(?: (?:uncontrolled|concurrent|concomitant|underlying|intercurrent|active))? (?:medical|systemic|comorbid|concurrent|intercurrent) (?:illness(?:es)?|diseases?|conditions?|disorders?|problems?|comorbidit(?:y|ies))"
@@ -868,7 +873,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         elif t.type == "ANCHOR" and typ(i - 1) != "PRIOR":
             if t.alt is not None:
                 t.type, t.value = t.alt
-            elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS):
+            elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
@@ -1551,6 +1556,19 @@ def _more_values(out: list[Tok], i: int) -> bool:
 def _has_scale(measure: str) -> bool:
     concept = load_vocabulary().get("measure", measure)
     return concept is not None and concept.scale is not None
+
+
+# 'Provision of informed consent', 'Express acceptance and signature of informed consent':
+# the 'of' says whose act the consent is, not a time. (Not 'giving of informed consent',
+# whose lines ('altered mental status that would prohibit the understanding and/or giving of
+# informed consent') are restrictive clauses that, not understood, keep the conditions
+# before them from deciding alone.)
+_CONSENT_GIVEN = re.compile(r"(?:provision|signature) of", re.IGNORECASE)
+
+
+def _words_before(out: list[Tok], i: int, n: int) -> str:
+    """The texts of the `n` tokens before the i-th, joined by spaces."""
+    return " ".join(t.text for t in out[max(0, i - n) : i])
 
 
 # 'MI prior to informed consent': consent named as a point in time, not the consent criterion

@@ -271,6 +271,19 @@ class Exception_(Node):
     exception: Predicate
 
 
+class Permission(Node):
+    """'Prior radiotherapy allowed', 'Both men and women are eligible', 'None': a line that
+    lets patients in and keeps no one out. It asks nothing, so it fails no patient on either
+    side of the criteria (engine.evaluate): `item` is what it allows (None where it names
+    nothing: 'None', 'Not specified'), `words` the words that allow it ('allowed', 'are
+    permitted', 'None'). Built only where it stands alone, as a line or the last of a
+    line's separate criteria (engine.parse), where asking nothing is neutral."""
+
+    kind: Literal["permission"] = "permission"
+    item: Predicate | None = None
+    words: str
+
+
 Predicate = Annotated[
     Union[
         Comparison,
@@ -289,6 +302,7 @@ Predicate = Annotated[
         Conditional,
         Exception_,
         Qualified,
+        Permission,
     ],
     Field(discriminator="kind"),
 ]
@@ -297,7 +311,7 @@ LEAF_KINDS = frozenset(
     {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following", "modifier"}
 )
 
-for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Medication):
+for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Permission, Medication):
     _model.model_rebuild()
 
 
@@ -317,6 +331,7 @@ _OPERANDS: dict[type, Callable[[Any], tuple[BaseModel, ...]]] = {
     Conditional: lambda node: (node.condition, node.then),
     Exception_: lambda node: (node.main, node.exception),
     Qualified: lambda node: (node.item, *node.qualifiers),
+    Permission: lambda node: (node.item,) if node.item is not None else (),
 }
 
 
@@ -338,15 +353,19 @@ OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
     Conditional: ("condition", "then"),
     Exception_: ("main", "exception"),
     Qualified: ("item",),
+    Permission: ("item",),
 }
 
 
 def operands_mapped(node: BaseModel, fn: Callable[[Any], Any]) -> dict[str, Any] | None:
     """`fn` applied to each operand of `node` (its `OPERAND_FIELDS`): the fields it
-    changed, or None where it gave None for one."""
+    changed, or None where it gave None for one. (A permission that names nothing has no
+    operand to give `fn`.)"""
     updates: dict[str, Any] = {}
     for name in OPERAND_FIELDS[type(node)]:
         value = getattr(node, name)
+        if value is None:
+            continue
         if isinstance(value, tuple):
             new = tuple(fn(v) for v in value)
             if any(n is None for n in new):
@@ -370,7 +389,7 @@ def narrowable(item: BaseModel) -> bool:
     return not any(isinstance(n, _WIDENS) for n in walk(item))
 
 
-_WIDENS = (Not, Exception_, Conditional, Following, Judgment)
+_WIDENS = (Not, Exception_, Conditional, Following, Judgment, Permission)
 
 
 _M = TypeVar("_M", bound=BaseModel)

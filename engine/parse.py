@@ -44,6 +44,7 @@ from engine.nodes import (
     Modifier,
     Node,
     Not,
+    Permission,
     Predicate,
     Procedure,
     Qualified,
@@ -4312,6 +4313,11 @@ def parse(text: str) -> Predicate:
         raise CriteriaError("empty criterion", text=text, position=0)
     if len(text) > MAX_LENGTH:
         return _whole(text)
+    nothing = _ASKS_NOTHING.fullmatch(text)
+    if nothing is not None:
+        # 'None', 'Not specified' (35 corpus lines): no criterion, so none to fail; read as
+        # words not understood it was unknown for every patient
+        return Permission(words=nothing.group(1), span=Span(start=nothing.start(1), end=nothing.end(1)))
     folded = fold(text)
     note = _trailing_narrowing(folded)
     if note is not None:
@@ -4425,7 +4431,10 @@ def parse(text: str) -> Predicate:
         node = _contraindication_whole(node, text)
     if " or " in folded or "/" in folded:
         node = _history_or_now_reaches(node, text, folded)
-    return _willing_whole(node, text)
+    node = _willing_whole(node, text)
+    if _ALLOWING_WORD.search(folded):
+        node = _permissions(node, text)
+    return _recovery_judged(node) if isinstance(node, Unparsed) else node
 
 
 _HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
@@ -5877,3 +5886,121 @@ _AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANC
     needs_words,
     (_AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANCE_BOUND, _CONSISTENT_WITH, _FOR, _WITH_OR_WITHOUT, _AND_PEOPLE_WITH, _HEADING_END),
 )
+
+
+# 'Prior radiotherapy allowed', 'Prior treatment with CDK4/6 inhibitors is permitted', 'both
+# male and female are eligible': the words that let in what they follow, closing its sentence
+_ALLOWING_WORD = re.compile(r"\b(?:allowed|permitted|acceptable|eligible)\b", re.IGNORECASE)
+_ALLOWING = re.compile(r"(?:(?:is|are|will|would|also|still|be)\s+)*(?:allowed|permitted|acceptable)", re.IGNORECASE)
+_BOTH_ELIGIBLE = re.compile(r"(?:(?:is|are|will|would|also|be)\s+)*eligible", re.IGNORECASE)
+# words that turn a permission into a refusal or a requirement ('No prior chemotherapy
+# allowed', 'Only one prior line permitted', 'allowed if completed > 4 weeks before',
+# 'Eligible for taxane therapy'), some of which the grammar passes over as filler
+_NOT_ONLY_ALLOWING = re.compile(
+    r"(?<![\w-])(?:no|not|non|never|none|nor|neither|without|only|if|unless|provided|providing|as\s+long|must|should|shall|"
+    r"need|needs|required|except|excluding|but|however|when|after|once|until|within|before|prior\s+to|eligible|ineligible|"
+    r"maximum|max|up\s+to|at\s+most|limited)(?![\w-])|[<>\u2264\u2265=]",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(r"[\s.,;:)\]]*")
+# a line that says there is no criterion (in guillemets as canonical text writes it)
+_ASKS_NOTHING = re.compile(
+    r"[\s*\u2022-]*(?:\d{1,2}[.)]\s*)?\u00ab?(none|nil|not\s+specified|not\s+applicable|n/a|no\s+(?:inclusion|exclusion)\s+criteria)\u00bb?[\s.;:]*", re.IGNORECASE
+)
+
+
+def _permissions(node: Predicate, text: str) -> Predicate:
+    """'Prior radiotherapy allowed', 'Concurrent bisphosphonates allowed', 'Patients must be
+    age >= 18 years; both male and female are eligible': a line, or one of a line's separate
+    criteria, that only lets patients in is a `Permission`, which asks nothing. Read as the
+    event beside words not understood it was unknown for every patient; read as the event
+    itself it would have failed every patient who never had it. Not where the line refuses
+    ('No prior chemotherapy allowed'), limits ('Only one prior regimen allowed'), sets a
+    condition ('allowed if completed > 4 weeks before', 'permitted 3 weeks prior to
+    enrollment') or is a requirement in other words ('Eligible for taxane therapy', 'Female
+    aged 18 to 75 years old are eligible'): those stay as they were read. Nor beside a sex
+    among separate criteria, where an exclusion reads the sex as whom the rest is for, nor
+    after criteria that name events, of which it may be an exception."""
+    if isinstance(node, Each):
+        if any(isinstance(i, Sex) for i in node.items):
+            return node
+        last = _permission(node.items[-1], text, node.items[-2].span.end)
+        if last is node.items[-1] or not (isinstance(last.item, Sex) or _no_events(node.items[:-1])):
+            # ('History of bleeding diathesis ... or treatment with anticoagulants. Low molecular
+            # weight heparin (LMWH), low dose aspirin or clopidogrel are permitted'): what it
+            # allows may be excepted from the events before it, and as words not understood it
+            # kept them from deciding (engine.screen); read apart, the anticoagulant excluded a
+            # patient on the heparin it allows
+            return node
+        return node.model_copy(update={"items": (*node.items[:-1], last)})
+    return _permission(node, text, 0)
+
+
+def _no_events(items) -> bool:
+    """Whether none of `items` names a condition, a drug or a procedure."""
+    return not any(isinstance(n, _EVENT_NODES) for item in items for n in walk(item))
+
+
+def _permission(node: Predicate, text: str, start: int) -> Predicate:
+    """`node`, written from `start` to the end of the line, as a `Permission` where its one
+    piece not understood is the words that allow it, closing the line, and what it allows is
+    events or both sexes, read in full, with nothing written before the words that refuses,
+    limits or sets a condition; else `node` as it is."""
+    pieces = [n for n in walk(node) if isinstance(n, Unparsed)]
+    if len(pieces) != 1:
+        return node
+    [words] = pieces
+    if not _CLOSING.fullmatch(text, words.span.end):
+        return node
+    item = _without_word(node, (words.span.start, words.span.end))
+    if item is None or item is node or _SENTENCES.search(text, item.span.start, words.span.start):
+        return node
+    if _NOT_ONLY_ALLOWING.search(text, start, words.span.start):
+        return node
+    said = words.text.strip(" ,;:.")
+    both_sexes = isinstance(item, Sex) and len(item.sexes) == 2
+    if not (_ALLOWING.fullmatch(said) or both_sexes and _BOTH_ELIGIBLE.fullmatch(said)):
+        return node
+    if not (both_sexes or all(_allowable(n) for n in walk(item))):
+        return node
+    return Permission(item=item, words=words.text, span=node.span)
+
+
+def _allowable(node: Predicate) -> bool:
+    """Whether `node` may be part of what a permission allows: an event with no window or
+    dose (which would be a condition on it), a word that only narrows, or 'or'. (Not 'and',
+    which joins sentences the tree read as one: 'Participant is immunocompromised.
+    Participants with splenectomy are allowed.', whose canonical text has no sentences.)"""
+    if isinstance(node, (Condition, Procedure)):
+        return node.window is None
+    if isinstance(node, Medication):
+        return node.window is None and node.dose is None
+    if isinstance(node, Modifier):
+        return not is_lookback(node.text)
+    return isinstance(node, (AnyOf, Qualified))
+
+
+# 'Has not recovered (i.e., <= Grade 1 or at baseline) from AEs due to a previously
+# administered agent', 'Recovery from the effects of prior therapy': a line that asks
+# whether the patient recovered from a treatment's or a surgery's effects, which records do
+# not grade
+_RECOVERY = re.compile(
+    r"\W*(?:(?:pre-?)?registration:\s*|note:\s*)?(?:(?:the\s+)?(?:patients?|participants?|subjects?)\s+)?(?:(?:who|that)\s+)?"
+    r"(?:(?:has|have|had|must|should|will)\s+)*(?:(?:also|not|yet|been|be)\s+)*(?:(?:fully|adequately|completely|sufficiently)\s+)?"
+    r"(?:recovered|recovery|non-?recovery|incomplete\s+recovery)\b",
+    re.IGNORECASE,
+)
+
+
+def _recovery_judged(node: Predicate) -> Predicate:
+    """A line not understood that asks whether the patient recovered from a treatment's or
+    a surgery's effects ('Has not recovered (i.e., <= Grade 1 or at baseline) from AEs due
+    to a previously administered agent') is the study team's medical judgment: understood,
+    and unknown as it was (records hold no grading of recovery). Only the whole line: a
+    piece beside other criteria that holds a negation ('... or who have not recovered from
+    side effects of such therapy') keeps them from deciding alone (engine.screen), which
+    they must where the text's window was misread ('history of chemotherapy' for '...
+    chemotherapy ... <= 4 weeks prior to starting study drug', NCT05253053)."""
+    if isinstance(node, Unparsed) and _RECOVERY.match(node.text):
+        return Judgment(category="medical_judgment", text=node.text, span=node.span)
+    return node

@@ -26,6 +26,7 @@ from engine.nodes import (
     Medication,
     Modifier,
     Not,
+    Permission,
     Predicate,
     Procedure,
     Qualified,
@@ -154,6 +155,9 @@ def render(node: Predicate) -> str:
             return f"({render(node.main)}) {word} ({render(node.exception)})"
         case Qualified():
             return f"({render(node.item)}) " + " ".join(render(q) for q in node.qualifiers)
+        case Permission():  # its words as they were read, and engine.parse reads them again
+            words = f"«{_quote(node.words)}»"
+            return words if node.item is None else f"({render(node.item)}) {words}"
         case _:
             assert_never(node)
 
