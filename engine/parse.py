@@ -1815,7 +1815,8 @@ def _held_to(exc: Predicate) -> Predicate:
     the patient is not of the group, the group's limit lets no one in)."""
     inner = exc.item if isinstance(exc, Qualified) else exc
     if isinstance(inner, Each):
-        held = AllOf(items=inner.items, span=inner.span)  # 'G, who must have L': both, not either
+        # 'G, who must have L': both, not either (an all-of among them one list, as canonical text reads back)
+        held = AllOf(items=tuple(x for i in inner.items for x in (i.items if isinstance(i, AllOf) else (i,))), span=inner.span)
         return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
     if not isinstance(inner, Conditional):
         return exc
