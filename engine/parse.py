@@ -58,6 +58,7 @@ from engine.nodes import (
     is_lookback,
     narrowable,
     operands_mapped,
+    study_teams_rule,
     walk,
 )
 from engine.normalize import fold
@@ -900,7 +901,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 measure=c.measure, op=alt.op, threshold=Threshold(value=q.value, unit=q.unit, relative_to=q.relative_to), span=Span(start=alt.start, end=alt.end)
             )
             return [
-                Conditional(condition=Not(item=condition, span=condition.span), then=c, span=c.span),
+                _for_the_others(c, condition),
                 Conditional(condition=condition, then=raised, span=Span(start=alt.start, end=end)),
             ]
 
@@ -1648,9 +1649,8 @@ def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predica
         return None
     span = joined.span
     bounds = AnyOf(items=(bound, *rest), span=Span(start=bound.span.start, end=span.end))
-    narrow = AllOf(items=(event, bounds), span=span)
     said = Unparsed(text=text[span.start : span.end], span=span)
-    return AnyOf(items=(narrow, AllOf(items=(said, joined), span=span)), span=span)
+    return _all_or_none(said, (event, bounds), joined.items, span)
 
 
 def _and_then_or(chain: _Chain) -> bool:
@@ -1814,13 +1814,14 @@ def _held_to(exc: Predicate) -> Predicate:
     """The group's limit as what the patient must be and meet: 'B if G' as 'G and B' (where
     the patient is not of the group, the group's limit lets no one in)."""
     inner = exc.item if isinstance(exc, Qualified) else exc
-    if isinstance(inner, Each):
-        # 'G, who must have L': both, not either (an all-of among them one list, as canonical text reads back)
-        held = AllOf(items=tuple(x for i in inner.items for x in (i.items if isinstance(i, AllOf) else (i,))), span=inner.span)
-        return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
-    if not isinstance(inner, Conditional):
+    if isinstance(inner, Conditional):
+        parts = (inner.condition, inner.then)
+    elif isinstance(inner, Each):
+        parts = inner.items  # 'G, who must have L': both, not either
+    else:
         return exc
-    items = tuple(x for part in (inner.condition, inner.then) for x in (part.items if isinstance(part, AllOf) else (part,)))
+    # (an all-of among them one list with the rest, as canonical text reads it back)
+    items = tuple(x for part in parts for x in (part.items if isinstance(part, AllOf) else (part,)))
     held = AllOf(items=items, span=inner.span)
     return exc.model_copy(update={"item": held}) if isinstance(exc, Qualified) else held
 
@@ -3101,7 +3102,7 @@ class _Assembler:
                     # (a bracket not read on its own, '(for liver metastasis <= 5 x ULN)', was not found)
                     found = [f for f in found if f is not els[grp].node]
                     main = made[0]
-                    made = [AllOf(items=(Conditional(condition=Not(item=alt.condition, span=alt.condition.span), then=main, span=main.span), alt), span=Span(start=e.start, end=els[grp].end))]
+                    made = [AllOf(items=(_for_the_others(main, alt.condition), alt), span=Span(start=e.start, end=els[grp].end))]
                     take(grp)
                 if all(x is not None for x in made):
                     for case in cases:
@@ -4435,7 +4436,7 @@ def parse(text: str) -> Predicate:
     node = _willing_whole(node, text)
     if _ALLOWING_WORD.search(folded):
         node = _permissions(node, text)
-    return _recovery_judged(node) if isinstance(node, Unparsed) else node
+    return _recovery_judged(node)
 
 
 _HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
@@ -5265,7 +5266,7 @@ def _asked_beside_events(node: Predicate) -> bool:
     events under a 'no' does not deny."""
     if isinstance(node, (Comparison, Range)):
         return node.measure != "age"
-    return isinstance(node, Judgment) or (isinstance(node, Conditional) and isinstance(node.then, Judgment))
+    return study_teams_rule(node)
 
 
 def _modal_negation(node: Predicate, text: str) -> Predicate:
