@@ -766,8 +766,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         ]
         out = _bare_limits(out)
         out = _age_of_people(out)
-    _minimum_data_set_items(out)
-    _nursing_homes(out)
+    _not_the_condition(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -881,26 +880,20 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
 
 # an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
 _MDS_ITEM = re.compile(r"[a-z][0-9]{4}")
-
-
-def _minimum_data_set_items(out: list[Tok]) -> None:
-    """'Understood By Others = <1 (MDS B0800)': MDS before an item code is the Minimum Data
-    Set the item is scored in, not myelodysplastic syndrome (read so, the criterion asked
-    for a myelodysplastic syndrome and failed every other patient): a word."""
-    for i, t in enumerate(out[:-1]):
-        if t.type == "CONDITION" and t.text == "mds" and out[i + 1].type == "WORD" and _MDS_ITEM.fullmatch(out[i + 1].text):
-            t.type, t.value = "WORD", None
-
-
 _CARE_PLACES = frozenset("home homes facility facilities".split())
+# a condition's word that, before such a word, names something else
+_NO_CONDITION_BEFORE = {"mds": _MDS_ITEM.fullmatch, "nursing": _CARE_PLACES.__contains__}
 
 
-def _nursing_homes(out: list[Tok]) -> None:
-    """'Nursing home resident', 'Live in a nursing home': 'nursing' before a home or a
-    facility is the care given there, not breastfeeding (read so, a nursing-home resident
-    who is no nursing mother was let past the exclusion): a word."""
+def _not_the_condition(out: list[Tok]) -> None:
+    """Words the vocabulary reads as a condition that the word after them shows to be
+    something else, made words: 'Understood By Others = <1 (MDS B0800)': MDS before an item
+    code is the Minimum Data Set the item is scored in, not myelodysplastic syndrome (read
+    so, the criterion asked for one and failed every other patient); 'Nursing home
+    resident': 'nursing' before a home or a facility is the care given there, not
+    breastfeeding (read so, a resident who is no nursing mother was let past the exclusion)."""
     for i, t in enumerate(out[:-1]):
-        if t.type == "CONDITION" and t.text == "nursing" and out[i + 1].type == "WORD" and out[i + 1].text in _CARE_PLACES:
+        if t.type == "CONDITION" and t.text in _NO_CONDITION_BEFORE and out[i + 1].type == "WORD" and _NO_CONDITION_BEFORE[t.text](out[i + 1].text):
             t.type, t.value = "WORD", None
 
 
