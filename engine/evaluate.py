@@ -58,6 +58,7 @@ from engine.nodes import (
     is_lookback,
     narrowable,
     operands_mapped,
+    study_teams_rule,
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
@@ -3078,7 +3079,7 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
             continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
         if isinstance(item, Sex):
             continue  # 'women with diabetes and other metabolic disease': whom the groups are of
-        if _study_teams_rule(item):
+        if study_teams_rule(item):
             # 'Pregnant lactating women (child-bearing women must be negative for pregnancy
             # test ...)' (NCT04302441): a rule for the study team beside the groups names no
             # group of its own; read as all three at once, a pregnant woman passed
@@ -3108,12 +3109,6 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     events = kinds - {"age"}
     mixed = len(node.items) >= 3 and events == {"condition", "treatment"}
     return groups and (events in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
-
-
-def _study_teams_rule(item: Any) -> bool:
-    """A judgment for the study team, or one asked of some patients ('(judgment(pregnancy_test)
-    «...») if (sex female)')."""
-    return isinstance(item, Judgment) or (isinstance(item, Conditional) and isinstance(item.then, Judgment))
 
 
 def _said_in_words(item: Any) -> bool:

@@ -392,6 +392,13 @@ def narrowable(item: BaseModel) -> bool:
 _WIDENS = (Not, Exception_, Conditional, Following, Judgment, Permission)
 
 
+def study_teams_rule(node: BaseModel) -> bool:
+    """A judgment for the study team, or one asked of some patients ('(judgment(pregnancy_test)
+    «...») if (sex female)'): no event nor group of patients of its own. Asked by engine.parse
+    (what a leading 'no' does not deny) and engine.evaluate (what names no group beside groups)."""
+    return isinstance(node, Judgment) or (isinstance(node, Conditional) and isinstance(node.then, Judgment))
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
