@@ -175,6 +175,7 @@ class Grp:
     start: int
     end: int
     raw: object = None  # the Clause inside the brackets, for structures that borrow from outside
+    chain: object = None  # or the _Chain of 'or' inside them ('(<= 5 x ULN if HCC or liver metastases)')
 
 
 @_quick_init
@@ -612,6 +613,8 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
                 # words that say nothing, point elsewhere in the protocol, or widen nothing
                 return Atom("NOTE", None, items[0].start_pos, items[2].end_pos)
         node = self._node(inner)
+        if isinstance(inner, _Chain) and inner.op == "or":
+            return Grp(node, items[0].start_pos, items[2].end_pos, None, inner)
         return Grp(node, items[0].start_pos, items[2].end_pos, inner if isinstance(inner, Clause) else None)
 
     def _enumerator(self, elements, start: int, end: int) -> bool:
@@ -2105,6 +2108,28 @@ def _case_written_first(raw: list) -> list:
     return [raw[-1], Atom("IF", None, opener.start, opener.end), *case]
 
 
+# an operator and a number not read as any measure's bound: '«<= 5 x ULN»', '«or ≤ 5.0 x ULN»'
+# words that open a case: '(<= 5 x ULN if ...)', '(... for patients with ...)', '(in the case of ...)'
+_CASE_IN_BRACKET = re.compile(r"\b(?:if|for|in|when|where|unless|except|patients?)\b", re.IGNORECASE)
+_BARE_BOUND = re.compile(r"\(?\s*(?:or\s+)?(?:[<>\u2264\u2265]=?|=<|=>)\s*\d", re.IGNORECASE)
+
+
+def _unread_limit(els: list, k: int, text: str) -> int | None:
+    """The index of the bracket just after a bound (at `k`, past fillers) that holds a bound
+    read as no measure's: another limit of the same measure for some patients, which
+    `_alternative_limit` could not read; None if there is none."""
+    while k < len(els) and _is_filler(els[k]):
+        k += 1
+    if k >= len(els) or not isinstance(els[k], Grp) or not _CASE_IN_BRACKET.search(text, els[k].start, els[k].end):
+        return None
+    nodes = list(walk(els[k].node))
+    if not any(isinstance(n, Unparsed) and _BARE_BOUND.match(n.text) for n in nodes):
+        return None
+    if not any(isinstance(n, (AnyOf, AllOf, Each)) for n in nodes) and sum(isinstance(n, Conditional) for n in nodes) <= 1:
+        return None  # '(<= 3 ULN for Gilbert's syndrome)': one case, whose limit `_limits_for_the_others` sets aside
+    return k
+
+
 def _plain(q: Qty) -> bool:
     """A bare number: no unit, no time unit, no normal limit."""
     return q.unit is None and q.relative_to is None and q.time is None
@@ -2962,6 +2987,22 @@ class _Assembler:
             return self._literal(sig[0], elements, Span(start=_start(elements[0]), end=_end(elements[-1])))
         return self.simple(elements)
 
+    def _defined_negation(self, elements, span: Span) -> Predicate | None:
+        """'Non-obese (BMI < 30)': the bound in brackets after a term made with 'non' defines
+        the new word, not the term, so it is required beside the term's absence. Read as 'not
+        (BMI < 30 and obesity)', a patient with a BMI of 35 and no diagnosis of obesity passed.
+        (After 'no' the bracket defines the term: 'No hypertension (BP > 150/90)'.)"""
+        if not (isinstance(elements[0], Atom) and self.text[elements[0].start : elements[0].end].lower() == "non"):
+            return None
+        sig = [e for e in elements[1:] if not _is_filler(e) and not (isinstance(e, Atom) and e.type == "WORD" and str(e.value) == "-")]
+        if len(sig) != 2 or not isinstance(sig[1], Grp) or not isinstance(sig[1].node, (Comparison, Range)):
+            return None
+        term = self.simple([sig[0]])
+        if not isinstance(term, Condition):
+            return None
+        absent = Not(item=term, span=Span(start=span.start, end=term.span.end))
+        return AllOf(items=(sig[1].node, absent), span=span)
+
     def _following(self, head, following, span) -> Predicate:
         node = Following(quantifier=following.value, span=span)
         rest = [e for e in head if e is not following and not _is_filler(e)]
@@ -2976,6 +3017,9 @@ class _Assembler:
         start, end = _start(elements[0]), _end(elements[-1])
         span = Span(start=start, end=end)
         if _opens_negated(elements):
+            defined = self._defined_negation(elements, span)
+            if defined is not None:
+                return defined
             inner = self.simple(elements[1:])
             return Not(item=inner, span=span)
         kinds = _kinds(elements)
@@ -3104,6 +3148,17 @@ class _Assembler:
                     main = made[0]
                     made = [AllOf(items=(_for_the_others(main, alt.condition), alt), span=Span(start=e.start, end=els[grp].end))]
                     take(grp)
+                elif len(measures) == 1 and not cases and made[0] is not None:
+                    other = _unread_limit(els, (win_at or j) + 1, self.text)
+                    if other is not None:
+                        # '<= 2.5 x ULN (<= 5.0 x ULN if bone or liver metastases present)': a
+                        # limit of its own for some, not read; the main limit alone failed a
+                        # patient with liver metastases at 4 x ULN, so it is not known
+                        found = [f for f in found if f is not els[other].node]
+                        words = self.text[els[other].start : els[other].end]
+                        grp_span = Span(start=els[other].start, end=els[other].end)
+                        made = [Qualified(item=made[0], qualifiers=(Unparsed(text=words, span=grp_span),), span=Span(start=e.start, end=els[other].end))]
+                        take(other)
                 if all(x is not None for x in made):
                     for case in cases:
                         found.remove(els[case].node)
@@ -3444,7 +3499,12 @@ class _Assembler:
         present)'). Returns (index, Conditional)."""
         while k < len(els) and _is_filler(els[k]):
             k += 1
-        if k >= len(els) or not isinstance(els[k], Grp) or els[k].raw is None:
+        if k >= len(els) or not isinstance(els[k], Grp):
+            return None
+        if els[k].chain is not None:
+            alt = self._either_case(measure_atom, els[k].chain, main)
+            return None if alt is None else (k, alt)
+        if els[k].raw is None:
             return None
         raw = list(els[k].raw.elements)
         # '(or =< 2.0 x ULN in patients with documented Gilbert's Syndrome)', '(or total serum
@@ -3470,6 +3530,33 @@ class _Assembler:
         ):
             return k, alt
         return None
+
+    def _either_case(self, measure_atom, chain: "_Chain", main) -> Conditional | None:
+        """'(<= 5 x ULN for patients with hepatocellular carcinoma or liver metastasis)': the
+        'or' after the bracket's 'if' joins the case's alternatives, one case. Read as the
+        bracket's top connective, it split the bracket ('(<= 5 x ULN if HCC) or liver
+        metastasis'), and a patient with liver metastases within 5 x ULN failed the main limit.
+        Only where the bracket opens with one bound and its 'if', and every alternative is
+        events (conditions, treatments, procedures)."""
+        first = chain.parts[0]
+        if not isinstance(first, Clause) or len(first.elements) < 3 or not isinstance(first.elements[0], (Bnd, Rng)):
+            return None
+        if not (isinstance(first.elements[1], Atom) and first.elements[1].type == "IF"):
+            return None
+        bound = first.elements[0]
+        if isinstance(bound, Bnd) and isinstance(main, Bnd) and _plain(bound.qty):
+            bound = Bnd(bound.op, _share_unit(bound.qty, main.qty), bound.start, bound.end)
+        then = self.clause([measure_atom, bound])
+        if not all(isinstance(p, Clause) for p in chain.parts[1:]):
+            return None
+        alternatives = [self.clause(list(first.elements[2:])), *(self.clause(list(p.elements)) for p in chain.parts[1:])]
+        case = AnyOf(items=tuple(alternatives), span=Span(start=alternatives[0].span.start, end=alternatives[-1].span.end))
+        if not isinstance(then, (Comparison, Range)) or not _events_only(case):
+            return None
+        if any(isinstance(n, (Conditional, Unparsed)) for n in walk(case)):
+            return None
+        alt = Conditional(condition=case, then=then, span=Span(start=then.span.start, end=case.span.end))
+        return alt if alt.then.measure == measure_atom.value else None
 
     def _compare(self, measure, b, window, span, default_unit=None):
         qtys = (b.qty,) if isinstance(b, Bnd) else (b.low, b.high)

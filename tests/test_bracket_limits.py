@@ -1,0 +1,78 @@
+"""A bracket after a limit that gives some patients another one: read where its case is read
+in full, and otherwise the main limit left unknown, never a fail for the group the bracket
+lets through. Each test quotes the corpus line (trimmed) with its NCT id."""
+
+from __future__ import annotations
+
+import pytest
+from one_trial import LIVER_METS, inclusion, lab, transaminases
+
+import engine
+
+WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
+GILBERT = {"name": "Gilbert syndrome", "icd10cm": "E80.4", "onset": "2000-06-01", "status": "active"}
+
+# NCT05068141: the case is 'A or B', one case
+EITHER = "Alanine aminotransferase (ALT) and aspartate aminotransferase (AST) ≤ 3 × ULN (≤ 5 × ULN for patients with hepatocellular carcinoma or liver metastasis);"
+# NCT04318223: 'bone or liver metastases' (the 'bone' of 'bone metastases' not read)
+ALP = "Alkaline phosphatase ≤2.5 x ULN (≤ 5 x ULN if bone or liver metastases present);"
+# NCT04294628: two groups, read as two alternatives of a requirement beside the main limit
+BILIRUBIN = (
+    "Total bilirubin =< 1.5 x institutional upper limit of normal (=< 3 x upper limit of normal in the presence of "
+    "documented Gilbert's syndrome or liver metastases at baseline)"
+)
+# NCT05608252: the group's limit with a second requirement of its own
+DIRECT = "total bilirubin ≤1.5mg/dL (≤3.0mg/dL in patients with known Gilbert syndrome and direct bilirubin within normal limits)"
+# NCT03927066: the bracket defines 'non-obese'
+NON_OBESE = "Non-obese (BMI < 30)"
+
+
+def bmi(value: float) -> dict:
+    return lab("39156-5", value, "kg/m2")
+
+
+def test_a_case_of_alternatives_is_one_case():
+    assert engine.render(engine.parse(EITHER)) == (
+        "((alanine aminotransferase <= 3 x ULN) if (not (hepatocellular carcinoma or liver metastases))) and "
+        "((alanine aminotransferase <= 5 x ULN) if (hepatocellular carcinoma or liver metastases)) and "
+        "((aspartate aminotransferase <= 3 x ULN) if (not (hepatocellular carcinoma or liver metastases))) and "
+        "((aspartate aminotransferase <= 5 x ULN) if (hepatocellular carcinoma or liver metastases))"
+    )
+
+
+@pytest.mark.parametrize(("conditions", "value", "status"), [([LIVER_METS], 160, "pass"), ([], 160, "unknown"), ([LIVER_METS], 220, "fail"), ([], 100, "pass")])
+def test_either_case_judged(tmp_path, conditions, value, status):
+    # ULN 40 U/L: 160 is 4 x ULN, 220 is 5.5 x ULN, 100 is 2.5 x ULN; no record of liver
+    # metastases does not show there are none, so 4 x ULN without them is not known
+    patient = {**WOMAN, "conditions": conditions, "observations": transaminases(value, value)}
+    assert inclusion(tmp_path, patient, EITHER).status == status
+
+
+@pytest.mark.parametrize("text", [ALP, BILIRUBIN, DIRECT])
+def test_an_unread_limit_for_some_leaves_the_main_limit_unknown(text):
+    tree = engine.parse(text)
+    assert isinstance(tree, engine.nodes.Qualified)
+    assert isinstance(tree.item, engine.nodes.Comparison)
+    assert [q.kind for q in tree.qualifiers] == ["unparsed"]
+
+
+def test_the_group_over_the_main_limit_is_not_failed(tmp_path):
+    # alkaline phosphatase 4 x ULN with liver metastases: within the bracket's limit
+    patient = {**WOMAN, "conditions": [LIVER_METS], "observations": [lab("6768-6", 480, "U/L", 120)]}
+    assert inclusion(tmp_path, patient, ALP).status == "unknown"
+    # total bilirubin 2 x ULN with Gilbert's syndrome
+    patient = {**WOMAN, "conditions": [GILBERT], "observations": [lab("1975-2", 2.4, "mg/dL", 1.2)]}
+    assert inclusion(tmp_path, patient, BILIRUBIN).status == "unknown"
+
+
+def test_non_obese_is_defined_by_its_bracket(tmp_path):
+    assert engine.render(engine.parse(NON_OBESE)) == "body mass index < 30 and (not (obesity))"
+    assert engine.render(engine.parse("No hypertension (BP > 150/90)")).startswith("not (")
+    assert inclusion(tmp_path, {**WOMAN, "observations": [bmi(35)]}, "Non-obese (BMI < 30 kg/m2)").status == "fail"
+    assert inclusion(tmp_path, {**WOMAN, "observations": [bmi(24)]}, "Non-obese (BMI < 30 kg/m2)").status == "pass"
+
+
+@pytest.mark.parametrize("text", [EITHER, ALP, BILIRUBIN, DIRECT, NON_OBESE])
+def test_the_reading_round_trips(text):
+    canonical = engine.render(engine.parse(text))
+    assert engine.render(engine.parse(canonical)) == canonical
