@@ -715,6 +715,26 @@ def _admitted_if(out: list[Tok]) -> None:
             out[m].type = "DROP"
 
 
+# a phase of a trial: 'Ib', 'II', '2a', '3'
+_PHASE_NUMBER = re.compile(r"(?:i{1,3}|iv|[1-4])[ab]?")
+
+
+def _phases_of_the_study(out: list[Tok]) -> None:
+    """'PHASE IB AND II: ALT < 2.5 x ULN, ...' (NCT05319873): the phases of the study a line
+    is for, one label; the 'and' between them joined the label's first half to the
+    requirement as a requirement of its own, so the line failed where the limit did, for
+    a patient in a phase it does not apply to. The 'and' becomes a word of the label."""
+    for i in range(2, len(out) - 1):
+        t = out[i]
+        if t.type not in ("AND", "OR") or not _PHASE_NUMBER.fullmatch(out[i - 1].text or ""):
+            continue
+        if (out[i - 2].text or "") != "phase":
+            continue
+        after = out[i + 2] if (out[i + 1].text or "") == "phase" and i + 2 < len(out) else out[i + 1]
+        if _PHASE_NUMBER.fullmatch(after.text or ""):
+            t.type = "WORD"
+
+
 def contextualize(toks: list[Tok]) -> list[Tok]:
     """Type tokens by their neighbours; whatever lacks its context becomes a WORD.
 
@@ -734,6 +754,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     _drop_list_marker(out)
     _non_as_modifier(out)
     _admitted_if(out)
+    _phases_of_the_study(out)
     # The readings in this block act only on a number, a measure, a unit, a time unit or a
     # normal limit (and make no other of them from plain words): over a criterion with none,
     # 6 of 10 in the corpus, they would change nothing (tests/test_parse7_speed.py checks

@@ -76,3 +76,19 @@ def test_non_obese_is_defined_by_its_bracket(tmp_path):
 def test_the_reading_round_trips(text):
     canonical = engine.render(engine.parse(text))
     assert engine.render(engine.parse(canonical)) == canonical
+
+
+# NCT05319873: every line opens with the phases it is for
+PHASES = (
+    "PHASE IB AND II: Alanine aminotransferase (ALT) < 2.5 × ULN, except for patients with liver metastasis, "
+    "who are only included if the ALT is < 5 × ULN (within 7 days before enrollment)"
+)
+
+
+def test_the_phases_a_line_is_for_are_one_label(tmp_path):
+    canonical = engine.render(engine.parse("PHASE IB AND II: Hemoglobin >= 9.0 g/dL (within 7 days before enrollment)"))
+    assert canonical == "(hemoglobin >= 9.0 g/dL within 7 days before enrollment) «PHASE IB AND II»"
+    assert engine.render(engine.parse(canonical)) == canonical
+    # read as '«PHASE IB» and ...', a patient with liver metastases at 4 x ULN failed
+    patient = {**WOMAN, "conditions": [LIVER_METS], "observations": transaminases(160, 160)}
+    assert inclusion(tmp_path, patient, PHASES).status != "fail"
