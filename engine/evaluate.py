@@ -62,6 +62,7 @@ from engine.nodes import (
     walk,
 )
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
+from engine.render import render
 
 
 class Outcome(BaseModel):
@@ -3000,6 +3001,10 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
             truths += [any_of(v) for v in cases.values() if len(v) > 1]
             return _composite(node, all_of(truths), children)
     every = all_of(c.truth for c in children)
+    if every is Truth.UNKNOWN and polarity > 0:
+        neither = _neither_case(node, children)
+        if neither is not None:
+            return neither
     if every is Truth.FALSE and _per_node(_MEN_AND_WOMEN, node, _men_and_women) and any_of(c.truth for c in children) is not Truth.FALSE:
         # 'Men and postmenopausal female patients' (NCT04762979): two groups, not men who
         # are postmenopausal; read as both, every woman failed it. Among exclusions, 'women
@@ -3024,6 +3029,31 @@ def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
 
 
 _MEN_AND_WOMEN: dict[int, tuple[Any, bool]] = {}
+
+
+def _neither_case(node: AllOf, children: Sequence[Outcome]) -> Outcome | None:
+    """'(AST <= 2.5 x ULN) if (not (liver metastases)) and (AST <= 5 x ULN) if (liver
+    metastases)': where neither limit holds the patient fails whichever case is theirs, so
+    a case the record cannot tell (no record of liver metastases does not show there are
+    none) leaves nothing unknown. FALSE then; None where some pair of cases is not so."""
+    for k, m in _per_node(_SPLITS, node, _cases_of_one_split):
+        if len(children[k].children) != 2 or len(children[m].children) != 2:
+            continue
+        then_k, then_m = children[k].children[1], children[m].children[1]
+        if then_k.truth is Truth.FALSE and then_m.truth is Truth.FALSE:
+            reason = "neither case's requirement holds: not met whichever case applies"
+            return _composite(node, Truth.FALSE, children, [reason])
+    return None
+
+
+_SPLITS: dict[int, tuple[Any, tuple[tuple[int, int], ...]]] = {}
+
+
+def _cases_of_one_split(node: AllOf) -> tuple[tuple[int, int], ...]:
+    """The pairs (k, m) of items '(A) if (not (G))' and '(B) if (G)', of one G."""
+    cases = [(k, i) for k, i in enumerate(node.items) if isinstance(i, Conditional)]
+    others = {render(i.condition.item): k for k, i in cases if isinstance(i.condition, Not)}
+    return tuple((others[key], k) for k, i in cases if not isinstance(i.condition, Not) and (key := render(i.condition)) in others)
 
 
 def _men_and_women(node: AllOf) -> bool:

@@ -40,7 +40,7 @@ def test_a_case_of_alternatives_is_one_case():
     )
 
 
-@pytest.mark.parametrize(("conditions", "value", "status"), [([LIVER_METS], 160, "pass"), ([], 160, "unknown"), ([LIVER_METS], 220, "fail"), ([], 100, "pass")])
+@pytest.mark.parametrize(("conditions", "value", "status"), [([LIVER_METS], 160, "pass"), ([], 160, "unknown"), ([LIVER_METS], 220, "fail"), ([], 220, "fail"), ([], 100, "pass")])
 def test_either_case_judged(tmp_path, conditions, value, status):
     # ULN 40 U/L: 160 is 4 x ULN, 220 is 5.5 x ULN, 100 is 2.5 x ULN; no record of liver
     # metastases does not show there are none, so 4 x ULN without them is not known
