@@ -715,23 +715,22 @@ def _admitted_if(out: list[Tok]) -> None:
             out[m].type = "DROP"
 
 
-# a phase of a trial: 'Ib', 'II', '2a', '3'
-_PHASE_NUMBER = re.compile(r"(?:i{1,3}|iv|[1-4])[ab]?")
+# a part of a trial: 'phase Ib', 'part 2', 'cohort A'
+_PART_KINDS = frozenset(("phase", "part", "cohort", "arm"))
+_PART_NUMBER = re.compile(r"(?:i{1,3}|iv|[1-9])[ab]?|[a-h]")
 
 
 def _phases_of_the_study(out: list[Tok]) -> None:
-    """'PHASE IB AND II: ALT < 2.5 x ULN, ...' (NCT05319873): the phases of the study a line
-    is for, one label; the 'and' between them joined the label's first half to the
-    requirement as a requirement of its own, so the line failed where the limit did, for
-    a patient in a phase it does not apply to. The 'and' becomes a word of the label."""
+    """'PHASE IB AND II: ALT < 2.5 x ULN, ...' (NCT05319873), 'Part A and Part B: ...': the
+    parts of the study a line is for, one label; the 'and' between them joined the label's
+    first half to the requirement as a requirement of its own, so the line failed where the
+    limit did, for a patient in a part it does not apply to. The 'and' becomes a word."""
     for i in range(2, len(out) - 1):
         t = out[i]
-        if t.type not in ("AND", "OR") or not _PHASE_NUMBER.fullmatch(out[i - 1].text or ""):
+        if t.type not in ("AND", "OR") or (out[i - 2].text or "") not in _PART_KINDS or not _PART_NUMBER.fullmatch(out[i - 1].text or ""):
             continue
-        if (out[i - 2].text or "") != "phase":
-            continue
-        after = out[i + 2] if (out[i + 1].text or "") == "phase" and i + 2 < len(out) else out[i + 1]
-        if _PHASE_NUMBER.fullmatch(after.text or ""):
+        after = out[i + 2] if (out[i + 1].text or "") in _PART_KINDS and i + 2 < len(out) else out[i + 1]
+        if _PART_NUMBER.fullmatch(after.text or ""):
             t.type = "WORD"
 
 

@@ -239,6 +239,13 @@ _FOR_PATIENTS = re.compile(r"\W*(?:\d{1,2}[.)]\s*)?for\s+.+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.;]\s+\S")
 _LIST_MARK = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s*", re.IGNORECASE)
 # 'Adolescent participants', 'Cohort B patients', 'Arm 2 subjects': a group of the trial's patients
+# a part of the study named by its kind and number: 'Phase Ib and II', 'Cohort 1', 'Part A only'
+_PART_NUMBER = r"(?:[a-z]?\d{1,2}[a-z]?|[a-h]|i{1,3}[ab]?|iv[ab]?)"
+_COHORT_LABEL = re.compile(
+    rf"\W*(?:phase|part|cohort|arm|substudy|sub-study)s?\s*{_PART_NUMBER}"
+    rf"(?:\s*(?:and|or|/|,|&)\s*(?:(?:phase|part|cohort|arm)s?\s+)?{_PART_NUMBER})*(?:\s+only)?\W*",
+    re.IGNORECASE,
+)
 _GROUP_LABEL = re.compile(r"\b(?:participants?|patients?|subjects?|cohorts?|groups?|arms?)\W*$", re.IGNORECASE)
 
 # 'must meet (one of) the following': the verb of a list's heading, which says nothing more
@@ -2288,8 +2295,13 @@ def _is_heading(head: list) -> bool:
         bool(head)
         and len(head) <= 6
         and all(isinstance(e, Atom) and (e.type in ("WORD", "MEASURE") or (e.type == "JUDGE" and e.value in _NARROW_JUDGMENTS)) for e in head)
-        and not any(e.type == "WORD" and str(e.value).lower() in _COHORT_WORDS for e in head)
+        and not any(e.type == "WORD" and (str(e.value).lower() in _COHORT_WORDS or _NUMBERED_PART.fullmatch(str(e.value))) for e in head)
     )
+
+
+# 'Cohort2', 'Part1a', 'Arm3': a part of the study written as one word (NCT04175847's 'Cohort2：
+# advanced ovarian carcinoma', read as a topic, asked ovarian cancer of every patient)
+_NUMBERED_PART = re.compile(r"(?:parts?|cohorts?|arms?|phases?|groups?)\d{1,2}[a-z]?", re.IGNORECASE)
 
 
 def _after_heading(elements: list) -> list:
@@ -2930,6 +2942,10 @@ class _Assembler:
         events = all(isinstance(e, Atom) and e.type in ("CONDITION", "SEX") for e in sig)
         if _FOR_PATIENTS.fullmatch(words) and events:
             return self.clause(head)
+        if _COHORT_LABEL.fullmatch(words):
+            # 'PHASE IB AND II: ...', 'Cohort 1:', 'Part 2 only:' (NCT05319873): the lines are
+            # for the patients of that part of the study, which the record does not say
+            return self.unparsed(head)
         if _GROUP_LABEL.search(words):
             # 'Adolescent participants: Age 13-17 years' (NCT03929263, whose other cohort is
             # the adolescents' mothers): whether the patient is of that group is not known

@@ -87,8 +87,33 @@ PHASES = (
 
 def test_the_phases_a_line_is_for_are_one_label(tmp_path):
     canonical = engine.render(engine.parse("PHASE IB AND II: Hemoglobin >= 9.0 g/dL (within 7 days before enrollment)"))
-    assert canonical == "(hemoglobin >= 9.0 g/dL within 7 days before enrollment) «PHASE IB AND II»"
+    assert canonical == "(hemoglobin >= 9.0 g/dL within 7 days before enrollment) if («PHASE IB AND II»)"
     assert engine.render(engine.parse(canonical)) == canonical
     # read as '«PHASE IB» and ...', a patient with liver metastases at 4 x ULN failed
     patient = {**WOMAN, "conditions": [LIVER_METS], "observations": transaminases(160, 160)}
     assert inclusion(tmp_path, patient, PHASES).status != "fail"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Cohort A: Endometrial Cancer", "Cohort A"),  # NCT05605509
+        ("Part 2 only: Patients with inflammatory breast cancer", "Part 2 only"),
+        ("Cohort2：advanced ovarian carcinoma", "Cohort2"),  # NCT04175847, written as one word
+        ("Part B and Part C: ECOG 0-1", "Part B and Part C"),
+    ],
+)
+def test_a_part_of_the_study_is_whom_the_line_is_for(text, label):
+    tree = engine.parse(text)
+    assert isinstance(tree, engine.nodes.Conditional)
+    assert tree.condition.kind == "unparsed" and tree.condition.text == label
+    canonical = engine.render(tree)
+    assert engine.render(engine.parse(canonical)) == canonical
+
+
+def test_a_part_of_the_study_decides_only_what_holds_for_every_part(tmp_path):
+    # NCT05319873 'PHASE II: Eastern Cooperative Oncology Group (ECOG) performance status 0-1'
+    line = "PHASE II: Eastern Cooperative Oncology Group (ECOG) performance status 0-1"
+    ecog = lambda v: {**WOMAN, "observations": [lab("89247-1", v, "{score}")]}  # noqa: E731
+    assert inclusion(tmp_path, ecog(1), line).status == "pass"
+    assert inclusion(tmp_path, ecog(3), line).status == "unknown"  # a patient of another phase
