@@ -2704,23 +2704,28 @@ class _Assembler:
         case_comma = _for_one_case(elements)
         if case_comma is not None:
             # 'For female patients, current pregnancy' (`_for_one_case`)
-            then = self.clause(elements[case_comma + 1 :])
-            return Conditional(condition=self.clause(elements[1:case_comma]), then=then, span=span)
+            return self._case_of_its_sentence(elements, case_comma, span)
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
-        if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
+        stop = _limits_then_a_case(elements, if_at, self.text) if if_at is not None and if_at > 1 and not _ends_sentence(elements[if_at - 1]) else None
+        if if_at is not None and if_at > 1 and (stop is not None or _ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
             # is what follows it, not the sentence before (read so, any bilirubin passed
-            # without Gilbert syndrome)
-            cut = if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at
-            before, after = self.clause(elements[:cut]), self.clause(elements[if_at:])
+            # without Gilbert syndrome); so too where the case closes its sentence ('Serum
+            # bilirubin <= 1.5 x ULN. The maximum allowable bilirubin is <= 2.5 x ULN for
+            # patients with Gilbert's disease')
+            if stop is not None:
+                cut, case_at = stop, stop + 1
+            else:
+                cut, case_at = (if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at), if_at
+            before, after = self.clause(elements[:cut]), self.clause(elements[case_at:])
             if not isinstance(after, Conditional):
                 # ('In case of known Gilbert's syndrome <= 3 x ULN is allowed'): a case not
                 # read; as a requirement of its own, everyone without it failed
                 if isinstance(before, Unparsed):
                     return self.unparsed(elements)
-                return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
+                return Qualified(item=before, qualifiers=(self.unparsed(elements[case_at:]),), span=span)
             # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN': the
             # second limit is the first one's for those patients, as in brackets (of the first
             # sentence's limits, those of the measures the group's limit bounds)
@@ -2733,9 +2738,7 @@ class _Assembler:
             if if_at == 0:
                 comma = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COMMA"), None)
                 if comma is not None and 1 < comma < len(elements) - 1:
-                    cond = self.clause(elements[1:comma])
-                    then = self.clause(elements[comma + 1 :])
-                    return Conditional(condition=cond, then=then, span=span)
+                    return self._case_of_its_sentence(elements, comma, span)
             elif if_at < len(elements) - 1:
                 stop = next((i for i in range(if_at + 1, len(elements) - 1) if _ends_sentence(elements[i])), None)
                 if stop is not None and _holds_bound(Clause(tuple(elements[stop + 1 :]), _start(elements[stop + 1]), _end(elements[-1]))):
@@ -2824,6 +2827,20 @@ class _Assembler:
         if all(a is b for a, b in zip(aside, then.items[:-1])):
             return None
         return then.model_copy(update={"items": tuple(aside), "span": span})
+
+    def _case_of_its_sentence(self, elements: list, comma: int, span: Span) -> Predicate:
+        """'For patients with Gilbert syndrome, the direct bilirubin should be within the
+        institutional normal range. Serum alkaline phosphatase should be <= 1.5x Institutional
+        ULN.' (NCT04893109): a case that opens its sentence ('If', 'For patients with', 'For'
+        and one thing), up to its comma, is the case of that sentence only; limits in the
+        sentences after its full stop are everyone's, as `_Build._if_opened` reads a chain.
+        Read into the case, an alkaline phosphatase of 3 x ULN passed without Gilbert's."""
+        condition = self.clause(elements[1:comma])
+        stop = _stop_before_limits(elements, comma + 1, self.text)
+        if stop is None:
+            return Conditional(condition=condition, then=self.clause(elements[comma + 1 :]), span=span)
+        case = Conditional(condition=condition, then=self.clause(elements[comma + 1 : stop]), span=Span(start=span.start, end=_end(elements[stop - 1])))
+        return _combine([case, self.clause(elements[stop + 1 :])], span, self.text, [False, False])
 
     def _opens_sentence(self, elements: list, if_at: int) -> bool:
         """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,
@@ -4682,6 +4699,42 @@ def _cut_at_sentence(raw, text: str) -> tuple | None:
             if cut is not None:
                 return _chained(raw.op, [*raw.parts[:j], cut[0]]), _chained(raw.op, [cut[1], *raw.parts[j + 1 :]])
     return None
+
+
+def _stop_before_limits(els: list, start: int, text: str) -> int | None:
+    """The first full stop from `start` on that ends a sentence (before a capital letter or a
+    bracket) and after which every sentence states a limit ('... normal range. Serum alkaline
+    phosphatase should be <= 1.5x ULN'), or None."""
+    stop = next((i for i in range(start + 1, len(els) - 1) if _stops_a_sentence(els[i], text)), None)
+    return stop if stop is not None and _limits_in_each_sentence(els[stop + 1 :], text) else None
+
+
+def _limits_then_a_case(els: list, if_at: int, text: str) -> int | None:
+    """'Serum bilirubin <= 1.5 x ULN. The maximum allowable bilirubin is <= 2.5 x ULN for
+    patients with Gilbert's disease': the last full stop before a case that closes its
+    sentence, where every sentence before that stop states a limit; the case is of its own
+    sentence, and those limits are everyone's (read into the case, any bilirubin passed
+    without Gilbert's). None where no such stop is."""
+    stop = next((i for i in range(if_at - 2, 0, -1) if _stops_a_sentence(els[i], text)), None)
+    return stop if stop is not None and _limits_in_each_sentence(els[:stop], text) else None
+
+
+def _stops_a_sentence(e, text: str) -> bool:
+    """A full stop before a capital letter or a bracket (not a semicolon, which may go on
+    with a list of the case's own)."""
+    return isinstance(e, Atom) and e.type == "WORD" and _full_stop(e, text)
+
+
+def _limits_in_each_sentence(els: list, text: str) -> bool:
+    """Every sentence of the elements, cut at their full stops and semicolons, states a bound."""
+    pieces: list[list] = [[]]
+    for e in els:
+        if (isinstance(e, Atom) and e.type == "SEMI") or _stops_a_sentence(e, text):
+            pieces.append([])
+        else:
+            pieces[-1].append(e)
+    sentences = [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces if p and not all(_is_filler(e) for e in p)]
+    return bool(sentences) and all(_holds_bound(c) and _limits_only(c, text) for c in sentences)
 
 
 def _full_stop(e, text: str) -> bool:

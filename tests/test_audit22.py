@@ -1,0 +1,79 @@
+"""Harmful readings found in the twenty-second audit (500 fully structured corpus readings drawn
+with seed 22, weighted to lines of two or more leaves, to cases, windows, doses, negations and
+medication classes, and to inclusions; /tmp/audit22.md, base 399e43d). Each test screens the
+corpus line (trimmed, with its NCT id) for the least patient that showed the wrong verdict, and
+asserts what a careful reader says, or at least unknown.
+
+K1: 'For patients with Gilbert syndrome, the direct bilirubin should be within the institutional
+    normal range. Serum alkaline phosphatase should be <= 1.5x Institutional ULN.': the case took
+    in the sentence after its full stop, so an alkaline phosphatase of 3 x ULN passed without
+    Gilbert's syndrome (and, the case closing its sentence, 'Serum bilirubin <= 1.5 x ULN. The
+    maximum allowable bilirubin is <= 2.5 x ULN for patients with Gilbert's disease').
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path.cwd() / "tests"))
+
+from one_trial import inclusion, lab  # noqa: E402
+
+from engine import parse, render  # noqa: E402
+
+
+def _patient(**records) -> dict:
+    return {"id": "p", "birth_date": "1960-01-01", "sex": "female", **records}
+
+
+GILBERT = {"name": "Gilbert syndrome", "icd10cm": "E80.4", "status": "active", "onset": "2000-01-01"}
+
+
+# K1 -- NCT04893109 (inclusion): an alkaline phosphatase of 3 x ULN (the laboratory's ULN 120 U/L)
+# fails everyone; the Gilbert's case speaks of the direct bilirubin only.
+@pytest.mark.parametrize("conditions", [[], [GILBERT]])
+def test_k1_a_case_that_opens_its_sentence_ends_at_its_full_stop(tmp_path, conditions):
+    text = (
+        "For patients with Gilbert syndrome, the direct bilirubin should be within the institutional normal range. "
+        "Serum alkaline phosphatase should be ≤ 1.5x Institutional ULN."
+    )
+    patient = _patient(conditions=conditions, observations=[lab("6768-6", 360, "U/L", 120)])
+    c = inclusion(tmp_path, patient, text)
+    assert c.status == "fail", c.reasons
+
+
+# K1, the case closing its sentence -- NCT05035836 (inclusion; partial, out of the sample): a
+# total bilirubin of 4 x ULN without Gilbert's passed ("does not apply"). The first sentence's
+# limit is everyone else's now, as in brackets ('maximum allowable', not understood, leaves the
+# verdict unknown at worst, never a pass).
+GILBERT_MAXIMUM = "Serum bilirubin ≤ 1.5 x institutional upper limit of normal (ULN). The maximum allowable bilirubin is ≤ 2.5 x ULN for patients with Gilbert's disease."
+
+
+def test_k1_a_case_that_closes_its_sentence_leaves_the_limits_before_its_stop_to_the_others(tmp_path):
+    assert render(parse(GILBERT_MAXIMUM)) == (
+        "((total bilirubin <= 1.5 x ULN) if (not (gilbert's syndrome))) and "
+        "(((total bilirubin <= 2.5 x ULN) «maximum allowable») if (gilbert's syndrome))"
+    )
+    patient = _patient(observations=[lab("1975-2", 4.0, "mg/dL", 1.0)])
+    assert inclusion(tmp_path, patient, GILBERT_MAXIMUM).status != "pass"
+
+
+# K1's shape without words not understood: the limit before the stop fails a patient without
+# the group, and the group's limit alone decides for a patient of it.
+@pytest.mark.parametrize(("conditions", "status"), [([], "fail"), ([GILBERT], "pass")])
+def test_k1_limits_before_the_stop_are_everyone_elses(tmp_path, conditions, status):
+    text = "Total bilirubin <= 1.5 x ULN. Bilirubin <= 3 x ULN for patients with Gilbert's syndrome"
+    patient = _patient(conditions=conditions, observations=[lab("1975-2", 2.0, "mg/dL", 1.0)])
+    assert inclusion(tmp_path, patient, text).status == status
+
+
+# K1, what must stay: a case's own sentence after its comma, and words after the stop that state
+# no limit (a definition, a note), stay the case's.
+def test_k1_only_limits_after_the_stop_leave_the_case():
+    assert render(parse("If Gilbert syndrome, direct bilirubin <= ULN. Alkaline phosphatase <= 1.5 x ULN.")) == (
+        "((direct bilirubin <= 1 x ULN) if (gilbert's syndrome)); alkaline phosphatase <= 1.5 x ULN"
+    )
+    assert render(parse("For female patients, current pregnancy. Active hepatitis B.")) == "(active pregnancy and active hepatitis b) if (sex female)"
