@@ -1289,9 +1289,16 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         whole phrase, kept as unparsed text, is what makes it unknown)."""
         group = [nodes[i] for i in shared]
         start, end = group[0].span.start, group[-1].span.end
+        raised = _raised_for_each(group)
         # an operand may itself be several measures bounded alike ('AST/ALT and/or bilirubin')
         if all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
             node = each_or_either(group, self.text, start, end)
+        elif raised is not None:
+            # each measure's pair of cases, or one of them (the pairs spliced as canonical
+            # text parses them back where all are meant)
+            whole = Span(start=start, end=end)
+            every = tuple(i for n in raised for i in n.items)
+            node = _all_or_none(Unparsed(text=self.text[start:end], span=whole), every, tuple(raised), whole)
         elif not any(isinstance(n, Unparsed) for n in group):
             return nodes  # 'Lansky (age < 16) or Karnofsky (age >= 16) >= 50': alternatives as written
         else:
@@ -2163,6 +2170,30 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
                 els.pop()  # 'AST, or ALT < 2.5 x ULN': the bound follows the measure, not its comma
             out[k] = Clause(tuple(els) + tail, p.start, p.end)
     return out
+
+
+def _raised_for_each(group: list) -> list | None:
+    """'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)'
+    (NCT01917279): the group's limit in brackets after a bound that 'or' shares is every
+    measure's, as after 'and' (`_share_bound` hands an 'or' its bound alone). The measures
+    named alone, each bounded as the last one is where its case does not hold, get the last
+    one's cases; None where the last operand is no such pair of cases. Read with the raised
+    limit on the last measure only, a patient with liver metastases and an AST of 3 x ULN
+    was excluded."""
+    last = group[-1]
+    if not (isinstance(last, AllOf) and all(isinstance(i, Conditional) and isinstance(i.then, Comparison) for i in last.items)):
+        return None
+    if len({i.then.measure for i in last.items}) != 1:
+        return None
+    plain = next((i.then for i in last.items if isinstance(i.condition, Not)), None)
+    if plain is None or not all(isinstance(n, Comparison) and (n.op, n.threshold, n.window) == (plain.op, plain.threshold, plain.window) for n in group[:-1]):
+        return None
+
+    def cases_of(n: Comparison) -> AllOf:
+        items = tuple(i.model_copy(update={"then": i.then.model_copy(update={"measure": n.measure, "span": n.span}), "span": n.span}) for i in last.items)
+        return AllOf(items=items, span=n.span)
+
+    return [*(cases_of(n) for n in group[:-1]), last]
 
 
 def _bounded_alike(node) -> bool:

@@ -9,6 +9,9 @@ K1: 'For patients with Gilbert syndrome, the direct bilirubin should be within t
     in the sentence after its full stop, so an alkaline phosphatase of 3 x ULN passed without
     Gilbert's syndrome (and, the case closing its sentence, 'Serum bilirubin <= 1.5 x ULN. The
     maximum allowable bilirubin is <= 2.5 x ULN for patients with Gilbert's disease').
+K2: 'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)': the raised
+    limit in brackets was the last measure's only, so a patient with liver metastases and an AST
+    of 3 x ULN was excluded.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path.cwd() / "tests"))
 
-from one_trial import inclusion, lab  # noqa: E402
+from one_trial import LIVER_METS, exclusion, inclusion, lab, transaminases  # noqa: E402
 
 from engine import parse, render  # noqa: E402
 
@@ -77,3 +80,23 @@ def test_k1_only_limits_after_the_stop_leave_the_case():
         "((direct bilirubin <= 1 x ULN) if (gilbert's syndrome)); alkaline phosphatase <= 1.5 x ULN"
     )
     assert render(parse("For female patients, current pregnancy. Active hepatitis B.")) == "(active pregnancy and active hepatitis b) if (sex female)"
+
+
+# K2 -- NCT01917279 (exclusion): liver metastases, AST 120 U/L and ALT 30 U/L (ULN 40 U/L each):
+# neither is above its raised limit of 5 x ULN.
+def test_k2_the_raised_limit_after_or_is_every_measures(tmp_path):
+    text = "AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)"
+    patient = _patient(conditions=[LIVER_METS], observations=transaminases(120, 30))
+    c = exclusion(tmp_path, patient, text)
+    assert c.status == "pass", c.reasons
+
+
+# K2 in an inclusion -- NCT04986852 ('Aspartate aminotransferase (AST) or alanine aminotransferase
+# (ALT) <= 2.5 x ULN (<= 5 x ULN in case of liver metastasis)'): liver metastases, AST at 4 x ULN
+# (within its raised limit) and ALT at 6 x ULN. The line failed them, the AST held to 2.5 x ULN;
+# with one measure in range and one out, 'or' stays unknown, as 'AST or ALT <= 2.5 x ULN' does.
+def test_k2_in_an_inclusion(tmp_path):
+    text = "Aspartate aminotransferase (AST) or alanine aminotransferase (ALT) ≤ 2.5 x ULN (≤ 5 x ULN in case of liver metastasis)"
+    patient = _patient(conditions=[LIVER_METS], observations=transaminases(160, 240))
+    c = inclusion(tmp_path, patient, text)
+    assert c.status == "unknown", c.reasons
