@@ -12,6 +12,8 @@ K1: 'For patients with Gilbert syndrome, the direct bilirubin should be within t
 K2: 'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)': the raised
     limit in brackets was the last measure's only, so a patient with liver metastases and an AST
     of 3 x ULN was excluded.
+K4: 'Azole antifungals' (among CYP3A4 inhibitors) was a synonym of any antifungal: a course of
+    caspofungin excluded.
 """
 
 from __future__ import annotations
@@ -100,3 +102,15 @@ def test_k2_in_an_inclusion(tmp_path):
     patient = _patient(conditions=[LIVER_METS], observations=transaminases(160, 240))
     c = inclusion(tmp_path, patient, text)
     assert c.status == "unknown", c.reasons
+
+
+# K4 -- NCT02679963 (exclusion, a flat item after 'Patients receiving the following classes of
+# inhibitors of CYP3A4'): caspofungin is an echinocandin; fluconazole is an azole.
+CASPOFUNGIN = {"name": "caspofungin", "start": "2026-01-01"}
+FLUCONAZOLE = {"name": "fluconazole", "start": "2026-01-01"}
+
+
+@pytest.mark.parametrize(("medication", "status"), [(CASPOFUNGIN, "pass"), (FLUCONAZOLE, "fail")])
+def test_k4_azole_antifungals_are_the_azoles(tmp_path, medication, status):
+    c = exclusion(tmp_path, _patient(medications=[medication]), "Azole antifungals")
+    assert c.status == status, c.reasons
