@@ -682,6 +682,14 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return self._chain(regrouped)
         if _and_then_or(chain):
             return self._and_or_list(chain)
+        apart = _groups_named_apart(chain, self.text)
+        if apart is not None:
+            # 'Immunocompromised patients and patients known to be HIV positive and currently
+            # receiving antiretroviral therapy' (NCT05269381): the people named again after
+            # 'and' open a group of their own, and either group is meant. Read as one group of
+            # all three, an immunodeficiency without HIV passed the exclusion
+            groups = [self._node(g[0]) if len(g) == 1 else self._chain(_Chain("and", tuple(g), _start(g[0]), _end(g[-1]))) for g in (chain.parts[:apart], chain.parts[apart:])]
+            return AnyOf(items=tuple(groups), span=Span(start=groups[0].span.start, end=groups[1].span.end))
         opened = self._if_opened(chain) or self._case_sentences(chain) or self._or_to_its_stop(chain)
         if opened is not None:
             return opened
@@ -1658,6 +1666,24 @@ def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predica
     bounds = AnyOf(items=(bound, *rest), span=Span(start=bound.span.start, end=span.end))
     said = Unparsed(text=text[span.start : span.end], span=span)
     return _all_or_none(said, (event, bounds), joined.items, span)
+
+
+def _groups_named_apart(chain: _Chain, text: str) -> int | None:
+    """'X patients and patients Y ...': an operand after the word 'and' that opens with the
+    people the operand before it ends with names a group of its own; its place, or None."""
+    if chain.op != "and":
+        return None
+    for k in range(1, len(chain.parts)):
+        before, here = chain.parts[k - 1], chain.parts[k]
+        if not (isinstance(before, Clause) and isinstance(here, Clause) and before.elements and here.elements):
+            continue
+        if _people_word(before.elements[-1]) and _people_word(here.elements[0]) and text[before.end : here.start].strip().lower() == "and":
+            return k
+    return None
+
+
+def _people_word(e) -> bool:
+    return isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("patients", "subjects", "participants", "individuals", "persons")
 
 
 def _and_then_or(chain: _Chain) -> bool:

@@ -12,6 +12,8 @@ K1: 'For patients with Gilbert syndrome, the direct bilirubin should be within t
 K2: 'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)': the raised
     limit in brackets was the last measure's only, so a patient with liver metastases and an AST
     of 3 x ULN was excluded.
+K3: 'Immunocompromised patients and patients known to be HIV positive and currently receiving
+    antiretroviral therapy': one group of all three, so an immunodeficiency without HIV passed.
 K4: 'Azole antifungals' (among CYP3A4 inhibitors) was a synonym of any antifungal: a course of
     caspofungin excluded.
 """
@@ -114,3 +116,14 @@ FLUCONAZOLE = {"name": "fluconazole", "start": "2026-01-01"}
 def test_k4_azole_antifungals_are_the_azoles(tmp_path, medication, status):
     c = exclusion(tmp_path, _patient(medications=[medication]), "Azole antifungals")
     assert c.status == status, c.reasons
+
+
+# K3 -- NCT05269381 (exclusion): a primary immunodeficiency since 2010, no HIV.
+IMMUNODEFICIENCY = {"name": "Primary immunodeficiency", "icd10cm": "D84.9", "status": "active", "onset": "2010-01-01"}
+
+
+def test_k3_people_named_again_after_and_are_a_group_of_their_own(tmp_path):
+    text = "PRE-REGISTRATION: Immunocompromised patients and patients known to be human immunodeficiency virus (HIV) positive and currently receiving antiretroviral therapy"
+    assert render(parse(text)) == "immunodeficiency or (((hiv infection) «positive») and antiretroviral therapy)"
+    c = exclusion(tmp_path, _patient(conditions=[IMMUNODEFICIENCY]), text)
+    assert c.status == "fail", c.reasons
