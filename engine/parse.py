@@ -1770,7 +1770,7 @@ def _one_group_case(els: list, opener: int, comma: int) -> bool:
 def _for_one_case(els: list) -> int | None:
     """'For female patients, current pregnancy and/or lactation' (NCT03561740), 'For
     fulvestrant, highly effective contraception should be used ...' (NCT05554354): 'For' and
-    one thing (a sex, a condition, a drug or a procedure, with words that only say whom)
+    one thing (a sex, a condition, a drug, a procedure or an age bound, with words that only say whom)
     before the first comma is the case of what follows the comma, as 'For patients with X,'
     is (`_one_group_case`). Read as an item of the list, 'fulvestrant' excluded a patient on
     the study's own drug. The comma's place, or None."""
@@ -1780,7 +1780,14 @@ def _for_one_case(els: list) -> int | None:
     if comma is None or comma == len(els) - 1:
         return None
     things = [e for e in els[1:comma] if not _is_filler(e)]
-    return comma if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS else None
+    if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS:
+        return comma
+    # 'For adolescents under 18 years of age, able to provide informed assent ...'
+    # (NCT03630471): an age bound is one thing too; read as a requirement, a patient of 19
+    # failed the assent the adolescents give
+    bounds = [e for e in things if isinstance(e, (Bnd, Rng))]
+    ages = [e for e in things if isinstance(e, Atom) and e.type == "AGE"]
+    return comma if len(bounds) == 1 and ages and len(bounds) + len(ages) == len(things) else None
 
 
 _CASE_THINGS = frozenset(("SEX", "CONDITION", "DRUG", "PROCEDURE"))

@@ -14,6 +14,8 @@ K2: 'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases
     of 3 x ULN was excluded.
 K3: 'Immunocompromised patients and patients known to be HIV positive and currently receiving
     antiretroviral therapy': one group of all three, so an immunodeficiency without HIV passed.
+K5 (rescued in its trial by a heading not understood): 'For adolescents under 18 years of age, able
+    to provide informed assent ...' read the age as a requirement: a patient of 19 failed it.
 K4: 'Azole antifungals' (among CYP3A4 inhibitors) was a synonym of any antifungal: a course of
     caspofungin excluded.
 """
@@ -127,3 +129,12 @@ def test_k3_people_named_again_after_and_are_a_group_of_their_own(tmp_path):
     assert render(parse(text)) == "immunodeficiency or (((hiv infection) «positive») and antiretroviral therapy)"
     c = exclusion(tmp_path, _patient(conditions=[IMMUNODEFICIENCY]), text)
     assert c.status == "fail", c.reasons
+
+
+# K5 -- NCT03630471 (inclusion, under 'For adolescent participants:'; the trial takes 13-20): a
+# patient of 19 is no adolescent under 18, so the assent rule does not apply to him.
+def test_k5_for_an_age_bound_comma_opens_a_case(tmp_path):
+    text = "For adolescents under 18 years of age, able to provide informed assent to participate and supported by parental consent"
+    assert render(parse(text)) == "(judgment(consent) «able to provide informed assent to participate and supported by parental consent») if (age < 18 years)"
+    c = inclusion(tmp_path, {"id": "p", "birth_date": "2007-06-01", "sex": "male"}, text)
+    assert c.status == "pass", c.reasons
