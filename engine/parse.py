@@ -692,6 +692,14 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return self._chain(regrouped)
         if _and_then_or(chain):
             return self._and_or_list(chain)
+        apart = _groups_named_apart(chain, self.text)
+        if apart is not None:
+            # 'Immunocompromised patients and patients known to be HIV positive and currently
+            # receiving antiretroviral therapy' (NCT05269381): the people named again after
+            # 'and' open a group of their own, and either group is meant. Read as one group of
+            # all three, an immunodeficiency without HIV passed the exclusion
+            groups = [self._node(g[0]) if len(g) == 1 else self._chain(_Chain("and", tuple(g), _start(g[0]), _end(g[-1]))) for g in (chain.parts[:apart], chain.parts[apart:])]
+            return AnyOf(items=tuple(groups), span=Span(start=groups[0].span.start, end=groups[1].span.end))
         opened = self._if_opened(chain) or self._case_sentences(chain) or self._or_to_its_stop(chain)
         if opened is not None:
             return opened
@@ -1299,9 +1307,16 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         whole phrase, kept as unparsed text, is what makes it unknown)."""
         group = [nodes[i] for i in shared]
         start, end = group[0].span.start, group[-1].span.end
+        raised = _raised_for_each(group)
         # an operand may itself be several measures bounded alike ('AST/ALT and/or bilirubin')
         if all(isinstance(n, (Comparison, Range)) or _bounded_alike(n) for n in group):
             node = each_or_either(group, self.text, start, end)
+        elif raised is not None:
+            # each measure's pair of cases, or one of them (the pairs spliced as canonical
+            # text parses them back where all are meant)
+            whole = Span(start=start, end=end)
+            every = tuple(i for n in raised for i in n.items)
+            node = _all_or_none(Unparsed(text=self.text[start:end], span=whole), every, tuple(raised), whole)
         elif not any(isinstance(n, Unparsed) for n in group):
             return nodes  # 'Lansky (age < 16) or Karnofsky (age >= 16) >= 50': alternatives as written
         else:
@@ -1663,6 +1678,24 @@ def _with_bounds_or_beside(parts: list, joined: Predicate, text: str) -> Predica
     return _all_or_none(said, (event, bounds), joined.items, span)
 
 
+def _groups_named_apart(chain: _Chain, text: str) -> int | None:
+    """'X patients and patients Y ...': an operand after the word 'and' that opens with the
+    people the operand before it ends with names a group of its own; its place, or None."""
+    if chain.op != "and":
+        return None
+    for k in range(1, len(chain.parts)):
+        before, here = chain.parts[k - 1], chain.parts[k]
+        if not (isinstance(before, Clause) and isinstance(here, Clause) and before.elements and here.elements):
+            continue
+        if _people_word(before.elements[-1]) and _people_word(here.elements[0]) and text[before.end : here.start].strip().lower() == "and":
+            return k
+    return None
+
+
+def _people_word(e) -> bool:
+    return isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("patients", "subjects", "participants", "individuals", "persons")
+
+
 def _and_then_or(chain: _Chain) -> bool:
     """'A, B, C, and D, or E': an 'or' after an 'and' whose operands each end with a comma,
     the first a comma list itself (see `_Build._and_or_list`); no sentence ends inside."""
@@ -1747,7 +1780,7 @@ def _one_group_case(els: list, opener: int, comma: int) -> bool:
 def _for_one_case(els: list) -> int | None:
     """'For female patients, current pregnancy and/or lactation' (NCT03561740), 'For
     fulvestrant, highly effective contraception should be used ...' (NCT05554354): 'For' and
-    one thing (a sex, a condition, a drug or a procedure, with words that only say whom)
+    one thing (a sex, a condition, a drug, a procedure or an age bound, with words that only say whom)
     before the first comma is the case of what follows the comma, as 'For patients with X,'
     is (`_one_group_case`). Read as an item of the list, 'fulvestrant' excluded a patient on
     the study's own drug. The comma's place, or None."""
@@ -1757,7 +1790,14 @@ def _for_one_case(els: list) -> int | None:
     if comma is None or comma == len(els) - 1:
         return None
     things = [e for e in els[1:comma] if not _is_filler(e)]
-    return comma if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS else None
+    if len(things) == 1 and isinstance(things[0], Atom) and things[0].type in _CASE_THINGS:
+        return comma
+    # 'For adolescents under 18 years of age, able to provide informed assent ...'
+    # (NCT03630471): an age bound is one thing too; read as a requirement, a patient of 19
+    # failed the assent the adolescents give
+    bounds = [e for e in things if isinstance(e, (Bnd, Rng))]
+    ages = [e for e in things if isinstance(e, Atom) and e.type == "AGE"]
+    return comma if len(bounds) == 1 and ages and len(bounds) + len(ages) == len(things) else None
 
 
 _CASE_THINGS = frozenset(("SEX", "CONDITION", "DRUG", "PROCEDURE"))
@@ -2195,6 +2235,30 @@ def _share_bound(parts: list, last_only: bool = False) -> list:
                 els.pop()  # 'AST, or ALT < 2.5 x ULN': the bound follows the measure, not its comma
             out[k] = Clause(tuple(els) + tail, p.start, p.end)
     return out
+
+
+def _raised_for_each(group: list) -> list | None:
+    """'AST/SGOT or ALT/SGPT >2.5 x ULN (>5 x ULN in patients with liver metastases)'
+    (NCT01917279): the group's limit in brackets after a bound that 'or' shares is every
+    measure's, as after 'and' (`_share_bound` hands an 'or' its bound alone). The measures
+    named alone, each bounded as the last one is where its case does not hold, get the last
+    one's cases; None where the last operand is no such pair of cases. Read with the raised
+    limit on the last measure only, a patient with liver metastases and an AST of 3 x ULN
+    was excluded."""
+    last = group[-1]
+    if not (isinstance(last, AllOf) and all(isinstance(i, Conditional) and isinstance(i.then, Comparison) for i in last.items)):
+        return None
+    if len({i.then.measure for i in last.items}) != 1:
+        return None
+    plain = next((i.then for i in last.items if isinstance(i.condition, Not)), None)
+    if plain is None or not all(isinstance(n, Comparison) and (n.op, n.threshold, n.window) == (plain.op, plain.threshold, plain.window) for n in group[:-1]):
+        return None
+
+    def cases_of(n: Comparison) -> AllOf:
+        items = tuple(i.model_copy(update={"then": i.then.model_copy(update={"measure": n.measure, "span": n.span}), "span": n.span}) for i in last.items)
+        return AllOf(items=items, span=n.span)
+
+    return [*(cases_of(n) for n in group[:-1]), last]
 
 
 def _bounded_alike(node) -> bool:
@@ -2741,23 +2805,28 @@ class _Assembler:
         case_comma = _for_one_case(elements)
         if case_comma is not None:
             # 'For female patients, current pregnancy' (`_for_one_case`)
-            then = self.clause(elements[case_comma + 1 :])
-            return Conditional(condition=self.clause(elements[1:case_comma]), then=then, span=span)
+            return self._case_of_its_sentence(elements, case_comma, span)
         # 'if X, Y' and 'Y if X'
         if_at = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "IF"), None) if "IF" in kinds else None
-        if if_at is not None and if_at > 1 and (_ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
+        stop = _limits_then_a_case(elements, if_at, self.text) if if_at is not None and if_at > 1 and not _ends_sentence(elements[if_at - 1]) else None
+        if if_at is not None and if_at > 1 and (stop is not None or _ends_sentence(elements[if_at - 1]) or self._opens_sentence(elements, if_at)):
             # 'Total bilirubin <= 1.5 mg/dL. For patients with Gilbert syndrome, the direct
             # bilirubin should be < ULN': the 'for' opens a sentence of its own, whose case
             # is what follows it, not the sentence before (read so, any bilirubin passed
-            # without Gilbert syndrome)
-            cut = if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at
-            before, after = self.clause(elements[:cut]), self.clause(elements[if_at:])
+            # without Gilbert syndrome); so too where the case closes its sentence ('Serum
+            # bilirubin <= 1.5 x ULN. The maximum allowable bilirubin is <= 2.5 x ULN for
+            # patients with Gilbert's disease')
+            if stop is not None:
+                cut, case_at = stop, stop + 1
+            else:
+                cut, case_at = (if_at - 1 if _ends_sentence(elements[if_at - 1]) else if_at), if_at
+            before, after = self.clause(elements[:cut]), self.clause(elements[case_at:])
             if not isinstance(after, Conditional):
                 # ('In case of known Gilbert's syndrome <= 3 x ULN is allowed'): a case not
                 # read; as a requirement of its own, everyone without it failed
                 if isinstance(before, Unparsed):
                     return self.unparsed(elements)
-                return Qualified(item=before, qualifiers=(self.unparsed(elements[if_at:]),), span=span)
+                return Qualified(item=before, qualifiers=(self.unparsed(elements[case_at:]),), span=span)
             # 'AST/ALT <= 2.5 x ULN. If liver metastases are present, AST/ALT < 5 x ULN': the
             # second limit is the first one's for those patients, as in brackets (of the first
             # sentence's limits, those of the measures the group's limit bounds)
@@ -2770,9 +2839,7 @@ class _Assembler:
             if if_at == 0:
                 comma = next((i for i, e in enumerate(elements) if isinstance(e, Atom) and e.type == "COMMA"), None)
                 if comma is not None and 1 < comma < len(elements) - 1:
-                    cond = self.clause(elements[1:comma])
-                    then = self.clause(elements[comma + 1 :])
-                    return Conditional(condition=cond, then=then, span=span)
+                    return self._case_of_its_sentence(elements, comma, span)
             elif if_at < len(elements) - 1:
                 stop = next((i for i in range(if_at + 1, len(elements) - 1) if _ends_sentence(elements[i])), None)
                 if stop is not None and _holds_bound(Clause(tuple(elements[stop + 1 :]), _start(elements[stop + 1]), _end(elements[-1]))):
@@ -2861,6 +2928,20 @@ class _Assembler:
         if all(a is b for a, b in zip(aside, then.items[:-1])):
             return None
         return then.model_copy(update={"items": tuple(aside), "span": span})
+
+    def _case_of_its_sentence(self, elements: list, comma: int, span: Span) -> Predicate:
+        """'For patients with Gilbert syndrome, the direct bilirubin should be within the
+        institutional normal range. Serum alkaline phosphatase should be <= 1.5x Institutional
+        ULN.' (NCT04893109): a case that opens its sentence ('If', 'For patients with', 'For'
+        and one thing), up to its comma, is the case of that sentence only; limits in the
+        sentences after its full stop are everyone's, as `_Build._if_opened` reads a chain.
+        Read into the case, an alkaline phosphatase of 3 x ULN passed without Gilbert's."""
+        condition = self.clause(elements[1:comma])
+        stop = _stop_before_limits(elements, comma + 1, self.text)
+        if stop is None:
+            return Conditional(condition=condition, then=self.clause(elements[comma + 1 :]), span=span)
+        case = Conditional(condition=condition, then=self.clause(elements[comma + 1 : stop]), span=Span(start=span.start, end=_end(elements[stop - 1])))
+        return _combine([case, self.clause(elements[stop + 1 :])], span, self.text, [False, False])
 
     def _opens_sentence(self, elements: list, if_at: int) -> bool:
         """'ECOG score <= 3 If enrolled with primary CNS tumor to be assessed by RANO,
@@ -4785,6 +4866,42 @@ def _cut_at_sentence(raw, text: str) -> tuple | None:
             if cut is not None:
                 return _chained(raw.op, [*raw.parts[:j], cut[0]]), _chained(raw.op, [cut[1], *raw.parts[j + 1 :]])
     return None
+
+
+def _stop_before_limits(els: list, start: int, text: str) -> int | None:
+    """The first full stop from `start` on that ends a sentence (before a capital letter or a
+    bracket) and after which every sentence states a limit ('... normal range. Serum alkaline
+    phosphatase should be <= 1.5x ULN'), or None."""
+    stop = next((i for i in range(start + 1, len(els) - 1) if _stops_a_sentence(els[i], text)), None)
+    return stop if stop is not None and _limits_in_each_sentence(els[stop + 1 :], text) else None
+
+
+def _limits_then_a_case(els: list, if_at: int, text: str) -> int | None:
+    """'Serum bilirubin <= 1.5 x ULN. The maximum allowable bilirubin is <= 2.5 x ULN for
+    patients with Gilbert's disease': the last full stop before a case that closes its
+    sentence, where every sentence before that stop states a limit; the case is of its own
+    sentence, and those limits are everyone's (read into the case, any bilirubin passed
+    without Gilbert's). None where no such stop is."""
+    stop = next((i for i in range(if_at - 2, 0, -1) if _stops_a_sentence(els[i], text)), None)
+    return stop if stop is not None and _limits_in_each_sentence(els[:stop], text) else None
+
+
+def _stops_a_sentence(e, text: str) -> bool:
+    """A full stop before a capital letter or a bracket (not a semicolon, which may go on
+    with a list of the case's own)."""
+    return isinstance(e, Atom) and e.type == "WORD" and _full_stop(e, text)
+
+
+def _limits_in_each_sentence(els: list, text: str) -> bool:
+    """Every sentence of the elements, cut at their full stops and semicolons, states a bound."""
+    pieces: list[list] = [[]]
+    for e in els:
+        if (isinstance(e, Atom) and e.type == "SEMI") or _stops_a_sentence(e, text):
+            pieces.append([])
+        else:
+            pieces[-1].append(e)
+    sentences = [Clause(tuple(p), _start(p[0]), _end(p[-1])) for p in pieces if p and not all(_is_filler(e) for e in p)]
+    return bool(sentences) and all(_holds_bound(c) and _limits_only(c, text) for c in sentences)
 
 
 def _full_stop(e, text: str) -> bool:
