@@ -1627,7 +1627,7 @@ def tokenize(folded: str) -> list[Tok]:
         t.text = folded[t.start : t.end]
     balance(toks)
     _permission_in_brackets(toks, folded)
-    return toks
+    return _permission_sentence(toks, folded)
 
 
 # the nouns a condition's name ends in that an 'or' between adjectives shares
@@ -1771,6 +1771,65 @@ def _permission_in_brackets(toks: list[Tok], folded: str) -> None:
                 return
             # more follows, which an 'unless' here would take into the waiver: the bracket
             # stays one piece not understood beside what it speaks of
+
+
+# whom a sentence after the criterion lets in: 'Patients with', 'Subjects who', 'However, those on'
+_PERMITTED_GROUP = re.compile(
+    r"(?:however,?\s+|note:\s*)?(?:patients|participants|subjects|those|individuals|people|women|men)\s+"
+    r"(?:with|who|whose|that|on|in|having|receiving|treated|previously)\b"
+)
+# 'are not eligible', 'cannot be enrolled', 'will be excluded': the sentence refuses, not permits
+_REFUSED = re.compile(
+    r"\b(?:not|never)\s+(?:be\s+)?(?:allowed|permitted|permissible|acceptable|eligible|included|enrolled|accepted)\b"
+    r"|\bineligible\b|\bexclu(?:ded|sion)\b|\bcannot\s+(?:be\s+)?(?:included|enrolled|accepted|participate)\b"
+)
+# 'eligible for surgery', 'eligible to receive': a patient's fitness, not the study's permission
+_FIT_FOR = re.compile(r"\s+(?:for|to)\s+(?!(?:this|the|our)\s+(?:study|trial|protocol)|(?:the\s+)?(?:study|trial)\b|enrol|particip|randomi[sz]|inclusion|recruit|entry|screening)")
+
+
+def _depth(text: str, at: int) -> int:
+    """How many brackets are open at `at`."""
+    return sum(1 if c in "([" else -1 if c in ")]" else 0 for c in text[:at])
+
+
+def _permits(sentence: str) -> bool:
+    """A sentence that lets a group in: 'Patients with treated brain metastases are eligible'
+    (the permission its own, not a bracket's: 'Patients with active brain metastases ...
+    (those treated could be enrolled)' rules out)."""
+    body = sentence.strip().rstrip(" .;")
+    if not _PERMITTED_GROUP.match(body):
+        return False
+    permits = next((m for m in _PERMISSION.finditer(body) if _depth(body, m.start()) == 0), None)
+    return permits is not None and not _REFUSED.search(body) and not _FIT_FOR.match(body, permits.end())
+
+
+def _permission_sentence(toks: list[Tok], folded: str) -> list[Tok]:
+    """'Current known infection with HIV, HBV or HCV. Patients with past or resolved HBV
+    infection (...) are eligible', 'Active autoimmune disease ...; subjects with vitiligo,
+    psoriasis ... are eligible', 'Active brain metastases. Patients with brain metastases
+    treated ... are eligible': the last sentence lets in some of the patients the text
+    before it rules out, as 'unless' does. Read as a sentence of its own it was one more
+    requirement, and in an exclusion it ruled out the very patients it lets in (a past
+    hepatitis B excluded). The sentence becomes 'unless' and its words one piece not
+    understood, as a permitting bracket does (`_permission_in_brackets`): it can only relax
+    the criterion, never decide it. Only permissions to the end of the text (one sentence
+    or more), after something they can waive, in a criterion with no 'unless' or 'except'
+    of its own."""
+    if any(t.type in ("UNLESS", "EXCEPT", "UNPARSED_LIT", "JUDGMENT_LIT") for t in toks):
+        return toks
+    for i, t in enumerate(toks):
+        if i == 0 or not (t.type == "SEMI" or (t.type == "WORD" and t.text == ".")):
+            continue
+        if not all(_permits(sentence) for sentence in re.split(r"(?<=[.;])\s+", folded[t.end :].strip())):
+            continue  # not only groups let in to the end of the text
+        if not any(u.type in _TERM_TYPES for u in toks[:i]):
+            continue  # nothing before it to waive
+        for k in range(i + 1, len(toks)):
+            toks[k].type, toks[k].value = "WORD", None
+        t.type, t.value = "UNLESS", None
+        # the stops between the permissions, which would end the waiver at the first
+        return [*toks[: i + 1], *(u for u in toks[i + 1 : -1] if u.text not in (".", ";")), *toks[-1:]]
+    return toks
 
 
 def balance(toks: list[Tok]) -> None:

@@ -330,7 +330,10 @@ def _reversal_piece(tree: Predicate, text: str = "") -> tuple[str, str, str] | N
     """The first piece not understood that holds a negation, else a permission, else a
     definition, else a restrictive clause left on a later term of a list: (what it is, the
     piece, what it could do to the verdict), or None. `text`: the criterion the tree is of."""
-    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed)]
+    # (a waiver not understood, '(main) unless («Patients with treated brain metastases are
+    # eligible»)', has its scope: it can only relax the main part, never reverse it)
+    waivers = {id(n.exception) for n in walk(tree) if isinstance(n, Exception_) and n.mode == "unless" and isinstance(n.exception, Unparsed)}
+    pieces = [n.text for n in walk(tree) if isinstance(n, Unparsed) and id(n) not in waivers]
     for cue, (what, effect) in enumerate(
         (
             ("a negation", "reverse the verdict"),
