@@ -262,6 +262,11 @@ def _list_ok(items, cls) -> bool:
     # ('sex female and ((sex male) «0»)')
     if cls is AllOf and len({x for i in items for x in _sexes_named(i)}) > 1:
         return False
+    # 'adjuvant chemotherapy or abacavir': the setting the first treatment's name took in may
+    # speak of the bare treatments after it (engine.parse._distribute_setting)
+    first = items[0].item if isinstance(items[0], Qualified) else items[0]
+    if cls is AnyOf and isinstance(first, (Medication, Procedure)) and re.match(r"(?:neo-?)?adjuvant\b", first.concept):
+        return False
     return True
 
 
