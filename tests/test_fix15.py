@@ -5,6 +5,12 @@ levothyroxine's RxNorm code."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
+from engine import derive
+from engine.patient import Coding, ConditionRecord
 from one_trial import exclusion
 
 MAN = {"id": "p", "birth_date": "1950-01-01", "sex": "male"}
@@ -45,3 +51,59 @@ def test_a_line_that_names_stroke_beside_cardiovascular_disease_reads_it(tmp_pat
     recent = {**STROKE_1978, "onset": "2026-10-05", "abatement": "2026-10-20", "status": "resolved"}
     c = exclusion(tmp_path, _with(recent), text)
     assert c.status == "fail"
+
+
+# --- 2. sequela and subsequent-encounter codes of an injury ----------------------------------------
+
+SURGERY_OR_TRAUMA = "prior major surgery or trauma within 28 days prior to first dose of study drug"  # NCT05336721, trimmed
+
+
+def _hip_fracture(seventh: str, onset: str = "2026-11-25", **more) -> dict:
+    return {"name": "Fracture of neck of right femur", "icd10cm": f"S72.001{seventh}", "onset": onset, **more}
+
+
+def test_an_initial_encounter_dates_the_injury(tmp_path):
+    assert exclusion(tmp_path, _with(_hip_fracture("A")), SURGERY_OR_TRAUMA).status == "fail"
+
+
+def test_a_sequela_is_not_an_injury_on_its_date(tmp_path):
+    # the late effect of an old fracture, recorded last month, was a 'trauma within 28 days'
+    c = exclusion(tmp_path, _with(_hip_fracture("S")), SURGERY_OR_TRAUMA)
+    assert c.status == "unknown"
+    assert any("coded as a sequela (ICD-10-CM S72.001S)" in r for r in c.reasons)
+
+
+@pytest.mark.parametrize("code, past, later", [
+    ("S72.001S", True, False),
+    ("T07.XXXS", True, False),  # unspecified multiple injuries, sequela
+    ("S72.001A", False, False),  # initial encounter
+    ("S72.001D", False, True),
+    ("S72.001P", False, True),  # malunion, a subsequent encounter
+    ("O36.5930", False, False),  # a 7th character that is a fetus, not an encounter
+    ("S72.00", False, False),
+])
+def test_the_seventh_character_of_an_injury_code(code, past, later):
+    record = ConditionRecord(codings=(Coding(system="icd10cm", code=code),), onset=date(2026, 11, 25))
+    assert (derive.past_record(record) is not None) is past
+    assert (derive.later_encounter(record) is not None) is later
+
+
+@pytest.mark.parametrize("seventh", ["D", "G", "K"])  # routine healing, delayed healing, nonunion
+def test_a_subsequent_encounter_does_not_date_the_injury(tmp_path, seventh):
+    c = exclusion(tmp_path, _with(_hip_fracture(seventh)), SURGERY_OR_TRAUMA)
+    assert c.status == "unknown"
+    assert any(f"coded for a subsequent encounter (ICD-10-CM S72.001{seventh})" in r for r in c.reasons)
+
+
+def test_a_subsequent_encounter_before_the_window_is_outside_it(tmp_path):
+    # the injury came no later than the visit, which was over long before the window
+    old = _hip_fracture("D", onset="2024-03-01", abatement="2024-05-01", status="resolved")
+    assert exclusion(tmp_path, _with(old), SURGERY_OR_TRAUMA).status == "pass"
+
+
+def test_a_record_named_as_a_sequela_does_not_date_the_stroke(tmp_path):
+    # NCT03928158: 'Sequelae of cerebral infarction' recorded last week was a stroke within 3 months
+    sequelae = {"name": "Sequelae of cerebral infarction", "onset": "2026-11-30"}
+    c = exclusion(tmp_path, _with(sequelae), "Stroke or TIA within the last 3 months of screening;")
+    assert c.status == "unknown"
+    assert any("named as the late effect of a past condition" in r for r in c.reasons)
