@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+import engine
 from engine import derive
 from engine.patient import Coding, ConditionRecord
 from one_trial import exclusion
@@ -107,3 +108,40 @@ def test_a_record_named_as_a_sequela_does_not_date_the_stroke(tmp_path):
     c = exclusion(tmp_path, _with(sequelae), "Stroke or TIA within the last 3 months of screening;")
     assert c.status == "unknown"
     assert any("named as the late effect of a past condition" in r for r in c.reasons)
+
+
+# --- 3. a medication's route given only as a code ------------------------------------------------
+
+# NCT04834778 (trimmed), as tests/test_fix14.py reads it
+STEROIDS = "receiving systemic steroid therapy or any other form of immunosuppressive therapy within 7 days prior to the first dose of study treatment."
+
+
+def _hydrocortisone(route_code: str) -> dict:
+    """A FHIR bundle of a man with one MedicationRequest of hydrocortisone (RxNorm 5492), its
+    dosage route a SNOMED CT code with no display and no text."""
+    route = {"coding": [{"system": "http://snomed.info/sct", "code": route_code}]}
+    request = {
+        "resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "5492", "display": "hydrocortisone"}]},
+        "authoredOn": "2026-11-20", "dosageInstruction": [{"route": route}],
+    }
+    patient = {"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "1950-01-01"}
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": request}]}
+
+
+@pytest.mark.parametrize("code, status, why", [
+    ("6064005", "unknown", "not given systemically"),  # topical: a cream
+    ("18679011000001101", "unknown", "not given systemically"),  # inhalation (UK dm+d)
+    ("26643006", "fail", None),  # oral: a tablet was read as maybe a cream
+    ("47625008", "fail", None),  # intravenous
+    ("999999", "unknown", "mostly given locally"),  # a code not in the table names no route
+])
+def test_a_route_coded_without_words_is_read(tmp_path, code, status, why):
+    c = exclusion(tmp_path, _hydrocortisone(code), STEROIDS)
+    assert c.status == status
+    assert why is None or any(why in r for r in c.reasons)
+
+
+def test_a_route_code_is_read_as_its_name():
+    assert engine.load_patient(_hydrocortisone("6064005")).medications[0].route == "topical route"
+    assert engine.load_patient(_hydrocortisone("999999")).medications[0].route is None
