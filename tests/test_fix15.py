@@ -12,6 +12,7 @@ import pytest
 import engine
 from engine import derive
 from engine.patient import Coding, ConditionRecord
+from engine.vocab import load_vocabulary
 from one_trial import exclusion
 
 MAN = {"id": "p", "birth_date": "1950-01-01", "sex": "male"}
@@ -145,3 +146,18 @@ def test_a_route_coded_without_words_is_read(tmp_path, code, status, why):
 def test_a_route_code_is_read_as_its_name():
     assert engine.load_patient(_hydrocortisone("6064005")).medications[0].route == "topical route"
     assert engine.load_patient(_hydrocortisone("999999")).medications[0].route is None
+
+
+# --- 4. levothyroxine --------------------------------------------------------------------------
+
+
+def test_levothyroxine_is_coded_as_the_ingredient_with_its_list_named():
+    levothyroxine = load_vocabulary().get("drug", "levothyroxine")
+    assert levothyroxine.codes == (("rxnorm", "10582"),)
+
+
+def test_a_record_coded_10582_alone_is_levothyroxine(tmp_path):
+    # NCT04408118 (trimmed): a record with the code and no name of the drug
+    record = {"name": "tablet", "rxnorm": "10582", "start": "2015-01-01", "status": "active"}
+    c = exclusion(tmp_path, {**MAN, "medications": [record]}, "on thyroid replacement hormone")
+    assert c.status == "fail"
