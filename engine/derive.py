@@ -295,6 +295,13 @@ _FAMILY_HISTORY_NAME = re.compile(r"^\s*(?:fh|family (?:history|hx)) of\b|^\s*fa
 _PAST_NAME = re.compile(
     r"^\s*(?:(?:personal |past )?history of|(?:personal )?hx of|h/o|ex-|ex |former |previous |resolved )", re.IGNORECASE
 )
+# ICD-10-CM's 7th character (Official Guidelines 2026, I.C.19.a): 'S' sequela, the late effect
+# of an injury once its acute phase is over; 'D' subsequent encounter (routine healing) and, for
+# fractures, E-R (delayed healing, nonunion, malunion, each closed or open): care after the
+# injury, whose date the record's is not. 'A', 'B', 'C' are the initial encounter, the injury's
+# active treatment. The 7th character is the only letter-valued one after six characters.
+_SEQUELA_NAME = re.compile(r"^\s*(?:sequelae? of|late effects? of)\b", re.IGNORECASE)
+_LATER_ENCOUNTER = frozenset("DEFGHJKMNPQR")
 
 
 def _family_history(coded: Sequence[tuple[str, str]], text: str | None, codings: Sequence[Coding]) -> bool:
@@ -317,10 +324,35 @@ def past_record(record: Any) -> str | None:
     for c in record.codings:
         if short_system(c.system) == "icd10cm" and c.code.strip().upper().startswith(_PERSONAL_HISTORY_ICD):
             return f"coded as a personal history (ICD-10-CM {c.code.strip()})"
+        if _seventh_character(c) == "S":
+            return f"coded as a sequela (ICD-10-CM {c.code.strip()}), the late effect of an injury before it"
     for name in (record.text, *(c.display for c in record.codings)):
         if name and _PAST_NAME.match(name):
             return f"named as a past condition ('{name.strip()}')"
+        if name and _SEQUELA_NAME.match(name):
+            return f"named as the late effect of a past condition ('{name.strip()}')"
     return None
+
+
+def later_encounter(record: Any) -> str | None:
+    """Why a condition record's date may come after its injury, or None: coded for a
+    subsequent encounter (ICD-10-CM 7th character 'D', or E-R for a fracture: S72.001D), care
+    while it heals. The injury came on or before that date, so the date shows the injury was no
+    later than it, not that it was in a window the date is in (a follow-up visit in the past 28
+    days read as a 'traumatic injury within 28 days'). A sequela ('S') is a past record
+    (`past_record`)."""
+    for c in record.codings:
+        if _seventh_character(c) in _LATER_ENCOUNTER:
+            return f"coded for a subsequent encounter (ICD-10-CM {c.code.strip()}): the injury came on or before it, when the record does not say"
+    return None
+
+
+def _seventh_character(coding: Coding) -> str | None:
+    """The 7th character of an ICD-10-CM code of seven (dot left out), else None."""
+    if short_system(coding.system) != "icd10cm":
+        return None
+    code = coding.code.strip().upper().replace(".", "")
+    return code[6] if len(code) == 7 else None
 
 
 def record_matches(vocab: Any, concept: Any, records: tuple[Any, ...], *, exact_tests: bool = False) -> tuple[Any | None, ...]:

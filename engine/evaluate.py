@@ -2055,6 +2055,7 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
                 end, ongoing = None, Truth.UNKNOWN
             span = _span_of(record, record.onset, end, ongoing, what, concept.name, event=_is_event(ctx.vocab, matched))
             w_truth, w_reasons, w_missing = _in_window(span, node.window, ctx, before_uses="start")
+            w_truth = _no_later_than(record, node.window, w_truth, what, w_reasons, w_missing)
             truth = truth & w_truth
             reasons += w_reasons
             missing += w_missing
@@ -2062,6 +2063,19 @@ def _condition_records(node: Condition, ctx: _Ctx) -> Outcome:
     if not any(t is Truth.TRUE for t, _, _ in found):
         found += _broader_records(concept, ctx, matches)
     return _combine_records(node, found, concept.name, ctx, qualifier, notes)
+
+
+def _no_later_than(record: ConditionRecord, window: Window, truth: Truth, what: str, reasons: list[str], missing: list[str]) -> Truth:
+    """The window's truth for a record whose date only bounds its condition's from above
+    (`derive.later_encounter`: a fracture coded for a follow-up visit). An earlier day can
+    take the event out of 'within' the window, or into 'more than ... before' it: a verdict
+    that would change so is UNKNOWN; `reasons` and `missing` are added to."""
+    later = derive.later_encounter(record)
+    if later is None or truth is not (Truth.TRUE if window.relation == "within" else Truth.FALSE):
+        return truth
+    reasons.append(f"{what}: {later}")
+    missing.append(f"date of the injury ({what})")
+    return Truth.UNKNOWN
 
 
 def _broader_records(concept: Any, ctx: _Ctx, matches: tuple[Any | None, ...]) -> list[tuple[Truth, list[str], list[str]]]:

@@ -304,6 +304,29 @@ class _Reader:
         return tuple(codings), text
 
 
+# SNOMED CT routes of administration (descendants of 284009009 'Route of administration value',
+# the FHIR ValueSet route-codes; 18679011000001101 'Inhalation' is the UK dm+d edition's, which
+# NHS sources send), named as the words engine/evaluate.py reads a route by (`_LOCAL_ROUTE`, a
+# drug's `systemic_routes`): a route coded with no text or display is read as well as one named.
+ROUTE_CODES: dict[str, str] = {
+    "26643006": "oral route",
+    "47625008": "intravenous route",
+    "78421000": "intramuscular route",
+    "34206005": "subcutaneous route",
+    "37839007": "sublingual route",
+    "6064005": "topical route",
+    "45890007": "transdermal route",
+    "46713006": "nasal route",
+    "447694001": "respiratory tract route",
+    "18679011000001101": "inhalation",
+    "54485002": "ophthalmic route",
+    "10547007": "otic route",
+    "37161004": "rectal route",
+    "16857009": "vaginal route",
+    "12130007": "intra-articular route",
+}
+
+
 def short_system(system: str) -> str:
     """'http://loinc.org' -> 'loinc'; an unknown system stays as written."""
     key = system.strip()
@@ -893,9 +916,11 @@ class _BundleReader:
 
     def _route(self, dosage: dict, path: str) -> str | None:
         """A Dosage's route as the source names it: its text, else a coding's display ('Topical
-        route'); None where it names none (a code alone is not read: no route table here). A
-        hydrocortisone cream is no systemic corticosteroid (engine/evaluate.py `_given_locally`)."""
-        return self.r.concept(dosage.get("route"), join(path, "route"))[1]
+        route'), else the name of a SNOMED CT route code (`ROUTE_CODES`); None where it names
+        none. A hydrocortisone cream is no systemic corticosteroid (engine/evaluate.py
+        `_given_locally`), and a code with no text says so as well as words do."""
+        codings, text = self.r.concept(dosage.get("route"), join(path, "route"))
+        return text or next((ROUTE_CODES[c.code] for c in codings if c.system == "snomed" and c.code in ROUTE_CODES), None)
 
     def _medication_reference(self, res: dict, path: str, flags: list[str]):
         r = self.r
