@@ -1195,6 +1195,8 @@ def _cap_flat_lists(
     window could change it (`_timed`, each criterion's when the caller worked them out)."""
     if kinds is None:
         kinds = [_flat_list_kind(c) for c in criteria]
+    if kinds.count(None) == len(kinds):  # no heading opens a list (most trials): nothing to cap
+        return list(results)
     heading: dict[str, tuple[str, str]] = {}
     capped = []
     for i, (criterion, result, kind) in enumerate(zip(criteria, results, kinds)):
@@ -1398,10 +1400,27 @@ _OTHER_SEX: dict[tuple[int, str], tuple[Predicate, bool]] = {}
 ALIVE = "(the patient is alive on the screening date)"
 
 
-def _alive(patient: Patient, as_of: date) -> list[CriterionResult]:
+def _alive(patient: Patient, as_of: date) -> tuple[CriterionResult, ...]:
     """A record that says the patient died on or before the screening date rules out every
     trial; a death date given to the year or month that may fall after it leaves every
-    trial unknown. Shown as one more inclusion criterion, at the end, only then."""
+    trial unknown. Shown as one more inclusion criterion, at the end, only then.
+
+    Worked out once per patient and date, not per trial (a result validated per trial was
+    1 % of a warm screening of the corpus for a patient who died, speed15b): remembered by
+    the patient's identity (patients and results are frozen; the entry holds the patient,
+    so its id is not reused while remembered)."""
+    last = _LAST_ALIVE[0]
+    if last is not None and last[0] is patient and last[1] == as_of:
+        return last[2]
+    found = tuple(_alive_now(patient, as_of))
+    _LAST_ALIVE[0] = (patient, as_of, found)
+    return found
+
+
+_LAST_ALIVE: list[tuple[Patient, date, tuple[CriterionResult, ...]] | None] = [None]
+
+
+def _alive_now(patient: Patient, as_of: date) -> list[CriterionResult]:
     died = patient.deceased
     if died is None or died is False:
         return []
