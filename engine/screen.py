@@ -969,17 +969,16 @@ def _criterion_by_shape(prepared: _Prepared, patient: Patient, *, as_of: date, o
     shapes = tuple(e[2] for e in entries)
     key = (id(prepared), shapes)
     hit = _SHAPED.get(key)
-    if hit is None or hit[0] is not prepared:  # the entry holds it: its id is not reused
-        # seen once: judged in full. Making the template costs about as much again, which a
-        # first screening of the corpus (37 k criteria, nearly every shape new) would pay
-        # for nothing; it is made when a second patient's leaves have this shape.
+    if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
+        shaped = hit[1]
+    else:
+        # made at the first sighting, in place of judging in full: the template costs about
+        # what a full judgment does (the same tree walked, with stand-in leaves), so a first
+        # screening pays no more, and the next patient whose leaves have this shape (the
+        # second of a warm screening: 3 k criteria of the corpus) finds it made (speed15b)
+        shaped = None if None in shapes else _shaped_verdict(prepared, entries, as_of, open_world)
         if len(_SHAPED) >= _ALIKE_MAX:
             _SHAPED.clear()
-        _SHAPED[key] = (prepared, _ONCE)
-        return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
-    shaped = hit[1]
-    if shaped is _ONCE:
-        shaped = None if None in shapes else _shaped_verdict(prepared, entries, as_of, open_world)
         _SHAPED[key] = (prepared, shaped)
     if shaped is None:
         return _criterion_now(prepared, patient, as_of=as_of, open_world=open_world)
@@ -1002,12 +1001,9 @@ def _shaped_verdict(
     holds a stand-in other than whole."""
     assert prepared.tree is not None and prepared.leaves is not None
     said: dict[tuple[str, bool], Outcome] = {}
-    tokens: dict[str, int] = {}
     for i, ((key, _node), entry) in enumerate(zip(prepared.leaves, entries)):
         if key not in said:
-            token = _leaf_token(i)
-            said[key] = _with_reasons(entry[0], (token,))
-            tokens[token] = i
+            said[key] = _stand_in(entry, i)
     polarity = 1 if prepared.criterion.section == "inclusion" else -1
     raw = evaluate_as_said(
         prepared.tree, said, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed, leaves_known=True
@@ -1017,8 +1013,9 @@ def _shaped_verdict(
     status, reasons, missing = _verdict(prepared, raw)
     template: list[str | int] = []
     for reason in reasons:
-        if reason in tokens:
-            template.append(tokens[reason])
+        i = _TOKEN_LEAF.get(reason)  # (only this tree's stand-ins are in its reasons)
+        if i is not None:
+            template.append(i)
         elif _TOKEN_MARK in reason:  # a stand-in quoted inside another reason: not this way
             return None
         else:
@@ -1034,10 +1031,31 @@ def _leaf_token(i: int) -> str:
     return f"{_TOKEN_MARK}leaf {i}{_TOKEN_MARK}"
 
 
+def _stand_in(entry: tuple[Outcome, int, int], i: int) -> Outcome:
+    """Leaf `i`'s Outcome with its stand-in reason, `entry` being what the leaf says
+    (`leaf_verdicts`): one for every leaf of a shape at place `i`, made once. A stand-in
+    gives the connectives what they read of a leaf, its kind, truth, missing data and
+    children (none: a leaf with a shape has none), all that its shape number stands for; its
+    span, from the first leaf met, no verdict reads. Made per template they were a tenth of
+    its cost, now that templates are made at a shape's first sighting (speed15b)."""
+    key = (entry[2], i)
+    found = _STAND_INS.get(key)
+    if found is None:
+        if len(_STAND_INS) >= _ALIKE_MAX:
+            _STAND_INS.clear()
+        token = _leaf_token(i)
+        _TOKEN_LEAF[token] = i
+        found = _STAND_INS[key] = _with_reasons(entry[0], (token,))
+    return found
+
+
+_STAND_INS: dict[tuple[int, int], Outcome] = {}
+_TOKEN_LEAF: dict[str, int] = {}  # a stand-in reason -> its leaf's place (`_leaf_token`)
+
+
 # (prepared criterion, the shapes of its leaves) -> its verdict with stand-ins for the
-# leaves' reasons (`_criterion_by_shape`), None where it cannot be made so, or _ONCE
+# leaves' reasons (`_criterion_by_shape`), or None where it cannot be made so
 _SHAPED: dict[tuple, tuple[_Prepared, object]] = {}
-_ONCE = object()  # the shape was seen once: no template made yet
 
 
 def _judged(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool, judged: dict | None) -> CriterionResult:
@@ -1180,6 +1198,8 @@ def _cap_flat_lists(
     window could change it (`_timed`, each criterion's when the caller worked them out)."""
     if kinds is None:
         kinds = [_flat_list_kind(c) for c in criteria]
+    if kinds.count(None) == len(kinds):  # no heading opens a list (most trials): nothing to cap
+        return list(results)
     heading: dict[str, tuple[str, str]] = {}
     capped = []
     for i, (criterion, result, kind) in enumerate(zip(criteria, results, kinds)):
@@ -1383,10 +1403,27 @@ _OTHER_SEX: dict[tuple[int, str], tuple[Predicate, bool]] = {}
 ALIVE = "(the patient is alive on the screening date)"
 
 
-def _alive(patient: Patient, as_of: date) -> list[CriterionResult]:
+def _alive(patient: Patient, as_of: date) -> tuple[CriterionResult, ...]:
     """A record that says the patient died on or before the screening date rules out every
     trial; a death date given to the year or month that may fall after it leaves every
-    trial unknown. Shown as one more inclusion criterion, at the end, only then."""
+    trial unknown. Shown as one more inclusion criterion, at the end, only then.
+
+    Worked out once per patient and date, not per trial (a result validated per trial was
+    1 % of a warm screening of the corpus for a patient who died, speed15b): remembered by
+    the patient's identity (patients and results are frozen; the entry holds the patient,
+    so its id is not reused while remembered)."""
+    last = _LAST_ALIVE[0]
+    if last is not None and last[0] is patient and last[1] == as_of:
+        return last[2]
+    found = tuple(_alive_now(patient, as_of))
+    _LAST_ALIVE[0] = (patient, as_of, found)
+    return found
+
+
+_LAST_ALIVE: list[tuple[Patient, date, tuple[CriterionResult, ...]] | None] = [None]
+
+
+def _alive_now(patient: Patient, as_of: date) -> list[CriterionResult]:
     died = patient.deceased
     if died is None or died is False:
         return []
