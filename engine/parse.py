@@ -690,6 +690,9 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
+        judged = self._judged_alternatives(chain)
+        if judged is not None:
+            return judged
         closed = _or_closed_by_comma_and(chain, self.text)
         if closed is not None:
             alternatives, *rest = closed.parts
@@ -799,6 +802,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if none is not None:
                 return none
         return self._join(parts, AllOf)
+
+    def _judged_alternatives(self, chain: "_Chain") -> Predicate | None:
+        """'malignancy or life-threatening illness with life expectancy of <5 years'
+        (NCT03861546): the life expectancy after 'with' may be said of every alternative (a
+        malignancy with a life expectancy under 5 years), as the study team judges it. Read as
+        the last alternative's only, any cancer on record excluded. The whole chain one
+        judgment of the life expectancy; None where the last alternative is not of that shape."""
+        last = chain.parts[-1]
+        if chain.op != "or" or not all(isinstance(p, Clause) for p in chain.parts) or not _WITH_LIFE_EXPECTANCY.search(self.text, last.start, last.end):
+            return None
+        if _sentence_break(self.text, chain.start, last.start):
+            return None  # 'A. B or C with life expectancy ...': A is a sentence of its own
+        node = self._node(last)
+        if not (isinstance(node, Judgment) and node.category == "life_expectancy"):
+            return None
+        whole = Span(start=chain.start, end=node.span.end)
+        return node.model_copy(update={"text": self.text[whole.start : whole.end], "span": whole})
 
     def _and_or_list(self, chain: "_Chain") -> Predicate:
         """'infliximab (Remicade), adalimumab (Humira), certolizumab pegol (Cimzia), and
@@ -1709,6 +1729,9 @@ def _groups_named_apart(chain: _Chain, text: str) -> int | None:
 def _people_word(e) -> bool:
     return isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("patients", "subjects", "participants", "individuals", "persons")
 
+
+# a life expectancy said after the last of some alternatives, of which it may be said of all
+_WITH_LIFE_EXPECTANCY = re.compile(r"\bwith (?:an? )?(?:life expectancy|life-expectancy|expected survival)", re.I)
 
 # the connective after the comma that closes alternatives, where it adds a criterion of its own
 _AS_WELL_AS = re.compile(r"[\s,]*as well as\b", re.I)

@@ -9,6 +9,8 @@ P1: 'pregnancy or lactation, as well as childbearing age patients who refuse to 
     the 'or' before its comma, 'pregnancy or (lactation and C)', so the patients who refuse
     contraception were ruled out only if lactating: every woman of 22 to 46 who was neither
     pregnant nor lactating passed. The same with ', and': 'A or B, and C' was 'A or (B and C)'.
+P2: 'malignancy or life-threatening illness with life expectancy of <5 years': the life
+    expectancy was the last alternative's only, so any cancer on record excluded.
 """
 
 from __future__ import annotations
@@ -89,3 +91,15 @@ def test_p1_a_comma_list_is_not_regrouped(tmp_path):
     text = "Prior treatment with cluster of differentiation (CD) 137 agonists or immune checkpoint blockade therapies, anti PD1, and anti-PD-L1 therapeutic antibody"
     c = exclusion(tmp_path, _woman(medications=[{"name": "pembrolizumab", "start": "2025-01-01"}]), text)
     assert c.status != "pass", c.reasons
+
+
+# P2 -- NCT03861546 (exclusion) 'malignancy or life-threatening illness with life expectancy of <5
+# years;': a breast cancer on record is not enough, the life expectancy may be said of it too;
+# with nothing on record the study team still judges the life expectancy.
+BREAST_CANCER = {"name": "Malignant neoplasm of breast", "icd10cm": "C50.9", "status": "active", "onset": "2024-01-01"}
+
+
+@pytest.mark.parametrize("conditions", [[BREAST_CANCER], []])
+def test_p2_a_life_expectancy_after_the_last_alternative_may_be_every_ones(tmp_path, conditions):
+    c = exclusion(tmp_path, _woman(conditions=conditions), "malignancy or life-threatening illness with life expectancy of <5 years;")
+    assert c.status == "unknown", c.reasons
