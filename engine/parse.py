@@ -1757,6 +1757,8 @@ def _or_closed_by_comma_and(chain: _Chain, text: str) -> _Chain | None:
         return None
     if not all(isinstance(p, Clause) and p.elements for p in (*chain.parts[:-1], *last.parts)):
         return None
+    if _opens_negated(chain.parts[0].elements, ("NOT", "NEITHER")):
+        return None  # 'No prior capecitabine or capecitabine was effective, and ...': the 'and' is the second alternative's
     inner = [e for p in (*chain.parts[:-1], *last.parts) for e in p.elements]
     if inner and _ends_sentence(inner[-1]):
         inner = inner[:-1]  # the stop that closes the whole line

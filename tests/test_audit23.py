@@ -93,6 +93,14 @@ def test_p1_a_comma_list_is_not_regrouped(tmp_path):
     assert c.status != "pass", c.reasons
 
 
+
+# What must stay: after a negation the ', and' may be the second alternative's -- NCT03204734
+# (inclusion) 'No prior use of capecitabine therapy or the use of capecitabine treatment was
+# effective, and the efficacy evaluation was CR/PR/SD more than 6 months.': no capecitabine passes.
+def test_p1_not_after_a_negation(tmp_path):
+    text = "No prior use of capecitabine therapy or the use of capecitabine treatment was effective, and the efficacy evaluation was CR/PR/SD more than 6 months."
+    assert inclusion(tmp_path, _woman(), text).status == "pass"
+
 # P2 -- NCT03861546 (exclusion) 'malignancy or life-threatening illness with life expectancy of <5
 # years;': a breast cancer on record is not enough, the life expectancy may be said of it too;
 # with nothing on record the study team still judges the life expectancy.
