@@ -690,6 +690,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             return _combine(nodes, Span(start=head.span.start, end=choice.span.end), self.text, [False] * len(nodes))
         if regrouped is not None:
             return self._chain(regrouped)
+        judged = self._judged_alternatives(chain)
+        if judged is not None:
+            return judged
+        closed = _or_closed_by_comma_and(chain, self.text)
+        if closed is not None:
+            alternatives, *rest = closed.parts
+            after = self._node(rest[0] if len(rest) == 1 else _Chain("and", tuple(rest), _start(rest[0]), closed.end))
+            if _AS_WELL_AS.match(self.text, alternatives.end):
+                # '..., as well as C': C is one more criterion, not a narrowing of the others
+                # (in an exclusion either rules out)
+                return _combine([self._chain(alternatives), after], Span(start=closed.start, end=closed.end), self.text, [False, False])
+            if isinstance(after, (Judgment, Unparsed)):
+                # ', and C' with C not known: '(A or B) and C' is unknown wherever 'A or (B and
+                # C)' is, and decided only where both are. A C the record can decide ('...
+                # uremia, and those on dialysis') may be one more group ruled out, and 'A or
+                # (B and C)', 'A or B or C' and '(A or B) and C' part: that stays as it was
+                return self._chain(closed)
         if _and_then_or(chain):
             return self._and_or_list(chain)
         apart = _groups_named_apart(chain, self.text)
@@ -785,6 +802,23 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
             if none is not None:
                 return none
         return self._join(parts, AllOf)
+
+    def _judged_alternatives(self, chain: "_Chain") -> Predicate | None:
+        """'malignancy or life-threatening illness with life expectancy of <5 years'
+        (NCT03861546): the life expectancy after 'with' may be said of every alternative (a
+        malignancy with a life expectancy under 5 years), as the study team judges it. Read as
+        the last alternative's only, any cancer on record excluded. The whole chain one
+        judgment of the life expectancy; None where the last alternative is not of that shape."""
+        last = chain.parts[-1]
+        if chain.op != "or" or not all(isinstance(p, Clause) for p in chain.parts) or not _WITH_LIFE_EXPECTANCY.search(self.text, last.start, last.end):
+            return None
+        if _sentence_break(self.text, chain.start, last.start):
+            return None  # 'A. B or C with life expectancy ...': A is a sentence of its own
+        node = self._node(last)
+        if not (isinstance(node, Judgment) and node.category == "life_expectancy"):
+            return None
+        whole = Span(start=chain.start, end=node.span.end)
+        return node.model_copy(update={"text": self.text[whole.start : whole.end], "span": whole})
 
     def _and_or_list(self, chain: "_Chain") -> Predicate:
         """'infliximab (Remicade), adalimumab (Humira), certolizumab pegol (Cimzia), and
@@ -1694,6 +1728,48 @@ def _groups_named_apart(chain: _Chain, text: str) -> int | None:
 
 def _people_word(e) -> bool:
     return isinstance(e, Atom) and e.type == "WORD" and str(e.value) in ("patients", "subjects", "participants", "individuals", "persons")
+
+
+# a life expectancy said after the last of some alternatives, of which it may be said of all
+_WITH_LIFE_EXPECTANCY = re.compile(r"\bwith (?:an? )?(?:life expectancy|life-expectancy|expected survival)", re.I)
+
+# the connective after the comma that closes alternatives, where it adds a criterion of its own
+_AS_WELL_AS = re.compile(r"[\s,]*as well as\b", re.I)
+
+
+def _or_closed_by_comma_and(chain: _Chain, text: str) -> _Chain | None:
+    """'pregnancy or lactation, as well as childbearing age patients who refuse to take
+    appropriate contraceptive measures' (NCT04182568), 'ECOG score is 0 or 1, and the expected
+    survival is not less than 3 months': the comma before the last 'and' (or 'as well as')
+    closes the alternatives before it, so the 'and' joins all of them to what follows.
+    Lark binds the 'and' tighter, and read as 'A or (B and C)' a woman neither pregnant nor
+    breastfeeding passed the exclusion whatever the study team says of her contraception.
+    The chain regrouped as '(A or B) and C'; None where it is not of that shape (the
+    operands one sentence with no comma but that one, no case or list of the following
+    among them)."""
+    if chain.op != "or" or len(chain.parts) < 2:
+        return None
+    last = chain.parts[-1]
+    if not (isinstance(last, _Chain) and last.op == "and" and isinstance(last.parts[0], Clause)):
+        return None
+    closing = last.parts[0]
+    if not (closing.elements and isinstance(closing.elements[-1], Atom) and closing.elements[-1].type == "COMMA"):
+        return None
+    if not all(isinstance(p, Clause) and p.elements for p in (*chain.parts[:-1], *last.parts)):
+        return None
+    if _opens_negated(chain.parts[0].elements, ("NOT", "NEITHER")):
+        return None  # 'No prior capecitabine or capecitabine was effective, and ...': the 'and' is the second alternative's
+    inner = [e for p in (*chain.parts[:-1], *last.parts) for e in p.elements]
+    if inner and _ends_sentence(inner[-1]):
+        inner = inner[:-1]  # the stop that closes the whole line
+    if not inner or _sentence_break(text, chain.start, _end(inner[-1])):
+        return None
+    if any(_ends_sentence(e) or (isinstance(e, Atom) and e.type in ("IF", "COLON", "FOLLOWING", "UNLESS", "EXCEPT")) for e in inner):
+        return None
+    if sum(isinstance(e, Atom) and e.type == "COMMA" for e in inner) > 1:
+        return None  # 'A or B, C, and D': a comma list whose last item is D (see `_and_or_list`)
+    alternatives = _Chain("or", (*chain.parts[:-1], closing), chain.start, closing.end)
+    return _Chain("and", (alternatives, *last.parts[1:]), chain.start, chain.end)
 
 
 def _and_then_or(chain: _Chain) -> bool:
