@@ -5108,6 +5108,12 @@ _NARROWING_WORD = (
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
     r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|(?:(?:is|are)\s+)?present|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
+    # 'stable brain metastases', 'a stable dose of steroids': some of them, those that keep
+    # still (never 'unstable', above, nor 'not stable', whose 'not' is no word of the piece)
+    r"(?:(?:clinically|neurologically|radiologically|radiographically)[- ])?stable(?:\s+(?:doses?|regimens?))?|"
+    # 'adequately treated basal cell skin cancer', 'surgically cured carcinoma in situ': the
+    # ones treated, which the record seldom says (never 'inadequately', 'not', 'un-treated')
+    r"(?:(?:adequately|appropriately|successfully|curatively|definitively|completely|surgically)\s+)?(?:treated|resected|excised|cured)|"
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
     # a grade at or above one ('peripheral neuropathy > grade 1', 'grade 2 or higher', 'grade

@@ -1,0 +1,137 @@
+"""Coverage (issue 4), safely: shapes whose meaning is certain even where the verdict must
+stay unknown. Each row quotes a corpus line (trimmed, its NCT id beside it).
+
+- Words that only narrow: 'stable brain metastases', 'adequately treated basal cell
+  carcinoma': some of them, which records seldom say; no such condition on record is none of
+  them (a `Modifier`), one on record leaves it unknown. A 'not' just before such words turns
+  them round ('Not adequately treated hypertension') and keeps them words not understood.
+- The study's own treatment and the study itself as a window's anchor: 'within 28 days
+  before the first dose of study intervention', 'within 4 weeks prior to study'.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.nodes import Medication, Modifier, Not, Qualified, strip_spans, walk
+from engine.parse import parse
+from engine.render import render
+from engine.summary import coverage_class, unparsed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from one_trial import exclusion, inclusion  # noqa: E402
+
+WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
+ANGINA = {"name": "Angina pectoris", "icd10cm": "I20.9", "onset": "2024-02-01", "status": "active"}
+HYPERTENSION = {"name": "Essential hypertension", "icd10cm": "I10", "onset": "2015-02-01", "status": "active"}
+
+
+def _radiotherapy(day: str) -> dict:
+    return {"name": "Radiation therapy", "codes": [{"system": "http://snomed.info/sct", "code": "108290001"}], "date": day}
+
+
+def _modifiers(tree) -> list[str]:
+    return [n.text.lower() for n in walk(tree) if isinstance(n, Modifier)]
+
+
+# (NCT id, line, a word that now narrows)
+NARROWED = [
+    ("NCT03864497", "stable angina", "stable"),
+    ("NCT04829604", "Subjects with stable brain metastases", "stable"),
+    ("NCT05041842", "Stable dose of steroids at the time of enrolment;", "stable dose"),
+    ("NCT03036488", "Adequately resected non-melanoma skin cancer", "adequately resected"),
+    ("NCT03698383", "Adequately treated basal cell carcinoma, squamous cell carcinoma of the skin, or in situ cervical cancer.", "adequately treated"),
+    ("NCT02576431", "Previously treated brain metastases", "treated"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "word"), NARROWED)
+def test_words_that_only_narrow_are_modifiers(nct, text, word):
+    tree = parse(text)
+    assert word in _modifiers(tree), nct
+    assert coverage_class(tree) == "structured", unparsed(tree)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_previously_treated_brain_metastases_are_any_had_so_far():
+    # 'previously' reaches the metastases past the narrowing word: treated ones, had at any time
+    tree = parse("Previously treated brain metastases")
+    assert isinstance(tree, Qualified) and tree.item.history and tree.item.concept == "brain metastases"
+
+
+def test_stable_angina_fails_an_inclusion_without_angina_and_stays_unknown_with_it(tmp_path):
+    assert inclusion(tmp_path, WOMAN, "stable angina").status == "fail"
+    assert inclusion(tmp_path, {**WOMAN, "conditions": [ANGINA]}, "stable angina").status == "unknown"
+
+
+def test_an_exclusion_of_adequately_treated_cancers_passes_a_patient_without_them(tmp_path):
+    # the line as an item of its own (NCT03698383's exceptions)
+    text = "Adequately treated basal cell carcinoma, squamous cell carcinoma of the skin, or in situ cervical cancer."
+    assert exclusion(tmp_path, WOMAN, text).status == "pass"
+
+
+# a 'not' before the narrowing words is theirs: read as the negation of all of it, 'Not
+# adequately treated hypertension' excluded every patient without hypertension
+@pytest.mark.parametrize(
+    "text",
+    ["Not adequately treated hypertension", "Hepatitis C, not cured", "not stable brain metastases", "Not treated brain metastases"],
+)
+def test_a_not_before_narrowing_words_stays_with_them(text):
+    tree = parse(text)
+    assert not any(isinstance(n, Not) for n in walk(tree))
+    assert any("not" in piece.lower() for piece in unparsed(tree))
+
+
+def test_not_adequately_treated_hypertension_does_not_exclude_a_patient_without_hypertension(tmp_path):
+    assert exclusion(tmp_path, WOMAN, "Not adequately treated hypertension").status != "fail"
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [HYPERTENSION]}, "Not adequately treated hypertension").status != "pass"
+
+
+def test_no_stable_angina_is_still_the_absence_of_it():
+    tree = parse("No stable angina")
+    assert isinstance(tree, Not) and "stable" in _modifiers(tree)
+
+
+# (NCT id, line, the anchor its window is counted back from, as rendered)
+ANCHORED = [
+    ("NCT05101070", "Prior major surgery within 28 days before the first dose of study intervention.", "before first dose"),
+    ("NCT02362594", "chemotherapy within 4 weeks prior to the first dose of study medication", "before first dose"),
+    ("NCT04152499", "Any major surgical procedure within 4 weeks of first infusion of study drug.", "before first dose"),
+    ("NCT03308201", "Have received radiotherapy within 4 weeks prior to study;", "before enrollment"),
+    ("NCT03929471", "Surgery within six weeks of the study.", "before enrollment"),
+    ("NCT03931616", "Major surgery within 4 weeks before study inclusion", "before enrollment"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "anchor"), ANCHORED)
+def test_the_study_and_its_treatment_anchor_a_window(nct, text, anchor):
+    tree = parse(text)
+    assert anchor in render(tree), nct
+    assert coverage_class(tree) == "structured", unparsed(tree)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_the_investigational_product_of_the_first_dose_is_no_drug_the_patient_took():
+    # NCT03698383: 'investigational agent' was read as a conjunct of the malignancy
+    tree = parse("Any other malignancy within 3 years prior to first dose of investigational product")
+    assert not any(isinstance(n, Medication) for n in walk(tree))
+    assert "before first dose" in render(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["participation in the study", "Stroke within 3 months after the study", "Stroke within 3 months after study inclusion"],
+)
+def test_the_study_elsewhere_is_no_anchor(text):
+    # only after a duration and its 'prior to', and last in its clause; 'after' is another time
+    assert "enrollment" not in render(parse(text))
+
+
+def test_radiotherapy_within_weeks_prior_to_study_decides_by_its_date(tmp_path):
+    text = "Have received radiotherapy within 4 weeks prior to study;"
+    assert exclusion(tmp_path, {**WOMAN, "procedures": [_radiotherapy("2026-11-20")]}, text).status == "fail"
+    assert exclusion(tmp_path, {**WOMAN, "procedures": [_radiotherapy("2024-03-01")]}, text).status == "pass"
