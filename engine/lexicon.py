@@ -1655,6 +1655,7 @@ def tokenize(folded: str) -> list[Tok]:
     toks = _contextualized(toks)
     if "OR" in {t.type for t in toks}:
         _shared_head_noun(toks)
+        toks = _shared_cell_type(toks)
     toks = _hepatitis_letters(toks, folded)
     _contraceptives_as_methods(toks)
     for t in toks:
@@ -1700,6 +1701,34 @@ def _shared_head_noun(toks: list[Tok]) -> None:
         concept = _condition_named(f"{word.text.lower()} {noun}")
         if concept is not None:
             word.type, word.value = "CONDITION", concept
+
+
+def _shared_cell_type(toks: list[Tok]) -> list[Tok]:
+    """'adequately treated basal cell or squamous cell skin cancer', 'basal or squamous cell
+    carcinoma of the skin': the cell type before 'or' shares the rest of the cancer named
+    after it ('basal cell skin cancer'), where that is a condition of the vocabulary. Left
+    words, 'basal cell' kept an exception of both skin cancers unknown for everyone."""
+    out = toks
+    for i in range(1, len(toks) - 1):
+        link, cond = toks[i], toks[i + 1]
+        if link.type != "OR" or cond.type != "CONDITION":
+            continue
+        words = cond.text.lower().split()
+        if len(words) < 3 or words[1] != "cell":
+            continue
+        two = i >= 2 and toks[i - 1].type == "WORD" and toks[i - 1].text.lower() == "cell"
+        first = toks[i - 2] if two else toks[i - 1]
+        if first.type != "WORD" or not first.text.isalpha() or first.text.lower() == words[0]:
+            continue
+        concept = _condition_named(" ".join([first.text.lower(), *words[1:]]))
+        if concept is None:
+            continue
+        if out is toks:
+            out = list(toks)
+        out[i - 2 if two else i - 1] = Tok("CONDITION", first.start, toks[i - 1].end, concept, text=" ".join(t.text for t in toks[i - 2 if two else i - 1 : i]))
+        if two:
+            out[i - 1] = Tok("DROP", 0, 0)
+    return out if out is toks else [t for t in out if t.type != "DROP"]
 
 
 def _condition_named(words: str) -> str | None:

@@ -135,3 +135,34 @@ def test_radiotherapy_within_weeks_prior_to_study_decides_by_its_date(tmp_path):
     text = "Have received radiotherapy within 4 weeks prior to study;"
     assert exclusion(tmp_path, {**WOMAN, "procedures": [_radiotherapy("2026-11-20")]}, text).status == "fail"
     assert exclusion(tmp_path, {**WOMAN, "procedures": [_radiotherapy("2024-03-01")]}, text).status == "pass"
+
+
+# (NCT id, line, the skin cancers it names)
+SHARED_CELL_TYPE = [
+    ("NCT03036488", "Has a history of invasive malignancy ≤5 years prior to signing informed consent except for adequately treated basal cell or squamous cell skin cancer or in situ cervical cancer."),
+    ("NCT05346107", "History of other malignancy within the last 5 years, with the exception of adequately treated basal or squamous cell carcinoma of the skin or carcinoma in situ of the cervix."),
+]
+
+
+@pytest.mark.parametrize(("nct", "text"), SHARED_CELL_TYPE)
+def test_a_cell_type_before_or_shares_the_cancer_after_it(nct, text):
+    tree = parse(text)
+    concepts = {getattr(n, "concept", None) for n in walk(tree)}
+    assert {"basal cell carcinoma of skin", "squamous cell carcinoma of skin"} <= concepts, nct
+    assert coverage_class(tree) == "structured", unparsed(tree)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_small_or_non_small_cell_lung_cancer_is_either():
+    assert render(parse("small or non-small cell lung cancer")) == "small cell lung cancer or non-small cell lung cancer"
+
+
+def test_a_patient_with_another_cancer_is_excluded_past_the_skin_cancer_exceptions(tmp_path):
+    # NCT03036488: the breast cancer of 2024 is none of the exceptions; with 'basal cell' left
+    # words every patient with a cancer stayed unknown
+    breast = {"name": "Malignant neoplasm of breast", "icd10cm": "C50.919", "onset": "2024-05-01", "status": "active"}
+    bcc = {"name": "Basal cell carcinoma of skin", "icd10cm": "C44.91", "onset": "2024-05-01", "status": "active"}
+    text = SHARED_CELL_TYPE[0][1]
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [breast]}, text).status == "fail"
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [bcc]}, text).status == "unknown"
+    assert exclusion(tmp_path, WOMAN, text).status == "pass"
