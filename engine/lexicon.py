@@ -1656,6 +1656,7 @@ def tokenize(folded: str) -> list[Tok]:
     if "OR" in {t.type for t in toks}:
         _shared_head_noun(toks)
         toks = _shared_cell_type(toks)
+        toks = _one_tense(toks)
     toks = _hepatitis_letters(toks, folded)
     _contraceptives_as_methods(toks)
     for t in toks:
@@ -1701,6 +1702,19 @@ def _shared_head_noun(toks: list[Tok]) -> None:
         concept = _condition_named(f"{word.text.lower()} {noun}")
         if concept is not None:
             word.type, word.value = "CONDITION", concept
+
+
+def _one_tense(toks: list[Tok]) -> list[Tok]:
+    """'ongoing or active infection', 'uncontrolled or active infection': two words of the
+    present joined by 'or' say what the wider of them says alone, its ACTIVE word (an
+    uncontrolled one is going on); the narrower and the 'or' are dropped. Read apart, the
+    first stood alone as a word not understood among the alternatives."""
+    drop: set[int] = set()
+    for i in range(1, len(toks) - 1):
+        if toks[i].type == "OR" and toks[i - 1].type == "ACTIVE" and toks[i + 1].type == "ACTIVE" and i - 1 not in drop:
+            narrower = i + 1 if toks[i + 1].text.lower() == "uncontrolled" else i - 1
+            drop |= {narrower, i}
+    return [t for k, t in enumerate(toks) if k not in drop] if drop else toks
 
 
 def _shared_cell_type(toks: list[Tok]) -> list[Tok]:

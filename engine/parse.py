@@ -5114,6 +5114,10 @@ _NARROWING_WORD = (
     # 'adequately treated basal cell skin cancer', 'surgically cured carcinoma in situ': the
     # ones treated, which the record seldom says (never 'inadequately', 'not', 'un-treated')
     r"(?:(?:adequately|appropriately|successfully|curatively|definitively|completely|surgically)\s+)?(?:treated|resected|excised|cured)|"
+    # NCI's 'Uncontrolled intercurrent illness including, but not limited to, ongoing or active
+    # infection, symptomatic congestive heart failure, ...': the judgment's words beside each
+    # example it names, which is one of them where it is uncontrolled (engine.parse `_as_example`)
+    r"(?:(?:patients?|subjects?|participants?)\s+(?:with|who\s+have|has|have)\s+)?(?:any\s+)?uncontrolled\s+intercurrent\s+illness(?:es)?|"
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
     # a grade at or above one ('peripheral neuropathy > grade 1', 'grade 2 or higher', 'grade

@@ -43,9 +43,9 @@ NARROWED = [
     ("NCT03864497", "stable angina", "stable"),
     ("NCT04829604", "Subjects with stable brain metastases", "stable"),
     ("NCT05041842", "Stable dose of steroids at the time of enrolment;", "stable dose"),
-    ("NCT03036488", "Adequately resected non-melanoma skin cancer", "adequately resected"),
-    ("NCT03698383", "Adequately treated basal cell carcinoma, squamous cell carcinoma of the skin, or in situ cervical cancer.", "adequately treated"),
-    ("NCT02576431", "Previously treated brain metastases", "treated"),
+    ("NCT04553770", "Adequately resected non-melanoma skin cancer", "adequately resected"),
+    ("NCT05107674", "Adequately treated basal cell carcinoma, squamous cell carcinoma of the skin, or in situ cervical cancer.", "adequately treated"),
+    ("NCT05319873", "Previously treated brain metastases", "treated"),
 ]
 
 
@@ -69,7 +69,7 @@ def test_stable_angina_fails_an_inclusion_without_angina_and_stays_unknown_with_
 
 
 def test_an_exclusion_of_adequately_treated_cancers_passes_a_patient_without_them(tmp_path):
-    # the line as an item of its own (NCT03698383's exceptions)
+    # the line as an item of its own (NCT05107674)
     text = "Adequately treated basal cell carcinoma, squamous cell carcinoma of the skin, or in situ cervical cancer."
     assert exclusion(tmp_path, WOMAN, text).status == "pass"
 
@@ -99,7 +99,7 @@ def test_no_stable_angina_is_still_the_absence_of_it():
 # (NCT id, line, the anchor its window is counted back from, as rendered)
 ANCHORED = [
     ("NCT05101070", "Prior major surgery within 28 days before the first dose of study intervention.", "before first dose"),
-    ("NCT02362594", "chemotherapy within 4 weeks prior to the first dose of study medication", "before first dose"),
+    ("NCT02362594", "Systemic steroid therapy within 7 days prior to the first dose of study medication", "before first dose"),
     ("NCT04152499", "Any major surgical procedure within 4 weeks of first infusion of study drug.", "before first dose"),
     ("NCT03308201", "Have received radiotherapy within 4 weeks prior to study;", "before enrollment"),
     ("NCT03929471", "Surgery within six weeks of the study.", "before enrollment"),
@@ -166,3 +166,38 @@ def test_a_patient_with_another_cancer_is_excluded_past_the_skin_cancer_exceptio
     assert exclusion(tmp_path, {**WOMAN, "conditions": [breast]}, text).status == "fail"
     assert exclusion(tmp_path, {**WOMAN, "conditions": [bcc]}, text).status == "unknown"
     assert exclusion(tmp_path, WOMAN, text).status == "pass"
+
+
+# NCI's boilerplate (NCT03238495 and 30-odd more): a non-exhaustive list of what the study team
+# judges uncontrolled intercurrent illness; each example is one where it is uncontrolled
+NCI_INTERCURRENT = (
+    "Uncontrolled intercurrent illness including, but not limited to, ongoing or active infection, symptomatic congestive "
+    "heart failure, unstable angina pectoris, cardiac arrhythmia, or psychiatric illness/social situations that would limit "
+    "compliance with study requirements."
+)
+
+
+def test_uncontrolled_intercurrent_illness_and_its_examples_are_understood():
+    tree = parse(NCI_INTERCURRENT)
+    assert coverage_class(tree) == "structured", unparsed(tree)
+    assert "uncontrolled intercurrent illness" in _modifiers(tree)
+    assert "active infection" in render(tree)
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+@pytest.mark.parametrize("conditions", [[], [ANGINA, HYPERTENSION]], ids=["none named", "others"])
+def test_the_intercurrent_illness_list_never_passes_an_exclusion(tmp_path, conditions):
+    # the list is open: a patient with none of its examples may have another uncontrolled illness
+    assert exclusion(tmp_path, {**WOMAN, "conditions": conditions}, NCI_INTERCURRENT).status == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ongoing or active infection", "active infection"),  # NCT05269381
+        ("Active or uncontrolled infection.", "active infection"),  # NCT05728268
+        ("Current or active smoker", "active tobacco use"),  # made up
+    ],
+)
+def test_two_words_of_the_present_joined_by_or_say_the_wider(text, expected):
+    assert render(parse(text)) == expected
