@@ -201,3 +201,27 @@ def test_the_intercurrent_illness_list_never_passes_an_exclusion(tmp_path, condi
 )
 def test_two_words_of_the_present_joined_by_or_say_the_wider(text, expected):
     assert render(parse(text)) == expected
+
+
+# how long a promise of contraception lasts is part of it, a time to come
+WOCBP_PROMISE = "WOCBP must agree to use effective contraception during the study and for 3 months after the last dose."  # NCT04768426
+
+
+def test_how_long_contraception_lasts_belongs_to_the_judgment():
+    tree = parse(WOCBP_PROMISE)
+    assert coverage_class(tree) == "structured", unparsed(tree)
+    [judgment] = [n for n in walk(tree) if getattr(n, "category", None) == "contraception"]
+    assert judgment.text.endswith("for 3 months after the last dose")
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_a_promise_for_women_of_childbearing_potential_passes_a_man_and_asks_the_team_of_a_woman(tmp_path):
+    man = {**WOMAN, "sex": "male", "birth_date": "1980-01-01"}
+    young = {**WOMAN, "birth_date": "1995-01-01"}
+    assert inclusion(tmp_path, man, WOCBP_PROMISE).status == "pass"
+    assert inclusion(tmp_path, young, WOCBP_PROMISE).status == "unknown"
+
+
+def test_a_time_that_names_a_drug_is_no_promise_of_how_long():
+    tree = parse("Women of childbearing potential must agree to use contraception and for 3 months after the last dose of tamoxifen")
+    assert any("last dose" in piece for piece in unparsed(tree))
