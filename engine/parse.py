@@ -5264,15 +5264,32 @@ def _with_modifiers(node: Predicate) -> Predicate:
             item = updates["item"] = _as_ever(item)
         # ('diagnosed with a malignancy within 5 years': when it was diagnosed, engine.evaluate)
         dated = isinstance(item, Condition) and item.window is not None
+        allergy = isinstance(item, Condition) and item.concept in ALLERGY_CONCEPTS
         typed = tuple(
             Modifier(text=q.text, span=q.span)
-            if isinstance(q, Unparsed) and (_only_narrows(q.text) or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")) or _looks_back(item, q.text))
+            if isinstance(q, Unparsed)
+            and (
+                _only_narrows(q.text)
+                or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]"))
+                or _looks_back(item, q.text)
+                or allergy and _STUDY_PRODUCT.fullmatch(q.text.strip(" ,;:.()[]"))
+            )
             else q
             for q in node.qualifiers
         )
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
             updates["qualifiers"] = typed
     return node.model_copy(update=updates) if updates else node
+
+
+# What an allergy is to, where it is the study's own treatment ('Known hypersensitivity to any
+# of the study drugs', '... to any formulation component of the study drug'): the record never
+# says, so no allergy on record is none to it (engine.evaluate reads an allergy's words so)
+_STUDY_PRODUCT = re.compile(
+    r"(?:(?:to\s+)?any\s+(?:of\s+)?)?(?:the\s+)?(?:(?:study|trial|investigational)\s+(?:drugs?|medications?|treatments?|products?|agents?|interventions?)"
+    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?)",
+    re.IGNORECASE,
+)
 
 
 # Words that say an event is there ('Presence of malignancy', 'diagnosed as dementia'): they

@@ -225,3 +225,26 @@ def test_a_promise_for_women_of_childbearing_potential_passes_a_man_and_asks_the
 def test_a_time_that_names_a_drug_is_no_promise_of_how_long():
     tree = parse("Women of childbearing potential must agree to use contraception and for 3 months after the last dose of tamoxifen")
     assert any("last dose" in piece for piece in unparsed(tree))
+
+
+# what an allergy is to, where it is the study's own treatment: the record never says, so no
+# allergy on record is none to it (as engine.evaluate reads an allergy's words)
+@pytest.mark.parametrize(
+    ("nct", "text"),
+    [
+        ("NCT00567190", "Known hypersensitivity to any of the study drugs"),
+        ("NCT05411380", "Known hypersensitivity to any formulation component of the study drug;"),
+        ("NCT02654730", "Known allergy to study medications"),
+    ],
+)
+def test_an_allergy_to_the_study_treatment_is_understood(nct, text):
+    tree = parse(text)
+    assert coverage_class(tree) == "structured", (nct, unparsed(tree))
+    assert strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+def test_an_allergy_to_the_study_drugs_excludes_nobody_without_an_allergy_and_nobody_with_one_for_sure(tmp_path):
+    text = "Known hypersensitivity to any of the study drugs"
+    allergy = {"name": "Allergy to penicillin", "icd10cm": "Z88.0", "onset": "2010-01-01", "status": "active"}
+    assert exclusion(tmp_path, WOMAN, text).status == "pass"
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [allergy]}, text).status != "fail"
