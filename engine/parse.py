@@ -5186,8 +5186,11 @@ _NARROWING_WORD = (
     # still (never 'unstable', above, nor 'not stable', whose 'not' is no word of the piece)
     r"(?:(?:clinically|neurologically|radiologically|radiographically)[- ])?stable(?:\s+(?:doses?|regimens?))?|"
     # 'adequately treated basal cell skin cancer', 'surgically cured carcinoma in situ': the
-    # ones treated, which the record seldom says (never 'inadequately', 'not', 'un-treated')
-    r"(?:(?:adequately|appropriately|successfully|curatively|definitively|completely|surgically)\s+)?(?:treated|resected|excised|cured)|"
+    # ones treated, which the record seldom says (never 'inadequately', 'not', 'un-treated';
+    # nor 'treated' alone, which may say who gets what: 'active autoimmune disease for patients
+    # treated by avelumab', read '(active autoimmune disease and avelumab)', would have let a
+    # patient with the disease past the exclusion)
+    r"(?:adequately|appropriately|successfully|curatively|definitively|completely|surgically)\s+(?:treated|resected|excised|cured)|"
     # NCI's 'Uncontrolled intercurrent illness including, but not limited to, ongoing or active
     # infection, symptomatic congestive heart failure, ...': the judgment's words beside each
     # example it names, which is one of them where it is uncontrolled (engine.parse `_as_example`)
