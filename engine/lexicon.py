@@ -137,9 +137,14 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"(?:the )?(?:screening|screening visit|screening period)", "ANCHOR", "screening"),
     (rf"(?:the )?{_PLANNED}(?:enrollment|enrolment|study entry|registration|pre-?registration|study enrollment|study enrolment|entry|entering the study|entry into the study|entry to the study|study start)", "ANCHOR", "enrollment"),
     (r"(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:informed consent(?: form)?|icf|consent)", "ANCHOR", "consent"),
-    (rf"(?:the )?{_PLANNED}(?:first dose|first administration|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
+    (rf"(?:the )?{_PLANNED}(?:first dose|first administration|(?:first|initial) (?:infusion|injection)(?= of (?:the |any )?(?:study|trial|protocol|investigational) )|(?:start|initiation|beginning|commencement) of (?:any |the )?(?:study |protocol |trial )?(?:drug |medication )?(?:treatment|therapy|drug|medication|intervention)"
      r"|(?:starting|beginning|initiating) (?:the )?(?:study|protocol|trial) (?:treatment|therapy|drug)|(?:study|protocol) (?:treatment|therapy|drug) (?:initiation|start)"
-     r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)(?: of (?:the )?(?:study |protocol )?(?:drug|treatment|therapy))?(?: administration| treatment)?", "ANCHOR", "first_dose"),
+     r"|day 1|cycle 1,? day 1|c1d1|(?:(?:first|initial) )?(?:study|trial) (?:treatment|drug)|protocol (?:treatment|therapy)|treatment start)"
+     # ('the first dose of study intervention', '... of investigational product', 'first infusion
+     # of study drug': the study's own treatment, whatever the protocol calls it; the words left
+     # after 'first dose' kept the window's criterion from being understood, and 'investigational
+     # product' was read as a drug the patient had taken)
+     r"(?: of (?:the |any )?(?:study |protocol |trial |investigational )?(?:drugs?|treatments?|therapy|therapies|medications?|interventions?|products?|agents?))?(?: administration| treatment)?", "ANCHOR", "first_dose"),
     # NCI boilerplate: 'allergic reactions attributed to compounds of similar chemical or
     # biologic composition to paclitaxel' is about paclitaxel-like compounds; 'or' inside it
     # joins no alternatives
@@ -680,6 +685,25 @@ def _non_as_modifier(out: list[Tok]) -> None:
             t.type = "WORD"
 
 
+# words that narrow a condition ('stable', 'adequately treated': engine.parse types them
+# modifiers) which a 'not' just before them turns round
+_NOT_THE_WORDS_AFTER = frozenset(
+    """stable treated resected excised cured adequately appropriately successfully curatively definitively
+    completely surgically clinically neurologically radiologically radiographically""".split()
+)
+
+
+def _not_of_the_words_after(out: list[Tok]) -> None:
+    """'Not adequately treated hypertension' is hypertension that was not adequately
+    treated, not the absence of adequately treated hypertension (read so, an exclusion of
+    it excluded every patient without hypertension): a 'not' just before words that narrow
+    is one of those words, left not understood with them. ('No stable angina' is the
+    absence of stable angina: 'no' stays the negation.)"""
+    for i, t in enumerate(out[:-1]):
+        if t.type == "NOT" and t.text.lower() == "not" and out[i + 1].type == "WORD" and out[i + 1].text.lower() in _NOT_THE_WORDS_AFTER:
+            t.type = "WORD"
+
+
 # 'who may only be included if', 'who are eligible if': the words that say the group
 # named before them is let in on the condition after them
 _ADMIT_WORDS = frozenset("may can will would are is be only".split())
@@ -752,6 +776,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     `scan` just made, which nothing else holds: copying them was 1-2 % of parsing)."""
     _drop_list_marker(out)
     _non_as_modifier(out)
+    _not_of_the_words_after(out)
     _admitted_if(out)
     _phases_of_the_study(out)
     # The readings in this block act only on a number, a measure, a unit, a time unit or a
@@ -787,6 +812,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
         out = _bare_limits(out)
         out = _age_of_people(out)
     _not_the_condition(out)
+    out = _study_as_anchor(out)
     n = len(out)
 
     def typ(i: int) -> str | None:
@@ -915,6 +941,34 @@ def _not_the_condition(out: list[Tok]) -> None:
     for i, t in enumerate(out[:-1]):
         if t.type == "CONDITION" and t.text in _NO_CONDITION_BEFORE and out[i + 1].type == "WORD" and _NO_CONDITION_BEFORE[t.text](out[i + 1].text):
             t.type, t.value = "WORD", None
+
+
+# 'within 4 weeks prior to study', 'within six weeks of the study.', 'before inclusion': the
+# study, or inclusion in it, named alone after a duration and its 'prior to' (and nothing
+# after it in the clause) is the time the patient enters it
+_STUDY_ITSELF = frozenset({"study", "trial", "inclusion"})
+_STUDY_ENTRY = frozenset({"inclusion", "entry", "start", "allocation"})  # ('before study inclusion')
+_CLAUSE_ENDS = frozenset(("COMMA", "SEMI", "RPAR"))
+
+
+def _study_as_anchor(out: list[Tok]) -> list[Tok]:
+    """The out list with 'the study' of such a window one enrollment ANCHOR token; a word
+    elsewhere ('participation in the study', 'inclusion criteria')."""
+    merged: list[Tok] | None = None
+    for i, t in enumerate(out):
+        if t.type != "PRIOR" or i == 0 or out[i - 1].type not in ("TIMEUNIT", "HALFLIFE", "LONGER"):
+            continue
+        j = i + 2 if i + 2 < len(out) and out[i + 1].type == "WORD" and out[i + 1].text == "the" else i + 1
+        if j >= len(out) or out[j].type != "WORD" or out[j].text not in _STUDY_ITSELF:
+            continue
+        if j + 1 < len(out) and out[j].text != "inclusion" and out[j + 1].type == "WORD" and out[j + 1].text in _STUDY_ENTRY:
+            j += 1
+        if j + 1 < len(out) and not (out[j + 1].type in _CLAUSE_ENDS or out[j + 1].text == "."):
+            continue
+        if merged is None:
+            merged = list(out)
+        merged[i + 1 : j + 1] = [Tok("ANCHOR", out[i + 1].start, out[j].end, "enrollment", text=" ".join(x.text for x in out[i + 1 : j + 1]))] + [Tok("DROP", 0, 0)] * (j - i - 1)
+    return out if merged is None else [t for t in merged if t.type != "DROP"]
 
 
 def _window_of_the_same_clause(out: list[Tok], i: int) -> bool:
@@ -1621,6 +1675,8 @@ def tokenize(folded: str) -> list[Tok]:
     toks = _contextualized(toks)
     if "OR" in {t.type for t in toks}:
         _shared_head_noun(toks)
+        toks = _shared_cell_type(toks)
+        toks = _one_tense(toks)
     toks = _hepatitis_letters(toks, folded)
     _contraceptives_as_methods(toks)
     for t in toks:
@@ -1666,6 +1722,47 @@ def _shared_head_noun(toks: list[Tok]) -> None:
         concept = _condition_named(f"{word.text.lower()} {noun}")
         if concept is not None:
             word.type, word.value = "CONDITION", concept
+
+
+def _one_tense(toks: list[Tok]) -> list[Tok]:
+    """'ongoing or active infection', 'uncontrolled or active infection': two words of the
+    present joined by 'or' say what the wider of them says alone, its ACTIVE word (an
+    uncontrolled one is going on); the narrower and the 'or' are dropped. Read apart, the
+    first stood alone as a word not understood among the alternatives."""
+    drop: set[int] = set()
+    for i in range(1, len(toks) - 1):
+        if toks[i].type == "OR" and toks[i - 1].type == "ACTIVE" and toks[i + 1].type == "ACTIVE" and i - 1 not in drop:
+            narrower = i + 1 if toks[i + 1].text.lower() == "uncontrolled" else i - 1
+            drop |= {narrower, i}
+    return [t for k, t in enumerate(toks) if k not in drop] if drop else toks
+
+
+def _shared_cell_type(toks: list[Tok]) -> list[Tok]:
+    """'adequately treated basal cell or squamous cell skin cancer', 'basal or squamous cell
+    carcinoma of the skin': the cell type before 'or' shares the rest of the cancer named
+    after it ('basal cell skin cancer'), where that is a condition of the vocabulary. Left
+    words, 'basal cell' kept an exception of both skin cancers unknown for everyone."""
+    out = toks
+    for i in range(1, len(toks) - 1):
+        link, cond = toks[i], toks[i + 1]
+        if link.type != "OR" or cond.type != "CONDITION":
+            continue
+        words = cond.text.lower().split()
+        if len(words) < 3 or words[1] != "cell":
+            continue
+        two = i >= 2 and toks[i - 1].type == "WORD" and toks[i - 1].text.lower() == "cell"
+        first = toks[i - 2] if two else toks[i - 1]
+        if first.type != "WORD" or not first.text.isalpha() or first.text.lower() == words[0]:
+            continue
+        concept = _condition_named(" ".join([first.text.lower(), *words[1:]]))
+        if concept is None:
+            continue
+        if out is toks:
+            out = list(toks)
+        out[i - 2 if two else i - 1] = Tok("CONDITION", first.start, toks[i - 1].end, concept, text=" ".join(t.text for t in toks[i - 2 if two else i - 1 : i]))
+        if two:
+            out[i - 1] = Tok("DROP", 0, 0)
+    return out if out is toks else [t for t in out if t.type != "DROP"]
 
 
 def _condition_named(words: str) -> str | None:

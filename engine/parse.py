@@ -4694,9 +4694,83 @@ def parse(text: str) -> Predicate:
     if " or " in folded or "/" in folded:
         node = _history_or_now_reaches(node, text, folded)
     node = _willing_whole(node, text)
+    if "contracep" in folded:
+        node = _promise_lasts(node, text)
     if _ALLOWING_WORD.search(folded):
         node = _permissions(node, text)
     return _recovery_judged(node)
+
+
+# How long a promise of contraception lasts, said after it: 'for 3 months after the last
+# dose', 'during the study and for 8 weeks after the end of treatment', 'up to 180 days after
+# last dose', 'for the duration of study participation': a time to come, nothing of the
+# patient now; a word that names something else (a drug, a test, a condition) is no such time
+_PROMISED_TIME = re.compile(
+    r"\W*(?:(?:and|or|as\s+well\s+as)\W+)*"
+    r"(?:(?:during|throughout|for|until|up\s+to|through|at\s+least|≥|>=|a\s+period\s+of|the|entire|course|duration|of|this|"
+    r"study|trial|treatment|therapy|participation|period|and|after|following|post|the\s+last|last|dose|doses|use|day|administration|"
+    r"infusion|completion|end|receiving|product|drugs?|intervention|medication|study\s+drug\(s\)|\d+|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve|days?|weeks?|months?|years?|\(\d+\s+days\)|[,()-])\s*)+",
+    re.IGNORECASE,
+)
+_ONLY_A_LINK = re.compile(r"[\s,;]*(?:(?:and|or|as\s+well\s+as)[\s,;]*)?", re.IGNORECASE)
+_TIME_TO_COME = re.compile(r"\b(?:after|following|post|during|throughout|duration|until|through)\b", re.IGNORECASE)
+
+
+def _promise_lasts(node: Predicate, text: str) -> Predicate:
+    """'WOCBP must agree to use effective contraception during the study and for 3 months
+    after the last dose.' (NCT04768426): the time after the judgment is how long the promise
+    lasts, part of what the study team asks, not a criterion of its own (left words beside
+    the judgment, it kept the line unknown for a man, whom it does not bind)."""
+    if isinstance(node, (AllOf, Each)):
+        items = list(node.items)
+        merged: list = []
+        for item in items:
+            last = merged[-1] if merged else None
+            promise = _contraception_of(last) if last is not None else None
+            if promise is not None and isinstance(item, Unparsed) and _time_to_come(item, promise, text):
+                merged[-1] = _promise_until(last, item.span.end, text)
+            else:
+                merged.append(_promise_lasts(item, text))
+        if len(merged) == 1:
+            return merged[0]
+        if len(merged) < len(items) or any(a is not b for a, b in zip(merged, items)):
+            return node.model_copy(update={"items": tuple(merged)})
+        return node
+    if isinstance(node, Qualified) and _contraception_of(node.item) is not None:
+        promise = _contraception_of(node.item)
+        if all(isinstance(q, Unparsed) and _time_to_come(q, promise, text) for q in node.qualifiers):
+            return _promise_until(node.item, max(q.span.end for q in node.qualifiers), text)
+    return node
+
+
+def _contraception_of(node: Predicate) -> Judgment | None:
+    """The contraception judgment a node is, or binds some patients to ('(judgment) if
+    (childbearing potential)')."""
+    if isinstance(node, Conditional):
+        node = node.then
+    return node if isinstance(node, Judgment) and node.category == "contraception" else None
+
+
+def _time_to_come(words: Unparsed, promise: Judgment, text: str) -> bool:
+    """Words after the judgment, nothing else between them, that are a time to come alone."""
+    between = text[promise.span.end : words.span.start]
+    return (
+        words.span.start >= promise.span.end
+        and _ONLY_A_LINK.fullmatch(between) is not None
+        and _PROMISED_TIME.fullmatch(words.text) is not None
+        and _TIME_TO_COME.search(words.text) is not None
+    )
+
+
+def _promise_until(node: Predicate, end: int, text: str) -> Predicate:
+    """The judgment (in its condition, where it has one) with its text run on to `end`."""
+    promise = _contraception_of(node)
+    assert promise is not None
+    longer = promise.model_copy(update={"text": text[promise.span.start : end].strip(), "span": Span(start=promise.span.start, end=end)})
+    if isinstance(node, Conditional):
+        return node.model_copy(update={"then": longer, "span": Span(start=node.span.start, end=max(node.span.end, end))})
+    return longer
 
 
 _HISTORY_OR_NOW = re.compile(rf"\b(?:{HISTORY_OR_NOW})\b", re.IGNORECASE)
@@ -5404,6 +5478,19 @@ _NARROWING_WORD = (
     r"ongoing|persistent|intercurrent|underlying|pre-?existing|newly[- ]diagnosed|invasive|extensive|"
     r"disseminated|other|another|concurrent|concomitant|current|active|bilateral|unilateral|distant|"
     r"actively[- ]progressing|positive|unresolved|clinical|(?:any\s+)?other\s+forms?|(?:(?:is|are)\s+)?present|"  # 'positive pregnancy test' is a pregnancy; never 'negative'
+    # 'stable brain metastases', 'a stable dose of steroids': some of them, those that keep
+    # still (never 'unstable', above, nor 'not stable', whose 'not' is no word of the piece)
+    r"(?:(?:clinically|neurologically|radiologically|radiographically)[- ])?stable(?:\s+(?:doses?|regimens?))?|"
+    # 'adequately treated basal cell skin cancer', 'surgically cured carcinoma in situ': the
+    # ones treated, which the record seldom says (never 'inadequately', 'not', 'un-treated';
+    # nor 'treated' alone, which may say who gets what: 'active autoimmune disease for patients
+    # treated by avelumab', read '(active autoimmune disease and avelumab)', would have let a
+    # patient with the disease past the exclusion)
+    r"(?:adequately|appropriately|successfully|curatively|definitively|completely|surgically)\s+(?:treated|resected|excised|cured)|"
+    # NCI's 'Uncontrolled intercurrent illness including, but not limited to, ongoing or active
+    # infection, symptomatic congestive heart failure, ...': the judgment's words beside each
+    # example it names, which is one of them where it is uncontrolled (engine.parse `_as_example`)
+    r"(?:(?:patients?|subjects?|participants?)\s+(?:with|who\s+have|has|have)\s+)?(?:any\s+)?uncontrolled\s+intercurrent\s+illness(?:es)?|"
     # what a treatment was given in: 'prior therapy with palbociclib in the metastatic setting'
     rf"neo-?adjuvant|adjuvant|(?:in\s+(?:the\s+)?)?{_SETTING}|"
     # a grade at or above one ('peripheral neuropathy > grade 1', 'grade 2 or higher', 'grade
@@ -5476,15 +5563,32 @@ def _with_modifiers(node: Predicate) -> Predicate:
             item = updates["item"] = _as_ever(item)
         # ('diagnosed with a malignancy within 5 years': when it was diagnosed, engine.evaluate)
         dated = isinstance(item, Condition) and item.window is not None
+        allergy = isinstance(item, Condition) and item.concept in ALLERGY_CONCEPTS
         typed = tuple(
             Modifier(text=q.text, span=q.span)
-            if isinstance(q, Unparsed) and (_only_narrows(q.text) or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]")) or _looks_back(item, q.text))
+            if isinstance(q, Unparsed)
+            and (
+                _only_narrows(q.text)
+                or dated and _LONE_EVENT_WORD.fullmatch(q.text.strip(" ,;:.()[]"))
+                or _looks_back(item, q.text)
+                or allergy and _STUDY_PRODUCT.fullmatch(q.text.strip(" ,;:.()[]"))
+            )
             else q
             for q in node.qualifiers
         )
         if any(a is not b for a, b in zip(typed, node.qualifiers)):
             updates["qualifiers"] = typed
     return node.model_copy(update=updates) if updates else node
+
+
+# What an allergy is to, where it is the study's own treatment ('Known hypersensitivity to any
+# of the study drugs', '... to any formulation component of the study drug'): the record never
+# says, so no allergy on record is none to it (engine.evaluate reads an allergy's words so)
+_STUDY_PRODUCT = re.compile(
+    r"(?:(?:to\s+)?any\s+(?:of\s+)?)?(?:the\s+)?(?:(?:study|trial|investigational)\s+(?:drugs?|medications?|treatments?|products?|agents?|interventions?)"
+    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?)",
+    re.IGNORECASE,
+)
 
 
 # Words that say an event is there ('Presence of malignancy', 'diagnosed as dementia'): they

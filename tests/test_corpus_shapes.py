@@ -545,8 +545,9 @@ def test_an_ampersand_inside_a_scales_name():
     ("text", "canonical"),
     [
         # NCT03862807 (Leaf): the dose before 'of prednisone' was the immunosuppressant's
+        # ('received' reaches the regimen past 'stable', which only narrows it: cover15)
         ("Has received stable immunosuppressive regimen with \u226410 mg/day of prednisone",
-         "(immunosuppressant and prednisone <= 10 mg/day) \u00abreceived stable\u00bb"),
+         "(history of immunosuppressant and (prednisone <= 10 mg/day)) \u00abstable\u00bb"),
         ("> 10 mg/day of prednisone or equivalent", "prednisone or equivalent > 10 mg/day"),
         # NCT corpus: a dose in brackets after its drug
         ("Chronic, daily treatment with high-dose aspirin (> 325 mg/day)",
