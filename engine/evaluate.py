@@ -1770,29 +1770,38 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
     `_medication` and `_procedure` on the way to `_silence`, stated once more here; a
     test may say True where the leaf turns out silent (it is judged then, as before), never
     False where it is not (tests/test_speed10.py judges every leaf of the bundled trials
-    both ways). None where the leaf is never decided so: judged every time."""
+    both ways). None where the leaf is never decided so: judged every time.
+
+    Made once per leaf with every concept it asks about numbered in the index of the field
+    it reads (`_fits`): what a patient is asked is then which of them its records fit,
+    worked out once per patient (`derive.FitIndex.fitted`), and `derive.fits_any` of a
+    concept is a look-up of its number there (tests/test_speed15a.py)."""
     if isinstance(node, Condition):
         concept = derive.lookup(vocab, ("condition",), node.concept)
         beyond = node.concept in _READ_BEYOND_RECORDS
         if concept is None or (beyond and node.concept not in _READ_OBSERVATIONS_ONLY):  # `_redirect`; see there
             return None
         own_systems, broader_ones, above, by_kind = _broader_of(vocab, concept)
+        conditions, medications = _fits(vocab, "conditions"), _fits(vocab, "medications")
+        own = conditions.number(concept)
+        family = tuple(conditions.number(c) for c in (concept, *vocab.ancestors(concept)))  # `derive.fits_any_broader`
 
         def reads_conditions(patient: Patient) -> bool:
             records = patient.conditions
-            if not derive.fits_any_broader(vocab, concept, records):  # `_condition_records` goes to `_silence`
+            fitted = conditions.fitted(records)
+            if fitted.isdisjoint(family):  # `_condition_records` goes to `_silence`
                 return False
             # else it reads the records that fit the concept, and those `_broader_records` keeps:
             # a record of a broader condition, not one in another branch under the same
             # ancestor (a B-cell leukemia for 'T-cell acute lymphoblastic leukemia', 79 % of
             # synthetic patients for two of its leaves); none of either is its silence too
-            return derive.fits_any(vocab, concept, records) or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
+            return own in fitted or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
 
         # a drug for the condition on record makes its silence unknown (`_implied_by_drugs`)
-        drugs = tuple(drug for drug, _ in _implying_drugs(vocab, concept))
+        drugs = tuple(medications.number(drug) for drug, _ in _implying_drugs(vocab, concept))
 
         def reads(patient: Patient) -> bool:
-            return reads_conditions(patient) or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
+            return reads_conditions(patient) or (bool(drugs) and not medications.fitted(patient.medications).isdisjoint(drugs))
 
         if beyond:
             # what observations say of it (`_observed_condition`) leaves the records' silence
@@ -1806,38 +1815,55 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
             return None
         # the therapy's procedures are records of the drug; so are those of a procedure given
         # as drugs of the class (`_procedures_of_drug`)
-        named = concept.procedure_records and node.dose is None
-        given_in = tuple(p for p, _ in _procedures_of_drug(vocab, concept)) if node.dose is None else ()
-        return lambda patient: (
-            derive.fits_any(vocab, concept, patient.medications)
-            or (named and derive.fits_any(vocab, concept, patient.procedures))
-            or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+        medications, procedures = _fits(vocab, "medications"), _fits(vocab, "procedures")
+        own = medications.number(concept)
+        named = (procedures.number(concept),) if concept.procedure_records and node.dose is None else ()
+        given_in = tuple(procedures.number(p) for p, _ in _procedures_of_drug(vocab, concept)) if node.dose is None else ()
+        by_procedure = named + given_in
+        return lambda patient: own in medications.fitted(patient.medications) or (
+            bool(by_procedure) and not procedures.fitted(patient.procedures).isdisjoint(by_procedure)
         )
     if isinstance(node, Procedure):
         concept = derive.lookup(vocab, ("procedure",), node.concept)
         if concept is None:
             return None
         own, broader = _statuses(vocab, concept)
-        statuses = tuple(status for status, _ in (*own, *broader))  # conditions that show it done
         drugs = tuple(derive.lookup(vocab, ("drug", "drug_class"), name) for name in concept.drugs)
         if None in drugs:  # `_drug_on_record`: a drug the vocabulary does not know may be redirected
             return None
-        given_in = tuple(p for drug in drugs for p, _ in _procedures_of_drug(vocab, drug))  # `_medication` of the drugs reads them
+        conditions, medications, procedures = _fits(vocab, "conditions"), _fits(vocab, "medications"), _fits(vocab, "procedures")
+        statuses = tuple(conditions.number(status) for status, _ in (*own, *broader))  # conditions that show it done
+        # the procedure itself, and those of its drugs (`_medication` of the drugs reads them)
+        done = (procedures.number(concept), *(procedures.number(p) for drug in drugs for p, _ in _procedures_of_drug(vocab, drug)))
+        given = tuple(medications.number(drug) for drug in drugs)
 
         _, broader_ones, above, by_kind = _broader_of(vocab, concept) if concept.parents else (None, (), set(), {})
 
         def reads(patient: Patient) -> bool:
             return (
-                derive.fits_any(vocab, concept, patient.procedures)
-                or any(derive.fits_any(vocab, status, patient.conditions) for status in statuses)
-                or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
-                or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+                not procedures.fitted(patient.procedures).isdisjoint(done)
+                or (bool(statuses) and not conditions.fitted(patient.conditions).isdisjoint(statuses))
+                or (bool(given) and not medications.fitted(patient.medications).isdisjoint(given))
                 # a record of a broader procedure (`_broader_procedures`)
                 or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in patient.procedures)
             )
 
         return reads
     return None
+
+
+def _fits(vocab: Any, fieldname: str) -> derive.FitIndex:
+    """The index of the concepts silence tests ask about in one field of the patient's
+    record (conditions, medications, procedures), one per vocabulary (the entry holds it,
+    so its id is not reused while remembered)."""
+    key = (id(vocab), fieldname)
+    found = _FITS.get(key)
+    if found is None or found.vocab is not vocab:
+        found = _FITS[key] = derive.FitIndex(vocab)
+    return found
+
+
+_FITS: dict[tuple[int, str], derive.FitIndex] = {}
 
 
 # Conditions whose judging reads more than the patient's condition records, so that neither

@@ -221,3 +221,31 @@ def test_drawn_drug_records_judge_as_the_plain_evaluator(monkeypatch, records, o
         _forget()
         plain = [screening._criterion_now(p, patient, as_of=AS_OF, open_world=open_world) for p in criteria]
     assert fast == plain
+
+
+# --- silence tests compiled against an index of what a patient's records fit ----------------
+
+from engine import derive  # noqa: E402
+
+
+def test_an_index_of_fits_is_fits_any(patients):
+    """`FitIndex.fitted` holds a concept's number exactly where `derive.fits_any` fits some
+    of the records to it: every condition, drug, drug class and procedure of the vocabulary,
+    numbered in three rounds (concepts numbered after the records were first asked are matched
+    when they are asked next), against each field of each patient."""
+    vocab = load_vocabulary()
+    concepts = [*vocab.concepts("condition"), *vocab.concepts("drug"), *vocab.concepts("drug_class"), *vocab.concepts("procedure")]
+    for fieldname in ("conditions", "medications", "procedures"):
+        index = derive.FitIndex(vocab)
+        fitting = 0
+        for part in (concepts[::3], concepts[1::3], concepts[2::3]):
+            for concept in part:
+                index.number(concept)
+            for patient in patients:
+                records = getattr(patient, fieldname)
+                fitted = index.fitted(records)
+                for concept in index.concepts:
+                    fits = derive.fits_any(vocab, concept, records)
+                    assert (index.numbers[(concept.kind, concept.name)] in fitted) is fits, (fieldname, patient.id, concept.name)
+                    fitting += fits
+        assert fitting > 100, fieldname
