@@ -421,6 +421,9 @@ class FitIndex:
         self.numbers: dict[tuple[str, str], int] = {}
         # kind of record -> (how many concepts it was matched against, the numbers it fits)
         self.kinds: dict[str, tuple[int, frozenset[int]]] = {}
+        # the records asked last, how many concepts were numbered then, what they fit: a
+        # patient's leaves ask of its records one after the other
+        self.last: tuple[tuple[Any, ...] | None, int, frozenset[int]] = (None, 0, frozenset())
 
     def number(self, concept: Any) -> int:
         """The concept's number, given it now where it has none."""
@@ -434,16 +437,19 @@ class FitIndex:
     def fitted(self, records: tuple[Any, ...]) -> frozenset[int]:
         """The numbers of the concepts some of `records` fit (as `fits_any`, exact tests off),
         remembered with the records (`_records_entry`)."""
-        _, memo = _records_entry(records)
         count = len(self.concepts)
+        last = self.last
+        if last[0] is records and last[1] == count:  # the entry holds them: not another tuple at their id
+            return last[2]
+        _, memo = _records_entry(records)
         hit = memo.get(self)
-        if hit is not None and hit[0] == count:
-            return hit[1]
-        found: frozenset[int] = frozenset()
-        for kind, codings, text in memo[None]:
-            found = found.union(self._kind_fits(kind, codings, text, count))
-        memo[self] = (count, found)
-        return found
+        if hit is None or hit[0] != count:
+            found: frozenset[int] = frozenset()
+            for kind, codings, text in memo[None]:
+                found = found.union(self._kind_fits(kind, codings, text, count))
+            hit = memo[self] = (count, found)
+        self.last = (records, count, hit[1])
+        return hit[1]
 
     def _kind_fits(self, kind: str, codings: Sequence[Coding], text: str | None, count: int) -> frozenset[int]:
         entry = self.kinds.get(kind)

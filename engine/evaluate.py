@@ -594,9 +594,10 @@ def evaluate_as_said(
     """The Outcome tree of `node` when its record leaves (keyed as `record_leaves` keys them)
     say what `said` gives, whoever the patient: the connectives read their children's truth
     and missing data, and the caller may give the leaves stand-in reasons. None when the tree
-    reads a leaf `said` lacks, or reads records itself (an 'except' that sets them aside):
-    then only the patient can tell. `leaves_known`: the caller found `record_leaves(node,
-    windowed=windowed)` not None (walking the tree again was 2 % of a warm screening)."""
+    reads a leaf `said` lacks (an 'except' that sets records aside is one, `_Aside`, keyed
+    as `record_leaves` keys it when told the polarity): then only the patient can tell.
+    `leaves_known`: the caller found `record_leaves(node, windowed=windowed)` not None
+    (walking the tree again was 2 % of a warm screening)."""
     if not leaves_known and record_leaves(node, windowed=windowed) is None:
         return None
     node = labs_in_window(node)
@@ -751,15 +752,12 @@ def _bounds(node: Comparison | Range) -> list[tuple[str, Threshold]]:
 
 
 def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
-    concept = derive.lookup(ctx.vocab, ("measure",), node.measure)
-    derived = _derived_kind(node.measure, concept)
+    concept, derived, name, bounds = _measure_parts(node, ctx.vocab)
     if concept is None and derived is None:
         return _leaf(node, Truth.UNKNOWN, [f"measure {node.measure} not in the vocabulary"], [node.measure])
-    name = concept.name if concept is not None else derived
     values, notes, missing = _values_once(node, concept, derived, name, ctx)
     if not values:
         return _leaf(node, Truth.UNKNOWN, notes, missing)
-    bounds = _bounds(node)
     if len(values) == 1 and len(bounds) == 1:
         # one value against one bound (31 of the 32 measure leaves of a synthetic patient):
         # what the loop below gives for them, without its per-value check and sets
@@ -784,6 +782,26 @@ def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
         truth = Truth.UNKNOWN
         reasons.append("the values above disagree on the verdict")
     return _leaf(node, truth, [*reasons, *notes], [*missing, *(m for c in checks for m in c.missing)])
+
+
+def _measure_parts(node: Comparison | Range, vocab: Any) -> tuple[Any, str | None, str | None, list[tuple[str, Threshold]]]:
+    """What a measure leaf reads of the vocabulary and of itself, whoever the patient: its
+    concept, the kind of value derived for it (`_derived_kind`), the name its reasons give
+    and its bounds. Worked out once per leaf and vocabulary (the entry holds both, so their
+    ids are not reused while remembered): 32 measure leaves a synthetic patient looked them
+    up again (speed15a)."""
+    found = _MEASURE_PARTS.get(id(node))
+    if found is None or found[0] is not node or found[1] is not vocab:
+        concept = derive.lookup(vocab, ("measure",), node.measure)
+        derived = _derived_kind(node.measure, concept)
+        name = concept.name if concept is not None else derived
+        if len(_MEASURE_PARTS) >= _PER_NODE_MAX:
+            _MEASURE_PARTS.clear()
+        found = _MEASURE_PARTS[id(node)] = (node, vocab, (concept, derived, name, _bounds(node)))
+    return found[2]
+
+
+_MEASURE_PARTS: dict[int, tuple[Any, Any, tuple[Any, str | None, str | None, list[tuple[str, Threshold]]]]] = {}
 
 
 def _derived_kind(measure: str, concept: Any) -> str | None:

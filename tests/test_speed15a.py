@@ -249,3 +249,33 @@ def test_an_index_of_fits_is_fits_any(patients):
                     assert (index.numbers[(concept.kind, concept.name)] in fitted) is fits, (fieldname, patient.id, concept.name)
                     fitting += fits
         assert fitting > 100, fieldname
+
+
+def test_measure_leaves_judged_with_their_parts_remembered_are_judged_afresh(patients, monkeypatch):
+    """A measure leaf's concept, derived kind, name and bounds are worked out once per leaf
+    and vocabulary (`_measure_parts`): every measure leaf of the bundled trials judged so for
+    each patient, and leaves made here (one the vocabulary does not know), is the leaf judged
+    with them worked out again."""
+    trials = screening.load_trial_files(None)
+    screening.prepare_trials(trials)
+    leaves = [n for t in trials for p in _every(screening._prepared(t)) if p.leaves for _, n in p.leaves if isinstance(n, (Comparison, ev.Range))]
+    leaves += [Comparison(measure=m, op=">=", threshold=Threshold(value=Decimal(v), unit=u), span=SPAN)
+               for m, v, u in (("hemoglobin", 9, "g/dL"), ("age", 18, "years"), ("creatinine clearance", 60, "mL/min"), ("no such measure", 1, None))]
+    assert len(leaves) > 20
+    vocab = load_vocabulary()
+
+    def judged(patient):
+        ctx = ev._Ctx(patient=patient, as_of=AS_OF, open_world=False, vocab=vocab)
+        return [ev._measure(node, ctx) for node in leaves]
+
+    remembered = {p.id: judged(p) for p in patients[::3]}
+    assert len(ev._MEASURE_PARTS) >= len({id(n) for n in leaves})
+
+    def afresh(node, vocab):
+        concept = ev.derive.lookup(vocab, ("measure",), node.measure)
+        derived = ev._derived_kind(node.measure, concept)
+        return concept, derived, concept.name if concept is not None else derived, ev._bounds(node)
+
+    monkeypatch.setattr(ev, "_measure_parts", afresh)
+    for patient in patients[::3]:
+        assert judged(patient) == remembered[patient.id], patient.id
