@@ -336,6 +336,10 @@ def _remembered_leaf(node: Any, key: tuple[str, bool], ctx: _Ctx) -> tuple[Outco
     assert ctx.leaves is not None
     found = ctx.leaves.get(key)
     if found is None:
+        if type(node) is _Aside:
+            outcome = _aside(node, ctx)
+            found = ctx.leaves[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
+            return found
         silent = _silent_entry(node, ctx)
         if silent is not None:
             found = ctx.leaves[key] = silent
@@ -418,28 +422,128 @@ def _shape_number(outcome: Outcome) -> int | None:
 _SHAPES: dict[tuple[str, str, tuple[str, ...]], int] = {}
 
 
-def record_leaves(tree: Any, *, windowed: bool) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
+def record_leaves(tree: Any, *, windowed: bool, polarity: int | None = None) -> tuple[tuple[tuple[str, bool], Any], ...] | None:
     """The leaves of a tree that read the patient's record (measures, sex, conditions,
     medications, procedures), each with its key: the leaf without its span, and whether it
     is judged with the tree's window flag (`windowed`, `has_windowed_event(tree)`) or
-    without it, as the excepted part of an exception is. None when the tree has an 'except'
-    that sets records aside and reads them itself (`_sets_records_aside`). Everything else
-    of a tree's Outcome follows from the tree and what these leaves say (`leaf_signature`)."""
+    without it, as the excepted part of an exception is. An 'except' that sets records aside
+    and reads them itself (`_sets_records_aside`) is one more leaf (`_Aside`) when the tree's
+    `polarity` is given (what setting them aside gives depends on it), else the answer is
+    None. None too for a condition judged by its onset alone. Everything else of a tree's
+    Outcome follows from the tree and what these leaves say (`leaf_signature`)."""
     found: list[tuple[tuple[str, bool], Any]] = []
-    stack = [(labs_in_window(tree), windowed)]
+    stack = [(labs_in_window(tree), windowed, polarity)]
     while stack:
-        node, flag = stack.pop()
+        node, flag, sign = stack.pop()
         if type(node) in _RECORD_LEAVES:
             found.append(((_per_node(_LEAF_KEYS, node, _leaf_key), flag), node))  # shared with `_patient_leaf`
         elif isinstance(node, Qualified) and _per_node(_DIAGNOSED_WITHIN, node, _diagnosed_within):
             return None  # its condition is judged by its onset alone, which its leaf's truth does not say
         elif isinstance(node, Exception_):
             if _sets_records_aside(_carved(node)):
-                return None
-            stack += [(node.exception, False), (node.main, flag)]  # `_exception`: no window of main read into it
+                if sign is None:
+                    return None
+                found.append(((_aside_key(node, sign), flag), _Aside(node, sign)))
+            # `_exception`: no window of main read into the exception, judged with its own polarity
+            stack += [(node.exception, False, _excepted_sign(node, sign)), (node.main, flag, sign)]
         else:
-            stack += [(child, flag) for child in reversed(children(node))]
+            stack += [(child, flag, s) for child, s in reversed(_signed_children(node, sign))]
     return tuple(found)
+
+
+def _signed_children(node: Any, sign: int | None) -> list[tuple[Any, int | None]]:
+    """A connective's operands, each with the polarity `_eval` judges it with when the node
+    is judged with `sign` (None: not known, and not needed): only an 'except' that sets
+    records aside (`_Aside`) asks it. The same rules as the handlers: `_not` turns it,
+    `_conditional` and `_alternative_case` judge the condition with +1, `_permission` its
+    item with +1; an exception's parts are `_excepted_sign`'s."""
+    operands = children(node)
+    if sign is None:
+        return [(child, None) for child in operands]
+    if isinstance(node, Not):
+        return [(node.item, -sign)]
+    if isinstance(node, Conditional):
+        return [(node.condition, 1), (node.then, sign)]
+    if isinstance(node, Permission):
+        return [(child, 1) for child in operands]
+    return [(child, sign) for child in operands]
+
+
+def _excepted_sign(node: Exception_, sign: int | None) -> int | None:
+    """The polarity `_exception` judges the excepted part with: +1 for an 'unless' (an
+    'unless' that carves kinds out is an 'except' where it rules out, `_carved`), the other
+    polarity for an 'except'."""
+    if sign is None:
+        return None
+    if sign < 0:
+        node = _carved(node)
+    return 1 if node.mode == "unless" else -sign
+
+
+@dataclass(frozen=True, eq=False)
+class _Aside:
+    """An 'except' that sets the records it covers aside (`_except_by_records`), as a record
+    leaf of its tree (`record_leaves`): what it says of a patient (the records set aside and
+    main's verdict without them) is worked out once per patient and remembered in the leaf
+    memo, so a criterion with one is remembered by what its leaves say, as any other is; it
+    was judged in full for every patient before (a fifth of screening synthetic patients,
+    speed14). `polarity`: the one `_exception` judges it with."""
+
+    node: Exception_
+    polarity: int
+
+
+def _aside_key(node: Exception_, polarity: int) -> str:
+    """The key of an `_Aside` in the leaf memo (no record leaf's key begins with a NUL)."""
+    return _per_node(_ASIDE_KEYS, node, _aside_keys)[polarity > 0]
+
+
+def _aside_keys(node: Exception_) -> tuple[str, str]:
+    text = node.model_dump_json()
+    return f"\x00records set aside, -1: {text}", f"\x00records set aside, +1: {text}"
+
+
+_ASIDE_KEYS: dict[int, tuple[Any, tuple[str, str]]] = {}
+# the kinds of the Outcome an `_Aside` says (`_aside_outcome`): nothing set aside (judged as
+# any 'except' is), or records set aside (its truth and reasons are the exception's)
+_NOTHING_ASIDE = "no record set aside"
+_SET_ASIDE = "records set aside"
+
+
+def _aside(aside: _Aside, ctx: _Ctx) -> Outcome:
+    """What an `_Aside` says of the patient: `_exception`'s steps up to `_except_by_records`."""
+    node, polarity = aside.node, aside.polarity
+    if polarity < 0:
+        node = _carved(node)
+    if node.mode == "unless":  # (never read: `_exception` judges it as an 'unless')
+        return _NOTHING_SET_ASIDE
+    node = _per_node(_EITHER_EXCEPTED, node, _either_excepted)
+    return _aside_outcome(_except_by_records(node, ctx, polarity, _eval(node.main, ctx, polarity)))
+
+
+def _aside_outcome(refined: tuple[Truth, list[str]] | None) -> Outcome:
+    if refined is None:
+        return _NOTHING_SET_ASIDE
+    return _built(_SET_ASIDE, refined[0], tuple(refined[1]), (), (), NO_SPAN, _LEAF_FIELDS)
+
+
+_NOTHING_SET_ASIDE = _built(_NOTHING_ASIDE, Truth.UNKNOWN, (), (), (), NO_SPAN, _LEAF_FIELDS)
+
+
+def _records_set_aside(tree: Exception_, node: Exception_, ctx: _Ctx, polarity: int, main: Outcome) -> tuple[Truth, list[str]] | None:
+    """`_except_by_records(node, ctx, polarity, main)`, from the patient's leaf memo where the
+    context has one (what `evaluate_as_said` was told, there): `tree` is the 'except' as the
+    tree has it, before `_carved` and `_either_excepted` made `node` of it."""
+    memo = ctx.leaves
+    if memo is None or ctx.onset_only or not _sets_records_aside(node):
+        return _except_by_records(node, ctx, polarity, main)
+    key = (_aside_key(tree, polarity), ctx.windowed)
+    found = memo.get(key)
+    if found is None:
+        outcome = _aside_outcome(_except_by_records(node, ctx, polarity, main))
+        found = memo[key] = (outcome, _verdict_number(outcome), _shape_number(outcome))
+    outcome = found[0]
+    return None if outcome.kind == _NOTHING_ASIDE else (outcome.truth, list(outcome.reasons))
 
 
 def leaf_verdicts(
@@ -491,9 +595,10 @@ def evaluate_as_said(
     """The Outcome tree of `node` when its record leaves (keyed as `record_leaves` keys them)
     say what `said` gives, whoever the patient: the connectives read their children's truth
     and missing data, and the caller may give the leaves stand-in reasons. None when the tree
-    reads a leaf `said` lacks, or reads records itself (an 'except' that sets them aside):
-    then only the patient can tell. `leaves_known`: the caller found `record_leaves(node,
-    windowed=windowed)` not None (walking the tree again was 2 % of a warm screening)."""
+    reads a leaf `said` lacks (an 'except' that sets records aside is one, `_Aside`, keyed
+    as `record_leaves` keys it when told the polarity): then only the patient can tell.
+    `leaves_known`: the caller found `record_leaves(node, windowed=windowed)` not None
+    (walking the tree again was 2 % of a warm screening)."""
     if not leaves_known and record_leaves(node, windowed=windowed) is None:
         return None
     node = labs_in_window(node)
@@ -648,15 +753,12 @@ def _bounds(node: Comparison | Range) -> list[tuple[str, Threshold]]:
 
 
 def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
-    concept = derive.lookup(ctx.vocab, ("measure",), node.measure)
-    derived = _derived_kind(node.measure, concept)
+    concept, derived, name, bounds = _measure_parts(node, ctx.vocab)
     if concept is None and derived is None:
         return _leaf(node, Truth.UNKNOWN, [f"measure {node.measure} not in the vocabulary"], [node.measure])
-    name = concept.name if concept is not None else derived
     values, notes, missing = _values_once(node, concept, derived, name, ctx)
     if not values:
         return _leaf(node, Truth.UNKNOWN, notes, missing)
-    bounds = _bounds(node)
     if len(values) == 1 and len(bounds) == 1:
         # one value against one bound (31 of the 32 measure leaves of a synthetic patient):
         # what the loop below gives for them, without its per-value check and sets
@@ -681,6 +783,26 @@ def _measure(node: Comparison | Range, ctx: _Ctx) -> Outcome:
         truth = Truth.UNKNOWN
         reasons.append("the values above disagree on the verdict")
     return _leaf(node, truth, [*reasons, *notes], [*missing, *(m for c in checks for m in c.missing)])
+
+
+def _measure_parts(node: Comparison | Range, vocab: Any) -> tuple[Any, str | None, str | None, list[tuple[str, Threshold]]]:
+    """What a measure leaf reads of the vocabulary and of itself, whoever the patient: its
+    concept, the kind of value derived for it (`_derived_kind`), the name its reasons give
+    and its bounds. Worked out once per leaf and vocabulary (the entry holds both, so their
+    ids are not reused while remembered): 32 measure leaves a synthetic patient looked them
+    up again (speed15a)."""
+    found = _MEASURE_PARTS.get(id(node))
+    if found is None or found[0] is not node or found[1] is not vocab:
+        concept = derive.lookup(vocab, ("measure",), node.measure)
+        derived = _derived_kind(node.measure, concept)
+        name = concept.name if concept is not None else derived
+        if len(_MEASURE_PARTS) >= _PER_NODE_MAX:
+            _MEASURE_PARTS.clear()
+        found = _MEASURE_PARTS[id(node)] = (node, vocab, (concept, derived, name, _bounds(node)))
+    return found[2]
+
+
+_MEASURE_PARTS: dict[int, tuple[Any, Any, tuple[Any, str | None, str | None, list[tuple[str, Threshold]]]]] = {}
 
 
 def _derived_kind(measure: str, concept: Any) -> str | None:
@@ -1667,29 +1789,38 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
     `_medication` and `_procedure` on the way to `_silence`, stated once more here; a
     test may say True where the leaf turns out silent (it is judged then, as before), never
     False where it is not (tests/test_speed10.py judges every leaf of the bundled trials
-    both ways). None where the leaf is never decided so: judged every time."""
+    both ways). None where the leaf is never decided so: judged every time.
+
+    Made once per leaf with every concept it asks about numbered in the index of the field
+    it reads (`_fits`): what a patient is asked is then which of them its records fit,
+    worked out once per patient (`derive.FitIndex.fitted`), and `derive.fits_any` of a
+    concept is a look-up of its number there (tests/test_speed15a.py)."""
     if isinstance(node, Condition):
         concept = derive.lookup(vocab, ("condition",), node.concept)
         beyond = node.concept in _READ_BEYOND_RECORDS
         if concept is None or (beyond and node.concept not in _READ_OBSERVATIONS_ONLY):  # `_redirect`; see there
             return None
         own_systems, broader_ones, above, by_kind = _broader_of(vocab, concept)
+        conditions, medications = _fits(vocab, "conditions"), _fits(vocab, "medications")
+        own = conditions.number(concept)
+        family = tuple(conditions.number(c) for c in (concept, *vocab.ancestors(concept)))  # `derive.fits_any_broader`
 
         def reads_conditions(patient: Patient) -> bool:
             records = patient.conditions
-            if not derive.fits_any_broader(vocab, concept, records):  # `_condition_records` goes to `_silence`
+            fitted = conditions.fitted(records)
+            if fitted.isdisjoint(family):  # `_condition_records` goes to `_silence`
                 return False
             # else it reads the records that fit the concept, and those `_broader_records` keeps:
             # a record of a broader condition, not one in another branch under the same
             # ancestor (a B-cell leukemia for 'T-cell acute lymphoblastic leukemia', 79 % of
             # synthetic patients for two of its leaves); none of either is its silence too
-            return derive.fits_any(vocab, concept, records) or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
+            return own in fitted or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in records)
 
         # a drug for the condition on record makes its silence unknown (`_implied_by_drugs`)
-        drugs = tuple(drug for drug, _ in _implying_drugs(vocab, concept))
+        drugs = tuple(medications.number(drug) for drug, _ in _implying_drugs(vocab, concept))
 
         def reads(patient: Patient) -> bool:
-            return reads_conditions(patient) or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
+            return reads_conditions(patient) or (bool(drugs) and not medications.fitted(patient.medications).isdisjoint(drugs))
 
         if beyond:
             # what observations say of it (`_observed_condition`) leaves the records' silence
@@ -1703,38 +1834,55 @@ def _silence_test(node: Any, vocab: Any) -> Callable[[Patient], bool] | None:
             return None
         # the therapy's procedures are records of the drug; so are those of a procedure given
         # as drugs of the class (`_procedures_of_drug`)
-        named = concept.procedure_records and node.dose is None
-        given_in = tuple(p for p, _ in _procedures_of_drug(vocab, concept)) if node.dose is None else ()
-        return lambda patient: (
-            derive.fits_any(vocab, concept, patient.medications)
-            or (named and derive.fits_any(vocab, concept, patient.procedures))
-            or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+        medications, procedures = _fits(vocab, "medications"), _fits(vocab, "procedures")
+        own = medications.number(concept)
+        named = (procedures.number(concept),) if concept.procedure_records and node.dose is None else ()
+        given_in = tuple(procedures.number(p) for p, _ in _procedures_of_drug(vocab, concept)) if node.dose is None else ()
+        by_procedure = named + given_in
+        return lambda patient: own in medications.fitted(patient.medications) or (
+            bool(by_procedure) and not procedures.fitted(patient.procedures).isdisjoint(by_procedure)
         )
     if isinstance(node, Procedure):
         concept = derive.lookup(vocab, ("procedure",), node.concept)
         if concept is None:
             return None
         own, broader = _statuses(vocab, concept)
-        statuses = tuple(status for status, _ in (*own, *broader))  # conditions that show it done
         drugs = tuple(derive.lookup(vocab, ("drug", "drug_class"), name) for name in concept.drugs)
         if None in drugs:  # `_drug_on_record`: a drug the vocabulary does not know may be redirected
             return None
-        given_in = tuple(p for drug in drugs for p, _ in _procedures_of_drug(vocab, drug))  # `_medication` of the drugs reads them
+        conditions, medications, procedures = _fits(vocab, "conditions"), _fits(vocab, "medications"), _fits(vocab, "procedures")
+        statuses = tuple(conditions.number(status) for status, _ in (*own, *broader))  # conditions that show it done
+        # the procedure itself, and those of its drugs (`_medication` of the drugs reads them)
+        done = (procedures.number(concept), *(procedures.number(p) for drug in drugs for p, _ in _procedures_of_drug(vocab, drug)))
+        given = tuple(medications.number(drug) for drug in drugs)
 
         _, broader_ones, above, by_kind = _broader_of(vocab, concept) if concept.parents else (None, (), set(), {})
 
         def reads(patient: Patient) -> bool:
             return (
-                derive.fits_any(vocab, concept, patient.procedures)
-                or any(derive.fits_any(vocab, status, patient.conditions) for status in statuses)
-                or any(derive.fits_any(vocab, drug, patient.medications) for drug in drugs)
-                or any(derive.fits_any(vocab, p, patient.procedures) for p in given_in)
+                not procedures.fitted(patient.procedures).isdisjoint(done)
+                or (bool(statuses) and not conditions.fitted(patient.conditions).isdisjoint(statuses))
+                or (bool(given) and not medications.fitted(patient.medications).isdisjoint(given))
                 # a record of a broader procedure (`_broader_procedures`)
                 or any(_broader_matches(vocab, broader_ones, above, by_kind, r) for r in patient.procedures)
             )
 
         return reads
     return None
+
+
+def _fits(vocab: Any, fieldname: str) -> derive.FitIndex:
+    """The index of the concepts silence tests ask about in one field of the patient's
+    record (conditions, medications, procedures), one per vocabulary (the entry holds it,
+    so its id is not reused while remembered)."""
+    key = (id(vocab), fieldname)
+    found = _FITS.get(key)
+    if found is None or found.vocab is not vocab:
+        found = _FITS[key] = derive.FitIndex(vocab)
+    return found
+
+
+_FITS: dict[tuple[int, str], derive.FitIndex] = {}
 
 
 # Conditions whose judging reads more than the patient's condition records, so that neither
@@ -3327,6 +3475,7 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     (conditions, medications or procedures), the records the exception covers are set aside
     and main is evaluated again without them, which tells the two apart where the record can.
     """
+    tree = node
     if polarity < 0:
         node = _carved(node)
     main = _eval(node.main, ctx, polarity)
@@ -3344,7 +3493,7 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     node = _per_node(_EITHER_EXCEPTED, node, _either_excepted)
     exception = _eval(node.exception, plain, -polarity)
     what = _describe(node.exception)
-    refined = _except_by_records(node, ctx, polarity, main)
+    refined = _records_set_aside(tree, node, ctx, polarity, main)
     if refined is not None:
         truth, reasons = refined
     else:

@@ -607,7 +607,7 @@ def _prepare(criterion: Criterion, label: Predicate | None = None) -> _Prepared:
     windowed = has_windowed_event(tree)
     return _Prepared(
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
-        record_leaves(tree, windowed=windowed), _named_alone(criterion, own),
+        record_leaves(tree, windowed=windowed, polarity=1 if criterion.section == "inclusion" else -1), _named_alone(criterion, own),
         defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
         timed=_timed(own),
         sexes=_sexes_named(own, criterion).union(*(c.sexes for c in children)),

@@ -103,8 +103,9 @@ def test_the_other_sex_is_the_walk_of_the_tree():
 
 
 def _with_aside(trials):
-    """The prepared criteria (sub-items too) whose tree has an 'except' that sets records aside."""
-    return [p for t in trials for p in _all_prepared(screening._prepared(t)) if p.tree is not None and p.leaves is None]
+    """The prepared criteria (sub-items too) whose tree has an 'except' that sets records aside
+    (one of their record leaves since speed15a, `evaluate._Aside`)."""
+    return [p for t in trials for p in _all_prepared(screening._prepared(t)) if p.leaves is not None and any(type(n) is evaluation._Aside for _, n in p.leaves)]
 
 
 def test_excepted_records_remembered_are_those_judged_again(monkeypatch):
