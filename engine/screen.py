@@ -874,8 +874,9 @@ def _criterion(prepared: _Prepared, patient: Patient, *, as_of: date, open_world
 def _alike_key(prepared: _Prepared, patient: Patient, as_of: date, open_world: bool) -> tuple | None:
     """What a prepared criterion's result depends on for one patient: what each of its
     record leaves says (truth, reasons, missing data), and the same of its sub-items (each
-    judged with its own window flag); None when the tree reads records elsewhere (an
-    'except' that sets records aside, `record_leaves`). Patients whose leaves say the same
+    judged with its own window flag); None when the tree reads records elsewhere (a
+    condition judged by its onset alone, 'diagnosed within', `record_leaves`; an 'except'
+    that sets records aside is a leaf of its own). Patients whose leaves say the same
     get the same result: as_of and open_world reach a result only through its leaves."""
     if prepared.leaves is None:
         return None
