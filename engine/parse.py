@@ -2253,6 +2253,32 @@ def _unread_limit(els: list, k: int, text: str) -> int | None:
     return k
 
 
+# a list: items joined by commas or 'and'
+_LISTED = re.compile(r",|\band\b", re.IGNORECASE)
+
+
+def _kinds_in_brackets(elements: list, text: str) -> list:
+    """'cardiovascular disease (ischemic heart disease, peripheral artery disease, and
+    stroke)' (NCT03863210): a list of conditions in brackets just after a condition names its
+    kinds, any of which is it, not requirements to have them all. Read as 'and', a patient
+    with ischemic heart disease alone passed the exclusion. The bracket's all-of becomes an
+    any-of, which the evaluator reads as a whole beside its kinds where they are kinds of it."""
+    out = list(elements)
+    for i in range(1, len(out)):
+        grp, term = out[i], out[i - 1]
+        abbreviation = isinstance(term, Grp) and isinstance(term.node, Unparsed) and re.fullmatch(r"[A-Z][A-Za-z0-9-]{1,7}", term.node.text)
+        if (abbreviation or isinstance(term, Atom) and term.type == "ASIDE") and i >= 2:
+            term = out[i - 2]  # 'cardiovascular disease (CVD) (...)': past the abbreviation
+        if not (isinstance(grp, Grp) and isinstance(term, Atom) and term.type == "CONDITION" and isinstance(grp.node, AllOf)):
+            continue
+        if not _LISTED.search(text, grp.start, grp.end):
+            continue  # '(including leptomeningeal metastases from solid tumors)': one thing, no list
+        if len(grp.node.items) >= 2 and all(type(x) is Condition and x.window is None for x in grp.node.items):
+            kinds = AnyOf(items=grp.node.items, span=grp.node.span)
+            out[i] = Grp(kinds, grp.start, grp.end, grp.raw, grp.chain)
+    return out
+
+
 def _plain(q: Qty) -> bool:
     """A bare number: no unit, no time unit, no normal limit."""
     return q.unit is None and q.relative_to is None and q.time is None
@@ -3202,7 +3228,7 @@ class _Assembler:
         used: set[int] = set()
         found: list[Predicate] = []
         examples: list[Predicate] = []
-        els = elements
+        els = _kinds_in_brackets(elements, self.text) if "CONDITION" in kinds else elements
 
         def take(*idx):
             used.update(idx)

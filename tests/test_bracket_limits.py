@@ -5,7 +5,7 @@ lets through. Each test quotes the corpus line (trimmed) with its NCT id."""
 from __future__ import annotations
 
 import pytest
-from one_trial import LIVER_METS, inclusion, lab, transaminases
+from one_trial import LIVER_METS, exclusion, inclusion, lab, transaminases
 
 import engine
 
@@ -117,3 +117,21 @@ def test_a_part_of_the_study_decides_only_what_holds_for_every_part(tmp_path):
     ecog = lambda v: {**WOMAN, "observations": [lab("89247-1", v, "{score}")]}  # noqa: E731
     assert inclusion(tmp_path, ecog(1), line).status == "pass"
     assert inclusion(tmp_path, ecog(3), line).status == "unknown"  # a patient of another phase
+
+
+# NCT03863210: the conditions in brackets are the kinds of the one before them
+KINDS = "current cardiovascular disease (CVD) (ischemic heart disease, peripheral artery disease, and stroke)"
+ISCHEMIC = {"name": "Ischemic heart disease", "icd10cm": "I25.10", "onset": "2020-01-01", "status": "active"}
+
+
+def test_a_list_in_brackets_after_a_condition_names_its_kinds(tmp_path):
+    tree = engine.parse("cardiovascular disease (ischemic heart disease, peripheral artery disease, and stroke)")
+    assert engine.render(tree) == "(ischemic heart disease or peripheral vascular disease or stroke) and cardiovascular disease"
+    # read as 'and', a patient with ischemic heart disease alone passed the exclusion
+    line = "cardiovascular disease (ischemic heart disease, peripheral artery disease, and stroke)"
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [ISCHEMIC]}, line).status == "fail"
+    assert exclusion(tmp_path, WOMAN, line).status == "pass"
+    # one thing, not a list: 'from' joins what the bracket names
+    assert "and solid tumor" in engine.render(engine.parse("carcinomatous meningitis (including leptomeningeal metastases from solid tumors)"))
+    canonical = engine.render(engine.parse(KINDS))
+    assert engine.render(engine.parse(canonical)) == canonical
