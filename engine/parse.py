@@ -2279,6 +2279,14 @@ def _kinds_in_brackets(elements: list, text: str) -> list:
     return out
 
 
+def _in_main_unit(bound, main):
+    """A bracket's bare bound in the unit of the main limit beside it ('AST and ALT <= 2.5
+    ULN (or <= 5 if hepatic metastases are present)'); any other bound as it is."""
+    if isinstance(bound, Bnd) and isinstance(main, Bnd) and _plain(bound.qty):
+        return Bnd(bound.op, _share_unit(bound.qty, main.qty), bound.start, bound.end)
+    return bound
+
+
 def _plain(q: Qty) -> bool:
     """A bare number: no unit, no time unit, no normal limit."""
     return q.unit is None and q.relative_to is None and q.time is None
@@ -3718,8 +3726,7 @@ class _Assembler:
         raw = _case_written_first(raw)
         if not raw or not (alternative or any(isinstance(x, Atom) and x.type == "IF" for x in raw)) or not isinstance(raw[0], (Bnd, Rng)):
             return None
-        if isinstance(raw[0], Bnd) and isinstance(main, Bnd) and _plain(raw[0].qty):
-            raw[0] = Bnd(raw[0].op, _share_unit(raw[0].qty, main.qty), raw[0].start, raw[0].end)
+        raw[0] = _in_main_unit(raw[0], main)
         alt = self.clause([measure_atom, *raw])
         if (
             isinstance(alt, Conditional) and isinstance(alt.then, (Comparison, Range)) and alt.then.measure == measure_atom.value
@@ -3742,10 +3749,7 @@ class _Assembler:
             return None
         if not (isinstance(first.elements[1], Atom) and first.elements[1].type == "IF"):
             return None
-        bound = first.elements[0]
-        if isinstance(bound, Bnd) and isinstance(main, Bnd) and _plain(bound.qty):
-            bound = Bnd(bound.op, _share_unit(bound.qty, main.qty), bound.start, bound.end)
-        then = self.clause([measure_atom, bound])
+        then = self.clause([measure_atom, _in_main_unit(first.elements[0], main)])
         if not all(isinstance(p, Clause) for p in chain.parts[1:]):
             return None
         alternatives = [self.clause(list(first.elements[2:])), *(self.clause(list(p.elements)) for p in chain.parts[1:])]
