@@ -1454,6 +1454,19 @@ def _no_inclusion(trial: Trial) -> list[CriterionResult]:
     return [CriterionResult(section="inclusion", text=NO_INCLUSION, status="unknown", reasons=(reason,), canonical=NO_INCLUSION)]
 
 
+def _cap_unsectioned(trial: Trial, results: list[CriterionResult]) -> list[CriterionResult]:
+    """A record whose text says not which criteria include and which exclude (`trial.problem`)
+    gives no verdict of a text criterion that could be read either way: each is unknown, the
+    problem named. The registry's own fields (age limits, sex) and the record's date of death
+    say what they say whatever the text's headings: their fail makes the trial ineligible, as
+    any criterion's fail does."""
+    reason = f"the record cannot be screened as written ({trial.problem}), so this criterion may include or exclude"
+    return [
+        _result_unknown_because(r, reason) if c.origin == "text" and r.status != "unknown" else r
+        for c, r in zip(trial.criteria, results)
+    ]
+
+
 def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: bool = False, judged: dict | None = None) -> TrialResult:
     """One patient against one trial. `judged`, kept by the caller for one patient, as_of
     and open_world, remembers the result of each prepared criterion, so a criterion that
@@ -1469,14 +1482,15 @@ def screen_trial(patient: Patient, trial: Trial, *, as_of: date, open_world: boo
     both = _takes_both_sexes(trial, prepared)
     if both is not None:
         results = [_other_sex(p, r, patient, both) for p, r in zip(prepared, results)]
+    if trial.problem is not None:
+        results = _cap_unsectioned(trial, results)
     results += _no_inclusion(trial)
     results += _alive(patient, as_of)
     statuses = [r.status for r in results]
-    if trial.problem is not None:  # no criteria, or inclusion not told from exclusion
-        status: TrialStatus = "unknown"
-    elif "fail" in statuses:
+    status: TrialStatus
+    if "fail" in statuses:
         status = "ineligible"
-    elif all(s == "pass" for s in statuses):
+    elif all(s == "pass" for s in statuses) and trial.problem is None:
         status = "eligible"
     else:
         status = "unknown"

@@ -292,6 +292,38 @@ def test_the_library_never_calls_an_empty_trial_eligible(tmp_path):
     assert result.patients[0].trials[0].status == "unknown"
 
 
+def _unsectioned(tmp_path, sex: str | None = None):
+    """NCT00023673's shape: legacy items with no 'Inclusion Criteria' heading, so the record
+    cannot say whether 'Hemoglobin >= 15 g/dL' includes or excludes."""
+    record = study("NCT5", "DISEASE CHARACTERISTICS:\n- Hemoglobin >= 15 g/dL\n- ANC >= 1000/mm3")
+    if sex is not None:
+        record["protocolSection"]["eligibilityModule"]["sex"] = sex
+    return load_trials(write(tmp_path / "t.json", record))
+
+
+def test_a_trial_without_headings_shows_no_verdict_of_its_text_criteria(tmp_path):
+    """The library keeps such a trial (the CLI skips it): a text criterion's fail or pass is
+    shown unknown, the problem named, so no criterion fails in a trial that is not ineligible."""
+    trials = _unsectioned(tmp_path)
+    assert trials[0].problem is not None
+    result = engine.screen([load_patient(PATIENT)], trials, as_of=date(2026, 6, 1)).patients[0].trials[0]
+    text = [c for c in result.criteria if c.text.startswith(("Hemoglobin", "ANC"))]
+    assert [c.status for c in text] == ["unknown", "unknown"]
+    assert all("may include or exclude" in c.reasons[0] for c in text)
+    assert result.status == "unknown"
+    assert "fail" not in [c.status for c in result.criteria]
+
+
+@pytest.mark.parametrize("sex, died, status", [("FEMALE", None, "ineligible"), ("MALE", None, "unknown"), (None, "2020-01-01", "ineligible")])
+def test_a_trial_without_headings_still_rules_out_by_its_fields_and_by_death(tmp_path, sex, died, status):
+    """The registry's sex field and the record's date of death do not depend on the text's
+    headings: a man against a women-only trial, or a patient who died, is ineligible."""
+    trials = _unsectioned(tmp_path, sex)
+    patient = load_patient(write(tmp_path / "p.json", {**PATIENT, **({"deceased": died} if died else {})}))
+    result = engine.screen([patient], trials, as_of=date(2026, 6, 1)).patients[0].trials[0]
+    assert result.status == status
+
+
 def test_duplicate_trial_ids_keep_the_first_and_report_the_second(tmp_path, capsys):
     """The second of two different trials with one id is reported and skipped: both kept would
     give two results no reader can tell apart, and which is right only the user knows."""
