@@ -1066,19 +1066,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         return _combine(nodes, Span(start=nodes[0].span.start, end=nodes[-1].span.end), self.text, [False] * len(nodes))
 
     def _stops_sentence(self, els: list, i: int) -> bool:
-        """Element i of a clause ends a sentence: a semicolon, or a full stop before a capital
-        letter that ends no abbreviation."""
-        e = els[i]
-        if not isinstance(e, Atom):
-            return False
-        if e.type == "SEMI":
-            return True
-        if e.type == "WORD" and e.value == "." and i + 1 < len(els):
-            nxt = self.text[_start(els[i + 1]) : _start(els[i + 1]) + 1]
-            prev = els[i - 1] if i > 0 else None
-            abbreviation = isinstance(prev, Atom) and prev.type == "WORD" and str(prev.value) in ("etc", "e.g", "i.e", "vs", "approx", "no")
-            return nxt.isupper() and not abbreviation
-        return False
+        return _stops_sentence(self.text, els, i)
 
     def _case_sentences(self, chain: "_Chain") -> Predicate | None:
         """'... (or <= 5 x ULN if liver metastases are present). In the event of concomitantly
@@ -2835,6 +2823,46 @@ class _Assembler:
             return node
         return None
 
+    def _bounds_beside_judgment(self, elements: list) -> Predicate | None:
+        """'ECOG score <= 2, expected survival >= 3 months', 'Female, age >= 18 years and <= 70
+        years, signed informed consent', 'Hemoglobin >= 8 g/dL; Patients must be able to meet
+        the criteria without receipt of transfusion ...': pieces cut at commas and sentence
+        stops, the study team's judgment one of them, the others bounds the record can check
+        (a measure, an age, a sex). Read as one judgment, the whole line was the team's to
+        judge and a patient of 80, or with ECOG 3, was not ruled out. Each piece is a criterion
+        of its own (all of them in an inclusion, any of them in an exclusion). None where any
+        other piece is more than such bounds: its words may belong to the judgment ('Subject
+        with a significant medical condition, currently uncontrolled, which, in the
+        investigator's opinion, ...')."""
+        cuts = [
+            i
+            for i in range(1, len(elements) - 1)
+            if _stops_sentence(self.text, elements, i)
+            or (isinstance(elements[i], Atom) and elements[i].type == "COMMA" and not _inside_examples(elements, i) and not _values_on(elements, i))
+        ]
+        if not cuts:
+            return None
+        pieces, start = [], 0
+        for c in [*cuts, len(elements)]:
+            piece = elements[start:c]
+            start = c + 1
+            if piece and not all(_is_filler(e) for e in piece):
+                pieces.append(piece)
+        judged = ["JUDGE" in _kinds(piece) for piece in pieces]
+        if len(pieces) < 2 or all(judged):
+            return None
+        if any(_RELAXES.search(self.text, _start(p[0]), _end(p[-1])) for p, judge in zip(pieces, judged) if judge):
+            return None  # 'Hemoglobin > 8 g/dL. Patients may receive transfusions to achieve this level at the discretion of the investigator'
+        if any(_CASE_LEAD.match(self.text, _start(p[0])) for p, judge in zip(pieces, judged) if not judge):
+            return None  # 'For adolescents over 18 years of age, able to provide informed consent': a case, not a bound
+        nodes = []
+        for piece, judge in zip(pieces, judged):
+            node = self.clause(piece)
+            if not judge and not all(isinstance(n, (AllOf, AnyOf, Comparison, Range, Sex)) for n in walk(node)):
+                return None
+            nodes.append(node)
+        return Each(items=tuple(nodes), span=Span(start=_start(elements[0]), end=_end(elements[-1])))
+
     @clause_limit
     def clause(self, elements: list) -> Predicate:
         elements = _trim(elements) or elements
@@ -2862,6 +2890,9 @@ class _Assembler:
             kinds = _kinds(elements)
             judged = []
         if judged:
+            apart = self._bounds_beside_judgment(elements)
+            if apart is not None:
+                return apart
             # the most specific word names it: 'able to provide written informed consent' is consent
             category = min(judged, key=_JUDGMENT_RANK.index)
             judgment = Judgment(category=category, text=self._span_text(start, end), span=span)
@@ -4286,6 +4317,30 @@ def _trim(elements: list) -> list:
 
 def _is_punct(e) -> bool:
     return isinstance(e, Atom) and (e.type in ("COMMA", "SEMI", "COLON", "SLASH") or (e.type == "WORD" and e.value in (".", "-", "'")))
+
+
+# words of a judgment's sentence that may let through what a bound beside it holds back
+_RELAXES = re.compile(r"\b(?:may|can|could|allowed|permitted|eligible|except|unless|if|only|however|but|waived?|exceptions?)\b", re.IGNORECASE)
+
+
+# a piece that opens so says whom the rest is for
+_CASE_LEAD = re.compile(r"\W*(?:for|if|in|when|where|among|once|after|before|unless|while)\b", re.IGNORECASE)
+
+
+def _stops_sentence(text: str, els: list, i: int) -> bool:
+    """Element i of a clause ends a sentence: a semicolon, or a full stop before a capital
+    letter that ends no abbreviation."""
+    e = els[i]
+    if not isinstance(e, Atom):
+        return False
+    if e.type == "SEMI":
+        return True
+    if e.type == "WORD" and e.value == "." and i + 1 < len(els):
+        nxt = text[_start(els[i + 1]) : _start(els[i + 1]) + 1]
+        prev = els[i - 1] if i > 0 else None
+        abbreviation = isinstance(prev, Atom) and prev.type == "WORD" and str(prev.value) in ("etc", "e.g", "i.e", "vs", "approx", "no")
+        return nxt.isupper() and not abbreviation
+    return False
 
 
 def _combine(nodes: list, span: Span, text: str, plain: list[bool]) -> Predicate:

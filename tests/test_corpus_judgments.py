@@ -228,3 +228,51 @@ def test_contraceptive_methods_in_a_criterion_about_contraception_are_not_requir
 def test_examples_after_a_heading_that_includes_are_not_requirements():
     text = "Such methods include: combined hormonal contraception; progestogen-only hormonal contraception; intrauterine device"
     assert evaluate(parse(text), Patient(id="p"), as_of=date(2026, 6, 1)).truth is Truth.UNKNOWN
+
+
+# A judgment's words in one piece of a line, bounds the record can check in the others (cut at
+# commas or sentence stops): each piece is a criterion of its own. Read as one judgment, the
+# whole line was the study team's, and a patient of 80 or with ECOG 3 was not ruled out.
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("ECOG score ≤ 2, expected survival ≥ 3 months.", "ecog performance status <= 2; judgment(life_expectancy) «expected survival ≥ 3 months»"),
+        (
+            "Female, age ≥18 years and ≤70 years, signed informed consent.",
+            "sex female; (age >= 18 years and <= 70 years); judgment(consent) «signed informed consent»",
+        ),
+        (
+            "Hemoglobin ≥ 8 g/dL; Patients must be able to meet the criteria without receipt of transfusion within 2 weeks",
+            "hemoglobin >= 8 g/dL; judgment(compliance) «Patients must be able to meet the criteria without receipt of transfusion within 2 weeks»",
+        ),
+    ],
+)
+def test_bounds_beside_a_judgment_are_read_apart(text, canonical):
+    assert render(parse(text)) == canonical
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the judgment's sentence lets through what the bound holds back
+        "Hemoglobin >8 g/dL. Patients may receive transfusion of packed red blood cells (PRBC) to achieve this hemoglobin level at the discretion of the investigator",
+        # a case: whom the consent is asked of, not an age every patient must have
+        "For adolescents over 18 years of age, able to provide informed consent to participate",
+        # words beside the judgment that are no bound may be the judgment's own
+        "Subject with a significant medical condition, currently uncontrolled by treatment, which, in the investigator's opinion, may interfere",
+    ],
+)
+def test_a_judgment_keeps_pieces_that_are_not_plain_bounds(text):
+    tree = parse(text)
+    assert isinstance(tree, Judgment) and tree.text == text.rstrip(".")
+
+
+def test_a_bound_beside_a_judgment_decides_in_either_section(tmp_path):
+    from one_trial import exclusion, inclusion
+
+    ecog3 = {"id": "p", "birth_date": "1960-01-01", "sex": "male", "observations": [{"loinc": "89247-1", "value": 3, "date": "2026-11-30"}]}
+    assert inclusion(tmp_path, ecog3, "ECOG score ≤ 2, expected survival ≥ 3 months.").status == "fail"
+    # an exclusion's pieces exclude each on its own
+    assert exclusion(tmp_path, ecog3, "ECOG score ≥ 3, expected survival < 3 months.").status == "fail"
+    ecog1 = {**ecog3, "observations": [{"loinc": "89247-1", "value": 1, "date": "2026-11-30"}]}
+    assert inclusion(tmp_path, ecog1, "ECOG score ≤ 2, expected survival ≥ 3 months.").status == "unknown"
