@@ -1,0 +1,61 @@
+"""The twenty-fourth audit read the PASS verdicts (an inclusion met, an exclusion not met) that
+could make a trial wrongly eligible. Each test quotes the corpus line (trimmed) and builds the
+least patient that passed it wrongly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import engine
+from engine.vocab import load_vocabulary
+from one_trial import exclusion
+
+MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
+
+
+# --- 1. vaccines: the reader skips FHIR Immunization, so no record shows a vaccine's absence -----
+
+LIVE_VACCINE = "Received a live vaccine within 30 days prior to first dose of study drug"  # NCT04991480 and 54 more
+
+
+def _bundle_with_immunization(cvx: str, display: str, day: str) -> dict:
+    """A FHIR bundle as Synthea writes it: the vaccine is an Immunization resource."""
+    patient = {"resourceType": "Patient", "id": "infant", "gender": "male", "birthDate": "2020-10-20"}
+    shot = {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": cvx, "display": display}], "text": display},
+        "patient": {"reference": "Patient/infant"},
+        "occurrenceDateTime": day,
+    }
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": patient}, {"resource": shot}]}
+
+
+def test_an_immunization_the_reader_skips_leaves_a_live_vaccine_unknown(tmp_path):
+    # Luigi Wiegand's bundle: rotavirus vaccine (live) on 2021-03-30; 'no record of live vaccine
+    # (closed world)' passed the exclusion two weeks later
+    bundle = _bundle_with_immunization("119", "rotavirus, monovalent", "2021-03-30")
+    c = exclusion(tmp_path, bundle, LIVE_VACCINE)
+    assert c.status == "unknown"
+    assert any("no record of live vaccine (records do not show its absence)" in r for r in c.reasons)
+
+
+def test_a_named_vaccine_is_open_world_too():
+    # NCT05305924 and others: 'Concomitant yellow fever vaccine'
+    patient = engine.load_patient({**MAN})
+    outcome = engine.evaluate(engine.parse("Concomitant yellow fever vaccine"), patient, as_of=date(2026, 12, 8))
+    assert outcome.truth is engine.Truth.UNKNOWN
+
+
+def test_a_vaccine_on_a_medication_record_still_counts(tmp_path):
+    shot = {"name": "Zostavax", "start": "2026-11-20", "status": "completed"}
+    assert exclusion(tmp_path, {**MAN, "medications": [shot]}, LIVE_VACCINE).status == "fail"
+
+
+def test_every_vaccine_in_the_vocabulary_is_open_world():
+    # a vaccine added later without the mark would read silence as absence again
+    vocab = load_vocabulary()
+    vaccine = vocab.get("drug_class", "vaccine")
+    vaccines = [c for kind in ("drug_class", "drug") for c in vocab.concepts(kind) if vocab.strictly_under(c, vaccine)]
+    assert len(vaccines) >= 19
+    assert [c.name for c in vaccines if not c.open_world] == []
