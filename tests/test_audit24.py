@@ -59,3 +59,22 @@ def test_every_vaccine_in_the_vocabulary_is_open_world():
     vaccines = [c for kind in ("drug_class", "drug") for c in vocab.concepts(kind) if vocab.strictly_under(c, vaccine)]
     assert len(vaccines) >= 19
     assert [c.name for c in vaccines if not c.open_world] == []
+
+
+# --- 2. 'A and B' ruled out, B a condition the investigator judges ------------------------------
+
+HYPERTENSION_AND_ARRHYTHMIA = "Uncontrolled hypertension and uncontrolled high-risk arrhythmia considered by the investigator"  # NCT03497702
+AF = {"name": "Atrial fibrillation", "icd10cm": "I48.91", "onset": "2026-01-01", "status": "active"}
+
+
+def test_a_judged_condition_beside_another_may_rule_out_alone(tmp_path):
+    # read as both at once, no hypertension passed a patient with an arrhythmia
+    c = exclusion(tmp_path, {**MAN, "conditions": [AF]}, HYPERTENSION_AND_ARRHYTHMIA)
+    assert c.status == "unknown"
+    assert any("may mean either of them" in r for r in c.reasons)
+
+
+def test_a_judgment_that_only_says_who_decides_names_no_group(tmp_path):
+    # NCT05501769: 'as defined by the Investigator' says who decides what a major surgery is
+    c = exclusion(tmp_path, {**MAN}, "Major surgery (as defined by the Investigator) within 4 weeks of first dose of study drug")
+    assert c.status == "pass"
