@@ -8,7 +8,7 @@ from datetime import date
 
 import engine
 from engine.vocab import load_vocabulary
-from one_trial import exclusion
+from one_trial import exclusion, inclusion
 
 MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 
@@ -78,3 +78,53 @@ def test_a_judgment_that_only_says_who_decides_names_no_group(tmp_path):
     # NCT05501769: 'as defined by the Investigator' says who decides what a major surgery is
     c = exclusion(tmp_path, {**MAN}, "Major surgery (as defined by the Investigator) within 4 weeks of first dose of study drug")
     assert c.status == "pass"
+
+
+# --- 3. a lab table run on into one line: its rows' 'or's split the whole line ------------------
+
+def _reading(text: str) -> str:
+    return engine.render(engine.parse(text))
+
+
+LIVER_ROWS = (  # NCT03920033
+    "Appropriate values of liver function within 6 months after enrollment total bilirubin < 1.5 X maximum normal value "
+    "alanine aminotransferase or aspartate aminotransferase < 2.5 X maximum normal value"
+)
+TABLE_ROWS = (  # NCT04563507, trimmed
+    "Hemoglobin ≥9.0 g/dL or ≥5.6 mmol/La Renal Creatinine OR Measured or calculated creatinine clearance (GFR can also be "
+    "used in place of creatinine or CrCl) ≤1.5 × ULN OR ≥30 mL/min for the participant with creatinine levels >1.5 × "
+    "institutional ULN Hepatic Total bilirubin ≤1.5 ×ULN OR direct bilirubin ≤ULN for participants with total bilirubin levels >1.5 × ULN"
+)
+AST_NORMAL = {"loinc": "1920-8", "value": 20, "unit": "U/L", "date": "2026-11-30", "ref_high": 40}
+ALT_NORMAL = {"loinc": "1742-6", "value": 20, "unit": "U/L", "date": "2026-11-30", "ref_high": 40}
+HEMOGLOBIN_12 = {"loinc": "718-7", "value": 12.3, "unit": "g/dL", "date": "2026-11-30"}
+
+
+def test_a_row_of_two_measures_sharing_a_bound_starts_after_the_row_before():
+    reading = _reading(LIVER_ROWS)
+    assert reading.startswith("((total bilirubin < 1.5 x ULN)")
+    assert "; ((alanine aminotransferase < 2.5 x ULN and aspartate aminotransferase < 2.5 x ULN) or" in reading
+
+
+def test_normal_transaminases_no_longer_pass_a_liver_row_without_bilirubin(tmp_path):
+    # read as '(bilirubin ...) or AST < 2.5 x ULN', an AST of 20 passed it with no bilirubin on record
+    c = inclusion(tmp_path, {**MAN, "observations": [AST_NORMAL, ALT_NORMAL]}, LIVER_ROWS)
+    assert c.status == "unknown"
+
+
+def test_an_organ_heading_inside_a_line_starts_a_row():
+    reading = _reading(TABLE_ROWS)
+    assert reading.startswith("(hemoglobin >= 9.0 g/dL or «≥5.6 mmol/La»); ")
+    assert "; (((total bilirubin <= 1.5 x ULN) «Hepatic») or" in reading
+
+
+def test_a_hemoglobin_alone_no_longer_passes_the_table(tmp_path):
+    # synth-24-000029: hemoglobin 12.3 g/dL, no creatinine, no bilirubin on record
+    c = inclusion(tmp_path, {**MAN, "observations": [HEMOGLOBIN_12]}, TABLE_ROWS)
+    assert c.status == "unknown"
+
+
+def test_a_multiple_of_the_normal_limit_written_with_an_asterisk():
+    # NCT05070247: 'Serum alanine aminotransferase and aspartate aminotransferase <=3.0*ULN ...'
+    assert _reading("Serum alanine aminotransferase <=3.0*ULN") == "alanine aminotransferase <= 3.0 x ULN"
+    assert _reading("Creatinine ≤ 1.5 * ULN") == "serum creatinine <= 1.5 x ULN"
