@@ -128,3 +128,29 @@ def test_a_multiple_of_the_normal_limit_written_with_an_asterisk():
     # NCT05070247: 'Serum alanine aminotransferase and aspartate aminotransferase <=3.0*ULN ...'
     assert _reading("Serum alanine aminotransferase <=3.0*ULN") == "alanine aminotransferase <= 3.0 x ULN"
     assert _reading("Creatinine ≤ 1.5 * ULN") == "serum creatinine <= 1.5 x ULN"
+
+
+# --- 4. a measured creatinine clearance is not the Cockcroft-Gault estimate ----------------------
+
+MEASURED_CLEARANCE = "Measured creatinine clearance ≥ 60 mL per min."  # NCT04407741
+CREATININE_AND_WEIGHT = [  # synth-24-000008: Cockcroft-Gault 89.5 mL/min
+    {"loinc": "2160-0", "value": 1.63, "unit": "mg/dL", "date": "2026-06-27"},
+    {"loinc": "29463-7", "value": 116.7, "unit": "kg", "date": "2026-02-26"},
+]
+
+
+def test_a_measured_clearance_is_its_own_measure():
+    assert _reading(MEASURED_CLEARANCE) == "measured creatinine clearance >= 60 mL/min"
+    assert _reading("Calculated creatinine clearance ≥ 60 mL/min") == "creatinine clearance >= 60 mL/min"
+
+
+def test_an_estimate_does_not_pass_a_measured_clearance(tmp_path):
+    patient = {**MAN, "birth_date": "1976-04-24", "observations": CREATININE_AND_WEIGHT}
+    c = inclusion(tmp_path, patient, MEASURED_CLEARANCE)
+    assert c.status == "unknown"
+    assert inclusion(tmp_path, patient, "Creatinine clearance ≥ 60 mL/min").status == "pass"
+
+
+def test_a_timed_urine_clearance_on_record_answers_it(tmp_path):
+    measured = {"loinc": "2164-2", "value": 75, "unit": "mL/min", "date": "2026-11-27"}
+    assert inclusion(tmp_path, {**MAN, "observations": [measured]}, MEASURED_CLEARANCE).status == "pass"
