@@ -4684,6 +4684,8 @@ def parse(text: str) -> Predicate:
         node = _words_before_an_or(node)
         if isinstance(node, AnyOf):
             node = _conditions_run_on(_age_of_both_sexes(node, text), text)
+        if isinstance(node, AnyOf):
+            node = _treatments_of_the_patients(node, text)
     if "not" in folded:
         node = _modal_negation(node, text)
     if isinstance(node, Not):
@@ -5211,6 +5213,32 @@ def _conditions_run_on(node: Predicate, text: str) -> Predicate:
                 return widened
             return AnyOf(items=(*items[:k], widened), span=node.span)
     return node
+
+
+def _treatments_of_the_patients(node: AnyOf, text: str) -> Predicate:
+    """'Patients with gastric cancer must have received radiotherapy, surgery, or
+    chemotherapy' (NCT05020119): the treatments are alternatives for the patients with the
+    condition, not the condition with the first of them an alternative to the others (read
+    '(gastric cancer and radiotherapy) or surgery or chemotherapy', any chemotherapy passed).
+    Where the 'or' joins treatments only, by commas and 'or', the condition binds them all."""
+    first, rest = node.items[0], node.items[1:]
+    treated = (Medication, Procedure)
+    if not (isinstance(first, AllOf) and all(isinstance(r, treated) for r in rest)):
+        return node
+    k = next((i for i, item in enumerate(first.items) if not isinstance(item, Condition)), len(first.items))
+    whose, named = first.items[:k], first.items[k:]
+    if not (whose and named and all(isinstance(t, treated) for t in named)):
+        return node
+    listed = (*named, *rest)
+    joints = [text[a.span.end : b.span.start] for a, b in zip(listed, listed[1:])]
+    if not all(_TREATMENTS_JOINT.fullmatch(j) for j in joints):
+        return node
+    treatments = AnyOf(items=(*named, *rest), span=Span(start=named[0].span.start, end=rest[-1].span.end))
+    return AllOf(items=(*whose, treatments), span=node.span)
+
+
+# between treatments listed as alternatives: 'radiotherapy, surgery, or received chemotherapies'
+_TREATMENTS_JOINT = re.compile(r"\s*,?\s*(?:or\s+(?:received\s+)?)?", re.IGNORECASE)
 
 
 def _age_of_both_sexes(node: AnyOf, text: str) -> Predicate:

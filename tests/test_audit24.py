@@ -154,3 +154,26 @@ def test_an_estimate_does_not_pass_a_measured_clearance(tmp_path):
 def test_a_timed_urine_clearance_on_record_answers_it(tmp_path):
     measured = {"loinc": "2164-2", "value": 75, "unit": "mL/min", "date": "2026-11-27"}
     assert inclusion(tmp_path, {**MAN, "observations": [measured]}, MEASURED_CLEARANCE).status == "pass"
+
+
+# --- 5. the treatments asked of patients with a condition are alternatives to each other ---------
+
+GASTRIC_TREATED = "Patient with gastric cancer and pancreatic cancer must have received radiotherapy, surgery, or received chemotherapies."  # NCT05020119
+CISPLATIN = {"name": "cisplatin", "start": "2026-06-09", "end": "2026-06-28", "status": "completed"}
+GASTRIC = {"name": "Malignant neoplasm of stomach", "icd10cm": "C16.9", "onset": "2025-01-01", "status": "active"}
+
+
+def test_the_condition_binds_every_treatment_of_the_list():
+    assert _reading(GASTRIC_TREATED) == "gastric cancer and pancreatic cancer and (history of radiotherapy or (surgery) or history of chemotherapy)"
+    assert _reading("Patients with gastric cancer must have received radiotherapy or chemotherapy") == "gastric cancer and (history of radiotherapy or (chemotherapy))"
+
+
+def test_chemotherapy_alone_no_longer_passes(tmp_path):
+    # read '(gastric cancer and pancreatic cancer and radiotherapy and surgery) or chemotherapy',
+    # a patient with lung cancer and cisplatin passed it
+    assert inclusion(tmp_path, {**MAN, "medications": [CISPLATIN]}, GASTRIC_TREATED).status != "pass"
+
+
+def test_a_treatment_list_after_a_semicolon_stays_an_alternative():
+    # the 'or' after a semicolon starts an alternative of its own
+    assert _reading("Diabetes treated with insulin; or metformin") == "(diabetes mellitus and history of insulin) or metformin"
