@@ -115,7 +115,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"not|no|non|without|absence of|free of|negative for", "NOT", None),
     (r"unless", "UNLESS", None),
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
-    (r"if|when|in (?:the )?case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
+    (r"if|when|in (?:the )?case of|in (?:the )?presence of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
     (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
@@ -924,6 +924,7 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
     out = [t for t in out if t.type != "DROP"]
     _bound_before_measures_sharing_one(out)
     _organ_heading_inside_a_line(out)
+    _case_of_a_bound(out)
     return out
 
 
@@ -957,6 +958,20 @@ def _after_a_measures_bound(out: list[Tok], i: int) -> bool:
     a bound written before its measure ('<1.25x ULN creatinine or creatinine clearance ...')."""
     k = next((k for k in range(i - 2, max(-1, i - 6), -1) if out[k].type == "OP"), None)
     return k is not None and k > 0 and out[k - 1].type == "MEASURE"
+
+
+# a laboratory bound's last token: not a bare number ('Adults over age 18 with diabetes')
+_LAB_BOUND_ENDS = frozenset(("UNIT", "ULN", "LLN"))
+
+
+def _case_of_a_bound(out: list[Tok]) -> None:
+    """'ALT <= 3.0 x ULN or <= 5.0 x ULN with liver metastases or HCC' (NCT05070247): 'with'
+    after a bound names whom the bound is for, as 'for patients with' does. As a plain
+    word, the conditions after it were alternatives of their own, and HCC alone passed
+    the line whatever the transaminases."""
+    for i in range(1, len(out) - 1):
+        if out[i].type == "WORD" and out[i].text == "with" and out[i - 1].type in _LAB_BOUND_ENDS and out[i + 1].type == "CONDITION":
+            out[i].type = "IF"
 
 
 _ORGAN_HEADINGS = frozenset("renal hepatic hematologic hematological haematologic haematological hematology haematology coagulation liver kidney".split())

@@ -177,3 +177,42 @@ def test_chemotherapy_alone_no_longer_passes(tmp_path):
 def test_a_treatment_list_after_a_semicolon_stays_an_alternative():
     # the 'or' after a semicolon starts an alternative of its own
     assert _reading("Diabetes treated with insulin; or metformin") == "(diabetes mellitus and history of insulin) or metformin"
+
+
+# --- 6. whom a second bound is for: 'with' and 'in the presence of' after it --------------------
+
+HCC_LINE = "Serum alanine aminotransferase and aspartate aminotransferase <=3.0*ULN or <=5.0*ULN with liver metastases or HCC."  # NCT05070247
+GILBERT_LINE = "Total bilirubin ≤1.5 × ULN if no liver metastases or < 3 × ULN in the presence of documented Gilbert's syndrome or liver metastases"
+HCC = {"name": "Hepatocellular carcinoma", "icd10cm": "C22.0", "onset": "2018-07-31", "status": "active"}
+ALT_10_ULN = {"loinc": "1742-6", "value": 400, "unit": "U/L", "date": "2026-11-30", "ref_high": 40}
+AST_10_ULN = {"loinc": "1920-8", "value": 400, "unit": "U/L", "date": "2026-11-30", "ref_high": 40}
+
+
+def test_with_after_a_bound_says_whom_it_is_for():
+    assert _reading("ALT <= 3.0 x ULN or <= 5.0 x ULN with liver metastases") == (
+        "((alanine aminotransferase <= 3.0 x ULN) if (not (liver metastases))) and ((alanine aminotransferase <= 5.0 x ULN) if (liver metastases))"
+    )
+    # not after an age: 'Adults over age 18 with diabetes mellitus' (NCT03920878, trimmed) is of adults with diabetes
+    assert "if (diabetes mellitus)" not in _reading("Adults over age 18 with diabetes mellitus")
+
+
+def test_a_condition_after_with_is_no_alternative_of_its_own(tmp_path):
+    # read '... or ((liver metastases) «<=5.0*ULN») or hepatocellular carcinoma', HCC alone
+    # passed synth-24-000011 whatever the transaminases
+    c = inclusion(tmp_path, {**MAN, "conditions": [HCC], "observations": [ALT_10_ULN, AST_10_ULN]}, HCC_LINE)
+    assert c.status != "pass"
+
+
+def test_in_the_presence_of_says_whom_a_bound_is_for():
+    reading = _reading(GILBERT_LINE)
+    assert reading.endswith("or ((«< 3 × ULN») if (gilbert's syndrome or liver metastases))")
+    assert _reading("AST ≤ 2.5 x ULN (≤5 ULN in the presence of liver metastases)") == (
+        "((aspartate aminotransferase <= 2.5 x ULN) if (not (liver metastases))) and ((aspartate aminotransferase <= 5 x ULN) if (liver metastases))"
+    )
+
+
+def test_liver_metastases_alone_no_longer_pass_a_bilirubin_line(tmp_path):
+    liver_mets = {"name": "Secondary malignant neoplasm of liver", "icd10cm": "C78.7", "onset": "2026-06-01", "status": "active"}
+    bilirubin_high = {"loinc": "1975-2", "value": 6.0, "unit": "mg/dL", "date": "2026-11-30", "ref_high": 1.2}
+    c = inclusion(tmp_path, {**MAN, "conditions": [liver_mets], "observations": [bilirubin_high]}, GILBERT_LINE)
+    assert c.status != "pass"
