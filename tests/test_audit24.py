@@ -216,3 +216,37 @@ def test_liver_metastases_alone_no_longer_pass_a_bilirubin_line(tmp_path):
     bilirubin_high = {"loinc": "1975-2", "value": 6.0, "unit": "mg/dL", "date": "2026-11-30", "ref_high": 1.2}
     c = inclusion(tmp_path, {**MAN, "conditions": [liver_mets], "observations": [bilirubin_high]}, GILBERT_LINE)
     assert c.status != "pass"
+
+
+# --- 7. an 'or' that belongs to the last sentence or the last item ------------------------------
+
+ANTICOAGULATION = (  # NCT04920708
+    "INR <1.5 x ULN and aPTT <1.5 x ULN. Patients requiring formal anticoagulation should receive either "
+    "low-molecular weight heparin or a direct oral anticoagulant."
+)
+RCC_COHORT = (  # NCT03845166, trimmed
+    "Expansion Cohorts B and E (nccRCC): Subjects with previously treated advanced RCC with non-clear cell histology who have "
+    "radiographically progressed following treatment with at least one prior systemic anticancer regimen for inoperable locally "
+    "advanced or metastatic disease."
+)
+APIXABAN = {"name": "apixaban", "start": "2026-01-01", "status": "active"}
+INR_HIGH = {"loinc": "6301-6", "value": 3.5, "unit": "{INR}", "date": "2026-11-30"}
+PROSTATE_METASTASES = {"name": "Metastasis from malignant tumor of prostate", "snomed": "94503003", "onset": "2003-03-26", "status": "active"}
+
+
+def test_the_or_of_a_later_sentence_stays_in_it():
+    reading = _reading(ANTICOAGULATION)
+    assert reading.startswith("(international normalized ratio < 1.5 x ULN and activated partial thromboplastin time < 1.5 x ULN); (")
+    assert reading.endswith(" or direct oral anticoagulant)")
+
+
+def test_a_direct_oral_anticoagulant_no_longer_passes_whatever_the_inr(tmp_path):
+    # read '(INR ...; heparin ...) or direct oral anticoagulant', apixaban passed an INR of 3.5
+    c = inclusion(tmp_path, {**MAN, "medications": [APIXABAN], "observations": [INR_HIGH]}, ANTICOAGULATION)
+    assert c.status != "pass"
+
+
+def test_metastatic_disease_after_words_that_end_a_conjunction_takes_them(tmp_path):
+    # a man with prostate metastases passed the RCC cohort (Synthea, d39173c2)
+    assert _reading(RCC_COHORT).endswith(" or ((metastatic disease) «inoperable locally advanced»)")
+    assert inclusion(tmp_path, {**MAN, "conditions": [PROSTATE_METASTASES]}, RCC_COHORT).status != "pass"
