@@ -15,7 +15,7 @@ MAN = {"id": "p", "birth_date": "1960-01-01", "sex": "male"}
 
 # --- 1. vaccines: the reader skips FHIR Immunization, so no record shows a vaccine's absence -----
 
-LIVE_VACCINE = "Received a live vaccine within 30 days prior to first dose of study drug"  # NCT04991480 and 54 more
+LIVE_VACCINE = "Received a live vaccine within 30 days before the first dose of study treatment"  # NCT04991480 (50 such lines)
 
 
 def _bundle_with_immunization(cvx: str, display: str, day: str) -> dict:
@@ -41,7 +41,7 @@ def test_an_immunization_the_reader_skips_leaves_a_live_vaccine_unknown(tmp_path
 
 
 def test_a_named_vaccine_is_open_world_too():
-    # NCT05305924 and others: 'Concomitant yellow fever vaccine'
+    # NCT02679963: 'Concomitant yellow fever vaccine'
     patient = engine.load_patient({**MAN})
     outcome = engine.evaluate(engine.parse("Concomitant yellow fever vaccine"), patient, as_of=date(2026, 12, 8))
     assert outcome.truth is engine.Truth.UNKNOWN
