@@ -24,7 +24,7 @@ from typing import Any, Literal, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
-from engine import derive, findings, units
+from engine import derive, findings, lexicon, units
 from engine.derive import Derived, fmt, tidy
 from engine.errors import UnitError
 from engine.logic import Truth, all_of, any_of
@@ -61,6 +61,7 @@ from engine.nodes import (
     study_teams_rule,
     walk,
 )
+from engine.normalize import fold
 from engine.patient import ConditionRecord, MedicationRecord, Observation, Patient
 from engine.render import render
 
@@ -3254,6 +3255,7 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     kinds: set[str] = set()
     names: set[str] = set()  # those said in full, for which is a kind of which
     worded: set[str] = set()  # and those with words not understood beside them
+    judged = False  # a condition the investigator judges among them (`_judged_condition`)
     vocab = _vocab()
     for item in node.items:
         # '(malignancy) «microsatellite instability (MSI)»': some cancer, said in words not
@@ -3271,6 +3273,16 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
             continue  # 'Received radiotherapy, chemotherapy, surgery and target therapy within 4 weeks'
         if isinstance(item, Sex):
             continue  # 'women with diabetes and other metabolic disease': whom the groups are of
+        if _judged_condition(item):
+            # 'Uncontrolled hypertension and uncontrolled high-risk arrhythmia considered by
+            # the investigator' (NCT03497702): the judgment is of a condition of its own, another
+            # group; read as both at once, no hypertension passed whatever the arrhythmia.
+            # Only where they rule out: asked for, a judgment beside a condition narrows it
+            # ('solid tumor at high risk (deemed by treating physician ...)', NCT03694249)
+            kinds.add("condition")
+            worded.add(item.text)
+            judged = True
+            continue
         if study_teams_rule(item):
             # 'Pregnant lactating women (child-bearing women must be negative for pregnancy
             # test ...)' (NCT04302441): a rule for the study team beside the groups names no
@@ -3300,7 +3312,20 @@ def _groups_now(node: AllOf) -> tuple[bool, bool]:
     # of both kinds is no treatment and what it was for; it passed a patient with two of them)
     events = kinds - {"age"}
     mixed = len(node.items) >= 3 and events == {"condition", "treatment"}
-    return groups and (events in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"}
+    return groups and (events in ({"condition"}, {"treatment"}) or mixed), groups and kinds == {"condition"} and not judged
+
+
+_JUDGES_OF_CONDITIONS = frozenset({"investigator_opinion", "medical_judgment"})
+
+
+def _judged_condition(item: Any) -> bool:
+    """An investigator's judgment whose words name a condition ('arrhythmia considered by the
+    investigator'), not one that only says who decides ('as defined by the investigator')."""
+    return (
+        isinstance(item, Judgment)
+        and item.category in _JUDGES_OF_CONDITIONS
+        and any(t.type == "CONDITION" for t in lexicon.scan(fold(item.text)))
+    )
 
 
 def _said_in_words(item: Any) -> bool:

@@ -73,7 +73,7 @@ HISTORY_OR_NOW = (
     r"(?:current|currently|active|ongoing|present|concurrent|(?:clinical )?evidence of|presence of)"
     r"|(?:current|currently|active|ongoing|concurrent|present)(?: or | and/or |/)(?:(?:a )?(?:past |prior |previous )?(?:medical )?(?:history|hx)(?: of)?|prior|previous|past)"
 )
-_TIMES = r"(?:x|times|-?folds?)\s*(?:of\s+)?"
+_TIMES = r"(?:x|\*|times|-?folds?)\s*(?:of\s+)?"
 _PLANNED = r"(?:(?:planned|scheduled|anticipated|intended|expected) )?"
 _WHOSE = r"(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?"
 _UPPER = r"(?:upper limits? of (?:the )?(?:laboratory |institutional )?normal(?:ity)?(?: range| values?| levels?)?|upper normal limit|normal upper limit|upper limit normal|maximum normal value|uln|unl|iuln)"
@@ -115,7 +115,7 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"not|no|non|without|absence of|free of|negative for", "NOT", None),
     (r"unless", "UNLESS", None),
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
-    (r"if|when|in (?:the )?case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
+    (r"if|when|in (?:the )?case of|in (?:the )?presence of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
     (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
@@ -577,7 +577,7 @@ def scan(folded: str) -> list[Tok]:
                         toks.append(Tok("UNIT", start, end, canonical))
                         pos = end
                 continue
-        if ch in "<>=\u2265\u2264" or ch.isalpha() or ch in "(":
+        if ch in "<>=\u2265\u2264*" or ch.isalpha() or ch in "(":
             at = _phrase_regex_at(folded[pos : pos + 2])
             pm = at.match(folded, pos) if at is not None else None
         else:
@@ -921,8 +921,75 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
             elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
-    return [t for t in out if t.type != "DROP"]
+    out = [t for t in out if t.type != "DROP"]
+    _bound_before_measures_sharing_one(out)
+    _organ_heading_inside_a_line(out)
+    _case_of_a_bound(out)
+    return out
 
+
+
+_BOUND_ENDS = frozenset(("NUMBER", "UNIT", "ULN", "LLN"))
+
+
+def _bound_before_measures_sharing_one(out: list[Tok]) -> None:
+    """'total bilirubin < 1.5 X ULN alanine aminotransferase or aspartate aminotransferase <
+    2.5 X ULN' (NCT03920033): a lab table run on without commas, its next row two measures
+    sharing one bound. Unmarked, the 'or' of that row split the whole line, and AST alone
+    passed it, bilirubin unchecked; a comma after the first bound ends its row, as a comma
+    written there does."""
+    i = 1
+    while i + 3 < len(out):
+        if (
+            out[i].type == "MEASURE"
+            and out[i - 1].type in _BOUND_ENDS
+            and out[i + 1].type in ("OR", "AND")
+            and out[i + 2].type == "MEASURE"
+            and out[i + 3].type == "OP"
+            and _after_a_measures_bound(out, i)
+        ):
+            out.insert(i, Tok("COMMA", out[i - 1].end, out[i].start, ",", ","))
+            i += 1
+        i += 1
+
+
+def _after_a_measures_bound(out: list[Tok], i: int) -> bool:
+    """Whether a measure's own bound ends just before `i` ('total bilirubin < 1.5 X ULN'), not
+    a bound written before its measure ('<1.25x ULN creatinine or creatinine clearance ...')."""
+    k = next((k for k in range(i - 2, max(-1, i - 6), -1) if out[k].type == "OP"), None)
+    return k is not None and k > 0 and out[k - 1].type == "MEASURE"
+
+
+# a laboratory bound's last token: not a bare number ('Adults over age 18 with diabetes')
+_LAB_BOUND_ENDS = frozenset(("UNIT", "ULN", "LLN"))
+
+
+def _case_of_a_bound(out: list[Tok]) -> None:
+    """'ALT <= 3.0 x ULN or <= 5.0 x ULN with liver metastases or HCC' (NCT05070247): 'with'
+    after a bound names whom the bound is for, as 'for patients with' does. As a plain
+    word, the conditions after it were alternatives of their own, and HCC alone passed
+    the line whatever the transaminases."""
+    for i in range(1, len(out) - 1):
+        if out[i].type == "WORD" and out[i].text == "with" and out[i - 1].type in _LAB_BOUND_ENDS and out[i + 1].type == "CONDITION":
+            out[i].type = "IF"
+
+
+_ORGAN_HEADINGS = frozenset("renal hepatic hematologic hematological haematologic haematological hematology haematology coagulation liver kidney".split())
+_ROW_STARTS = frozenset(("COMMA", "SEMI", "COLON", "LPAR", "OR", "AND"))
+
+
+def _organ_heading_inside_a_line(out: list[Tok]) -> None:
+    """'Hemoglobin >= 9.0 g/dL or >= 5.6 mmol/L Renal Creatinine OR Measured or calculated
+    creatinine clearance ... Hepatic Total bilirubin <= 1.5 x ULN OR direct bilirubin ...'
+    (NCT04563507): a lab table flattened into one line, an organ's name heading each row.
+    Unmarked, the rows' own 'or's split the whole line, and a hemoglobin of 12 passed it with
+    no creatinine nor bilirubin on record; a heading just before a measure starts a row."""
+    i = 1
+    while i + 1 < len(out):
+        if out[i].type == "WORD" and out[i].text in _ORGAN_HEADINGS and out[i + 1].type == "MEASURE" and out[i - 1].type not in _ROW_STARTS:
+            out.insert(i, Tok("SEMI", out[i - 1].end, out[i].start, ";", ";"))
+            i += 1
+        i += 1
 
 # an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
 _MDS_ITEM = re.compile(r"[a-z][0-9]{4}")

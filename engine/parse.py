@@ -4739,6 +4739,10 @@ def parse(text: str) -> Predicate:
         node = _words_before_an_or(node)
         if isinstance(node, AnyOf):
             node = _conditions_run_on(_age_of_both_sexes(node, text), text)
+        if isinstance(node, AnyOf):
+            node = _treatments_of_the_patients(node, text)
+        if isinstance(node, AnyOf):
+            node = _or_of_the_last_sentence(node, text)
     if "not" in folded:
         node = _modal_negation(node, text)
     if isinstance(node, Not):
@@ -5268,6 +5272,49 @@ def _conditions_run_on(node: Predicate, text: str) -> Predicate:
     return node
 
 
+def _treatments_of_the_patients(node: AnyOf, text: str) -> Predicate:
+    """'Patients with gastric cancer must have received radiotherapy, surgery, or
+    chemotherapy' (NCT05020119): the treatments are alternatives for the patients with the
+    condition, not the condition with the first of them an alternative to the others (read
+    '(gastric cancer and radiotherapy) or surgery or chemotherapy', any chemotherapy passed).
+    Where the 'or' joins treatments only, by commas and 'or', the condition binds them all."""
+    first, rest = node.items[0], node.items[1:]
+    treated = (Medication, Procedure)
+    if not (isinstance(first, AllOf) and all(isinstance(r, treated) for r in rest)):
+        return node
+    k = next((i for i, item in enumerate(first.items) if not isinstance(item, Condition)), len(first.items))
+    whose, named = first.items[:k], first.items[k:]
+    if not (whose and named and all(isinstance(t, treated) for t in named)):
+        return node
+    listed = (*named, *rest)
+    joints = [text[a.span.end : b.span.start] for a, b in zip(listed, listed[1:])]
+    if not all(_TREATMENTS_JOINT.fullmatch(j) for j in joints):
+        return node
+    treatments = AnyOf(items=(*named, *rest), span=Span(start=named[0].span.start, end=rest[-1].span.end))
+    return AllOf(items=(*whose, treatments), span=node.span)
+
+
+def _or_of_the_last_sentence(node: AnyOf, text: str) -> Predicate:
+    """'INR < 1.5 x ULN and aPTT < 1.5 x ULN. Patients requiring formal anticoagulation should
+    receive either low-molecular weight heparin or a direct oral anticoagulant' (NCT04920708): the 'or' is of the last sentence, not between all the sentences before it
+    and its last alternative (read so, a patient on a direct oral anticoagulant passed
+    whatever the INR)."""
+    first, rest = node.items[0], node.items[1:]
+    if not (isinstance(first, Each) and len(first.items) > 1):
+        return node
+    *before, last = first.items
+    if not re.search(r"[.;]", text[before[-1].span.end : last.span.start]):
+        return node
+    if any(re.search(r"[.;]", text[a.span.end : b.span.start]) for a, b in zip((first, *rest), rest)):
+        return node
+    alternatives = AnyOf(items=(last, *rest), span=Span(start=last.span.start, end=rest[-1].span.end))
+    return Each(items=(*before, alternatives), span=node.span)
+
+
+# between treatments listed as alternatives: 'radiotherapy, surgery, or received chemotherapies'
+_TREATMENTS_JOINT = re.compile(r"\s*,?\s*(?:or\s+(?:received\s+)?)?", re.IGNORECASE)
+
+
 def _age_of_both_sexes(node: AnyOf, text: str) -> Predicate:
     """'Women (regardless of menopausal status) or men >= 18 years of age': the age is asked
     of both sexes, not of men alone (a girl of 12 passed). Sexes side by side, one of them
@@ -5319,6 +5366,11 @@ def _words_before_an_or(node: Predicate) -> Predicate:
             if not isinstance(items[i], Condition):
                 continue
             before, metastases = items[i - 1], items[i].concept == "metastatic disease"
+            if metastases and isinstance(before, AllOf) and before.items[-1].span.end == before.span.end:
+                # 'Subjects with previously treated advanced RCC ... for inoperable locally
+                # advanced or metastatic disease' (NCT03845166): the words end the last of a
+                # conjunction; as an alternative of its own, any metastasis passed the cohort
+                before = before.items[-1]
             if metastases and isinstance(before, Qualified) and isinstance(before.qualifiers[-1], (Unparsed, Modifier)) and before.qualifiers[-1].span.end == before.span.end:
                 before = before.qualifiers[-1]  # 'chemotherapy for locally advanced unresectable or metastatic disease'
             if not isinstance(before, (Unparsed, Modifier)):
