@@ -43,6 +43,8 @@ _SYSTEMS = {
     "icd-10-cm": "icd10cm",
     "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
     "rxnorm": "rxnorm",
+    "http://hl7.org/fhir/sid/cvx": "cvx",
+    "cvx": "cvx",
 }
 _EXACT_TEST_SYSTEMS = frozenset({"loinc"})
 

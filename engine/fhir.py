@@ -4,7 +4,8 @@ Reads a Bundle (collection, transaction, searchset, batch, document) or a bare P
 resource, already parsed from JSON (numbers as `Decimal`, see `engine.patients`). Only the
 resource types elig uses are read, and only the elements it uses are checked: Patient,
 Observation, Condition, MedicationStatement / MedicationRequest / MedicationAdministration
-(with the Medication resources they point to) and Procedure. Everything else (Encounter,
+(with the Medication resources they point to), Immunization (read as a medication given on
+one day) and Procedure. Everything else (Encounter,
 Claim, ExplanationOfBenefit, ...) is skipped without a look.
 
 What is an error and what is kept:
@@ -19,7 +20,7 @@ What is an error and what is kept:
   `engine.units` does not read is kept as written, with `unit_ok` (`dose_unit_ok`) False.
 - Records the source itself withdraws are left out: status `entered-in-error`, a Condition
   whose verificationStatus is `refuted`, a MedicationStatement `not-taken`, a
-  MedicationAdministration or Procedure `not-done`, a MedicationRequest `cancelled`, an
+  MedicationAdministration, Immunization or Procedure `not-done`, a MedicationRequest `cancelled`, an
   Observation `cancelled`.
 - Dates keep their calendar date as written (a time and its zone are dropped, not converted).
   A date given to the year or the month holds its first day, and the record's
@@ -57,6 +58,8 @@ SYSTEMS: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.6.90": "icd10cm",
     "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
     "urn:oid:2.16.840.1.113883.6.88": "rxnorm",
+    "http://hl7.org/fhir/sid/cvx": "cvx",
+    "urn:oid:2.16.840.1.113883.12.292": "cvx",
 }
 """Code system URIs elig knows by a short name; any other system keeps its URI."""
 
@@ -73,6 +76,7 @@ _SKIP_STATUS = {
     "MedicationRequest": {"entered-in-error", "cancelled"},
     "MedicationAdministration": {"entered-in-error", "not-done"},
     "Procedure": {"entered-in-error", "not-done"},
+    "Immunization": {"entered-in-error", "not-done"},
 }
 
 _ALLERGY_WORDS = re.compile(r"allerg|hypersensitiv|intoleran|anaphyla", re.IGNORECASE)
@@ -493,7 +497,7 @@ class _BundleReader:
         medications: list[MedicationRecord] = []
         procedures: list[ProcedureRecord] = []
         lists = {"Observation": observations, "Condition": conditions, "AllergyIntolerance": conditions, "Procedure": procedures}
-        lists.update(dict.fromkeys(MEDICATION_TYPES, medications))
+        lists.update(dict.fromkeys((*MEDICATION_TYPES, "Immunization"), medications))
         for path, res in entries:
             rtype = res["resourceType"]
             if rtype not in lists:
@@ -514,13 +518,15 @@ class _BundleReader:
             return self._allergy(res, path)
         if rtype == "Procedure":
             return self._procedure(res, path)
+        if rtype == "Immunization":
+            return self._immunization(res, path)
         return self._medication(res, path, rtype)
 
     def _unreadable(self, res: dict, path: str, rtype: str, exc: InputError):
         """A clinical resource with a part that cannot be read: kept with what names it (its
         code, when that reads) and the problem, so the criteria needing it are unknown, not
         decided as if the resource were absent; its value, dates and status are left out."""
-        key = "medicationCodeableConcept" if rtype in MEDICATION_TYPES else "code"
+        key = "medicationCodeableConcept" if rtype in MEDICATION_TYPES else "vaccineCode" if rtype == "Immunization" else "code"
         try:
             codings, text = self.r.concept(res.get(key), join(path, key))
         except InputError:
@@ -911,6 +917,31 @@ class _BundleReader:
                 flags=tuple(flags),
                 partial_dates=tuple(dates.partials),
                 route=route,
+            )
+        ]
+
+    def _immunization(self, res: dict, path: str) -> list[MedicationRecord]:
+        """A vaccine given: a medication record of one day, coded as the source codes it (CVX
+        in US exports, `SYSTEMS`). Skipped, 'Received a live vaccine within 30 days' passed on
+        'no record of live vaccine' while the record listed a rotavirus vaccine a week old."""
+        r = self.r
+        status = r.text(res.get("status"), join(path, "status"))
+        if status in _SKIP_STATUS["Immunization"]:
+            return []
+        codings, text = r.concept(res.get("vaccineCode"), join(path, "vaccineCode"))
+        dates = _Dates(r)
+        given = dates.get(res.get("occurrenceDateTime"), join(path, "occurrenceDateTime"), "start")
+        day = dates.get(res.get("occurrenceDateTime"), join(path, "occurrenceDateTime"), "end")
+        return [
+            MedicationRecord(
+                codings=codings,
+                text=text,
+                start=given,
+                end=day,
+                status=status,
+                where=path,
+                partial_dates=tuple(dates.partials),
+                route=self._route(res, path),
             )
         ]
 

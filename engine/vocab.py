@@ -35,7 +35,7 @@ from engine.errors import InputError
 
 Kind = Literal["measure", "condition", "drug", "drug_class", "procedure"]
 KINDS: tuple[str, ...] = ("measure", "condition", "drug", "drug_class", "procedure")
-CODE_SYSTEMS: tuple[str, ...] = ("loinc", "icd10cm", "snomed", "rxnorm")
+CODE_SYSTEMS: tuple[str, ...] = ("loinc", "icd10cm", "snomed", "rxnorm", "cvx")
 
 CANONICAL_UNITS: frozenset[str] = frozenset(
     {
@@ -176,6 +176,7 @@ _LOINC = re.compile(r"^(\d{1,7})-(\d)$")
 _ICD10CM = re.compile(r"^[A-Z](?:[0-9](?:[0-9A-Z](?:\.[0-9A-Z]{1,4})?)?)?$")
 _SCTID = re.compile(r"^[1-9]\d{5,17}$")
 _RXCUI = re.compile(r"^[1-9]\d{0,9}$")
+_CVX = re.compile(r"^\d{1,3}$")  # the CDC's vaccine codes: one to three digits, a leading zero kept ("03")
 
 _VERHOEFF_D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5), (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
@@ -232,6 +233,8 @@ def _code_ok(system: str, code: str) -> bool:
         return bool(_ICD10CM.match(code))
     if system == "snomed":
         return snomed_check_ok(code)
+    if system == "cvx":
+        return bool(_CVX.match(code))
     return bool(_RXCUI.match(code))
 
 
@@ -471,20 +474,21 @@ _SYSTEM_URIS = {
     "http://hl7.org/fhir/sid/icd-10-cm": "icd10cm",
     "http://snomed.info/sct": "snomed",
     "http://www.nlm.nih.gov/research/umls/rxnorm": "rxnorm",
+    "http://hl7.org/fhir/sid/cvx": "cvx",
 }
 
 
 def system_name(system: str) -> str | None:
     """The short name of a code system given as a short name or a FHIR URI; None if unknown.
 
-    >>> system_name("http://snomed.info/sct"), system_name("ICD10CM"), system_name("cvx")
-    ('snomed', 'icd10cm', None)
+    >>> system_name("http://snomed.info/sct"), system_name("ICD10CM"), system_name("CVX"), system_name("ndc")
+    ('snomed', 'icd10cm', 'cvx', None)
     """
     s = system.strip()
     if s in _SYSTEM_URIS:
         return _SYSTEM_URIS[s]
     low = s.lower().replace("-", "").replace("_", "")
-    aliases = {"loinc": "loinc", "icd10cm": "icd10cm", "snomed": "snomed", "snomedct": "snomed", "sct": "snomed", "rxnorm": "rxnorm"}
+    aliases = {"loinc": "loinc", "icd10cm": "icd10cm", "snomed": "snomed", "snomedct": "snomed", "sct": "snomed", "rxnorm": "rxnorm", "cvx": "cvx"}
     if low in aliases:
         return aliases[low]
     return _SYSTEM_URIS.get(s.rstrip("/"))

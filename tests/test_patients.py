@@ -146,11 +146,12 @@ def test_synthea_bundles_load_with_plausible_content():
         assert len(dated) >= 10, p.id
         assert all(o.unit_ok for o in p.observations), p.id
         assert all(c.codings[0].system == "snomed" and c.onset for c in p.conditions), p.id
-        assert all(m.start and m.codings[0].system == "rxnorm" for m in p.medications), p.id
+        assert all(m.start and m.codings[0].system in ("rxnorm", "cvx") for m in p.medications), p.id  # cvx: Immunization
     everything = [o for p in patients for o in p.observations]
     assert find(everything, "loinc", "718-7")  # hemoglobin
     assert find(everything, "loinc", "38483-4")  # creatinine, as Synthea codes it
     assert find(everything, "loinc", "8480-6")  # systolic BP, from the components
+    assert find([m for p in patients for m in p.medications], "cvx", "140")  # a flu shot, from Immunization
     assert sum(any(f.startswith("deceased") for f in p.flags) for p in patients) == 3
 
 
