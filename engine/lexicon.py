@@ -117,7 +117,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
     (r"if|when|in (?:the )?case of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
-    (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
+    (r"each of the following", "FOLLOWING", "each"),
+    (r"all of the following(?: criteria| conditions)?|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
     (r"(?:within|in|during|over|for) (?:the )?(?:previous|past|last|preceding|prior)|within the|within", "WITHIN", None),
     (r"prior to|before|preceding|previous to|ahead of|of", "PRIOR", None),

@@ -220,10 +220,12 @@ class Qualified(Node):
 
 
 class Following(Node):
-    """'at least one of the following': its operands are the criterion's sub-items."""
+    """'at least one of the following': its operands are the criterion's sub-items. 'each'
+    makes them separate criteria, read by the criterion's side as `Each` is ('Hepatic:' over
+    its laboratory limits: all must hold in an inclusion, any one excludes in an exclusion)."""
 
     kind: Literal["following"] = "following"
-    quantifier: Literal["any", "all"]
+    quantifier: Literal["any", "all", "each"]
 
 
 class AllOf(Node):

@@ -1304,7 +1304,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         screening:') reaches every event of the list; anything else qualifies the list."""
         following = [e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"]
         explicit = [e for e in following if not self.text[e.start : e.end].lower().startswith("the ")]
-        if explicit and (explicit[0].value == "all") != (cls is AllOf):
+        if explicit and (explicit[0].value != "any") != (cls is AllOf):
             return self._qualify(node, head)
         if any(isinstance(e, Atom) and e.type == "HIST" for e in head):
             # 'History of any of the following: A, B': each event counts when it is over
@@ -3215,6 +3215,8 @@ class _Assembler:
         rest = [e for e in head if e is not following and not _is_filler(e)]
         if all(isinstance(e, Atom) and e.type == "WORD" and str(e.value) in _MEET for e in rest):
             rest = []  # 'Patients must meet one of the following criteria:' says only that
+        elif rest and _start(rest[0]) > following.start and _TOPIC.fullmatch(self.text[_start(rest[0]) : _end(rest[-1])]):
+            rest = []  # 'Any of the following cardiac criteria:': the topic of the items
         if rest:
             return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
         return node
@@ -4698,6 +4700,8 @@ def parse(text: str) -> Predicate:
     found = _ALLERGY_TO.search(text)
     if found is not None:
         node = _allergies_to(node, Unparsed(text=found.group(0), span=Span(start=found.start(), end=found.end())))
+        if isinstance(node, AnyOf):
+            node = _excipients_of_the_allergy(node)
     if "and/or" in folded and isinstance(node, AnyOf):
         node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
@@ -5026,6 +5030,36 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
         return node  # 'allergy and pembrolizumab': already an allergy to a drug
     updates = operands_mapped(node, lambda n: _allergies_to(n, what))
     return node.model_copy(update=updates) if updates else node
+
+
+def _excipients_of_the_allergy(node: AnyOf) -> Predicate:
+    """'Hypersensitivity to pembrolizumab or any of its excipients', '... to any of the study
+    treatments or excipients': the excipients are what the allergy is to as well, the
+    alternative an allergy to them (engine.evaluate: no allergy on record is none to them).
+    Only where every other alternative is an allergy: 'hypersensitivity to abemaciclib,
+    letrozole, ... or any of their excipients' leaves its drugs and excipients as they were."""
+    loose = [i for i in node.items if isinstance(i, Unparsed) and _STUDY_PRODUCT.fullmatch(i.text.strip(" ,;:."))]
+    rest = [i for i in node.items if not any(i is x for x in loose)]
+    if not loose or not rest or not all(_allergy_reading(i) for i in rest):
+        return node
+    allergy = next(n for n in walk(rest[0]) if isinstance(n, Condition) and n.concept in ALLERGY_CONCEPTS)
+    items = tuple(
+        Qualified(item=allergy.model_copy(update={"span": i.span}), qualifiers=(Modifier(text=i.text, span=i.span),), span=i.span)
+        if any(i is x for x in loose)
+        else i
+        for i in node.items
+    )
+    return node.model_copy(update={"items": items})
+
+
+def _allergy_reading(node: Predicate) -> bool:
+    """An allergy, to a drug or to words that only say what it is to ('(allergy and
+    pembrolizumab) «severe»', '(allergy) «the study drug»')."""
+    if isinstance(node, Qualified) and all(isinstance(q, Modifier) for q in node.qualifiers):
+        node = node.item
+    if isinstance(node, AllOf) and node.items and all(isinstance(i, Medication) for i in node.items[1:]):
+        node = node.items[0]
+    return isinstance(node, Condition) and node.concept in ALLERGY_CONCEPTS
 
 
 def _cut_at_sentence(raw, text: str) -> tuple | None:
@@ -5616,7 +5650,9 @@ def _with_modifiers(node: Predicate) -> Predicate:
 # says, so no allergy on record is none to it (engine.evaluate reads an allergy's words so)
 _STUDY_PRODUCT = re.compile(
     r"(?:(?:to\s+)?any\s+(?:of\s+)?)?(?:the\s+)?(?:(?:study|trial|investigational)\s+(?:drugs?|medications?|treatments?|products?|agents?|interventions?)"
-    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?)",
+    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?"
+    # ('pembrolizumab or any of its excipients', '... or their components')
+    r"|(?:its|their)\s+(?:excipients?|components?|ingredients?)|(?:excipients?|components?)\s+of\s+the\s+product)",
     re.IGNORECASE,
 )
 
@@ -5990,10 +6026,27 @@ def _heading_of_items(node: Unparsed, text: str) -> Predicate:
     start = len(words) - len(words.lstrip())
     if not words.strip(" -*\u2022"):
         return node
+    if _TOPIC.fullmatch(words.strip(" -*\u2022")):
+        # 'Hepatic:', 'Performance status:': the topic of the items names what they measure
+        # and changes no verdict of theirs; each item is a criterion of its own
+        return Following(quantifier="each", span=Span(start=start, end=len(text.rstrip())))
     heading = Unparsed(text=words.strip(), span=Span(start=start, end=end.start()))
     following = Following(quantifier="all", span=Span(start=end.start(), end=len(text.rstrip())))
     return Qualified(item=following, qualifiers=(heading,), span=Span(start=start, end=len(text.rstrip())))
 
+
+# The topic of a list of items: an organ system and its function or laboratory values, or
+# a legacy record's label ('Performance status:', 'Menopausal status:', 'Other:'), after an
+# item's number. Not 'History of:' (it makes a past event count), not a cohort or a part of
+# the study ('For NSCLC participants:', 'Cohort 1:'), not what is left of a section's title
+# ('Key', 'Additional'), which heads no items of its own.
+_TOPIC = re.compile(
+    r"(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*)?"
+    r"(?:(?:hepatic|renal|liver|kidney|cardiac|cardiovascular|pulmonary|coagulation|bone\s+marrow|ha?ematologic(?:al)?|ha?ematology|ha?ematopoietic|laboratory)"
+    r"(?:\s+(?:function|system|values|tests|criteria|requirements|parameters))?"
+    r"|performance\s+status|(?:menopausal|hormone\s+receptor|reproductive)\s+status|other|age|sex)",
+    re.IGNORECASE,
+)
 
 # Lines that are only the name of a group of items: an organ system's laboratory values, or
 # what is left of a section's title ('Key' of 'Key Inclusion Criteria').

@@ -139,7 +139,7 @@ def render(node: Predicate) -> str:
         case Unparsed() | Modifier():  # engine.parse types a modifier by its words
             return f"«{_quote(node.text)}»"
         case Following():
-            return "at least one of the following:" if node.quantifier == "any" else "all of the following:"
+            return {"any": "at least one of the following:", "all": "all of the following:", "each": "each of the following:"}[node.quantifier]
         case AllOf():
             return " and ".join(_operands(node.items))
         case AnyOf():

@@ -1,0 +1,178 @@
+"""Coverage (issue 4), safely: shapes whose meaning is certain. Each row quotes a corpus line
+(trimmed, its NCT id beside it).
+
+- A topic heading over sub-items ('Hepatic:', 'Performance status:', 'Other:') names what
+  they measure: 'each of the following:', its items separate criteria (all must hold in an
+  inclusion, any one excludes in an exclusion). The record's nesting is not trusted to rule
+  out through it (NCT02562118 nests the two ways to be post-menopausal under 'Renal:').
+- 'Any of the following cardiac criteria:': the topic of the items after 'the following'.
+- 'Hypersensitivity to pembrolizumab or any of its excipients': the excipients are what the
+  allergy is to as well (no allergy on record is none to them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.nodes import AnyOf, Following, Modifier, Qualified, strip_spans
+from engine.parse import parse
+from engine.render import render
+from engine.summary import coverage_class, unparsed
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from one_trial import exclusion, lab, screen_text, transaminases  # noqa: E402
+
+WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
+PENICILLIN = {"name": "Allergy to penicillin", "icd10cm": "Z88.0", "onset": "2010-01-01", "status": "active"}
+
+
+def _roundtrip(tree) -> bool:
+    return strip_spans(parse(render(tree))) == strip_spans(tree)
+
+
+# (NCT id, line)
+TOPICS = [
+    ("NCT00023673", "Hepatic:"),
+    ("NCT00023673", "Performance status:"),
+    ("NCT00023673", "Other:"),
+    ("NCT00003135", "Menopausal status:"),
+    ("NCT01655004", "Bone marrow:"),
+    ("NCT05744427", "Coagulation function:"),
+    ("NCT05190094", "Hepatic function:"),
+    ("NCT05142592", "Renal"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text"), TOPICS)
+def test_a_topic_heading_is_each_of_the_following(nct, text):
+    tree = parse(text)
+    assert isinstance(tree, Following) and tree.quantifier == "each", nct
+    assert render(tree) == "each of the following:"
+    assert _roundtrip(tree)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "History of:",  # NCT03865576: a past event counts under it, so it says more than a topic
+        "Cohort 1:",  # whom the items are for
+        "Key",  # what is left of 'Key Inclusion Criteria', heading no items of its own
+        "Additional inclusion criteria for NSCLC participants:",  # NCT03401385
+    ],
+)
+def test_headings_that_say_more_than_a_topic_keep_their_words(text):
+    tree = parse(text)
+    assert coverage_class(tree) != "structured", render(tree)
+
+
+def test_each_of_the_following_in_words_is_read_as_the_topic_is():
+    tree = parse("Patients must meet each of the following:")
+    assert isinstance(tree, Following) and tree.quantifier == "each"
+
+
+@pytest.mark.parametrize(
+    ("nct", "text"),
+    [
+        ("NCT04090567", "Any of the following cardiac criteria:"),
+        ("NCT05123482", "Participants with any of the following cardiac criteria:"),
+    ],
+)
+def test_the_topic_after_the_following_is_no_word_left_over(nct, text):
+    tree = parse(text)
+    assert isinstance(tree, Following) and tree.quantifier == "any", nct
+
+
+def _hepatic(section: str, bound_bilirubin: str, bound_ast: str) -> str:
+    lines = f"* Hepatic:\n    * Bilirubin {bound_bilirubin}\n    * AST {bound_ast}"
+    if section == "inclusion":
+        return f"Inclusion Criteria:\n{lines}\nExclusion Criteria:\n* Pregnancy"
+    return f"Inclusion Criteria:\n* Age 18 years or older\nExclusion Criteria:\n{lines}"
+
+
+def _heading(tmp_path, patient: dict, section: str):
+    text = _hepatic(section, "<= 1.5 mg/dL", "<= 2.5 x ULN") if section == "inclusion" else _hepatic(section, "> 3 mg/dL", "> 5 x ULN")
+    [result] = [c for c in screen_text(tmp_path, patient, text).criteria if c.text == "Hepatic:"]
+    return result
+
+
+NORMAL = [lab("1975-2", 1.0, "mg/dL"), *transaminases(30, 30)]
+HIGH_BILIRUBIN = [lab("1975-2", 4.0, "mg/dL"), *transaminases(30, 30)]
+
+
+@pytest.mark.parametrize("section", ["inclusion", "exclusion"])
+def test_a_topic_heading_passes_when_every_item_does(tmp_path, section):
+    # NCT00023673 'Hepatic:' over 'Bilirubin less than 1.5 mg/dL' and the AST: read with its
+    # topic as words not understood, it was unknown for every patient
+    result = _heading(tmp_path, {**WOMAN, "observations": NORMAL}, section)
+    assert result.status == "pass"
+    assert [c.status for c in result.children] == ["pass", "pass"]
+
+
+@pytest.mark.parametrize("section", ["inclusion", "exclusion"])
+def test_a_topic_heading_rules_nobody_out_through_an_item(tmp_path, section):
+    # one item fails (in an exclusion: holds, and as 'all of the following' the normal AST
+    # would have passed the exclusion); the heading does not fail, the item's own line does
+    result = _heading(tmp_path, {**WOMAN, "observations": HIGH_BILIRUBIN}, section)
+    assert result.status == "unknown"
+    assert "fail" in [c.status for c in result.children]
+
+
+@pytest.mark.parametrize("section", ["inclusion", "exclusion"])
+def test_a_topic_heading_without_the_values_stays_unknown(tmp_path, section):
+    assert _heading(tmp_path, WOMAN, section).status == "unknown"
+
+
+def test_the_postmenopausal_lines_nested_under_renal_fail_nobody():
+    # NCT02562118, as the record nests it: read as the items of 'Renal:', every woman
+    # failed one of the two ways to be post-menopausal
+    text = (
+        "Inclusion Criteria:\n* Renal:\n    * Creatinine ≤ 1.5x ULN\n    * Age ≥ 60 years and one year or more of amenorrhea\n"
+        "    * Age < 60 years and one year or more of amenorrhea\nExclusion Criteria:\n* Pregnancy"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        result = screen_text(Path(folder), {**WOMAN, "observations": [lab("2160-0", 0.8, "mg/dL", 1.1)]}, text)
+    [renal] = [c for c in result.criteria if c.text == "Renal:"]
+    assert renal.status == "unknown"
+    assert result.status != "ineligible"
+
+
+# (NCT id, line)
+EXCIPIENTS = [
+    ("NCT01917279", "Known hypersensitivity to any of the study treatments or excipients."),
+    ("NCT02872025", "Hypersensitivity to pembrolizumab or any of its excipients."),
+    ("NCT02628067", "Has severe hypersensitivity (≥Grade 3) to pembrolizumab and/or any of its excipients"),
+    ("NCT04445844", "Known hypersensitivity to the study drugs or their components"),
+    ("NCT03025035", "Patients with a known hypersensitivity to olaparib or any of the excipients of the product."),
+    ("NCT03285412", "History of hypersensitivity to ribociclib or any of its components."),
+]
+
+
+@pytest.mark.parametrize(("nct", "text"), EXCIPIENTS)
+def test_an_allergy_to_the_excipients_is_an_allergy(nct, text):
+    tree = parse(text)
+    assert coverage_class(tree) == "structured", (nct, unparsed(tree))
+    assert isinstance(tree, AnyOf)
+    excipients = tree.items[-1]
+    assert isinstance(excipients, Qualified) and isinstance(excipients.qualifiers[0], Modifier)
+    assert excipients.item.concept == "allergy"
+    assert _roundtrip(tree)
+
+
+def test_drugs_listed_after_an_allergy_keep_their_excipients_as_words():
+    # NCT04603183: its drugs after the first stand alone as the connective reads them; the
+    # excipients are not made an allergy beside them
+    text = "Known hypersensitivity to abemaciclib, letrozole, fulvestrant, paclitaxel, and/or any of their excipients."
+    assert "any of their excipients" in unparsed(parse(text))
+
+
+def test_an_exclusion_of_an_allergy_to_the_excipients_passes_without_an_allergy(tmp_path):
+    text = "Hypersensitivity to pembrolizumab or any of its excipients."
+    assert exclusion(tmp_path, WOMAN, text).status == "pass"
+    # an allergy to something else may be one to an excipient: not known
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [PENICILLIN]}, text).status == "unknown"
