@@ -38,6 +38,7 @@ from engine.nodes import (
     Duration,
     Each,
     Exception_,
+    Excludes,
     Following,
     Judgment,
     Medication,
@@ -4612,6 +4613,14 @@ def parse(text: str) -> Predicate:
         # 'None', 'Not specified' (35 corpus lines): no criterion, so none to fail; read as
         # words not understood it was unknown for every patient
         return Permission(words=nothing.group(1), span=Span(start=nothing.start(1), end=nothing.end(1)))
+    dangling = _DANGLING_CONNECTIVE.search(text)
+    if dangling is not None and re.search(r"\w", text[: dangling.start()]):
+        # 'Age >= 60 years, or', 'Unstable angina within 12 months before study entry; and':
+        # the connective joins the next line, which the record gives as a criterion of its
+        # own; how the lines join is engine.screen's (a line that ends in a connective
+        # decides nothing alone, `_cut_off`; inclusion lines joined by an 'or' are
+        # alternatives, `_alternative_lines`). Read with it, the line was words not understood.
+        return parse(text[: dangling.start()])
     folded = fold(text)
     note = _trailing_narrowing(folded)
     if note is not None:
@@ -4732,6 +4741,8 @@ def parse(text: str) -> Predicate:
         node = _promise_lasts(node, text)
     if _ALLOWING_WORD.search(folded):
         node = _permissions(node, text)
+    if _EXCLUDING_WORD.search(folded):
+        node = _excluded_by_words(node, text)
     return _recovery_judged(node)
 
 
@@ -5991,6 +6002,8 @@ def _restates(word: Predicate, item: Predicate) -> bool:
         letters = word.text.strip(" ,;:.()[]").lower()
         if len(letters) >= 2 and letters.isalpha() and any(letters == _initials(n.measure) for n in walk(item) if isinstance(n, (Comparison, Range))):
             return True
+    if isinstance(word, Unparsed) and isinstance(item, Sex) and word.text.strip(" ,;:.()[]").lower() in ("sex", "gender"):
+        return True  # 'Female sex', 'Male or female sex.', 'Female gender;': the sex named as one
     if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
         return False
     said = word.text.strip(" ,;:.()[]").lower()
@@ -6005,6 +6018,8 @@ _CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnes
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
+# an 'or' or 'and' that ends a line, the next line its other side
+_DANGLING_CONNECTIVE = re.compile(r"\s*[,;]?\s+(?:and\s*/\s*or|or|and)\s*[,;.]?\s*$", re.IGNORECASE)
 # 'Premenopausal status is defined as either:' (NCT04563507): a line that defines a term asks
 # nothing; read as 'premenopausal status', it ruled out the women of 60 the trial takes
 _DEFINES = re.compile(r"^[^.;:]{0,80}\b(?:(?:is|are)\s+defined\s+(?:as|by)|definition\s+of)\b[^.;:]{0,40}[:\uff1a]\s*$", re.IGNORECASE)
@@ -6375,6 +6390,14 @@ _AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANC
 
 # 'Prior radiotherapy allowed', 'Prior treatment with CDK4/6 inhibitors is permitted', 'both
 # male and female are eligible': the words that let in what they follow, closing its sentence
+_EXCLUDING_WORD = re.compile(r"excluded|eligible", re.IGNORECASE)
+# the words that keep out those a line names ('will be excluded', 'are not eligible for
+# enrollment', 'are ineligible'); never 'not excluded'
+_EXCLUDING = re.compile(
+    r"(?:(?:will|shall|should|must|would|are|is|also|be)\s+)*(?:excluded|not\s+eligible|ineligible)"
+    r"(?:\s+(?:from|for)\s+(?:the\s+|this\s+)?(?:study|trial|enrol{1,2}ment|participation|inclusion|entry))?",
+    re.IGNORECASE,
+)
 _ALLOWING_WORD = re.compile(r"\b(?:allowed|permitted|acceptable|eligible)\b", re.IGNORECASE)
 _ALLOWING = re.compile(r"(?:(?:is|are|will|would|also|still|be)\s+)*(?:allowed|permitted|acceptable)", re.IGNORECASE)
 _BOTH_ELIGIBLE = re.compile(r"(?:(?:is|are|will|would|also|be)\s+)*eligible", re.IGNORECASE)
@@ -6419,6 +6442,38 @@ def _permissions(node: Predicate, text: str) -> Predicate:
             return node
         return node.model_copy(update={"items": (*node.items[:-1], last)})
     return _permission(node, text, 0)
+
+
+def _excluded_by_words(node: Predicate, text: str) -> Predicate:
+    """'Pregnant or lactating women are ineligible.', 'Patients with a known LVEF < 40% will
+    be excluded': a line whose one piece not understood is the words that keep those it
+    names out, closing it, is an `Excludes` of what it names (engine.evaluate reads it by
+    the line's side: listed as an inclusion, the patient must not be among them). Read as
+    what it names beside words not understood, it was unknown for every patient. Not where
+    a sentence comes between ('Tumor has a known KRAS-activating mutation; Patients with
+    KRAS G12C mutations are excluded.'), whose words keep out the last sentence's only."""
+    pieces = [n for n in walk(node) if isinstance(n, Unparsed)]
+    if len(pieces) != 1:
+        return node
+    [words] = pieces
+    # (the words with what the grammar passed over after them: '... are not eligible for enrollment')
+    if not _EXCLUDING.fullmatch(text[words.span.start :].strip(" ,;:.)]\u00ab\u00bb")):
+        return node
+    item = _without_word(node, (words.span.start, words.span.end))
+    if item is None or item is node or _SENTENCES.search(text, item.span.start, words.span.start) or _joined_to_the_last(item):
+        return node
+    return Excludes(item=item, words=words.text, span=node.span)
+
+
+def _joined_to_the_last(node: Predicate) -> bool:
+    """An 'or' whose last term alone was read with something joined to it ('concurrent
+    paclitaxel and/or concurrent topotecan with radiation therapy', NCT00803062: 'paclitaxel
+    or (topotecan and radiotherapy)'), which may be joined to every term: the words that
+    kept it unknown stay words."""
+    return any(
+        isinstance(n, AnyOf) and isinstance(n.items[-1], AllOf) and not all(isinstance(i, AllOf) for i in n.items)
+        for n in walk(node)
+    )
 
 
 def _no_events(items) -> bool:

@@ -21,6 +21,7 @@ from engine.nodes import (
     Duration,
     Each,
     Exception_,
+    Excludes,
     Following,
     Judgment,
     Medication,
@@ -158,6 +159,8 @@ def render(node: Predicate) -> str:
         case Permission():  # its words as they were read, and engine.parse reads them again
             words = f"«{_quote(node.words)}»"
             return words if node.item is None else f"({render(node.item)}) {words}"
+        case Excludes():  # its words as they were read, and engine.parse reads them again
+            return f"({render(node.item)}) «{_quote(node.words)}»"
         case _:
             assert_never(node)
 

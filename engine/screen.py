@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Excludes, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -132,7 +132,7 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
             # needed ('including the following:'), or the words may turn them round ('No CNS
             # disease, including either of the following:'), or say when ('Cardiac disease within
             # the past 6 months, including any of the following:'), neither do they
-            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional)) for n in walk(tree))
+            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional, Excludes)) for n in walk(tree))
             plain = plain and (window is not None or _WINDOW_WORDS.search(criterion.text) is None)
             if plain and _EXPLICIT_QUANTIFIER.search(criterion.text):
                 return combined
@@ -506,6 +506,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
         return "it names groups of patients ('patients with X and patients with Y'), which may be alternatives"
     if criterion.section != "inclusion":
         return None
+    if isinstance(tree, Excludes):
+        return None  # 'Subjects with CNS metastasis should be excluded': whom it names is whom it keeps out, as read
     nodes = list(walk(tree))
     if any(isinstance(n, Conditional) for n in nodes):
         return None
@@ -635,7 +637,7 @@ def _timed(tree: Predicate) -> str | None:
     measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age" and getattr(n, "window", None) is None]
     if not events and not measures:
         return None
-    if measures or any(isinstance(n, (Not, Exception_, Conditional)) for n in nodes):
+    if measures or any(isinstance(n, (Not, Exception_, Conditional, Excludes)) for n in nodes):
         return "any"
     return "events"
 

@@ -8,6 +8,11 @@
 - 'Any of the following cardiac criteria:': the topic of the items after 'the following'.
 - 'Hypersensitivity to pembrolizumab or any of its excipients': the excipients are what the
   allergy is to as well (no allergy on record is none to them).
+- 'Age >= 60 years, or' / 'No systemic infection and': the connective that ends a line joins
+  the next; the line is read without it, and engine.screen keeps it from deciding alone.
+- 'Female sex', 'Female gender;': the word says the sex again.
+- 'Pregnant or lactating women are ineligible.': an `Excludes`, read by the line's side
+  (listed as an inclusion, the patient must not be among those it names).
 """
 
 from __future__ import annotations
@@ -17,14 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.nodes import AnyOf, Following, Modifier, Qualified, strip_spans
+from engine.nodes import AnyOf, Excludes, Following, Modifier, Qualified, Sex, strip_spans
 from engine.parse import parse
 from engine.render import render
 from engine.summary import coverage_class, unparsed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from one_trial import exclusion, lab, screen_text, transaminases  # noqa: E402
+from one_trial import exclusion, inclusion, lab, screen_text, transaminases  # noqa: E402
 
 WOMAN = {"id": "p", "birth_date": "1960-01-01", "sex": "female"}
 PENICILLIN = {"name": "Allergy to penicillin", "icd10cm": "Z88.0", "onset": "2010-01-01", "status": "active"}
@@ -176,3 +181,84 @@ def test_an_exclusion_of_an_allergy_to_the_excipients_passes_without_an_allergy(
     assert exclusion(tmp_path, WOMAN, text).status == "pass"
     # an allergy to something else may be one to an excipient: not known
     assert exclusion(tmp_path, {**WOMAN, "conditions": [PENICILLIN]}, text).status == "unknown"
+
+
+# (NCT id, line, the line without its connective)
+DANGLING = [
+    ("NCT04565054", "Age >= 60 years, or", "Age >= 60 years"),
+    ("NCT02488967", "History of documented congestive heart failure (CHF); or", "History of documented congestive heart failure (CHF)"),
+    ("NCT03928197", "No systemic infection and", "No systemic infection"),
+    ("NCT04616651", "Age ≥18 years old; AND", "Age ≥18 years old"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "without"), DANGLING)
+def test_a_connective_that_ends_a_line_is_read_without_it(nct, text, without):
+    tree = parse(text)
+    assert coverage_class(tree) == "structured", (nct, unparsed(tree))
+    assert strip_spans(tree) == strip_spans(parse(without))
+
+
+def test_a_line_ending_in_or_still_decides_nothing_alone(tmp_path):
+    # an exclusion 'hepatitis C, or' then 'human immunodeficiency virus ...' (NCT05007106):
+    # the line alone neither excludes nor passes (engine.screen `_cut_off`)
+    hepatitis = {"name": "Chronic hepatitis C", "icd10cm": "B18.2", "onset": "2015-01-01", "status": "active"}
+    assert exclusion(tmp_path, WOMAN, "hepatitis C, or").status == "unknown"
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [hepatitis]}, "hepatitis C, or").status == "unknown"
+
+
+@pytest.mark.parametrize("text", ["female sex", "Female gender;", "Male Sex", "Male or female sex."])
+def test_the_word_sex_after_a_sex_says_it_again(text):
+    tree = parse(text)
+    assert isinstance(tree, Sex), render(tree)
+
+
+# (NCT id, line, its section)
+EXCLUDING = [
+    ("NCT04243616", "Pregnant or lactating women are ineligible.", "exclusion"),
+    ("NCT04550494", "Patients who have had prior treatment with talazoparib are ineligible", "exclusion"),
+    ("NCT05266937", "Patients with a known left ventricular ejection fraction (LVEF) < 40% will be excluded", "exclusion"),
+    ("NCT03801369", "Patients with carcinomatous meningitis are not eligible", "exclusion"),
+    ("NCT02484404", "Patients with prior history of pneumonitis and/or interstitial lung disease will be excluded.", "inclusion"),
+    ("NCT03315364", "Subjects with central nervous system metastasis should be excluded.", "inclusion"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "section"), EXCLUDING)
+def test_words_that_keep_out_those_a_line_names_are_understood(nct, text, section):
+    tree = parse(text)
+    assert isinstance(tree, Excludes), (nct, render(tree))
+    assert coverage_class(tree) == "structured"
+    assert _roundtrip(tree)
+
+
+PREGNANCY = {"name": "Normal pregnancy", "icd10cm": "Z34.90", "onset": "2026-10-01", "status": "active"}
+
+
+def test_an_exclusion_that_says_ineligible_rules_out_whom_it_names(tmp_path):
+    text = "Pregnant or lactating women are ineligible."  # NCT04243616
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [PREGNANCY]}, text).status == "fail"
+    assert exclusion(tmp_path, WOMAN, text).status == "pass"
+
+
+def test_an_inclusion_that_says_excluded_is_turned_round(tmp_path):
+    # NCT03315364 lists it among its inclusion criteria: read as 'CNS metastases' beside a
+    # word not understood it was unknown; the patient must not have them
+    text = "Subjects with central nervous system metastasis should be excluded."
+    mets = {"name": "Secondary malignant neoplasm of brain", "icd10cm": "C79.31", "onset": "2026-01-01", "status": "active"}
+    assert inclusion(tmp_path, WOMAN, text).status == "pass"
+    assert inclusion(tmp_path, {**WOMAN, "conditions": [mets]}, text).status == "fail"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT00803062: 'with radiation therapy' read on topotecan only may be said of both
+        "Patients who have received concurrent paclitaxel and/or concurrent topotecan with radiation therapy are ineligible",
+        # the words close a sentence of their own (NCT04092673)
+        "Tumor has a known KRAS-activating mutation; Patients with KRAS G12C mutations are excluded.",
+    ],
+)
+def test_words_that_keep_out_part_of_a_line_stay_words(text):
+    assert not isinstance(parse(text), Excludes)
+
