@@ -157,7 +157,9 @@ _PHRASES: list[tuple[str, str, object]] = [
     (rf"(?:the )?{_PLANNED}randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     # ('aged >= 18 years on the day of signing informed consent'): the same day
-    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
+    # ('at the time of randomization', 'during screening': the same day, near enough)
+    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol{1,2}ment|registration|inclusion|randomi[sz]ation|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))"
+     r"|during (?:the )?screening(?: period| visit| phase)?", "ANCHOR", "screening"),
     # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
