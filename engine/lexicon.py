@@ -169,7 +169,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     # words not understood (the twentieth audit, F1, F2); 'known' as filler and 'or' as the
     # connective, the bare NSCLC stood as an alternative and excluded every NSCLC patient
     (r"known (?:or|and/or)", "WORD", None),
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
+    # ('Medical history of congestive heart failure'; not 'past medical history of', whose
+    # lines read the words before it into it: 'History of acute pancreatitis ... or a past
+    # medical history of chronic pancreatitis', the 'acute' on both)
+    (r"(?:prior |previous |past )?(?:history|hx) of|(?<!past )medical (?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')
     (r"(?:the )?(?:use|usage) of", "WORD", "use of"),

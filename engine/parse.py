@@ -5614,6 +5614,10 @@ def _with_modifiers(node: Predicate) -> Predicate:
         updates["items"] = tuple(flat)
     if isinstance(node, Qualified):
         item = updates.get("item", node.item)
+        if isinstance(item, (Condition, Medication, Procedure)) and getattr(item, "active", None) is None and any(_history_word(q) for q in node.qualifiers):
+            # 'cancer history', 'Organ transplant history,': a past event counts, as after 'history of'
+            item = updates["item"] = item.model_copy(update={"history": True})
+            node = node.model_copy(update={"qualifiers": tuple(q for q in node.qualifiers if not _history_word(q))})
         kept = tuple(q for q in node.qualifiers if not _restates(q, item))
         if not kept:
             return item
@@ -6004,10 +6008,24 @@ def _restates(word: Predicate, item: Predicate) -> bool:
             return True
     if isinstance(word, Unparsed) and isinstance(item, Sex) and word.text.strip(" ,;:.()[]").lower() in ("sex", "gender"):
         return True  # 'Female sex', 'Male or female sex.', 'Female gender;': the sex named as one
+    if isinstance(word, Unparsed) and isinstance(item, Medication) and word.text.strip(" ,;:.").lower() in ("use", "usage"):
+        return True  # 'Chronic opioid use', 'Pregabalin use within 2 weeks': the drug taken
     if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
         return False
     said = word.text.strip(" ,;:.()[]").lower()
+    if said in _WORDS_OF_A_BOUND:
+        # 'The ECOG score is between 0 to 2 points', 'With an age range between 18 and 37
+        # years', 'AST <= 2.5 times the ULN range', 'calculated GFR >= 30 mL/min'
+        if said == "range":
+            return isinstance(item, Range) or item.threshold.relative_to is not None
+        if said in ("points", "point"):
+            return (item.low if isinstance(item, Range) else item.threshold).unit is None  # a score's scale, no unit of its own
+        return True
     return said in item.measure.split() or (said == "between" and isinstance(item, Range))
+
+
+def _history_word(word: Predicate) -> bool:
+    return isinstance(word, Unparsed) and word.text.strip(" ,;:.").lower() == "history"
 
 
 def _initials(name: str) -> str:
@@ -6015,6 +6033,8 @@ def _initials(name: str) -> str:
 
 
 _CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnesses".split())
+# words beside a bound that say nothing of it: its scale's unit, that it is a range, how it is worked out
+_WORDS_OF_A_BOUND = frozenset("points point range calculated".split())
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")

@@ -15,6 +15,8 @@
   (listed as an inclusion, the patient must not be among those it names).
 - 'at the time of randomization', 'during screening': the day of screening; 'lactation
   period' is lactation; KEYNOTE's 'allogenic tissue/solid organ transplant' is either.
+- Words that say nothing more: 'Chronic opioid use', '0 to 2 points', 'age range between',
+  'calculated GFR', 'Medical history of'; 'cancer history' is a history of cancer.
 """
 
 from __future__ import annotations
@@ -288,3 +290,34 @@ def test_an_allogeneic_stem_cell_transplant_is_an_allogeneic_tissue_transplant(t
     assert exclusion(tmp_path, WOMAN, text).status == "pass"
     # (done, not under way: whether a past one counts the line does not say)
     assert exclusion(tmp_path, {**WOMAN, "procedures": [transplant]}, text).status != "pass"
+
+
+# (NCT id, line, its reading)
+SAID_AGAIN = [
+    ("NCT03927781", "Chronic opioid use", "(opioid) «Chronic»"),
+    ("NCT03348098", "The ECOG score is between 0 to 2 points;", "ecog performance status >= 0 and <= 2"),
+    ("NCT03866070", "With an age range between 18 and 37 years", "age >= 18 years and <= 37 years"),
+    ("NCT04807192", "aspartate aminotransferase (AST) ≤ 2.5 times the ULN range.", "aspartate aminotransferase <= 2.5 x ULN"),
+    ("NCT05035836", "Calculated glomerular filtration rate >50 mL/min", "estimated glomerular filtration rate > 50 mL/min"),
+    ("NCT04164615", "Medical history of congestive heart failure;", "history of heart failure"),
+    ("NCT03868033", "cancer history", "history of malignancy"),
+    ("NCT03921567", "Organ transplant history,", "history of solid organ transplant"),
+]
+
+
+@pytest.mark.parametrize(("nct", "text", "reading"), SAID_AGAIN)
+def test_words_that_say_nothing_more(nct, text, reading):
+    tree = parse(text)
+    assert render(tree) == reading, nct
+    assert _roundtrip(tree)
+
+
+def test_points_beside_a_bound_with_a_unit_stay_words():
+    assert "points" in unparsed(parse("Hemoglobin drop > 2 g/dL points"))
+
+
+def test_past_medical_history_keeps_its_words():
+    # NCT04544189: 'History of acute pancreatitis ... or a past medical history of chronic
+    # pancreatitis' reads 'acute' into the second, so it is not made whole
+    text = "History of acute pancreatitis within 1 year of screening or a past medical history of chronic pancreatitis"
+    assert "past medical" in unparsed(parse(text))
