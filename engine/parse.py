@@ -4613,14 +4613,14 @@ def parse(text: str) -> Predicate:
         # 'None', 'Not specified' (35 corpus lines): no criterion, so none to fail; read as
         # words not understood it was unknown for every patient
         return Permission(words=nothing.group(1), span=Span(start=nothing.start(1), end=nothing.end(1)))
-    dangling = _DANGLING_CONNECTIVE.search(text)
-    if dangling is not None and re.search(r"\w", text[: dangling.start()]):
+    end = _before_closing_connectives(text)
+    if end < len(text) and re.search(r"\w", text[:end]):
         # 'Age >= 60 years, or', 'Unstable angina within 12 months before study entry; and':
         # the connective joins the next line, which the record gives as a criterion of its
         # own; how the lines join is engine.screen's (a line that ends in a connective
         # decides nothing alone, `_cut_off`; inclusion lines joined by an 'or' are
         # alternatives, `_alternative_lines`). Read with it, the line was words not understood.
-        return parse(text[: dangling.start()])
+        return parse(text[:end])
     folded = fold(text)
     note = _trailing_narrowing(folded)
     if note is not None:
@@ -6039,7 +6039,19 @@ _WORDS_OF_A_BOUND = frozenset("points point range calculated".split())
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
 # an 'or' or 'and' that ends a line, the next line its other side
-_DANGLING_CONNECTIVE = re.compile(r"\s*[,;]?\s+(?:and\s*/\s*or|or|and)\s*[,;.]?\s*$", re.IGNORECASE)
+_DANGLING_CONNECTIVE = re.compile(r"[\s,;]+(?:and\s*/\s*or|or|and)\s*[,;.]?\s*$", re.IGNORECASE)
+
+
+def _before_closing_connectives(text: str) -> int:
+    """Where the text ends without the connectives that close it ('..., or', '... and or'),
+    each looked for in the last few characters only: a text of 'or ' 3,333 times is cut in
+    one pass, neither recursion nor a scan of the whole text per connective."""
+    end = len(text)
+    while True:
+        found = _DANGLING_CONNECTIVE.search(text, max(0, end - 24), end)
+        if found is None:
+            return end
+        end = found.start()
 # 'Premenopausal status is defined as either:' (NCT04563507): a line that defines a term asks
 # nothing; read as 'premenopausal status', it ruled out the women of 60 the trial takes
 _DEFINES = re.compile(r"^[^.;:]{0,80}\b(?:(?:is|are)\s+defined\s+(?:as|by)|definition\s+of)\b[^.;:]{0,40}[:\uff1a]\s*$", re.IGNORECASE)
