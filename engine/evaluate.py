@@ -40,6 +40,7 @@ from engine.nodes import (
     Duration,
     Each,
     Exception_,
+    Excludes,
     Following,
     Judgment,
     Medication,
@@ -302,6 +303,7 @@ _HANDLERS: dict[type, Callable[[Any, _Ctx, int], Outcome]] = {
     Exception_: lambda node, ctx, polarity: _exception(node, ctx, polarity),
     Qualified: lambda node, ctx, polarity: _qualified(node, ctx, polarity),
     Permission: lambda node, ctx, polarity: _permission(node, ctx, polarity),
+    Excludes: lambda node, ctx, polarity: _excludes(node, ctx, polarity),
 }
 
 # The leaves that read the patient's record, and how each is judged (`_patient_leaf`).
@@ -467,6 +469,8 @@ def _signed_children(node: Any, sign: int | None) -> list[tuple[Any, int | None]
         return [(node.condition, 1), (node.then, sign)]
     if isinstance(node, Permission):
         return [(child, 1) for child in operands]
+    if isinstance(node, Excludes):
+        return [(node.item, -1)]
     return [(child, sign) for child in operands]
 
 
@@ -3456,6 +3460,16 @@ def _permission(node: Permission, ctx: _Ctx, polarity: int) -> Outcome:
     items = [_eval(node.item, ctx, 1)] if node.item is not None else []
     truth = Truth.TRUE if polarity > 0 else Truth.FALSE
     return _composite(node, truth, items, [f'"{node.words}": lets patients in and asks nothing of them'])
+
+
+def _excludes(node: Excludes, ctx: _Ctx, polarity: int) -> Outcome:
+    """'Pregnant or lactating women are ineligible': its item rules the patient out, judged
+    as an exclusion's is; in an exclusion the line holds where the item does, and listed as
+    an inclusion the patient must not have it."""
+    child = _eval(node.item, ctx, -1)
+    if polarity < 0:
+        return _composite(node, child.truth, [child], [f'"{node.words}": those it names are ruled out'])
+    return _composite(node, ~child.truth, [child], [f'"{node.words}", listed as an inclusion criterion: the patient must not be among those it names'])
 
 
 def _not(node: Not, ctx: _Ctx, polarity: int) -> Outcome:

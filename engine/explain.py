@@ -37,6 +37,7 @@ _CONNECTIVE = {
     "exception": "with an exception (main, exception)",
     "qualified": "qualified by words not understood (structure, words)",
     "permission": "allowed, asking nothing (what it allows)",
+    "excludes": "ruled out (whom it names)",
 }
 _LABEL_WIDTH = 110
 

@@ -117,7 +117,8 @@ _PHRASES: list[tuple[str, str, object]] = [
     (r"with the exception of|except for|except|excluding|other than|apart from", "EXCEPT", None),
     (r"if|when|in (?:the )?case of|in (?:the )?presence of|(?:for|in) (?:patients?|subjects?|participants?|individuals?|persons?|people|those) (?:with|who have|who has)", "IF", None),
     (r"(?:at least|any) (?:one|1) of the following(?: criteria| conditions)?|any of the following(?: criteria| conditions)?|one of the following(?: criteria| conditions)?", "FOLLOWING", "any"),
-    (r"all of the following(?: criteria| conditions)?|each of the following|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
+    (r"each of the following", "FOLLOWING", "each"),
+    (r"all of the following(?: criteria| conditions)?|the following(?: criteria| conditions)?", "FOLLOWING", "all"),
     # time
     (r"(?:within|in|during|over|for) (?:the )?(?:previous|past|last|preceding|prior)|within the|within", "WITHIN", None),
     (r"prior to|before|preceding|previous to|ahead of|of", "PRIOR", None),
@@ -156,7 +157,9 @@ _PHRASES: list[tuple[str, str, object]] = [
     (rf"(?:the )?{_PLANNED}randomi[sz]ation", "ANCHOR", "randomization"),
     # 'age >= 18 years at the time of consent': the screening date elig is given (--as-of)
     # ('aged >= 18 years on the day of signing informed consent'): the same day
-    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol?ment|registration|inclusion|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))", "ANCHOR", "screening"),
+    # ('at the time of randomization', 'during screening': the same day, near enough)
+    (r"(?:at (?:the )?time|on (?:the )?day) of (?:the )?(?:screening(?: visit)?|study entry|enrol{1,2}ment|registration|inclusion|randomi[sz]ation|(?:(?:signing|signature) (?:the |of )?)?(?:the )?(?:(?:written )?(?:informed )?consent(?: form)?(?: \(icf\))?|icf))"
+     r"|during (?:the )?screening(?: period| visit| phase)?", "ANCHOR", "screening"),
     # history and state ('known' is not among them: 'Known pregnancy', 'Known CNS metastases'
     # say what is known of the patient, not that a past one counts; a filler word, the
     # condition is read in its own tense)
@@ -166,7 +169,10 @@ _PHRASES: list[tuple[str, str, object]] = [
     # words not understood (the twentieth audit, F1, F2); 'known' as filler and 'or' as the
     # connective, the bare NSCLC stood as an alternative and excluded every NSCLC patient
     (r"known (?:or|and/or)", "WORD", None),
-    (r"(?:prior |previous |past )?(?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
+    # ('Medical history of congestive heart failure'; not 'past medical history of', whose
+    # lines read the words before it into it: 'History of acute pancreatitis ... or a past
+    # medical history of chronic pancreatitis', the 'acute' on both)
+    (r"(?:prior |previous |past )?(?:history|hx) of|(?<!past )medical (?:history|hx) of|prior|previous|previously|past|received|(?:the )?receipt of|treated with|exposure to|exposed to|undergone|underwent|diagnosed with|diagnosis of", "HIST", None),
     # 'use of warfarin' says no tense: the drug in the present, where a use that is over leaves
     # it unknown ('prior use of' is past through 'prior')
     (r"(?:the )?(?:use|usage) of", "WORD", "use of"),

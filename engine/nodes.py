@@ -220,10 +220,12 @@ class Qualified(Node):
 
 
 class Following(Node):
-    """'at least one of the following': its operands are the criterion's sub-items."""
+    """'at least one of the following': its operands are the criterion's sub-items. 'each'
+    makes them separate criteria, read by the criterion's side as `Each` is ('Hepatic:' over
+    its laboratory limits: all must hold in an inclusion, any one excludes in an exclusion)."""
 
     kind: Literal["following"] = "following"
-    quantifier: Literal["any", "all"]
+    quantifier: Literal["any", "all", "each"]
 
 
 class AllOf(Node):
@@ -284,6 +286,18 @@ class Permission(Node):
     words: str
 
 
+class Excludes(Node):
+    """'Pregnant or lactating women are ineligible', 'Patients with a known LVEF < 40% will
+    be excluded': a line that names whom it keeps out, on either side of the criteria. In
+    an exclusion it holds where `item` does; listed as an inclusion, where `item` does not
+    (engine.evaluate). `words` the words that keep them out ('will be excluded'). Built only
+    for a whole line (engine.parse), where the side is the line's own."""
+
+    kind: Literal["excludes"] = "excludes"
+    item: Predicate
+    words: str
+
+
 Predicate = Annotated[
     Union[
         Comparison,
@@ -303,6 +317,7 @@ Predicate = Annotated[
         Exception_,
         Qualified,
         Permission,
+        Excludes,
     ],
     Field(discriminator="kind"),
 ]
@@ -311,7 +326,7 @@ LEAF_KINDS = frozenset(
     {"comparison", "range", "sex", "condition", "medication", "procedure", "judgment", "unparsed", "following", "modifier"}
 )
 
-for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Permission, Medication):
+for _model in (AllOf, AnyOf, Each, Not, Conditional, Exception_, Qualified, Permission, Excludes, Medication):
     _model.model_rebuild()
 
 
@@ -332,6 +347,7 @@ _OPERANDS: dict[type, Callable[[Any], tuple[BaseModel, ...]]] = {
     Exception_: lambda node: (node.main, node.exception),
     Qualified: lambda node: (node.item, *node.qualifiers),
     Permission: lambda node: (node.item,) if node.item is not None else (),
+    Excludes: lambda node: (node.item,),
 }
 
 
@@ -354,6 +370,7 @@ OPERAND_FIELDS: dict[type, tuple[str, ...]] = {
     Exception_: ("main", "exception"),
     Qualified: ("item",),
     Permission: ("item",),
+    Excludes: ("item",),
 }
 
 
@@ -389,7 +406,7 @@ def narrowable(item: BaseModel) -> bool:
     return not any(isinstance(n, _WIDENS) for n in walk(item))
 
 
-_WIDENS = (Not, Exception_, Conditional, Following, Judgment, Permission)
+_WIDENS = (Not, Exception_, Conditional, Following, Judgment, Permission, Excludes)
 
 
 def study_teams_rule(node: BaseModel) -> bool:

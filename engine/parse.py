@@ -38,6 +38,7 @@ from engine.nodes import (
     Duration,
     Each,
     Exception_,
+    Excludes,
     Following,
     Judgment,
     Medication,
@@ -1292,7 +1293,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         screening:') reaches every event of the list; anything else qualifies the list."""
         following = [e for e in head if isinstance(e, Atom) and e.type == "FOLLOWING"]
         explicit = [e for e in following if not self.text[e.start : e.end].lower().startswith("the ")]
-        if explicit and (explicit[0].value == "all") != (cls is AllOf):
+        if explicit and (explicit[0].value != "any") != (cls is AllOf):
             return self._qualify(node, head)
         if any(isinstance(e, Atom) and e.type == "HIST" for e in head):
             # 'History of any of the following: A, B': each event counts when it is over
@@ -3246,6 +3247,8 @@ class _Assembler:
         rest = [e for e in head if e is not following and not _is_filler(e)]
         if all(isinstance(e, Atom) and e.type == "WORD" and str(e.value) in _MEET for e in rest):
             rest = []  # 'Patients must meet one of the following criteria:' says only that
+        elif rest and _start(rest[0]) > following.start and _TOPIC.fullmatch(self.text[_start(rest[0]) : _end(rest[-1])]):
+            rest = []  # 'Any of the following cardiac criteria:': the topic of the items
         if rest:
             return Qualified(item=node, qualifiers=(self.unparsed(rest),), span=span)
         return node
@@ -4665,6 +4668,14 @@ def parse(text: str) -> Predicate:
         # 'None', 'Not specified' (35 corpus lines): no criterion, so none to fail; read as
         # words not understood it was unknown for every patient
         return Permission(words=nothing.group(1), span=Span(start=nothing.start(1), end=nothing.end(1)))
+    end = _before_closing_connectives(text)
+    if end < len(text) and re.search(r"\w", text[:end]):
+        # 'Age >= 60 years, or', 'Unstable angina within 12 months before study entry; and':
+        # the connective joins the next line, which the record gives as a criterion of its
+        # own; how the lines join is engine.screen's (a line that ends in a connective
+        # decides nothing alone, `_cut_off`; inclusion lines joined by an 'or' are
+        # alternatives, `_alternative_lines`). Read with it, the line was words not understood.
+        return parse(text[:end])
     folded = fold(text)
     note = _trailing_narrowing(folded)
     if note is not None:
@@ -4757,6 +4768,8 @@ def parse(text: str) -> Predicate:
     found = _ALLERGY_TO.search(text)
     if found is not None:
         node = _allergies_to(node, Unparsed(text=found.group(0), span=Span(start=found.start(), end=found.end())))
+        if isinstance(node, AnyOf):
+            node = _excipients_of_the_allergy(node)
     if "and/or" in folded and isinstance(node, AnyOf):
         node = _and_or_bounds(node, text)
     if _AGE_AT_EVENT.search(folded):
@@ -4787,6 +4800,8 @@ def parse(text: str) -> Predicate:
         node = _promise_lasts(node, text)
     if _ALLOWING_WORD.search(folded):
         node = _permissions(node, text)
+    if _EXCLUDING_WORD.search(folded):
+        node = _excluded_by_words(node, text)
     return _recovery_judged(node)
 
 
@@ -5085,6 +5100,36 @@ def _allergies_to(node: Predicate, what: Unparsed) -> Predicate:
         return node  # 'allergy and pembrolizumab': already an allergy to a drug
     updates = operands_mapped(node, lambda n: _allergies_to(n, what))
     return node.model_copy(update=updates) if updates else node
+
+
+def _excipients_of_the_allergy(node: AnyOf) -> Predicate:
+    """'Hypersensitivity to pembrolizumab or any of its excipients', '... to any of the study
+    treatments or excipients': the excipients are what the allergy is to as well, the
+    alternative an allergy to them (engine.evaluate: no allergy on record is none to them).
+    Only where every other alternative is an allergy: 'hypersensitivity to abemaciclib,
+    letrozole, ... or any of their excipients' leaves its drugs and excipients as they were."""
+    loose = [i for i in node.items if isinstance(i, Unparsed) and _STUDY_PRODUCT.fullmatch(i.text.strip(" ,;:."))]
+    rest = [i for i in node.items if not any(i is x for x in loose)]
+    if not loose or not rest or not all(_allergy_reading(i) for i in rest):
+        return node
+    allergy = next(n for n in walk(rest[0]) if isinstance(n, Condition) and n.concept in ALLERGY_CONCEPTS)
+    items = tuple(
+        Qualified(item=allergy.model_copy(update={"span": i.span}), qualifiers=(Modifier(text=i.text, span=i.span),), span=i.span)
+        if any(i is x for x in loose)
+        else i
+        for i in node.items
+    )
+    return node.model_copy(update={"items": items})
+
+
+def _allergy_reading(node: Predicate) -> bool:
+    """An allergy, to a drug or to words that only say what it is to ('(allergy and
+    pembrolizumab) «severe»', '(allergy) «the study drug»')."""
+    if isinstance(node, Qualified) and all(isinstance(q, Modifier) for q in node.qualifiers):
+        node = node.item
+    if isinstance(node, AllOf) and node.items and all(isinstance(i, Medication) for i in node.items[1:]):
+        node = node.items[0]
+    return isinstance(node, Condition) and node.concept in ALLERGY_CONCEPTS
 
 
 def _cut_at_sentence(raw, text: str) -> tuple | None:
@@ -5676,6 +5721,10 @@ def _with_modifiers(node: Predicate) -> Predicate:
         updates["items"] = tuple(flat)
     if isinstance(node, Qualified):
         item = updates.get("item", node.item)
+        if isinstance(item, (Condition, Medication, Procedure)) and getattr(item, "active", None) is None and any(_history_word(q) for q in node.qualifiers):
+            # 'cancer history', 'Organ transplant history,': a past event counts, as after 'history of'
+            item = updates["item"] = item.model_copy(update={"history": True})
+            node = node.model_copy(update={"qualifiers": tuple(q for q in node.qualifiers if not _history_word(q))})
         kept = tuple(q for q in node.qualifiers if not _restates(q, item))
         if not kept:
             return item
@@ -5723,7 +5772,9 @@ def _with_modifiers(node: Predicate) -> Predicate:
 # says, so no allergy on record is none to it (engine.evaluate reads an allergy's words so)
 _STUDY_PRODUCT = re.compile(
     r"(?:(?:to\s+)?any\s+(?:of\s+)?)?(?:the\s+)?(?:(?:study|trial|investigational)\s+(?:drugs?|medications?|treatments?|products?|agents?|interventions?)"
-    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?)",
+    r"(?:\s+(?:components?|excipients?|ingredients?))?|(?:formulation\s+)?components?|excipients?|ingredients?"
+    # ('pembrolizumab or any of its excipients', '... or their components')
+    r"|(?:its|their)\s+(?:excipients?|components?|ingredients?)|(?:excipients?|components?)\s+of\s+the\s+product)",
     re.IGNORECASE,
 )
 
@@ -6062,10 +6113,26 @@ def _restates(word: Predicate, item: Predicate) -> bool:
         letters = word.text.strip(" ,;:.()[]").lower()
         if len(letters) >= 2 and letters.isalpha() and any(letters == _initials(n.measure) for n in walk(item) if isinstance(n, (Comparison, Range))):
             return True
+    if isinstance(word, Unparsed) and isinstance(item, Sex) and word.text.strip(" ,;:.()[]").lower() in ("sex", "gender"):
+        return True  # 'Female sex', 'Male or female sex.', 'Female gender;': the sex named as one
+    if isinstance(word, Unparsed) and isinstance(item, Medication) and word.text.strip(" ,;:.").lower() in ("use", "usage"):
+        return True  # 'Chronic opioid use', 'Pregabalin use within 2 weeks': the drug taken
     if not isinstance(word, Unparsed) or not isinstance(item, (Comparison, Range)):
         return False
     said = word.text.strip(" ,;:.()[]").lower()
+    if said in _WORDS_OF_A_BOUND:
+        # 'The ECOG score is between 0 to 2 points', 'With an age range between 18 and 37
+        # years', 'AST <= 2.5 times the ULN range', 'calculated GFR >= 30 mL/min'
+        if said == "range":
+            return isinstance(item, Range) or item.threshold.relative_to is not None
+        if said in ("points", "point"):
+            return (item.low if isinstance(item, Range) else item.threshold).unit is None  # a score's scale, no unit of its own
+        return True
     return said in item.measure.split() or (said == "between" and isinstance(item, Range))
+
+
+def _history_word(word: Predicate) -> bool:
+    return isinstance(word, Unparsed) and word.text.strip(" ,;:.").lower() == "history"
 
 
 def _initials(name: str) -> str:
@@ -6073,9 +6140,25 @@ def _initials(name: str) -> str:
 
 
 _CONDITION_NOUNS = frozenset("disease diseases disorder disorders illness illnesses".split())
+# words beside a bound that say nothing of it: its scale's unit, that it is a range, how it is worked out
+_WORDS_OF_A_BOUND = frozenset("points point range calculated".split())
 
 
 _HEADING_END = re.compile(r"\s*[:\uff1a]\s*$")
+# an 'or' or 'and' that ends a line, the next line its other side
+_DANGLING_CONNECTIVE = re.compile(r"[\s,;]+(?:and\s*/\s*or|or|and)\s*[,;.]?\s*$", re.IGNORECASE)
+
+
+def _before_closing_connectives(text: str) -> int:
+    """Where the text ends without the connectives that close it ('..., or', '... and or'),
+    each looked for in the last few characters only: a text of 'or ' 3,333 times is cut in
+    one pass, neither recursion nor a scan of the whole text per connective."""
+    end = len(text)
+    while True:
+        found = _DANGLING_CONNECTIVE.search(text, max(0, end - 24), end)
+        if found is None:
+            return end
+        end = found.start()
 # 'Premenopausal status is defined as either:' (NCT04563507): a line that defines a term asks
 # nothing; read as 'premenopausal status', it ruled out the women of 60 the trial takes
 _DEFINES = re.compile(r"^[^.;:]{0,80}\b(?:(?:is|are)\s+defined\s+(?:as|by)|definition\s+of)\b[^.;:]{0,40}[:\uff1a]\s*$", re.IGNORECASE)
@@ -6097,10 +6180,27 @@ def _heading_of_items(node: Unparsed, text: str) -> Predicate:
     start = len(words) - len(words.lstrip())
     if not words.strip(" -*\u2022"):
         return node
+    if _TOPIC.fullmatch(words.strip(" -*\u2022")):
+        # 'Hepatic:', 'Performance status:': the topic of the items names what they measure
+        # and changes no verdict of theirs; each item is a criterion of its own
+        return Following(quantifier="each", span=Span(start=start, end=len(text.rstrip())))
     heading = Unparsed(text=words.strip(), span=Span(start=start, end=end.start()))
     following = Following(quantifier="all", span=Span(start=end.start(), end=len(text.rstrip())))
     return Qualified(item=following, qualifiers=(heading,), span=Span(start=start, end=len(text.rstrip())))
 
+
+# The topic of a list of items: an organ system and its function or laboratory values, or
+# a legacy record's label ('Performance status:', 'Menopausal status:', 'Other:'), after an
+# item's number. Not 'History of:' (it makes a past event count), not a cohort or a part of
+# the study ('For NSCLC participants:', 'Cohort 1:'), not what is left of a section's title
+# ('Key', 'Additional'), which heads no items of its own.
+_TOPIC = re.compile(
+    r"(?:\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s*)?"
+    r"(?:(?:hepatic|renal|liver|kidney|cardiac|cardiovascular|pulmonary|coagulation|bone\s+marrow|ha?ematologic(?:al)?|ha?ematology|ha?ematopoietic|laboratory)"
+    r"(?:\s+(?:function|system|values|tests|criteria|requirements|parameters))?"
+    r"|performance\s+status|(?:menopausal|hormone\s+receptor|reproductive)\s+status|other|age|sex)",
+    re.IGNORECASE,
+)
 
 # Lines that are only the name of a group of items: an organ system's laboratory values, or
 # what is left of a section's title ('Key' of 'Key Inclusion Criteria').
@@ -6429,6 +6529,14 @@ _AGE_AT_EVENT, _SOME_OF_THE_FOLLOWING, _ALLERGY_TO, _LIFE_EXPECTANCY, _COMPLIANC
 
 # 'Prior radiotherapy allowed', 'Prior treatment with CDK4/6 inhibitors is permitted', 'both
 # male and female are eligible': the words that let in what they follow, closing its sentence
+_EXCLUDING_WORD = re.compile(r"excluded|eligible", re.IGNORECASE)
+# the words that keep out those a line names ('will be excluded', 'are not eligible for
+# enrollment', 'are ineligible'); never 'not excluded'
+_EXCLUDING = re.compile(
+    r"(?:(?:will|shall|should|must|would|are|is|also|be)\s+)*(?:excluded|not\s+eligible|ineligible)"
+    r"(?:\s+(?:from|for)\s+(?:the\s+|this\s+)?(?:study|trial|enrol{1,2}ment|participation|inclusion|entry))?",
+    re.IGNORECASE,
+)
 _ALLOWING_WORD = re.compile(r"\b(?:allowed|permitted|acceptable|eligible)\b", re.IGNORECASE)
 _ALLOWING = re.compile(r"(?:(?:is|are|will|would|also|still|be)\s+)*(?:allowed|permitted|acceptable)", re.IGNORECASE)
 _BOTH_ELIGIBLE = re.compile(r"(?:(?:is|are|will|would|also|be)\s+)*eligible", re.IGNORECASE)
@@ -6473,6 +6581,38 @@ def _permissions(node: Predicate, text: str) -> Predicate:
             return node
         return node.model_copy(update={"items": (*node.items[:-1], last)})
     return _permission(node, text, 0)
+
+
+def _excluded_by_words(node: Predicate, text: str) -> Predicate:
+    """'Pregnant or lactating women are ineligible.', 'Patients with a known LVEF < 40% will
+    be excluded': a line whose one piece not understood is the words that keep those it
+    names out, closing it, is an `Excludes` of what it names (engine.evaluate reads it by
+    the line's side: listed as an inclusion, the patient must not be among them). Read as
+    what it names beside words not understood, it was unknown for every patient. Not where
+    a sentence comes between ('Tumor has a known KRAS-activating mutation; Patients with
+    KRAS G12C mutations are excluded.'), whose words keep out the last sentence's only."""
+    pieces = [n for n in walk(node) if isinstance(n, Unparsed)]
+    if len(pieces) != 1:
+        return node
+    [words] = pieces
+    # (the words with what the grammar passed over after them: '... are not eligible for enrollment')
+    if not _EXCLUDING.fullmatch(text[words.span.start :].strip(" ,;:.)]\u00ab\u00bb")):
+        return node
+    item = _without_word(node, (words.span.start, words.span.end))
+    if item is None or item is node or _SENTENCES.search(text, item.span.start, words.span.start) or _joined_to_the_last(item):
+        return node
+    return Excludes(item=item, words=words.text, span=node.span)
+
+
+def _joined_to_the_last(node: Predicate) -> bool:
+    """An 'or' whose last term alone was read with something joined to it ('concurrent
+    paclitaxel and/or concurrent topotecan with radiation therapy', NCT00803062: 'paclitaxel
+    or (topotecan and radiotherapy)'), which may be joined to every term: the words that
+    kept it unknown stay words."""
+    return any(
+        isinstance(n, AnyOf) and isinstance(n.items[-1], AllOf) and not all(isinstance(i, AllOf) for i in n.items)
+        for n in walk(node)
+    )
 
 
 def _no_events(items) -> bool:

@@ -21,6 +21,7 @@ from engine.nodes import (
     Duration,
     Each,
     Exception_,
+    Excludes,
     Following,
     Judgment,
     Medication,
@@ -139,7 +140,7 @@ def render(node: Predicate) -> str:
         case Unparsed() | Modifier():  # engine.parse types a modifier by its words
             return f"«{_quote(node.text)}»"
         case Following():
-            return "at least one of the following:" if node.quantifier == "any" else "all of the following:"
+            return {"any": "at least one of the following:", "all": "all of the following:", "each": "each of the following:"}[node.quantifier]
         case AllOf():
             return " and ".join(_operands(node.items))
         case AnyOf():
@@ -158,6 +159,8 @@ def render(node: Predicate) -> str:
         case Permission():  # its words as they were read, and engine.parse reads them again
             words = f"«{_quote(node.words)}»"
             return words if node.item is None else f"({render(node.item)}) {words}"
+        case Excludes():  # its words as they were read, and engine.parse reads them again
+            return f"({render(node.item)}) «{_quote(node.words)}»"
         case _:
             assert_never(node)
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.collect import CollectItem, collect_next
 from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
-from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
+from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Excludes, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
 from engine.overview import PatientSummary, summarize
 from engine.parse import MODAL_LEAD, parse
 from engine.patient import Patient
@@ -122,7 +122,8 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
             # every item that has none of its own (NCT04762979: a 2015 infarction excluded)
             target = next(n for n in walk(tree) if isinstance(n, Qualified) and n.item is following[0])
             kids = tuple(_within(kid, *window) for kid in kids)
-        combined = (AnyOf if following[0].quantifier == "any" else AllOf)(items=kids, span=target.span) if len(kids) > 1 else kids[0]
+        joined = {"any": AnyOf, "all": AllOf, "each": Each}[following[0].quantifier]
+        combined = joined(items=kids, span=target.span) if len(kids) > 1 else kids[0]
         if criterion.canonical is None and _DEFINED_LIST.search(criterion.text):
             # 'Patient has active cardiac disease or a history of cardiac dysfunction including
             # any of the following:' (NCT05143229): the items say what the words mean, so the
@@ -131,7 +132,7 @@ def _with_children(tree: Predicate, criterion: Criterion) -> Predicate:
             # needed ('including the following:'), or the words may turn them round ('No CNS
             # disease, including either of the following:'), or say when ('Cardiac disease within
             # the past 6 months, including any of the following:'), neither do they
-            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional)) for n in walk(tree))
+            plain = _NEGATION.search(criterion.text) is None and not any(isinstance(n, (Not, Exception_, Conditional, Excludes)) for n in walk(tree))
             plain = plain and (window is not None or _WINDOW_WORDS.search(criterion.text) is None)
             if plain and _EXPLICIT_QUANTIFIER.search(criterion.text):
                 return combined
@@ -505,6 +506,8 @@ def _subject_as_requirement(tree: Predicate, criterion: Criterion) -> str | None
         return "it names groups of patients ('patients with X and patients with Y'), which may be alternatives"
     if criterion.section != "inclusion":
         return None
+    if isinstance(tree, Excludes):
+        return None  # 'Subjects with CNS metastasis should be excluded': whom it names is whom it keeps out, as read
     nodes = list(walk(tree))
     if any(isinstance(n, Conditional) for n in nodes):
         return None
@@ -572,6 +575,7 @@ class _Prepared:
     # the text once here, and only of a line with items; searched at every judgment it was
     # about a tenth of a warm screening of the corpus (speed13)
     absent_items: bool = False
+    topic: bool = False  # a topic heading over its sub-items ('Hepatic:', `_topic_heading`)
 
 
 # 'Female subject or male partner sterilization or', 'HER2 to CEP17 < 2.0 ...; or', 'Persons
@@ -612,7 +616,14 @@ def _prepare(criterion: Criterion, label: Predicate | None = None) -> _Prepared:
         timed=_timed(own),
         sexes=_sexes_named(own, criterion).union(*(c.sexes for c in children)),
         absent_items=bool(children) and _ABSENCE_HEADING.search(criterion.text) is not None,
+        topic=not curated and _topic_heading(own, criterion),
     )
+
+
+def _topic_heading(own: Predicate, criterion: Criterion) -> bool:
+    """'Hepatic:', 'Performance status:' over sub-items (engine.parse reads the topic as
+    'each of the following:'), not a line that says 'each of the following' itself."""
+    return bool(criterion.children) and isinstance(own, Following) and own.quantifier == "each" and "following" not in criterion.text.lower()
 
 
 def _timed(tree: Predicate) -> str | None:
@@ -626,7 +637,7 @@ def _timed(tree: Predicate) -> str | None:
     measures = [n for n in nodes if isinstance(n, (Comparison, Range)) and id(n) not in doses and n.measure != "age" and getattr(n, "window", None) is None]
     if not events and not measures:
         return None
-    if measures or any(isinstance(n, (Not, Exception_, Conditional)) for n in nodes):
+    if measures or any(isinstance(n, (Not, Exception_, Conditional, Excludes)) for n in nodes):
         return "any"
     return "events"
 
@@ -839,6 +850,15 @@ def _capped(prepared: _Prepared, outcome: Outcome) -> Outcome:
         reason = (
             "its words are defined by the items after it ('including any of the following:', 'defined as:'), which decide, "
             f"not the words alone; it would otherwise be {outcome.truth.value}"
+        )
+        outcome = _unknown_because(outcome, reason)
+    if prepared.topic and outcome.truth is (Truth.FALSE if prepared.criterion.section == "inclusion" else Truth.TRUE):
+        # NCT02562118: under 'Renal:' the record nests 'Creatinine <= 1.5x ULN' and then the
+        # two ways to be post-menopausal ('Age >= 60 years and ...', 'Age < 60 years and
+        # ...'), lines of another list; read as its items, every woman failed one of them
+        reason = (
+            "an item under a topic heading, which the record may have nested lines of another list under: "
+            "the items can pass it, but no item rules the patient out through it; it would otherwise be fail"
         )
         outcome = _unknown_because(outcome, reason)
     if prepared.cut and outcome.truth is not Truth.UNKNOWN:
