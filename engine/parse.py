@@ -5348,12 +5348,25 @@ def _or_of_the_last_sentence(node: AnyOf, text: str) -> Predicate:
     if not (isinstance(first, Each) and len(first.items) > 1):
         return node
     *before, last = first.items
-    if not re.search(r"[.;]", text[before[-1].span.end : last.span.start]):
+    stop = re.search(r"[.;]", text[before[-1].span.end : last.span.start])
+    if not stop:
         return node
+    joint = re.search(r"\bor\b", text[last.span.end : rest[0].span.start], re.IGNORECASE)
+    if joint and _bracket_depth(text, before[-1].span.end + stop.start()) > _bracket_depth(text, last.span.end + joint.start()):
+        return node  # '(A; B) or C': brackets put the sentences together before the 'or' (canonical text)
     if any(re.search(r"[.;]", text[a.span.end : b.span.start]) for a, b in zip((first, *rest), rest)):
         return node
-    alternatives = AnyOf(items=(last, *rest), span=Span(start=last.span.start, end=rest[-1].span.end))
+    if any(isinstance(b, Unparsed) for b in before):
+        return node  # words not understood among the sentences: where the 'or' reaches is not sure
+    items = tuple(i for n in (last, *rest) for i in (n.items if isinstance(n, AnyOf) else (n,)))
+    alternatives = AnyOf(items=items, span=Span(start=last.span.start, end=rest[-1].span.end))
     return Each(items=(*before, alternatives), span=node.span)
+
+
+def _bracket_depth(text: str, at: int) -> int:
+    """How many brackets are open at `at`."""
+    head = text[:at]
+    return head.count("(") + head.count("[") - head.count(")") - head.count("]")
 
 
 # between treatments listed as alternatives: 'radiotherapy, surgery, or received chemotherapies'

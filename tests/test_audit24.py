@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 import engine
 from engine.vocab import load_vocabulary
 from one_trial import exclusion, inclusion
@@ -253,3 +255,11 @@ def test_metastatic_disease_after_words_that_end_a_conjunction_takes_them(tmp_pa
     # a man with prostate metastases passed the RCC cohort (Synthea, d39173c2)
     assert _reading(RCC_COHORT).endswith(" or ((metastatic disease) «inoperable locally advanced»)")
     assert inclusion(tmp_path, {**MAN, "conditions": [PROSTATE_METASTASES]}, RCC_COHORT).status != "pass"
+
+
+@pytest.mark.parametrize("canonical", ["(hiv infection; hepatitis b) or tuberculosis", "hiv infection; (hepatitis b or tuberculosis)"])
+def test_brackets_decide_where_an_or_after_a_stop_reaches(canonical):
+    """The last sentence keeps its 'or' in text ('... . Patients requiring anticoagulation should
+    receive either LMWH or a DOAC'); written in brackets, the canonical form says it, and reads
+    back as written (merging this rule, 9 corpus readings did not)."""
+    assert engine.render(engine.parse(canonical)) == canonical
