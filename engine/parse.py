@@ -5586,7 +5586,8 @@ def _with_modifiers(node: Predicate) -> Predicate:
             node = node.model_copy(update={"qualifiers": typed})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         item = updates.get("item", node.item)
-        if any(isinstance(q, Unparsed) and not _looks_back(item, q.text) and _looks_back(_as_ever(item), q.text) for q in node.qualifiers):
+        # (the words asked first: `_as_ever` builds nodes, and most words are no window)
+        if any(isinstance(q, Unparsed) and is_lookback(q.text) and not _looks_back(item, q.text) and _looks_back(_as_ever(item), q.text) for q in node.qualifiers):
             # 'Any active malignancy <= 2 years', 'checkpoint inhibitor therapy, within 21
             # days': a window beside an event going on now says it was had within it, so
             # the window narrows the event had at any time (not the one going on now)
@@ -6436,3 +6437,13 @@ def _recovery_judged(node: Predicate) -> Predicate:
     if isinstance(node, Unparsed) and _RECOVERY.match(node.text):
         return Judgment(category="medical_judgment", text=node.text, span=node.span)
     return node
+
+
+# More questions asked of every criterion, or of every criterion with an 'or', since the
+# block above (branch parse16): `parse` searches for a washout's colon, an absorption, a
+# permitting word, and `_history_or_now_reaches` for every 'past or current', most finding
+# nothing; `_trailing_narrowing` for a note that would interfere. The same guard: an
+# answer only where the words a match needs are in the text (tests/test_parse16_speed.py).
+_WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES = map(
+    needs_words, (_WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES)
+)
