@@ -846,13 +846,15 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         first = chain.parts[0]
         if not isinstance(first, Clause) or not first.elements:
             return None
+        els = list(first.elements)
+        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
+        if opener is None:
+            return None  # (asked first: most chains open no case, and every element is walked next)
         last = chain.parts[-1].elements[-1] if isinstance(chain.parts[-1], Clause) and chain.parts[-1].elements else None
         if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
             return None  # 'If A, B. C and D': the case is of its own sentence only
-        els = list(first.elements)
-        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
-        if opener is None or comma is None or comma <= opener:
+        if comma is None or comma <= opener:
             return None
         if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma) or _for_one_case(els) is not None):
             return None
@@ -6447,3 +6449,8 @@ def _recovery_judged(node: Predicate) -> Predicate:
 _WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES = map(
     needs_words, (_WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES)
 )
+
+# Pure questions of a word or two beside a tree, asked again of the same words across
+# criteria ('uncontrolled', 'within 6 months'): remembered
+_only_narrows = lru_cache(maxsize=4096)(_only_narrows)
+is_lookback = lru_cache(maxsize=4096)(is_lookback)
