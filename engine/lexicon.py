@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from engine import units
 from engine.normalize import fold
+from engine.prefilter import needs_words
 from engine.vocab import load_vocabulary
 
 
@@ -1985,6 +1986,8 @@ def _permission_sentence(toks: list[Tok], folded: str) -> list[Tok]:
     the criterion, never decide it. Only permissions to the end of the text (one sentence
     or more), after something they can waive, in a criterion with no 'unless' or 'except'
     of its own."""
+    if _PERMISSION_WORDS.lacks(folded):  # no sentence of it can permit (parse16)
+        return toks
     if any(t.type in ("UNLESS", "EXCEPT", "UNPARSED_LIT", "JUDGMENT_LIT") for t in toks):
         return toks
     for i, t in enumerate(toks):
@@ -2019,3 +2022,9 @@ def balance(toks: list[Tok]) -> None:
     for i in range(len(toks) - 1):
         if toks[i].type == "LPAR" and toks[i + 1].type == "RPAR":
             toks[i].type = toks[i + 1].type = "WORD"
+
+
+# Guards of the passes `tokenize` makes of every criterion (branch parse16): the words a
+# permission needs, asked of the whole text before its sentences are cut and read one by
+# one (engine.prefilter; tests/test_parse16_speed.py compares with the plain pattern)
+_PERMISSION_WORDS = needs_words(_PERMISSION)

@@ -847,13 +847,15 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         first = chain.parts[0]
         if not isinstance(first, Clause) or not first.elements:
             return None
+        els = list(first.elements)
+        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
+        if opener is None:
+            return None  # (asked first: most chains open no case, and every element is walked next)
         last = chain.parts[-1].elements[-1] if isinstance(chain.parts[-1], Clause) and chain.parts[-1].elements else None
         if any(_ends_sentence(e) and e is not last for p in chain.parts if isinstance(p, Clause) for e in p.elements):
             return None  # 'If A, B. C and D': the case is of its own sentence only
-        els = list(first.elements)
-        opener = 1 if _for_one_case(els) is not None else _case_opener(els, self.text)
         comma = next((i for i, e in enumerate(els) if isinstance(e, Atom) and e.type == "COMMA"), None)
-        if opener is None or comma is None or comma <= opener:
+        if comma is None or comma <= opener:
             return None
         if not (_CASE_WORDS.match(self.text, first.start) or _one_group_case(els, opener, comma) or _for_one_case(els) is not None):
             return None
@@ -5755,7 +5757,8 @@ def _with_modifiers(node: Predicate) -> Predicate:
             node = node.model_copy(update={"qualifiers": typed})
     if isinstance(node, Qualified) and narrowable(updates.get("item", node.item)):
         item = updates.get("item", node.item)
-        if any(isinstance(q, Unparsed) and not _looks_back(item, q.text) and _looks_back(_as_ever(item), q.text) for q in node.qualifiers):
+        # (the words asked first: `_as_ever` builds nodes, and most words are no window)
+        if any(isinstance(q, Unparsed) and is_lookback(q.text) and not _looks_back(item, q.text) and _looks_back(_as_ever(item), q.text) for q in node.qualifiers):
             # 'Any active malignancy <= 2 years', 'checkpoint inhibitor therapy, within 21
             # days': a window beside an event going on now says it was had within it, so
             # the window narrows the event had at any time (not the one going on now)
@@ -6696,3 +6699,18 @@ def _recovery_judged(node: Predicate) -> Predicate:
     if isinstance(node, Unparsed) and _RECOVERY.match(node.text):
         return Judgment(category="medical_judgment", text=node.text, span=node.span)
     return node
+
+
+# More questions asked of every criterion, or of every criterion with an 'or', since the
+# block above (branch parse16): `parse` searches for a washout's colon, an absorption, a
+# permitting word, and `_history_or_now_reaches` for every 'past or current', most finding
+# nothing; `_trailing_narrowing` for a note that would interfere. The same guard: an
+# answer only where the words a match needs are in the text (tests/test_parse16_speed.py).
+_WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES = map(
+    needs_words, (_WASHOUT_TIME, _ABSORPTION_OF, _ALLOWING_WORD, _HISTORY_OR_NOW, _INTERFERES)
+)
+
+# Pure questions of a word or two beside a tree, asked again of the same words across
+# criteria ('uncontrolled', 'within 6 months'): remembered
+_only_narrows = lru_cache(maxsize=4096)(_only_narrows)
+is_lookback = lru_cache(maxsize=4096)(is_lookback)

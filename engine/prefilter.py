@@ -2,8 +2,8 @@
 
 `needs_words(pattern)` works out, from the parsed pattern, words of which any match must
 contain one (for `parse._AGE_AT_EVENT` 'diagnos', 'onset', 'treated', 'first' ...), and returns
-an object whose `search`, `match` and `fullmatch` answer None at once for a text that
-holds none of them; anything else is the pattern's own answer. Python's regex engine tries
+an object whose `search`, `match` and `fullmatch` answer None at once (and `finditer`
+nothing) for a text that holds none of them; anything else is the pattern's own answer. Python's regex engine tries
 every position of the text for an alternation of words under IGNORECASE, and `parse.parse`
 asks a dozen such questions of every criterion (about 35 us of ~420, branch parse11), most
 of which find nothing.
@@ -133,7 +133,16 @@ class _Guarded:
     def fullmatch(self, text, *args, **kwargs):
         return None if self._absent(text) else self._plain[2](text, *args, **kwargs)
 
-    def __getattr__(self, name):  # sub, finditer, pattern's attributes: the pattern's own
+    def finditer(self, text, *args, **kwargs):
+        return iter(()) if self._absent(text) else self.compiled.finditer(text, *args, **kwargs)
+
+    def lacks(self, text) -> bool:
+        """Whether no match can lie anywhere in `text`, nor so in any piece of it (a
+        piece holds no word the whole lacks): a loop that would ask the pattern of pieces
+        of `text` one by one may be skipped."""
+        return self._absent(text)
+
+    def __getattr__(self, name):  # sub, findall, pattern's attributes: the pattern's own
         return getattr(self.compiled, name)
 
     def __repr__(self) -> str:
