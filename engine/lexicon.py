@@ -920,8 +920,46 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type, t.value = t.alt
             elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
+    _whichever_bound(out)
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+# 'whichever is greater' after two bounds, 'whichever is shorter' after two durations
+_WHICHEVER = re.compile(r"whichever (?:is|was) (?:the )?(?P<which>greater|higher|older|later|shorter|sooner|earlier|less)\b")
+_EITHER_BOUND = frozenset({"LPAR", "AGE"})
+
+
+def _whichever_bound(out: list[Tok]) -> None:
+    """'>= 18 years of age or the minimum legal adult age (whichever is greater)': both
+    bounds hold, not either (read as an 'or', any adult passed what the record cannot tell);
+    the 'or' is an 'and' and the phrase, said by it, goes. 'Chemotherapy within 21 days or at
+    least 5 half-lives (whichever is shorter)': the window is the shorter, so a treatment is
+    in it only where it is within both (read as an 'or', chemotherapy 15 days ago excluded);
+    the 'or' is an 'and'. The clean '4 weeks or 5 half-lives' is one window already (DUR_OR);
+    'whichever is longer' of two windows is either of them, as 'or' reads it."""
+    for w, t in enumerate(out):
+        found = _WHICHEVER.match(" ".join(x.text.lower() for x in out[w : w + 4])) if t.text.lower().startswith("whichever") else None
+        if found is None:
+            continue
+        o = next((k for k in range(w - 1, max(w - 16, 0), -1) if out[k].type in ("OR", "SEMI", "DUR_OR")), None)
+        if o is None or out[o].type != "OR" or o < 2:
+            continue
+        b = o - 1
+        while b > 0 and out[b].type in _EITHER_BOUND:
+            b -= 1
+        between = {x.type for x in out[o + 1 : w]}
+        if found["which"] in ("greater", "higher", "older", "later"):
+            # two lower bounds of age: the higher of them is both
+            if out[b].type == "TIMEUNIT" and out[b - 1].type == "NUMBER" and b > 1 and _op_dir(out[b - 2].value) == 1 and "AGE" in between:
+                out[o].type = "AND"
+                for k in range(w, min(w + 4, len(out))):
+                    if out[k].text.lower() in ("whichever", "is", "was", "the", found["which"]) or out[k].text.lower().startswith("whichever"):
+                        out[k].type = "DROP"
+                    if out[k].text.lower().endswith(found["which"]):
+                        break
+        elif out[b].type in ("TIMEUNIT", "HALFLIFE") and between & {"TIMEUNIT", "HALFLIFE"}:
+            out[o].type = "AND"
 
 
 # an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
