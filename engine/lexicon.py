@@ -921,8 +921,25 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
             elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
     _whichever_bound(out)
+    _window_of_becoming_pregnant(out)
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+_WINDOW_TYPES = frozenset({"WITHIN", "NUMBER", "TIMEUNIT", "PRIOR", "ANCHOR"})
+
+
+def _window_of_becoming_pregnant(out: list[Tok]) -> None:
+    """'Pregnancy or desire to become pregnant within 12 months of the study': the window is
+    the one the wish looks ahead to, not one of a pregnancy on record. Read as a record's, it
+    went over the 'or' to the pregnancy too, and a pregnancy over 6 months ago excluded. Its
+    words stay words of the wish."""
+    for i in range(len(out) - 2):
+        if out[i].text.lower() in ("become", "becoming", "get", "getting") and out[i + 1].text.lower().startswith("pregnan") and out[i + 2].type == "WITHIN":
+            k = i + 2
+            while k < len(out) and out[k].type in _WINDOW_TYPES:
+                out[k].type = "WORD"
+                k += 1
 
 
 # 'whichever is greater' after two bounds, 'whichever is shorter' after two durations

@@ -133,6 +133,7 @@ def test_a_groups_preamble_is_no_criterion():
 
 # --- 2. 'whichever is greater', 'whichever is shorter' ----------------------------------------
 
+# NCT05633979
 LEGAL_AGE = "≥18 years of age or the minimum legal adult age (whichever is greater) at the time the informed consent form (ICF) is signed."
 
 
@@ -147,13 +148,14 @@ def test_the_greater_of_two_ages_fails_a_minor_and_leaves_an_adult_unknown(tmp_p
 
 
 def test_the_age_of_majority_whichever_is_higher():
-    # NCT04959474-like: 'Male or female ≥ 18 years of age or designated age of majority ..., whichever is higher.'
+    # NCT04052971
     text = "Male or female ≥ 18 years of age or designated age of majority according to regulatory authorities, whichever is higher."
     rendered = render(parse(text))
     assert " or «designated" not in rendered and "whichever" not in rendered
 
 
 def test_the_shorter_of_two_windows_is_within_both(tmp_path):
+    # NCT05029999
     text = "Chemotherapy within 21 days or at least 5 half-lives (whichever is shorter) prior to the planned start of study treatment."
     assert " and «at least 5 half-lives" in render(parse(text))
     # chemotherapy 15 days ago may be outside the shorter window: not excluded for certain
@@ -163,5 +165,23 @@ def test_the_shorter_of_two_windows_is_within_both(tmp_path):
 
 
 def test_the_longer_of_two_windows_is_within_either():
+    # NCT02437318
     text = "Treatment with any investigational drug within 14 days prior to registration or within 5 half-lives of the investigational product, whichever is longer"
     assert " or investigational agent within 5 half-lives" in render(parse(text))
+
+
+# --- 3. the window of a wish to become pregnant -----------------------------------------------
+
+WISH = "Pregnancy or desire to become pregnant within 12 months of the study."  # NCT03920397
+WOMAN = {"id": "p", "birth_date": "1990-01-01", "sex": "female"}
+PREGNANCY_OVER = {"name": "Normal pregnancy", "snomed": "72892002", "onset": "2025-10-01", "abatement": "2026-06-01", "status": "resolved"}
+
+
+def test_the_window_of_a_wish_is_no_window_of_a_pregnancy_on_record():
+    rendered = render(parse(WISH))
+    assert "pregnancy within" not in rendered and rendered.startswith("pregnancy or ")
+
+
+def test_a_pregnancy_over_six_months_ago_is_not_a_pregnancy_within_twelve_months(tmp_path):
+    # it excluded, as 'pregnancy within 12 months before enrollment'; the wish is not known
+    assert exclusion(tmp_path, {**WOMAN, "conditions": [PREGNANCY_OVER]}, WISH).status == "unknown"
