@@ -922,8 +922,32 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type = "JUDGE"
     _whichever_bound(out)
     _window_of_becoming_pregnant(out)
+    _arm_of_a_drug(out)
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     return [t for t in out if t.type != "DROP"]
+
+
+_PATIENTS_WORDS = frozenset("patients patient subjects subject participants participant those".split())
+_TREATED_WORDS = frozenset("treated receiving".split())
+
+
+def _arm_of_a_drug(out: list[Tok]) -> None:
+    """'active autoimmune disease for patients treated by avelumab' (NCT02630368): the
+    patients of the arm given the drug in the trial, which the record cannot tell, not a
+    treatment on record (read as one, the line asked for the disease and avelumab both). The
+    'for' is the condition's, whose words stay words, as a cohort's label is read; only at
+    the end of the text."""
+    for i in range(1, len(out) - 3):
+        if out[i].text.lower() != "for" or out[i + 1].text.lower() not in _PATIENTS_WORDS:
+            continue
+        treated = out[i + 2].text.lower()
+        if not (treated in _TREATED_WORDS or treated in ("treated by", "treated with")):
+            continue
+        rest = out[i + 3 :] if " " in treated else out[i + 3 + (out[i + 3].text.lower() in ("by", "with")) :]
+        if rest and all(t.type in ("DRUG", "WORD") for t in rest) and any(t.type == "DRUG" for t in rest) and not any(t.text in (".", ";", ",") for t in rest):
+            out[i].type, out[i].value = "IF", None
+            for t in out[i + 1 :]:
+                t.type, t.value = "WORD", None
 
 
 _WINDOW_TYPES = frozenset({"WITHIN", "NUMBER", "TIMEUNIT", "PRIOR", "ANCHOR"})

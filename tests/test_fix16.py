@@ -185,3 +185,19 @@ def test_the_window_of_a_wish_is_no_window_of_a_pregnancy_on_record():
 def test_a_pregnancy_over_six_months_ago_is_not_a_pregnancy_within_twelve_months(tmp_path):
     # it excluded, as 'pregnancy within 12 months before enrollment'; the wish is not known
     assert exclusion(tmp_path, {**WOMAN, "conditions": [PREGNANCY_OVER]}, WISH).status == "unknown"
+
+
+# --- 6. a line for the patients of one arm ----------------------------------------------------
+
+ARM = "active autoimmune disease for patients treated by avelumab"  # NCT02630368
+LUPUS = {"name": "Systemic lupus erythematosus", "snomed": "55464009", "onset": "2015-01-01", "status": "active"}
+
+
+def test_the_patients_treated_by_a_drug_are_an_arm_the_record_cannot_tell():
+    assert render(parse(ARM)) == "(active autoimmune disease) if («patients treated by avelumab»)"
+
+
+def test_an_autoimmune_disease_is_no_pass_for_want_of_avelumab_on_record(tmp_path):
+    # read as 'autoimmune disease and avelumab', the patient passed for want of avelumab
+    assert exclusion(tmp_path, {**MAN, "conditions": [LUPUS]}, ARM).status == "unknown"
+    assert exclusion(tmp_path, MAN, ARM).status == "pass"
