@@ -2760,6 +2760,28 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 
 
 # 'For A or B: ...' on one line: whom the rest is asked of (one alone is `_Assembler.clause`'s)
+# a label at the head of a line ('Cohort 3B:', 'Part 2A:') and any label after a stop in it
+_HEAD_LABEL = re.compile(r"\s*([^:;.]{1,40}?)\s*:\s*(?=\S)")
+_LATER_LABEL = re.compile(r"(?:^|[;.(]\s*)([^:;.()]{1,40}?)\s*:")
+_FULL_STOP = re.compile(r"\.\s+[A-Z]")
+
+
+def _label_of_its_list(text: str) -> re.Match[str] | None:
+    """The match of a part of the study's label (`_COHORT_LABEL`) at the head of a ';' list
+    that is all that part's: one sentence, no other part named before a colon in it ('Part 1:
+    ECOG 0-2; Part 2: ECOG 0-1' has a label for each item). Read as a colon's head, the label
+    was the first item's only and the items after it were asked of everyone. None otherwise."""
+    head = _HEAD_LABEL.match(text)
+    if head is None or not _COHORT_LABEL.fullmatch(head.group(1)):
+        return None
+    rest = text[head.end() :]
+    if ";" not in rest.rstrip(" ;.") or _FULL_STOP.search(rest):
+        return None
+    if any(_COHORT_LABEL.fullmatch(m.group(1)) for m in _LATER_LABEL.finditer(rest)):
+        return None
+    return head
+
+
 _FOR_WHOM = re.compile(r"\s*(?:\d{1,2}[.)]\s*)?(for\s+[^:;.]*?\b(?:or|and|and/or)\b[^:;.]*?)\s*:\s*(\S)", re.IGNORECASE)
 # a line about women of childbearing potential that speaks of men too
 _MEN_OR_PARTNERS = re.compile(r"\b(?:men|males?|man|boys?|partners?|sperm|father(?:ing)?|sexually active)\b", re.IGNORECASE)
@@ -4642,6 +4664,13 @@ def parse(text: str) -> Predicate:
             words = Unparsed(text=text[head.span.start : head.span.end], span=head.span)
             head = Qualified(item=head, qualifiers=(words,), span=head.span)
         rest = parse(" " * whom.start(2) + text[whom.start(2) :])
+        return Conditional(condition=head, then=rest, span=Span(start=head.span.start, end=rest.span.end))
+    label = _label_of_its_list(text)
+    if label is not None:
+        # 'Cohort 3B: EGFR wild-type NSCLC: Patients have received ...; Prior neoadjuvant ...
+        # therapy is counted as a line' (NCT05504213): the label is every item's, not the first's
+        head = Unparsed(text=text[label.start(1) : label.end(1)], span=Span(start=label.start(1), end=label.end(1)))
+        rest = parse(" " * label.end() + text[label.end() :])
         return Conditional(condition=head, then=rest, span=Span(start=head.span.start, end=rest.span.end))
     if _FIRST_ITEM.match(folded):
         folded = _items_run_together(folded)

@@ -10,6 +10,7 @@ where the verdict matters, the least patient that shows it.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path.cwd() / "tests"))
 from one_trial import exclusion, inclusion, screen_text  # noqa: E402
 
 from engine import parse, render  # noqa: E402
-from engine.nodes import AllOf  # noqa: E402
+from engine.nodes import AllOf, Conditional  # noqa: E402
 from engine.trials import split_criteria  # noqa: E402
 
 MAN = {"id": "p", "birth_date": "1950-01-01", "sex": "male"}
@@ -201,3 +202,26 @@ def test_an_autoimmune_disease_is_no_pass_for_want_of_avelumab_on_record(tmp_pat
     # read as 'autoimmune disease and avelumab', the patient passed for want of avelumab
     assert exclusion(tmp_path, {**MAN, "conditions": [LUPUS]}, ARM).status == "unknown"
     assert exclusion(tmp_path, MAN, ARM).status == "pass"
+
+
+# --- 7. a part of the study's label before a ';' list -----------------------------------------
+
+
+def test_the_label_before_a_list_is_every_items():
+    # NCT03157128, trimmed: the second item is cohort 7's too, not asked of everyone
+    text = "Cohort 7: Participants with a histologically confirmed stage IB-IIIA NSCLC and a RET fusion; without prior systemic treatment for NSCLC"
+    tree = parse(text)
+    assert isinstance(tree, Conditional) and render(tree.condition) == "«Cohort 7»"
+    assert "prior systemic treatment" in render(tree.then)
+
+
+def test_a_label_for_each_item_stays_each_items():
+    # NCT05001282
+    text = "Part 1: Eastern Cooperative Oncology Group (ECOG) performance status of 0, 1 or 2; Part 2: ECOG performance status of 0 or 1."
+    assert render(parse(text)) == "((ecog performance status >= 0 and <= 2) if («Part 1»)); ((ecog performance status >= 0 and <= 1) if («Part 2»))"
+
+
+def test_a_label_before_sentences_is_left_to_the_colon():
+    # NCT04557449: more than one sentence; which of them the label is for is not said here
+    text = "Part 2D: Participants with evaluable disease as per PCWG3; participants with bone metastases only are allowed. Participants with biochemical recurrence only are excluded."
+    assert importlib.import_module("engine.parse")._label_of_its_list(text) is None
