@@ -739,9 +739,11 @@ def _admitted_if(out: list[Tok]) -> None:
             out[m].type = "DROP"
 
 
-# a part of a trial: 'phase Ib', 'part 2', 'cohort A'
+# a part of a trial: 'phase Ib', 'part 2', 'cohort A', 'part 2B' (engine.parse reads the
+# labels these make with the same numbers)
 _PART_KINDS = frozenset(("phase", "part", "cohort", "arm"))
-_PART_NUMBER = re.compile(r"(?:i{1,3}|iv|[1-9])[ab]?|[a-h]")
+PART_NUMBER = r"(?:[a-z]?\d{1,2}[a-z]?|[a-h]|i{1,3}[ab]?|iv[ab]?)"
+_PART_NUMBER = re.compile(PART_NUMBER)
 
 
 def _phases_of_the_study(out: list[Tok]) -> None:

@@ -25,7 +25,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import HISTORY_OR_NOW, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
+from engine.lexicon import HISTORY_OR_NOW, PART_NUMBER, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
@@ -240,10 +240,9 @@ _SENTENCE_END = re.compile(r"[.;]\s+\S")
 _LIST_MARK = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s*", re.IGNORECASE)
 # 'Adolescent participants', 'Cohort B patients', 'Arm 2 subjects': a group of the trial's patients
 # a part of the study named by its kind and number: 'Phase Ib and II', 'Cohort 1', 'Part A only'
-_PART_NUMBER = r"(?:[a-z]?\d{1,2}[a-z]?|[a-h]|i{1,3}[ab]?|iv[ab]?)"
 _COHORT_LABEL = re.compile(
-    rf"\W*(?:phase|part|cohort|arm|substudy|sub-study)s?\s*{_PART_NUMBER}"
-    rf"(?:\s*(?:and|or|/|,|&)\s*(?:(?:phase|part|cohort|arm)s?\s+)?{_PART_NUMBER})*(?:\s+only)?\W*",
+    rf"\W*(?:phase|part|cohort|arm|substudy|sub-study)s?\s*{PART_NUMBER}"
+    rf"(?:\s*(?:and|or|/|,|&)\s*(?:(?:phase|part|cohort|arm)s?\s+)?{PART_NUMBER})*(?:\s+only)?\W*",
     re.IGNORECASE,
 )
 _GROUP_LABEL = re.compile(r"\b(?:participants?|patients?|subjects?|cohorts?|groups?|arms?)\W*$", re.IGNORECASE)

@@ -225,3 +225,21 @@ def test_a_label_before_sentences_is_left_to_the_colon():
     # NCT04557449: more than one sentence; which of them the label is for is not said here
     text = "Part 2D: Participants with evaluable disease as per PCWG3; participants with bone metastases only are allowed. Participants with biochemical recurrence only are excluded."
     assert importlib.import_module("engine.parse")._label_of_its_list(text) is None
+
+
+# --- 8. one pattern for the numbers of a part of the study -----------------------------------
+
+
+def test_part_numbers_with_a_letter_after_a_digit_join_one_label():
+    # NCT05262400: 'Part 2B and 1C:' was 'Part 2B' and a requirement of its own; fulvestrant
+    # excluded patients of every part
+    text = "Part 2B and 1C: Prior treatment with any CDK 4/6 inhibitor, or SERDs (e.g. fulvestrant), or everolimus."
+    rendered = render(parse(text))
+    assert "«Part 2B and 1C»" in rendered and "«Part 2B» and" not in rendered
+
+
+def test_the_lexicon_and_the_labels_read_the_same_part_numbers():
+    lexicon = importlib.import_module("engine.lexicon")
+    labels = importlib.import_module("engine.parse")._COHORT_LABEL
+    for number in ("1", "2b", "1c", "a", "ib", "ii", "iva", "a1"):
+        assert lexicon._PART_NUMBER.fullmatch(number) and labels.fullmatch(f"Part {number}")
