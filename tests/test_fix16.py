@@ -243,3 +243,34 @@ def test_the_lexicon_and_the_labels_read_the_same_part_numbers():
     labels = importlib.import_module("engine.parse")._COHORT_LABEL
     for number in ("1", "2b", "1c", "a", "ib", "ii", "iva", "a1"):
         assert lexicon._PART_NUMBER.fullmatch(number) and labels.fullmatch(f"Part {number}")
+
+
+# --- 9. ICD-10-CM I69, sequelae of cerebrovascular disease ------------------------------------
+
+# the record of a deficit a stroke left, dated when it was recorded, not when the stroke was
+HEMIPLEGIA = {
+    "name": "Hemiplegia and hemiparesis following cerebral infarction affecting right dominant side",
+    "icd10cm": "I69.351",
+    "onset": "2026-11-01",
+    "status": "active",
+}
+AFTER_SAH = {"name": "Cognitive deficits following nontraumatic subarachnoid hemorrhage", "icd10cm": "I69.01", "onset": "2026-11-01", "status": "active"}
+
+
+def test_a_sequela_of_a_stroke_does_not_date_the_stroke(tmp_path):
+    # NCT05043714, trimmed; a sequela recorded last month read as a stroke last month
+    text = "Myocardial infarction, stroke or other significant cardiovascular or cerebrovascular event in the 12 months before the first dose"
+    assert exclusion(tmp_path, {**MAN, "conditions": [HEMIPLEGIA]}, text).status == "unknown"
+
+
+def test_a_sequela_of_a_stroke_is_a_history_of_stroke(tmp_path):
+    # NCT03867019, trimmed; the sequela of a subarachnoid haemorrhage (I60, a stroke) too
+    for record in (HEMIPLEGIA, AFTER_SAH):
+        assert exclusion(tmp_path, {**MAN, "conditions": [record]}, "History of Stroke (CVA)").status == "fail"
+
+
+def test_a_sequela_of_a_stroke_is_no_stroke_now():
+    from engine.patient import ConditionRecord  # noqa: PLC0415
+
+    record = ConditionRecord.model_validate({"text": HEMIPLEGIA["name"], "codings": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I69.351"}]})
+    assert "sequela of cerebrovascular disease" in (importlib.import_module("engine.derive").past_record(record) or "")
