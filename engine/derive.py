@@ -302,6 +302,10 @@ _PAST_NAME = re.compile(
 # fractures, E-R (delayed healing, nonunion, malunion, each closed or open): care after the
 # injury, whose date the record's is not. 'A', 'B', 'C' are the initial encounter, the injury's
 # active treatment. The 7th character is the only letter-valued one after six characters.
+# ICD-10-CM I69, sequelae of cerebrovascular disease (Official Guidelines 2026, I.C.9.d: the
+# late effects, such as neurologic deficits, that persist after a condition of I60-I67): a
+# stroke before the record, whose date is the sequela's, not the stroke's
+_CEREBROVASCULAR_SEQUELA_ICD = "I69"
 _SEQUELA_NAME = re.compile(r"^\s*(?:sequelae? of|late effects? of)\b", re.IGNORECASE)
 _LATER_ENCOUNTER = frozenset("DEFGHJKMNPQR")
 
@@ -328,6 +332,8 @@ def past_record(record: Any) -> str | None:
             return f"coded as a personal history (ICD-10-CM {c.code.strip()})"
         if _seventh_character(c) == "S":
             return f"coded as a sequela (ICD-10-CM {c.code.strip()}), the late effect of an injury before it"
+        if short_system(c.system) == "icd10cm" and c.code.strip().upper().startswith(_CEREBROVASCULAR_SEQUELA_ICD):
+            return f"coded as a sequela of cerebrovascular disease (ICD-10-CM {c.code.strip()}), the late effect of a stroke or other cerebrovascular disease before it"
     for name in (record.text, *(c.display for c in record.codings)):
         if name and _PAST_NAME.match(name):
             return f"named as a past condition ('{name.strip()}')"

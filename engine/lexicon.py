@@ -746,9 +746,11 @@ def _admitted_if(out: list[Tok]) -> None:
             out[m].type = "DROP"
 
 
-# a part of a trial: 'phase Ib', 'part 2', 'cohort A'
+# a part of a trial: 'phase Ib', 'part 2', 'cohort A', 'part 2B' (engine.parse reads the
+# labels these make with the same numbers)
 _PART_KINDS = frozenset(("phase", "part", "cohort", "arm"))
-_PART_NUMBER = re.compile(r"(?:i{1,3}|iv|[1-9])[ab]?|[a-h]")
+PART_NUMBER = r"(?:[a-z]?\d{1,2}[a-z]?|[a-h]|i{1,3}[ab]?|iv[ab]?)"
+_PART_NUMBER = re.compile(PART_NUMBER)
 
 
 def _phases_of_the_study(out: list[Tok]) -> None:
@@ -927,6 +929,9 @@ def _contextualized(out: list[Tok]) -> list[Tok]:
                 t.type, t.value = t.alt
             elif t.value == "consent" and not (i > 0 and out[i - 1].text in _TIME_PREPOSITIONS and not _CONSENT_GIVEN.fullmatch(_words_before(out, i, 2))):
                 t.type = "JUDGE"
+    _whichever_bound(out)
+    _window_of_becoming_pregnant(out)
+    _arm_of_a_drug(out)
     # a range or postfix bound never continues a window: '2 weeks - 4 weeks' stays a range
     out = [t for t in out if t.type != "DROP"]
     _bound_before_measures_sharing_one(out)
@@ -997,6 +1002,83 @@ def _organ_heading_inside_a_line(out: list[Tok]) -> None:
             out.insert(i, Tok("SEMI", out[i - 1].end, out[i].start, ";", ";"))
             i += 1
         i += 1
+
+
+_PATIENTS_WORDS = frozenset("patients patient subjects subject participants participant those".split())
+_TREATED_WORDS = frozenset("treated receiving".split())
+
+
+def _arm_of_a_drug(out: list[Tok]) -> None:
+    """'active autoimmune disease for patients treated by avelumab' (NCT02630368): the
+    patients of the arm given the drug in the trial, which the record cannot tell, not a
+    treatment on record (read as one, the line asked for the disease and avelumab both). The
+    'for' is the condition's, whose words stay words, as a cohort's label is read; only at
+    the end of the text."""
+    for i in range(1, len(out) - 3):
+        if out[i].text.lower() != "for" or out[i + 1].text.lower() not in _PATIENTS_WORDS:
+            continue
+        treated = out[i + 2].text.lower()
+        if not (treated in _TREATED_WORDS or treated in ("treated by", "treated with")):
+            continue
+        rest = out[i + 3 :] if " " in treated else out[i + 3 + (out[i + 3].text.lower() in ("by", "with")) :]
+        if rest and all(t.type in ("DRUG", "WORD") for t in rest) and any(t.type == "DRUG" for t in rest) and not any(t.text in (".", ";", ",") for t in rest):
+            out[i].type, out[i].value = "IF", None
+            for t in out[i + 1 :]:
+                t.type, t.value = "WORD", None
+
+
+_WINDOW_TYPES = frozenset({"WITHIN", "NUMBER", "TIMEUNIT", "PRIOR", "ANCHOR"})
+
+
+def _window_of_becoming_pregnant(out: list[Tok]) -> None:
+    """'Pregnancy or desire to become pregnant within 12 months of the study': the window is
+    the one the wish looks ahead to, not one of a pregnancy on record. Read as a record's, it
+    went over the 'or' to the pregnancy too, and a pregnancy over 6 months ago excluded. Its
+    words stay words of the wish."""
+    for i in range(len(out) - 2):
+        if out[i].text.lower() in ("become", "becoming", "get", "getting") and out[i + 1].text.lower().startswith("pregnan") and out[i + 2].type == "WITHIN":
+            k = i + 2
+            while k < len(out) and out[k].type in _WINDOW_TYPES:
+                out[k].type = "WORD"
+                k += 1
+
+
+# 'whichever is greater' after two bounds, 'whichever is shorter' after two durations
+_WHICHEVER = re.compile(r"whichever (?:is|was) (?:the )?(?P<which>greater|higher|older|later|shorter|sooner|earlier|less)\b")
+_EITHER_BOUND = frozenset({"LPAR", "AGE"})
+
+
+def _whichever_bound(out: list[Tok]) -> None:
+    """'>= 18 years of age or the minimum legal adult age (whichever is greater)': both
+    bounds hold, not either (read as an 'or', any adult passed what the record cannot tell);
+    the 'or' is an 'and' and the phrase, said by it, goes. 'Chemotherapy within 21 days or at
+    least 5 half-lives (whichever is shorter)': the window is the shorter, so a treatment is
+    in it only where it is within both (read as an 'or', chemotherapy 15 days ago excluded);
+    the 'or' is an 'and'. The clean '4 weeks or 5 half-lives' is one window already (DUR_OR);
+    'whichever is longer' of two windows is either of them, as 'or' reads it."""
+    for w, t in enumerate(out):
+        found = _WHICHEVER.match(" ".join(x.text.lower() for x in out[w : w + 4])) if t.text.lower().startswith("whichever") else None
+        if found is None:
+            continue
+        o = next((k for k in range(w - 1, max(w - 16, 0), -1) if out[k].type in ("OR", "SEMI", "DUR_OR")), None)
+        if o is None or out[o].type != "OR" or o < 2:
+            continue
+        b = o - 1
+        while b > 0 and out[b].type in _EITHER_BOUND:
+            b -= 1
+        between = {x.type for x in out[o + 1 : w]}
+        if found["which"] in ("greater", "higher", "older", "later"):
+            # two lower bounds of age: the higher of them is both
+            if out[b].type == "TIMEUNIT" and out[b - 1].type == "NUMBER" and b > 1 and _op_dir(out[b - 2].value) == 1 and "AGE" in between:
+                out[o].type = "AND"
+                for k in range(w, min(w + 4, len(out))):
+                    if out[k].text.lower() in ("whichever", "is", "was", "the", found["which"]) or out[k].text.lower().startswith("whichever"):
+                        out[k].type = "DROP"
+                    if out[k].text.lower().endswith(found["which"]):
+                        break
+        elif out[b].type in ("TIMEUNIT", "HALFLIFE") and between & {"TIMEUNIT", "HALFLIFE"}:
+            out[o].type = "AND"
+
 
 # an item of the nursing-home Minimum Data Set 3.0: a section letter and four digits ('B0800')
 _MDS_ITEM = re.compile(r"[a-z][0-9]{4}")

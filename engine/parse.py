@@ -25,7 +25,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import HISTORY_OR_NOW, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
+from engine.lexicon import HISTORY_OR_NOW, PART_NUMBER, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
@@ -241,10 +241,9 @@ _SENTENCE_END = re.compile(r"[.;]\s+\S")
 _LIST_MARK = re.compile(r"^\W*(?:\d{1,2}|[a-z])[.)]\s*", re.IGNORECASE)
 # 'Adolescent participants', 'Cohort B patients', 'Arm 2 subjects': a group of the trial's patients
 # a part of the study named by its kind and number: 'Phase Ib and II', 'Cohort 1', 'Part A only'
-_PART_NUMBER = r"(?:[a-z]?\d{1,2}[a-z]?|[a-h]|i{1,3}[ab]?|iv[ab]?)"
 _COHORT_LABEL = re.compile(
-    rf"\W*(?:phase|part|cohort|arm|substudy|sub-study)s?\s*{_PART_NUMBER}"
-    rf"(?:\s*(?:and|or|/|,|&)\s*(?:(?:phase|part|cohort|arm)s?\s+)?{_PART_NUMBER})*(?:\s+only)?\W*",
+    rf"\W*(?:phase|part|cohort|arm|substudy|sub-study)s?\s*{PART_NUMBER}"
+    rf"(?:\s*(?:and|or|/|,|&)\s*(?:(?:phase|part|cohort|arm)s?\s+)?{PART_NUMBER})*(?:\s+only)?\W*",
     re.IGNORECASE,
 )
 _GROUP_LABEL = re.compile(r"\b(?:participants?|patients?|subjects?|cohorts?|groups?|arms?)\W*$", re.IGNORECASE)
@@ -2751,6 +2750,28 @@ def _merge_text(nodes: list, text: str, cls) -> list:
 
 
 # 'For A or B: ...' on one line: whom the rest is asked of (one alone is `_Assembler.clause`'s)
+# a label at the head of a line ('Cohort 3B:', 'Part 2A:') and any label after a stop in it
+_HEAD_LABEL = re.compile(r"\s*([^:;.]{1,40}?)\s*:\s*(?=\S)")
+_LATER_LABEL = re.compile(r"(?:^|[;.(]\s*)([^:;.()]{1,40}?)\s*:")
+_FULL_STOP = re.compile(r"\.\s+[A-Z]")
+
+
+def _label_of_its_list(text: str) -> re.Match[str] | None:
+    """The match of a part of the study's label (`_COHORT_LABEL`) at the head of a ';' list
+    that is all that part's: one sentence, no other part named before a colon in it ('Part 1:
+    ECOG 0-2; Part 2: ECOG 0-1' has a label for each item). Read as a colon's head, the label
+    was the first item's only and the items after it were asked of everyone. None otherwise."""
+    head = _HEAD_LABEL.match(text)
+    if head is None or not _COHORT_LABEL.fullmatch(head.group(1)):
+        return None
+    rest = text[head.end() :]
+    if ";" not in rest.rstrip(" ;.") or _FULL_STOP.search(rest):
+        return None
+    if any(_COHORT_LABEL.fullmatch(m.group(1)) for m in _LATER_LABEL.finditer(rest)):
+        return None
+    return head
+
+
 _FOR_WHOM = re.compile(r"\s*(?:\d{1,2}[.)]\s*)?(for\s+[^:;.]*?\b(?:or|and|and/or)\b[^:;.]*?)\s*:\s*(\S)", re.IGNORECASE)
 # a line about women of childbearing potential that speaks of men too
 _MEN_OR_PARTNERS = re.compile(r"\b(?:men|males?|man|boys?|partners?|sperm|father(?:ing)?|sexually active)\b", re.IGNORECASE)
@@ -4710,6 +4731,13 @@ def parse(text: str) -> Predicate:
             words = Unparsed(text=text[head.span.start : head.span.end], span=head.span)
             head = Qualified(item=head, qualifiers=(words,), span=head.span)
         rest = parse(" " * whom.start(2) + text[whom.start(2) :])
+        return Conditional(condition=head, then=rest, span=Span(start=head.span.start, end=rest.span.end))
+    label = _label_of_its_list(text)
+    if label is not None:
+        # 'Cohort 3B: EGFR wild-type NSCLC: Patients have received ...; Prior neoadjuvant ...
+        # therapy is counted as a line' (NCT05504213): the label is every item's, not the first's
+        head = Unparsed(text=text[label.start(1) : label.end(1)], span=Span(start=label.start(1), end=label.end(1)))
+        rest = parse(" " * label.end() + text[label.end() :])
         return Conditional(condition=head, then=rest, span=Span(start=head.span.start, end=rest.span.end))
     if _FIRST_ITEM.match(folded):
         folded = _items_run_together(folded)

@@ -749,10 +749,26 @@ def _heading(s: str) -> _Heading | None:
         and (w not in _PREAMBLE_WORDS or _SUBGROUP_WORD.fullmatch(w))
     ]
     group = None
-    if qualifier:
+    if qualifier and not _names_everyone(pre + post):
         group = core[: m.start("rest")].strip() if rest else core
         group = group.rstrip(":：").strip() + ":" if colon else group
     return _Heading(section, group, rest, core)
+
+
+_EVERY = {"all", "both", "every", "each"}
+_EVERYONE_WORDS = _EVERY | {"across", "apply", "applies", "applicable", "includes", "study-wide", "overall"}
+
+
+def _names_everyone(qualifier: str) -> bool:
+    """A heading's qualifier that names every group of the study ('for both phases', '(all
+    modules)', 'Study-Wide Eligibility (Across All Study Parts)', NCT04862663, NCT05714553,
+    NCT04521413): read as a subgroup, it left its items deciding nothing, though they are asked
+    of everyone. Only its quantifier, the names of kinds of group and the words headings are
+    made of; 'for phase II only (all phase II subjects)' names one phase."""
+    words = [w for w in _words(qualifier) if re.search(r"\w", w)]
+    return any(w in _EVERY for w in words) and all(
+        w in _EVERYONE_WORDS or w in _GENERIC or w in _PREAMBLE_WORDS or _SUBGROUP_WORD.fullmatch(w) for w in words
+    )
 
 
 def _preamble(text: str, section: str) -> Literal["inclusion", "exclusion"] | None:
@@ -842,7 +858,7 @@ def _units(text: str) -> list[_Unit]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     width = max((len(line.rstrip()) for line in raw_lines), default=0)
     wrapped = 60 <= width <= 100  # legacy exports hard-wrap at ~77-90 columns
-    raw_lines = _merge_open_headings(_merge_split_headings(raw_lines))
+    raw_lines = _merge_open_headings(_merge_cut_headings(_merge_split_headings(raw_lines)))
     units: list[_Unit] = []
     pending: tuple[int, str] | None = None  # a lone bullet marker waiting for its text
     after_blank = True
@@ -854,7 +870,7 @@ def _units(text: str) -> list[_Unit]:
         indent = len(line) - len(body)
         m = _BULLET.match(body)
         content = m["text"] if m else body
-        if not re.search(r"\w", content):
+        if not re.search(r"[^\W_]", content):
             if m and not content.strip():
                 pending = (indent, m["marker"])  # a lone marker: its text is on the next line
             else:
@@ -1011,9 +1027,10 @@ def _split_trailing_cohort(unit: _Unit) -> list[_Unit]:
 # 'Eligibility criteria for the secondary randomisation to stop or continue cotrimoxazole
 # prophylaxis randomisation Inclusion criteria' (NCT02028676), 'Poorly controlled seizures Unblinded
 # Phase Crossover inclusion criteria - Participants who were randomized to the control arm ... must
-# meet the following criteria to be eligible to crossover to the experimental arm.' (NCT02614794)
+# meet the following criteria to be eligible to crossover to the experimental arm.' (NCT02614794),
+# 'Part A1: Monotherapy Dose Escalation inclusion criteria' (NCT04521413)
 _GROUP_INCLUSION = re.compile(
-    r"\b(?:phases?|crossover|cross-over|randomi[sz]ations?|cohorts?|arms?|parts?|stages?|extension|period|sub-?study)"
+    r"\b(?:phases?|crossover|cross-over|randomi[sz]ations?|cohorts?|arms?|parts?|stages?|extension|escalation|expansion|backfills?|period|sub-?study)"
     r"(?:\s+[^\s:：.;]+){0,2}?\s+inclusion\s+criteria\b\s*(?P<after>.*)$",
     re.I,
 )
@@ -1081,6 +1098,78 @@ def _merge_split_headings(lines: list[str]) -> list[str]:
         out.append(line)
         i += 1
     return out
+
+
+# 'Key Inclusion Criteria: ... * Key' + 'Exclusion Criteria:' + '* :' (NCT02097810): the registry
+# cut the words before 'Exclusion Criteria' off its heading and left them as the last inclusion
+# item, and the words after it as the first exclusion item ('* are:', '* (Phase 1 and Phase
+# 2):', '* for both phases:', '* : Study-Wide Eligibility (Across All Study Parts)'); it cut
+# the words after a heading alone too ('Exclusion Criteria:' + '* for Trial Registration:',
+# '* (all modules):', '* - All Participants:')
+_CUT_WORD = re.compile(r"^[A-Za-z]+$")
+_HEADING_ADJECTIVE = {"key", "main", "major", "principal", "general", "critical", "important", "additional", "other"}
+_EXCLUSION_HEADING = re.compile(r"^(?:non[-\s]?inclusion|exclusion)\s+criteria\s*[:：]?\s*$", re.I)
+_CUT_REST = re.compile(r"^(?:[:：].*|\([^()]*\)\s*[:：]?|[a-z][^:：]{0,80}[:：])$")
+_HEADING_REST = re.compile(r"^(?:\([^()]*\)\s*[:：]?|for\s[^:：]{1,80}[:：])$")
+
+
+def _merge_cut_headings(lines: list[str]) -> list[str]:
+    """The words of a heading the registry cut off it, put back (`_heading` then reads them).
+
+    A lone word before a bare 'Exclusion Criteria:' heading (NCT02097810: 'Key', 'Exclusion
+    Criteria:', '* :'): read as an inclusion criterion, 'Key' was never understood, and no
+    patient could be eligible. It is the heading's when it is one of the adjectives headings
+    are made of ('Key', 'Main', 'Major') or the text heads its inclusion criteria with the same
+    word ('Procurement inclusion criteria:', NCT03635632); a word that makes no heading with
+    it ('The', NCT05203601) is dropped. The first line after a bare heading is the heading's
+    rest when it is a bracket or a 'for ...:' phrase, or names every group of the study
+    (`_names_everyone`), or, after such a word, any colon or lower-case phrase ending with one
+    ('are:'): read as a label, '(all patients):' made every exclusion its sub-item, and the
+    sub-items of a label not understood decide nothing."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = _next_filled(lines, i + 1)
+        word = _bullet_text(lines[i])
+        cut = j is not None and _cut_word(word, _bullet_text(lines[j]), lines)
+        if cut:
+            assert j is not None
+            out.append("")  # a blank line, as the registry left one: 'key Exclusion Criteria:' wraps nothing
+            at, heading = j, f"{word} {_bullet_text(lines[j])}"
+        elif _SPLIT_HEADING.match(word):
+            at, heading = i, word
+        else:
+            out.append(lines[i])
+            i += 1
+            continue
+        i = at + 1
+        k = _next_filled(lines, i)
+        rest = _bullet_text(lines[k]) if k is not None else ""
+        if k is not None and rest and (_heading_rest(rest) or (cut and _CUT_REST.match(rest))):
+            whole = heading.rstrip(" :：") + ("" if rest[0] in ":：" else " ") + rest
+            if _heading(whole) is not None:
+                heading, i = whole, k + 1
+        if not cut and heading == word:
+            out.append(lines[at])  # a heading as it stands
+        else:
+            out.append(heading if _heading(heading) is not None else _bullet_text(lines[at]))
+    return out
+
+
+def _cut_word(word: str, heading: str, lines: list[str]) -> bool:
+    """Is `word`, the line before the bare exclusion heading `heading`, the heading's first word?"""
+    if not _CUT_WORD.match(word) or not _EXCLUSION_HEADING.match(heading):
+        return False
+    return word.lower() in _HEADING_ADJECTIVE or re.search(rf"\b{word}\s+inclusion\s+criteria\b", "\n".join(lines), re.I) is not None
+
+
+def _heading_rest(text: str) -> bool:
+    """The first line after a bare heading that is the rest of it (see `_merge_cut_headings`)."""
+    if not text or len(text) > 80:
+        return False
+    if _HEADING_REST.match(text):
+        return True
+    return len(text.split()) <= 6 and _names_everyone(text)
 
 
 def _next_filled(lines: list[str], start: int) -> int | None:
@@ -1177,6 +1266,8 @@ def _tree(units: list[_Unit]) -> tuple[Criterion, ...]:
             stack.clear()
             rest = _clean(" ".join(unit.lines))
             rest = rest if re.search(r"\w", rest) else ""
+            if rest and _qualifier(rest) and _names_everyone(rest):
+                continue  # 'Key inclusion criteria: Study-Wide Eligibility (Across All Study Parts):'
             if rest and _qualifier(rest):
                 # "Inclusion Criteria: Cohort 1a and 1b": the whole line heads a subgroup
                 attach(_Node(section, _clean(" ".join([h.line, *unit.lines[1:]])), -10, "group", ""))
@@ -1188,6 +1279,10 @@ def _tree(units: list[_Unit]) -> tuple[Criterion, ...]:
             continue
         text = _clean(" ".join(unit.lines))
         top_level = not stack or (stack[0].style != "group" and unit.indent <= stack[0].indent)
+        if len(stack) == 1 and stack[0].style == "group" and _preamble(text, section) == section:
+            # 'Exclusion Criteria for Treatment Phase:' + 'Subjects meeting any of the criteria
+            # below may not participate in the study:' (NCT05467891): the group's own preamble
+            continue
         switch = _preamble(text, section) if unit.style == "plain" or top_level else None
         if switch is not None:
             section = switch
