@@ -110,7 +110,7 @@ def compile_tree(tree: Any, *, polarity: int, windowed: bool) -> Compiled | None
     <Truth.UNKNOWN: 'unknown'>
     """
     try:
-        root = _compiled(labs_in_window(tree), polarity, windowed)
+        root = _compiled(labs_in_window(tree), polarity, windowed, {})
     except _NotCompiled:
         return None
     return lambda said: _as_outcome(root(said))
@@ -141,53 +141,69 @@ def judged_as_said(compiled: Compiled, said: Said) -> Outcome | None:
         return None
 
 
-def _compiled(node: Any, polarity: int, windowed: bool) -> Compiled:
+def _compiled(node: Any, polarity: int, windowed: bool, table: dict) -> Compiled:
     """The closure of one node, judged with `polarity` and the window flag `windowed`, as
-    `engine.evaluate._eval` judges it (the same handler's steps, in the same order)."""
+    `engine.evaluate._eval` judges it (the same handler's steps, in the same order).
+    `table`: the tree's answers of its tabled nodes (`_tabled`), one dict for all of them."""
     kind = type(node)
     if kind in _RECORD_LEAVES:
         return _leaf(node, windowed)
     constant = _CONSTANTS.get(kind)
     if constant is not None:
-        outcome = _constant(node, constant)
-        return lambda said: outcome
+        return _constant_closure(_constant(node, constant))
     if kind is AllOf:
-        return _all_of(node, polarity, windowed)
+        return _all_of(node, polarity, windowed, table)
     if kind is AnyOf:
-        return _any_of(node, polarity, windowed)
+        return _any_of(node, polarity, windowed, table)
     if kind is Each:
-        items = tuple(_compiled(item, polarity, windowed) for item in node.items)
-        return _tabled(node, items, lambda children: _each_from(node, children, polarity))
+        items = tuple(_compiled(item, polarity, windowed, table) for item in node.items)
+        return _tabled(table, node, items, lambda children: _each_from(node, children, polarity))
     if kind is Not:
-        return _tabled(node, (_compiled(node.item, -polarity, windowed),), lambda children: _composite(node, ~children[0].truth, children))
+        return _tabled(table, node, (_compiled(node.item, -polarity, windowed, table),), lambda children: _composite(node, ~children[0].truth, children))
     if kind is Conditional:
-        parts = (_compiled(node.condition, 1, windowed), _compiled(node.then, polarity, windowed))
-        return _tabled(node, parts, lambda children: _conditional_from(node, *children, polarity))
+        parts = (_compiled(node.condition, 1, windowed, table), _compiled(node.then, polarity, windowed, table))
+        return _tabled(table, node, parts, lambda children: _conditional_from(node, *children, polarity))
     if kind is Exception_:
-        return _exception(node, polarity, windowed)
+        return _exception(node, polarity, windowed, table)
     if kind is Qualified:
         if _per_node(_DIAGNOSED_WITHIN, node, _diagnosed_within):
             raise _NotCompiled(node)
         qualifiers = tuple(_constant_of(q) for q in node.qualifiers)
-        return _tabled(node, (_compiled(node.item, polarity, windowed), *qualifiers), lambda children: _qualified_from(node, children[0]))
+        return _tabled(table, node, (_compiled(node.item, polarity, windowed, table), *qualifiers), lambda children: _qualified_from(node, children[0]))
     if kind is Permission:
-        allowed = () if node.item is None else (_compiled(node.item, 1, windowed),)
-        return _tabled(node, allowed, lambda children: _permission_from(node, children, polarity))
+        allowed = () if node.item is None else (_compiled(node.item, 1, windowed, table),)
+        return _tabled(table, node, allowed, lambda children: _permission_from(node, children, polarity))
     raise _NotCompiled(node)
 
 
-def _tabled(node: Any, parts: Sequence[Compiled], combine: Callable[[list], Outcome]) -> Compiled:
+def _tabled(table: dict, node: Any, parts: Sequence[Compiled], combine: Callable[[list], Outcome]) -> Compiled:
     """A node whose truth and reasons follow from its children's truths alone (its handler's
     combining part, `combine`, reads nothing else of them, and the same of the node whatever
-    the patient): `combine` asked once per combination of the children's truths met, and the
-    node built as `_composite` builds it (its missing data: that of its UNKNOWN children,
-    while it is UNKNOWN itself)."""
-    table: dict[tuple[str, ...], tuple[Truth, tuple[str, ...]]] = {}
+    the patient): `combine` asked once per combination of the children's truths met, the
+    answer kept in the tree's `table` under the node's number there (one dict a tree, not
+    one a node: a tenth of the memory of a corpus's compiled trees), and the node built as
+    `_composite` builds it (its missing data: that of its UNKNOWN children, while it is
+    UNKNOWN itself). Children that are record leaves are read from `said` here, and the
+    words beside a Qualified node's item are constants: no closure called for either."""
+    number = len(table)
+    table[number] = None  # (the number taken: the answers' keys are tuples)
     kind, span = node.kind, node.span
+    spec = tuple((getattr(f, "leaf_key", None), getattr(f, "constant", None)) for f in parts)
+    if all(key is not None or constant is not None for key, constant in spec):
+
+        def children_of(said: Said) -> list:
+            try:
+                return [said[key] if key is not None else constant for key, constant in spec]
+            except KeyError as missing:
+                raise _Unsaid(missing.args[0]) from None
+    else:
+
+        def children_of(said: Said) -> list:
+            return [f(said) for f in parts]
 
     def run(said: Said) -> Any:
-        children = [f(said) for f in parts]
-        key = tuple([c.truth._value_ for c in children])  # (an Enum hashes through Python)
+        children = children_of(said)
+        key = (number, *[c.truth._value_ for c in children])  # (an Enum hashes through Python)
         found = table.get(key)
         if found is None:
             combined = combine(children)
@@ -205,8 +221,17 @@ def _tabled(node: Any, parts: Sequence[Compiled], combine: Callable[[list], Outc
 
 def _constant_of(node: Any) -> Compiled:
     """A word beside a Qualified node's item (`_qualifiers`' Outcomes: the same for every patient)."""
-    outcome = _constant(node, _modifier if isinstance(node, Modifier) else _unparsed)
-    return lambda said: outcome
+    return _constant_closure(_constant(node, _modifier if isinstance(node, Modifier) else _unparsed))
+
+
+def _constant_closure(outcome: Outcome) -> Compiled:
+    """A leaf that says the same of every patient; `constant` tells a tabled parent so."""
+
+    def constant(said: Said) -> Outcome:
+        return outcome
+
+    constant.constant = outcome  # type: ignore[attr-defined]
+    return constant
 
 
 _CONSTANTS: dict[type, Callable[[Any], Outcome]] = {Judgment: _judgment, Unparsed: _unparsed, Following: _following}
@@ -222,49 +247,50 @@ def _leaf(node: Any, windowed: bool) -> Compiled:
         except KeyError:
             raise _Unsaid(key) from None
 
+    leaf.leaf_key = key  # type: ignore[attr-defined]  (read by a tabled parent, `_tabled`)
     return leaf
 
 
-def _all_of(node: AllOf, polarity: int, windowed: bool) -> Compiled:
+def _all_of(node: AllOf, polarity: int, windowed: bool, table: dict) -> Compiled:
     """`_all_of`: tabled but where its combining part reads its children's children (kinds
     named beside a whole, `_whole_and_kinds`; the cases of one split, `_neither_case`)."""
-    items = tuple(_compiled(item, polarity, windowed) for item in _all_of_items(node))
+    items = tuple(_compiled(item, polarity, windowed, table) for item in _all_of_items(node))
     if _per_node(_NAMED_KINDS, node, _kinds_named_beside) or (polarity > 0 and _per_node(_SPLITS, node, _cases_of_one_split)):
         return lambda said: _all_of_from(node, [f(said) for f in items], polarity)
-    return _tabled(node, items, lambda children: _all_of_from(node, children, polarity))
+    return _tabled(table, node, items, lambda children: _all_of_from(node, children, polarity))
 
 
-def _any_of(node: AnyOf, polarity: int, windowed: bool) -> Compiled:
+def _any_of(node: AnyOf, polarity: int, windowed: bool, table: dict) -> Compiled:
     """`_any_of`: an item that is a case ('<= 3 x ULN if Gilbert's') is an alternative
     where the criterion asks for it, unless the node is an allergy with drugs after it."""
     allergy = _allergy_or_drugs(node)
     items = tuple(
-        _alternative(item, polarity, windowed) if polarity > 0 and not allergy and isinstance(item, Conditional) else _compiled(item, polarity, windowed)
+        _alternative(item, polarity, windowed, table) if polarity > 0 and not allergy and isinstance(item, Conditional) else _compiled(item, polarity, windowed, table)
         for item in node.items
     )
     if allergy:  # (what the allergy is to reads its items' children: not tabled)
         return lambda said: _any_of_from(node, [f(said) for f in items])
-    return _tabled(node, items, lambda children: _any_of_from(node, children))
+    return _tabled(table, node, items, lambda children: _any_of_from(node, children))
 
 
-def _alternative(node: Conditional, polarity: int, windowed: bool) -> Compiled:
-    parts = (_compiled(node.condition, 1, windowed), _compiled(node.then, polarity, windowed))
-    return _tabled(node, parts, lambda children: _alternative_case_from(node, *children))
+def _alternative(node: Conditional, polarity: int, windowed: bool, table: dict) -> Compiled:
+    parts = (_compiled(node.condition, 1, windowed, table), _compiled(node.then, polarity, windowed, table))
+    return _tabled(table, node, parts, lambda children: _alternative_case_from(node, *children))
 
 
-def _exception(tree: Exception_, polarity: int, windowed: bool) -> Compiled:
+def _exception(tree: Exception_, polarity: int, windowed: bool, table: dict) -> Compiled:
     """`_exception`: the main part with the window flag, the exception without it (a window
     of the main part is not read into it); an 'except' that sets records aside reads what
     that says from `said`, as `_records_set_aside` reads it from the leaf memo."""
     node = _carved(tree) if polarity < 0 else tree
-    main = _compiled(node.main, polarity, windowed)
+    main = _compiled(node.main, polarity, windowed, table)
     if node.mode == "unless":
-        unless = _compiled(node.exception, 1, False)
-        return _tabled(node, (main, unless), lambda children: _unless_from(node, *children, polarity))
+        unless = _compiled(node.exception, 1, False, table)
+        return _tabled(table, node, (main, unless), lambda children: _unless_from(node, *children, polarity))
     node = _per_node(_EITHER_EXCEPTED, node, _either_excepted)
-    exception = _compiled(node.exception, -polarity, False)
+    exception = _compiled(node.exception, -polarity, False, table)
     if not _sets_records_aside(node):
-        return _tabled(node, (main, exception), lambda children: _except_from(node, *children, None))
+        return _tabled(table, node, (main, exception), lambda children: _except_from(node, *children, None))
     key = (_aside_key(tree, polarity), windowed)
 
     def set_aside(said: Said) -> Outcome:
