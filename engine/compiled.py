@@ -189,20 +189,16 @@ def _tabled(table: dict, node: Any, parts: Sequence[Compiled], combine: Callable
     table[number] = None  # (the number taken: the answers' keys are tuples)
     kind, span = node.kind, node.span
     spec = tuple((getattr(f, "leaf_key", None), getattr(f, "constant", None)) for f in parts)
-    if all(key is not None or constant is not None for key, constant in spec):
-
-        def children_of(said: Said) -> list:
-            try:
-                return [said[key] if key is not None else constant for key, constant in spec]
-            except KeyError as missing:
-                raise _Unsaid(missing.args[0]) from None
-    else:
-
-        def children_of(said: Said) -> list:
-            return [f(said) for f in parts]
+    said_here = all(key is not None or constant is not None for key, constant in spec)
 
     def run(said: Said) -> Any:
-        children = children_of(said)
+        if said_here:
+            try:
+                children = [said[key] if key is not None else constant for key, constant in spec]
+            except KeyError as unsaid:
+                raise _Unsaid(unsaid.args[0]) from None
+        else:
+            children = [f(said) for f in parts]
         key = (number, *[c.truth._value_ for c in children])  # (an Enum hashes through Python)
         found = table.get(key)
         if found is None:
