@@ -14,14 +14,15 @@ The connectives' logic is not repeated here: each closure calls the part of the 
 evaluator's handler that combines its children's Outcomes (`_all_of_from`, `_each_from`,
 ...), which `engine.evaluate` keeps apart from the part that judges the children, so a
 change to how a connective decides is made once and holds for both. A node whose truth and
-reasons follow from its children's truths alone (most: `_TABLED`) asks that part once per
-combination of its children's truths and remembers the answer (`_tabled`).
+reasons follow from its children's truths alone (all but three kinds, `_tabled`) asks that part once per
+combination of its children's truths and remembers the answer.
 
 What the closures do not do: a node's result is a `_Judged`, an Outcome's fields without
-pydantic's bookkeeping (building an Outcome was a third of a compiled tree's time); a leaf's
+pydantic's bookkeeping (`_built` costs about three times as much); a leaf's
 is the Outcome it was given, its span (the first equal leaf's) not made its node's, since no
 verdict reads a leaf's span (only an 'and''s, `engine.screen._defined_not_both`). The root
-is an Outcome, so the caps can copy it. The plain evaluator (`evaluate_as_said`) stays the
+is an Outcome (with `_Judged` children: it is read, never validated nor written out), so
+the caps can copy it. The plain evaluator (`evaluate_as_said`) stays the
 reference; tests/test_warm16.py compares the two.
 """
 
@@ -33,44 +34,44 @@ from typing import Any
 
 from engine.evaluate import (
     _ALL_FIELDS,
+    _DIAGNOSED_WITHIN,
     _EITHER_EXCEPTED,
     _LEAF_KEYS,
+    _NAMED_KINDS,
     _NOTHING_ASIDE,
     _RECORD_LEAVES,
+    _SPLITS,
+    labs_in_window,
     Outcome,
-    _aside_key,
-    _alternative_case_from,
-    _built,
-    _cases_of_one_split,
     _all_of_from,
     _all_of_items,
     _allergy_or_drugs,
+    _alternative_case_from,
     _any_of_from,
+    _aside_key,
+    _built,
     _carved,
+    _cases_of_one_split,
     _composite,
     _conditional_from,
     _constant,
-    _kinds_named_beside,
-    _NAMED_KINDS,
-    _SPLITS,
     _diagnosed_within,
-    _DIAGNOSED_WITHIN,
     _each_from,
     _either_excepted,
     _except_from,
     _following,
     _judgment,
-    _modifier,
+    _kinds_named_beside,
     _leaf_key,
+    _modifier,
     _per_node,
     _permission_from,
     _qualified_from,
     _sets_records_aside,
-    _unless_from,
-    _Unsaid,
     _unique,
+    _unless_from,
     _unparsed,
-    labs_in_window,
+    _Unsaid,
 )
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Conditional, Each, Exception_, Following, Judgment, Modifier, Not, Permission, Qualified, Unparsed
