@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -1030,23 +1030,30 @@ def _shaped_verdict(
 
 
 def _compiled(prepared: _Prepared) -> Compiled | None:
-    """The prepared criterion's tree compiled (`engine.compiled`), once, at its first
+    """The prepared criterion's tree compiled (`engine.compiled`), once, at its second
     template: a template walked the tree node by node before, about 30 us of its 40, for
     each of the 8.5 k criteria whose leaves had a shape new to them in a warm screening of
-    the corpus. None where it cannot be (the plain evaluator judges it then)."""
+    the corpus. Not at the first: compiling costs about one walk, and a process that
+    screens one patient makes one template per criterion (compiled at the first, its first
+    screening of the corpus took a third longer). None where it is not compiled (yet): the
+    plain evaluator judges it then."""
     hit = _COMPILED.get(id(prepared))
-    if hit is not None and hit[0] is prepared:  # the entry holds it: its id is not reused
+    if hit is None or hit[0] is not prepared:  # (the entry holds it: its id is not reused)
+        compiled = _ONE_TEMPLATE
+    elif hit[1] is _ONE_TEMPLATE:
+        assert prepared.tree is not None
+        polarity = 1 if prepared.criterion.section == "inclusion" else -1
+        compiled = compile_tree(prepared.tree, polarity=polarity, windowed=prepared.windowed)
+    else:
         return hit[1]
-    assert prepared.tree is not None
-    polarity = 1 if prepared.criterion.section == "inclusion" else -1
-    compiled = compile_tree(prepared.tree, polarity=polarity, windowed=prepared.windowed)
     if len(_COMPILED) >= _ALIKE_MAX:
         _COMPILED.clear()
     _COMPILED[id(prepared)] = (prepared, compiled)
-    return compiled
+    return None if compiled is _ONE_TEMPLATE else compiled
 
 
-_COMPILED: dict[int, tuple[_Prepared, Compiled | None]] = {}
+_ONE_TEMPLATE = object()  # a criterion with one template made: not compiled yet
+_COMPILED: dict[int, tuple[_Prepared, Any]] = {}  # (prepared criterion, its compiled tree, None or _ONE_TEMPLATE)
 
 
 _TOKEN_MARK = "\x00"
