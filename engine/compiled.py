@@ -17,13 +17,14 @@ change to how a connective decides is made once and holds for both. A node whose
 reasons follow from its children's truths alone (all but three kinds, `_tabled`) asks that part once per
 combination of its children's truths and remembers the answer.
 
-What the closures do not do: a node's result is a `_Judged`, an Outcome's fields without
-pydantic's bookkeeping (`_built` costs about three times as much); a leaf's
-is the Outcome it was given, its span (the first equal leaf's) not made its node's, since no
-verdict reads a leaf's span (only an 'and''s, `engine.screen._defined_not_both`). The root
-is an Outcome (with `_Judged` children: it is read, never validated nor written out), so
-the caps can copy it. The plain evaluator (`evaluate_as_said`) stays the
-reference; tests/test_warm16.py compares the two.
+What the closures do not do: a tabled node's result is a `_Judged`, an Outcome's fields
+without pydantic's bookkeeping (`_built` costs about three times as much), read by
+`engine.screen._verdict` as an Outcome is read; no Outcome holds one (a connective's
+combining part is handed Outcomes: stand-ins for its children's truths where it is tabled,
+`_PROBES`, its children made Outcomes where it is not, `_valid`). A leaf's result is the
+Outcome it was given, its span (the first equal leaf's) not made its node's, since no
+verdict reads a leaf's span (only an 'and''s, `engine.screen._defined_not_both`). The plain
+evaluator (`evaluate_as_said`) stays the reference; tests/test_warm16.py compares the two.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Conditional, Each, Exception_, Following, Judgment, Modifier, Not, Permission, Qualified, Unparsed
 
 Said = dict[tuple[str, bool], Outcome]
-Compiled = Callable[[Said], Outcome]
+Compiled = Callable[[Said], Any]  # an Outcome, or a `_Judged` read as one
 
 
 class _NotCompiled(Exception):
@@ -89,7 +90,8 @@ def compile_tree(tree: Any, *, polarity: int, windowed: bool) -> Compiled | None
     """`tree` (a criterion's, with its sub-items) as a function of what its record leaves say:
     given `said`, keyed as `record_leaves(tree, windowed=windowed, polarity=polarity)` keys
     them, it returns the Outcome tree `evaluate_as_said(tree, said, polarity=polarity,
-    windowed=windowed, ...)` gives, but for the leaves' spans, and raises `_Unsaid` where
+    windowed=windowed, ...)` gives (its tabled nodes as `_Judged`, which read as Outcomes),
+    but for the leaves' spans, and raises `_Unsaid` where
     that gives None (see `judged_as_said`). None for a tree that cannot be compiled.
 
     Args:
@@ -110,32 +112,60 @@ def compile_tree(tree: Any, *, polarity: int, windowed: bool) -> Compiled | None
     >>> judged_as_said(compile_tree(tree, polarity=-1, windowed=False), said).truth
     <Truth.UNKNOWN: 'unknown'>
     """
+    table: dict = {}
     try:
-        root = _compiled(labs_in_window(tree), polarity, windowed, {})
+        root = _compiled(labs_in_window(tree), polarity, windowed, table)
     except _NotCompiled:
         return None
-    return lambda said: _as_outcome(root(said))
+
+    def compiled(said: Said) -> Any:
+        return root(said)
+
+    compiled.table = table  # type: ignore[attr-defined]  (`forget_answers`)
+    return compiled
+
+
+def forget_answers(compiled: Compiled) -> None:
+    """Forget what the tabled nodes of a compiled tree were answered (`_tabled`): what a
+    benchmark does that times a patient whose own earlier screenings must not help."""
+    compiled.table.clear()  # type: ignore[attr-defined]  (the nodes' numbers are not read again)
 
 
 class _Judged:
     """What an Outcome holds, as plain attributes: the node's kind, truth, reasons, missing
-    data, children (Outcomes or `_Judged`) and span; read where an Outcome is read."""
+    data, children (Outcomes or `_Judged`) and span; read where an Outcome is read, and
+    copied as the caps copy one (`model_copy`)."""
 
     __slots__ = ("kind", "truth", "reasons", "missing", "children", "span")
 
     def __init__(self, kind: str, truth: Truth, reasons: tuple[str, ...], missing: tuple[str, ...], children: tuple, span: Any) -> None:
         self.kind, self.truth, self.reasons, self.missing, self.children, self.span = kind, truth, reasons, missing, children, span
 
+    def model_copy(self, *, update: dict[str, Any]) -> _Judged:
+        """`Outcome.model_copy(update=...)`, as `engine.screen._unknown_because` asks it."""
+        copy = _Judged(self.kind, self.truth, self.reasons, self.missing, self.children, self.span)
+        for name, value in update.items():
+            setattr(copy, name, value)
+        return copy
 
-def _as_outcome(judged: Any) -> Outcome:
-    """The root as an Outcome (its children as they are), for the caps to copy."""
+
+def _valid(judged: Any) -> Outcome:
+    """`judged` as an Outcome, its children too: what a connective's combining part is
+    handed where it reads more than its children's truths."""
     if type(judged) is not _Judged:
         return judged
-    return _built(judged.kind, judged.truth, judged.reasons, judged.missing, judged.children, judged.span, _ALL_FIELDS)
+    children = tuple(_valid(c) for c in judged.children)
+    return _built(judged.kind, judged.truth, judged.reasons, judged.missing, children, judged.span, _ALL_FIELDS)
 
 
-def judged_as_said(compiled: Compiled, said: Said) -> Outcome | None:
-    """What `compiled` gives for `said`, None where the tree reads a leaf `said` lacks."""
+# What a tabled node's combining part is handed for a child of each truth: it reads nothing
+# else of them (`_tabled`), and a childless Outcome is a valid child of any Outcome.
+_PROBES = {truth: Outcome(kind="probe", truth=truth) for truth in Truth}
+
+
+def judged_as_said(compiled: Compiled, said: Said) -> Any:
+    """What `compiled` gives for `said` (an Outcome, or a `_Judged` that reads as one), None
+    where the tree reads a leaf `said` lacks."""
     try:
         return compiled(said)
     except _Unsaid:
@@ -203,7 +233,7 @@ def _tabled(table: dict, node: Any, parts: Sequence[Compiled], combine: Callable
         key = (number, *[c.truth._value_ for c in children])  # (an Enum hashes through Python)
         found = table.get(key)
         if found is None:
-            combined = combine(children)
+            combined = combine([_PROBES[c.truth] for c in children])
             found = table[key] = (combined.truth, combined.reasons)
         truth, reasons = found
         missing: tuple[str, ...] = ()
@@ -253,7 +283,7 @@ def _all_of(node: AllOf, polarity: int, windowed: bool, table: dict) -> Compiled
     named beside a whole, `_whole_and_kinds`; the cases of one split, `_neither_case`)."""
     items = tuple(_compiled(item, polarity, windowed, table) for item in _all_of_items(node))
     if _per_node(_NAMED_KINDS, node, _kinds_named_beside) or (polarity > 0 and _per_node(_SPLITS, node, _cases_of_one_split)):
-        return lambda said: _all_of_from(node, [f(said) for f in items], polarity)
+        return lambda said: _all_of_from(node, [_valid(f(said)) for f in items], polarity)
     return _tabled(table, node, items, lambda children: _all_of_from(node, children, polarity))
 
 
@@ -266,7 +296,7 @@ def _any_of(node: AnyOf, polarity: int, windowed: bool, table: dict) -> Compiled
         for item in node.items
     )
     if allergy:  # (what the allergy is to reads its items' children: not tabled)
-        return lambda said: _any_of_from(node, [f(said) for f in items])
+        return lambda said: _any_of_from(node, [_valid(f(said)) for f in items])
     return _tabled(table, node, items, lambda children: _any_of_from(node, children))
 
 
@@ -297,7 +327,7 @@ def _exception(tree: Exception_, polarity: int, windowed: bool, table: dict) -> 
         except KeyError:
             raise _Unsaid(key) from None
         refined = None if aside.kind == _NOTHING_ASIDE else (aside.truth, list(aside.reasons))
-        return _except_from(node, main_outcome, excepted, refined)
+        return _except_from(node, _valid(main_outcome), _valid(excepted), refined)
 
     return set_aside
 

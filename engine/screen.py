@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
-from engine.compiled import Compiled, compile_tree, judged_as_said
+from engine.compiled import Compiled, compile_tree, forget_answers, judged_as_said
 from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
@@ -1053,6 +1053,18 @@ def _compiled(prepared: _Prepared) -> Compiled | None:
 
 
 _ONE_TEMPLATE = object()  # a criterion with one template made: not compiled yet
+
+
+def forget_shapes() -> None:
+    """Forget every result remembered by what a criterion's leaves say (`_ALIKE`), by their
+    shape (`_SHAPED`), and what the compiled trees' connectives were answered: what
+    `scripts/bench_screen.py` does before timing a patient (their compiled closures are
+    kept, as a process that screens many patients keeps them)."""
+    _ALIKE.clear()
+    _SHAPED.clear()
+    for _prepared_criterion, compiled in _COMPILED.values():
+        if compiled is not None and compiled is not _ONE_TEMPLATE:
+            forget_answers(compiled)
 _COMPILED: dict[int, tuple[_Prepared, Any]] = {}  # (prepared criterion, its compiled tree, None or _ONE_TEMPLATE)
 
 
