@@ -162,10 +162,9 @@ def bench_corpus(args) -> dict:
 def _forget_shapes() -> None:
     """`engine.screen.forget_shapes`, or what it does where a tree has none (a base a
     change is measured against)."""
-    from engine import screen as _  # noqa: F401  (the package's module, below)
     import importlib
 
-    screening = importlib.import_module("engine.screen")
+    screening = importlib.import_module("engine.screen")  # (the module: `engine.screen` is also the function)
     if hasattr(screening, "forget_shapes"):
         screening.forget_shapes()
     else:
