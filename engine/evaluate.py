@@ -3128,16 +3128,29 @@ _NAMED_KINDS: dict[int, tuple[Any, bool]] = {}
 
 
 def _all_of(node: AllOf, ctx: _Ctx, polarity: int) -> Outcome:
+    return _all_of_from(node, [_eval(item, ctx, polarity) for item in _all_of_items(node)], polarity)
+
+
+def _all_of_items(node: AllOf) -> tuple[Any, ...]:
+    """The items of an AllOf that are judged: only the allergies of an allergy to a drug
+    (`_allergy_to_drug`), else every item."""
+    if _allergy_to_drug(node):
+        return tuple(i for i in node.items if _allergic(i))
+    return node.items
+
+
+def _all_of_from(node: AllOf, children: list[Outcome], polarity: int) -> Outcome:
+    """An AllOf's Outcome from those of its items `_all_of_items` names: what the plain
+    evaluator and the compiled trees (engine.compiled) share."""
     if _allergy_to_drug(node):
         # which drug an allergy on record is to is not read: an allergy and a course of the
         # drug are not an allergy to it, and no allergy on record is no allergy to it
-        allergy = [_eval(i, ctx, polarity) for i in node.items if _allergic(i)]
+        allergy = children
         truth = all_of(c.truth for c in allergy)
         if truth is Truth.FALSE:
             return _composite(node, truth, allergy)
         reason = "an allergy to a drug: the record does not say which drug an allergy on it is to"
         return _composite(node, Truth.UNKNOWN, allergy, [reason])
-    children = [_eval(item, ctx, polarity) for item in node.items]
     if _per_node(_NAMED_KINDS, node, _kinds_named_beside):
         return _whole_and_kinds(node, children)
     if polarity < 0 and all(isinstance(item, Conditional) for item in node.items):
@@ -3367,11 +3380,23 @@ def _apart(names: tuple[str, ...]) -> bool:
 
 def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
     if _allergy_or_drugs(node):
+        return _any_of_from(node, [_eval(i, ctx, polarity) for i in node.items])
+    children = [
+        _alternative_case(item, ctx, polarity) if polarity > 0 and isinstance(item, Conditional) else _eval(item, ctx, polarity)
+        for item in node.items
+    ]
+    return _any_of_from(node, children)
+
+
+def _any_of_from(node: AnyOf, children: list[Outcome]) -> Outcome:
+    """An AnyOf's Outcome from its items': each judged as an alternative case where the
+    node is not an allergy with drugs after it (`_allergy_or_drugs`) and the criterion
+    asks for it (`_alternative_case`)."""
+    if _allergy_or_drugs(node):
         # 'Allergy to Phenylephrine or NSAIDs' (NCT03864133), read 'allergy or NSAIDs': the
         # drugs are what the allergy is to, so a patient taking naproxen was excluded
         # (every item judged, for the tree of outcomes to mirror the criterion's; only the
         # allergies decide)
-        children = [_eval(i, ctx, polarity) for i in node.items]
         truth = any_of(c.truth for i, c in zip(node.items, children) if not isinstance(_unqualified(i), (Medication, Unparsed)))
         taken = [c.children[0] for i, c in zip(node.items, children) if _own_reaction(i) and c.children]
         # ('... or experienced a prior significant adverse reaction to fluorescein', words)
@@ -3385,10 +3410,6 @@ def _any_of(node: AnyOf, ctx: _Ctx, polarity: int) -> Outcome:
             return _composite(node, truth, children, ["an allergy to drugs named after it: no allergy on record"])
         reason = "an allergy to drugs named after it: the record does not say which drug an allergy on it is to"
         return _composite(node, Truth.UNKNOWN, children, [reason])
-    children = [
-        _alternative_case(item, ctx, polarity) if polarity > 0 and isinstance(item, Conditional) else _eval(item, ctx, polarity)
-        for item in node.items
-    ]
     return _composite(node, any_of(c.truth for c in children), children)
 
 
@@ -3396,8 +3417,10 @@ def _alternative_case(node: Conditional, ctx: _Ctx, polarity: int) -> Outcome:
     """'Bilirubin <= 1.5 x ULN, or <= 3 x ULN if Gilbert's': an alternative offered only where
     its condition holds is condition AND then. Read as a requirement ((NOT condition) OR
     then) it would be true for every patient without Gilbert's, and so would the whole 'or'."""
-    condition = _eval(node.condition, ctx, 1)
-    then = _eval(node.then, ctx, polarity)
+    return _alternative_case_from(node, _eval(node.condition, ctx, 1), _eval(node.then, ctx, polarity))
+
+
+def _alternative_case_from(node: Conditional, condition: Outcome, then: Outcome) -> Outcome:
     if condition.truth is Truth.FALSE:
         reasons = ["an alternative only where its condition holds, which it does not"]
     elif condition.truth is Truth.TRUE:
@@ -3414,7 +3437,10 @@ def _each(node: Each, ctx: _Ctx, polarity: int) -> Outcome:
     Where the patient must satisfy a list that may as well be alternatives ('diagnosis of
     melanoma, breast cancer, renal cell carcinoma'; 'A1c >= 5.7%, 2-hour glucose > 140, or
     FBG > 100'), it holds when all hold, fails when none does, and is unknown between."""
-    children = [_eval(item, ctx, polarity) for item in node.items]
+    return _each_from(node, [_eval(item, ctx, polarity) for item in node.items], polarity)
+
+
+def _each_from(node: Each, children: list[Outcome], polarity: int) -> Outcome:
     if polarity != 1:
         if _sex_with_others(node):
             # 'For female patients, current pregnancy and/or lactation': the sex says whom
@@ -3457,7 +3483,10 @@ def _permission(node: Permission, ctx: _Ctx, polarity: int) -> Outcome:
     """'Prior radiotherapy allowed': asks nothing, so it never stands in the patient's way,
     TRUE where the patient must satisfy it and FALSE where it would rule out, whatever its
     item says of the patient (shown beside it)."""
-    items = [_eval(node.item, ctx, 1)] if node.item is not None else []
+    return _permission_from(node, [_eval(node.item, ctx, 1)] if node.item is not None else [], polarity)
+
+
+def _permission_from(node: Permission, items: list[Outcome], polarity: int) -> Outcome:
     truth = Truth.TRUE if polarity > 0 else Truth.FALSE
     return _composite(node, truth, items, [f'"{node.words}": lets patients in and asks nothing of them'])
 
@@ -3482,8 +3511,10 @@ def _conditional(node: Conditional, ctx: _Ctx, polarity: int) -> Outcome:
     satisfy it (polarity +1) it is (NOT condition) OR then: outside the condition nothing is
     required. Where it rules the patient out (-1) it is condition AND then: 'women if they
     are breast-feeding' excludes breast-feeding women, not every patient who is not one."""
-    condition = _eval(node.condition, ctx, 1)
-    then = _eval(node.then, ctx, polarity)
+    return _conditional_from(node, _eval(node.condition, ctx, 1), _eval(node.then, ctx, polarity), polarity)
+
+
+def _conditional_from(node: Conditional, condition: Outcome, then: Outcome, polarity: int) -> Outcome:
     truth = (~condition.truth | then.truth) if polarity > 0 else (condition.truth & then.truth)
     if condition.truth is Truth.FALSE:
         reasons = ["does not apply: its condition does not hold"]
@@ -3521,18 +3552,28 @@ def _exception(node: Exception_, ctx: _Ctx, polarity: int) -> Outcome:
     # an exception only relaxes: a window of the main part is not read into it
     plain = replace(ctx, windowed=False)
     if node.mode == "unless":
-        exception = _eval(node.exception, plain, 1)
-        if polarity > 0:
-            truth = main.truth | exception.truth
-            reasons = ["'unless' in an inclusion: met when the main part or the exception holds"]
-        else:
-            truth = main.truth & ~exception.truth
-            reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
-        return _composite(node, truth, [main, exception], reasons)
+        return _unless_from(node, main, _eval(node.exception, plain, 1), polarity)
     node = _per_node(_EITHER_EXCEPTED, node, _either_excepted)
     exception = _eval(node.exception, plain, -polarity)
+    return _except_from(node, main, exception, _records_set_aside(tree, node, ctx, polarity, main))
+
+
+def _unless_from(node: Exception_, main: Outcome, exception: Outcome, polarity: int) -> Outcome:
+    """An 'unless''s Outcome from its parts' (the exception judged with +1, the main part's
+    window not read into it)."""
+    if polarity > 0:
+        truth = main.truth | exception.truth
+        reasons = ["'unless' in an inclusion: met when the main part or the exception holds"]
+    else:
+        truth = main.truth & ~exception.truth
+        reasons = ["'unless' in an exclusion: applies when the main part holds and the exception does not"]
+    return _composite(node, truth, [main, exception], reasons)
+
+
+def _except_from(node: Exception_, main: Outcome, exception: Outcome, refined: tuple[Truth, list[str]] | None) -> Outcome:
+    """An 'except''s Outcome (`node` as `_exception` makes it, carved and either excepted)
+    from its parts' and what setting the records aside said (`_records_set_aside`)."""
     what = _describe(node.exception)
-    refined = _records_set_aside(tree, node, ctx, polarity, main)
     if refined is not None:
         truth, reasons = refined
     else:
@@ -3742,7 +3783,12 @@ def _qualified(node: Qualified, ctx: _Ctx, polarity: int) -> Outcome:
         item = _eval(node.item, replace(ctx, onset_only=True, leaves=None), polarity)
         qualifiers = _per_node(_QUALIFIERS, node, _qualifiers)[0]
         return _composite(node, item.truth, [item, *qualifiers], ["diagnosed within the window: when the condition began, not whether it went on into it"])
-    item = _eval(node.item, ctx, polarity)
+    return _qualified_from(node, _eval(node.item, ctx, polarity))
+
+
+def _qualified_from(node: Qualified, item: Outcome) -> Outcome:
+    """A Qualified node's Outcome from its item's, where it is not a condition diagnosed
+    within a window (`_diagnosed_within`)."""
     qualifiers, words, modifiers, narrowing = _per_node(_QUALIFIERS, node, _qualifiers)
     if narrowing:
         said = modifiers or words  # (words of what an allergy is to narrow it too)

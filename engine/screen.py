@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from engine.collect import CollectItem, collect_next
+from engine.compiled import Compiled, compile_tree, forget_answers, judged_as_said
 from engine.evaluate import _FEMALE_STATUSES, Outcome, _with_reasons, evaluate, evaluate_as_said, has_windowed_event, leaf_signature, leaf_verdicts, record_leaves
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Comparison, Condition, Conditional, Each, Exception_, Excludes, Following, Judgment, Medication, Modifier, Not, Predicate, Procedure, Qualified, Range, Sex, Span, Unparsed, Window, unvalidated, walk
@@ -1025,10 +1026,14 @@ def _shaped_verdict(
     for i, ((key, _node), entry) in enumerate(zip(prepared.leaves, entries)):
         if key not in said:
             said[key] = _stand_in(entry, i)
-    polarity = 1 if prepared.criterion.section == "inclusion" else -1
-    raw = evaluate_as_said(
-        prepared.tree, said, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed, leaves_known=True
-    )
+    compiled = _compiled(prepared)
+    if compiled is not None:
+        raw = judged_as_said(compiled, said)
+    else:
+        polarity = 1 if prepared.criterion.section == "inclusion" else -1
+        raw = evaluate_as_said(
+            prepared.tree, said, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed, leaves_known=True
+        )
     if raw is None:
         return None
     status, reasons, missing = _verdict(prepared, raw)
@@ -1042,6 +1047,45 @@ def _shaped_verdict(
         else:
             template.append(reason)
     return status, tuple(template), missing
+
+
+def _compiled(prepared: _Prepared) -> Compiled | None:
+    """The prepared criterion's tree compiled (`engine.compiled`), once, at its second
+    template: a template walked the tree node by node before, about 30 us of its 40, for
+    each of the 8.5 k criteria whose leaves had a shape new to them in a warm screening of
+    the corpus. Not at the first: compiling costs about one walk, and a process that
+    screens one patient makes one template per criterion (compiled at the first, its first
+    screening of the corpus took a third longer). None where it is not compiled (yet): the
+    plain evaluator judges it then."""
+    hit = _COMPILED.get(id(prepared))
+    if hit is None or hit[0] is not prepared:  # (the entry holds it: its id is not reused)
+        compiled = _ONE_TEMPLATE
+    elif hit[1] is _ONE_TEMPLATE:
+        assert prepared.tree is not None
+        polarity = 1 if prepared.criterion.section == "inclusion" else -1
+        compiled = compile_tree(prepared.tree, polarity=polarity, windowed=prepared.windowed)
+    else:
+        return hit[1]
+    if len(_COMPILED) >= _ALIKE_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(prepared)] = (prepared, compiled)
+    return None if compiled is _ONE_TEMPLATE else compiled
+
+
+_ONE_TEMPLATE = object()  # a criterion with one template made: not compiled yet
+
+
+def forget_shapes() -> None:
+    """Forget every result remembered by what a criterion's leaves say (`_ALIKE`), by their
+    shape (`_SHAPED`), and what the compiled trees' connectives were answered: what
+    `scripts/bench_screen.py` does before timing a patient (their compiled closures are
+    kept, as a process that screens many patients keeps them)."""
+    _ALIKE.clear()
+    _SHAPED.clear()
+    for _prepared_criterion, compiled in _COMPILED.values():
+        if compiled is not None and compiled is not _ONE_TEMPLATE:
+            forget_answers(compiled)
+_COMPILED: dict[int, tuple[_Prepared, Any]] = {}  # (prepared criterion, its compiled tree, None or _ONE_TEMPLATE)
 
 
 _TOKEN_MARK = "\x00"
