@@ -61,3 +61,25 @@ def inclusion(tmp_path, patient: dict, text: str):
     """The CriterionResult of `text` as the one inclusion of a trial (beside a pregnancy exclusion)."""
     result = screen_text(tmp_path, patient, f"Inclusion Criteria:\n* {text}\nExclusion Criteria:\n* Pregnancy")
     return criterion(result, text[:20])
+
+
+def every_prepared(prepared):
+    """Each prepared criterion of a trial's list, sub-items after their line, in order."""
+    for p in prepared:
+        yield p
+        yield from every_prepared(p.children)
+
+
+def bundled_trials_with(lines, trial_id: str) -> list:
+    """The bundled trials and one more of `lines` ((section, text) pairs), prepared for
+    screening: the corpus-like shapes a speed test compares fast and plain paths on."""
+    import importlib
+
+    from engine.trials import Criterion, Trial
+
+    screening = importlib.import_module("engine.screen")
+    trials = screening.load_trial_files(None)
+    criteria = tuple(Criterion(section=section, text=text) for section, text in lines)
+    trials.append(Trial(trial_id=trial_id, title="t", source="-", criteria=criteria))
+    screening.prepare_trials(trials)
+    return trials

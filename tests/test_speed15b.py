@@ -13,7 +13,8 @@ import pytest
 from engine.patient import Patient
 from engine.patients import load_patient
 from engine.synth import population
-from engine.trials import Criterion, Trial
+from engine.trials import Trial
+from one_trial import bundled_trials_with, every_prepared
 
 AS_OF = date(2026, 6, 1)
 screening = importlib.import_module("engine.screen")  # the module: `engine.screen` is also the function
@@ -28,18 +29,8 @@ LINES = (
 )
 
 
-def _every(prepared):
-    for p in prepared:
-        yield p
-        yield from _every(p.children)
-
-
 def _trials() -> list[Trial]:
-    trials = screening.load_trial_files(None)
-    lines = tuple(Criterion(section=section, text=text) for section, text in LINES)
-    trials.append(Trial(trial_id="NCT00000015", title="t", source="-", criteria=lines))
-    screening.prepare_trials(trials)
-    return trials
+    return bundled_trials_with(LINES, "NCT00000015")
 
 
 def _patients() -> list[Patient]:
@@ -53,7 +44,7 @@ def test_a_template_made_at_the_first_sighting_is_the_full_judgment(open_world, 
     made = compared = places = 0
     for patient in _patients():
         for trial in _trials():
-            for prepared in _every(screening._prepared(trial)):
+            for prepared in every_prepared(screening._prepared(trial)):
                 if prepared.tree is None or prepared.leaves is None:
                     continue
                 entries = screening.leaf_verdicts(prepared.leaves, patient, as_of=AS_OF, open_world=open_world)
@@ -79,7 +70,7 @@ def test_shared_stand_ins_give_the_templates_made_afresh(monkeypatch):
     seen = 0
     for patient in patients:
         for trial in trials:
-            for prepared in _every(screening._prepared(trial)):
+            for prepared in every_prepared(screening._prepared(trial)):
                 if prepared.tree is None or prepared.leaves is None:
                     continue
                 entries = screening.leaf_verdicts(prepared.leaves, patient, as_of=AS_OF, open_world=False)

@@ -112,7 +112,7 @@ def test_every_outcome_of_a_screening_is_the_validated_one(monkeypatch, request,
     patients += [load_patient(p) for p in sorted((ROOT / "examples").glob("*.json"))]
     for open_world in (False, True):
         screening.screen(patients, trials, as_of=AS_OF, open_world=open_world)
-    assert seen["built"] > 5_000 and seen["respanned"] > 100
+    assert seen["built"] > 4_000 and seen["respanned"] > 100  # (about 4,950 since compiled trees, session 16)
 
 
 def test_with_reasons_is_model_copy():

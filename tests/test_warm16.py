@@ -41,6 +41,7 @@ from engine.nodes import (
 from engine.patients import load_patient
 from engine.synth import population
 from engine.trials import Criterion, Trial
+from one_trial import bundled_trials_with, every_prepared
 
 AS_OF = date(2026, 6, 1)
 screening = importlib.import_module("engine.screen")  # the module: `engine.screen` is also the function
@@ -64,18 +65,8 @@ LINES = (
 )
 
 
-def _every(prepared):
-    for p in prepared:
-        yield p
-        yield from _every(p.children)
-
-
 def _trials() -> list[Trial]:
-    trials = screening.load_trial_files(None)
-    lines = tuple(Criterion(section=section, text=text) for section, text in LINES)
-    trials.append(Trial(trial_id="NCT00000016", title="t", source="-", criteria=lines))
-    screening.prepare_trials(trials)
-    return trials
+    return bundled_trials_with(LINES, "NCT00000016")
 
 
 def _same(plain, compiled) -> bool:
@@ -94,7 +85,7 @@ def _compare(patients, trials) -> tuple[int, int]:
     compared = templates = 0
     for patient in patients:
         for trial in trials:
-            for prepared in _every(screening._prepared(trial)):
+            for prepared in every_prepared(screening._prepared(trial)):
                 if prepared.tree is None or prepared.leaves is None:
                     continue
                 polarity = 1 if prepared.criterion.section == "inclusion" else -1
