@@ -29,7 +29,6 @@ evaluator (`evaluate_as_said`) stays the reference; tests/test_warm16.py compare
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,7 +41,6 @@ from engine.evaluate import (
     _NOTHING_ASIDE,
     _RECORD_LEAVES,
     _SPLITS,
-    labs_in_window,
     Outcome,
     _all_of_from,
     _all_of_items,
@@ -69,10 +67,11 @@ from engine.evaluate import (
     _permission_from,
     _qualified_from,
     _sets_records_aside,
-    _unique,
     _unless_from,
     _unparsed,
     _Unsaid,
+    labs_in_window,
+    missing_of,
 )
 from engine.logic import Truth
 from engine.nodes import AllOf, AnyOf, Conditional, Each, Exception_, Following, Judgment, Modifier, Not, Permission, Qualified, Unparsed
@@ -236,12 +235,7 @@ def _tabled(table: dict, node: Any, parts: Sequence[Compiled], combine: Callable
             combined = combine([_PROBES[c.truth] for c in children])
             found = table[key] = (combined.truth, combined.reasons)
         truth, reasons = found
-        missing: tuple[str, ...] = ()
-        if truth is Truth.UNKNOWN:
-            lacking = [c.missing for c in children if c.missing and c.truth is Truth.UNKNOWN]
-            if lacking:
-                missing = _unique(itertools.chain.from_iterable(lacking))
-        return _Judged(kind, truth, reasons, missing, tuple(children), span)
+        return _Judged(kind, truth, reasons, missing_of(truth, children), tuple(children), span)
 
     return run
 

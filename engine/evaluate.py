@@ -3019,13 +3019,16 @@ def _following(node: Following) -> Outcome:
 def _composite(node: Any, truth: Truth, children: Sequence[Outcome], reasons: Iterable[str] = ()) -> Outcome:
     """A connective's Outcome: what is missing is what its UNKNOWN children miss, and only
     while the result itself is UNKNOWN (a FALSE child of an AND needs nothing more)."""
-    missing: tuple[str, ...] = ()
-    if truth is Truth.UNKNOWN:
-        # most have none: 169 k of 182 k in a screening of the corpus
-        parts = [c.missing for c in children if c.missing and c.truth is Truth.UNKNOWN]
-        if parts:
-            missing = _unique(itertools.chain.from_iterable(parts))
-    return _built(node.kind, truth, tuple(reasons), missing, tuple(children), node.span, _ALL_FIELDS)
+    return _built(node.kind, truth, tuple(reasons), missing_of(truth, children), tuple(children), node.span, _ALL_FIELDS)
+
+
+def missing_of(truth: Truth, children: Sequence[Any]) -> tuple[str, ...]:
+    """A connective's missing data (`_composite`; engine.compiled builds its nodes so too)."""
+    if truth is not Truth.UNKNOWN:
+        return ()
+    # most have none: 169 k of 182 k in a screening of the corpus
+    parts = [c.missing for c in children if c.missing and c.truth is Truth.UNKNOWN]
+    return _unique(itertools.chain.from_iterable(parts)) if parts else ()
 
 
 _ALLERGY_TO_DRUG: dict[int, tuple[Any, bool]] = {}

@@ -2040,7 +2040,7 @@ _REFUSED = re.compile(
 _FIT_FOR = re.compile(r"\s+(?:for|to)\s+(?!(?:this|the|our)\s+(?:study|trial|protocol)|(?:the\s+)?(?:study|trial)\b|enrol|particip|randomi[sz]|inclusion|recruit|entry|screening)")
 
 
-def _depth(text: str, at: int) -> int:
+def brackets_open(text: str, at: int) -> int:
     """How many brackets are open at `at`."""
     return sum(1 if c in "([" else -1 if c in ")]" else 0 for c in text[:at])
 
@@ -2052,7 +2052,7 @@ def _permits(sentence: str) -> bool:
     body = sentence.strip().rstrip(" .;")
     if not _PERMITTED_GROUP.match(body):
         return False
-    permits = next((m for m in _PERMISSION.finditer(body) if _depth(body, m.start()) == 0), None)
+    permits = next((m for m in _PERMISSION.finditer(body) if brackets_open(body, m.start()) == 0), None)
     return permits is not None and not _REFUSED.search(body) and not _FIT_FOR.match(body, permits.end())
 
 

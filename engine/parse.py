@@ -25,7 +25,7 @@ from lark.lexer import Lexer
 from lark.visitors import Transformer_NonRecursive
 
 from engine.errors import CriteriaError, UnitError
-from engine.lexicon import HISTORY_OR_NOW, PART_NUMBER, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, tokenize
+from engine.lexicon import HISTORY_OR_NOW, PART_NUMBER, SIMILAR_COMPOUNDS, SYSTEMIC_TREATMENT_MEANS, Tok, balance, brackets_open, tokenize
 from engine.limits import MAX_BRACKETS, MAX_DEPTH, TOKEN_BUDGET, bracket_depth, clause_limit, tree_depth
 from engine.nodes import (
     ALLERGY_CONCEPTS,
@@ -1159,8 +1159,7 @@ class _Build(Transformer_NonRecursive):  # trees as deep as the text: no recursi
         series: list[int] = []
 
         def boundary(els, i) -> bool:  # noqa: F811 - widens the rule above
-            e = els[i]
-            if comma_cuts and isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i) and not _values_on(els, i):
+            if comma_cuts and _cutting_comma(els, i):
                 return True
             return outer(els, i)
 
@@ -2144,6 +2143,13 @@ _EXAMPLES_OPEN = re.compile(
 )
 
 
+def _cutting_comma(els: list, i: int) -> bool:
+    """Element i is a comma that can end a clause: not inside a list of examples, nor
+    between values of one measure (`_values_on`)."""
+    e = els[i]
+    return isinstance(e, Atom) and e.type == "COMMA" and not _inside_examples(els, i) and not _values_on(els, i)
+
+
 def _values_on(els: list, i: int) -> bool:
     """'ECOG performance status = 0, 1 (Karnofsky >= 60%)': a comma between a value and a
     bare number after it lists values, it ends no clause (cut there, ECOG 1 failed '= 0')."""
@@ -2858,12 +2864,7 @@ class _Assembler:
         other piece is more than such bounds: its words may belong to the judgment ('Subject
         with a significant medical condition, currently uncontrolled, which, in the
         investigator's opinion, ...')."""
-        cuts = [
-            i
-            for i in range(1, len(elements) - 1)
-            if _stops_sentence(self.text, elements, i)
-            or (isinstance(elements[i], Atom) and elements[i].type == "COMMA" and not _inside_examples(elements, i) and not _values_on(elements, i))
-        ]
+        cuts = [i for i in range(1, len(elements) - 1) if _stops_sentence(self.text, elements, i) or _cutting_comma(elements, i)]
         if not cuts:
             return None
         pieces, start = [], 0
@@ -5382,7 +5383,7 @@ def _or_of_the_last_sentence(node: AnyOf, text: str) -> Predicate:
     if not stop:
         return node
     joint = re.search(r"\bor\b", text[last.span.end : rest[0].span.start], re.IGNORECASE)
-    if joint and _bracket_depth(text, before[-1].span.end + stop.start()) > _bracket_depth(text, last.span.end + joint.start()):
+    if joint and brackets_open(text, before[-1].span.end + stop.start()) > brackets_open(text, last.span.end + joint.start()):
         return node  # '(A; B) or C': brackets put the sentences together before the 'or' (canonical text)
     if any(re.search(r"[.;]", text[a.span.end : b.span.start]) for a, b in zip((first, *rest), rest)):
         return node
@@ -5391,12 +5392,6 @@ def _or_of_the_last_sentence(node: AnyOf, text: str) -> Predicate:
     items = tuple(i for n in (last, *rest) for i in (n.items if isinstance(n, AnyOf) else (n,)))
     alternatives = AnyOf(items=items, span=Span(start=last.span.start, end=rest[-1].span.end))
     return Each(items=(*before, alternatives), span=node.span)
-
-
-def _bracket_depth(text: str, at: int) -> int:
-    """How many brackets are open at `at`."""
-    head = text[:at]
-    return head.count("(") + head.count("[") - head.count(")") - head.count("]")
 
 
 # between treatments listed as alternatives: 'radiotherapy, surgery, or received chemotherapies'

@@ -612,13 +612,18 @@ def _prepare(criterion: Criterion, label: Predicate | None = None) -> _Prepared:
     windowed = has_windowed_event(tree)
     return _Prepared(
         criterion, own, tree, render(own), windowed, reversal, subject, cut, children, defined, _flat_list_kind(criterion),
-        record_leaves(tree, windowed=windowed, polarity=1 if criterion.section == "inclusion" else -1), _named_alone(criterion, own),
+        record_leaves(tree, windowed=windowed, polarity=_polarity(criterion)), _named_alone(criterion, own),
         defines=not curated and not criterion.children and _DEFINED_LIST.search(criterion.text) is not None,
         timed=_timed(own),
         sexes=_sexes_named(own, criterion).union(*(c.sexes for c in children)),
         absent_items=bool(children) and _ABSENCE_HEADING.search(criterion.text) is not None,
         topic=not curated and _topic_heading(own, criterion),
     )
+
+
+def _polarity(criterion: Criterion) -> int:
+    """The side a criterion's tree is judged from: +1 for an inclusion, -1 for an exclusion."""
+    return 1 if criterion.section == "inclusion" else -1
 
 
 def _topic_heading(own: Predicate, criterion: Criterion) -> bool:
@@ -828,7 +833,7 @@ def _judge(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bo
 def _raw(prepared: _Prepared, patient: Patient, *, as_of: date, open_world: bool) -> Outcome:
     """The Outcome tree of a prepared criterion for one patient, before the caps."""
     assert prepared.tree is not None
-    polarity = 1 if prepared.criterion.section == "inclusion" else -1
+    polarity = _polarity(prepared.criterion)
     return evaluate(prepared.tree, patient, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed)
 
 
@@ -1030,7 +1035,7 @@ def _shaped_verdict(
     if compiled is not None:
         raw = judged_as_said(compiled, said)
     else:
-        polarity = 1 if prepared.criterion.section == "inclusion" else -1
+        polarity = _polarity(prepared.criterion)
         raw = evaluate_as_said(
             prepared.tree, said, as_of=as_of, open_world=open_world, polarity=polarity, windowed=prepared.windowed, leaves_known=True
         )
@@ -1062,7 +1067,7 @@ def _compiled(prepared: _Prepared) -> Compiled | None:
         compiled = _ONE_TEMPLATE
     elif hit[1] is _ONE_TEMPLATE:
         assert prepared.tree is not None
-        polarity = 1 if prepared.criterion.section == "inclusion" else -1
+        polarity = _polarity(prepared.criterion)
         compiled = compile_tree(prepared.tree, polarity=polarity, windowed=prepared.windowed)
     else:
         return hit[1]
@@ -1085,6 +1090,8 @@ def forget_shapes() -> None:
     for _prepared_criterion, compiled in _COMPILED.values():
         if compiled is not None and compiled is not _ONE_TEMPLATE:
             forget_answers(compiled)
+
+
 _COMPILED: dict[int, tuple[_Prepared, Any]] = {}  # (prepared criterion, its compiled tree, None or _ONE_TEMPLATE)
 
 
